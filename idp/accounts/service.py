@@ -1,0 +1,33 @@
+"""Account transitions. The accounts issue adds registration, real-name checks and recovery."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from idp import clock
+from idp.accounts.models import Account, AccountType
+from idp.audit.log import record
+from idp.security.passwords import Passwords
+from idp.security.tokens import new_token
+
+
+class AccountExists(ValueError):
+    pass
+
+
+async def create_account(
+    db: AsyncSession, passwords: Passwords, *, username: str, password: str, name: str,
+    account_type: str = "personal", **fields,
+) -> Account:
+    username = username.strip().lower()
+    if await db.scalar(select(Account.id).where(Account.username == username)) is not None:
+        raise AccountExists(f"username {username} is taken")
+    now = clock.now()
+    account = Account(
+        subject=new_token()[:32], account_type=AccountType(account_type), username=username,
+        password_hash=await passwords.hash(password), name=name, created_at=now, updated_at=now, **fields,
+    )
+    db.add(account)
+    await db.flush()
+    record(db, "account.created", actor=account.subject, account_type=account_type)
+    return account

@@ -1,0 +1,74 @@
+"""The portal application: ``create_app(settings)``; nothing is made at import time."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from pathlib import Path
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.staticfiles import StaticFiles
+from starlette.responses import Response
+
+from idp.clients.admin import load_catalogue
+from idp.db.engine import create_engine, create_sessionmaker
+from idp.db.migrate import upgrade_to_head
+from idp.errors import PageError
+from idp.keys.store import ensure_signing_keys
+from idp.oidc import authorize, discovery, introspection, revocation, third_party_login, token_endpoint, userinfo
+from idp.oidc.logout import rp_initiated
+from idp.oidc.logout.backchannel import run_worker
+from idp.portal import Portal
+from idp.settings import Settings
+from idp.web import login
+from idp.web.headers import FrameProtection
+from idp.web.pages import error_page
+
+log = logging.getLogger(__name__)
+
+
+async def start_portal(settings: Settings, *, http: httpx.AsyncClient | None = None) -> Portal:
+    """Open the database, migrate if asked, make keys and load the catalogue."""
+    settings.check_production()
+    engine = create_engine(settings.database_url)
+    if settings.auto_migrate:
+        await upgrade_to_head(engine)
+    portal = Portal.build(settings, engine, create_sessionmaker(engine), http or httpx.AsyncClient())
+    async with portal.sessionmaker.begin() as db:
+        await ensure_signing_keys(db, settings)
+        await load_catalogue(db, settings.catalogue_path, production=settings.is_production)
+    return portal
+
+
+def create_app(settings: Settings | None = None, *, http: httpx.AsyncClient | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        portal = await start_portal(settings, http=http)
+        app.state.portal = portal
+        worker = asyncio.create_task(run_worker(portal)) if settings.backchannel_worker else None
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await worker
+            if http is None:
+                await portal.http.aclose()
+            await portal.engine.dispose()
+
+    app = FastAPI(title="政务服务门户", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    for module in (discovery, authorize, token_endpoint, userinfo, introspection, revocation, rp_initiated,
+                   third_party_login, login):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")
+
+    @app.exception_handler(PageError)
+    async def page_error(_request: Request, exc: PageError) -> Response:
+        return error_page(exc.message, exc.status_code, exc.detail)
+
+    app.add_middleware(FrameProtection)
+    return app

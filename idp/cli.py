@@ -1,0 +1,139 @@
+"""The operators' command line: ``idp migrate``, ``idp keys rotate``, ``idp clients …``,
+``idp accounts create``, ``idp seed-demo``."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+
+from idp.accounts.service import create_account
+from idp.clients.admin import ClientConfigError, load_catalogue, rotate_secret, upsert_client
+from idp.db.engine import create_engine, create_sessionmaker
+from idp.db.migrate import upgrade_to_head
+from idp.keys.store import ensure_signing_keys, rotate_keys
+from idp.security.passwords import Passwords
+from idp.settings import Settings
+
+
+async def _with_db(settings: Settings, work):
+    engine = create_engine(settings.database_url, pooled=False)
+    try:
+        await upgrade_to_head(engine)
+        async with create_sessionmaker(engine).begin() as db:
+            return await work(db)
+    finally:
+        await engine.dispose()
+
+
+def _passwords(settings: Settings) -> Passwords:
+    return Passwords(memory_kib=settings.argon2_memory_kib, time_cost=settings.argon2_time_cost,
+                     parallelism=settings.argon2_parallelism)
+
+
+async def cmd_migrate(settings: Settings, _args) -> None:
+    await _with_db(settings, lambda db: _noop())
+    print("database is at the newest migration")
+
+
+async def _noop():
+    return None
+
+
+async def cmd_keys_rotate(settings: Settings, _args) -> None:
+    async def work(db):
+        await ensure_signing_keys(db, settings)
+        rows = await rotate_keys(db, settings)
+        from idp.audit.log import record
+
+        record(db, "keys.rotated", actor="cli", kids=[r.kid for r in rows])
+        return rows
+
+    rows = await _with_db(settings, work)
+    for row in rows:
+        print(f"{row.alg}: new key {row.kid} published now, signs from {row.signs_from.isoformat()}")
+
+
+async def cmd_clients_add(settings: Settings, args) -> None:
+    values = json.loads(args.json)
+
+    async def work(db):
+        await upsert_client(db, args.client_id, values, source="cli", production=settings.is_production)
+        if values.get("token_endpoint_auth_method", "client_secret_basic").startswith("client_secret"):
+            return await rotate_secret(db, args.client_id)
+        return None
+
+    secret = await _with_db(settings, work)
+    print(f"client {args.client_id} registered")
+    if secret:
+        print(f"client_secret (shown once): {secret}")
+
+
+async def cmd_clients_rotate_secret(settings: Settings, args) -> None:
+    secret = await _with_db(settings, lambda db: rotate_secret(db, args.client_id))
+    print(f"client_secret for {args.client_id} (shown once): {secret}")
+
+
+async def cmd_catalogue_load(settings: Settings, _args) -> None:
+    ids = await _with_db(settings, lambda db: load_catalogue(db, settings.catalogue_path,
+                                                           production=settings.is_production))
+    print(f"{len(ids)} business systems loaded")
+
+
+async def cmd_accounts_create(settings: Settings, args) -> None:
+    async def work(db):
+        return await create_account(db, _passwords(settings), username=args.username, password=args.password,
+                                    name=args.name, account_type=args.type)
+
+    account = await _with_db(settings, work)
+    print(f"account {account.username} created, subject {account.subject}")
+
+
+async def cmd_seed_demo(settings: Settings, _args) -> None:
+    from idp.demo import seed_demo
+
+    for line in await _with_db(settings, lambda db: seed_demo(db, settings, _passwords(settings))):
+        print(line)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="idp", description="政务服务门户 operations")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="upgrade the database to the newest migration").set_defaults(run=cmd_migrate)
+    sub.add_parser("seed-demo", help="development data: demo accounts and client secrets").set_defaults(
+        run=cmd_seed_demo)
+    keys = sub.add_parser("keys").add_subparsers(dest="keys_command", required=True)
+    keys.add_parser("rotate", help="publish new signing keys; they sign after the publish lead").set_defaults(
+        run=cmd_keys_rotate)
+    clients = sub.add_parser("clients").add_subparsers(dest="clients_command", required=True)
+    add = clients.add_parser("add", help="register or update a client from JSON metadata")
+    add.add_argument("client_id")
+    add.add_argument("json", help='e.g. {"display_name": "…", "redirect_uris": ["https://…/cb"], …}')
+    add.set_defaults(run=cmd_clients_add)
+    rot = clients.add_parser("rotate-secret", help="issue a new client secret, shown once")
+    rot.add_argument("client_id")
+    rot.set_defaults(run=cmd_clients_rotate_secret)
+    clients.add_parser("load-catalogue", help="load the business-system catalogue").set_defaults(
+        run=cmd_catalogue_load)
+    accounts = sub.add_parser("accounts").add_subparsers(dest="accounts_command", required=True)
+    create = accounts.add_parser("create")
+    create.add_argument("username")
+    create.add_argument("--password", required=True)
+    create.add_argument("--name", required=True)
+    create.add_argument("--type", choices=["personal", "legal_person"], default="personal")
+    create.set_defaults(run=cmd_accounts_create)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        asyncio.run(args.run(Settings(), args))
+    except ClientConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,87 @@
+"""Registering clients: the catalogue loader and the operations behind the CLI."""
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from idp import clock
+from idp.audit.log import record
+from idp.clients.models import Client
+from idp.oidc.scopes import SUPPORTED_SCOPES
+from idp.security.tokens import digest, new_token
+
+AUTH_METHODS = {"client_secret_basic", "client_secret_post", "private_key_jwt", "none"}
+GRANT_TYPES = {"authorization_code", "refresh_token", "client_credentials"}
+FIELDS = ("display_name", "contact", "token_endpoint_auth_method", "redirect_uris", "post_logout_redirect_uris",
+          "grant_types", "scopes", "jwks", "backchannel_logout_uri", "initiate_login_uri",
+          "id_token_signed_response_alg", "require_pkce", "first_party")
+
+
+class ClientConfigError(ValueError):
+    pass
+
+
+def check_client_fields(values: dict, *, production: bool) -> None:
+    """Registration rules (RFC 9700 §2.1, §2.6): exact https redirect URIs, no fragments;
+    http only for loopback (native apps and development)."""
+    if values.get("token_endpoint_auth_method", "client_secret_basic") not in AUTH_METHODS:
+        raise ClientConfigError("unknown token_endpoint_auth_method")
+    if not set(values.get("grant_types", [])) <= GRANT_TYPES:
+        raise ClientConfigError("unknown grant type")
+    if not set(values.get("scopes", [])) <= SUPPORTED_SCOPES:
+        raise ClientConfigError("unknown scope")
+    if values.get("id_token_signed_response_alg", "RS256") not in ("RS256", "ES256"):
+        raise ClientConfigError("id_token_signed_response_alg must be RS256 or ES256")
+    if values.get("token_endpoint_auth_method") == "private_key_jwt" and not values.get("jwks"):
+        raise ClientConfigError("private_key_jwt needs jwks")
+    uris = list(values.get("redirect_uris", [])) + list(values.get("post_logout_redirect_uris", []))
+    uris += [u for u in (values.get("backchannel_logout_uri"), values.get("initiate_login_uri")) if u]
+    for uri in uris:
+        parts = urlsplit(uri)
+        if parts.fragment or parts.scheme not in ("https", "http") or not parts.netloc:
+            raise ClientConfigError(f"invalid URI {uri}")
+        loopback = parts.hostname in ("127.0.0.1", "::1", "localhost")
+        if parts.scheme == "http" and not loopback:
+            raise ClientConfigError(f"http is allowed for loopback URIs only: {uri}")
+
+
+async def upsert_client(db: AsyncSession, client_id: str, values: dict, *, source: str, production: bool) -> Client:
+    check_client_fields(values, production=production)
+    now = clock.now()
+    row = await db.get(Client, client_id)
+    if row is None:
+        row = Client(client_id=client_id, created_at=now, source=source)
+        db.add(row)
+    for field in FIELDS:
+        if field in values:
+            setattr(row, field, values[field])
+    row.updated_at = now
+    return row
+
+
+async def load_catalogue(db: AsyncSession, path: Path, *, production: bool) -> list[str]:
+    """Create or update every system of the catalogue file; secrets are left alone."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    loaded = []
+    for entry in data.get("systems", []):
+        entry = dict(entry)
+        client_id = entry.pop("client_id")
+        await upsert_client(db, client_id, entry, source="catalogue", production=production)
+        loaded.append(client_id)
+    return loaded
+
+
+async def rotate_secret(db: AsyncSession, client_id: str, *, actor: str = "cli") -> str:
+    """A new 256-bit secret; only its digest is stored. The caller shows it once."""
+    row = await db.scalar(select(Client).where(Client.client_id == client_id))
+    if row is None:
+        raise ClientConfigError(f"no client {client_id}")
+    secret = new_token()
+    row.secret_digest = digest(secret)
+    row.updated_at = clock.now()
+    record(db, "client.secret_rotated", actor=actor, client_id=client_id)
+    return secret

@@ -1,0 +1,51 @@
+"""OpenID clients: the business systems of the catalogue, and any a CLI adds."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, Boolean, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from idp.db.base import Base, UTCDateTime
+
+
+class Client(Base):
+    __tablename__ = "clients"
+
+    client_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # SHA-256 of a 256-bit random secret; the secret itself is shown once and never stored.
+    secret_digest: Mapped[str | None] = mapped_column(String(64))
+    display_name: Mapped[str] = mapped_column(String(200))
+    contact: Mapped[str | None] = mapped_column(String(500))
+    token_endpoint_auth_method: Mapped[str] = mapped_column(String(32), default="client_secret_basic")
+    redirect_uris: Mapped[list] = mapped_column(JSON, default=list)
+    post_logout_redirect_uris: Mapped[list] = mapped_column(JSON, default=list)
+    grant_types: Mapped[list] = mapped_column(JSON, default=list)
+    scopes: Mapped[list] = mapped_column(JSON, default=list)
+    jwks: Mapped[dict | None] = mapped_column(JSON)  # for private_key_jwt
+    backchannel_logout_uri: Mapped[str | None] = mapped_column(String(500))
+    backchannel_logout_session_required: Mapped[bool] = mapped_column(Boolean, default=True)
+    initiate_login_uri: Mapped[str | None] = mapped_column(String(500))
+    id_token_signed_response_alg: Mapped[str] = mapped_column(String(8), default="RS256")
+    # PKCE is required unless a confidential client's registration says otherwise.
+    require_pkce: Mapped[bool] = mapped_column(Boolean, default=True)
+    # First-party business systems skip the consent page for ordinary scopes.
+    first_party: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[str] = mapped_column(String(16), default="cli")  # catalogue | cli
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    disabled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    @property
+    def is_public(self) -> bool:
+        return self.token_endpoint_auth_method == "none"
+
+
+class ClientAssertionJti(Base):
+    """private_key_jwt assertions seen, so that one cannot be replayed (RFC 7523 §3)."""
+
+    __tablename__ = "client_assertion_jtis"
+
+    client_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    jti: Mapped[str] = mapped_column(String(255), primary_key=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)

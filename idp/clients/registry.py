@@ -1,0 +1,82 @@
+"""Client lookup with a short cache. Every instance re-reads within client_cache_seconds of a
+change; the CLI and catalogue loader also invalidate their own instance at once."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from idp.clients.models import Client
+
+
+@dataclass(frozen=True)
+class ClientInfo:
+    """An immutable snapshot of a client row: safe to share between requests."""
+
+    client_id: str
+    secret_digest: str | None
+    display_name: str
+    contact: str | None
+    token_endpoint_auth_method: str
+    redirect_uris: tuple[str, ...]
+    post_logout_redirect_uris: tuple[str, ...]
+    grant_types: tuple[str, ...]
+    scopes: tuple[str, ...]
+    jwks: dict | None
+    backchannel_logout_uri: str | None
+    initiate_login_uri: str | None
+    id_token_signed_response_alg: str
+    require_pkce: bool
+    first_party: bool
+    enabled: bool = True
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def is_public(self) -> bool:
+        return self.token_endpoint_auth_method == "none"
+
+    @classmethod
+    def from_row(cls, row: Client) -> "ClientInfo":
+        return cls(
+            client_id=row.client_id,
+            secret_digest=row.secret_digest,
+            display_name=row.display_name,
+            contact=row.contact,
+            token_endpoint_auth_method=row.token_endpoint_auth_method,
+            redirect_uris=tuple(row.redirect_uris or ()),
+            post_logout_redirect_uris=tuple(row.post_logout_redirect_uris or ()),
+            grant_types=tuple(row.grant_types or ()),
+            scopes=tuple(row.scopes or ()),
+            jwks=row.jwks,
+            backchannel_logout_uri=row.backchannel_logout_uri,
+            initiate_login_uri=row.initiate_login_uri,
+            id_token_signed_response_alg=row.id_token_signed_response_alg,
+            require_pkce=row.require_pkce,
+            first_party=row.first_party,
+            enabled=row.disabled_at is None,
+        )
+
+
+class ClientRegistry:
+    def __init__(self, ttl_seconds: float):
+        self._ttl = ttl_seconds
+        self._cache: dict[str, tuple[float, ClientInfo | None]] = {}
+
+    def invalidate(self, client_id: str | None = None) -> None:
+        if client_id is None:
+            self._cache.clear()
+        else:
+            self._cache.pop(client_id, None)
+
+    async def get(self, db_factory, client_id: str) -> ClientInfo | None:
+        hit = self._cache.get(client_id)
+        if hit and time.monotonic() - hit[0] < self._ttl:
+            return hit[1]
+        async with db_factory() as db:
+            row = await db.scalar(select(Client).where(Client.client_id == client_id))
+        info = ClientInfo.from_row(row) if row is not None else None
+        if info is not None and not info.enabled:
+            info = None
+        self._cache[client_id] = (time.monotonic(), info)
+        return info

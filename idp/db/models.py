@@ -1,0 +1,16 @@
+"""Imports every table so that Base.metadata is complete (alembic, create_all in tools)."""
+from idp.accounts.models import Account, AccountType  # noqa: F401
+from idp.audit.models import AuditEvent  # noqa: F401
+from idp.clients.models import Client, ClientAssertionJti  # noqa: F401
+from idp.db.base import Base  # noqa: F401
+from idp.keys.models import SigningKey  # noqa: F401
+from idp.oidc.models import (  # noqa: F401
+    AccessToken,
+    AuthorizationCode,
+    Consent,
+    Grant,
+    Interaction,
+    LogoutDelivery,
+    RefreshToken,
+)
+from idp.sessions.models import SessionClient, UserSession  # noqa: F401

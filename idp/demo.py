@@ -1,0 +1,53 @@
+"""Development data for `make run`: demo accounts and secrets for the local business systems.
+
+Refused in production mode. Demo passwords are public by design (the README lists them).
+"""
+from __future__ import annotations
+
+import json
+import os
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from idp.accounts.models import Account
+from idp.accounts.service import create_account
+from idp.clients.admin import load_catalogue, rotate_secret
+from idp.security.passwords import Passwords
+from idp.settings import PROJECT_ROOT, Settings
+
+DEMO_PASSWORD = "Demo@2026pass"
+DEMO_ACCOUNTS = [
+    {"username": "zhangsan", "name": "张三", "account_type": "personal", "mobile": "13800138000",
+     "email": "zhangsan@example.com", "id_type": "居民身份证", "id_number": "11010519491231002X",
+     "realname_level": 3},
+    {"username": "demo_enterprise", "name": "李四", "account_type": "legal_person", "mobile": "13900139000",
+     "email": "legal@example.com", "id_type": "居民身份证", "id_number": "440524188001010014",
+     "realname_level": 2, "enterprise_name": "示例医疗器械有限公司", "credit_code": "91350100M000100Y43"},
+]
+LOCAL_SYSTEMS = ("udi", "classification", "combination", "drug")
+SECRETS_FILE = PROJECT_ROOT / "var" / "client-secrets.json"
+
+
+async def seed_demo(db: AsyncSession, settings: Settings, passwords: Passwords) -> list[str]:
+    if settings.is_production:
+        raise RuntimeError("demo data is refused in production mode")
+    await load_catalogue(db, settings.catalogue_path, production=False)
+    lines = []
+    for spec in DEMO_ACCOUNTS:
+        spec = dict(spec)
+        username = spec.pop("username")
+        if await db.scalar(select(Account.id).where(Account.username == username)) is None:
+            await create_account(db, passwords, username=username, password=DEMO_PASSWORD, **spec)
+        lines.append(f"demo account {username} / {DEMO_PASSWORD}")
+    secrets = {}
+    if SECRETS_FILE.exists():
+        secrets = json.loads(SECRETS_FILE.read_text())
+    for client_id in LOCAL_SYSTEMS:
+        if client_id not in secrets:
+            secrets[client_id] = await rotate_secret(db, client_id, actor="seed-demo")
+    SECRETS_FILE.parent.mkdir(parents=True, exist_ok=True)
+    SECRETS_FILE.write_text(json.dumps(secrets, indent=2))
+    os.chmod(SECRETS_FILE, 0o600)
+    lines.append(f"client secrets of the local business systems: {SECRETS_FILE}")
+    return lines

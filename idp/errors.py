@@ -1,0 +1,122 @@
+"""Every protocol error the provider raises, in one place.
+
+An :class:`OAuthError` is rendered either as a JSON body (token, introspection, revocation,
+userinfo) or as a redirect back to a *verified* redirect_uri (authorization endpoint).
+A :class:`PageError` is never redirected: it is shown as an HTML page, because the client or
+its redirect_uri could not be trusted (RFC 9700 §4.11.2).
+
+Descriptions are printable ASCII without quote or backslash (RFC 6749 §4.1.2.1, §5.2).
+"""
+from __future__ import annotations
+
+
+class OAuthError(Exception):
+    error = "server_error"
+    status_code = 400
+
+    def __init__(self, description: str = "", *, status_code: int | None = None, headers: dict | None = None):
+        super().__init__(description or self.error)
+        self.description = description
+        if status_code is not None:
+            self.status_code = status_code
+        self.headers = headers or {}
+
+    def body(self) -> dict:
+        out = {"error": self.error}
+        if self.description:
+            out["error_description"] = self.description
+        return out
+
+
+class InvalidRequest(OAuthError):
+    error = "invalid_request"
+
+
+class InvalidClient(OAuthError):
+    """RFC 6749 §5.2: 401 with a WWW-Authenticate challenge."""
+
+    error = "invalid_client"
+    status_code = 401
+
+    def __init__(self, description: str = "client authentication failed", **kwargs):
+        kwargs.setdefault("headers", {"WWW-Authenticate": 'Basic realm="zwfw", error="invalid_client"'})
+        super().__init__(description, **kwargs)
+
+
+class InvalidGrant(OAuthError):
+    error = "invalid_grant"
+
+
+class UnauthorizedClient(OAuthError):
+    error = "unauthorized_client"
+
+
+class UnsupportedGrantType(OAuthError):
+    error = "unsupported_grant_type"
+
+
+class UnsupportedResponseType(OAuthError):
+    error = "unsupported_response_type"
+
+
+class UnsupportedTokenType(OAuthError):
+    error = "unsupported_token_type"
+
+
+class InvalidScope(OAuthError):
+    error = "invalid_scope"
+
+
+class AccessDenied(OAuthError):
+    error = "access_denied"
+
+
+class LoginRequired(OAuthError):
+    error = "login_required"
+
+
+class ConsentRequired(OAuthError):
+    error = "consent_required"
+
+
+class InteractionRequired(OAuthError):
+    error = "interaction_required"
+
+
+class AccountSelectionRequired(OAuthError):
+    error = "account_selection_required"
+
+
+class RequestNotSupported(OAuthError):
+    error = "request_not_supported"
+
+
+class RequestUriNotSupported(OAuthError):
+    error = "request_uri_not_supported"
+
+
+class InvalidToken(OAuthError):
+    """RFC 6750 §3.1: bearer-token errors carry their own challenge."""
+
+    error = "invalid_token"
+    status_code = 401
+
+    def __init__(self, description: str = "the access token is invalid", **kwargs):
+        challenge = f'Bearer realm="zwfw", error="invalid_token", error_description="{description}"'
+        kwargs.setdefault("headers", {"WWW-Authenticate": challenge})
+        super().__init__(description, **kwargs)
+
+
+class InsufficientScope(OAuthError):
+    error = "insufficient_scope"
+    status_code = 403
+
+
+class PageError(Exception):
+    """Shown to the user as an HTML page; never redirects. ``message`` is user-facing Chinese."""
+
+    def __init__(self, message: str, *, status_code: int = 400, detail: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.status_code = status_code
+        self.detail = detail

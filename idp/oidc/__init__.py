@@ -1,0 +1,1 @@
+"""The OpenID provider, organised by specification."""

@@ -1,0 +1,41 @@
+"""Checking a JWT access token we issued (RFC 9068 §4): signature, type, issuer, expiry, and
+that neither the token nor its grant was revoked."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from idp import clock
+from idp.keys import jws
+from idp.oidc.models import AccessToken, Grant
+from idp.portal import Portal
+
+
+@dataclass(frozen=True)
+class ValidAccessToken:
+    claims: dict
+    account_id: int | None
+    grant_claims: dict | None
+
+
+async def check_access_token(portal: Portal, db, token: str) -> ValidAccessToken | None:
+    """None when the token is not one we would honour now."""
+    try:
+        _, claims = jws.verify(await portal.key_ring(), token, typ="at+jwt")
+    except jws.BadSignature:
+        return None
+    if claims.get("iss") != portal.settings.issuer or not isinstance(claims.get("exp"), int):
+        return None
+    if claims["exp"] <= clock.epoch(clock.now()):
+        return None
+    row = (
+        await db.execute(
+            select(AccessToken.revoked_at, Grant.revoked_at, Grant.account_id, Grant.claims)
+            .join(Grant, Grant.id == AccessToken.grant_id)
+            .where(AccessToken.jti == str(claims.get("jti", "")))
+        )
+    ).first()
+    if row is None or row[0] is not None or row[1] is not None:
+        return None
+    return ValidAccessToken(claims=claims, account_id=row[2], grant_claims=row[3])

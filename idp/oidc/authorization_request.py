@@ -1,0 +1,218 @@
+"""Validating an authorization request (RFC 6749 §4.1.1, OIDC Core §3.1.2.1, RFC 7636 §4.3).
+
+Checks run in a fixed order. Until the client and its redirect_uri are verified every problem
+is a :class:`PageError` (never a redirect); after that, an :class:`OAuthError` that the
+endpoint redirects back with ``state`` and ``iss``.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+
+from idp.clients.registry import ClientInfo
+from idp.errors import (
+    InvalidRequest,
+    PageError,
+    RequestNotSupported,
+    RequestUriNotSupported,
+    UnsupportedResponseType,
+)
+from idp.keys import jws
+from idp.keys.store import KeyRing
+from idp.oidc.scopes import SUPPORTED_SCOPES
+
+PROMPTS = {"none", "login", "consent", "select_account"}
+PKCE_CHALLENGE = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
+SINGLE_VALUED = {
+    "client_id", "redirect_uri", "response_type", "scope", "state", "nonce", "prompt", "max_age",
+    "id_token_hint", "login_hint", "ui_locales", "claims_locales", "acr_values", "code_challenge",
+    "code_challenge_method", "response_mode", "display", "claims", "request", "request_uri",
+}
+
+
+@dataclass
+class AuthorizationRequest:
+    """The validated request, stored in the interaction while the user logs in."""
+
+    client_id: str
+    redirect_uri: str
+    state: str | None
+    scope: list[str]
+    nonce: str | None = None
+    code_challenge: str | None = None
+    prompt: list[str] = field(default_factory=list)
+    max_age: int | None = None
+    hint_subject: str | None = None
+    login_hint: str | None = None
+    ui_locales: str | None = None
+    claims_locales: str | None = None
+    acr_values: list[str] = field(default_factory=list)
+    claims: dict | None = None
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> "AuthorizationRequest":
+        return cls(**data)
+
+
+@dataclass
+class RedirectTarget:
+    """Where errors may go once the client and redirect_uri are verified."""
+
+    redirect_uri: str
+    state: str | None
+
+
+def collect_parameters(items: list[tuple[str, str]]) -> tuple[dict[str, str], set[str]]:
+    """Flatten query or form items. Empty values count as omitted (RFC 6749 §3.1); names
+    given twice are reported so the endpoint can reject them once it may redirect."""
+    params: dict[str, str] = {}
+    duplicated: set[str] = set()
+    for name, value in items:
+        if value == "":
+            continue
+        if name in params:
+            duplicated.add(name)
+        params[name] = value
+    return params, duplicated & SINGLE_VALUED
+
+
+def verify_client_and_redirect(
+    params: dict[str, str], duplicated: set[str], client: ClientInfo | None
+) -> RedirectTarget:
+    if "client_id" in duplicated or "redirect_uri" in duplicated:
+        raise PageError("请求参数重复，无法确认来源应用。", detail="duplicated client_id or redirect_uri")
+    if not params.get("client_id"):
+        raise PageError("请求缺少应用标识（client_id）。", detail="missing client_id")
+    if client is None:
+        raise PageError("未知的应用，无法登录。", detail="unknown client_id")
+    redirect_uri = params.get("redirect_uri")
+    if redirect_uri is None:
+        if len(client.redirect_uris) != 1:
+            raise PageError("请求缺少回调地址（redirect_uri）。", detail="missing redirect_uri")
+        redirect_uri = client.redirect_uris[0]
+    elif redirect_uri not in client.redirect_uris:  # exact string match (RFC 9700 §2.1)
+        raise PageError("回调地址与应用登记的不一致，已拒绝。", detail="redirect_uri is not registered")
+    return RedirectTarget(redirect_uri=redirect_uri, state=params.get("state"))
+
+
+async def validate(
+    params: dict[str, str], duplicated: set[str], client: ClientInfo, target: RedirectTarget, keys: KeyRing
+) -> AuthorizationRequest:
+    if duplicated:
+        raise InvalidRequest("duplicated parameter: " + ", ".join(sorted(duplicated)))
+    _check_response_type(params)
+    _check_unsupported_features(params)
+    challenge = _check_pkce(params, client)
+    return AuthorizationRequest(
+        client_id=client.client_id,
+        redirect_uri=target.redirect_uri,
+        state=params.get("state"),
+        scope=_filter_scope(params, client),
+        nonce=params.get("nonce"),
+        code_challenge=challenge,
+        prompt=_parse_prompt(params),
+        max_age=_parse_max_age(params),
+        hint_subject=_hint_subject(params, client, keys),
+        login_hint=params.get("login_hint"),
+        ui_locales=params.get("ui_locales"),
+        claims_locales=params.get("claims_locales"),
+        acr_values=params.get("acr_values", "").split(),
+        claims=_parse_claims(params),
+    )
+
+
+def _check_response_type(params: dict[str, str]) -> None:
+    response_type = params.get("response_type")
+    if response_type is None:
+        raise InvalidRequest("missing required parameter response_type")
+    if response_type != "code":
+        raise UnsupportedResponseType("only response_type=code is supported")
+    if params.get("response_mode") not in (None, "query"):
+        raise InvalidRequest("only response_mode=query is supported")
+
+
+def _check_unsupported_features(params: dict[str, str]) -> None:
+    # OIDC Core §6: a provider without request objects must say so, not ignore them.
+    if "request" in params:
+        raise RequestNotSupported("request objects are not supported")
+    if "request_uri" in params:
+        raise RequestUriNotSupported("request_uri is not supported")
+
+
+def _check_pkce(params: dict[str, str], client: ClientInfo) -> str | None:
+    challenge = params.get("code_challenge")
+    method = params.get("code_challenge_method")
+    if challenge is None:
+        if method is not None:
+            raise InvalidRequest("code_challenge_method without code_challenge")
+        if client.require_pkce or client.is_public:
+            raise InvalidRequest("PKCE with S256 is required for this client")
+        return None
+    # Only S256: a missing method would mean plain (RFC 7636 §4.3), which exposes the verifier.
+    if method != "S256":
+        raise InvalidRequest("code_challenge_method must be S256")
+    if not PKCE_CHALLENGE.match(challenge):
+        raise InvalidRequest("malformed code_challenge")
+    return challenge
+
+
+def _filter_scope(params: dict[str, str], client: ClientInfo) -> list[str]:
+    """Unknown or unregistered scopes are dropped, as RFC 6749 §3.3 allows; order is kept."""
+    allowed = set(client.scopes) if client.scopes else SUPPORTED_SCOPES
+    scope: list[str] = []
+    for value in params.get("scope", "").split():
+        if value in SUPPORTED_SCOPES and value in allowed and value not in scope:
+            scope.append(value)
+    return scope
+
+
+def _parse_prompt(params: dict[str, str]) -> list[str]:
+    prompt = params.get("prompt", "").split()
+    unknown = set(prompt) - PROMPTS
+    if unknown:
+        raise InvalidRequest("unsupported prompt value")
+    if "none" in prompt and len(prompt) > 1:
+        raise InvalidRequest("prompt=none cannot be combined with other values")
+    return prompt
+
+
+def _parse_max_age(params: dict[str, str]) -> int | None:
+    raw = params.get("max_age")
+    if raw is None:
+        return None
+    if not raw.isdigit():
+        raise InvalidRequest("max_age must be a non-negative integer")
+    return int(raw)
+
+
+def _hint_subject(params: dict[str, str], client: ClientInfo, keys: KeyRing) -> str | None:
+    """OIDC Core §3.1.2.1: an ID token we issued to this client, expired or not."""
+    hint = params.get("id_token_hint")
+    if hint is None:
+        return None
+    try:
+        _, claims = jws.verify(keys, hint)
+    except jws.BadSignature:
+        raise InvalidRequest("id_token_hint is not a valid ID token of this provider")
+    audience = claims.get("aud")
+    if client.client_id not in (audience if isinstance(audience, list) else [audience]):
+        raise InvalidRequest("id_token_hint was issued to another client")
+    return claims.get("sub")
+
+
+def _parse_claims(params: dict[str, str]) -> dict | None:
+    raw = params.get("claims")
+    if raw is None:
+        return None
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        raise InvalidRequest("claims is not valid JSON")
+    if not isinstance(value, dict):
+        raise InvalidRequest("claims must be a JSON object")
+    return {k: v for k, v in value.items() if k in ("userinfo", "id_token") and isinstance(v, dict)}
+

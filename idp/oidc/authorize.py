@@ -1,0 +1,196 @@
+"""The authorization endpoint (RFC 6749 §4.1, OIDC Core §3.1.2), GET and POST.
+
+authorize → collect parameters → verify client and redirect_uri (else an error page) →
+validate → decide what the user must still do → either park an interaction and send the
+browser to login/consent, or issue a code. ``/authorize/resume`` re-enters the decision after
+the user has acted.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from sqlalchemy import select
+from starlette.responses import RedirectResponse, Response
+
+from idp import clock
+from idp.accounts.models import Account
+from idp.audit.log import record
+from idp.errors import (
+    AccountSelectionRequired,
+    ConsentRequired,
+    LoginRequired,
+    OAuthError,
+    PageError,
+)
+from idp.oidc import interactions
+from idp.oidc.authorization_request import (
+    AuthorizationRequest,
+    RedirectTarget,
+    collect_parameters,
+    validate,
+    verify_client_and_redirect,
+)
+from idp.oidc.models import AuthorizationCode, Consent
+from idp.oidc.scopes import scopes_needing_consent
+from idp.portal import Portal
+from idp.security.tokens import digest, new_token
+from idp.sessions.store import ActiveSession, browser_cookie_name, load_session, record_session_client, set_cookie
+from idp.web.pages import error_page
+
+router = APIRouter()
+
+
+@router.api_route("/authorize", methods=["GET", "POST"])
+async def authorize(request: Request) -> Response:
+    portal: Portal = request.app.state.portal
+    items = list(request.query_params.multi_items())
+    if request.method == "POST":
+        items = list((await request.form()).multi_items())
+    params, duplicated = collect_parameters(items)
+    client = await portal.client(params["client_id"]) if params.get("client_id") else None
+    try:
+        target = verify_client_and_redirect(params, duplicated, client)
+    except PageError as exc:
+        return error_page(exc.message, exc.status_code, exc.detail)
+    try:
+        auth_request = await validate(params, duplicated, client, target, await portal.key_ring())
+    except OAuthError as exc:
+        return error_redirect(portal, target, exc)
+    return await decide(request, portal, auth_request, interaction=None)
+
+
+@router.get("/authorize/resume")
+async def resume(request: Request, interaction: str) -> Response:
+    portal: Portal = request.app.state.portal
+    async with portal.sessionmaker() as db:
+        try:
+            row = await interactions.load_interaction(db, portal.settings, request, interaction)
+        except PageError as exc:
+            return error_page(exc.message, exc.status_code, exc.detail)
+    auth_request = AuthorizationRequest.from_json(row.request["authorization"])
+    return await decide(request, portal, auth_request, interaction=row)
+
+
+async def decide(request: Request, portal: Portal, auth: AuthorizationRequest, interaction) -> Response:
+    target = RedirectTarget(auth.redirect_uri, auth.state)
+    client = await portal.client(auth.client_id)
+    if client is None:
+        return error_page("未知的应用，无法登录。", 400, "client was removed")
+    async with portal.sessionmaker.begin() as db:
+        session = await load_session(db, portal.settings, request)
+        started = interaction.created_at if interaction is not None else None
+        progress = interaction.request if interaction is not None else {}
+        step = await next_step(db, auth, session, client.first_party, started, progress)
+        if step is None:
+            if interaction is not None and not await interactions.finish_interaction(db, interaction.id):
+                return error_page(interactions.EXPIRED)
+            code = await issue_code(db, portal, auth, session)
+            record(db, "authorization.code_issued", actor=session.account.subject, client_id=client.client_id,
+                   source_ip=_ip(request), sid=session.sid)
+            return code_redirect(portal, target, code)
+        if "none" in auth.prompt:
+            return error_redirect(portal, target, step.error)
+        browser, is_new = interactions.browser_token(request, portal.settings)
+        if interaction is None or interaction.browser_digest != digest(browser):
+            interaction = interactions.create_interaction(
+                db, portal.settings, client_id=client.client_id,
+                request_json={"authorization": auth.to_json()}, browser=browser,
+            )
+    response = RedirectResponse(f"{step.path}?interaction={interaction.id}", status_code=303)
+    if is_new:
+        set_cookie(response, portal.settings, browser_cookie_name(portal.settings), browser, None)
+    return response
+
+
+class Step:
+    def __init__(self, path: str, error: OAuthError):
+        self.path = path
+        self.error = error
+
+
+LOGIN = Step("/login", LoginRequired("the user must log in"))
+SELECT_ACCOUNT = Step("/select-account", AccountSelectionRequired("the user must choose an account"))
+CONSENT = Step("/consent", ConsentRequired("the user must consent"))
+
+
+async def next_step(
+    db, auth: AuthorizationRequest, session: ActiveSession | None, first_party: bool,
+    started: dt.datetime | None, progress: dict,
+) -> Step | None:
+    """What the user must still do before a code is issued; None when nothing.
+
+    Within an interaction, a login at or after its start satisfies prompt=login and max_age,
+    so returning from the login page does not loop.
+    """
+    if session is None:
+        return LOGIN
+    fresh = started is not None and session.auth_time >= started
+    if "login" in auth.prompt and not fresh:
+        return LOGIN
+    if auth.max_age is not None and not fresh:
+        if (clock.now() - session.auth_time).total_seconds() > auth.max_age:
+            return LOGIN
+    if auth.hint_subject is not None and auth.hint_subject != session.account.subject:
+        return LOGIN
+    if "select_account" in auth.prompt and not progress.get("account_selected"):
+        return SELECT_ACCOUNT
+    needed = scopes_needing_consent(auth.scope, first_party)
+    if "consent" in auth.prompt and not progress.get("consented"):
+        return CONSENT
+    if needed:
+        consent = await db.scalar(
+            select(Consent).where(Consent.account_id == session.account.id, Consent.client_id == auth.client_id)
+        )
+        if consent is None or not needed.issubset(consent.scopes):
+            return CONSENT
+    return None
+
+
+async def issue_code(db, portal: Portal, auth: AuthorizationRequest, session: ActiveSession) -> str:
+    """A code of 256 random bits, stored by digest, bound to everything the token call checks."""
+    code = new_token()
+    db.add(
+        AuthorizationCode(
+            code_digest=digest(code), client_id=auth.client_id, account_id=session.account.id, sid=session.sid,
+            redirect_uri=auth.redirect_uri, scope=" ".join(auth.scope), nonce=auth.nonce,
+            code_challenge=auth.code_challenge, claims=auth.claims, auth_time=session.auth_time,
+            acr=session.acr, amr=session.amr,
+            expires_at=clock.now() + dt.timedelta(seconds=portal.settings.authorization_code_ttl_seconds),
+            grant_id=new_token(),
+        )
+    )
+    await record_session_client(db, session.sid, auth.client_id)
+    return code
+
+
+def _redirect(target: RedirectTarget, params: dict) -> RedirectResponse:
+    separator = "&" if "?" in target.redirect_uri else "?"
+    response = RedirectResponse(target.redirect_uri + separator + urlencode(params), status_code=303)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def code_redirect(portal: Portal, target: RedirectTarget, code: str) -> RedirectResponse:
+    params = {"code": code}
+    if target.state is not None:
+        params["state"] = target.state
+    params["iss"] = portal.settings.issuer  # RFC 9207
+    return _redirect(target, params)
+
+
+def error_redirect(portal: Portal, target: RedirectTarget, exc: OAuthError) -> RedirectResponse:
+    params = exc.body()
+    if target.state is not None:
+        params["state"] = target.state
+    params["iss"] = portal.settings.issuer
+    return _redirect(target, params)
+
+
+def _ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+async def account_by_id(db, account_id: int) -> Account | None:
+    return await db.get(Account, account_id)

@@ -1,0 +1,72 @@
+"""Provider metadata (OIDC Discovery 1.0 §3, RFC 8414 §2) and the JWKS (RFC 7517).
+
+Only what the provider really does is advertised.
+"""
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import JSONResponse
+
+from idp.keys.store import SUPPORTED_ALGS
+from idp.oidc.scopes import ALL_CLAIMS, SUPPORTED_SCOPES
+from idp.oidc.sessions_acr import ACR_VALUES
+from idp.portal import Portal
+from idp.settings import Settings
+
+router = APIRouter()
+
+
+def provider_metadata(settings: Settings) -> dict:
+    e = settings.endpoint
+    return {
+        "issuer": settings.issuer,
+        "authorization_endpoint": e("/authorize"),
+        "token_endpoint": e("/token"),
+        "userinfo_endpoint": e("/userinfo"),
+        "jwks_uri": e("/jwks"),
+        "end_session_endpoint": e("/logout"),
+        "revocation_endpoint": e("/revoke"),
+        "introspection_endpoint": e("/introspect"),
+        "scopes_supported": sorted(SUPPORTED_SCOPES),
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": list(SUPPORTED_ALGS),
+        "userinfo_signing_alg_values_supported": [],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt"],
+        "token_endpoint_auth_signing_alg_values_supported": ["RS256", "ES256", "PS256"],
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt"],
+        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post",
+                                                          "private_key_jwt"],
+        "code_challenge_methods_supported": ["S256"],
+        "claims_supported": list(ALL_CLAIMS),
+        "claims_parameter_supported": True,
+        "request_parameter_supported": False,
+        "request_uri_parameter_supported": False,
+        "prompt_values_supported": ["none", "login", "consent", "select_account"],
+        "acr_values_supported": list(ACR_VALUES),
+        "ui_locales_supported": ["zh-CN"],
+        "claims_locales_supported": ["zh-CN"],
+        "display_values_supported": ["page"],
+        "authorization_response_iss_parameter_supported": True,
+        "backchannel_logout_supported": True,
+        "backchannel_logout_session_supported": True,
+        "frontchannel_logout_supported": False,
+    }
+
+
+@router.get("/.well-known/openid-configuration")
+async def openid_configuration(request: Request) -> JSONResponse:
+    portal: Portal = request.app.state.portal
+    return JSONResponse(provider_metadata(portal.settings), headers={"Cache-Control": "public, max-age=300",
+                                                                      "Access-Control-Allow-Origin": "*"})
+
+
+@router.get("/jwks")
+async def jwks(request: Request) -> JSONResponse:
+    portal: Portal = request.app.state.portal
+    ring = await portal.key_ring()
+    return JSONResponse(ring.jwks(), headers={"Cache-Control": "public, max-age=60",
+                                              "Access-Control-Allow-Origin": "*"},
+                        )

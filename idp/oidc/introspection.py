@@ -1,0 +1,77 @@
+"""Token introspection (RFC 7662), for authenticated clients only.
+
+A client learns about its own tokens only; anything unknown, expired, revoked or another
+client's is ``{"active": false}`` (§2.2), so no token's existence leaks.
+"""
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from sqlalchemy import select
+from starlette.responses import JSONResponse
+
+from idp import clock
+from idp.errors import InvalidRequest, OAuthError
+from idp.oidc.access_tokens import check_access_token
+from idp.oidc.models import Grant, RefreshToken
+from idp.oidc.token_endpoint import authenticate, error_response, json_response, read_form
+from idp.portal import Portal
+from idp.security.tokens import digest
+
+router = APIRouter()
+INACTIVE = {"active": False}
+
+
+@router.post("/introspect")
+async def introspect(request: Request) -> JSONResponse:
+    portal: Portal = request.app.state.portal
+    try:
+        form = await read_form(request)
+        client = await authenticate(portal, request, form, "/introspect")
+    except OAuthError as exc:
+        return error_response(exc)
+    token = form.get("token")
+    if not token:
+        return error_response(InvalidRequest("missing token"))
+    async with portal.sessionmaker() as db:
+        hint = form.get("token_type_hint")
+        lookups = (_refresh_token, _access_token) if hint == "refresh_token" else (_access_token, _refresh_token)
+        for lookup in lookups:
+            body = await lookup(portal, db, token)
+            if body is not None:
+                if body.get("client_id") != client.client_id:
+                    return json_response(INACTIVE)
+                return json_response(body)
+    return json_response(INACTIVE)
+
+
+async def _access_token(portal: Portal, db, token: str) -> dict | None:
+    if token.count(".") != 2:
+        return None
+    valid = await check_access_token(portal, db, token)
+    if valid is None:
+        return None
+    c = valid.claims
+    body = {"active": True, "token_type": "Bearer", "iss": c["iss"], "client_id": c["client_id"],
+            "scope": c.get("scope", ""), "sub": c.get("sub"), "aud": c.get("aud"), "exp": c["exp"],
+            "iat": c.get("iat"), "jti": c.get("jti")}
+    if "auth_time" in c:
+        body["auth_time"] = c["auth_time"]
+    return body
+
+
+async def _refresh_token(portal: Portal, db, token: str) -> dict | None:
+    row = (
+        await db.execute(
+            select(RefreshToken, Grant.revoked_at)
+            .join(Grant, Grant.id == RefreshToken.grant_id)
+            .where(RefreshToken.token_digest == digest(token))
+        )
+    ).first()
+    if row is None:
+        return None
+    refresh, grant_revoked = row
+    if refresh.consumed_at or refresh.revoked_at or grant_revoked or refresh.expires_at <= clock.now():
+        return None
+    return {"active": True, "token_type": "refresh_token", "iss": portal.settings.issuer,
+            "client_id": refresh.client_id, "scope": refresh.scope, "exp": clock.epoch(refresh.expires_at),
+            "iat": clock.epoch(refresh.created_at)}

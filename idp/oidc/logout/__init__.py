@@ -1,0 +1,1 @@
+"""Ending sessions: RP-initiated logout and back-channel logout."""

@@ -1,0 +1,124 @@
+"""OpenID Connect Back-Channel Logout 1.0.
+
+Ending a session writes one logout token per participating client into an outbox
+(``logout_deliveries``) in the same transaction; any instance then delivers due rows,
+claiming each with one conditional UPDATE so two instances never post the same row at once,
+and retries with exponential back-off while a client is down.
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+
+import httpx
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from idp import clock
+from idp.audit.log import record
+from idp.clients.models import Client
+from idp.keys import jws
+from idp.oidc.models import LogoutDelivery
+from idp.portal import Portal
+from idp.security.tokens import new_token
+
+log = logging.getLogger(__name__)
+EVENT = "http://schemas.openid.net/event/backchannel-logout"
+LEASE = dt.timedelta(seconds=60)
+
+
+def logout_token(portal: Portal, ring, client: Client, subject: str, sid: str) -> str:
+    """§2.4: iss, aud, iat, exp, jti, sub and sid, the events claim; never a nonce."""
+    now = clock.epoch(clock.now())
+    claims = {
+        "iss": portal.settings.issuer, "aud": client.client_id, "iat": now, "exp": now + 120,
+        "jti": new_token(), "sub": subject, "sid": sid, "events": {EVENT: {}},
+    }
+    return jws.sign(ring, claims, alg=client.id_token_signed_response_alg, typ="logout+jwt")
+
+
+async def enqueue_logout(db: AsyncSession, portal: Portal, client_ids: list[str], subject: str, sid: str) -> int:
+    if not client_ids:
+        return 0
+    ring = await portal.key_ring()
+    clients = (await db.scalars(select(Client).where(Client.client_id.in_(client_ids)))).all()
+    now = clock.now()
+    queued = 0
+    for client in clients:
+        if not client.backchannel_logout_uri:
+            continue
+        db.add(LogoutDelivery(
+            client_id=client.client_id, uri=client.backchannel_logout_uri,
+            logout_token=logout_token(portal, ring, client, subject, sid),
+            created_at=now, next_attempt_at=now, attempts=0,
+        ))
+        queued += 1
+    return queued
+
+
+async def deliver_due(portal: Portal) -> int:
+    """Deliver every due logout token once. Returns how many were delivered."""
+    async with portal.sessionmaker() as db:
+        due = (await db.scalars(
+            select(LogoutDelivery.id).where(
+                LogoutDelivery.delivered_at.is_(None), LogoutDelivery.abandoned_at.is_(None),
+                LogoutDelivery.next_attempt_at <= clock.now(),
+            ).order_by(LogoutDelivery.id).limit(100)
+        )).all()
+    results = await asyncio.gather(*(_deliver_one(portal, delivery_id) for delivery_id in due))
+    return sum(results)
+
+
+async def _claim(portal: Portal, delivery_id: int) -> LogoutDelivery | None:
+    async with portal.sessionmaker.begin() as db:
+        now = clock.now()
+        result = await db.execute(
+            update(LogoutDelivery)
+            .where(LogoutDelivery.id == delivery_id, LogoutDelivery.next_attempt_at <= now,
+                   LogoutDelivery.delivered_at.is_(None), LogoutDelivery.abandoned_at.is_(None))
+            .values(next_attempt_at=now + LEASE, attempts=LogoutDelivery.attempts + 1)
+            .returning(LogoutDelivery)
+        )
+        return result.scalars().first()
+
+
+async def _deliver_one(portal: Portal, delivery_id: int) -> bool:
+    row = await _claim(portal, delivery_id)
+    if row is None:
+        return False  # another instance has it
+    error = None
+    try:
+        response = await portal.http.post(
+            row.uri, data={"logout_token": row.logout_token},
+            timeout=portal.settings.backchannel_logout_timeout_seconds,
+        )
+        if response.status_code not in (200, 204):
+            error = f"HTTP {response.status_code}"
+    except httpx.HTTPError as exc:
+        error = exc.__class__.__name__
+    async with portal.sessionmaker.begin() as db:
+        now = clock.now()
+        values: dict = {"last_error": error}
+        if error is None:
+            values["delivered_at"] = now
+        elif row.attempts >= portal.settings.backchannel_max_attempts:
+            values["abandoned_at"] = now
+            record(db, "logout.backchannel_abandoned", outcome="failure", client_id=row.client_id, error=error)
+        else:
+            backoff = portal.settings.backchannel_retry_seconds * (2 ** (row.attempts - 1))
+            values["next_attempt_at"] = now + dt.timedelta(seconds=backoff)
+        await db.execute(update(LogoutDelivery).where(LogoutDelivery.id == row.id).values(**values))
+    if error:
+        log.warning("back-channel logout to %s failed (%s), attempt %s", row.client_id, error, row.attempts)
+    return error is None
+
+
+async def run_worker(portal: Portal, interval: float = 2.0) -> None:
+    """Background loop of each instance; safe to run on many instances at once."""
+    while True:
+        try:
+            await deliver_due(portal)
+        except Exception:  # keep the loop alive; the next round retries
+            log.exception("back-channel logout worker round failed")
+        await asyncio.sleep(interval)

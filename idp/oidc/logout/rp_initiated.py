@@ -1,0 +1,107 @@
+"""OpenID Connect RP-Initiated Logout 1.0 (the end_session_endpoint), GET and POST.
+
+Redirect only to a post_logout_redirect_uri registered exactly for the client named by a valid
+id_token_hint, echoing ``state``. A hint for the current session logs out at once; otherwise
+the user confirms on a page (a CSRF-protected form), and no redirect happens on bad input.
+"""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from starlette.responses import RedirectResponse, Response
+
+from idp.keys import jws
+from idp.oidc.logout.single_logout import end_session_everywhere
+from idp.portal import Portal
+from idp.security.tokens import constant_time_equal
+from idp.sessions.store import load_session
+from idp.web.pages import error_page, render
+
+router = APIRouter()
+
+
+@router.api_route("/logout", methods=["GET", "POST"])
+async def logout(request: Request) -> Response:
+    portal: Portal = request.app.state.portal
+    items = request.query_params if request.method == "GET" else await request.form()
+    params = {k: v for k, v in items.items() if v}
+    hint_claims = None
+    if "id_token_hint" in params:
+        try:
+            _, hint_claims = jws.verify(await portal.key_ring(), params["id_token_hint"])
+        except jws.BadSignature:
+            return error_page("退出请求无效：登录凭证无法验证。", 400, "invalid id_token_hint")
+        if hint_claims.get("iss") != portal.settings.issuer:
+            return error_page("退出请求无效：登录凭证无法验证。", 400, "id_token_hint from another issuer")
+    redirect = None
+    if "post_logout_redirect_uri" in params:
+        client_id = _hint_client(hint_claims)
+        if client_id is None or params.get("client_id", client_id) != client_id:
+            return error_page("退出后跳转地址无法确认，已拒绝跳转。", 400, "post_logout_redirect_uri needs a valid id_token_hint")
+        client = await portal.client(client_id)
+        if client is None or params["post_logout_redirect_uri"] not in client.post_logout_redirect_uris:
+            return error_page("退出后跳转地址与应用登记的不一致，已拒绝跳转。", 400, "unregistered post_logout_redirect_uri")
+        redirect = params["post_logout_redirect_uri"]
+    async with portal.sessionmaker.begin() as db:
+        session = await load_session(db, portal.settings, request)
+    if session is None:
+        return _finished(redirect, params.get("state"))
+    if hint_claims is not None and hint_claims.get("sid") == session.sid:
+        await end_session_everywhere(portal, session.sid, reason="rp_initiated", source_ip=_ip(request))
+        return _finished(redirect, params.get("state"))
+    return render("logout_confirm.html", csrf_token=session.csrf_secret, account=session.account,
+                  redirect=redirect or "", state=params.get("state", ""))
+
+
+@router.post("/logout/confirm")
+async def confirm(request: Request) -> Response:
+    portal: Portal = request.app.state.portal
+    form = await request.form()
+    async with portal.sessionmaker.begin() as db:
+        session = await load_session(db, portal.settings, request)
+    if session is not None:
+        if not constant_time_equal(str(form.get("csrf_token", "")), session.csrf_secret):
+            return error_page("页面已失效，请刷新后重试。", 403, "CSRF token mismatch")
+        if form.get("action") == "logout":
+            await end_session_everywhere(portal, session.sid, reason="user_confirmed", source_ip=_ip(request))
+        else:
+            return render("logged_out.html", logged_out=False)
+    # The redirect target was checked before the confirmation page rendered it; check again.
+    redirect = str(form.get("redirect", "")) or None
+    if redirect is not None and not await _registered_anywhere(portal, redirect):
+        redirect = None
+    return _finished(redirect, str(form.get("state", "")) or None)
+
+
+def _hint_client(claims: dict | None) -> str | None:
+    if not claims:
+        return None
+    aud = claims.get("aud")
+    if isinstance(aud, list):
+        return claims.get("azp") or (aud[0] if len(aud) == 1 else None)
+    return aud
+
+
+async def _registered_anywhere(portal: Portal, uri: str) -> bool:
+    from sqlalchemy import select
+
+    from idp.clients.models import Client
+
+    async with portal.sessionmaker() as db:
+        for uris in (await db.scalars(select(Client.post_logout_redirect_uris))).all():
+            if uri in (uris or []):
+                return True
+    return False
+
+
+def _finished(redirect: str | None, state: str | None) -> Response:
+    if redirect is None:
+        return render("logged_out.html", logged_out=True)
+    query = urlencode({"state": state}) if state is not None else ""
+    separator = "&" if "?" in redirect else "?"
+    return RedirectResponse(redirect + (separator + query if query else ""), status_code=303)
+
+
+def _ip(request: Request) -> str | None:
+    return request.client.host if request.client else None

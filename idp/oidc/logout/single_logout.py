@@ -1,0 +1,42 @@
+"""Ending a login session everywhere: the session row, the online grants it produced, and a
+back-channel logout to every client that took part."""
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import select, update
+
+from idp import clock
+from idp.accounts.models import Account
+from idp.audit.log import record
+from idp.oidc.logout.backchannel import deliver_due, enqueue_logout
+from idp.oidc.models import Grant
+from idp.portal import Portal
+from idp.sessions.models import UserSession
+from idp.sessions.store import end_session, session_clients
+
+_background: set[asyncio.Task] = set()
+
+
+async def end_session_everywhere(portal: Portal, sid: str, *, reason: str, source_ip: str | None = None) -> bool:
+    async with portal.sessionmaker.begin() as db:
+        if not await end_session(db, sid):
+            return False
+        account_id = await db.scalar(select(UserSession.account_id).where(UserSession.sid == sid))
+        subject = await db.scalar(select(Account.subject).where(Account.id == account_id))
+        # Tokens of the session die with it; offline_access grants outlive it by design.
+        await db.execute(
+            update(Grant)
+            .where(Grant.sid == sid, Grant.revoked_at.is_(None), Grant.scope.not_like("%offline_access%"))
+            .values(revoked_at=clock.now(), revoked_reason="logout")
+        )
+        clients = await session_clients(db, sid)
+        queued = await enqueue_logout(db, portal, clients, subject, sid)
+        record(db, "session.logout", actor=subject, source_ip=source_ip, sid=sid, reason=reason,
+               backchannel_clients=queued)
+    if queued:
+        # Deliver now rather than at the worker's next round; the outbox row is the guarantee.
+        task = asyncio.create_task(deliver_due(portal))
+        _background.add(task)
+        task.add_done_callback(_background.discard)
+    return True

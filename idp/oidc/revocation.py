@@ -1,0 +1,51 @@
+"""Token revocation (RFC 7009). Revoking a refresh token revokes its whole grant (§2.1: the
+access tokens issued with it go too); revoking an access token revokes that token. An
+unknown token, or another client's, is answered 200 and changes nothing (§2.2)."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from sqlalchemy import select, update
+from starlette.responses import JSONResponse
+
+from idp import clock
+from idp.audit.log import record
+from idp.errors import InvalidRequest, OAuthError
+from idp.keys import jws
+from idp.oidc.models import AccessToken, RefreshToken
+from idp.oidc.token_endpoint import authenticate, error_response, json_response, read_form
+from idp.oidc.tokens import revoke_grant
+from idp.portal import Portal
+from idp.security.tokens import digest
+
+router = APIRouter()
+
+
+@router.post("/revoke")
+async def revoke(request: Request) -> JSONResponse:
+    portal: Portal = request.app.state.portal
+    try:
+        form = await read_form(request)
+        client = await authenticate(portal, request, form, "/revoke")
+        token = form.get("token")
+        if not token:
+            raise InvalidRequest("missing token")
+    except OAuthError as exc:
+        return error_response(exc)
+    async with portal.sessionmaker.begin() as db:
+        refresh = await db.scalar(select(RefreshToken).where(RefreshToken.token_digest == digest(token)))
+        if refresh is not None and refresh.client_id == client.client_id:
+            await revoke_grant(db, refresh.grant_id, "revoked_by_client")
+            record(db, "token.revoked", client_id=client.client_id, token_type="refresh_token")
+        elif refresh is None and token.count(".") == 2:
+            try:
+                _, claims = jws.verify(await portal.key_ring(), token, typ="at+jwt")
+            except jws.BadSignature:
+                claims = {}
+            if claims.get("client_id") == client.client_id:
+                await db.execute(
+                    update(AccessToken)
+                    .where(AccessToken.jti == str(claims.get("jti")), AccessToken.revoked_at.is_(None))
+                    .values(revoked_at=clock.now())
+                )
+                record(db, "token.revoked", client_id=client.client_id, token_type="access_token")
+    return json_response({})

@@ -1,0 +1,32 @@
+"""Third-party-initiated login (OIDC Core §4): the portal sends a logged-in user to a client's
+registered initiate_login_uri with ``iss`` and ``target_link_uri``; the client then starts an
+ordinary code flow, which completes silently on the existing portal session."""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from starlette.responses import RedirectResponse, Response
+
+from idp.portal import Portal
+from idp.sessions.store import load_session
+from idp.web.pages import error_page
+
+router = APIRouter()
+
+
+@router.get("/sso/{client_id}")
+async def initiate_login(request: Request, client_id: str) -> Response:
+    portal: Portal = request.app.state.portal
+    client = await portal.client(client_id)
+    if client is None or not client.initiate_login_uri:
+        return error_page("该业务系统暂不支持从门户单点登录。", 404, "no initiate_login_uri")
+    async with portal.sessionmaker.begin() as db:
+        session = await load_session(db, portal.settings, request)
+    if session is None:
+        return RedirectResponse("/login", status_code=303)
+    params = {"iss": portal.settings.issuer, "login_hint": session.account.subject}
+    if client.redirect_uris:
+        params["target_link_uri"] = client.redirect_uris[0].rsplit("/auth/", 1)[0] + "/"
+    separator = "&" if "?" in client.initiate_login_uri else "?"
+    return RedirectResponse(client.initiate_login_uri + separator + urlencode(params), status_code=303)

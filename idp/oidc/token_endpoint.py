@@ -1,0 +1,248 @@
+"""The token endpoint (RFC 6749 §3.2): authenticate the client, dispatch on grant_type.
+
+Every response carries ``Cache-Control: no-store``. Grants: authorization_code (§4.1.3 with
+RFC 7636 §4.6), refresh_token (§6, rotated; reuse revokes the family, RFC 9700 §4.14.2),
+client_credentials (§4.4).
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+
+from fastapi import APIRouter, Request
+from sqlalchemy import select, update
+from starlette.responses import JSONResponse
+
+from idp import clock
+from idp.accounts.models import Account
+from idp.audit.log import record
+from idp.clients.authentication import ClientAuthFailed, authenticate_client
+from idp.clients.registry import ClientInfo
+from idp.errors import InvalidGrant, InvalidRequest, InvalidScope, OAuthError, UnauthorizedClient, UnsupportedGrantType
+from idp.oidc.models import AuthorizationCode, Grant, RefreshToken
+from idp.oidc.tokens import TokenMinter, new_grant, revoke_grant
+from idp.portal import Portal
+from idp.security.tokens import constant_time_equal, digest
+
+router = APIRouter()
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+def json_response(body: dict, status_code: int = 200, headers: dict | None = None) -> JSONResponse:
+    return JSONResponse(body, status_code=status_code, headers={**NO_STORE, **(headers or {})})
+
+
+def error_response(exc: OAuthError) -> JSONResponse:
+    return json_response(exc.body(), exc.status_code, exc.headers)
+
+
+async def read_form(request: Request) -> dict[str, str]:
+    """Form parameters; a parameter sent twice is an error (RFC 6749 §3.2)."""
+    if "application/x-www-form-urlencoded" not in request.headers.get("content-type", ""):
+        raise InvalidRequest("the body must be application/x-www-form-urlencoded")
+    form: dict[str, str] = {}
+    for name, value in (await request.form()).multi_items():
+        if name in form:
+            raise InvalidRequest(f"parameter {name} was sent more than once")
+        if isinstance(value, str) and value != "":
+            form[name] = value
+    return form
+
+
+async def in_transaction(portal: Portal, work):
+    """Run ``work(db)`` in one transaction that commits even when it raises an OAuthError:
+    a consumed code or a revoked family must stay so although the request fails."""
+    failure: OAuthError | None = None
+    async with portal.sessionmaker.begin() as db:
+        try:
+            return await work(db)
+        except OAuthError as exc:
+            failure = exc
+    raise failure
+
+
+async def authenticate(portal: Portal, request: Request, form: dict, endpoint: str) -> ClientInfo:
+    try:
+        return await authenticate_client(portal, request.headers, form, portal.settings.endpoint(endpoint))
+    except ClientAuthFailed as exc:
+        async with portal.sessionmaker.begin() as db:
+            record(db, "client.authentication_failed", outcome="failure", client_id=exc.client_id,
+                   source_ip=request.client.host if request.client else None, endpoint=endpoint, reason=exc.reason)
+        raise
+
+
+@router.post("/token")
+async def token(request: Request) -> JSONResponse:
+    portal: Portal = request.app.state.portal
+    try:
+        form = await read_form(request)
+        client = await authenticate(portal, request, form, "/token")
+        grant_type = form.get("grant_type")
+        if grant_type is None:
+            raise InvalidRequest("missing grant_type")
+        handler = GRANTS.get(grant_type)
+        if handler is None:
+            raise UnsupportedGrantType(f"unsupported grant_type {grant_type}")
+        if grant_type not in client.grant_types:
+            raise UnauthorizedClient(f"the client may not use {grant_type}")
+        return json_response(await handler(portal, request, client, form))
+    except OAuthError as exc:
+        return error_response(exc)
+
+
+async def authorization_code_grant(portal: Portal, request: Request, client: ClientInfo, form: dict) -> dict:
+    code = form.get("code")
+    if not code:
+        raise InvalidRequest("missing code")
+
+    async def work(db) -> dict:
+        row = await claim_code(db, digest(code), client.client_id)
+        if row is None:
+            await handle_code_replay(db, digest(code), client, request)
+            raise InvalidGrant("the code is invalid, expired or already used")
+        check_code(row, client, form)
+        account = await db.get(Account, row.account_id)
+        if account is None or account.disabled_at is not None:
+            raise InvalidGrant("the account is no longer active")
+        grant = new_grant(
+            grant_id=row.grant_id, client_id=client.client_id, account_id=account.id, scope=row.scope.split(),
+            sid=row.sid, auth_time=row.auth_time, acr=row.acr, amr=row.amr, claims=row.claims,
+        )
+        db.add(grant)
+        minter = TokenMinter(db, portal.settings, await portal.key_ring())
+        with_refresh = "offline_access" in row.scope.split() and "refresh_token" in client.grant_types
+        body = minter.token_response(client, grant, account, nonce=row.nonce, with_refresh=with_refresh)
+        record(db, "token.issued", actor=account.subject, client_id=client.client_id,
+               source_ip=request.client.host if request.client else None, grant_type="authorization_code")
+        return body
+
+    return await in_transaction(portal, work)
+
+
+async def claim_code(db, code_digest: str, client_id: str) -> AuthorizationCode | None:
+    """Single use, atomically (one UPDATE … RETURNING): of N concurrent redemptions one wins."""
+    result = await db.execute(
+        update(AuthorizationCode)
+        .where(
+            AuthorizationCode.code_digest == code_digest,
+            AuthorizationCode.client_id == client_id,
+            AuthorizationCode.consumed_at.is_(None),
+            AuthorizationCode.expires_at > clock.now(),
+        )
+        .values(consumed_at=clock.now())
+        .returning(AuthorizationCode)
+    )
+    return result.scalars().first()
+
+
+async def handle_code_replay(db, code_digest: str, client: ClientInfo, request: Request) -> None:
+    """A used code presented again by its own client: revoke what the first use issued
+    (RFC 6749 §4.1.2). Another client's attempt revokes nothing (a denial-of-service guard)."""
+    row = await db.scalar(select(AuthorizationCode).where(AuthorizationCode.code_digest == code_digest))
+    if row is None or row.client_id != client.client_id or row.consumed_at is None:
+        return
+    if await revoke_grant(db, row.grant_id, "code_reuse"):
+        record(db, "authorization.code_reused", outcome="failure", client_id=client.client_id,
+               source_ip=request.client.host if request.client else None, grant_id=row.grant_id)
+
+
+def check_code(row: AuthorizationCode, client: ClientInfo, form: dict) -> None:
+    redirect_uri = form.get("redirect_uri")
+    if redirect_uri is not None and redirect_uri != row.redirect_uri:
+        raise InvalidGrant("redirect_uri does not match the authorization request")
+    if redirect_uri is None and len(client.redirect_uris) > 1:
+        raise InvalidRequest("missing redirect_uri")
+    verifier = form.get("code_verifier")
+    if row.code_challenge is None:
+        if verifier is not None:  # the PKCE downgrade defence (RFC 9700 §4.8.2)
+            raise InvalidRequest("code_verifier sent for a code issued without code_challenge")
+        return
+    if verifier is None:
+        raise InvalidRequest("missing code_verifier")
+    expected = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode("ascii", "replace")).digest()).rstrip(b"=")
+    if not constant_time_equal(expected.decode(), row.code_challenge):
+        raise InvalidGrant("code_verifier does not match code_challenge")
+
+
+async def refresh_token_grant(portal: Portal, request: Request, client: ClientInfo, form: dict) -> dict:
+    token = form.get("refresh_token")
+    if not token:
+        raise InvalidRequest("missing refresh_token")
+
+    async def work(db) -> dict:
+        now = clock.now()
+        result = await db.execute(
+            update(RefreshToken)
+            .where(
+                RefreshToken.token_digest == digest(token),
+                RefreshToken.client_id == client.client_id,
+                RefreshToken.consumed_at.is_(None),
+                RefreshToken.revoked_at.is_(None),
+                RefreshToken.expires_at > now,
+            )
+            .values(consumed_at=now)
+            .returning(RefreshToken)
+        )
+        old = result.scalars().first()
+        if old is None:
+            await handle_refresh_replay(db, digest(token), client, request)
+            raise InvalidGrant("the refresh token is invalid, expired or already used")
+        grant = await db.get(Grant, old.grant_id)
+        if grant is None or grant.revoked_at is not None:
+            raise InvalidGrant("the grant was revoked")
+        account = await db.get(Account, grant.account_id) if grant.account_id else None
+        if account is None or account.disabled_at is not None:
+            raise InvalidGrant("the account is no longer active")
+        scope = narrowed_scope(old.scope, form.get("scope"))
+        minter = TokenMinter(db, portal.settings, await portal.key_ring())
+        view = Grant(**{c: getattr(grant, c) for c in ("id", "client_id", "account_id", "sid", "claims",
+                                                         "auth_time", "acr", "amr")}, scope=" ".join(scope))
+        body = minter.token_response(client, view, account)
+        body["refresh_token"] = minter.refresh_token(client, grant, old.scope)
+        record(db, "token.refreshed", actor=account.subject, client_id=client.client_id,
+               source_ip=request.client.host if request.client else None)
+        return body
+
+    return await in_transaction(portal, work)
+
+
+async def handle_refresh_replay(db, token_digest: str, client: ClientInfo, request: Request) -> None:
+    row = await db.scalar(select(RefreshToken).where(RefreshToken.token_digest == token_digest))
+    if row is None or row.client_id != client.client_id or row.consumed_at is None:
+        return
+    if await revoke_grant(db, row.grant_id, "refresh_token_reuse"):
+        record(db, "token.refresh_reused", outcome="failure", client_id=client.client_id,
+               source_ip=request.client.host if request.client else None, grant_id=row.grant_id)
+
+
+def narrowed_scope(granted: str, requested: str | None) -> list[str]:
+    """RFC 6749 §6: the scope may shrink, never grow."""
+    granted_list = granted.split()
+    if requested is None:
+        return granted_list
+    asked = requested.split()
+    if not set(asked).issubset(granted_list):
+        raise InvalidScope("the requested scope exceeds the grant")
+    return [s for s in granted_list if s in asked]
+
+
+async def client_credentials_grant(portal: Portal, request: Request, client: ClientInfo, form: dict) -> dict:
+    if client.is_public:
+        raise UnauthorizedClient("public clients cannot use client_credentials")
+    asked = form.get("scope", "").split()
+    allowed = [s for s in client.scopes if s not in ("openid", "offline_access")]
+    if not set(asked).issubset(allowed):
+        raise InvalidScope("the requested scope is not allowed for this client")
+    async with portal.sessionmaker.begin() as db:
+        grant = new_grant(client_id=client.client_id, account_id=None, scope=asked)
+        db.add(grant)
+        minter = TokenMinter(db, portal.settings, await portal.key_ring())
+        body = minter.token_response(client, grant, None)
+    return body
+
+
+GRANTS = {
+    "authorization_code": authorization_code_grant,
+    "refresh_token": refresh_token_grant,
+    "client_credentials": client_credentials_grant,
+}

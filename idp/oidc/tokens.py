@@ -1,0 +1,141 @@
+"""Minting tokens: ID tokens (OIDC Core §2), JWT access tokens (RFC 9068), opaque refresh
+tokens, all hanging off a :class:`Grant` so that revoking the grant revokes them all."""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from idp import clock
+from idp.accounts.models import Account
+from idp.clients.registry import ClientInfo
+from idp.keys import jws
+from idp.keys.store import KeyRing
+from idp.oidc.claims import account_claims
+from idp.oidc.models import AccessToken, Grant, RefreshToken
+from idp.oidc.scopes import claims_for
+from idp.security.tokens import digest, new_token
+from idp.settings import Settings
+
+
+def new_grant(
+    *, client_id: str, account_id: int | None, scope: list[str], sid: str | None = None,
+    auth_time: dt.datetime | None = None, acr: str | None = None, amr: list | None = None,
+    claims: dict | None = None, grant_id: str | None = None,
+) -> Grant:
+    return Grant(
+        id=grant_id or new_token(), client_id=client_id, account_id=account_id, sid=sid,
+        scope=" ".join(scope), claims=claims, auth_time=auth_time, acr=acr, amr=amr,
+        created_at=clock.now(),
+    )
+
+
+async def revoke_grant(db: AsyncSession, grant_id: str, reason: str) -> bool:
+    """Revoke a grant and with it every token issued under it. Idempotent."""
+    result = await db.execute(
+        update(Grant)
+        .where(Grant.id == grant_id, Grant.revoked_at.is_(None))
+        .values(revoked_at=clock.now(), revoked_reason=reason)
+        .returning(Grant.id)
+    )
+    return result.first() is not None
+
+
+def half_hash(value: str) -> str:
+    """at_hash (OIDC Core §3.1.3.6): left half of SHA-256 for RS256 and ES256, base64url."""
+    half = hashlib.sha256(value.encode("ascii")).digest()[:16]
+    return base64.urlsafe_b64encode(half).rstrip(b"=").decode()
+
+
+class TokenMinter:
+    """Everything one token response needs, bound to one database transaction."""
+
+    def __init__(self, db: AsyncSession, settings: Settings, keys: KeyRing):
+        self.db = db
+        self.settings = settings
+        self.keys = keys
+
+    def access_token(self, client: ClientInfo, grant: Grant, subject: str | None) -> tuple[str, int]:
+        """RFC 9068 §2: typ at+jwt; aud is the client (the resource server of its own APIs)."""
+        now = clock.epoch(clock.now())
+        ttl = self.settings.access_token_ttl_seconds
+        jti = new_token()
+        claims = {
+            "iss": self.settings.issuer,
+            "sub": subject or client.client_id,
+            "aud": client.client_id,
+            "client_id": client.client_id,
+            "iat": now,
+            "exp": now + ttl,
+            "jti": jti,
+            "scope": grant.scope,
+        }
+        if grant.auth_time is not None:
+            claims["auth_time"] = clock.epoch(grant.auth_time)
+        if grant.acr:
+            claims["acr"] = grant.acr
+        if grant.sid:
+            claims["sid"] = grant.sid
+        token = jws.sign(self.keys, claims, typ="at+jwt")
+        self.db.add(
+            AccessToken(
+                jti=jti, grant_id=grant.id, client_id=client.client_id,
+                expires_at=clock.now() + dt.timedelta(seconds=ttl),
+            )
+        )
+        return token, ttl
+
+    def refresh_token(self, client: ClientInfo, grant: Grant, scope: str) -> str:
+        token = new_token()
+        now = clock.now()
+        self.db.add(
+            RefreshToken(
+                token_digest=digest(token), grant_id=grant.id, client_id=client.client_id, scope=scope,
+                created_at=now, expires_at=now + dt.timedelta(seconds=self.settings.refresh_token_ttl_seconds),
+            )
+        )
+        return token
+
+    def id_token(
+        self, client: ClientInfo, grant: Grant, account: Account, *, nonce: str | None, access_token: str | None
+    ) -> str:
+        now = clock.epoch(clock.now())
+        claims = {
+            "iss": self.settings.issuer,
+            "sub": account.subject,
+            "aud": client.client_id,
+            "iat": now,
+            "exp": now + self.settings.id_token_ttl_seconds,
+            # Always present: max_age and prompt=login callers compare it.
+            "auth_time": clock.epoch(grant.auth_time) if grant.auth_time else now,
+        }
+        if nonce is not None:
+            claims["nonce"] = nonce
+        if grant.acr:
+            claims["acr"] = grant.acr
+        if grant.amr:
+            claims["amr"] = grant.amr
+        if grant.sid:
+            claims["sid"] = grant.sid
+        alg = client.id_token_signed_response_alg
+        if access_token is not None:
+            claims["at_hash"] = half_hash(access_token)
+        scope = grant.scope.split()
+        extra = account_claims(account, claims_for(scope, grant.claims, "id_token"))
+        claims.update({k: v for k, v in extra.items() if k not in claims})
+        return jws.sign(self.keys, claims, alg=alg)
+
+    def token_response(
+        self, client: ClientInfo, grant: Grant, account: Account | None, *, nonce: str | None = None,
+        with_refresh: bool = False,
+    ) -> dict:
+        access_token, ttl = self.access_token(client, grant, account.subject if account else None)
+        body = {"access_token": access_token, "token_type": "Bearer", "expires_in": ttl, "scope": grant.scope}
+        if account is not None and "openid" in grant.scope.split():
+            body["id_token"] = self.id_token(client, grant, account, nonce=nonce, access_token=access_token)
+        if with_refresh:
+            body["refresh_token"] = self.refresh_token(client, grant, grant.scope)
+        return body

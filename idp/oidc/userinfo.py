@@ -1,0 +1,51 @@
+"""The UserInfo endpoint (OIDC Core §5.3): GET or POST, the token in the Authorization header
+(RFC 6750 §2.1) or, for POST, in the form body (§2.2); never in the query string."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import JSONResponse
+
+from idp.accounts.models import Account
+from idp.errors import InvalidRequest, InvalidToken, OAuthError
+from idp.oidc.access_tokens import check_access_token
+from idp.oidc.claims import account_claims
+from idp.oidc.scopes import claims_for
+from idp.oidc.token_endpoint import error_response, json_response
+from idp.portal import Portal
+
+router = APIRouter()
+
+
+async def bearer_token(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    in_header = header[7:].strip() if header.lower().startswith("bearer ") else None
+    in_body = None
+    if request.method == "POST" and "application/x-www-form-urlencoded" in request.headers.get("content-type", ""):
+        in_body = (await request.form()).get("access_token") or None
+    if in_header and in_body:
+        raise InvalidRequest("the access token was sent twice")
+    token = in_header or in_body
+    if not token:
+        raise InvalidToken("no access token was sent", status_code=401)
+    return token
+
+
+@router.api_route("/userinfo", methods=["GET", "POST"])
+async def userinfo(request: Request) -> JSONResponse:
+    portal: Portal = request.app.state.portal
+    try:
+        token = await bearer_token(request)
+        async with portal.sessionmaker() as db:
+            valid = await check_access_token(portal, db, token)
+            if valid is None or valid.account_id is None:
+                raise InvalidToken("the access token is invalid, expired or revoked")
+            account = await db.get(Account, valid.account_id)
+        if account is None or account.disabled_at is not None:
+            raise InvalidToken("the account is no longer active")
+        scope = str(valid.claims.get("scope", "")).split()
+        if "openid" not in scope:
+            raise InvalidToken("the access token was not issued for openid")
+        body = {"sub": account.subject, **account_claims(account, claims_for(scope, valid.grant_claims, "userinfo"))}
+        return json_response(body)
+    except OAuthError as exc:
+        return error_response(exc)

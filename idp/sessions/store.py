@@ -1,0 +1,120 @@
+"""Login sessions: database rows behind an opaque HttpOnly cookie.
+
+Idle timeout and absolute lifetime are enforced on every read; ending a session is one
+UPDATE, so it ends on every instance at once.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+from starlette.responses import Response
+
+from idp import clock
+from idp.accounts.models import Account
+from idp.db.ops import insert_ignore
+from idp.security.tokens import digest, new_token
+from idp.sessions.models import SessionClient, UserSession
+from idp.settings import Settings
+
+BROWSER_COOKIE = "idp_browser"
+
+
+def session_cookie_name(settings: Settings) -> str:
+    # __Host- requires Secure, which browsers only honour over https.
+    return "__Host-idp_session" if settings.issuer_is_https else "idp_session"
+
+
+def browser_cookie_name(settings: Settings) -> str:
+    return "__Host-idp_browser" if settings.issuer_is_https else BROWSER_COOKIE
+
+
+def set_cookie(response: Response, settings: Settings, name: str, value: str, max_age: int | None) -> None:
+    response.set_cookie(
+        name, value, max_age=max_age, path="/", httponly=True, samesite="lax",
+        secure=settings.issuer_is_https,
+    )
+
+
+@dataclass(frozen=True)
+class ActiveSession:
+    id_digest: str
+    sid: str
+    account: Account
+    auth_time: dt.datetime
+    amr: list
+    acr: str
+    csrf_secret: str
+
+
+async def load_session(db: AsyncSession, settings: Settings, request: Request) -> ActiveSession | None:
+    token = request.cookies.get(session_cookie_name(settings))
+    if not token:
+        return None
+    now = clock.now()
+    row = await db.scalar(
+        select(UserSession).where(
+            UserSession.id_digest == digest(token),
+            UserSession.ended_at.is_(None),
+            UserSession.expires_at > now,
+            UserSession.last_seen_at > now - dt.timedelta(seconds=settings.session_idle_seconds),
+        )
+    )
+    if row is None:
+        return None
+    account = await db.get(Account, row.account_id)
+    if account is None or account.disabled_at is not None:
+        return None
+    # Touch at most once a minute: keeps the idle clock honest without a write per request.
+    if now - row.last_seen_at > dt.timedelta(seconds=60):
+        await db.execute(
+            update(UserSession).where(UserSession.id_digest == row.id_digest).values(last_seen_at=now)
+        )
+    return ActiveSession(row.id_digest, row.sid, account, row.auth_time, row.amr, row.acr, row.csrf_secret)
+
+
+async def start_session(
+    db: AsyncSession, settings: Settings, account: Account, *, amr: list, acr: str, source_ip: str | None
+) -> tuple[str, UserSession]:
+    """Create a new session (a fresh id on every login, against fixation). Returns the cookie value."""
+    token = new_token()
+    now = clock.now()
+    row = UserSession(
+        id_digest=digest(token),
+        sid=new_token(),
+        account_id=account.id,
+        auth_time=now,
+        amr=amr,
+        acr=acr,
+        csrf_secret=new_token(),
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + dt.timedelta(seconds=settings.session_absolute_seconds),
+        source_ip=source_ip,
+    )
+    db.add(row)
+    return token, row
+
+
+async def end_session(db: AsyncSession, sid: str) -> bool:
+    """Mark a session ended. Returns False when it had already ended (idempotent)."""
+    result = await db.execute(
+        update(UserSession)
+        .where(UserSession.sid == sid, UserSession.ended_at.is_(None))
+        .values(ended_at=clock.now())
+        .returning(UserSession.sid)
+    )
+    return result.first() is not None
+
+
+async def session_clients(db: AsyncSession, sid: str) -> list[str]:
+    return list((await db.scalars(select(SessionClient.client_id).where(SessionClient.sid == sid))).all())
+
+
+async def record_session_client(db: AsyncSession, sid: str, client_id: str) -> None:
+    await insert_ignore(
+        db, SessionClient, {"sid": sid, "client_id": client_id, "first_at": clock.now()}, ["sid", "client_id"]
+    )

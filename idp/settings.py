@@ -1,0 +1,99 @@
+"""Configuration: environment variables with the ``IDP_`` prefix.
+
+Development defaults let ``make run`` work on a fresh machine; production mode refuses to
+start while any of them is still in force (see :meth:`Settings.check_production`).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# A fixed, public value: only ever acceptable outside production mode.
+DEVELOPMENT_KEY_ENCRYPTION_KEY = "development-only-key-encryption-key-not-secret"
+
+
+class ProductionConfigError(RuntimeError):
+    """Raised at start-up when production mode would run on development defaults."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="IDP_", env_file=None, extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'idp.sqlite3'}"
+    issuer: str = "http://127.0.0.1:8000"
+    auto_migrate: bool = True
+
+    # Signing keys live in the database, their private halves encrypted with this key.
+    key_storage: Literal["database"] = "database"
+    key_encryption_key: SecretStr = SecretStr(DEVELOPMENT_KEY_ENCRYPTION_KEY)
+    # A rotated-in key is published this long before it signs (RPs refresh their JWKS cache).
+    key_publish_lead_seconds: int = 600
+    key_cache_seconds: int = 60
+    client_cache_seconds: int = 30
+
+    catalogue_path: Path = PROJECT_ROOT / "idp" / "catalogue" / "systems.yaml"
+
+    authorization_code_ttl_seconds: int = 60
+    access_token_ttl_seconds: int = 600
+    id_token_ttl_seconds: int = 600
+    refresh_token_ttl_seconds: int = 30 * 24 * 3600
+    interaction_ttl_seconds: int = 900
+    session_idle_seconds: int = 30 * 60
+    session_absolute_seconds: int = 12 * 3600
+
+    # argon2id; the defaults are OWASP's minimum (19 MiB, t=2, p=1).
+    argon2_memory_kib: int = 19456
+    argon2_time_cost: int = 2
+    argon2_parallelism: int = 1
+
+    captcha_provider: Literal["image", "test"] = "image"
+    message_sink: Literal["development", "smtp"] = "development"
+
+    backchannel_logout_timeout_seconds: float = 5.0
+    backchannel_retry_seconds: float = 30.0
+    backchannel_max_attempts: int = 8
+    backchannel_worker: bool = True
+
+    log_level: str = "info"
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def issuer_is_https(self) -> bool:
+        return urlsplit(self.issuer).scheme == "https"
+
+    @property
+    def max_signed_token_ttl(self) -> int:
+        """How long anything we sign stays verifiable: the unpublish delay of a retired key."""
+        return max(self.access_token_ttl_seconds, self.id_token_ttl_seconds, 300)
+
+    def check_production(self) -> None:
+        """Refuse to run production on development defaults."""
+        if not self.is_production:
+            return
+        problems = []
+        if self.key_encryption_key.get_secret_value() == DEVELOPMENT_KEY_ENCRYPTION_KEY:
+            problems.append("IDP_KEY_ENCRYPTION_KEY is the development key")
+        if len(self.key_encryption_key.get_secret_value()) < 32:
+            problems.append("IDP_KEY_ENCRYPTION_KEY must be at least 32 characters")
+        if not self.issuer_is_https:
+            problems.append("IDP_ISSUER must be an https URL")
+        if self.captcha_provider == "test":
+            problems.append("IDP_CAPTCHA_PROVIDER=test is for tests only")
+        if self.message_sink == "development":
+            problems.append("IDP_MESSAGE_SINK=development stores messages instead of sending them")
+        if self.argon2_memory_kib < 19456 or self.argon2_time_cost < 2:
+            problems.append("argon2id parameters are weaker than OWASP's minimum")
+        if problems:
+            raise ProductionConfigError("production mode refuses to start: " + "; ".join(problems))
+
+    def endpoint(self, path: str) -> str:
+        return self.issuer.rstrip("/") + path
