@@ -8,6 +8,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from idp.clients.registry import ClientRegistry
+from idp.db.engine import create_read_sessionmaker
 from idp.keys.store import KeyRing
 from idp.security.passwords import Passwords
 from idp.settings import Settings
@@ -18,6 +19,7 @@ class Portal:
     settings: Settings
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
+    reader: async_sessionmaker[AsyncSession]  # read-only transactions
     keys: KeyRing
     clients: ClientRegistry
     passwords: Passwords
@@ -29,6 +31,7 @@ class Portal:
             settings=settings,
             engine=engine,
             sessionmaker=sessionmaker,
+            reader=create_read_sessionmaker(engine),
             keys=KeyRing(settings),
             clients=ClientRegistry(settings.client_cache_seconds),
             passwords=Passwords(
@@ -40,8 +43,8 @@ class Portal:
         )
 
     async def client(self, client_id: str):
-        return await self.clients.get(self.sessionmaker, client_id)
+        return await self.clients.get(self.reader, client_id)
 
     async def key_ring(self) -> KeyRing:
-        await self.keys.refresh_if_stale(self.sessionmaker)
+        await self.keys.refresh_if_stale(self.reader)
         return self.keys

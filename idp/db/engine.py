@@ -31,10 +31,19 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def _sqlite_begin_immediate(connection) -> None:
-    # BEGIN IMMEDIATE takes the write lock up front, so two transactions that read then
-    # write cannot deadlock on lock upgrade; SQLite serialises writers anyway.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # BEGIN IMMEDIATE takes the write lock up front, so a transaction that reads then writes
+    # cannot fail on lock upgrade; SQLite serialises writers anyway. Read-only sessions
+    # (see create_read_sessionmaker) begin deferred and, under WAL, never wait for writers.
+    if connection.get_execution_options().get("read_only"):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def create_read_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """For transactions that only read: on SQLite they take no write lock."""
+    return async_sessionmaker(engine.execution_options(read_only=True), expire_on_commit=False)

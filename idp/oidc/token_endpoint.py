@@ -109,6 +109,7 @@ async def authorization_code_grant(portal: Portal, request: Request, client: Cli
             sid=row.sid, auth_time=row.auth_time, acr=row.acr, amr=row.amr, claims=row.claims,
         )
         db.add(grant)
+        await db.flush()  # tokens reference the grant
         minter = TokenMinter(db, portal.settings, await portal.key_ring())
         with_refresh = "offline_access" in row.scope.split() and "refresh_token" in client.grant_types
         body = minter.token_response(client, grant, account, nonce=row.nonce, with_refresh=with_refresh)
@@ -236,6 +237,7 @@ async def client_credentials_grant(portal: Portal, request: Request, client: Cli
     async with portal.sessionmaker.begin() as db:
         grant = new_grant(client_id=client.client_id, account_id=None, scope=asked)
         db.add(grant)
+        await db.flush()  # tokens reference the grant
         minter = TokenMinter(db, portal.settings, await portal.key_ring())
         body = minter.token_response(client, grant, None)
     return body

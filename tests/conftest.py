@@ -1,0 +1,41 @@
+"""Fixtures: a fresh migrated database per test, the portal running in-process, a browser."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from tests.support.databases import TestDatabases
+from tests.support.portal import Browser, running_portal
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory):
+    dbs = TestDatabases.from_environment(tmp_path_factory.mktemp("databases"))
+    yield dbs
+    if dbs.is_postgres:
+        asyncio.run(dbs.drop_all())
+
+
+@pytest.fixture
+async def database_url(databases) -> str:
+    return await databases.fresh()
+
+
+@pytest.fixture
+async def put(database_url):
+    """The portal under test, with one first-party client `rp` and the account `zhangsan`."""
+    async with running_portal(database_url) as portal_under_test:
+        portal_under_test.rp = await portal_under_test.add_client("rp")
+        portal_under_test.account = await portal_under_test.add_account(
+            "zhangsan", account_type="personal", id_type="居民身份证", id_number="11010519491231002X",
+            realname_level=2,
+        )
+        yield portal_under_test
+
+
+@pytest.fixture
+async def browser(put):
+    b = Browser(put)
+    yield b
+    await b.aclose()
