@@ -19,11 +19,11 @@ from idp.settings import PROJECT_ROOT, Settings
 DEMO_PASSWORD = "Demo@2026pass"
 DEMO_ACCOUNTS = [
     {"username": "zhangsan", "name": "张三", "account_type": "personal", "mobile": "13800138000",
-     "email": "zhangsan@example.com", "id_type": "居民身份证", "id_number": "11010519491231002X",
+     "email": "zhangsan@example.com", "id_type": "居民身份证", "id_number": "110000198506120133",
      "realname_level": 3},
     {"username": "demo_enterprise", "name": "李四", "account_type": "legal_person", "mobile": "13900139000",
-     "email": "legal@example.com", "id_type": "居民身份证", "id_number": "440524188001010014",
-     "realname_level": 2, "enterprise_name": "示例医疗器械有限公司", "credit_code": "91350100M000100Y43"},
+     "email": "legal@example.com", "id_type": "居民身份证", "id_number": "330000197001010023",
+     "realname_level": 2, "enterprise_name": "示例医疗器械有限公司", "credit_code": "91110105PDY0001752"},
 ]
 LOCAL_SYSTEMS = ("udi", "classification", "combination", "drug")
 SECRETS_FILE = PROJECT_ROOT / "var" / "client-secrets.json"

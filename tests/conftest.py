@@ -28,7 +28,7 @@ async def put(database_url):
     async with running_portal(database_url) as portal_under_test:
         portal_under_test.rp = await portal_under_test.add_client("rp")
         portal_under_test.account = await portal_under_test.add_account(
-            "zhangsan", account_type="personal", id_type="居民身份证", id_number="11010519491231002X",
+            "zhangsan", account_type="personal", id_type="居民身份证", id_number="110000198506120133",
             realname_level=2,
         )
         yield portal_under_test
