@@ -1,0 +1,1 @@
+"""Code that the portal and the business systems both import: validators, messages, contracts."""

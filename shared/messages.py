@@ -1,0 +1,40 @@
+"""User-facing messages, one catalogue with ids (the guides' wording where they have one).
+
+Code refers to messages by id; templates render ``text(id, **values)``.
+"""
+from __future__ import annotations
+
+MESSAGES: dict[str, str] = {
+    # login
+    "login.wrong_credentials": "输入的用户名或密码错误",
+    "login.locked": "账号已被锁定，请{minutes}分钟后再试，或通过“用户解锁”立即解锁。",
+    "captcha.wrong": "图形验证码错误，请重新输入",
+    "captcha.expired": "图形验证码已过期，请刷新后重新输入",
+    # identifiers (shared.identity)
+    "credit_code.format": "统一社会信用代码格式不正确，应为18位数字或大写字母",
+    "credit_code.check": "统一社会信用代码校验位不正确，请核对后重新输入",
+    "credit_code.org_code_check": "统一社会信用代码中的组织机构代码校验未通过，已记录待人工核实",
+    "id_number.format": "证件号码格式不正确，居民身份证号码应为18位（或15位旧号码）",
+    "id_number.region": "证件号码的地址码不正确，请核对后重新输入",
+    "id_number.birth_date": "证件号码中的出生日期不正确，请核对后重新输入",
+    "id_number.check": "证件号码校验位不正确，请核对后重新输入",
+    "mobile.format": "手机号码格式不正确，请输入11位手机号码",
+    "email.format": "电子邮箱格式不正确",
+    "password.rule": "密码应为8~16个字符，至少包含大写字母、小写字母、数字、特殊符号中的三种类型",
+    "password.mismatch": "两次输入的密码不一致",
+    # registration
+    "id_number.exists": "证件号码已存在，请通过“忘记密码”找回原账号后使用原账号办理业务。",
+    "credit_code.exists": "该统一社会信用代码已注册法人账号，请通过“忘记密码”找回原账号。",
+    "realname.failed": "实名认证未成功，请核对填写的身份证信息",
+    # binding (seed 000), word for word
+    "binding.no_such_user": "用户绑定授权异常: 用户不存在",
+    "binding.wrong_password": "用户绑定授权异常: 密码错误",
+    "binding.already_bound": "用户绑定授权异常：当前政务门户用户已经绑定了{system}，请勿重新绑定！",
+    "binding.create_new_note": "将在业务系统中注册新帐号，无法主动解绑！",
+    "binding.existing_note": "使用原业务系统账号密码登录，可在帐号设置中解绑！",
+}
+
+
+def text(message_id: str, **values) -> str:
+    template = MESSAGES[message_id]
+    return template.format(**values) if values else template
