@@ -1,0 +1,134 @@
+"""Configuration: IDP_ environment variables, and production mode refusing development defaults.
+
+The development defaults make `make run` work on a fresh machine; an operator who forgets to
+replace one of them in production must get a start-up failure that names it, not a portal
+that runs with a public key-encryption key or a test captcha.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+
+import httpx
+import pytest
+from pydantic import ValidationError
+
+from idp.app import create_app, start_portal
+from idp.settings import DEVELOPMENT_KEY_ENCRYPTION_KEY, ProductionConfigError, Settings
+
+PRODUCTION_ISSUER = "https://sso.example.gov.cn"
+# Reaching this database would fail: a refusal must come before the database is touched.
+UNREACHABLE_DATABASE = "sqlite+aiosqlite:////nonexistent-folder/idp.sqlite3"
+
+
+@pytest.fixture(autouse=True)
+def no_idp_environment(monkeypatch):
+    """Each test states its own configuration; the caller's IDP_ variables must not leak in."""
+    for name in list(os.environ):
+        if name.upper().startswith("IDP_"):
+            monkeypatch.delenv(name)
+
+
+def production_settings(**overrides) -> Settings:
+    values = dict(
+        environment="production", issuer=PRODUCTION_ISSUER, database_url=UNREACHABLE_DATABASE,
+        key_encryption_key=secrets.token_urlsafe(32), captcha_provider="image", message_sink="smtp",
+    )
+    values.update(overrides)
+    return Settings(**values)
+
+
+DEVELOPMENT_DEFAULTS = {
+    "development key-encryption key": (
+        {"key_encryption_key": DEVELOPMENT_KEY_ENCRYPTION_KEY}, "IDP_KEY_ENCRYPTION_KEY is the development key"),
+    "short key-encryption key": ({"key_encryption_key": "x" * 31}, "IDP_KEY_ENCRYPTION_KEY must be at least 32"),
+    "http issuer": ({"issuer": "http://sso.example.gov.cn"}, "IDP_ISSUER must be an https URL"),
+    "test captcha": ({"captcha_provider": "test"}, "IDP_CAPTCHA_PROVIDER=test"),
+    "development message sink": ({"message_sink": "development"}, "IDP_MESSAGE_SINK=development"),
+    "weak argon2 memory": ({"argon2_memory_kib": 64}, "argon2id parameters are weaker"),
+    "weak argon2 time cost": ({"argon2_time_cost": 1}, "argon2id parameters are weaker"),
+}
+
+
+def test_correct_production_configuration_passes_the_check():
+    production_settings().check_production()
+
+
+async def test_correct_production_configuration_starts_and_serves(database_url):
+    settings = production_settings(database_url=database_url)
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=PRODUCTION_ISSUER) as http:
+            response = await http.get("/.well-known/openid-configuration")
+    assert response.status_code == 200
+    assert response.json()["issuer"] == PRODUCTION_ISSUER
+
+
+@pytest.mark.parametrize("overrides, problem", DEVELOPMENT_DEFAULTS.values(), ids=DEVELOPMENT_DEFAULTS.keys())
+async def test_production_refuses_each_development_default(overrides, problem):
+    settings = production_settings(**overrides)
+    with pytest.raises(ProductionConfigError) as refused:
+        settings.check_production()
+    message = str(refused.value)
+    assert problem in message
+    assert ";" not in message, "only the one wrong setting is named"
+
+    with pytest.raises(ProductionConfigError, match=problem):
+        await start_portal(settings)
+    app = create_app(settings)
+    with pytest.raises(ProductionConfigError, match=problem):
+        async with app.router.lifespan_context(app):
+            pass
+
+
+def test_production_on_all_defaults_names_every_problem():
+    with pytest.raises(ProductionConfigError) as refused:
+        Settings(environment="production").check_production()
+    message = str(refused.value)
+    for problem in ("IDP_KEY_ENCRYPTION_KEY is the development key", "IDP_ISSUER must be an https URL",
+                    "IDP_MESSAGE_SINK=development"):
+        assert problem in message
+
+
+@pytest.mark.parametrize("environment", ["development", "test"])
+def test_development_defaults_are_accepted_outside_production(environment):
+    Settings(environment=environment, captcha_provider="test", argon2_memory_kib=64).check_production()
+
+
+def test_idp_environment_variables_are_read(monkeypatch):
+    key = secrets.token_urlsafe(32)
+    monkeypatch.setenv("IDP_ENVIRONMENT", "production")
+    monkeypatch.setenv("IDP_ISSUER", PRODUCTION_ISSUER)
+    monkeypatch.setenv("IDP_KEY_ENCRYPTION_KEY", key)
+    monkeypatch.setenv("IDP_MESSAGE_SINK", "smtp")
+    monkeypatch.setenv("IDP_DATABASE_URL", "postgresql+asyncpg://idp@db.internal/idp")
+    monkeypatch.setenv("IDP_ACCESS_TOKEN_TTL_SECONDS", "300")
+    monkeypatch.setenv("IDP_BACKCHANNEL_WORKER", "false")
+    monkeypatch.setenv("ISSUER", "https://unprefixed.example")  # only IDP_ names count
+
+    settings = Settings()
+
+    assert settings.is_production
+    assert settings.issuer == PRODUCTION_ISSUER
+    assert settings.key_encryption_key.get_secret_value() == key
+    assert settings.message_sink == "smtp"
+    assert settings.database_url == "postgresql+asyncpg://idp@db.internal/idp"
+    assert settings.access_token_ttl_seconds == 300
+    assert settings.backchannel_worker is False
+    settings.check_production()
+    assert key not in repr(settings), "the key must not show up in logs or tracebacks"
+
+
+async def test_production_from_environment_alone_refuses_to_start(monkeypatch):
+    monkeypatch.setenv("IDP_ENVIRONMENT", "production")
+    monkeypatch.setenv("IDP_DATABASE_URL", UNREACHABLE_DATABASE)
+    app = create_app()
+    with pytest.raises(ProductionConfigError, match="IDP_KEY_ENCRYPTION_KEY is the development key"):
+        async with app.router.lifespan_context(app):
+            pass
+
+
+def test_misspelt_environment_is_an_error_not_development(monkeypatch):
+    monkeypatch.setenv("IDP_ENVIRONMENT", "prod")
+    with pytest.raises(ValidationError, match="environment"):
+        Settings()
