@@ -26,7 +26,8 @@ async def bearer_token(request: Request) -> str:
         raise InvalidRequest("the access token was sent twice")
     token = in_header or in_body
     if not token:
-        raise InvalidToken("no access token was sent", status_code=401)
+        # RFC 6750 §3.1: a request without any credentials gets a challenge without an error code.
+        raise InvalidToken("no access token was sent", headers={"WWW-Authenticate": 'Bearer realm="zwfw"'})
     return token
 
 
