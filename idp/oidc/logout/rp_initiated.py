@@ -60,13 +60,14 @@ async def confirm(request: Request) -> Response:
     form = await request.form()
     async with portal.sessionmaker.begin() as db:
         session = await load_session(db, portal.settings, request)
-    if session is not None:
-        if not constant_time_equal(str(form.get("csrf_token", "")), session.csrf_secret):
-            return error_page("页面已失效，请刷新后重试。", 403, "CSRF token mismatch")
-        if form.get("action") == "logout":
-            await end_session_everywhere(portal, session.sid, reason="user_confirmed", source_ip=_ip(request))
-        else:
-            return render("logged_out.html", logged_out=False)
+    if session is None:
+        # Nothing vouches for the form (no session, no CSRF secret): do not let it steer a redirect.
+        return _finished(None, None)
+    if not constant_time_equal(str(form.get("csrf_token", "")), session.csrf_secret):
+        return error_page("页面已失效，请刷新后重试。", 403, "CSRF token mismatch")
+    if form.get("action") != "logout":
+        return render("logged_out.html", logged_out=False)
+    await end_session_everywhere(portal, session.sid, reason="user_confirmed", source_ip=_ip(request))
     # The redirect target was checked before the confirmation page rendered it; check again.
     redirect = str(form.get("redirect", "")) or None
     if redirect is not None and not await _registered_anywhere(portal, redirect):

@@ -40,3 +40,11 @@ async def end_session_everywhere(portal: Portal, sid: str, *, reason: str, sourc
         _background.add(task)
         task.add_done_callback(_background.discard)
     return True
+
+
+async def wait_for_background_deliveries() -> None:
+    """Wait until the deliveries started by logouts in this process have finished: at shutdown,
+    so that none is cut off mid-request, and in tests, which need a settled outbox."""
+    loop = asyncio.get_running_loop()
+    while pending := [task for task in _background if task.get_loop() is loop and not task.done()]:
+        await asyncio.gather(*pending, return_exceptions=True)
