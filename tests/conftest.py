@@ -29,6 +29,7 @@ async def put(database_url):
         portal_under_test.rp = await portal_under_test.add_client("rp")
         portal_under_test.account = await portal_under_test.add_account(
             "zhangsan", account_type="personal", id_type="居民身份证", id_number="110000198506120133",
+            mobile="13800138000",
             realname_level=2,
         )
         yield portal_under_test

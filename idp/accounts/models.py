@@ -1,11 +1,14 @@
 """Portal accounts: legal persons (法人), personal accounts (个人); agents are personal accounts
-that a legal person authorized (the agents issue adds that link)."""
+that a legal person authorized (the agents issue adds that link).
+
+For a legal person, ``name`` and the ``id_*`` columns describe the legal representative.
+"""
 from __future__ import annotations
 
 import datetime as dt
 import enum
 
-from sqlalchemy import Enum, Integer, String
+from sqlalchemy import Boolean, Date, Enum, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from idp.db.base import Base, UTCDateTime
@@ -29,11 +32,25 @@ class Account(Base):
     mobile: Mapped[str | None] = mapped_column(String(20), index=True)
     email: Mapped[str | None] = mapped_column(String(254))
     id_type: Mapped[str | None] = mapped_column(String(32))
-    id_number: Mapped[str | None] = mapped_column(String(32), index=True)
+    id_number: Mapped[str | None] = mapped_column(String(32), index=True)  # 18-digit form
+    id_number_original: Mapped[str | None] = mapped_column(String(32))  # as registered, e.g. 15 digits
+    id_valid_from: Mapped[dt.date | None] = mapped_column(Date)
+    id_valid_to: Mapped[dt.date | None] = mapped_column(Date)
+    id_long_term: Mapped[bool] = mapped_column(Boolean, default=False)  # 长期
+    # Set for personal accounts only, so a unique index keeps one personal account per ID
+    # number and per mobile (both are login names in 个人登录) while a legal representative
+    # may also hold a personal account.
+    personal_id_number: Mapped[str | None] = mapped_column(String(32), unique=True)
+    personal_mobile: Mapped[str | None] = mapped_column(String(20), unique=True)
     realname_level: Mapped[int] = mapped_column(Integer, default=0)
     # Legal persons only: the enterprise they are.
     enterprise_name: Mapped[str | None] = mapped_column(String(200))
     credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
+    # Lockout (counted atomically in one UPDATE; see idp.accounts.lockout).
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    failed_window_start: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    password_changed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     disabled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

@@ -25,8 +25,13 @@ async def create_account(
     now = clock.now()
     account = Account(
         subject=new_token()[:32], account_type=AccountType(account_type), username=username,
-        password_hash=await passwords.hash(password), name=name, created_at=now, updated_at=now, **fields,
+        password_hash=await passwords.hash(password), name=name, created_at=now, updated_at=now,
+        password_changed_at=now, **fields,
     )
+    if account.account_type == AccountType.personal:
+        # Login names of 个人登录: one personal account per ID number and per mobile.
+        account.personal_id_number = account.id_number
+        account.personal_mobile = account.mobile
     db.add(account)
     await db.flush()
     record(db, "account.created", actor=account.subject, account_type=account_type)

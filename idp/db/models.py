@@ -1,9 +1,12 @@
 """Imports every table so that Base.metadata is complete (alembic, create_all in tools)."""
 from idp.accounts.models import Account, AccountType  # noqa: F401
 from idp.audit.models import AuditEvent  # noqa: F401
+from idp.captcha.models import Captcha  # noqa: F401
 from idp.clients.models import Client, ClientAssertionJti  # noqa: F401
 from idp.db.base import Base  # noqa: F401
+from idp.flows.models import Flow, OneTimeCode  # noqa: F401
 from idp.keys.models import SigningKey  # noqa: F401
+from idp.notify.models import OutboundMessage  # noqa: F401
 from idp.oidc.models import (  # noqa: F401
     AccessToken,
     AuthorizationCode,

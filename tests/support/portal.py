@@ -3,6 +3,7 @@ walks the login pages over httpx (no JavaScript needed: the pages are plain form
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import re
 from dataclasses import dataclass, field
 from html import unescape
@@ -93,7 +94,8 @@ class PortalUnderTest:
 
     async def add_account(self, username: str = "zhangsan", **fields):
         fields.setdefault("name", "张三")
-        fields.setdefault("mobile", "13800138000")
+        # Distinct per username: a mobile number is a login name of one personal account only.
+        fields.setdefault("mobile", "139" + str(int(hashlib.sha256(username.encode()).hexdigest(), 16))[:8])
         fields.setdefault("email", f"{username}@example.com")
         async with self.portal.sessionmaker.begin() as db:
             return await create_account(db, self.portal.passwords, username=username, password=PASSWORD, **fields)
