@@ -1,5 +1,5 @@
 """Checking a JWT access token we issued (RFC 9068 §4): signature, type, issuer, expiry, and
-that neither the token nor its grant was revoked."""
+that neither the token nor its grant was revoked, nor its account disabled."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from idp import clock
+from idp.accounts.models import Account
 from idp.keys import jws
 from idp.oidc.models import AccessToken, Grant
 from idp.portal import Portal
@@ -31,11 +32,14 @@ async def check_access_token(portal: Portal, db, token: str) -> ValidAccessToken
         return None
     row = (
         await db.execute(
-            select(AccessToken.revoked_at, Grant.revoked_at, Grant.account_id, Grant.claims)
+            select(AccessToken.revoked_at, Grant.revoked_at, Grant.account_id, Grant.claims, Account.disabled_at)
             .join(Grant, Grant.id == AccessToken.grant_id)
+            .outerjoin(Account, Account.id == Grant.account_id)
             .where(AccessToken.jti == str(claims.get("jti", "")))
         )
     ).first()
     if row is None or row[0] is not None or row[1] is not None:
+        return None
+    if row[4] is not None:  # a disabled account's tokens die with it, as at the token endpoint
         return None
     return ValidAccessToken(claims=claims, account_id=row[2], grant_claims=row[3])

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from starlette.responses import JSONResponse
 
 from idp import clock
+from idp.accounts.models import Account
 from idp.errors import InvalidRequest, OAuthError
 from idp.oidc.access_tokens import check_access_token
 from idp.oidc.models import Grant, RefreshToken
@@ -62,16 +63,20 @@ async def _access_token(portal: Portal, db, token: str) -> dict | None:
 async def _refresh_token(portal: Portal, db, token: str) -> dict | None:
     row = (
         await db.execute(
-            select(RefreshToken, Grant.revoked_at)
+            select(RefreshToken, Grant.revoked_at, Account.subject, Account.disabled_at)
             .join(Grant, Grant.id == RefreshToken.grant_id)
+            .outerjoin(Account, Account.id == Grant.account_id)
             .where(RefreshToken.token_digest == digest(token))
         )
     ).first()
     if row is None:
         return None
-    refresh, grant_revoked = row
+    refresh, grant_revoked, subject, disabled_at = row
+    # Active exactly when the token endpoint would honour it (RFC 7662 §2.2).
     if refresh.consumed_at or refresh.revoked_at or grant_revoked or refresh.expires_at <= clock.now():
         return None
+    if subject is None or disabled_at is not None:
+        return None
     return {"active": True, "token_type": "refresh_token", "iss": portal.settings.issuer,
-            "client_id": refresh.client_id, "scope": refresh.scope, "exp": clock.epoch(refresh.expires_at),
-            "iat": clock.epoch(refresh.created_at)}
+            "client_id": refresh.client_id, "sub": subject, "scope": refresh.scope,
+            "exp": clock.epoch(refresh.expires_at), "iat": clock.epoch(refresh.created_at)}
