@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from idp import clock
 from idp.clients.models import ClientAssertionJti
-from idp.clients.registry import ClientInfo
+from idp.clients.registry import CLIENT_ID_MAX, ClientInfo
 from idp.errors import InvalidClient, InvalidRequest
 from idp.portal import Portal
 from idp.security.tokens import digests_match
@@ -33,7 +33,8 @@ class ClientAuthFailed(InvalidClient):
 
     def __init__(self, client_id: str | None, reason: str):
         super().__init__()
-        self.client_id = client_id
+        # The presented id is attacker-chosen: cut it to what the audit column holds.
+        self.client_id = client_id[:CLIENT_ID_MAX] if client_id else None
         self.reason = reason
 
 
@@ -97,7 +98,8 @@ async def _assertion_client_id(form: dict[str, str]) -> str:
         payload += "=" * (-len(payload) % 4)
         claims = json.loads(base64.urlsafe_b64decode(payload))
         return str(claims["sub"])
-    except (IndexError, KeyError, ValueError, binascii.Error):
+    except (IndexError, KeyError, TypeError, ValueError, binascii.Error):
+        # TypeError: a payload that is JSON but not an object (a list, a string, a number).
         raise ClientAuthFailed(None, "malformed client assertion")
 
 
@@ -111,7 +113,8 @@ async def _verify_assertion(portal: Portal, client: ClientInfo, assertion: str, 
     claims = token.claims
     now = clock.epoch(clock.now())
     audience = claims.get("aud")
-    audiences = audience if isinstance(audience, list) else [audience]
+    # Only strings can name us; anything else (an object in the list) is simply not a match.
+    audiences = [a for a in (audience if isinstance(audience, list) else [audience]) if isinstance(a, str)]
     allowed_audiences = {portal.settings.issuer, portal.settings.endpoint("/token"), endpoint_url}
     problems = [
         claims.get("iss") != client.client_id and "iss",

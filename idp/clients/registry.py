@@ -9,6 +9,8 @@ from sqlalchemy import select
 
 from idp.clients.models import Client
 
+CLIENT_ID_MAX = 64  # the length of clients.client_id
+
 
 @dataclass(frozen=True)
 class ClientInfo:
@@ -69,14 +71,22 @@ class ClientRegistry:
         else:
             self._cache.pop(client_id, None)
 
+    def __len__(self) -> int:
+        return len(self._cache)
+
     async def get(self, db_factory, client_id: str) -> ClientInfo | None:
         hit = self._cache.get(client_id)
         if hit and time.monotonic() - hit[0] < self._ttl:
             return hit[1]
+        if len(client_id) > CLIENT_ID_MAX:
+            return None  # no such column value can exist
         async with db_factory() as db:
             row = await db.scalar(select(Client).where(Client.client_id == client_id))
-        info = ClientInfo.from_row(row) if row is not None else None
-        if info is not None and not info.enabled:
-            info = None
+        if row is None or row.disabled_at is not None:
+            # Misses are not cached: presented ids are caller-chosen, and caching each one
+            # would let anyone grow this process's memory without bound.
+            self._cache.pop(client_id, None)
+            return None
+        info = ClientInfo.from_row(row)
         self._cache[client_id] = (time.monotonic(), info)
         return info
