@@ -1,0 +1,161 @@
+"""Runs the portal and the local business systems for development (`make run`).
+
+Each service is its own uvicorn process, as in production: the portal and every business
+system (业务系统) have their own database and talk only over HTTP. This launcher starts them,
+waits until each answers, prints the URLs and the demo logins, and on Ctrl-C (SIGINT) or
+SIGTERM passes the signal on and waits until every process it started has exited.
+
+Run from the project root with the project's virtual environment:
+    .venv/bin/python deploy/run_local.py
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+READY_TIMEOUT_SECONDS = 60
+STOP_TIMEOUT_SECONDS = 15
+# Loaded before any fork: the child between fork and exec should do as little as possible.
+_LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    app: str  # an ASGI application factory for `uvicorn --factory`
+    port: int
+    probe: str = "/"  # a path that answers once the service is up
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+
+SERVICES = [
+    Service("政务服务门户 portal", "idp.app:create_app", 8000, "/.well-known/openid-configuration"),
+    # The business systems join here, one line each, on the ports of idp/catalogue/systems.yaml:
+    # Service("医疗器械唯一标识管理信息系统 udi", "mock_systems.udi:create_app", 8101),
+]
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: its own process group (a terminal's Ctrl-C reaches only the
+    launcher, which forwards it once), and SIGTERM if the launcher itself is killed."""
+    os.setpgrp()
+    if _LIBC is not None:
+        PR_SET_PDEATHSIG = 1
+        _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def start(service: Service) -> subprocess.Popen:
+    command = [sys.executable, "-m", "uvicorn", service.app, "--factory",
+               "--host", HOST, "--port", str(service.port)]
+    return subprocess.Popen(command, cwd=PROJECT_ROOT, preexec_fn=_die_with_parent,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+
+
+def answers(service: Service) -> bool:
+    try:
+        with urllib.request.urlopen(service.url + service.probe, timeout=2) as response:
+            return response.status < 500
+    except urllib.error.HTTPError as error:
+        return error.code < 500
+    except OSError:
+        return False
+
+
+class Launcher:
+    def __init__(self, services: list[Service]):
+        self.services = services
+        self.processes: dict[Service, subprocess.Popen] = {}
+        self.stop_signal: int | None = None
+
+    def request_stop(self, signum, _frame) -> None:
+        self.stop_signal = signum
+
+    def exited(self) -> list[tuple[Service, int]]:
+        return [(s, p.returncode) for s, p in self.processes.items() if p.poll() is not None]
+
+    def wait_until_ready(self) -> bool:
+        deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+        waiting = list(self.services)
+        while waiting and self.stop_signal is None and not self.exited():
+            if time.monotonic() > deadline:
+                print(f"not answering after {READY_TIMEOUT_SECONDS} s: " + ", ".join(s.name for s in waiting),
+                      file=sys.stderr)
+                return False
+            waiting = [s for s in waiting if not answers(s)]
+            if waiting:
+                time.sleep(0.2)
+        return not waiting and self.stop_signal is None and not self.exited()
+
+    def supervise(self) -> int:
+        """Until a signal arrives (exit 0) or a service dies on its own (exit 1)."""
+        while self.stop_signal is None:
+            for service, code in self.exited():
+                print(f"{service.name} exited with code {code}; stopping the others", file=sys.stderr)
+                return 1
+            time.sleep(0.2)
+        return 0
+
+    def stop_all(self) -> None:
+        """Forward the signal (uvicorn shuts down gracefully on SIGINT and SIGTERM), then
+        wait; whatever is still running after STOP_TIMEOUT_SECONDS is killed."""
+        sig = self.stop_signal or signal.SIGTERM
+        for process in self.processes.values():
+            if process.poll() is None:
+                os.killpg(process.pid, sig)
+        deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
+        for service, process in self.processes.items():
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                print(f"{service.name} did not stop in time; killing it", file=sys.stderr)
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+    def run(self) -> int:
+        signal.signal(signal.SIGINT, self.request_stop)
+        signal.signal(signal.SIGTERM, self.request_stop)
+        try:
+            for service in self.services:
+                self.processes[service] = start(service)
+            if not self.wait_until_ready():
+                return 0 if self.stop_signal is not None else 1
+            print(banner(self.services), flush=True)
+            return self.supervise()
+        finally:
+            self.stop_all()
+            print("all local services stopped", flush=True)
+
+
+def banner(services: list[Service]) -> str:
+    from idp.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, SECRETS_FILE
+
+    width = max(len(s.name) for s in services) + 2
+    lines = ["", "=" * 72, "本地开发环境已启动 — local development servers are running:", ""]
+    lines += [f"  {s.name:<{width}} {s.url}/" for s in services]
+    portal = services[0]
+    lines += [f"  {'OpenID configuration':<{width}} {portal.url}/.well-known/openid-configuration", ""]
+    lines.append(f"演示账号 demo logins (password 密码: {DEMO_PASSWORD}):")
+    for account in DEMO_ACCOUNTS:
+        kind = "法人账号 legal person" if account["account_type"] == "legal_person" else "个人账号 personal"
+        who = account["name"] + (f" / {account['enterprise_name']}" if account.get("enterprise_name") else "")
+        lines.append(f"  {account['username']:<18} {kind}, {who}")
+    lines += ["", f"业务系统 client secrets: {SECRETS_FILE.relative_to(PROJECT_ROOT)}",
+              "按 Ctrl-C 停止 — press Ctrl-C to stop everything.", "=" * 72, ""]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(Launcher(SERVICES).run())
