@@ -45,5 +45,17 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
 
 
 def create_read_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """For transactions that only read: on SQLite they take no write lock."""
-    return async_sessionmaker(engine.execution_options(read_only=True), expire_on_commit=False)
+    """For transactions that only read: on SQLite they take no write lock.
+
+    They get a connection pool of their own. A writer holding a lock sometimes reads through
+    this sessionmaker (the key ring, the client registry); with one shared pool, the writers
+    queued behind that lock could hold every connection, and the lock holder would wait for a
+    connection that frees only once it commits — a deadlock until the pool timeout. Readers
+    never wait for a lock (WAL on SQLite, MVCC on PostgreSQL), so their pool always drains.
+    The reader pool is disposed together with ``engine``.
+    """
+    reader = create_engine(engine.url.render_as_string(hide_password=False),
+                           pooled=not isinstance(engine.pool, NullPool))
+    # AsyncEngine.dispose runs the sync dispose inside a greenlet, where this one can run too.
+    event.listen(engine.sync_engine, "engine_disposed", lambda _engine: reader.sync_engine.dispose())
+    return async_sessionmaker(reader.execution_options(read_only=True), expire_on_commit=False)
