@@ -3,7 +3,7 @@ registered initiate_login_uri with ``iss`` and ``target_link_uri``; the client t
 ordinary code flow, which completes silently on the existing portal session."""
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
@@ -25,8 +25,14 @@ async def initiate_login(request: Request, client_id: str) -> Response:
         session = await load_session(db, portal.settings, request)
     if session is None:
         return RedirectResponse("/login", status_code=303)
-    params = {"iss": portal.settings.issuer, "login_hint": session.account.subject}
-    if client.redirect_uris:
-        params["target_link_uri"] = client.redirect_uris[0].rsplit("/auth/", 1)[0] + "/"
+    params = {"iss": portal.settings.issuer, "login_hint": session.account.subject,
+              "target_link_uri": home_page(client.initiate_login_uri)}
     separator = "&" if "?" in client.initiate_login_uri else "?"
     return RedirectResponse(client.initiate_login_uri + separator + urlencode(params), status_code=303)
+
+
+def home_page(initiate_login_uri: str) -> str:
+    """Where the system should land the user after its login: the root of its own site, which
+    passes its open-redirect check (§4) — never its callback, which would fail without a code."""
+    parts = urlsplit(initiate_login_uri)
+    return f"{parts.scheme}://{parts.netloc}/"
