@@ -33,7 +33,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	@touch $(STAMP)
 
-run: install
+# The default SQLite database and the demo client secrets live in var/ (not in git).
+var:
+	mkdir -p var
+
+run: install | var
 	$(BIN)/idp migrate
 	$(BIN)/idp seed-demo
 	exec $(BIN)/python deploy/run_local.py
@@ -41,7 +45,7 @@ run: install
 test: install
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
-migrate: install
+migrate: install | var
 	$(BIN)/idp migrate
 
 clean:

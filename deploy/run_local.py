@@ -13,9 +13,11 @@ from __future__ import annotations
 import ctypes
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+import unicodedata
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -62,6 +64,11 @@ def start(service: Service) -> subprocess.Popen:
                "--host", HOST, "--port", str(service.port)]
     return subprocess.Popen(command, cwd=PROJECT_ROOT, preexec_fn=_die_with_parent,
                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
+
+
+def port_in_use(service: Service) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex((HOST, service.port)) == 0
 
 
 def answers(service: Service) -> bool:
@@ -125,6 +132,13 @@ class Launcher:
                 process.wait()
 
     def run(self) -> int:
+        # Another server on our port would answer the readiness probe in our place.
+        busy = [s for s in self.services if port_in_use(s)]
+        if busy:
+            for service in busy:
+                print(f"port {service.port} is in use; {service.name} cannot start (is `make run` "
+                      "already running?)", file=sys.stderr)
+            return 1
         signal.signal(signal.SIGINT, self.request_stop)
         signal.signal(signal.SIGTERM, self.request_stop)
         try:
@@ -139,14 +153,20 @@ class Launcher:
             print("all local services stopped", flush=True)
 
 
+def _columns(text: str) -> int:
+    """Width on a terminal: Chinese characters take two columns."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
 def banner(services: list[Service]) -> str:
     from idp.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, SECRETS_FILE
 
-    width = max(len(s.name) for s in services) + 2
+    rows = [(s.name, s.url + "/") for s in services]
+    rows.append(("OpenID configuration", services[0].url + "/.well-known/openid-configuration"))
+    width = max(_columns(name) for name, _ in rows) + 2
     lines = ["", "=" * 72, "本地开发环境已启动 — local development servers are running:", ""]
-    lines += [f"  {s.name:<{width}} {s.url}/" for s in services]
-    portal = services[0]
-    lines += [f"  {'OpenID configuration':<{width}} {portal.url}/.well-known/openid-configuration", ""]
+    lines += [f"  {name}{' ' * (width - _columns(name))}{url}" for name, url in rows]
+    lines.append("")
     lines.append(f"演示账号 demo logins (password 密码: {DEMO_PASSWORD}):")
     for account in DEMO_ACCOUNTS:
         kind = "法人账号 legal person" if account["account_type"] == "legal_person" else "个人账号 personal"
