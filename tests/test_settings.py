@@ -7,6 +7,7 @@ that runs with a public key-encryption key or a test captcha.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 
 import httpx
@@ -14,7 +15,7 @@ import pytest
 from pydantic import ValidationError
 
 from idp.app import create_app, start_portal
-from idp.settings import DEVELOPMENT_KEY_ENCRYPTION_KEY, ProductionConfigError, Settings
+from idp.settings import DEVELOPMENT_KEY_ENCRYPTION_KEY, PROJECT_ROOT, ProductionConfigError, Settings
 
 PRODUCTION_ISSUER = "https://sso.example.gov.cn"
 # Reaching this database would fail: a refusal must come before the database is touched.
@@ -33,6 +34,7 @@ def production_settings(**overrides) -> Settings:
     values = dict(
         environment="production", issuer=PRODUCTION_ISSUER, database_url=UNREACHABLE_DATABASE,
         key_encryption_key=secrets.token_urlsafe(32), captcha_provider="image", message_sink="smtp",
+        sms_gateway_url="https://sms.example.gov.cn/send",
     )
     values.update(overrides)
     return Settings(**values)
@@ -101,6 +103,7 @@ def test_idp_environment_variables_are_read(monkeypatch):
     monkeypatch.setenv("IDP_ISSUER", PRODUCTION_ISSUER)
     monkeypatch.setenv("IDP_KEY_ENCRYPTION_KEY", key)
     monkeypatch.setenv("IDP_MESSAGE_SINK", "smtp")
+    monkeypatch.setenv("IDP_SMS_GATEWAY_URL", "https://sms.example.gov.cn/send")
     monkeypatch.setenv("IDP_DATABASE_URL", "postgresql+asyncpg://idp@db.internal/idp")
     monkeypatch.setenv("IDP_ACCESS_TOKEN_TTL_SECONDS", "300")
     monkeypatch.setenv("IDP_BACKCHANNEL_WORKER", "false")
@@ -132,3 +135,11 @@ def test_misspelt_environment_is_an_error_not_development(monkeypatch):
     monkeypatch.setenv("IDP_ENVIRONMENT", "prod")
     with pytest.raises(ValidationError, match="environment"):
         Settings()
+
+
+def test_readme_documents_every_setting():
+    """Operators configure the portal from the README's table: it must name every IDP_ variable."""
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^\| `(IDP_[A-Z0-9_]+)` \|", readme, flags=re.MULTILINE))
+    settings = {"IDP_" + name.upper() for name in Settings.model_fields}
+    assert sorted(settings - documented) == [], "missing from the README's configuration table"
