@@ -11,6 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 
+from idp import clock
 from idp.oidc.logout.backchannel import deliver_due
 from idp.oidc.models import LogoutDelivery
 from tests.support.signin import audit_events, claims_of, received_tokens, settle_backchannel, sign_in
@@ -116,6 +117,23 @@ async def test_a_client_that_is_down_is_retried_and_served_exactly_once(put, bro
     assert len(received_tokens(put, host(put.rp))) == 1
     [row] = await deliveries(put)
     assert row.delivered_at is not None and row.attempts == 2
+
+
+async def test_a_retry_after_a_long_outage_carries_a_token_that_has_not_expired(put, browser, monkeypatch):
+    put.backchannel.down.add(host(put.rp))
+    tokens = await sign_in(put, browser)
+    await log_out(put, browser, tokens)
+    await settle_backchannel(put)
+    put.backchannel.down.clear()
+    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)
+    monkeypatch.setattr(clock, "now", lambda: later)  # the client came back an hour later
+    assert await deliver_due(put.portal) == 1
+    [token] = received_tokens(put, host(put.rp))
+    claims = await claims_of(put, token)
+    assert claims["iat"] >= later.timestamp() - 5 and claims["exp"] > later.timestamp()
+    assert claims["exp"] - claims["iat"] <= 120  # still short-lived (§4)
+    assert claims["sid"] == (await claims_of(put, tokens["id_token"]))["sid"]
+    assert claims["events"] == {EVENT: {}} and claims["aud"] == "rp"
 
 
 async def test_the_retry_interval_grows(put, browser):

@@ -9,8 +9,10 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
-from tests.support.portal import RP, hidden_fields
-from tests.support.signin import claims_of, cookie, session_row, sign_in, silent_authorize, userinfo_status
+from tests.support.portal import RP, callback_params, hidden_fields
+from tests.support.signin import (
+    authorization_params, claims_of, cookie, session_row, sign_in, silent_authorize, userinfo_status,
+)
 
 LOGGED_OUT = "您已安全退出"
 
@@ -190,3 +192,15 @@ async def test_logout_revokes_session_tokens_but_not_offline_access(put, browser
     assert refreshed.status_code == 200, refreshed.text
     assert await userinfo_status(put, refreshed.json()["access_token"]) == 200
     assert (await session_row(put, cookie(put, browser))).ended_at is not None
+
+
+async def test_a_code_issued_before_logout_cannot_be_redeemed_after_it(put, browser):
+    params, verifier = authorization_params(put.rp)
+    code = callback_params(await browser.authorize(params))["code"]
+    page = await end_session(browser)
+    await browser.client.post("/logout/confirm", data={**hidden_fields(page.text), "action": "logout"})
+    async with put.http() as http:
+        response = await http.post("/token", auth=(put.rp.client_id, put.rp.client_secret), data={
+            "grant_type": "authorization_code", "code": code, "redirect_uri": put.rp.redirect_uri,
+            "code_verifier": verifier})
+    assert response.status_code == 400 and response.json()["error"] == "invalid_grant"

@@ -100,7 +100,8 @@ async def test_a_new_login_gets_a_new_cookie_and_ends_the_previous_session(put, 
     second = await sign_in(put, browser, prompt="login")
     new_cookie = cookie(put, browser)
     assert new_cookie != old_cookie
-    old_sid, new_sid = (await claims_of(put, first["id_token"]))["sid"], (await claims_of(put, second["id_token"]))["sid"]
+    old_sid = (await claims_of(put, first["id_token"]))["sid"]
+    new_sid = (await claims_of(put, second["id_token"]))["sid"]
     assert old_sid != new_sid
     assert (await session_row(put, old_cookie)).ended_at is not None
     await settle_backchannel(put)

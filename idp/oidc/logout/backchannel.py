@@ -3,12 +3,15 @@
 Ending a session writes one logout token per participating client into an outbox
 (``logout_deliveries``) in the same transaction; any instance then delivers due rows,
 claiming each with one conditional UPDATE so two instances never post the same row at once,
-and retries with exponential back-off while a client is down.
+and retries with exponential back-off while a client is down. Each attempt posts a freshly
+signed copy of the stored token, whose two-minute exp a retry would otherwise have outlived.
 """
 from __future__ import annotations
 
 import asyncio
+import base64
 import datetime as dt
+import json
 import logging
 
 import httpx
@@ -26,16 +29,29 @@ from idp.security.tokens import new_token
 log = logging.getLogger(__name__)
 EVENT = "http://schemas.openid.net/event/backchannel-logout"
 LEASE = dt.timedelta(seconds=60)
+TOKEN_SECONDS = 120
 
 
 def logout_token(portal: Portal, ring, client: Client, subject: str, sid: str) -> str:
     """§2.4: iss, aud, iat, exp, jti, sub and sid, the events claim; never a nonce."""
+    claims = {"iss": portal.settings.issuer, "aud": client.client_id, "sub": subject, "sid": sid,
+              "events": {EVENT: {}}}
+    return _signed(ring, claims, client.id_token_signed_response_alg)
+
+
+def _signed(ring, claims: dict, alg: str) -> str:
+    # §4: exp at most two minutes ahead, so a captured token is soon useless; a new jti each time.
     now = clock.epoch(clock.now())
-    claims = {
-        "iss": portal.settings.issuer, "aud": client.client_id, "iat": now, "exp": now + 120,
-        "jti": new_token(), "sub": subject, "sid": sid, "events": {EVENT: {}},
-    }
-    return jws.sign(ring, claims, alg=client.id_token_signed_response_alg, typ="logout+jwt")
+    claims = {**claims, "iat": now, "exp": now + TOKEN_SECONDS, "jti": new_token()}
+    return jws.sign(ring, claims, alg=alg, typ="logout+jwt")
+
+
+def fresh_copy(ring, stored: str) -> str:
+    """The stored token signed anew: RPs reject an expired logout token (§2.6), and a retry
+    after a client's outage comes long after the two minutes of the first one."""
+    head, payload, _ = stored.split(".")
+    header, claims = (json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))) for part in (head, payload))
+    return _signed(ring, claims, header["alg"])
 
 
 async def enqueue_logout(db: AsyncSession, portal: Portal, client_ids: list[str], subject: str, sid: str) -> int:
@@ -90,7 +106,7 @@ async def _deliver_one(portal: Portal, delivery_id: int) -> bool:
     error = None
     try:
         response = await portal.http.post(
-            row.uri, data={"logout_token": row.logout_token},
+            row.uri, data={"logout_token": fresh_copy(await portal.key_ring(), row.logout_token)},
             timeout=portal.settings.backchannel_logout_timeout_seconds,
         )
         if response.status_code not in (200, 204):

@@ -10,7 +10,7 @@ from idp import clock
 from idp.accounts.models import Account
 from idp.audit.log import record
 from idp.oidc.logout.backchannel import deliver_due, enqueue_logout
-from idp.oidc.models import Grant
+from idp.oidc.models import AuthorizationCode, Grant
 from idp.portal import Portal
 from idp.sessions.models import UserSession
 from idp.sessions.store import end_session, session_clients
@@ -24,11 +24,22 @@ async def end_session_everywhere(portal: Portal, sid: str, *, reason: str, sourc
             return False
         account_id = await db.scalar(select(UserSession.account_id).where(UserSession.sid == sid))
         subject = await db.scalar(select(Account.subject).where(Account.id == account_id))
+        # A code not yet redeemed is a login still in flight in this session: it must not yield
+        # tokens after the logout. Marking it used (not expired) is what the redemption's own
+        # conditional UPDATE re-checks after waiting for our lock; doing it before the
+        # revocation below means a redemption that won the race has its grant revoked.
+        now = clock.now()
+        await db.execute(
+            update(AuthorizationCode)  # live codes only: the expires_at index keeps this small
+            .where(AuthorizationCode.expires_at > now, AuthorizationCode.sid == sid,
+                   AuthorizationCode.consumed_at.is_(None))
+            .values(consumed_at=now)
+        )
         # Tokens of the session die with it; offline_access grants outlive it by design.
         await db.execute(
             update(Grant)
             .where(Grant.sid == sid, Grant.revoked_at.is_(None), Grant.scope.not_like("%offline_access%"))
-            .values(revoked_at=clock.now(), revoked_reason="logout")
+            .values(revoked_at=now, revoked_reason="logout")
         )
         clients = await session_clients(db, sid)
         queued = await enqueue_logout(db, portal, clients, subject, sid)
