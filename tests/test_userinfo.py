@@ -100,6 +100,14 @@ async def test_token_signed_by_another_key_is_refused(put, browser):
     assert (await userinfo(put, access_token)).status_code == 200
 
 
+async def test_id_token_is_not_an_access_token(put, browser):
+    """RFC 9068 §4: only a token typed at+jwt is an access token, though the ID token carries
+    the same signature and subject."""
+    id_token = (await code_flow(put, browser, put.rp, "openid profile"))["id_token"]
+    assert_invalid_token(await userinfo(put, id_token))
+    assert (await post_as(put, put.rp, "/introspect", token=id_token)).json() == {"active": False}
+
+
 async def test_revoked_token_is_refused(put, browser):
     access_token = (await code_flow(put, browser, put.rp, "openid profile"))["access_token"]
     assert (await post_as(put, put.rp, "/revoke", token=access_token)).status_code == 200

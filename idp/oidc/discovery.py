@@ -1,6 +1,7 @@
 """Provider metadata (OIDC Discovery 1.0 §3, RFC 8414 §2) and the JWKS (RFC 7517).
 
-Only what the provider really does is advertised.
+Only what the provider really does is advertised; a feature it lacks (signed UserInfo, for one)
+is left out rather than listed as an empty array.
 """
 from __future__ import annotations
 
@@ -33,7 +34,6 @@ def provider_metadata(settings: Settings) -> dict:
         "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": list(SUPPORTED_ALGS),
-        "userinfo_signing_alg_values_supported": [],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt"],
         "token_endpoint_auth_signing_alg_values_supported": ["RS256", "ES256", "PS256"],
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt"],
