@@ -8,6 +8,7 @@ from joserfc.jwk import RSAKey
 
 from idp import clock
 from idp.accounts.models import Account
+from idp.clients.models import Client
 
 from tests.support.portal import Browser
 from tests.support.tokens import (
@@ -126,6 +127,13 @@ async def test_disabled_account_gets_no_claims(put, browser):
     assert_invalid_token(await userinfo(put, access_token))
 
 
+async def test_disabled_clients_token_gets_no_claims(put, browser):
+    access_token = (await code_flow(put, browser, put.rp, "openid profile"))["access_token"]
+    async with put.portal.sessionmaker.begin() as db:
+        (await db.get(Client, "rp")).disabled_at = clock.now()
+    assert_invalid_token(await userinfo(put, access_token))
+
+
 async def test_openid_alone_gives_only_sub(put, browser):
     access_token = (await code_flow(put, browser, put.rp, "openid"))["access_token"]
     assert (await userinfo(put, access_token)).json() == {"sub": put.account.subject}
@@ -188,3 +196,11 @@ async def test_claims_parameter_cannot_reach_id_number_without_its_scope(put, br
     info = (await userinfo(put, tokens["access_token"])).json()
     assert info == {"sub": put.account.subject, "phone_number": "13800138000"}
     assert "id_type" not in await verified_claims(put, tokens["id_token"])
+
+
+async def test_claims_parameter_stays_within_the_clients_registered_scopes(put, browser):
+    narrow = await put.add_client("narrow", scopes=["openid", "profile"])
+    tokens = await code_flow(put, browser, narrow, "openid", claims={
+        "userinfo": {"name": {"essential": True}, "phone_number": None, "email": None}})
+    info = (await userinfo(put, tokens["access_token"])).json()
+    assert info == {"sub": put.account.subject, "name": "张三"}

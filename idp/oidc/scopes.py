@@ -42,12 +42,14 @@ def scopes_needing_consent(scope: list[str], first_party: bool) -> set[str]:
     return requested & ALWAYS_CONSENT if first_party else requested
 
 
-def claims_for(scope: list[str], claims_request: dict | None, target: str) -> set[str]:
+def claims_for(scope: list[str], claims_request: dict | None, target: str,
+               allowed_scopes: tuple[str, ...] | list[str] | None = None) -> set[str]:
     """The claim names released to ``target`` ("userinfo" or "id_token").
 
     Scope claims go to userinfo only (OIDC Core §5.4). The ``claims`` parameter (§5.5) may ask
     for single claims in either place, but never for those behind an always-consent scope
-    that was not granted.
+    that was not granted, nor for those of a scope the client is not registered for
+    (``allowed_scopes``, the client's scopes; empty means all, as at the authorization endpoint).
     """
     names: set[str] = set()
     if target == "userinfo":
@@ -55,7 +57,10 @@ def claims_for(scope: list[str], claims_request: dict | None, target: str) -> se
             names.update(SCOPE_CLAIMS.get(value, ()))
     requested = (claims_request or {}).get(target)
     if isinstance(requested, dict):
-        guarded = {c for s in ALWAYS_CONSENT if s not in scope for c in SCOPE_CLAIMS[s]}
-        releasable = {c for claims in SCOPE_CLAIMS.values() for c in claims} - guarded
+        registered = set(allowed_scopes) if allowed_scopes else SUPPORTED_SCOPES
+        releasable = {
+            c for s, claims in SCOPE_CLAIMS.items()
+            if s in registered and (s in scope or s not in ALWAYS_CONSENT) for c in claims
+        }
         names.update(k for k in requested if k in releasable)
     return names

@@ -46,7 +46,11 @@ async def userinfo(request: Request) -> JSONResponse:
         scope = str(valid.claims.get("scope", "")).split()
         if "openid" not in scope:
             raise InvalidToken("the access token was not issued for openid")
-        body = {"sub": account.subject, **account_claims(account, claims_for(scope, valid.grant_claims, "userinfo"))}
+        client = await portal.client(str(valid.claims.get("client_id", "")))
+        if client is None:
+            raise InvalidToken("the client is no longer active")
+        names = claims_for(scope, valid.grant_claims, "userinfo", client.scopes)
+        body = {"sub": account.subject, **account_claims(account, names)}
         return json_response(body)
     except OAuthError as exc:
         return error_response(exc)
