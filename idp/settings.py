@@ -54,6 +54,21 @@ class Settings(BaseSettings):
 
     captcha_provider: Literal["image", "test"] = "image"
     message_sink: Literal["development", "smtp"] = "development"
+    smtp_host: str = "localhost"
+    smtp_port: int = 587
+    smtp_starttls: bool = True
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_sender: str = "noreply@zwfw.example.gov.cn"
+    sms_gateway_url: str = ""
+
+    # Lockout: after lockout_threshold wrong passwords within lockout_window_seconds the account
+    # locks for lockout_seconds.
+    lockout_threshold: int = 5
+    lockout_window_seconds: int = 15 * 60
+    lockout_seconds: int = 30 * 60
+    one_time_code_ttl_seconds: int = 600
+    one_time_code_max_attempts: int = 5
 
     backchannel_logout_timeout_seconds: float = 5.0
     backchannel_retry_seconds: float = 30.0
@@ -92,6 +107,8 @@ class Settings(BaseSettings):
             problems.append("IDP_MESSAGE_SINK=development stores messages instead of sending them")
         if self.argon2_memory_kib < 19456 or self.argon2_time_cost < 2:
             problems.append("argon2id parameters are weaker than OWASP's minimum")
+        if self.message_sink == "smtp" and not self.sms_gateway_url:
+            problems.append("IDP_SMS_GATEWAY_URL is required to send SMS")
         if problems:
             raise ProductionConfigError("production mode refuses to start: " + "; ".join(problems))
 

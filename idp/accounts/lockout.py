@@ -1,0 +1,59 @@
+"""Counting wrong passwords and locking the account, atomically in the database.
+
+One UPDATE per failure: the counter restarts when the window has passed, and the lock is set
+by the failure that reaches the threshold and never extended by later ones, so parallel
+failures on many instances lock the account exactly as documented.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import case, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from idp import clock
+from idp.accounts.models import Account
+from idp.settings import Settings
+
+
+@dataclass(frozen=True)
+class FailureCount:
+    failures: int
+    locked_until: dt.datetime | None
+
+
+def is_locked(account: Account, now: dt.datetime | None = None) -> bool:
+    return account.locked_until is not None and account.locked_until > (now or clock.now())
+
+
+async def record_failure(db: AsyncSession, settings: Settings, account_id: int) -> FailureCount:
+    now = clock.now()
+    window_open = Account.failed_window_start > now - dt.timedelta(seconds=settings.lockout_window_seconds)
+    still_locked = Account.locked_until > now
+    new_count = case((still_locked, Account.failed_logins), (window_open, Account.failed_logins + 1), else_=1)
+    result = await db.execute(
+        update(Account)
+        .where(Account.id == account_id)
+        .values(
+            failed_logins=new_count,
+            failed_window_start=case((still_locked, Account.failed_window_start),
+                                     (window_open, Account.failed_window_start), else_=now),
+            locked_until=case(
+                (still_locked, Account.locked_until),
+                (new_count >= settings.lockout_threshold, now + dt.timedelta(seconds=settings.lockout_seconds)),
+                else_=None,
+            ),
+        )
+        .returning(Account.failed_logins, Account.locked_until)
+    )
+    row = result.one()
+    return FailureCount(row.failed_logins, row.locked_until)
+
+
+async def clear_failures(db: AsyncSession, account_id: int) -> None:
+    """After a successful login or an unlock by code."""
+    await db.execute(
+        update(Account).where(Account.id == account_id)
+        .values(failed_logins=0, failed_window_start=None, locked_until=None)
+    )
