@@ -233,6 +233,14 @@ async def test_rotation_without_lead_switches_at_once_for_both_algorithms(put, b
     assert (await userinfo(put, second["access_token"])).status_code == 200
 
 
+async def test_rotation_lead_is_never_shorter_than_the_key_cache(database_url):
+    """An instance holding a cached ring must learn of the new key before it has to sign with it."""
+    async with running_portal(database_url, key_publish_lead_seconds=0, key_cache_seconds=120) as put:
+        async with put.portal.sessionmaker.begin() as db:
+            rows = await rotate_keys(db, put.settings)
+        assert all(row.signs_from - row.created_at > dt.timedelta(seconds=119) for row in rows)
+
+
 async def test_cli_rotation_is_audited(put, database_url, monkeypatch, capsys):
     monkeypatch.setenv("IDP_DATABASE_URL", database_url)
     monkeypatch.setenv("IDP_KEY_PUBLISH_LEAD_SECONDS", "3600")

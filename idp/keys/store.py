@@ -69,7 +69,10 @@ async def ensure_signing_keys(db: AsyncSession, settings: Settings) -> list[str]
 async def rotate_keys(db: AsyncSession, settings: Settings, algs=SUPPORTED_ALGS) -> list[SigningKey]:
     """Publish a successor for each algorithm; the current key retires when it starts signing."""
     now = clock.now()
-    switch_at = now + dt.timedelta(seconds=settings.key_publish_lead_seconds)
+    # Every instance must have reloaded its ring (key_cache_seconds) before the switch: one
+    # still holding the old ring would find no key to sign with, or sign with the retired one.
+    lead = max(settings.key_publish_lead_seconds, settings.key_cache_seconds)
+    switch_at = now + dt.timedelta(seconds=lead)
     unpublish_at = switch_at + dt.timedelta(seconds=settings.max_signed_token_ttl)
     new_rows = []
     for alg in algs:
