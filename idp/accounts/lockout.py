@@ -31,14 +31,15 @@ async def record_failure(db: AsyncSession, settings: Settings, account_id: int) 
     now = clock.now()
     window_open = Account.failed_window_start > now - dt.timedelta(seconds=settings.lockout_window_seconds)
     still_locked = Account.locked_until > now
-    new_count = case((still_locked, Account.failed_logins), (window_open, Account.failed_logins + 1), else_=1)
+    # A lock that has run out starts a fresh count, even inside the old window.
+    counting = window_open & Account.locked_until.is_(None)
+    new_count = case((still_locked, Account.failed_logins), (counting, Account.failed_logins + 1), else_=1)
     result = await db.execute(
         update(Account)
         .where(Account.id == account_id)
         .values(
             failed_logins=new_count,
-            failed_window_start=case((still_locked, Account.failed_window_start),
-                                     (window_open, Account.failed_window_start), else_=now),
+            failed_window_start=case((still_locked | counting, Account.failed_window_start), else_=now),
             locked_until=case(
                 (still_locked, Account.locked_until),
                 (new_count >= settings.lockout_threshold, now + dt.timedelta(seconds=settings.lockout_seconds)),
