@@ -21,7 +21,7 @@ from idp.keys.store import KeyRing, rotate_keys
 from tests.support.portal import ISSUER, Browser, callback_params, running_portal
 from tests.support.portal import test_settings as settings_for
 from tests.support.tokens import (
-    client_credentials, code_flow, introspect, set_clock, unverified_header, userinfo, verified_claims,
+    client_credentials, code_flow, introspect, pkce_pair, set_clock, unverified_header, userinfo, verified_claims,
 )
 
 PRIVATE_MEMBERS = {"d", "p", "q", "dp", "dq", "qi", "k", "oth"}
@@ -85,9 +85,9 @@ def client_assertion(client_id: str, audience: str, key, alg: str) -> dict:
 async def test_every_advertised_client_authentication_method_works(put):
     metadata = await get_json(put, "/.well-known/openid-configuration")
     methods = {"client_secret_basic", "client_secret_post", "private_key_jwt"}
-    for field in ("token_endpoint_auth_methods_supported", "introspection_endpoint_auth_methods_supported",
-                  "revocation_endpoint_auth_methods_supported"):
-        assert set(metadata[field]) == methods, field
+    assert set(metadata["token_endpoint_auth_methods_supported"]) == methods | {"none"}
+    assert set(metadata["revocation_endpoint_auth_methods_supported"]) == methods | {"none"}
+    assert set(metadata["introspection_endpoint_auth_methods_supported"]) == methods
     post = await put.add_client("post", token_endpoint_auth_method="client_secret_post")
     rsa, ec = RSAKey.generate_key(2048, private=True, auto_kid=True), ECKey.generate_key("P-256", private=True,
                                                                                       auto_kid=True)
@@ -113,6 +113,29 @@ async def test_every_advertised_client_authentication_method_works(put):
             kwargs, form = make(metadata["revocation_endpoint"])
             assert (await http.post("/revoke", data={"token": token, **form}, **kwargs)).status_code == 200
             assert await introspect(put, put.rp, token) == {"active": False}
+
+
+async def test_public_client_authenticates_with_none_where_advertised(put, browser):
+    """A public client redeems its code and revokes its refresh token with its client_id
+    alone (RFC 7009 §2.1), but may not introspect: introspection does not list none."""
+    public = await put.add_client("spa", token_endpoint_auth_method="none",
+                                  grant_types=["authorization_code", "refresh_token"])
+    verifier, challenge = pkce_pair()
+    redirect = await browser.authorize(dict(
+        response_type="code", client_id="spa", redirect_uri=public.redirect_uri, scope="openid offline_access",
+        state="s", code_challenge=challenge, code_challenge_method="S256"))
+    async with put.http() as http:
+        tokens = (await http.post("/token", data=dict(
+            grant_type="authorization_code", code=callback_params(redirect)["code"], client_id="spa",
+            redirect_uri=public.redirect_uri, code_verifier=verifier))).json()
+        introspection = await http.post("/introspect", data={"token": tokens["access_token"], "client_id": "spa"})
+        assert introspection.status_code == 401 and "active" not in introspection.json()
+        revoked = await http.post("/revoke", data={"token": tokens["refresh_token"], "client_id": "spa"})
+        assert revoked.status_code == 200
+        again = await http.post("/token", data=dict(grant_type="refresh_token", client_id="spa",
+                                                    refresh_token=tokens["refresh_token"]))
+    assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
+    assert (await userinfo(put, tokens["access_token"])).status_code == 401  # the whole grant went
 
 
 async def test_advertised_limits_are_enforced(put, browser):

@@ -34,9 +34,13 @@ def provider_metadata(settings: Settings) -> dict:
         "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": list(SUPPORTED_ALGS),
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt"],
+        # "none": public clients (with PKCE) redeem codes and may revoke their own tokens
+        # (RFC 7009 §2.1); introspection is for authenticated clients only (RFC 7662 §2.1).
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt",
+                                                  "none"],
         "token_endpoint_auth_signing_alg_values_supported": ["RS256", "ES256", "PS256"],
-        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt"],
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post",
+                                                       "private_key_jwt", "none"],
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post",
                                                           "private_key_jwt"],
         "code_challenge_methods_supported": ["S256"],

@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse
 
 from idp import clock
 from idp.accounts.models import Account
-from idp.errors import InvalidRequest, OAuthError
+from idp.errors import InvalidClient, InvalidRequest, OAuthError
 from idp.oidc.access_tokens import check_access_token
 from idp.oidc.models import Grant, RefreshToken
 from idp.oidc.token_endpoint import authenticate, error_response, json_response, read_form
@@ -28,6 +28,8 @@ async def introspect(request: Request) -> JSONResponse:
     try:
         form = await read_form(request)
         client = await authenticate(portal, request, form, "/introspect")
+        if client.is_public:  # a bare client_id proves nothing (§2.1 requires authorization)
+            raise InvalidClient("public clients cannot use introspection")
     except OAuthError as exc:
         return error_response(exc)
     token = form.get("token")
