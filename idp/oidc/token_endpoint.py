@@ -98,7 +98,7 @@ async def authorization_code_grant(portal: Portal, request: Request, client: Cli
     async def work(db) -> dict:
         row = await claim_code(db, digest(code), client.client_id)
         if row is None:
-            await handle_code_replay(db, digest(code), client, request)
+            await handle_code_replay(db, digest(code), client, form, request)
             raise InvalidGrant("the code is invalid, expired or already used")
         check_code(row, client, form)
         account = await db.get(Account, row.account_id)
@@ -136,11 +136,17 @@ async def claim_code(db, code_digest: str, client_id: str) -> AuthorizationCode 
     return result.scalars().first()
 
 
-async def handle_code_replay(db, code_digest: str, client: ClientInfo, request: Request) -> None:
+async def handle_code_replay(db, code_digest: str, client: ClientInfo, form: dict, request: Request) -> None:
     """A used code presented again by its own client: revoke what the first use issued
-    (RFC 6749 §4.1.2). Another client's attempt revokes nothing (a denial-of-service guard)."""
+    (RFC 6749 §4.1.2). Another client's attempt, or a replay with parameters that would have
+    failed anyway (a wrong redirect_uri or code_verifier), revokes nothing: a leaked used code
+    alone must not let anyone end the user's tokens (O21, a denial-of-service guard)."""
     row = await db.scalar(select(AuthorizationCode).where(AuthorizationCode.code_digest == code_digest))
     if row is None or row.client_id != client.client_id or row.consumed_at is None:
+        return
+    try:
+        check_code(row, client, form)
+    except OAuthError:
         return
     if await revoke_grant(db, row.grant_id, "code_reuse"):
         record(db, "authorization.code_reused", outcome="failure", client_id=client.client_id,
@@ -240,6 +246,8 @@ async def client_credentials_grant(portal: Portal, request: Request, client: Cli
         await db.flush()  # tokens reference the grant
         minter = TokenMinter(db, portal.settings, await portal.key_ring())
         body = minter.token_response(client, grant, None)
+        record(db, "token.issued", actor=client.client_id, client_id=client.client_id,
+               source_ip=request.client.host if request.client else None, grant_type="client_credentials")
     return body
 
 
