@@ -201,6 +201,10 @@ async def test_claims_parameter_cannot_reach_id_number_without_its_scope(put, br
 async def test_claims_parameter_stays_within_the_clients_registered_scopes(put, browser):
     narrow = await put.add_client("narrow", scopes=["openid", "profile"])
     tokens = await code_flow(put, browser, narrow, "openid", claims={
-        "userinfo": {"name": {"essential": True}, "phone_number": None, "email": None}})
+        "userinfo": {"name": {"essential": True}, "phone_number": None, "email": None},
+        "id_token": {"preferred_username": None, "phone_number": None, "email": None}})
     info = (await userinfo(put, tokens["access_token"])).json()
     assert info == {"sub": put.account.subject, "name": "张三"}
+    id_token = await verified_claims(put, tokens["id_token"])
+    assert id_token["preferred_username"] == "zhangsan"
+    assert "phone_number" not in id_token and "email" not in id_token

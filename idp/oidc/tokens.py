@@ -124,7 +124,7 @@ class TokenMinter:
         if access_token is not None:
             claims["at_hash"] = half_hash(access_token)
         scope = grant.scope.split()
-        extra = account_claims(account, claims_for(scope, grant.claims, "id_token"))
+        extra = account_claims(account, claims_for(scope, grant.claims, "id_token", client.scopes))
         claims.update({k: v for k, v in extra.items() if k not in claims})
         return jws.sign(self.keys, claims, alg=alg)
 
