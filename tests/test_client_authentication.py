@@ -31,11 +31,11 @@ async def add_jwt_client(put, client_id: str = "jwtsys"):
 
 
 def client_assertion(client_id: str, *, key=CLIENT_KEY, aud=TOKEN_ENDPOINT, exp_in: int = 60,
-                     jti: str | None = None) -> str:
+                     jti: str | None = None, **extra) -> str:
     """RFC 7523 §3: iss = sub = client_id, aud = the token endpoint, exp, jti."""
     now = int(time.time())
     claims = {"iss": client_id, "sub": client_id, "aud": aud, "iat": now, "exp": now + exp_in,
-              "jti": jti or secrets.token_urlsafe(16)}
+              "jti": jti or secrets.token_urlsafe(16), **extra}
     return jwt.encode({"alg": "RS256", "kid": key.kid}, claims, key)
 
 
@@ -98,6 +98,12 @@ async def test_private_key_jwt_wrong_audience_is_rejected(put):
 async def test_private_key_jwt_expired_assertion_is_rejected(put):
     client = await add_jwt_client(put)
     assertion = client_assertion(client.client_id, exp_in=-300)
+    await assert_auth_failure(put, await token_call(put, with_assertion(assertion)), client.client_id)
+
+
+async def test_private_key_jwt_not_yet_valid_assertion_is_rejected(put):
+    client = await add_jwt_client(put)
+    assertion = client_assertion(client.client_id, exp_in=400, nbf=int(time.time()) + 300)
     await assert_auth_failure(put, await token_call(put, with_assertion(assertion)), client.client_id)
 
 

@@ -8,6 +8,7 @@ import datetime as dt
 from sqlalchemy import select, update
 
 from idp import clock
+from idp.accounts.models import Account
 from idp.oidc.models import AuthorizationCode
 from idp.security.tokens import digest
 from tests.support.portal import RP
@@ -198,6 +199,13 @@ async def test_refresh_token_of_another_client_is_invalid_grant_and_revokes_noth
     assert_oauth_error(await refresh(put, client2, tokens["refresh_token"]), "invalid_grant")
     await assert_alive(put, put.rp, tokens)
     assert (await refresh(put, put.rp, tokens["refresh_token"])).status_code == 200
+
+
+async def test_refresh_for_a_disabled_account_is_invalid_grant(put, browser):
+    tokens = await tokens_for(put, browser, put.rp, scope=OFFLINE)
+    async with put.portal.sessionmaker.begin() as db:
+        await db.execute(update(Account).where(Account.id == put.account.id).values(disabled_at=clock.now()))
+    assert_oauth_error(await refresh(put, put.rp, tokens["refresh_token"]), "invalid_grant")
 
 
 async def test_refresh_may_narrow_the_scope(put, browser):

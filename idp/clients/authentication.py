@@ -26,6 +26,7 @@ from idp.security.tokens import digests_match
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 ASSERTION_ALGS = ["RS256", "ES256", "PS256"]
 ASSERTION_MAX_LIFETIME = dt.timedelta(minutes=10)
+CLOCK_LEEWAY = 30  # seconds of clock difference tolerated between a client and us
 
 
 class ClientAuthFailed(InvalidClient):
@@ -116,14 +117,16 @@ async def _verify_assertion(portal: Portal, client: ClientInfo, assertion: str, 
     # Only strings can name us; anything else (an object in the list) is simply not a match.
     audiences = [a for a in (audience if isinstance(audience, list) else [audience]) if isinstance(a, str)]
     allowed_audiences = {portal.settings.issuer, portal.settings.endpoint("/token"), endpoint_url}
+    exp, nbf = claims.get("exp"), claims.get("nbf")
     problems = [
         claims.get("iss") != client.client_id and "iss",
         claims.get("sub") != client.client_id and "sub",
         not allowed_audiences.intersection(audiences) and "aud",
-        not isinstance(claims.get("exp"), int) and "exp",
-        isinstance(claims.get("exp"), int) and claims["exp"] < now - 30 and "expired",
-        isinstance(claims.get("exp"), int)
-        and claims["exp"] > now + ASSERTION_MAX_LIFETIME.total_seconds() and "too long-lived",
+        not isinstance(exp, int) and "exp",
+        isinstance(exp, int) and exp < now - CLOCK_LEEWAY and "expired",
+        isinstance(exp, int) and exp > now + ASSERTION_MAX_LIFETIME.total_seconds() and "too long-lived",
+        # RFC 7523 §3 item 5: an nbf, when present, is honoured.
+        nbf is not None and not (isinstance(nbf, int) and nbf <= now + CLOCK_LEEWAY) and "not yet valid",
         not claims.get("jti") and "jti",
     ]
     problems = [p for p in problems if p]
@@ -133,8 +136,9 @@ async def _verify_assertion(portal: Portal, client: ClientInfo, assertion: str, 
 
 
 async def _remember_jti(portal: Portal, client_id: str, jti: str, exp: int) -> None:
-    """A jti is accepted once (RFC 7523 §3 item 7): the primary key makes it atomic."""
-    expires = dt.datetime.fromtimestamp(exp, dt.timezone.utc)
+    """A jti is accepted once (RFC 7523 §3 item 7): the primary key makes it atomic. It is
+    kept until the assertion is refused as expired anyway, leeway included."""
+    expires = dt.datetime.fromtimestamp(exp + CLOCK_LEEWAY, dt.timezone.utc)
     try:
         async with portal.sessionmaker.begin() as db:
             db.add(ClientAssertionJti(client_id=client_id, jti=jti[:255], expires_at=expires))
