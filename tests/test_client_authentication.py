@@ -9,6 +9,7 @@ import re
 import secrets
 import time
 
+import pytest
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 from sqlalchemy import select
@@ -147,6 +148,13 @@ async def test_wrong_secret_is_401_invalid_client_with_challenge_and_audit(put):
                                 headers=basic(put.rp.__class__(put.rp.client_id, "wrong-secret", "")))
     await assert_auth_failure(put, response, put.rp.client_id)
     assert "access_token" not in response.json()
+
+
+@pytest.mark.parametrize("header", ["Basic !!!not-base64", "Basic " + base64.b64encode(b"rp-without-colon").decode(),
+                                    "Basic " + base64.b64encode(b"\xff\xfe:secret").decode()])
+async def test_malformed_basic_credentials_are_invalid_client(put, header):
+    response = await token_call(put, CLIENT_CREDENTIALS, headers={"Authorization": header})
+    await assert_auth_failure(put, response, None)
 
 
 async def test_no_client_authentication_is_invalid_client(put):
