@@ -14,6 +14,7 @@ from starlette.responses import Response
 from idp.clients.admin import load_catalogue
 from idp.db.engine import create_engine, create_sessionmaker
 from idp.db.migrate import upgrade_to_head
+from idp.db.ops import lock_for_transaction
 from idp.errors import PageError
 from idp.keys.store import ensure_signing_keys
 from idp.oidc import authorize, discovery, introspection, revocation, third_party_login, token_endpoint, userinfo
@@ -36,6 +37,8 @@ async def start_portal(settings: Settings, *, http: httpx.AsyncClient | None = N
         await upgrade_to_head(engine)
     portal = Portal.build(settings, engine, create_sessionmaker(engine), http or httpx.AsyncClient())
     async with portal.sessionmaker.begin() as db:
+        # Replicas starting together would each create keys and insert the catalogue's rows.
+        await lock_for_transaction(db, "idp.startup")
         await ensure_signing_keys(db, settings)
         await load_catalogue(db, settings.catalogue_path, production=settings.is_production)
     return portal

@@ -5,6 +5,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from idp.db.ops import lock_for_transaction
 from idp.settings import PROJECT_ROOT
 
 
@@ -22,4 +23,7 @@ async def upgrade_to_head(engine: AsyncEngine) -> None:
         command.upgrade(cfg, "head")
 
     async with engine.begin() as connection:
+        # Replicas starting together on a new database would each create the tables; the
+        # second waits here, then finds the database at head (DDL is transactional on PostgreSQL).
+        await lock_for_transaction(connection, "idp.migrate")
         await connection.run_sync(_upgrade, alembic_config())
