@@ -20,10 +20,12 @@ from idp.errors import (
 )
 from idp.keys import jws
 from idp.keys.store import KeyRing
-from idp.oidc.scopes import SUPPORTED_SCOPES
+from idp.oidc.scopes import ALWAYS_CONSENT, SCOPE_CLAIMS, SUPPORTED_SCOPES
 
 PROMPTS = {"none", "login", "consent", "select_account"}
-PKCE_CHALLENGE = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
+PKCE_CHALLENGE = re.compile(r"[A-Za-z0-9\-._~]{43,128}")  # used with fullmatch: "$" allows a "\n"
+MAX_AGE = re.compile(r"[0-9]+")
+MAX_AGE_CAP = 10**10  # over 300 years: any longer max_age means the same
 SINGLE_VALUED = {
     "client_id", "redirect_uri", "response_type", "scope", "state", "nonce", "prompt", "max_age",
     "id_token_hint", "login_hint", "ui_locales", "claims_locales", "acr_values", "code_challenge",
@@ -52,6 +54,19 @@ class AuthorizationRequest:
 
     def to_json(self) -> dict:
         return asdict(self)
+
+    def consent_scope(self) -> list[str]:
+        """The scopes the user is asked about: those requested, plus those whose claims the
+        ``claims`` parameter names (OIDC Core §5.5), so naming a claim cannot skip consent.
+        An always-consent scope counts only when requested: its claims are withheld otherwise."""
+        named: set[str] = set()
+        for target in ("userinfo", "id_token"):
+            named.update((self.claims or {}).get(target) or {})
+        scope = list(self.scope)
+        for value, claims in SCOPE_CLAIMS.items():
+            if value not in scope and value not in ALWAYS_CONSENT and named.intersection(claims):
+                scope.append(value)
+        return scope
 
     @classmethod
     def from_json(cls, data: dict) -> "AuthorizationRequest":
@@ -155,7 +170,7 @@ def _check_pkce(params: dict[str, str], client: ClientInfo) -> str | None:
     # Only S256: a missing method would mean plain (RFC 7636 §4.3), which exposes the verifier.
     if method != "S256":
         raise InvalidRequest("code_challenge_method must be S256")
-    if not PKCE_CHALLENGE.match(challenge):
+    if not PKCE_CHALLENGE.fullmatch(challenge):
         raise InvalidRequest("malformed code_challenge")
     return challenge
 
@@ -184,9 +199,11 @@ def _parse_max_age(params: dict[str, str]) -> int | None:
     raw = params.get("max_age")
     if raw is None:
         return None
-    if not raw.isdigit():
+    # ASCII digits only: str.isdigit() also accepts characters int() refuses, such as "²".
+    if not MAX_AGE.fullmatch(raw):
         raise InvalidRequest("max_age must be a non-negative integer")
-    return int(raw)
+    digits = raw.lstrip("0") or "0"
+    return int(digits) if len(digits) <= 10 else MAX_AGE_CAP
 
 
 def _hint_subject(params: dict[str, str], client: ClientInfo, keys: KeyRing) -> str | None:
@@ -210,7 +227,7 @@ def _parse_claims(params: dict[str, str]) -> dict | None:
         return None
     try:
         value = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # deep nesting exhausts the decoder's stack
         raise InvalidRequest("claims is not valid JSON")
     if not isinstance(value, dict):
         raise InvalidRequest("claims must be a JSON object")

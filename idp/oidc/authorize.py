@@ -49,7 +49,9 @@ async def authorize(request: Request) -> Response:
     if request.method == "POST":
         items = list((await request.form()).multi_items())
     params, duplicated = collect_parameters(items)
-    client = await portal.client(params["client_id"]) if params.get("client_id") else None
+    client_id = params.get("client_id")
+    # RFC 6749 §A.1: a client_id is printable; looking up a NUL would fail on PostgreSQL.
+    client = await portal.client(client_id) if client_id and client_id.isprintable() else None
     try:
         target = verify_client_and_redirect(params, duplicated, client)
     except PageError as exc:
@@ -62,7 +64,7 @@ async def authorize(request: Request) -> Response:
 
 
 @router.get("/authorize/resume")
-async def resume(request: Request, interaction: str) -> Response:
+async def resume(request: Request, interaction: str = "") -> Response:
     portal: Portal = request.app.state.portal
     async with portal.sessionmaker() as db:
         try:
@@ -136,7 +138,7 @@ async def next_step(
         return LOGIN
     if "select_account" in auth.prompt and not progress.get("account_selected"):
         return SELECT_ACCOUNT
-    needed = scopes_needing_consent(auth.scope, first_party)
+    needed = scopes_needing_consent(auth.consent_scope(), first_party)
     if "consent" in auth.prompt and not progress.get("consented"):
         return CONSENT
     if needed:

@@ -6,6 +6,7 @@ cookie), so a second instance can continue it and another browser cannot.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +20,7 @@ from idp.sessions.store import browser_cookie_name
 from idp.settings import Settings
 
 EXPIRED = "登录页面已过期，请返回业务系统重新发起登录。"
+INTERACTION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # what new_token() makes
 
 
 def browser_token(request: Request, settings: Settings) -> tuple[str, bool]:
@@ -43,6 +45,8 @@ def create_interaction(
 
 
 async def load_interaction(db: AsyncSession, settings: Settings, request: Request, interaction_id: str) -> Interaction:
+    if not INTERACTION_ID.fullmatch(interaction_id):  # e.g. a NUL, which PostgreSQL cannot even compare
+        raise PageError(EXPIRED)
     row = await db.scalar(select(Interaction).where(Interaction.id == interaction_id))
     browser = request.cookies.get(browser_cookie_name(settings), "")
     if (

@@ -76,7 +76,10 @@ async def login_submit(request: Request) -> Response:
             interactions.check_csrf(row, form.get("csrf_token"))
         except PageError as exc:
             return error_page(exc.message, exc.status_code, exc.detail)
-        account = await db.scalar(select(Account).where(Account.username == username.lower()))
+        # A name with control characters (a NUL breaks a PostgreSQL query) matches no account.
+        account = None
+        if username.isprintable():
+            account = await db.scalar(select(Account).where(Account.username == username.lower()))
         previous = await load_session(db, portal.settings, request)
     client = await portal.client(row.client_id) if row.client_id else None
     stored_hash = account.password_hash if account is not None and account.disabled_at is None else None
@@ -98,7 +101,7 @@ async def login_submit(request: Request) -> Response:
 
 
 @router.get("/consent")
-async def consent_page(request: Request, interaction: str) -> Response:
+async def consent_page(request: Request, interaction: str = "") -> Response:
     portal: Portal = request.app.state.portal
     async with portal.sessionmaker() as db:
         try:
@@ -110,7 +113,7 @@ async def consent_page(request: Request, interaction: str) -> Response:
         return RedirectResponse(f"/login?interaction={row.id}", status_code=303)
     auth = AuthorizationRequest.from_json(row.request["authorization"])
     client = await portal.client(auth.client_id)
-    labels = [SCOPE_LABELS[s] for s in auth.scope if s in SCOPE_LABELS]
+    labels = [SCOPE_LABELS[s] for s in auth.consent_scope() if s in SCOPE_LABELS]
     return render("consent.html", interaction=row.id, csrf_token=row.csrf_token, client_name=client.display_name,
                   labels=labels, account=session.account)
 
@@ -137,7 +140,7 @@ async def consent_submit(request: Request) -> Response:
         existing = await db.scalar(
             select(Consent).where(Consent.account_id == session.account.id, Consent.client_id == auth.client_id)
         )
-        scopes = sorted(set(existing.scopes if existing else []) | set(auth.scope) - {"openid"})
+        scopes = sorted(set(existing.scopes if existing else []) | set(auth.consent_scope()) - {"openid"})
         await upsert(db, Consent, {"account_id": session.account.id, "client_id": auth.client_id,
                                    "scopes": scopes, "granted_at": clock.now()},
                      ["account_id", "client_id"], ["scopes", "granted_at"])
@@ -147,7 +150,7 @@ async def consent_submit(request: Request) -> Response:
 
 
 @router.get("/select-account")
-async def select_account_page(request: Request, interaction: str) -> Response:
+async def select_account_page(request: Request, interaction: str = "") -> Response:
     portal: Portal = request.app.state.portal
     async with portal.sessionmaker() as db:
         try:
