@@ -76,10 +76,9 @@ class LivePortal:
         return f"http://127.0.0.1:{self.port}"
 
     def log_tail(self, lines: int = 40) -> str:
-        try:
+        with contextlib.suppress(OSError):
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
+        return ""
 
     def http(self, **kwargs) -> httpx.AsyncClient:
         kwargs.setdefault("timeout", 10.0)
@@ -303,12 +302,12 @@ class BackchannelReceiver:
             self._server.shutdown()
             self._server.server_close()
 
-    def wait_for(self, count: int, timeout: float) -> list[str]:
-        """Block (in a thread) until ``count`` tokens arrived or ``timeout`` passed."""
-        with self._arrived:
-            self._arrived.wait_for(lambda: len(self.tokens) >= count, timeout)
-            return list(self.tokens)
-
     async def received(self, count: int, timeout: float) -> list[str]:
-        return await asyncio.to_thread(self.wait_for, count, timeout)
+        """The tokens so far, once ``count`` arrived or ``timeout`` passed (waits in a thread)."""
+        def wait() -> list[str]:
+            with self._arrived:
+                self._arrived.wait_for(lambda: len(self.tokens) >= count, timeout)
+                return list(self.tokens)
+
+        return await asyncio.to_thread(wait)
 
