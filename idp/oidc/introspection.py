@@ -35,7 +35,7 @@ async def introspect(request: Request) -> JSONResponse:
     token = form.get("token")
     if not token:
         return error_response(InvalidRequest("missing token"))
-    async with portal.sessionmaker() as db:
+    async with portal.reader() as db:
         hint = form.get("token_type_hint")
         lookups = (_refresh_token, _access_token) if hint == "refresh_token" else (_access_token, _refresh_token)
         for lookup in lookups:

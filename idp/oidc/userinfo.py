@@ -36,7 +36,7 @@ async def userinfo(request: Request) -> JSONResponse:
     portal: Portal = request.app.state.portal
     try:
         token = await bearer_token(request)
-        async with portal.sessionmaker() as db:
+        async with portal.reader() as db:
             valid = await check_access_token(portal, db, token)
             if valid is None or valid.account_id is None:
                 raise InvalidToken("the access token is invalid, expired or revoked")

@@ -75,7 +75,7 @@ async def enqueue_logout(db: AsyncSession, portal: Portal, client_ids: list[str]
 
 async def deliver_due(portal: Portal) -> int:
     """Deliver every due logout token once. Returns how many were delivered."""
-    async with portal.sessionmaker() as db:
+    async with portal.reader() as db:
         due = (await db.scalars(
             select(LogoutDelivery.id).where(
                 LogoutDelivery.delivered_at.is_(None), LogoutDelivery.abandoned_at.is_(None),

@@ -89,7 +89,7 @@ async def _registered_anywhere(portal: Portal, uri: str) -> bool:
 
     from idp.clients.models import Client
 
-    async with portal.sessionmaker() as db:
+    async with portal.reader() as db:
         for uris in (await db.scalars(select(Client.post_logout_redirect_uris))).all():
             if uri in (uris or []):
                 return True
