@@ -190,6 +190,13 @@ async def test_forged_id_token_hint_is_invalid_request(put, browser, forgery):
     assert_error_redirect(response, put.rp, "invalid_request", request.state)
 
 
+async def test_access_token_as_id_token_hint_is_invalid_request(put, browser):
+    _, tokens = await authorize_and_redeem(put, browser, AuthRequest.build(put.rp))
+    request = AuthRequest.build(put.rp, prompt="none", id_token_hint=tokens["access_token"])
+    response = await browser.client.get(query(request.params))
+    assert_error_redirect(response, put.rp, "invalid_request", request.state)
+
+
 async def test_id_token_hint_issued_to_another_client_is_invalid_request(put, browser):
     other = await put.add_client("other")
     _, tokens = await authorize_and_redeem(put, browser, AuthRequest.build(other))

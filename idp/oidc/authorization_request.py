@@ -212,7 +212,8 @@ def _hint_subject(params: dict[str, str], client: ClientInfo, keys: KeyRing) -> 
     if hint is None:
         return None
     try:
-        _, claims = jws.verify(keys, hint)
+        # typ JWT: an access token (at+jwt) or logout token we signed is no ID token.
+        _, claims = jws.verify(keys, hint, typ="jwt")
     except jws.BadSignature:
         raise InvalidRequest("id_token_hint is not a valid ID token of this provider")
     audience = claims.get("aud")
