@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 
+from idp.background import run_background
 from idp.clients.admin import load_catalogue
 from idp.db.engine import create_engine, create_sessionmaker
 from idp.db.migrate import upgrade_to_head
@@ -19,7 +20,7 @@ from idp.errors import PageError
 from idp.keys.store import ensure_signing_keys
 from idp.oidc import authorize, discovery, introspection, revocation, third_party_login, token_endpoint, userinfo
 from idp.oidc.logout import rp_initiated
-from idp.oidc.logout.backchannel import run_worker
+from idp.oidc.logout.single_logout import wait_for_background_deliveries
 from idp.portal import Portal
 from idp.settings import Settings
 from idp.web import login
@@ -51,7 +52,7 @@ def create_app(settings: Settings | None = None, *, http: httpx.AsyncClient | No
     async def lifespan(app: FastAPI):
         portal = await start_portal(settings, http=http)
         app.state.portal = portal
-        worker = asyncio.create_task(run_worker(portal)) if settings.backchannel_worker else None
+        worker = asyncio.create_task(run_background(portal)) if settings.background_worker else None
         try:
             yield
         finally:
@@ -59,6 +60,8 @@ def create_app(settings: Settings | None = None, *, http: httpx.AsyncClient | No
                 worker.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await worker
+            # A logout's delivery already under way finishes; the outbox row covers the rest.
+            await wait_for_background_deliveries()
             if http is None:
                 await portal.http.aclose()
             await portal.engine.dispose()

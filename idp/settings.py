@@ -73,7 +73,7 @@ class Settings(BaseSettings):
     backchannel_logout_timeout_seconds: float = 5.0
     backchannel_retry_seconds: float = 30.0
     backchannel_max_attempts: int = 8
-    backchannel_worker: bool = True
+    background_worker: bool = True
 
     log_level: str = "info"
 

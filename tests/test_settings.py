@@ -106,7 +106,7 @@ def test_idp_environment_variables_are_read(monkeypatch):
     monkeypatch.setenv("IDP_SMS_GATEWAY_URL", "https://sms.example.gov.cn/send")
     monkeypatch.setenv("IDP_DATABASE_URL", "postgresql+asyncpg://idp@db.internal/idp")
     monkeypatch.setenv("IDP_ACCESS_TOKEN_TTL_SECONDS", "300")
-    monkeypatch.setenv("IDP_BACKCHANNEL_WORKER", "false")
+    monkeypatch.setenv("IDP_BACKGROUND_WORKER", "false")
     monkeypatch.setenv("ISSUER", "https://unprefixed.example")  # only IDP_ names count
 
     settings = Settings()
@@ -117,7 +117,7 @@ def test_idp_environment_variables_are_read(monkeypatch):
     assert settings.message_sink == "smtp"
     assert settings.database_url == "postgresql+asyncpg://idp@db.internal/idp"
     assert settings.access_token_ttl_seconds == 300
-    assert settings.backchannel_worker is False
+    assert settings.background_worker is False
     settings.check_production()
     assert key not in repr(settings), "the key must not show up in logs or tracebacks"
 

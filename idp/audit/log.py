@@ -23,9 +23,14 @@ def record(
             at=clock.now(),
             event=event,
             outcome=outcome,
-            actor=actor,
-            client_id=client_id,
-            source_ip=source_ip,
+            # Values can come from the request (a presented client_id): never overflow the columns.
+            actor=_bounded(actor, 128),
+            client_id=_bounded(client_id, 64),
+            source_ip=_bounded(source_ip, 64),
             details={k: v for k, v in details.items() if v is not None},
         )
     )
+
+
+def _bounded(value: str | None, length: int) -> str | None:
+    return value[:length] if value is not None else None

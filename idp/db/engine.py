@@ -1,7 +1,10 @@
 """The async engine and session factory: one per process, made in the app's lifespan."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import event
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -9,6 +12,9 @@ from sqlalchemy.pool import NullPool
 def create_engine(url: str, *, pooled: bool = True) -> AsyncEngine:
     kwargs: dict = {}
     if url.startswith("sqlite"):
+        database = make_url(url).database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)  # e.g. var/ on a fresh clone
         # Many writers share one file: wait for the lock instead of failing at once.
         kwargs["connect_args"] = {"timeout": 30}
     if not pooled:

@@ -98,6 +98,10 @@ class LoadedKey:
     public_jwk: dict
     signs_from: dt.datetime
     signs_until: dt.datetime | None
+    unpublish_at: dt.datetime | None
+
+    def published(self, now: dt.datetime) -> bool:
+        return self.unpublish_at is None or self.unpublish_at > now
 
 
 class KeyRing:
@@ -118,12 +122,14 @@ class KeyRing:
     async def refresh_if_stale(self, db_factory) -> None:
         if time.monotonic() - self._loaded_at < self._settings.key_cache_seconds:
             return
+        # An unpublished key still verifies our own id_token_hint for as long as a session
+        # lasts: a logout or prompt=none after a rotation must not fail on the user.
+        verify_after = clock.now() - dt.timedelta(seconds=self._settings.session_absolute_seconds)
         async with db_factory() as db:
-            now = clock.now()
             rows = (
                 await db.scalars(
                     select(SigningKey).where(
-                        or_(SigningKey.unpublish_at.is_(None), SigningKey.unpublish_at > now)
+                        or_(SigningKey.unpublish_at.is_(None), SigningKey.unpublish_at > verify_after)
                     )
                 )
             ).all()
@@ -135,12 +141,14 @@ class KeyRing:
                 data = json.loads(fernet.decrypt(row.private_jwk_encrypted.encode()))
                 private = (RSAKey if row.alg == "RS256" else ECKey).import_key(data)
                 self._decrypted[row.kid] = private
-            keys.append(LoadedKey(row.kid, row.alg, private, row.public_jwk, row.signs_from, row.signs_until))
+            keys.append(LoadedKey(row.kid, row.alg, private, row.public_jwk, row.signs_from, row.signs_until,
+                                  row.unpublish_at))
         self._keys = sorted(keys, key=lambda k: k.signs_from)
         self._loaded_at = time.monotonic()
 
     def jwks(self) -> dict:
-        return {"keys": [k.public_jwk for k in self._keys]}
+        now = clock.now()
+        return {"keys": [k.public_jwk for k in self._keys if k.published(now)]}
 
     def signing_key(self, alg: str) -> LoadedKey:
         now = clock.now()

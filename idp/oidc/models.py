@@ -61,7 +61,7 @@ class AuthorizationCode(Base):
     code_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
     client_id: Mapped[str] = mapped_column(ForeignKey("clients.client_id"))
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
-    sid: Mapped[str] = mapped_column(String(64))
+    sid: Mapped[str] = mapped_column(String(64), index=True)  # logout voids the session's codes
     redirect_uri: Mapped[str] = mapped_column(String(500))
     scope: Mapped[str] = mapped_column(Text)
     nonce: Mapped[str | None] = mapped_column(Text)

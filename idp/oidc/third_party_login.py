@@ -25,8 +25,8 @@ async def initiate_login(request: Request, client_id: str) -> Response:
         session = await load_session(db, portal.settings, request)
     if session is None:
         return RedirectResponse("/login", status_code=303)
-    params = {"iss": portal.settings.issuer, "login_hint": session.account.subject,
-              "target_link_uri": home_page(client.initiate_login_uri)}
+    # No login_hint: the user is already logged in here, and a subject is no username to pre-fill.
+    params = {"iss": portal.settings.issuer, "target_link_uri": home_page(client.initiate_login_uri)}
     separator = "&" if "?" in client.initiate_login_uri else "?"
     return RedirectResponse(client.initiate_login_uri + separator + urlencode(params), status_code=303)
 

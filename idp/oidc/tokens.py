@@ -133,7 +133,9 @@ class TokenMinter:
         with_refresh: bool = False,
     ) -> dict:
         access_token, ttl = self.access_token(client, grant, account.subject if account else None)
-        body = {"access_token": access_token, "token_type": "Bearer", "expires_in": ttl, "scope": grant.scope}
+        body = {"access_token": access_token, "token_type": "Bearer", "expires_in": ttl}
+        if grant.scope:
+            body["scope"] = grant.scope
         if account is not None and "openid" in grant.scope.split():
             body["id_token"] = self.id_token(client, grant, account, nonce=nonce, access_token=access_token)
         if with_refresh:

@@ -1,6 +1,6 @@
 """initial schema
 
-Revision ID: a032607f41c0
+Revision ID: 0001
 Revises: 
 Create Date: 2026-11-21 23:50:58.721250
 """

@@ -1,6 +1,6 @@
 """accounts: lockout, identity validity, flows, one-time codes, captchas, message sink
 
-Revision ID: 6b9355141388
+Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-21 23:59:56.693493
 """

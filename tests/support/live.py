@@ -55,7 +55,7 @@ def portal_environment(database_url: str, issuer: str, **overrides: str) -> dict
     env = {k: v for k, v in os.environ.items() if not k.startswith("IDP_")}
     env.update({
         "IDP_DATABASE_URL": database_url, "IDP_ISSUER": issuer, "IDP_ENVIRONMENT": "test",
-        "IDP_KEY_PUBLISH_LEAD_SECONDS": "0", "IDP_BACKCHANNEL_WORKER": "true", "IDP_CAPTCHA_PROVIDER": "test",
+        "IDP_KEY_PUBLISH_LEAD_SECONDS": "0", "IDP_BACKGROUND_WORKER": "true", "IDP_CAPTCHA_PROVIDER": "test",
         **CHEAP_ARGON2,
     })
     env.update(overrides)

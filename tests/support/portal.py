@@ -27,7 +27,7 @@ def test_settings(database_url: str, **overrides) -> Settings:
     values = dict(
         environment="test", database_url=database_url, issuer=ISSUER,
         argon2_memory_kib=64, argon2_time_cost=1, key_publish_lead_seconds=0, key_cache_seconds=0,
-        client_cache_seconds=0, backchannel_worker=False, captcha_provider="test",
+        client_cache_seconds=0, background_worker=False, captcha_provider="test",
         auto_migrate=False,  # each test database is a copy of an already migrated template
     )
     values.update(overrides)

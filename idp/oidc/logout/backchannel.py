@@ -128,13 +128,3 @@ async def _deliver_one(portal: Portal, delivery_id: int) -> bool:
     if error:
         log.warning("back-channel logout to %s failed (%s), attempt %s", row.client_id, error, row.attempts)
     return error is None
-
-
-async def run_worker(portal: Portal, interval: float = 2.0) -> None:
-    """Background loop of each instance; safe to run on many instances at once."""
-    while True:
-        try:
-            await deliver_due(portal)
-        except Exception:  # keep the loop alive; the next round retries
-            log.exception("back-channel logout worker round failed")
-        await asyncio.sleep(interval)

@@ -1,0 +1,29 @@
+"""The background loop of each instance: deliver due back-channel logouts, purge expired rows.
+
+Every step claims its work in the database, so any number of instances may run it at once.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from idp.maintenance import purge_expired
+from idp.oidc.logout.backchannel import deliver_due
+from idp.portal import Portal
+
+log = logging.getLogger(__name__)
+PURGE_EVERY_SECONDS = 600.0
+
+
+async def run_background(portal: Portal, interval: float = 2.0) -> None:
+    last_purge = float("-inf")
+    while True:
+        try:
+            await deliver_due(portal)
+            if time.monotonic() - last_purge >= PURGE_EVERY_SECONDS:
+                last_purge = time.monotonic()
+                await purge_expired(portal)
+        except Exception:  # keep the loop alive; the next round retries
+            log.exception("background round failed")
+        await asyncio.sleep(interval)
