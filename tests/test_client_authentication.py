@@ -201,3 +201,12 @@ async def test_client_secret_is_stored_only_as_digest(put):
         stored = {c.name: getattr(row, c.name) for c in Client.__table__.columns}
     assert re.fullmatch(r"[0-9a-f]{64}", row.secret_digest)
     assert put.rp.client_secret not in json.dumps(stored, default=str)
+
+
+async def test_a_client_id_with_a_nul_byte_is_invalid_client_not_a_server_error(put):
+    async with put.http() as http:
+        response = await http.post("/token", data={"grant_type": "client_credentials", "client_id": "rp\x00",
+                                                   "client_secret": "x"})
+        introspect = await http.post("/introspect", data={"token": "t"}, auth=("rp\x00", "x"))
+    assert response.status_code == 401 and response.json()["error"] == "invalid_client"
+    assert introspect.status_code == 401

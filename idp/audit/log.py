@@ -33,4 +33,7 @@ def record(
 
 
 def _bounded(value: str | None, length: int) -> str | None:
-    return value[:length] if value is not None else None
+    """Printable and within the column: control characters (a NUL breaks PostgreSQL) are escaped."""
+    if value is None:
+        return None
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in value)[:length]

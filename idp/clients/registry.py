@@ -78,8 +78,8 @@ class ClientRegistry:
         hit = self._cache.get(client_id)
         if hit and time.monotonic() - hit[0] < self._ttl:
             return hit[1]
-        if len(client_id) > CLIENT_ID_MAX:
-            return None  # no such column value can exist
+        if len(client_id) > CLIENT_ID_MAX or not client_id.isprintable():
+            return None  # no such column value can exist (and a NUL breaks a PostgreSQL query)
         async with db_factory() as db:
             row = await db.scalar(select(Client).where(Client.client_id == client_id))
         if row is None or row.disabled_at is not None:

@@ -99,6 +99,23 @@ async def start_session(
     return token, row
 
 
+async def reauthenticate(
+    db: AsyncSession, session: ActiveSession, *, amr: list, acr: str, source_ip: str | None
+) -> str | None:
+    """The same user logged in again (prompt=login, max_age): a fresh cookie value and
+    auth_time, but the same session (sid), so the business systems stay logged in.
+    Returns the new cookie value, or None if the session ended meanwhile."""
+    token = new_token()
+    now = clock.now()
+    result = await db.execute(
+        update(UserSession)
+        .where(UserSession.id_digest == session.id_digest, UserSession.ended_at.is_(None))
+        .values(id_digest=digest(token), auth_time=now, amr=amr, acr=acr, last_seen_at=now, source_ip=source_ip)
+        .returning(UserSession.sid)
+    )
+    return token if result.first() is not None else None
+
+
 async def end_session(db: AsyncSession, sid: str) -> bool:
     """Mark a session ended. Returns False when it had already ended (idempotent)."""
     result = await db.execute(

@@ -22,7 +22,7 @@ from idp.oidc.scopes import SCOPE_LABELS
 from idp.oidc.sessions_acr import ACR_PASSWORD, AMR_PASSWORD
 from idp import clock
 from idp.portal import Portal
-from idp.sessions.store import browser_cookie_name, load_session, session_cookie_name, set_cookie, start_session
+from idp.sessions.store import reauthenticate, browser_cookie_name, load_session, session_cookie_name, set_cookie, start_session
 from idp.web.pages import error_page, render
 
 router = APIRouter()
@@ -89,11 +89,16 @@ async def login_submit(request: Request) -> Response:
                    client_id=row.client_id, source_ip=_ip(request))
         return render("login.html", status_code=200, interaction=row.id, csrf_token=row.csrf_token,
                       username=username, client_name=client.display_name if client else None, error=WRONG_CREDENTIALS)
-    if previous is not None:
+    token = None
+    if previous is not None and previous.account.id != account.id:
+        # Another user on this browser: the previous user's session ends everywhere.
         await end_session_everywhere(portal, previous.sid, reason="new_login", source_ip=_ip(request))
     async with portal.sessionmaker.begin() as db:
-        token, session = await start_session(db, portal.settings, account, amr=AMR_PASSWORD, acr=ACR_PASSWORD,
-                                             source_ip=_ip(request))
+        if previous is not None and previous.account.id == account.id:
+            token = await reauthenticate(db, previous, amr=AMR_PASSWORD, acr=ACR_PASSWORD, source_ip=_ip(request))
+        if token is None:
+            token, _ = await start_session(db, portal.settings, account, amr=AMR_PASSWORD, acr=ACR_PASSWORD,
+                                           source_ip=_ip(request))
         record(db, "login.succeeded", actor=account.subject, client_id=row.client_id, source_ip=_ip(request))
     response = RedirectResponse(_next_url(row), status_code=303)
     set_cookie(response, portal.settings, session_cookie_name(portal.settings), token, None)

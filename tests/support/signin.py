@@ -45,11 +45,11 @@ async def redeem(put: PortalUnderTest, client: RegisteredClient, code: str, veri
 
 
 async def sign_in(put: PortalUnderTest, browser: Browser, client: RegisteredClient | None = None,
-                  *, scope: str = "openid profile", **extra) -> dict:
+                  *, scope: str = "openid profile", username: str = "zhangsan", **extra) -> dict:
     """Authorize (logging in when the portal asks) and redeem the code: the token response."""
     client = client or put.rp
     params, verifier = authorization_params(client, scope=scope, **extra)
-    callback = callback_params(await browser.authorize(params))
+    callback = callback_params(await browser.authorize(params, username=username))
     assert callback.get("state") == params["state"] and "code" in callback, callback
     return await redeem(put, client, callback["code"], verifier)
 
