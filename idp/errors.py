@@ -120,3 +120,20 @@ class PageError(Exception):
         self.message = message
         self.status_code = status_code
         self.detail = detail
+
+
+class DomainError(Exception):
+    """A rule of the portal refused a state change (ZITADEL style: coded, checked first).
+
+    ``message_id`` is a key of :mod:`shared.messages`; the page shows its text on the same form.
+    """
+
+    def __init__(self, message_id: str, **values):
+        super().__init__(message_id)
+        self.message_id = message_id
+        self.values = values
+
+    def text(self) -> str:
+        from shared.messages import text
+
+        return text(self.message_id, **self.values)
