@@ -1,5 +1,5 @@
 """The happy path with Authlib's OAuth client as the relying party."""
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlsplit
 
 from joserfc import jwt
 from joserfc.jwk import KeySet
@@ -11,7 +11,7 @@ async def test_code_flow_with_authlib_client(put, browser):
     rp = put.oauth_client(put.rp)
     url, state = rp.create_authorization_url(f"{ISSUER}/authorize", nonce="n-0S6_WzA2Mj",
                                              code_verifier="v" * 50)
-    redirect = await browser.authorize(dict(__import__("urllib.parse").parse.parse_qsl(url.split("?", 1)[1])))
+    redirect = await browser.authorize(dict(parse_qsl(urlsplit(url).query)))
     params = callback_params(redirect)
     assert params["state"] == state
     assert params["iss"] == ISSUER

@@ -15,7 +15,6 @@ from sqlalchemy import select
 from starlette.responses import RedirectResponse, Response
 
 from idp import clock
-from idp.accounts.models import Account
 from idp.audit.log import record
 from idp.errors import (
     AccountSelectionRequired,
@@ -192,7 +191,3 @@ def error_redirect(portal: Portal, target: RedirectTarget, exc: OAuthError) -> R
 
 def _ip(request: Request) -> str | None:
     return request.client.host if request.client else None
-
-
-async def account_by_id(db, account_id: int) -> Account | None:
-    return await db.get(Account, account_id)

@@ -93,7 +93,3 @@ class TestDatabases:
         await asyncio.gather(*(drop(name) for name in copies))
         if self._template:
             await drop(self._template)
-
-
-def run(coro):
-    return asyncio.run(coro)
