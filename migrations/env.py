@@ -9,7 +9,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from idp.db.engine import create_engine
-from idp.db.models import Base
+from idp.schema import Base
 from idp.settings import Settings
 
 config = context.config

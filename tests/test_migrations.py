@@ -15,7 +15,7 @@ from sqlalchemy import inspect, text
 
 from idp.db.engine import create_engine
 from idp.db.migrate import alembic_config
-from idp.db.models import Base
+from idp.schema import Base
 
 
 async def _on_connection(database_url: str, work):

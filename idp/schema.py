@@ -1,4 +1,4 @@
-"""Imports every table so that Base.metadata is complete (alembic, create_all in tools)."""
+"""Every table of the portal, imported so that Base.metadata is complete (alembic, tests)."""
 from idp.accounts.models import Account, AccountType  # noqa: F401
 from idp.audit.models import AuditEvent  # noqa: F401
 from idp.captcha.models import Captcha  # noqa: F401
