@@ -142,8 +142,9 @@ async def test_openid_alone_gives_only_sub(put, browser):
 async def test_claims_by_scope(put, browser):
     cases = {
         "profile": {"name": "张三", "preferred_username": "zhangsan"},
-        "phone": {"phone_number": "13800138000", "phone_number_verified": True},
-        "email": {"email": "zhangsan@example.com", "email_verified": True},
+        # Typed in at registration, never proven by a code: not verified (OIDC Core §5.1).
+        "phone": {"phone_number": "13800138000", "phone_number_verified": False},
+        "email": {"email": "zhangsan@example.com", "email_verified": False},
         "identity": {"account_type": "personal", "realname_level": 2},
         "id_number": {"id_type": "居民身份证", "id_number": put.account.id_number},
     }
@@ -154,6 +155,17 @@ async def test_claims_by_scope(put, browser):
         others = {c for s, claims in cases.items() if s != scope for c in claims}
         assert not others & set(info), (scope, info)
         assert "enterprise" not in info
+
+
+async def test_contact_is_verified_only_once_proven(put, browser):
+    access_token = (await code_flow(put, browser, put.rp, "openid phone email"))["access_token"]
+    async with put.portal.sessionmaker.begin() as db:
+        (await db.get(Account, put.account.id)).mobile_verified_at = clock.now()
+    info = (await userinfo(put, access_token)).json()
+    assert info["phone_number_verified"] is True and info["email_verified"] is False
+    async with put.portal.sessionmaker.begin() as db:
+        (await db.get(Account, put.account.id)).email_verified_at = clock.now()
+    assert (await userinfo(put, access_token)).json()["email_verified"] is True
 
 
 async def test_profile_updated_at_is_a_number(put, browser):

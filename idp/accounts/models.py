@@ -42,6 +42,11 @@ class Account(Base):
     # may also hold a personal account.
     personal_id_number: Mapped[str | None] = mapped_column(String(32), unique=True)
     personal_mobile: Mapped[str | None] = mapped_column(String(20), unique=True)
+    # When the current mobile / email was proven by a code sent to it (None: never proven, e.g.
+    # as typed at registration). Whatever changes ``mobile`` or ``email`` sets or clears these
+    # in the same UPDATE: the *_verified claims read them (idp.oidc.claims).
+    mobile_verified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    email_verified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     realname_level: Mapped[int] = mapped_column(Integer, default=0)
     # Legal persons only: the enterprise they are.
     enterprise_name: Mapped[str | None] = mapped_column(String(200))

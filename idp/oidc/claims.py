@@ -11,9 +11,10 @@ def account_claims(account: Account, names: set[str]) -> dict:
         "preferred_username": account.username,
         "updated_at": clock.epoch(account.updated_at),
         "email": account.email,
-        "email_verified": bool(account.email),
+        # True only when the current value was proven by a code sent to it (OIDC Core §5.1).
+        "email_verified": bool(account.email) and account.email_verified_at is not None,
         "phone_number": account.mobile,
-        "phone_number_verified": bool(account.mobile),
+        "phone_number_verified": bool(account.mobile) and account.mobile_verified_at is not None,
         "account_type": account.account_type.value,
         "realname_level": account.realname_level,
         "id_type": account.id_type,
