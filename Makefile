@@ -1,17 +1,21 @@
 # 政务服务门户 — the two commands: `make run` (local servers with demo data) and `make test`.
-# Needs GNU make and Python 3.11 (python3.11, or python3 if that is 3.11); nothing else.
+# Needs GNU make and Python 3.11 (python3.11, or python3 if that is 3.11); the browser tests also
+# need Debian's chromium and a CJK font, which `make test` installs with apt-get when missing.
 
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+CHROMIUM := /usr/bin/chromium
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test migrate clean
+.PHONY: help install browser run test migrate clean
 
 help:
 	@echo "make run      install, migrate, seed demo data, start the portal on http://127.0.0.1:8000"
 	@echo "make test     run the test suite (SQLite; set TEST_DATABASE_URL for PostgreSQL)"
 	@echo "make install  create $(VENV) and install the project with its test tools"
+	@echo "make browser  install Debian's chromium and a CJK font for the browser tests (apt-get; only if missing)"
 	@echo "make migrate  upgrade the database (IDP_DATABASE_URL, default var/idp.sqlite3)"
 	@echo "make clean    remove var/ and $(VENV)"
 
@@ -33,6 +37,20 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	@touch $(STAMP)
 
+# Playwright drives the system's chromium; it never downloads a browser (no `playwright install`).
+# The font makes the Chinese pages legible in the screenshots the browser tests keep.
+browser:
+	@set -e; \
+	if [ ! -x $(CHROMIUM) ] || [ ! -f $(CJK_FONT) ]; then \
+		if ! command -v apt-get >/dev/null; then \
+			echo "error: the browser tests need $(CHROMIUM) and a CJK font; install Debian's chromium and fonts-wqy-microhei" >&2; exit 1; \
+		fi; \
+		sudo=; if [ "$$(id -u)" != 0 ]; then sudo=sudo; fi; \
+		echo "installing chromium and fonts-wqy-microhei with apt-get"; \
+		$$sudo apt-get update -qq; \
+		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
+	fi
+
 # The default SQLite database and the demo client secrets live in var/ (not in git).
 var:
 	mkdir -p var
@@ -42,7 +60,7 @@ run: install | var
 	$(BIN)/idp seed-demo
 	exec $(BIN)/python deploy/run_local.py
 
-test: install
+test: install browser
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
 migrate: install | var

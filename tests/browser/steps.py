@@ -1,0 +1,38 @@
+"""Steps the browser tests share: what a user does on the portal's pages."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.async_api import Page
+
+from tests.support.portal import PASSWORD
+
+# Playwright's objects belong to the loop that made them: the session's (see conftest.py).
+ON_BROWSER_LOOP = pytest.mark.asyncio(loop_scope="session")
+CAPTCHA = "TEST"  # the test captcha provider's documented answer (IDP_CAPTCHA_PROVIDER=test)
+WINDOWS = {"legal": "法人登录", "personal": "个人登录"}
+
+
+async def choose_window(page: Page, window: str) -> None:
+    """Switch the login page to 法人登录 or 个人登录 (a tab: a link to the same page)."""
+    tab = page.locator(f"#window-{window}")
+    if await tab.get_attribute("aria-current") != "page":
+        await tab.click()
+        await page.wait_for_url(re.compile(rf"window={window}"))
+    assert await tab.get_attribute("aria-current") == "page"
+
+
+async def log_in(page: Page, username: str, password: str = PASSWORD, *, window: str = "personal",
+                 captcha: str = CAPTCHA) -> None:
+    """On the login page: choose the window, fill login name, password and captcha, submit."""
+    await choose_window(page, window)
+    await page.fill("#username", username)
+    await page.fill("#password", password)
+    await page.fill("#captcha", captcha)
+    await page.click("#submit")
+    await page.wait_for_load_state()
+
+
+async def login_error(page: Page) -> str:
+    return (await page.inner_text("#login-error")).strip()
