@@ -6,6 +6,7 @@ conditional UPDATE, so a double submit or a second tab cannot advance it twice.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +21,7 @@ from idp.settings import Settings
 
 FLOW_TTL = dt.timedelta(minutes=30)
 EXPIRED = "页面已过期，请重新开始。"
+FLOW_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # what new_token() makes
 
 
 def start_flow(db: AsyncSession, kind: str, state: str, browser: str, data: dict | None = None) -> Flow:
@@ -31,6 +33,8 @@ def start_flow(db: AsyncSession, kind: str, state: str, browser: str, data: dict
 
 
 async def load_flow(db: AsyncSession, settings: Settings, request: Request, flow_id: str, kind: str) -> Flow:
+    if not FLOW_ID.fullmatch(flow_id or ""):  # e.g. a NUL, which PostgreSQL cannot even compare
+        raise PageError(EXPIRED)
     flow = await db.scalar(select(Flow).where(Flow.id == flow_id, Flow.kind == kind))
     browser = request.cookies.get(browser_cookie_name(settings), "")
     if (
