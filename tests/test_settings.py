@@ -14,6 +14,7 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
+from idp.clients.admin import ClientConfigError
 from idp.app import create_app, start_portal
 from idp.settings import DEVELOPMENT_KEY_ENCRYPTION_KEY, PROJECT_ROOT, ProductionConfigError, Settings
 
@@ -56,8 +57,27 @@ def test_correct_production_configuration_passes_the_check():
     production_settings().check_production()
 
 
-async def test_correct_production_configuration_starts_and_serves(database_url):
+HTTPS_CATALOGUE = """systems:
+  - client_id: udi
+    display_name: "医疗器械唯一标识管理信息系统"
+    redirect_uris: ["https://udi.example.gov.cn/auth/callback"]
+    grant_types: [authorization_code]
+    scopes: [openid, profile]
+"""
+
+
+async def test_production_refuses_the_development_catalogue_with_http_business_systems(database_url):
     settings = production_settings(database_url=database_url)
+    app = create_app(settings)
+    with pytest.raises(ClientConfigError, match="production mode refuses http URIs"):
+        async with app.router.lifespan_context(app):
+            pass
+
+
+async def test_correct_production_configuration_starts_and_serves(database_url, tmp_path):
+    catalogue = tmp_path / "systems.yaml"
+    catalogue.write_text(HTTPS_CATALOGUE, encoding="utf-8")
+    settings = production_settings(database_url=database_url, catalogue_path=catalogue)
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=PRODUCTION_ISSUER) as http:

@@ -27,7 +27,7 @@ class ClientConfigError(ValueError):
 
 def check_client_fields(values: dict, *, production: bool) -> None:
     """Registration rules (RFC 9700 §2.1, §2.6): exact https redirect URIs, no fragments;
-    http only for loopback (native apps and development)."""
+    http only for loopback (native apps, and business systems in development)."""
     if values.get("token_endpoint_auth_method", "client_secret_basic") not in AUTH_METHODS:
         raise ClientConfigError("unknown token_endpoint_auth_method")
     if not set(values.get("grant_types", [])) <= GRANT_TYPES:
@@ -47,6 +47,10 @@ def check_client_fields(values: dict, *, production: bool) -> None:
         loopback = parts.hostname in ("127.0.0.1", "::1", "localhost")
         if parts.scheme == "http" and not loopback:
             raise ClientConfigError(f"http is allowed for loopback URIs only: {uri}")
+        # In production only a native app (a public client) may use loopback http (RFC 8252 §7.3);
+        # a business system's endpoints are https.
+        if parts.scheme == "http" and production and values.get("token_endpoint_auth_method") != "none":
+            raise ClientConfigError(f"production mode refuses http URIs for a confidential client: {uri}")
 
 
 async def upsert_client(db: AsyncSession, client_id: str, values: dict, *, source: str, production: bool) -> Client:
