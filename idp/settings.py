@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     argon2_parallelism: int = 1
 
     captcha_provider: Literal["image", "test"] = "image"
+    # Identity checks (idp.verification): a built-in name or "package.module:Class".
+    enterprise_verifier: str = "register_file"  # 工商认证 at legal-person registration
+    identity_verifier: str = "register_file"  # 实名认证, real-name level 二级
+    upgrade_verifier: str = "ctid_stand_in"  # 三级; the stand-in answers on /dev/ctid, so never in production
     message_sink: Literal["development", "smtp"] = "development"
     smtp_host: str = "localhost"
     smtp_port: int = 587

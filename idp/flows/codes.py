@@ -25,6 +25,7 @@ PURPOSE_TEXT = {
     "recovery": "找回密码",
     "change_mobile": "修改手机号",
     "change_email": "修改电子邮箱",
+    "upgrade": "三级实名认证",  # the CTID stand-in's confirmation (idp.verification.ctid)
 }
 
 
