@@ -12,11 +12,14 @@ from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 
 from idp.background import run_background
+from idp.captcha import routes as captcha
 from idp.clients.admin import load_catalogue
 from idp.db.engine import create_engine, create_sessionmaker
 from idp.db.migrate import upgrade_to_head
 from idp.db.ops import lock_for_transaction
+from idp.dev import routes as dev_pages
 from idp.errors import PageError
+from idp.flows.login import routes as login_flow
 from idp.keys.store import ensure_signing_keys
 from idp.oidc import authorize, discovery, introspection, revocation, third_party_login, token_endpoint, userinfo
 from idp.oidc.logout import rp_initiated
@@ -68,8 +71,10 @@ def create_app(settings: Settings | None = None, *, http: httpx.AsyncClient | No
 
     app = FastAPI(title="政务服务门户", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     for module in (discovery, authorize, token_endpoint, userinfo, introspection, revocation, rp_initiated,
-                   third_party_login, login):
+                   third_party_login, captcha, login_flow, login):
         app.include_router(module.router)
+    if not settings.is_production:
+        app.include_router(dev_pages.router)  # /dev/messages shows the development sink's codes
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")
 
     @app.exception_handler(PageError)

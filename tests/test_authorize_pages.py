@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+from idp.captcha.providers import TEST_ANSWER
 from tests.support.authz import (
     AuthRequest,
     Clock,
@@ -158,7 +159,8 @@ async def test_username_with_a_nul_is_just_wrong_credentials(put, browser):
 @pytest.mark.parametrize("csrf_token", [None, "", "forged-token"])
 async def test_login_without_the_right_csrf_token_is_refused(put, browser, csrf_token):
     page = await login_page(browser, AuthRequest.build(put.rp))
-    data = {**hidden_fields(page.text), "username": "zhangsan", "password": PASSWORD}
+    data = {**hidden_fields(page.text), "window": "personal", "username": "zhangsan", "password": PASSWORD,
+            "captcha": TEST_ANSWER}
     if csrf_token is None:
         del data["csrf_token"]
     else:
@@ -176,7 +178,8 @@ async def test_interaction_from_another_browser_is_refused(put, browser):
     other = Browser(put)
     try:
         assert_error_page(await other.client.get(f"/login?interaction={fields['interaction']}"))
-        response = await other.client.post("/login", data={**fields, "username": "zhangsan", "password": PASSWORD})
+        response = await other.client.post("/login", data={**fields, "window": "personal", "username": "zhangsan",
+                                                           "password": PASSWORD, "captcha": TEST_ANSWER})
         assert_error_page(response)
         assert not has_session_cookie(response)
         assert_error_page(await other.client.get(f"/authorize/resume?interaction={fields['interaction']}"))

@@ -16,6 +16,7 @@ from joserfc import jwt
 from joserfc.jwk import RSAKey
 from sqlalchemy import func, select
 
+from idp.captcha.providers import TEST_ANSWER
 from idp.clients.models import ClientAssertionJti
 from idp.oidc.models import AuthorizationCode
 from idp.sessions.store import session_cookie_name
@@ -163,7 +164,7 @@ async def test_one_private_key_jwt_assertion_sent_in_parallel_is_accepted_once(p
 async def test_parallel_resumes_of_one_interaction_issue_one_code(put, browser):
     """A double (or twentyfold) submit after login finishes the interaction once."""
     page = await browser.go("/authorize?" + urlencode(authorize_params(put.rp)))
-    data = {"username": "zhangsan", "password": PASSWORD}
+    data = {"window": "personal", "username": "zhangsan", "password": PASSWORD, "captcha": TEST_ANSWER}
     logged_in = await browser.client.post("/login", data={**hidden_fields(page.text), **data})
     assert logged_in.status_code == 303
     resume = logged_in.headers["location"]
@@ -181,7 +182,8 @@ async def test_parallel_logins_of_one_account_all_succeed(put, browser):
     """Writers queue for the database instead of failing: twenty logins at once each get
     their own session."""
     pages = [await browser.go("/login") for _ in range(20)]
-    forms = [{**hidden_fields(p.text), "username": "zhangsan", "password": PASSWORD} for p in pages]
+    forms = [{**hidden_fields(p.text), "window": "personal", "username": "zhangsan", "password": PASSWORD,
+              "captcha": TEST_ANSWER} for p in pages]
     async with put.http(cookies=browser.client.cookies) as http:
         responses = await asyncio.gather(*(http.post("/login", data=form) for form in forms))
     assert [r.status_code for r in responses] == [303] * 20

@@ -21,6 +21,8 @@ from idp.settings import Settings
 class FailureCount:
     failures: int
     locked_until: dt.datetime | None
+    # True for the one failure that set the lock (to audit account.locked exactly once).
+    locked_now: bool = False
 
 
 def is_locked(account: Account, now: dt.datetime | None = None) -> bool:
@@ -29,6 +31,7 @@ def is_locked(account: Account, now: dt.datetime | None = None) -> bool:
 
 async def record_failure(db: AsyncSession, settings: Settings, account_id: int) -> FailureCount:
     now = clock.now()
+    lock_from_now = now + dt.timedelta(seconds=settings.lockout_seconds)
     window_open = Account.failed_window_start > now - dt.timedelta(seconds=settings.lockout_window_seconds)
     still_locked = Account.locked_until > now
     # A lock that has run out starts a fresh count, even inside the old window.
@@ -42,14 +45,15 @@ async def record_failure(db: AsyncSession, settings: Settings, account_id: int) 
             failed_window_start=case((still_locked | counting, Account.failed_window_start), else_=now),
             locked_until=case(
                 (still_locked, Account.locked_until),
-                (new_count >= settings.lockout_threshold, now + dt.timedelta(seconds=settings.lockout_seconds)),
+                (new_count >= settings.lockout_threshold, lock_from_now),
                 else_=None,
             ),
         )
         .returning(Account.failed_logins, Account.locked_until)
     )
     row = result.one()
-    return FailureCount(row.failed_logins, row.locked_until)
+    # A lock is never extended, so only the failure that set it sees its own deadline.
+    return FailureCount(row.failed_logins, row.locked_until, locked_now=row.locked_until == lock_from_now)
 
 
 async def clear_failures(db: AsyncSession, account_id: int) -> None:

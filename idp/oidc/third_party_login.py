@@ -3,7 +3,7 @@ registered initiate_login_uri with ``iss`` and ``target_link_uri``; the client t
 ordinary code flow, which completes silently on the existing portal session."""
 from __future__ import annotations
 
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
@@ -24,7 +24,9 @@ async def initiate_login(request: Request, client_id: str) -> Response:
     async with portal.sessionmaker.begin() as db:
         session = await load_session(db, portal.settings, request)
     if session is None:
-        return RedirectResponse("/login", status_code=303)
+        # After the login, come back here and go on to the system (a local path only).
+        return_to = "/sso/" + quote(client_id, safe="")
+        return RedirectResponse("/login?" + urlencode({"return_to": return_to}), status_code=303)
     # No login_hint: the user is already logged in here, and a subject is no username to pre-fill.
     params = {"iss": portal.settings.issuer, "target_link_uri": home_page(client.initiate_login_uri)}
     separator = "&" if "?" in client.initiate_login_uri else "?"

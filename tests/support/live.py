@@ -25,6 +25,7 @@ import httpx
 from alembic import command
 
 from idp.accounts.service import create_account
+from idp.captcha.providers import TEST_ANSWER
 from idp.clients.admin import rotate_secret, upsert_client
 from idp.db.engine import create_engine, create_sessionmaker
 from idp.db.migrate import alembic_config
@@ -243,12 +244,14 @@ class LiveBrowser:
     async def submit(self, page: httpx.Response, action: str, **fields) -> httpx.Response:
         return await self.go(str(page.url.join(action)), method="POST", data={**hidden_fields(page.text), **fields})
 
-    async def authorize(self, url: str, username: str = "zhangsan", password: str = PASSWORD) -> httpx.Response:
-        """Open an authorization URL; log in and consent when asked. Returns the response that
-        redirects to the relying party."""
+    async def authorize(self, url: str, username: str = "zhangsan", password: str = PASSWORD, *,
+                        window: str = "personal") -> httpx.Response:
+        """Open an authorization URL; log in (in ``window``, with the test captcha's answer) and
+        consent when asked. Returns the response that redirects to the relying party."""
         response = await self.go(url)
         if 'action="/login"' in response.text:
-            response = await self.submit(response, "/login", username=username, password=password)
+            response = await self.submit(response, "/login", window=window, username=username, password=password,
+                                         captcha=TEST_ANSWER)
         if 'action="/consent"' in response.text:
             response = await self.submit(response, "/consent", decision="allow")
         return response

@@ -11,9 +11,12 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 from authlib.integrations.httpx_client import AsyncOAuth2Client
+from sqlalchemy import select
 
+from idp.accounts.models import Account, AccountType
 from idp.accounts.service import create_account
 from idp.app import create_app
+from idp.captcha.providers import TEST_ANSWER
 from idp.clients.admin import rotate_secret, upsert_client
 from idp.settings import Settings
 
@@ -131,6 +134,7 @@ class Browser:
     """A cookie jar that follows the portal's redirects and stops at the relying party."""
 
     def __init__(self, put: PortalUnderTest):
+        self.put = put
         self.client = put.http()
         self.last: httpx.Response | None = None
 
@@ -154,9 +158,21 @@ class Browser:
         data = {**hidden_fields(page.text), **fields}
         return await self.go(action, method="POST", data=data)
 
-    async def login(self, page: httpx.Response, username: str = "zhangsan", password: str = PASSWORD) -> httpx.Response:
+    async def login(self, page: httpx.Response, username: str = "zhangsan", password: str = PASSWORD, *,
+                    window: str | None = None, captcha: str = TEST_ANSWER) -> httpx.Response:
+        """Fill the login form: the window (法人登录 for a legal person's username, else 个人登录,
+        unless ``window`` says), login name, password and the test captcha's answer."""
         assert 'action="/login"' in page.text, page.text[:500]
-        return await self.submit(page, "/login", username=username, password=password)
+        window = window or await self.window_for(username)
+        return await self.submit(page, "/login", window=window, username=username, password=password, captcha=captcha)
+
+    async def window_for(self, username: str) -> str:
+        if username.isprintable():  # a NUL cannot even be compared on PostgreSQL
+            async with self.put.portal.reader() as db:
+                kind = await db.scalar(select(Account.account_type).where(Account.username == username.lower()))
+            if kind == AccountType.legal_person:
+                return "legal"
+        return "personal"
 
     async def authorize(self, params: dict, *, username: str | None = "zhangsan", consent: bool = True) -> httpx.Response:
         """Start at /authorize, log in and consent when asked; return the redirect to the RP."""

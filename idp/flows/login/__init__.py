@@ -1,0 +1,1 @@
+"""Login: one page, two windows (法人登录, 个人登录), graphic captcha and lockout."""

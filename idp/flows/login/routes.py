@@ -1,0 +1,113 @@
+"""The login page: GET renders the window asked for with a fresh captcha; POST runs one
+login attempt (transitions in order) and either redirects onwards or renders the same window
+again with the message, the login name kept and a new captcha.
+
+Every page belongs to an :class:`Interaction` (an authorization in progress, or a login
+started on the portal itself); its CSRF token is checked on every POST.
+"""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from starlette.responses import RedirectResponse, Response
+
+from idp.captcha.routes import issue_captcha
+from idp.errors import DomainError, PageError
+from idp.flows.login.forms import LoginForm, local_path, window_of
+from idp.flows.login.transitions import (
+    Attempt,
+    accept_login,
+    check_password,
+    find_account,
+    log_in,
+    next_url,
+    pass_captcha,
+    refuse_if_locked,
+)
+from idp.oidc import interactions
+from idp.portal import Portal
+from idp.sessions.store import browser_cookie_name, load_session, session_cookie_name, set_cookie
+from idp.web.pages import error_page, render
+
+router = APIRouter()
+
+
+def _ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+async def show_login(portal: Portal, row, window: str, login_name: str = "", refusal: DomainError | None = None):
+    """The login page in one window, with a captcha issued for this rendering."""
+    async with portal.sessionmaker.begin() as db:
+        captcha_id = await issue_captcha(portal, db)
+    client = await portal.client(row.client_id) if row.client_id else None
+    return render(
+        "login.html", interaction=row.id, csrf_token=row.csrf_token, window=window, login_name=login_name,
+        captcha_id=captcha_id, client_name=client.display_name if client else None,
+        error=refusal.text() if refusal else None, locked=refusal is not None and refusal.message_id == "login.locked",
+    )
+
+
+async def start_portal_login(request: Request, portal: Portal, window: str, return_to: str | None) -> Response:
+    """A login started on the portal itself: park an interaction for its CSRF token (and for
+    the local page to continue to afterwards)."""
+    browser, is_new = interactions.browser_token(request, portal.settings)
+    async with portal.sessionmaker.begin() as db:
+        row = interactions.create_interaction(db, portal.settings, client_id=None,
+                                              request_json={"return_to": return_to} if return_to else {},
+                                              browser=browser)
+    response = RedirectResponse("/login?" + urlencode({"interaction": row.id, "window": window}), status_code=303)
+    if is_new:
+        set_cookie(response, portal.settings, browser_cookie_name(portal.settings), browser, None)
+    return response
+
+
+@router.get("/login")
+async def login_page(request: Request, interaction: str | None = None, window: str | None = None,
+                     return_to: str | None = None) -> Response:
+    portal: Portal = request.app.state.portal
+    if interaction is None:
+        return await start_portal_login(request, portal, window_of(window), local_path(return_to))
+    async with portal.sessionmaker() as db:
+        try:
+            row = await interactions.load_interaction(db, portal.settings, request, interaction)
+        except PageError as exc:
+            return error_page(exc.message, exc.status_code, exc.detail)
+    hint = (row.request.get("authorization") or {}).get("login_hint") or ""
+    return await show_login(portal, row, window_of(window), hint)
+
+
+@router.post("/login")
+async def login_submit(request: Request) -> Response:
+    portal: Portal = request.app.state.portal
+    form = LoginForm.parse(await request.form())
+    async with portal.sessionmaker() as db:
+        try:
+            row = await interactions.load_interaction(db, portal.settings, request, form.interaction)
+            interactions.check_csrf(row, form.csrf_token)
+        except PageError as exc:
+            return error_page(exc.message, exc.status_code, exc.detail)
+        previous = await load_session(db, portal.settings, request)
+    attempt = Attempt(row.client_id, _ip(request), form.window)
+    try:
+        await pass_captcha(portal, form)
+        account = await find_account(portal, form.window, form.login_name)
+        await refuse_if_locked(portal, account, attempt)
+        await check_password(portal, account, form.password, attempt)
+        await accept_login(portal, account, form.password)
+    except DomainError as refusal:
+        return await show_login(portal, row, form.window, form.login_name, refusal)
+    token = await log_in(portal, account, previous, attempt)
+    response = RedirectResponse(next_url(row), status_code=303)
+    set_cookie(response, portal.settings, session_cookie_name(portal.settings), token, None)
+    return response
+
+
+@router.get("/")
+async def home(request: Request) -> Response:
+    """The portal's front door: the user's space when logged in, else the login page."""
+    portal: Portal = request.app.state.portal
+    async with portal.sessionmaker.begin() as db:
+        session = await load_session(db, portal.settings, request)
+    return RedirectResponse("/space" if session is not None else "/login", status_code=303)

@@ -1,0 +1,160 @@
+"""The steps of one login attempt, in the order they run (each raises DomainError to refuse):
+
+captcha → account lookup → lock → password (counting a failure, which may lock) → accept
+(clear the count, rehash) → session. Every step that can race is one conditional UPDATE.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select, update
+
+from idp import clock
+from idp.accounts.lockout import is_locked, record_failure
+from idp.accounts.models import Account, AccountType
+from idp.audit.log import record
+from idp.captcha.routes import consume_captcha
+from idp.errors import DomainError
+from idp.flows.login.forms import LEGAL, LoginForm
+from idp.oidc.logout.single_logout import end_session_everywhere
+from idp.oidc.sessions_acr import ACR_PASSWORD, AMR_PASSWORD
+from idp.portal import Portal
+from idp.sessions.store import ActiveSession, reauthenticate, start_session
+from shared.identity import InvalidIdentifier, looks_like_mobile, validate_citizen_id, validate_mobile
+
+WINDOW_ACCOUNT_TYPE = {LEGAL: AccountType.legal_person}  # agents join 法人登录 in the agents issue
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What the audit log records about one login attempt."""
+
+    client_id: str | None
+    source_ip: str | None
+    window: str
+
+
+def next_url(row) -> str:
+    """Where the browser goes after the login: back into the authorization, to a local page the
+    login was started for (e.g. /sso/<client_id>), or to the user's space."""
+    if row.client_id:
+        return f"/authorize/resume?interaction={row.id}"
+    return row.request.get("return_to") or "/space"
+
+
+async def pass_captcha(portal: Portal, form: LoginForm) -> None:
+    """Consume the captcha first, right or wrong, so every guess costs a new one."""
+    async with portal.sessionmaker.begin() as db:
+        problem = await consume_captcha(db, form.captcha_id, form.captcha_answer)
+    if problem is not None:
+        raise DomainError(problem)
+
+
+def login_keys(window: str, login_name: str) -> list:
+    """The lookups a login name stands for in a window, most specific first.
+
+    法人登录 takes usernames only (a mobile number there is just an unknown username);
+    个人登录 also takes an ID number (15 digits converted to 18) or a mobile number."""
+    username = Account.username == login_name.lower()
+    if window == LEGAL:
+        return [username]
+    keys = []
+    if looks_like_mobile(login_name):
+        keys.append(Account.personal_mobile == validate_mobile(login_name))
+    else:
+        try:
+            keys.append(Account.personal_id_number == validate_citizen_id(login_name))
+        except InvalidIdentifier:
+            pass
+    return keys + [username]
+
+
+async def find_account(portal: Portal, window: str, login_name: str) -> Account | None:
+    # A name with control characters (a NUL breaks a PostgreSQL query) matches no account.
+    if not login_name or not login_name.isprintable() or len(login_name) > 64:
+        return None
+    account_type = WINDOW_ACCOUNT_TYPE.get(window, AccountType.personal)
+    async with portal.reader() as db:
+        for key in login_keys(window, login_name):
+            account = await db.scalar(select(Account).where(key, Account.account_type == account_type))
+            if account is not None:
+                return account if account.disabled_at is None else None
+    return None
+
+
+def locked_refusal(locked_until) -> DomainError:
+    minutes = max(1, math.ceil((locked_until - clock.now()).total_seconds() / 60))
+    return DomainError("login.locked", minutes=minutes)
+
+
+async def refuse_if_locked(portal: Portal, account: Account | None, attempt: Attempt) -> None:
+    if account is None or not is_locked(account):
+        return
+    async with portal.sessionmaker.begin() as db:
+        record(db, "login.failed", outcome="failure", actor=account.subject, client_id=attempt.client_id,
+               source_ip=attempt.source_ip, reason="locked", window=attempt.window)
+    raise locked_refusal(account.locked_until)
+
+
+async def check_password(portal: Portal, account: Account | None, password: str, attempt: Attempt) -> None:
+    """argon2id off the loop; an unknown user is checked against the dummy hash, so the time
+    taken does not tell whether the account exists. A wrong password counts a failure."""
+    if await portal.passwords.verify(account.password_hash if account else None, password) and account:
+        return
+    failure = None
+    async with portal.sessionmaker.begin() as db:
+        if account is not None:
+            failure = await record_failure(db, portal.settings, account.id)
+        record(db, "login.failed", outcome="failure", actor=account.subject if account else None,
+               client_id=attempt.client_id, source_ip=attempt.source_ip,
+               reason="wrong_password" if account else "unknown_login_name", window=attempt.window)
+        if failure is not None and failure.locked_now:
+            record(db, "account.locked", actor=account.subject, source_ip=attempt.source_ip,
+                   failures=failure.failures, locked_until=failure.locked_until.isoformat())
+    if failure is not None and failure.locked_until is not None:
+        raise locked_refusal(failure.locked_until)
+    raise DomainError("login.wrong_credentials")
+
+
+async def accept_login(portal: Portal, account: Account, password: str) -> None:
+    """Clear the failure count — unless parallel wrong passwords locked the account while this
+    password was being checked: then the lock wins. Rehash when the parameters changed."""
+    new_hash = None
+    if portal.passwords.needs_rehash(account.password_hash):
+        new_hash = await portal.passwords.hash(password)
+    now = clock.now()
+    async with portal.sessionmaker.begin() as db:
+        result = await db.execute(
+            update(Account)
+            .where(Account.id == account.id, or_(Account.locked_until.is_(None), Account.locked_until <= now))
+            .values(failed_logins=0, failed_window_start=None, locked_until=None)
+            .returning(Account.id)
+        )
+        if result.first() is None:
+            locked_until = await db.scalar(select(Account.locked_until).where(Account.id == account.id))
+            raise locked_refusal(locked_until or now)
+        if new_hash is not None:
+            # Only over the hash that was checked: a password changed meanwhile stays changed.
+            await db.execute(update(Account).where(Account.id == account.id,
+                                                   Account.password_hash == account.password_hash)
+                             .values(password_hash=new_hash))
+
+
+async def log_in(portal: Portal, account: Account, previous: ActiveSession | None, attempt: Attempt) -> str:
+    """Start the session; returns the cookie value. The same user logging in again keeps the
+    session (its sid, so the business systems stay logged in); another user ends the previous
+    user's session everywhere first."""
+    if previous is not None and previous.account.id != account.id:
+        await end_session_everywhere(portal, previous.sid, reason="new_login", source_ip=attempt.source_ip)
+    token = None
+    async with portal.sessionmaker.begin() as db:
+        if previous is not None and previous.account.id == account.id:
+            token = await reauthenticate(db, previous, amr=AMR_PASSWORD, acr=ACR_PASSWORD,
+                                         source_ip=attempt.source_ip)
+        if token is None:
+            token, _ = await start_session(db, portal.settings, account, amr=AMR_PASSWORD, acr=ACR_PASSWORD,
+                                           source_ip=attempt.source_ip)
+        record(db, "login.succeeded", actor=account.subject, client_id=attempt.client_id,
+               source_ip=attempt.source_ip, window=attempt.window)
+    return token
