@@ -20,6 +20,8 @@ from idp.db.ops import lock_for_transaction
 from idp.dev import routes as dev_pages
 from idp.errors import PageError
 from idp.flows.login import routes as login_flow
+from idp.flows.recovery import routes as recovery
+from idp.flows.unlock import routes as unlock
 from idp.keys.store import ensure_signing_keys
 from idp.oidc import authorize, discovery, introspection, revocation, third_party_login, token_endpoint, userinfo
 from idp.oidc.logout import rp_initiated
@@ -71,7 +73,7 @@ def create_app(settings: Settings | None = None, *, http: httpx.AsyncClient | No
 
     app = FastAPI(title="政务服务门户", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     for module in (discovery, authorize, token_endpoint, userinfo, introspection, revocation, rp_initiated,
-                   third_party_login, captcha, login_flow, login):
+                   third_party_login, captcha, login_flow, login, unlock, recovery):
         app.include_router(module.router)
     if not settings.is_production:
         app.include_router(dev_pages.router)  # /dev/messages shows the development sink's codes

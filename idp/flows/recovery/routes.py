@@ -1,0 +1,123 @@
+"""忘记密码 pages: GET draws the step of the flow's state, each POST runs one transition.
+
+/recovery starts the way by identity data; /recovery?way=code the 原找回密码方式 (a code to the
+registered mobile or e-mail). Bad input comes back on the same form, values kept except
+passwords, captcha answers and codes.
+"""
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import RedirectResponse, Response
+
+from idp.errors import DomainError
+from idp.flows.models import Flow
+from idp.flows.recovery import forms, transitions
+from idp.flows.recovery.by_code import CODE, REQUEST, sent_notice, use_captcha
+from idp.flows.recovery.transitions import IDENTITY, KIND, PASSWORD
+from idp.flows.recovery.web import expect_state, new_captcha, posted_flow, source_ip, start
+from idp.flows.store import load_flow
+from idp.portal import Portal
+from idp.web.pages import render
+
+router = APIRouter()
+PATH = "/recovery"
+IDENTITY_FIELDS = ("name", "id_number", "valid_from", "valid_to")
+CONTACT_FIELDS = ("username", "channel", "destination")
+
+
+def _kept(form, names) -> dict:
+    return {name: forms.field(form, name) for name in names}
+
+
+def _contact_values(flow: Flow) -> dict:
+    data = flow.data
+    return {"username": data.get("login", ""), "channel": data.get("channel", "sms"),
+            "destination": data.get("destination", "")}
+
+
+async def _page(portal: Portal, flow: Flow, *, values: dict | None = None, error: str | None = None) -> Response:
+    """The page of the flow's current state."""
+    context = dict(flow_id=flow.id, csrf_token=flow.csrf_token, error=error)
+    if flow.state in (IDENTITY, REQUEST):
+        async with portal.sessionmaker.begin() as db:
+            context["captcha_id"] = await new_captcha(db, portal)
+    if flow.state == IDENTITY:
+        return render("recovery/identity.html", step=1, values=values or {}, **context)
+    if flow.state == REQUEST:
+        return render("recovery/request.html", step=1, values=values or _contact_values(flow), **context)
+    if flow.state == CODE:
+        return render("recovery/code.html", step=1, values=_contact_values(flow),
+                      notice=sent_notice(portal.settings, flow.data), **context)
+    return render("recovery/password.html", step=2, **context)
+
+
+@router.get(PATH)
+async def recovery_page(request: Request, flow: str | None = None, way: str | None = None) -> Response:
+    portal: Portal = request.app.state.portal
+    if flow is None:
+        return await start(request, portal, kind=KIND, state=REQUEST if way == "code" else IDENTITY, path=PATH)
+    async with portal.reader() as db:
+        row = await load_flow(db, portal.settings, request, flow, KIND)
+    return await _page(portal, row)
+
+
+@router.post(f"{PATH}/identity")
+async def verify_identity(request: Request) -> Response:
+    portal: Portal = request.app.state.portal
+    form = await request.form()
+    flow = await posted_flow(request, portal, form, KIND)
+    expect_state(flow, IDENTITY)
+    try:
+        identity = forms.parse_identity(form)
+        await use_captcha(portal, *forms.parse_captcha(form))
+        await transitions.verify_identity(portal, flow, identity, source_ip=source_ip(request))
+    except DomainError as exc:
+        return await _page(portal, flow, values=_kept(form, IDENTITY_FIELDS), error=exc.text())
+    return RedirectResponse(f"{PATH}?flow={flow.id}", status_code=303)
+
+
+@router.post(f"{PATH}/send")
+async def send_code(request: Request) -> Response:
+    portal: Portal = request.app.state.portal
+    form = await request.form()
+    flow = await posted_flow(request, portal, form, KIND)
+    expect_state(flow, REQUEST)
+    try:
+        contact = forms.parse_contact(form)
+        await use_captcha(portal, *forms.parse_captcha(form))
+        await transitions.request_recovery_code(portal, flow, contact, source_ip=source_ip(request))
+    except DomainError as exc:
+        return await _page(portal, flow, values=_kept(form, CONTACT_FIELDS), error=exc.text())
+    return RedirectResponse(f"{PATH}?flow={flow.id}", status_code=303)
+
+
+@router.post(f"{PATH}/verify")
+async def verify_code(request: Request) -> Response:
+    portal: Portal = request.app.state.portal
+    form = await request.form()
+    flow = await posted_flow(request, portal, form, KIND)
+    expect_state(flow, CODE)
+    try:
+        await transitions.confirm_recovery_code(portal, flow, forms.parse_code(form), source_ip=source_ip(request))
+    except DomainError as exc:
+        return await _page(portal, flow, error=exc.text())  # a spent code: back to 获取验证码
+    return RedirectResponse(f"{PATH}?flow={flow.id}", status_code=303)
+
+
+@router.post(f"{PATH}/password")
+async def set_password(request: Request) -> Response:
+    portal: Portal = request.app.state.portal
+    form = await request.form()
+    flow = await posted_flow(request, portal, form, KIND)
+    expect_state(flow, PASSWORD)
+    try:
+        password = forms.parse_new_password(form)
+    except DomainError as exc:
+        return await _page(portal, flow, error=exc.text())
+    await transitions.reset_password(portal, flow, password, source_ip=source_ip(request))
+    return RedirectResponse(f"{PATH}/done", status_code=303)
+
+
+@router.get(f"{PATH}/done")
+async def done_page() -> Response:
+    return render("recovery/done.html", step=3)

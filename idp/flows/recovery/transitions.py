@@ -1,0 +1,92 @@
+"""忘记密码: one function per state change.
+
+States: IDENTITY (信息验证 by identity data) or REQUEST → CODE (原找回密码方式), then PASSWORD
+(设置新密码), then DONE (完成; the flow is finished). Every change names the state it expects
+(store.advance), so a double submit or a second tab cannot verify twice or set two passwords.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from idp import clock
+from idp.accounts.lockout import clear_failures
+from idp.accounts.models import Account, AccountType
+from idp.audit.log import record
+from idp.errors import DomainError
+from idp.flows.models import Flow
+from idp.flows.recovery.by_code import CODE, REQUEST, confirm_contact_code, send_contact_code
+from idp.flows.recovery.forms import CITIZEN_ID, ContactForm, IdentityForm, normalise_name
+from idp.flows.store import advance
+from idp.oidc.logout.single_logout import end_session_everywhere
+from idp.portal import Portal
+from idp.sessions.models import UserSession
+
+KIND = "recovery"
+IDENTITY, PASSWORD, DONE = "identity", "password", "done"
+FIRST_STEPS = (IDENTITY, REQUEST, CODE)
+
+
+def _identity_matches(account: Account, form: IdentityForm) -> bool:
+    """Name, ID number and validity exactly as registered; the end date only when not 长期."""
+    if account.id_type != CITIZEN_ID or normalise_name(account.name) != form.name:
+        return False
+    if account.id_valid_from != form.valid_from:
+        return False
+    if form.valid_to is None:
+        return bool(account.id_long_term)
+    return not account.id_long_term and account.id_valid_to == form.valid_to
+
+
+async def verify_identity(portal: Portal, flow: Flow, form: IdentityForm, *, source_ip: str | None) -> None:
+    """1 信息验证 by identity data: IDENTITY → PASSWORD, for a personal account only."""
+    async with portal.sessionmaker.begin() as db:
+        account = await db.scalar(select(Account).where(
+            Account.personal_id_number == form.id_number, Account.account_type == AccountType.personal,
+            Account.disabled_at.is_(None),
+        ))
+        if account is not None and _identity_matches(account, form):
+            await advance(db, flow, expected=IDENTITY, to=PASSWORD, account_id=account.id, via="identity")
+            record(db, "recovery.identity_verified", actor=account.subject, source_ip=source_ip)
+            return
+        record(db, "recovery.identity_failed", outcome="failure", source_ip=source_ip,
+               actor=account.subject if account else None)
+    # One message for every mismatch: it does not say which datum was wrong.
+    raise DomainError("recovery.identity_mismatch")
+
+
+async def request_recovery_code(portal: Portal, flow: Flow, contact: ContactForm, *, source_ip: str | None) -> None:
+    """获取验证码: REQUEST → CODE (a code only if the account matched; the page never says)."""
+    await send_contact_code(portal, flow, contact, purpose="recovery", source_ip=source_ip)
+
+
+async def confirm_recovery_code(portal: Portal, flow: Flow, code: str, *, source_ip: str | None) -> None:
+    """验证: CODE → PASSWORD when the code is right."""
+
+    async def to_password(db: AsyncSession, account_id: int) -> None:
+        await advance(db, flow, expected=CODE, to=PASSWORD, via="code")
+        subject = await db.scalar(select(Account.subject).where(Account.id == account_id))
+        record(db, "recovery.code_verified", actor=subject, source_ip=source_ip, channel=flow.data["channel"])
+
+    await confirm_contact_code(portal, flow, code, purpose="recovery", source_ip=source_ip, then=to_password)
+
+
+async def reset_password(portal: Portal, flow: Flow, password: str, *, source_ip: str | None) -> None:
+    """提交: PASSWORD → DONE. The new hash, lockout cleared, then every session of the account
+    ends everywhere (its business systems get back-channel logouts)."""
+    password_hash = await portal.passwords.hash(password)  # off the loop, before any lock is held
+    account_id = flow.data["account_id"]
+    now = clock.now()
+    async with portal.sessionmaker.begin() as db:
+        await advance(db, flow, expected=PASSWORD, to=DONE, finish=True)
+        await db.execute(update(Account).where(Account.id == account_id)
+                         .values(password_hash=password_hash, password_changed_at=now, updated_at=now))
+        await clear_failures(db, account_id)
+        subject = await db.scalar(select(Account.subject).where(Account.id == account_id))
+        record(db, "password.reset", actor=subject, source_ip=source_ip, via=flow.data.get("via"))
+    # Read after the commit: a session started before it used the old password and must end.
+    async with portal.reader() as db:
+        sids = (await db.scalars(select(UserSession.sid).where(
+            UserSession.account_id == account_id, UserSession.ended_at.is_(None)))).all()
+    for sid in sids:
+        await end_session_everywhere(portal, sid, reason="password_reset", source_ip=source_ip)

@@ -1,0 +1,81 @@
+"""用户解锁 pages: GET /unlock starts a flow and draws the step of its state; each POST runs one
+transition. Bad input comes back on the same form, values kept except captcha answers and codes."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import RedirectResponse, Response
+
+from idp.errors import DomainError
+from idp.flows.models import Flow
+from idp.flows.recovery.by_code import CODE, REQUEST, sent_notice, use_captcha
+from idp.flows.recovery.web import expect_state, new_captcha, posted_flow, source_ip, start
+from idp.flows.store import load_flow
+from idp.flows.unlock import forms, transitions
+from idp.flows.unlock.transitions import KIND
+from idp.portal import Portal
+from idp.web.pages import render
+
+router = APIRouter()
+PATH = "/unlock"
+CONTACT_FIELDS = ("username", "channel", "destination")
+
+
+def _contact_values(flow: Flow) -> dict:
+    data = flow.data
+    return {"username": data.get("login", ""), "channel": data.get("channel", "sms"),
+            "destination": data.get("destination", "")}
+
+
+async def _page(portal: Portal, flow: Flow, *, values: dict | None = None, error: str | None = None) -> Response:
+    context = dict(flow_id=flow.id, csrf_token=flow.csrf_token, error=error)
+    if flow.state == REQUEST:
+        async with portal.sessionmaker.begin() as db:
+            captcha_id = await new_captcha(db, portal)
+        return render("unlock/request.html", values=values or _contact_values(flow), captcha_id=captcha_id,
+                      **context)
+    return render("unlock/code.html", values=_contact_values(flow), notice=sent_notice(portal.settings, flow.data),
+                  **context)
+
+
+@router.get(PATH)
+async def unlock_page(request: Request, flow: str | None = None) -> Response:
+    portal: Portal = request.app.state.portal
+    if flow is None:
+        return await start(request, portal, kind=KIND, state=REQUEST, path=PATH)
+    async with portal.reader() as db:
+        row = await load_flow(db, portal.settings, request, flow, KIND)
+    return await _page(portal, row)
+
+
+@router.post(f"{PATH}/send")
+async def send_code(request: Request) -> Response:
+    portal: Portal = request.app.state.portal
+    form = await request.form()
+    flow = await posted_flow(request, portal, form, KIND)
+    expect_state(flow, REQUEST)
+    try:
+        contact = forms.parse_contact(form)
+        await use_captcha(portal, *forms.parse_captcha(form))
+        await transitions.request_unlock_code(portal, flow, contact, source_ip=source_ip(request))
+    except DomainError as exc:
+        return await _page(portal, flow, values={name: forms.field(form, name) for name in CONTACT_FIELDS},
+                           error=exc.text())
+    return RedirectResponse(f"{PATH}?flow={flow.id}", status_code=303)
+
+
+@router.post(f"{PATH}/verify")
+async def verify_code(request: Request) -> Response:
+    portal: Portal = request.app.state.portal
+    form = await request.form()
+    flow = await posted_flow(request, portal, form, KIND)
+    expect_state(flow, CODE)
+    try:
+        await transitions.unlock_account(portal, flow, forms.parse_code(form), source_ip=source_ip(request))
+    except DomainError as exc:
+        return await _page(portal, flow, error=exc.text())  # a spent code: back to 获取验证码
+    return RedirectResponse(f"{PATH}/done", status_code=303)
+
+
+@router.get(f"{PATH}/done")
+async def done_page() -> Response:
+    return render("unlock/done.html")
