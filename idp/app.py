@@ -28,6 +28,7 @@ from idp.oidc.logout import rp_initiated
 from idp.oidc.logout.single_logout import wait_for_background_deliveries
 from idp.portal import Portal
 from idp.settings import Settings
+from idp.space import routes as space
 from idp.web import login
 from idp.web.headers import FrameProtection
 from idp.web.pages import error_page
@@ -73,7 +74,7 @@ def create_app(settings: Settings | None = None, *, http: httpx.AsyncClient | No
 
     app = FastAPI(title="政务服务门户", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     for module in (discovery, authorize, token_endpoint, userinfo, introspection, revocation, rp_initiated,
-                   third_party_login, captcha, login_flow, login, unlock, recovery):
+                   third_party_login, captcha, login_flow, login, space, unlock, recovery):
         app.include_router(module.router)
     if not settings.is_production:
         app.include_router(dev_pages.router)  # /dev/messages shows the development sink's codes

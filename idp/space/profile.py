@@ -1,0 +1,87 @@
+"""What 账号设置 shows about an account: masked identifiers and the real-name level in the
+portal's wording (seed 000: "实名等级：三级")."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from idp.accounts.models import Account, AccountType
+
+LEVELS = {0: "未实名", 1: "一级", 2: "二级", 3: "三级"}
+# The space's menu (seed 000). Only 账号设置 works yet; 我的绑定 comes with the binding issue.
+MENU = ("我的办件", "我的绑定", "我的证照", "我的评价", "我的互动", "我的关注", "我的预约", "我的收藏", "我的消息")
+
+
+def mask_id_number(value: str | None) -> str:
+    """Keep the first and last four characters: 110000198506120133 → 1100**********0133."""
+    if not value:
+        return ""
+    keep = 4 if len(value) > 8 else 1
+    return value[:keep] + "*" * (len(value) - 2 * keep) + value[-keep:]
+
+
+def mask_mobile(value: str | None) -> str:
+    """13800138000 → 138****8000."""
+    if not value:
+        return ""
+    if len(value) < 8:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def mask_email(value: str | None) -> str:
+    """Shown where the address is only a destination: zhangsan@example.com → zh******@example.com."""
+    if not value or "@" not in value:
+        return value or ""
+    local, _, domain = value.rpartition("@")
+    return local[:2] + "*" * max(len(local) - 2, 1) + "@" + domain
+
+
+@dataclass(frozen=True)
+class Profile:
+    is_legal_person: bool
+    space_name: str  # 个人空间 | 法人空间
+    name: str
+    username: str
+    id_type: str
+    id_number: str  # masked
+    id_validity: str
+    mobile: str  # masked
+    mobile_verified: bool
+    email: str
+    email_verified: bool
+    level: int
+    level_text: str  # 二级, 三级
+    enterprise_name: str
+    credit_code: str
+
+    @property
+    def can_upgrade(self) -> bool:
+        return self.level == 2
+
+
+def id_validity(account: Account) -> str:
+    if account.id_valid_from is None:
+        return ""
+    end = "长期" if account.id_long_term or account.id_valid_to is None else account.id_valid_to.isoformat()
+    return f"{account.id_valid_from.isoformat()} 至 {end}"
+
+
+def profile_of(account: Account) -> Profile:
+    legal = account.account_type == AccountType.legal_person
+    return Profile(
+        is_legal_person=legal,
+        space_name="法人空间" if legal else "个人空间",
+        name=account.name,
+        username=account.username,
+        id_type=account.id_type or "",
+        id_number=mask_id_number(account.id_number),
+        id_validity=id_validity(account),
+        mobile=mask_mobile(account.mobile),
+        mobile_verified=bool(account.mobile) and account.mobile_verified_at is not None,
+        email=account.email or "",
+        email_verified=bool(account.email) and account.email_verified_at is not None,
+        level=account.realname_level,
+        level_text=LEVELS.get(account.realname_level, "未实名"),
+        enterprise_name=account.enterprise_name or "",
+        credit_code=account.credit_code or "",
+    )

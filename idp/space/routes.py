@@ -1,0 +1,177 @@
+"""个人空间 / 法人空间 and 账号设置: GET renders a page, POST runs one transition.
+
+Every page needs a login session (else /login); every form carries the session's CSRF secret.
+"""
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from sqlalchemy.exc import IntegrityError
+from starlette.datastructures import FormData
+from starlette.responses import RedirectResponse, Response
+
+from idp.errors import DomainError, PageError
+from idp.flows.store import load_flow
+from idp.oidc.interactions import browser_token
+from idp.portal import Portal
+from idp.security.tokens import constant_time_equal
+from idp.sessions.store import ActiveSession, browser_cookie_name, load_session, set_cookie
+from idp.space import transitions
+from idp.space.forms import CONTACTS, Contact, parse_code, parse_new_contact, parse_password_change
+from idp.space.profile import MENU, profile_of
+from idp.web.pages import render
+
+router = APIRouter()
+SETTINGS = "/space/settings"
+NOTICES = {"password": "settings.password_changed", "mobile": "settings.mobile_changed",
+           "email": "settings.email_changed"}
+
+
+def _ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def _portal(request: Request) -> Portal:
+    return request.app.state.portal
+
+
+async def _signed_in(request: Request) -> ActiveSession | None:
+    portal = _portal(request)
+    async with portal.sessionmaker.begin() as db:  # load_session may touch last_seen_at
+        return await load_session(db, portal.settings, request)
+
+
+def _to_login() -> Response:
+    return RedirectResponse("/login", status_code=303)
+
+
+def _check_csrf(session: ActiveSession, form: FormData) -> None:
+    submitted = form.get("csrf_token")
+    if not isinstance(submitted, str) or not constant_time_equal(submitted, session.csrf_secret):
+        raise PageError("页面已失效，请刷新后重试。", status_code=403, detail="CSRF token mismatch")
+
+
+def _contact(key: str) -> Contact:
+    if key not in CONTACTS:
+        raise PageError("您访问的页面不存在。", status_code=404)
+    return CONTACTS[key]
+
+
+def _page(template: str, session: ActiveSession, **context) -> Response:
+    return render(template, profile=profile_of(session.account), csrf_token=session.csrf_secret, menu=MENU,
+                  **context)
+
+
+@router.get("/space")
+async def space_home(request: Request) -> Response:
+    session = await _signed_in(request)
+    if session is None:
+        return _to_login()
+    return _page("space/home.html", session)
+
+
+@router.get(SETTINGS)
+async def settings_page(request: Request, done: str = "") -> Response:
+    session = await _signed_in(request)
+    if session is None:
+        return _to_login()
+    notice = NOTICES.get(done)
+    return _page("space/settings.html", session, notice=DomainError(notice).text() if notice else None)
+
+
+@router.get(SETTINGS + "/password")
+async def password_page(request: Request) -> Response:
+    session = await _signed_in(request)
+    if session is None:
+        return _to_login()
+    return _page("space/password.html", session, error=None)
+
+
+@router.post(SETTINGS + "/password")
+async def password_submit(request: Request) -> Response:
+    session = await _signed_in(request)
+    if session is None:
+        return _to_login()
+    form = await request.form()
+    _check_csrf(session, form)
+    try:
+        change = parse_password_change(form)
+        await transitions.change_password(_portal(request), session, change, _ip(request))
+    except DomainError as exc:
+        return _page("space/password.html", session, error=exc.text())
+    return RedirectResponse(SETTINGS + "?done=password", status_code=303)
+
+
+@router.get(SETTINGS + "/{key}")
+async def contact_page(request: Request, key: str, flow: str = "") -> Response:
+    contact = _contact(key)
+    session = await _signed_in(request)
+    if session is None:
+        return _to_login()
+    if not flow:
+        return _page("space/contact.html", session, contact=contact, step="enter", value="", error=None)
+    portal = _portal(request)
+    async with portal.sessionmaker() as db:
+        row = await load_flow(db, portal.settings, request, flow, contact.purpose)
+    transitions.check_flow_owner(row, session)
+    return _code_step(request, session, contact, row.id, row.data["value"], None)
+
+
+def _code_step(request: Request, session: ActiveSession, contact: Contact, flow_id: str, value: str,
+               error: str | None) -> Response:
+    minutes = _portal(request).settings.one_time_code_ttl_seconds // 60
+    return _page("space/contact.html", session, contact=contact, step="code", flow=flow_id,
+                 destination=value, minutes=minutes, error=error)
+
+
+@router.post(SETTINGS + "/{key}")
+async def contact_submit(request: Request, key: str) -> Response:
+    contact = _contact(key)
+    session = await _signed_in(request)
+    if session is None:
+        return _to_login()
+    form = await request.form()
+    _check_csrf(session, form)
+    portal = _portal(request)
+    browser, is_new = browser_token(request, portal.settings)
+    try:
+        value = parse_new_contact(contact, form, getattr(session.account, contact.key))
+        async with portal.sessionmaker.begin() as db:
+            row = await transitions.request_contact_change(db, portal, session, contact, value, browser,
+                                                           _ip(request))
+    except DomainError as exc:
+        typed = form.get(contact.key, "")
+        return _page("space/contact.html", session, contact=contact, step="enter",
+                     value=typed if isinstance(typed, str) else "", error=exc.text())
+    response = RedirectResponse(f"{SETTINGS}/{contact.key}?flow={row.id}", status_code=303)
+    if is_new:  # the flow is bound to this browser
+        set_cookie(response, portal.settings, browser_cookie_name(portal.settings), browser, None)
+    return response
+
+
+@router.post(SETTINGS + "/{key}/confirm")
+async def contact_confirm(request: Request, key: str) -> Response:
+    contact = _contact(key)
+    session = await _signed_in(request)
+    if session is None:
+        return _to_login()
+    form = await request.form()
+    _check_csrf(session, form)
+    portal = _portal(request)
+    flow_id = form.get("flow")
+    error: DomainError | None = None
+    try:
+        async with portal.sessionmaker.begin() as db:
+            row = await load_flow(db, portal.settings, request, flow_id if isinstance(flow_id, str) else "",
+                                  contact.purpose)
+            shown = (row.id, row.data["value"])  # a rollback expires ``row``
+            try:
+                await transitions.confirm_contact_change(db, portal, session, contact, row, parse_code(form),
+                                                         _ip(request))
+            except DomainError as exc:
+                error = exc  # leave the block normally: a wrong code's attempt is committed
+    except IntegrityError:
+        # Another personal account took the number between our check and our UPDATE.
+        error = DomainError("settings.mobile_taken")
+    if error is not None:
+        return _code_step(request, session, contact, *shown, error.text())
+    return RedirectResponse(f"{SETTINGS}?done={contact.key}", status_code=303)

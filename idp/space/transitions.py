@@ -1,0 +1,152 @@
+"""账号设置 state changes: one function per change, each checking before it writes.
+
+A refusal raised after a write that must stay (a wrong password or code counted against the
+account) is committed by the route: the transaction ends normally and the form shows the message.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from idp import clock
+from idp.accounts.lockout import is_locked, record_failure
+from idp.accounts.models import Account, AccountType
+from idp.audit.log import record
+from idp.errors import DomainError, PageError
+from idp.flows.codes import use_code, send_code
+from idp.flows.models import Flow, OneTimeCode
+from idp.flows.store import EXPIRED, advance, start_flow
+from idp.notify.senders import make_sender
+from idp.oidc.logout.single_logout import end_session_everywhere
+from idp.portal import Portal
+from idp.sessions.models import UserSession
+from idp.sessions.store import ActiveSession
+from idp.space.forms import Contact, PasswordChange
+
+CODE_SENT = "code_sent"
+DONE = "done"
+# Codes one account may have sent for contact changes within one code lifetime: enough for
+# typos, too few to use the portal to flood someone else's phone or mailbox.
+MAX_CODES_PER_WINDOW = 5
+
+
+def _minutes_until(moment: dt.datetime) -> int:
+    return max(1, math.ceil((moment - clock.now()).total_seconds() / 60))
+
+
+async def verify_old_password(portal: Portal, session: ActiveSession, change: PasswordChange,
+                              source_ip: str | None) -> None:
+    """The old password, against the lockout counter: a stolen session must not become a
+    way to guess the password that would let the thief change it."""
+    account = session.account
+    if is_locked(account):
+        raise DomainError("login.locked", minutes=_minutes_until(account.locked_until))
+    if await portal.passwords.verify(account.password_hash, change.old_password):
+        return
+    async with portal.sessionmaker.begin() as db:
+        failure = await record_failure(db, portal.settings, account.id)
+        record(db, "password.change_failed", outcome="failure", actor=account.subject, source_ip=source_ip,
+               reason="wrong_old_password")
+        if failure.locked_now:
+            record(db, "account.locked", actor=account.subject, source_ip=source_ip, failures=failure.failures,
+                   locked_until=failure.locked_until.isoformat())
+    if failure.locked_until is not None:
+        raise DomainError("login.locked", minutes=_minutes_until(failure.locked_until))
+    raise DomainError("settings.old_password_wrong")
+
+
+async def change_password(portal: Portal, session: ActiveSession, change: PasswordChange,
+                          source_ip: str | None) -> int:
+    """New hash, then every other session of the account ends (with its business-system
+    logins); this one stays. Returns how many other sessions ended."""
+    await verify_old_password(portal, session, change, source_ip)
+    new_hash = await portal.passwords.hash(change.new_password)
+    account = session.account
+    async with portal.sessionmaker.begin() as db:
+        now = clock.now()
+        # Conditional on the hash just verified: of two parallel changes only one applies.
+        result = await db.execute(
+            update(Account).where(Account.id == account.id, Account.password_hash == account.password_hash)
+            .values(password_hash=new_hash, password_changed_at=now, updated_at=now).returning(Account.id)
+        )
+        if result.first() is None:
+            raise DomainError("settings.old_password_wrong")
+        record(db, "password.changed", actor=account.subject, source_ip=source_ip, sid=session.sid)
+        others = (await db.scalars(
+            select(UserSession.sid).where(UserSession.account_id == account.id, UserSession.ended_at.is_(None),
+                                          UserSession.sid != session.sid)
+        )).all()
+    ended = 0
+    for sid in others:
+        ended += await end_session_everywhere(portal, sid, reason="password_changed", source_ip=source_ip)
+    return ended
+
+
+async def _check_not_taken(db: AsyncSession, account: Account, contact: Contact, value: str) -> None:
+    """个人登录 accepts a mobile number as login name: one personal account per number."""
+    if contact.key != "mobile" or account.account_type != AccountType.personal:
+        return
+    taken = await db.scalar(select(Account.id).where(Account.personal_mobile == value, Account.id != account.id))
+    if taken is not None:
+        raise DomainError("settings.mobile_taken")
+
+
+async def _check_send_rate(db: AsyncSession, portal: Portal, account: Account) -> None:
+    window = dt.timedelta(seconds=portal.settings.one_time_code_ttl_seconds)
+    since = clock.now() - window
+    sent = await db.scalar(
+        select(func.count()).select_from(OneTimeCode).where(
+            OneTimeCode.account_id == account.id, OneTimeCode.created_at > since,
+            OneTimeCode.purpose.in_(("change_mobile", "change_email")),
+        )
+    )
+    if sent >= MAX_CODES_PER_WINDOW:
+        raise DomainError("settings.too_many_codes", minutes=math.ceil(window.total_seconds() / 60))
+
+
+async def request_contact_change(db: AsyncSession, portal: Portal, session: ActiveSession, contact: Contact,
+                                 value: str, browser: str, source_ip: str | None) -> Flow:
+    """Send a code to the NEW value and park the change in a flow until it comes back."""
+    account = session.account
+    await _check_not_taken(db, account, contact, value)
+    await _check_send_rate(db, portal, account)
+    code_id = await send_code(db, portal.settings, make_sender(portal.settings, portal.http), account_id=account.id,
+                              purpose=contact.purpose, channel=contact.channel, destination=value)
+    flow = start_flow(db, contact.purpose, CODE_SENT, browser, {"value": value, "code_id": code_id})
+    flow.account_id = account.id
+    record(db, f"account.{contact.key}_change_requested", actor=account.subject, source_ip=source_ip,
+           destination=contact.mask(value))
+    return flow
+
+
+def check_flow_owner(flow: Flow, session: ActiveSession) -> None:
+    """A flow started by another user of this browser is not this user's to finish."""
+    if flow.account_id != session.account.id or flow.state != CODE_SENT:
+        raise PageError(EXPIRED)
+
+
+async def confirm_contact_change(db: AsyncSession, portal: Portal, session: ActiveSession, contact: Contact,
+                                 flow: Flow, code: str, source_ip: str | None) -> None:
+    """The code came back: the new value is proven and replaces the old one. The code is
+    consumed and the flow finished by conditional UPDATEs, so a double submit changes once."""
+    check_flow_owner(flow, session)
+    account = session.account
+    value = flow.data["value"]
+    await _check_not_taken(db, account, contact, value)
+    if not await use_code(db, portal.settings, code_id=flow.data["code_id"], account_id=account.id,
+                          purpose=contact.purpose, submitted=code):
+        record(db, f"account.{contact.key}_change_failed", outcome="failure", actor=account.subject,
+               source_ip=source_ip, reason="wrong_code")
+        raise DomainError("settings.code_wrong")
+    await advance(db, flow, expected=CODE_SENT, to=DONE, finish=True)
+    now = clock.now()
+    values = {contact.key: value, f"{contact.key}_verified_at": now, "updated_at": now}
+    if contact.key == "mobile" and account.account_type == AccountType.personal:
+        values["personal_mobile"] = value  # the login name of 个人登录 follows the number
+    old = getattr(account, contact.key)
+    await db.execute(update(Account).where(Account.id == account.id).values(**values))
+    record(db, f"account.{contact.key}_changed", actor=account.subject, source_ip=source_ip,
+           old=contact.mask(old), new=contact.mask(value))
