@@ -15,6 +15,7 @@ def password_classes(password: str) -> int:
 
 
 def validate_password(password: str) -> str:
-    if not 8 <= len(password) <= 16 or not password.isascii() or " " in password or password_classes(password) < 3:
+    printable = password.isascii() and password.isprintable() and " " not in password
+    if not 8 <= len(password) <= 16 or not printable or password_classes(password) < 3:
         raise InvalidIdentifier("password.rule")
     return password

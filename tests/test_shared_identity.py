@@ -94,7 +94,8 @@ def test_passwords_meeting_the_rule(password):
     assert validate_password(password) == password
 
 
-@pytest.mark.parametrize("password", ["Ab1!", "abcdefgh1", "ABCDEFGH!", "Aa1!Aa1!Aa1!Aa1!x", "Abc 12345"])
+@pytest.mark.parametrize("password", ["Ab1!", "abcdefgh1", "ABCDEFGH!", "Aa1!Aa1!Aa1!Aa1!x", "Abc 12345",
+                                      "Abc\x0012345", "Abc\t12345", "Abc密码12345"])
 def test_passwords_breaking_the_rule(password):
     with pytest.raises(InvalidIdentifier) as err:
         validate_password(password)
