@@ -21,7 +21,9 @@ from idp.dev import routes as dev_pages
 from idp.errors import PageError
 from idp.flows.login import routes as login_flow
 from idp.flows.recovery import routes as recovery
+from idp.flows.registration import routes as registration
 from idp.flows.unlock import routes as unlock
+from idp.flows.upgrade import routes as upgrade
 from idp.keys.store import ensure_signing_keys
 from idp.oidc import authorize, discovery, introspection, revocation, third_party_login, token_endpoint, userinfo
 from idp.oidc.logout import rp_initiated
@@ -29,6 +31,7 @@ from idp.oidc.logout.single_logout import wait_for_background_deliveries
 from idp.portal import Portal
 from idp.settings import Settings
 from idp.space import routes as space
+from idp.verification import ctid_app
 from idp.web import login
 from idp.web.headers import FrameProtection
 from idp.web.pages import error_page
@@ -74,10 +77,11 @@ def create_app(settings: Settings | None = None, *, http: httpx.AsyncClient | No
 
     app = FastAPI(title="政务服务门户", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     for module in (discovery, authorize, token_endpoint, userinfo, introspection, revocation, rp_initiated,
-                   third_party_login, captcha, login_flow, login, space, unlock, recovery):
+                   third_party_login, captcha, login_flow, login, space, unlock, recovery, registration, upgrade):
         app.include_router(module.router)
     if not settings.is_production:
         app.include_router(dev_pages.router)  # /dev/messages shows the development sink's codes
+        app.include_router(ctid_app.router)  # /dev/ctid plays the CTID app for the 三级 stand-in
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")
 
     @app.exception_handler(PageError)

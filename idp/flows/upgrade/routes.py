@@ -1,0 +1,147 @@
+"""/upgrade: a logged-in personal account at 二级 becomes 三级.
+
+GET /upgrade shows the current level and 开始认证 (or why no upgrade is possible); POST starts
+the stronger check and redirects to /upgrade?flow=…, where the user types the confirmation the
+CTID app shows; POST /upgrade/confirm checks it. Forms carry the session's CSRF secret (start)
+or the flow's (confirm); the flow belongs to the account and the browser that started it.
+"""
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.datastructures import FormData
+from starlette.responses import RedirectResponse, Response
+
+from idp.errors import DomainError, PageError
+from idp.flows import store
+from idp.flows.models import Flow
+from idp.flows.upgrade import transitions
+from idp.flows.upgrade.forms import parse_confirmation
+from idp.oidc.interactions import browser_token
+from idp.portal import Portal
+from idp.security.tokens import constant_time_equal
+from idp.sessions.store import (
+    ActiveSession,
+    browser_cookie_name,
+    load_session,
+    set_cookie,
+)
+from idp.verification import upgrade_verifier
+from idp.web.pages import error_page, render
+
+router = APIRouter()
+LEVELS = {0: "未实名", 1: "一级", 2: "二级", 3: "三级"}
+TO_LOGIN = "/login?window=personal&return_to=/upgrade"
+
+
+def _ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def _portal(request: Request) -> Portal:
+    return request.app.state.portal
+
+
+async def _signed_in(request: Request) -> ActiveSession | None:
+    portal = _portal(request)
+    async with portal.sessionmaker.begin() as db:  # load_session may touch last_seen_at
+        return await load_session(db, portal.settings, request)
+
+
+async def _flow(request: Request, flow_id, session: ActiveSession) -> Flow:
+    portal = _portal(request)
+    async with portal.sessionmaker() as db:
+        flow = await store.load_flow(db, portal.settings, request, str(flow_id or ""), transitions.UPGRADE)
+    if flow.account_id != session.account.id:  # another user logged in on this browser meanwhile
+        raise PageError(store.EXPIRED)
+    return flow
+
+
+def _page(request: Request, template: str, session: ActiveSession, refusal: DomainError | None = None,
+          **context) -> Response:
+    settings = _portal(request).settings
+    return render(f"upgrade/{template}", account=session.account, level=LEVELS.get(session.account.realname_level, ""),
+                  csrf_token=session.csrf_secret, error=refusal.text() if refusal else None,
+                  dev=not settings.is_production, minutes=settings.one_time_code_ttl_seconds // 60, **context)
+
+
+def _refusal(session: ActiveSession, verifier) -> DomainError | None:
+    try:
+        transitions.check_eligible(session.account)
+    except DomainError as refusal:
+        return refusal
+    return DomainError("upgrade.unavailable") if verifier is None else None
+
+
+@router.get("/upgrade")
+async def upgrade_page(request: Request, flow: str | None = None) -> Response:
+    portal = _portal(request)
+    session = await _signed_in(request)
+    if session is None:
+        return RedirectResponse(TO_LOGIN, status_code=303)
+    if flow is not None:
+        try:
+            row = await _flow(request, flow, session)
+        except PageError as exc:
+            return error_page(exc.message, exc.status_code, exc.detail)
+        return _page(request, "confirm.html", session, flow=row.id, flow_csrf=row.csrf_token)
+    refusal = _refusal(session, upgrade_verifier(portal.settings))
+    return _page(request, "start.html", session, refusal, can_start=refusal is None)
+
+
+@router.post("/upgrade")
+async def upgrade_start(request: Request) -> Response:
+    """开始认证."""
+    portal = _portal(request)
+    session = await _signed_in(request)
+    if session is None:
+        return RedirectResponse(TO_LOGIN, status_code=303)
+    form: FormData = await request.form()
+    submitted = form.get("csrf_token")
+    if not isinstance(submitted, str) or not constant_time_equal(submitted, session.csrf_secret):
+        return error_page("页面已失效，请刷新后重试。", 403, "CSRF token mismatch")
+    verifier = upgrade_verifier(portal.settings)
+    refusal = _refusal(session, verifier)
+    if refusal is not None:
+        return _page(request, "start.html", session, refusal, can_start=False)
+    browser, is_new = browser_token(request, portal.settings)
+    flow = await transitions.start_upgrade(portal, session.account, browser, verifier, _ip(request))
+    response = RedirectResponse(f"/upgrade?flow={flow.id}", status_code=303)
+    if is_new:
+        set_cookie(response, portal.settings, browser_cookie_name(portal.settings), browser, None)
+    return response
+
+
+@router.post("/upgrade/confirm")
+async def upgrade_confirm(request: Request) -> Response:
+    """确认: the confirmation from the CTID app."""
+    portal = _portal(request)
+    session = await _signed_in(request)
+    if session is None:
+        return RedirectResponse(TO_LOGIN, status_code=303)
+    form: FormData = await request.form()
+    try:
+        flow = await _flow(request, form.get("flow"), session)
+        store.check_flow_csrf(flow, form.get("csrf_token"))
+        verifier = upgrade_verifier(portal.settings)
+        if verifier is None:
+            raise PageError(store.EXPIRED)
+        try:
+            await transitions.confirm_upgrade(portal, flow, session.account, parse_confirmation(form), verifier,
+                                              _ip(request))
+        except DomainError as refusal:
+            if refusal.message_id in ("upgrade.already", "upgrade.not_eligible"):
+                return _page(request, "start.html", session, refusal, can_start=False)
+            return _page(request, "confirm.html", session, refusal, flow=flow.id, flow_csrf=flow.csrf_token)
+    except PageError as exc:
+        return error_page(exc.message, exc.status_code, exc.detail)
+    return RedirectResponse("/upgrade/done", status_code=303)
+
+
+@router.get("/upgrade/done")
+async def upgrade_done(request: Request) -> Response:
+    session = await _signed_in(request)
+    if session is None:
+        return RedirectResponse(TO_LOGIN, status_code=303)
+    if session.account.realname_level < transitions.TO_LEVEL:
+        return RedirectResponse("/upgrade", status_code=303)
+    return _page(request, "done.html", session)
