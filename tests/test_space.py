@@ -171,3 +171,13 @@ async def test_each_user_sees_their_own_space(put):
     finally:
         await first.aclose()
         await second.aclose()
+
+
+async def test_a_legal_person_at_level_two_is_offered_no_upgrade(put):
+    corp = await put.add_account("corp2", **{**LEGAL, "realname_level": 2, "credit_code": "92440305PDY002429G"})
+    browser = await signed_in(put, corp)
+    try:
+        page = await browser.go("/space")
+    finally:
+        await browser.aclose()
+    assert "实名等级：二级" in page.text and "/upgrade" not in page.text

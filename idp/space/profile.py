@@ -56,7 +56,8 @@ class Profile:
 
     @property
     def can_upgrade(self) -> bool:
-        return self.level == 2
+        """三级 is a personal account's check (the CTID app); a legal person has no upgrade."""
+        return self.level == 2 and not self.is_legal_person
 
 
 def id_validity(account: Account) -> str:
