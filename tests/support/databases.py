@@ -78,6 +78,15 @@ class TestDatabases:
         shutil.copyfile(template, path)
         return f"sqlite+aiosqlite:///{path}"
 
+    async def empty(self) -> str:
+        """A new database without any table (a business system's own, which creates its tables)."""
+        if self.is_postgres:
+            name = f"biz_t_{uuid.uuid4().hex[:12]}"
+            await self._pg(f'CREATE DATABASE "{name}"')
+            self._created.append(name)
+            return self._pg_url(name)
+        return f"sqlite+aiosqlite:///{self.workdir / uuid.uuid4().hex}.sqlite3"
+
     async def drop_all(self) -> None:
         """Drop every database this run made, a few at a time over one admin connection each."""
         limit = asyncio.Semaphore(4)

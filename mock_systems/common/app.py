@@ -1,0 +1,71 @@
+"""``create_system_app(profile, settings)``: one business system as a FastAPI application.
+
+At start-up it opens its own database and creates its tables (create_all: see db.py), seeds
+the profile's demo accounts and builds its portal client; nothing is made at import time.
+``routers`` lets a system (or the binding protocol) add its own pages and endpoints.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+
+import httpx
+from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from mock_systems.common import backchannel, captcha, home, local_login, portal_login
+from mock_systems.common.accounts import seed_demo_accounts
+from mock_systems.common.context import SystemContext
+from mock_systems.common.db import create_engine, create_sessionmaker, create_tables
+from mock_systems.common.portal_client import PortalClient
+from mock_systems.common.profile import SystemProfile
+from mock_systems.common.security import Passwords
+from mock_systems.common.sessions import purge_expired
+from mock_systems.common.settings import MissingClientSecret, SystemSettings, settings_for
+
+log = logging.getLogger(__name__)
+COMMON_ROUTERS = (home.router, local_login.router, captcha.router, portal_login.router, backchannel.router)
+
+
+async def start_system(profile: SystemProfile, settings: SystemSettings, http: httpx.AsyncClient) -> SystemContext:
+    engine = create_engine(settings.database_url)
+    await create_tables(engine)
+    system = SystemContext(
+        profile=profile, settings=settings, engine=engine, sessionmaker=create_sessionmaker(engine), http=http,
+        portal=PortalClient(settings, http),
+        passwords=Passwords(memory_kib=settings.argon2_memory_kib, time_cost=settings.argon2_time_cost),
+    )
+    async with system.sessionmaker.begin() as db:
+        await purge_expired(db)
+    if settings.seed_demo_accounts:
+        await seed_demo_accounts(system)
+    try:
+        settings.secret()
+    except MissingClientSecret as exc:  # local login still works; login through the portal will not
+        log.warning("%s: %s", profile.client_id, exc)
+    return system
+
+
+def create_system_app(profile: SystemProfile, settings: SystemSettings | None = None, *,
+                      http: httpx.AsyncClient | None = None, routers: Iterable[APIRouter] = ()) -> FastAPI:
+    settings = settings or settings_for(profile)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        client = http or httpx.AsyncClient()
+        system = await start_system(profile, settings, client)
+        app.state.system = system
+        try:
+            yield
+        finally:
+            if http is None:
+                await client.aclose()
+            await system.engine.dispose()
+
+    app = FastAPI(title=profile.display_name, lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    for router in (*COMMON_ROUTERS, *routers):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    return app

@@ -1,0 +1,29 @@
+"""What one running business system holds (``app.state.system``): its profile and settings,
+its database, its HTTP client to the portal, and caches that a restart rebuilds. No login
+state lives here: logins in progress and sessions are rows in the system's database."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from mock_systems.common.portal_client import PortalClient
+from mock_systems.common.profile import SystemProfile
+from mock_systems.common.security import Passwords
+from mock_systems.common.settings import SystemSettings
+
+
+@dataclass
+class SystemContext:
+    profile: SystemProfile
+    settings: SystemSettings
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    http: httpx.AsyncClient
+    portal: PortalClient
+    passwords: Passwords
+
+    @property
+    def name(self) -> str:
+        return self.profile.display_name

@@ -1,0 +1,54 @@
+"""The home page (who is logged in, and how) and logout.
+
+Logging out ends this system's session; after a login through the portal it then sends the
+browser to the portal's end_session_endpoint (RP-initiated logout) with the ID token as hint,
+which ends the portal session and returns to our home page.
+"""
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import RedirectResponse, Response
+
+from mock_systems.common.context import SystemContext
+from mock_systems.common.messages import text
+from mock_systems.common.models import LocalAccount
+from mock_systems.common.pages import message_page, render
+from mock_systems.common.portal_client import PortalError
+from mock_systems.common.security import constant_time_equal
+from mock_systems.common.sessions import clear_cookie, end_session, load_session
+
+router = APIRouter()
+ACCOUNT_TYPES = {"personal": "个人账号", "legal_person": "法人账号", "agent": "经办人"}
+
+
+@router.get("/")
+async def home(request: Request) -> Response:
+    system: SystemContext = request.app.state.system
+    async with system.sessionmaker.begin() as db:
+        session = await load_session(db, system, request)
+        account = await db.get(LocalAccount, session.account_id) if session and session.account_id else None
+    portal = (session.portal_claims or {}) if account else {}
+    return render(system, "home.html", account=account, session=session, portal=portal,
+                  account_type_label=ACCOUNT_TYPES.get(portal.get("account_type"), "—"))
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    system: SystemContext = request.app.state.system
+    form = await request.form()
+    async with system.sessionmaker.begin() as db:
+        session = await load_session(db, system, request)
+        if session is None:
+            return RedirectResponse("/", status_code=303)
+        if not constant_time_equal(str(form.get("csrf_token", "")), session.csrf_secret):
+            return message_page(system, text("page.expired"), 403, "CSRF token mismatch")
+        await end_session(db, session.id_digest)
+    target = "/"
+    if session.login_method == "portal":
+        try:
+            target = await system.portal.end_session_url(session.id_token) or "/"
+        except PortalError:
+            target = "/"  # our session has ended; the portal's ends with its own logout
+    response = RedirectResponse(target, status_code=303)
+    clear_cookie(response, system)
+    return response

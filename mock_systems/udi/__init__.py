@@ -1,0 +1,18 @@
+"""医疗器械唯一标识管理信息系统 (UDI): a business system logging in through the portal.
+
+Run it with `uvicorn mock_systems.udi:create_app --factory --port 8101` (`make run` does);
+settings are BIZ_UDI_… environment variables (mock_systems/README.md).
+"""
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from mock_systems.common import SystemProfile, create_system_app, demo_accounts
+
+PROFILE = SystemProfile(client_id="udi", display_name="医疗器械唯一标识管理信息系统", port=8101,
+                        demo_accounts=demo_accounts("udi"))
+
+
+def create_app() -> FastAPI:
+    """The ASGI application factory for uvicorn."""
+    return create_system_app(PROFILE)
