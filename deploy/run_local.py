@@ -11,6 +11,7 @@ Run from the project root with the project's virtual environment:
 from __future__ import annotations
 
 import ctypes
+import importlib
 import os
 import signal
 import socket
@@ -45,8 +46,11 @@ class Service:
 
 SERVICES = [
     Service("政务服务门户 portal", "idp.app:create_app", 8000, "/.well-known/openid-configuration"),
-    # The business systems join here, one line each, on the ports of idp/catalogue/systems.yaml:
-    # Service("医疗器械唯一标识管理信息系统 udi", "mock_systems.udi:create_app", 8101),
+    # The business systems, one line each, on the ports of idp/catalogue/systems.yaml:
+    Service("医疗器械唯一标识管理信息系统 udi", "mock_systems.udi:create_app", 8101),
+    Service("医疗器械分类界定信息系统 classification", "mock_systems.classification:create_app", 8102),
+    Service("药械组合产品属性界定信息系统 combination", "mock_systems.combination:create_app", 8103),
+    Service("药品业务应用系统 drug", "mock_systems.drug:create_app", 8104),
 ]
 
 
@@ -160,6 +164,8 @@ def _columns(text: str) -> int:
 
 def banner(services: list[Service]) -> str:
     from idp.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, SECRETS_FILE
+    from mock_systems import SYSTEMS
+    from mock_systems.common import DEMO_LOCAL_PASSWORD
 
     rows = [(s.name, s.url + "/") for s in services]
     rows.append(("OpenID configuration", services[0].url + "/.well-known/openid-configuration"))
@@ -172,6 +178,11 @@ def banner(services: list[Service]) -> str:
         kind = "法人账号 legal person" if account["account_type"] == "legal_person" else "个人账号 personal"
         who = account["name"] + (f" / {account['enterprise_name']}" if account.get("enterprise_name") else "")
         lines.append(f"  {account['username']:<18} {kind}, {who}")
+    lines += ["", f"业务系统本地账号 business systems' own logins (password 密码: {DEMO_LOCAL_PASSWORD}):"]
+    for module in SYSTEMS:
+        profile = importlib.import_module(f"mock_systems.{module}").PROFILE
+        usernames = ", ".join(demo.username for demo in profile.demo_accounts)
+        lines.append(f"  http://{HOST}:{profile.port}/local/login  {usernames}")
     lines += ["", f"业务系统 client secrets: {SECRETS_FILE.relative_to(PROJECT_ROOT)}",
               "按 Ctrl-C 停止 — press Ctrl-C to stop everything.", "=" * 72, ""]
     return "\n".join(lines)
