@@ -111,6 +111,9 @@ class Settings(BaseSettings):
             problems.append("IDP_MESSAGE_SINK=development stores messages instead of sending them")
         if self.argon2_memory_kib < 19456 or self.argon2_time_cost < 2:
             problems.append("argon2id parameters are weaker than OWASP's minimum")
+        for name in ("enterprise_verifier", "identity_verifier"):
+            if getattr(self, name) == "register_file":
+                problems.append(f"IDP_{name.upper()}=register_file checks against synthetic records")
         if self.message_sink == "smtp" and not self.sms_gateway_url:
             problems.append("IDP_SMS_GATEWAY_URL is required to send SMS")
         if problems:

@@ -36,12 +36,23 @@ def production_settings(**overrides) -> Settings:
         environment="production", issuer=PRODUCTION_ISSUER, database_url=UNREACHABLE_DATABASE,
         key_encryption_key=secrets.token_urlsafe(32), captcha_provider="image", message_sink="smtp",
         sms_gateway_url="https://sms.example.gov.cn/send",
+        enterprise_verifier="tests.test_settings:AuthorityStub", identity_verifier="tests.test_settings:AuthorityStub",
     )
     values.update(overrides)
     return Settings(**values)
 
 
+class AuthorityStub:
+    """Stands for an operator's connector to the real registers (a module:Class setting)."""
+
+    async def verify(self, claim) -> bool:
+        return False
+
+
 DEVELOPMENT_DEFAULTS = {
+    "synthetic enterprise register": (
+        {"enterprise_verifier": "register_file"}, "IDP_ENTERPRISE_VERIFIER=register_file"),
+    "synthetic identity register": ({"identity_verifier": "register_file"}, "IDP_IDENTITY_VERIFIER=register_file"),
     "development key-encryption key": (
         {"key_encryption_key": DEVELOPMENT_KEY_ENCRYPTION_KEY}, "IDP_KEY_ENCRYPTION_KEY is the development key"),
     "short key-encryption key": ({"key_encryption_key": "x" * 31}, "IDP_KEY_ENCRYPTION_KEY must be at least 32"),
@@ -124,6 +135,8 @@ def test_idp_environment_variables_are_read(monkeypatch):
     monkeypatch.setenv("IDP_KEY_ENCRYPTION_KEY", key)
     monkeypatch.setenv("IDP_MESSAGE_SINK", "smtp")
     monkeypatch.setenv("IDP_SMS_GATEWAY_URL", "https://sms.example.gov.cn/send")
+    monkeypatch.setenv("IDP_ENTERPRISE_VERIFIER", "tests.test_settings:AuthorityStub")
+    monkeypatch.setenv("IDP_IDENTITY_VERIFIER", "tests.test_settings:AuthorityStub")
     monkeypatch.setenv("IDP_DATABASE_URL", "postgresql+asyncpg://idp@db.internal/idp")
     monkeypatch.setenv("IDP_ACCESS_TOKEN_TTL_SECONDS", "300")
     monkeypatch.setenv("IDP_BACKGROUND_WORKER", "false")
