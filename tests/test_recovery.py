@@ -3,6 +3,7 @@
 by-code way never tells whether an account exists."""
 import asyncio
 import datetime as dt
+from html import unescape
 
 from joserfc import jwt
 from joserfc.jwk import KeySet
@@ -16,7 +17,7 @@ from idp.flows.models import OneTimeCode
 from idp.flows.recovery.by_code import masked
 from idp.oidc.models import LogoutDelivery
 from shared.messages import text
-from tests.support.portal import PASSWORD, Browser
+from tests.support.portal import PASSWORD, Browser, hidden_fields
 from tests.support.selfservice import (
     CAPTCHA, account, error_of, flow_of, form_action, last_code, lock, other_code, outbox, request_code, shape,
     signed_in, value_of,
@@ -329,7 +330,8 @@ async def test_no_code_or_password_reaches_the_audit_log_or_the_flow(put, browse
 async def test_the_pages_carry_stable_ids_and_one_form_each(put, browser):
     identity = await browser.go("/recovery")
     for element in ('id="id_type"', 'id="name"', 'id="id_number"', 'id="valid_from"', 'id="valid_to"',
-                    'id="captcha"', 'src="/captcha/', 'id="submit"', 'id="by-code"', 'id="steps"'):
+                    'id="captcha"', 'src="/captcha/', 'id="captcha-refresh"', 'id="submit"', 'id="by-code"',
+                    'id="steps"'):
         assert element in identity.text, element
     by_code = await browser.go("/recovery?way=code")
     for element in ('id="username"', 'id="channel-sms"', 'id="channel-email"', 'id="destination"',
@@ -337,3 +339,8 @@ async def test_the_pages_carry_stable_ids_and_one_form_each(put, browser):
         assert element in by_code.text, element
     for page in (identity, by_code):
         assert page.text.count("<form") == 1 and page.headers["cache-control"] == "no-store"
+        # 看不清？换一张: the same step again with a new captcha
+        refresh = page.text.split('id="captcha-refresh" class="small" href="')[1].split('"')[0]
+        again = await browser.go(unescape(refresh))
+        assert form_action(again) == form_action(page)
+        assert hidden_fields(again.text)["captcha_id"] != hidden_fields(page.text)["captcha_id"]

@@ -254,7 +254,7 @@ async def test_an_unknown_flow_is_an_error_page(put, browser):
 async def test_the_pages_carry_stable_ids_and_one_form_each(put, browser):
     page = await browser.go("/unlock")
     for element in ('id="username"', 'id="channel-sms"', 'id="channel-email"', 'id="destination"',
-                    'id="captcha"', 'id="send-code"', 'src="/captcha/'):
+                    'id="captcha"', 'id="send-code"', 'src="/captcha/', 'id="captcha-refresh"'):
         assert element in page.text
     assert page.headers["cache-control"] == "no-store" and "frame-ancestors 'none'" in page.headers[
         "content-security-policy"]
