@@ -18,7 +18,7 @@ from shared.messages import text
 from tests.support.portal import PASSWORD, Browser, hidden_fields
 from tests.support.signin import audit_events, received_tokens, settle_backchannel
 from tests.support.space import alert, all_messages, code_sent_to, fresh, messages_to, signed_in
-from tests.support.tokens import code_flow, userinfo
+from tests.support.tokens import code_flow, refresh, userinfo
 
 NEW_PASSWORD = "New#2026pass"
 NEW_MOBILE = "13700000000"
@@ -465,3 +465,16 @@ async def test_two_parallel_submissions_of_one_code_change_once(put, me):
     async with put.portal.sessionmaker() as db:
         assert (await db.scalar(select(OneTimeCode.consumed_at))) is not None
     assert (await fresh(put, put.account.id)).mobile == NEW_MOBILE
+
+
+async def test_password_change_revokes_other_sessions_refresh_tokens_offline_ones_included(put, me):
+    elsewhere = await signed_in(put, put.account)
+    try:
+        theirs = await code_flow(put, elsewhere, put.rp, "openid offline_access")
+        mine = await code_flow(put, me, put.rp, "openid offline_access")
+        await change_password(me, PASSWORD, NEW_PASSWORD)
+        # A refresh token got with the old password elsewhere must not outlive it; this session's stays.
+        assert (await refresh(put, put.rp, theirs["refresh_token"])).status_code == 400
+        assert (await refresh(put, put.rp, mine["refresh_token"])).status_code == 200
+    finally:
+        await elsewhere.aclose()

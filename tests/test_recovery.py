@@ -23,6 +23,7 @@ from tests.support.selfservice import (
     signed_in, value_of,
 )
 from tests.support.signin import audit_events, received_tokens, settle_backchannel, silent_authorize
+from tests.support.tokens import code_flow, refresh
 
 NEW_PASSWORD = "Neu#Passwort2026"
 WANG = dict(name="王芳", id_type="居民身份证", id_number="31000019920229024X", mobile="13600136000",
@@ -344,3 +345,17 @@ async def test_the_pages_carry_stable_ids_and_one_form_each(put, browser):
         again = await browser.go(unescape(refresh))
         assert form_action(again) == form_action(page)
         assert hidden_fields(again.text)["captcha_id"] != hidden_fields(page.text)["captcha_id"]
+
+
+async def test_a_reset_revokes_every_refresh_token_of_the_account_offline_ones_included(put, browser):
+    phone = await signed_in(put, put.account.id)
+    try:
+        tokens = await code_flow(put, phone, put.rp, "openid offline_access")
+        page = await request_code(browser, "/recovery?way=code", username="zhangsan", channel="sms",
+                                  destination="13800138000")
+        page = await browser.submit(page, "/recovery/verify", code=await last_code(put, "13800138000"))
+        await new_password(browser, page)
+        response = await refresh(put, put.rp, tokens["refresh_token"])
+        assert response.status_code == 400 and response.json()["error"] == "invalid_grant"
+    finally:
+        await phone.aclose()

@@ -20,9 +20,8 @@ from idp.flows.codes import use_code, send_code
 from idp.flows.models import Flow, OneTimeCode
 from idp.flows.store import EXPIRED, advance, start_flow
 from idp.notify.senders import make_sender
-from idp.oidc.logout.single_logout import end_session_everywhere
+from idp.oidc.logout.single_logout import end_account_sessions
 from idp.portal import Portal
-from idp.sessions.models import UserSession
 from idp.sessions.store import ActiveSession
 from idp.space.forms import Contact, PasswordChange
 
@@ -75,14 +74,8 @@ async def change_password(portal: Portal, session: ActiveSession, change: Passwo
         if result.first() is None:
             raise DomainError("settings.old_password_wrong")
         record(db, "password.changed", actor=account.subject, source_ip=source_ip, sid=session.sid)
-        others = (await db.scalars(
-            select(UserSession.sid).where(UserSession.account_id == account.id, UserSession.ended_at.is_(None),
-                                          UserSession.sid != session.sid)
-        )).all()
-    ended = 0
-    for sid in others:
-        ended += await end_session_everywhere(portal, sid, reason="password_changed", source_ip=source_ip)
-    return ended
+    return await end_account_sessions(portal, account.id, reason="password_changed", keep_sid=session.sid,
+                                      source_ip=source_ip)
 
 
 async def _check_not_taken(db: AsyncSession, account: Account, contact: Contact, value: str) -> None:

@@ -18,9 +18,8 @@ from idp.flows.models import Flow
 from idp.flows.recovery.by_code import CODE, REQUEST, confirm_contact_code, send_contact_code
 from idp.flows.recovery.forms import CITIZEN_ID, ContactForm, IdentityForm, normalise_name
 from idp.flows.store import advance
-from idp.oidc.logout.single_logout import end_session_everywhere
+from idp.oidc.logout.single_logout import end_account_sessions
 from idp.portal import Portal
-from idp.sessions.models import UserSession
 
 KIND = "recovery"
 IDENTITY, PASSWORD, DONE = "identity", "password", "done"
@@ -84,9 +83,5 @@ async def reset_password(portal: Portal, flow: Flow, password: str, *, source_ip
         await clear_failures(db, account_id)
         subject = await db.scalar(select(Account.subject).where(Account.id == account_id))
         record(db, "password.reset", actor=subject, source_ip=source_ip, via=flow.data.get("via"))
-    # Read after the commit: a session started before it used the old password and must end.
-    async with portal.reader() as db:
-        sids = (await db.scalars(select(UserSession.sid).where(
-            UserSession.account_id == account_id, UserSession.ended_at.is_(None)))).all()
-    for sid in sids:
-        await end_session_everywhere(portal, sid, reason="password_reset", source_ip=source_ip)
+    # After the commit: a session started before it used the old password and must end.
+    await end_account_sessions(portal, account_id, reason="password_reset", source_ip=source_ip)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from idp import clock
 from idp.accounts.models import Account
@@ -51,6 +51,28 @@ async def end_session_everywhere(portal: Portal, sid: str, *, reason: str, sourc
         _background.add(task)
         task.add_done_callback(_background.discard)
     return True
+
+
+async def end_account_sessions(
+    portal: Portal, account_id: int, *, reason: str, keep_sid: str | None = None, source_ip: str | None = None
+) -> int:
+    """After a password change or reset: every session of the account but ``keep_sid`` ends
+    everywhere, and every grant not of the kept session is revoked, offline_access included —
+    a refresh token obtained with the old password must not outlive it. Returns sessions ended."""
+    async with portal.sessionmaker.begin() as db:
+        live = [UserSession.account_id == account_id, UserSession.ended_at.is_(None)]
+        not_kept = [] if keep_sid is None else [or_(Grant.sid.is_(None), Grant.sid != keep_sid)]
+        if keep_sid is not None:
+            live.append(UserSession.sid != keep_sid)
+        sids = (await db.scalars(select(UserSession.sid).where(*live))).all()
+        await db.execute(
+            update(Grant).where(Grant.account_id == account_id, Grant.revoked_at.is_(None), *not_kept)
+            .values(revoked_at=clock.now(), revoked_reason=reason)
+        )
+    ended = 0
+    for sid in sids:
+        ended += await end_session_everywhere(portal, sid, reason=reason, source_ip=source_ip)
+    return ended
 
 
 async def wait_for_background_deliveries() -> None:
