@@ -2,9 +2,9 @@
 
 - ``chromium``: one headless browser for the whole run (``/usr/bin/chromium``; Playwright never
   downloads a browser here — ``make test`` installs the Debian package when it is missing).
-- ``portal``: a uvicorn process on a fresh database (SQLite, or PostgreSQL under
+- ``portal``: a uvicorn process of its own on a fresh database (SQLite, or PostgreSQL under
   TEST_DATABASE_URL) with the test captcha provider, so every captcha's answer is "TEST", and
-  the development message sink behind /dev/messages.
+  the development message sink behind /dev/messages (started ahead by ``PortalPool``).
 - ``page``: a fresh browser context per test (no cookies carried over), based at the portal.
 - ``shot``: ``await shot(page, "step")`` keeps a full-page PNG in
   test-output/screenshots/<test>/<step>.png; a failing test also keeps ``failure.png``.
@@ -14,6 +14,8 @@ to the loop that made them: each test module says ``pytestmark = ON_BROWSER_LOOP
 """
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
 import shutil
 from dataclasses import dataclass
@@ -70,26 +72,71 @@ class Portal:
         return self.process.url
 
 
-@pytest_asyncio.fixture(loop_scope="session")
-async def portal(databases, tmp_path):
-    database_url = await databases.fresh()
-    process = await live.start(database_url, tmp_path, IDP_AUTO_MIGRATE="false", IDP_CAPTCHA_PROVIDER="test",
-                               IDP_MESSAGE_SINK="development")
+class PortalPool:
+    """Each test's portal, started while the previous test runs: a process takes seconds to start,
+    about as long as a test's browser steps. Every portal has a fresh database and serves one
+    test only; the one started ahead for no test is stopped at the end of the run."""
+
+    def __init__(self, databases, log_dir: Path):
+        self._databases = databases
+        self._log_dir = log_dir
+        self._next: asyncio.Task | None = None
+
+    async def _start(self) -> Portal:
+        database_url = await self._databases.fresh()
+        process = await live.start(database_url, self._log_dir, IDP_AUTO_MIGRATE="false",
+                                   IDP_CAPTCHA_PROVIDER="test", IDP_MESSAGE_SINK="development")
+        return Portal(process, database_url)
+
+    async def take(self) -> Portal:
+        running = await (self._next or self._start())
+        # Only now: the first call migrates the template database, which two at once would race on.
+        self._next = asyncio.create_task(self._start())
+        return running
+
+    async def close(self) -> None:
+        if self._next is not None:
+            with contextlib.suppress(Exception):
+                await live.stop((await self._next).process)
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def portal_pool(databases, tmp_path_factory):
+    pool = PortalPool(databases, tmp_path_factory.mktemp("portals"))
     try:
-        yield Portal(process, database_url)
+        yield pool
     finally:
-        await live.stop(process)
+        await pool.close()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def portal(portal_pool):
+    running = await portal_pool.take()
+    try:
+        yield running
+    finally:
+        await live.stop(running.process)
 
 
 def _test_folder(request) -> Path:
     return SCREENSHOTS / re.sub(r"[^\w.-]+", "_", request.node.name)
 
 
+@pytest.fixture
+def console_errors() -> list[str]:
+    """What the browser reported as errors while the test ran (a script error, a resource that
+    failed to load, a Content-Security-Policy violation)."""
+    return []
+
+
 @pytest_asyncio.fixture(loop_scope="session")
-async def page(chromium, portal, request) -> Page:
+async def page(chromium, portal, request, console_errors) -> Page:
     shutil.rmtree(_test_folder(request), ignore_errors=True)  # no pictures left from an earlier run
     context = await chromium.new_context(base_url=portal.url, locale="zh-CN", viewport={"width": 1280, "height": 900})
     context.set_default_timeout(STEP_TIMEOUT_MS)
+    context.on("console", lambda message: message.type == "error" and console_errors.append(
+        f"{message.text} ({message.location.get('url', '')})"))
+    context.on("weberror", lambda error: console_errors.append(str(error.error)))
     page = await context.new_page()
     try:
         yield page
@@ -102,9 +149,21 @@ async def page(chromium, portal, request) -> Page:
         await context.close()
 
 
+# Layout faults a screenshot would show, checked on every page photographed.
+LAYOUT_FAULTS = """() => {
+    const faults = [];
+    if (document.documentElement.scrollWidth > window.innerWidth)
+        faults.push(`wider than the window: ${document.documentElement.scrollWidth}px > ${window.innerWidth}px`);
+    for (const img of document.images)
+        if (!img.complete || img.naturalWidth === 0) faults.push(`image not shown: ${img.src}`);
+    return faults;
+}"""
+
+
 @pytest.fixture
-def shot(request):
-    """``await shot(page, "step")``: a full-page screenshot under the test's own folder."""
+def shot(request, console_errors):
+    """``await shot(page, "step")``: a full-page screenshot under the test's own folder; the page
+    must fit the window, show every image, and the browser must have reported no error so far."""
     folder = _test_folder(request)
     taken: list[str] = []
 
@@ -113,6 +172,8 @@ def shot(request):
         taken.append(step)
         path = folder / f"{len(taken):02d}-{step}.png"
         await page.screenshot(path=path, full_page=True)
+        assert await page.evaluate(LAYOUT_FAULTS) == [], f"layout of {page.url} ({path.name})"
+        assert console_errors == [], f"browser errors up to {path.name}"
         return path
 
     return take

@@ -95,7 +95,8 @@ async def fetch_json(url: str) -> dict:
 
 def page(title: str, body: str, status_code: int = 200) -> HTMLResponse:
     return HTMLResponse(f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title>'
-                        f"</head><body><h1>{title}</h1>{body}</body></html>", status_code=status_code)
+                        '<link rel="icon" href="data:,"></head>'  # no /favicon.ico request
+                        f"<body><h1>{title}</h1>{body}</body></html>", status_code=status_code)
 
 
 class _Server(uvicorn.Server):

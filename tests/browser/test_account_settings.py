@@ -1,0 +1,71 @@
+"""个人空间 → 账号设置 in a real browser: change the password (the old one required), change
+the mobile number with a code sent to the new one (read from /dev/messages), then log out."""
+from __future__ import annotations
+
+from playwright.async_api import expect
+
+from tests.browser.steps import ON_BROWSER_LOOP, log_in, login_error, read_code
+from tests.support.live import register_account
+from tests.support.portal import PASSWORD
+
+pytestmark = ON_BROWSER_LOOP
+
+NEW_PASSWORD = "Gai#2026mima"
+NEW_MOBILE = "13500135000"
+
+
+async def logged_in(page, portal, login_name: str = "zhangsan", password: str = PASSWORD) -> None:
+    await page.goto("/login?window=personal")
+    await log_in(page, login_name, password, window="personal")
+    await page.wait_for_url(f"{portal.url}/space")
+
+
+async def test_change_password_and_mobile_then_log_out(page, portal, shot):
+    await register_account(portal.database_url, "zhangsan", account_type="personal", id_type="居民身份证",
+                           id_number="110000198506120133", mobile="13800138000", realname_level=2)
+    await logged_in(page, portal)
+    await shot(page, "personal-space")
+    await page.click("#goto-settings")
+    await expect(page.locator("#profile-level")).to_contain_text("实名等级：二级")
+    await shot(page, "settings")
+
+    await page.click("#change-password")
+    await page.fill("#old_password", "Wrong@2026pass")
+    await page.fill("#new_password", NEW_PASSWORD)
+    await page.fill("#confirm_password", NEW_PASSWORD)
+    await page.click("#submit")
+    await expect(page.locator("#error")).to_have_text("原密码输入错误")
+    await expect(page.locator("#new_password")).to_have_value("")
+    await shot(page, "wrong-old-password")
+    await page.fill("#old_password", PASSWORD)
+    await page.fill("#new_password", NEW_PASSWORD)
+    await page.fill("#confirm_password", NEW_PASSWORD)
+    await page.click("#submit")
+    await expect(page.locator("#notice")).to_have_text("密码修改成功，其他设备上的登录已全部退出。")
+    await shot(page, "password-changed")
+
+    await page.click("#change-mobile")
+    await page.fill("#mobile", NEW_MOBILE)
+    await page.click("#submit")
+    await expect(page.locator("#destination")).to_contain_text(NEW_MOBILE)
+    await shot(page, "mobile-code-sent")
+    await page.fill("#code", await read_code(page, NEW_MOBILE, "修改手机号"))
+    await page.click("#submit")
+    await expect(page.locator("#notice")).to_have_text("手机号修改成功")
+    await expect(page.locator("#profile-mobile")).to_contain_text("已验证")
+    await shot(page, "mobile-changed")
+
+    await page.click("#logout")
+    await page.wait_for_load_state()
+    await expect(page.locator("h1")).to_have_text("您已安全退出")
+    await shot(page, "logged-out")
+    await page.goto("/space")
+    await page.wait_for_url(f"{portal.url}/login?*")
+
+    # The old password and the old mobile number no longer log in; the new ones do.
+    await log_in(page, "zhangsan", PASSWORD, window="personal")
+    assert await login_error(page) == "输入的用户名或密码错误"
+    await log_in(page, "13800138000", NEW_PASSWORD, window="personal")
+    assert await login_error(page) == "输入的用户名或密码错误"
+    await log_in(page, NEW_MOBILE, NEW_PASSWORD, window="personal")
+    await page.wait_for_url(f"{portal.url}/space")
