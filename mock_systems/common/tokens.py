@@ -60,7 +60,10 @@ async def _decode(portal: PortalClient, settings: SystemSettings, token: str, *,
 
 
 def _check_iat(claims: dict, settings: SystemSettings) -> None:
-    if claims["iat"] > time.time() + settings.clock_skew_seconds:
+    iat = claims["iat"]
+    if isinstance(iat, bool) or not isinstance(iat, (int, float)):
+        raise TokenRefused("iat is not a number")
+    if iat > time.time() + settings.clock_skew_seconds:
         raise TokenRefused("issued in the future")
 
 
