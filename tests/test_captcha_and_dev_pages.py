@@ -15,6 +15,7 @@ from idp.notify.models import OutboundMessage
 from tests.support.authz import Clock
 from tests.support.login import CAPTCHA_WRONG, alert, attempt, logged_in_to, open_login
 from tests.support.portal import Browser, hidden_fields, running_portal
+from tests.support.production import production_overrides
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -88,13 +89,7 @@ async def test_dev_messages_lists_newest_first_with_channel_recipient_and_text(p
 
 
 async def test_dev_messages_is_absent_in_production_mode(put, tmp_path):
-    catalogue = tmp_path / "systems.yaml"
-    catalogue.write_text("systems: []\n")  # the development catalogue's mock systems are http
-    production = dict(
-        environment="production", key_encryption_key="k" * 40, captcha_provider="image", message_sink="smtp",
-        sms_gateway_url="https://sms.example.test/send", argon2_memory_kib=19456, argon2_time_cost=2,
-        catalogue_path=catalogue,
-    )
+    production = production_overrides(tmp_path)
     async with running_portal(put.settings.database_url, **production) as prod:
         async with prod.http() as http:
             assert (await http.get("/dev/messages")).status_code == 404

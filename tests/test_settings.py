@@ -14,9 +14,15 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from idp.clients.admin import ClientConfigError
 from idp.app import create_app, start_portal
-from idp.settings import DEVELOPMENT_KEY_ENCRYPTION_KEY, PROJECT_ROOT, ProductionConfigError, Settings
+from idp.clients.admin import ClientConfigError
+from idp.settings import (
+    DEVELOPMENT_KEY_ENCRYPTION_KEY,
+    PROJECT_ROOT,
+    ProductionConfigError,
+    Settings,
+)
+from tests.support.production import HTTPS_CATALOGUE, STUB
 
 PRODUCTION_ISSUER = "https://sso.example.gov.cn"
 # Reaching this database would fail: a refusal must come before the database is touched.
@@ -36,17 +42,10 @@ def production_settings(**overrides) -> Settings:
         environment="production", issuer=PRODUCTION_ISSUER, database_url=UNREACHABLE_DATABASE,
         key_encryption_key=secrets.token_urlsafe(32), captcha_provider="image", message_sink="smtp",
         sms_gateway_url="https://sms.example.gov.cn/send",
-        enterprise_verifier="tests.test_settings:AuthorityStub", identity_verifier="tests.test_settings:AuthorityStub",
+        enterprise_verifier=STUB, identity_verifier=STUB,
     )
     values.update(overrides)
     return Settings(**values)
-
-
-class AuthorityStub:
-    """Stands for an operator's connector to the real registers (a module:Class setting)."""
-
-    async def verify(self, claim) -> bool:
-        return False
 
 
 DEVELOPMENT_DEFAULTS = {
@@ -66,15 +65,6 @@ DEVELOPMENT_DEFAULTS = {
 
 def test_correct_production_configuration_passes_the_check():
     production_settings().check_production()
-
-
-HTTPS_CATALOGUE = """systems:
-  - client_id: udi
-    display_name: "医疗器械唯一标识管理信息系统"
-    redirect_uris: ["https://udi.example.gov.cn/auth/callback"]
-    grant_types: [authorization_code]
-    scopes: [openid, profile]
-"""
 
 
 async def test_production_refuses_the_development_catalogue_with_http_business_systems(database_url):
@@ -135,8 +125,8 @@ def test_idp_environment_variables_are_read(monkeypatch):
     monkeypatch.setenv("IDP_KEY_ENCRYPTION_KEY", key)
     monkeypatch.setenv("IDP_MESSAGE_SINK", "smtp")
     monkeypatch.setenv("IDP_SMS_GATEWAY_URL", "https://sms.example.gov.cn/send")
-    monkeypatch.setenv("IDP_ENTERPRISE_VERIFIER", "tests.test_settings:AuthorityStub")
-    monkeypatch.setenv("IDP_IDENTITY_VERIFIER", "tests.test_settings:AuthorityStub")
+    monkeypatch.setenv("IDP_ENTERPRISE_VERIFIER", STUB)
+    monkeypatch.setenv("IDP_IDENTITY_VERIFIER", STUB)
     monkeypatch.setenv("IDP_DATABASE_URL", "postgresql+asyncpg://idp@db.internal/idp")
     monkeypatch.setenv("IDP_ACCESS_TOKEN_TTL_SECONDS", "300")
     monkeypatch.setenv("IDP_BACKGROUND_WORKER", "false")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import secrets
 
 import httpx
 from sqlalchemy import select
@@ -15,6 +14,7 @@ from idp.sessions.models import UserSession
 from idp.sessions.store import session_cookie_name, start_session
 from shared.messages import text
 from tests.support.portal import ISSUER, Browser, PortalUnderTest, running_portal
+from tests.support.production import production_overrides
 from tests.support.registration import alert, count, ctid_messages, events
 
 CONFIRMATION = re.compile(r"验证码为(\d{6})")
@@ -181,12 +181,7 @@ async def test_forms_carry_csrf_tokens_and_the_flow_belongs_to_its_account_and_b
 
 
 async def test_production_has_no_ctid_stand_in(database_url, tmp_path):
-    catalogue = tmp_path / "systems.yaml"
-    catalogue.write_text("systems: []\n")  # the development catalogue's mock systems are http
-    production = {"environment": "production", "key_encryption_key": secrets.token_urlsafe(32),
-                  "captcha_provider": "image", "message_sink": "smtp",
-                  "sms_gateway_url": "https://sms.example.gov.cn/send",
-                  "argon2_memory_kib": 19456, "argon2_time_cost": 2, "catalogue_path": catalogue}
+    production = production_overrides(tmp_path)
     async with running_portal(database_url, **production) as put:
         account = await put.add_account("zhangsan", id_number="110000198506120133", realname_level=2)
         browser = await signed_in(put, account)

@@ -1,0 +1,39 @@
+"""A production configuration that passes every start-up check, for tests of production mode."""
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+# A business-system catalogue production accepts: https only (the development one is http).
+HTTPS_CATALOGUE = """systems:
+  - client_id: udi
+    display_name: "医疗器械唯一标识管理信息系统"
+    redirect_uris: ["https://udi.example.gov.cn/auth/callback"]
+    grant_types: [authorization_code]
+    scopes: [openid, profile]
+"""
+
+
+class AuthorityStub:
+    """Stands for an operator's connector to the real registers (a module:Class setting)."""
+
+    async def verify(self, claim) -> bool:
+        return False
+
+
+STUB = f"{__name__}:AuthorityStub"
+
+
+def production_overrides(tmp_path: Path | None = None, **extra) -> dict:
+    """Settings values for production mode; with ``tmp_path``, an https catalogue is written there."""
+    values = dict(
+        environment="production", key_encryption_key=secrets.token_urlsafe(32), captcha_provider="image",
+        message_sink="smtp", sms_gateway_url="https://sms.example.gov.cn/send", argon2_memory_kib=19456,
+        argon2_time_cost=2, enterprise_verifier=STUB, identity_verifier=STUB,
+    )
+    if tmp_path is not None:
+        catalogue = tmp_path / "systems.yaml"
+        catalogue.write_text(HTTPS_CATALOGUE, encoding="utf-8")
+        values["catalogue_path"] = catalogue
+    values.update(extra)
+    return values
