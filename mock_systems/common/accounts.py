@@ -16,6 +16,8 @@ from mock_systems.common.models import LocalAccount
 from mock_systems.common.profile import DEMO_LOCAL_PASSWORD
 
 MAX_USERNAME = 64
+# Account fields a profile may require (SystemProfile.required_fields), with their labels.
+PROFILE_FIELDS = {"organisation": "所属单位", "contact_phone": "联系电话"}
 
 
 class CredentialsRefused(enum.Enum):
@@ -47,13 +49,29 @@ async def check_credentials(system: SystemContext, username: str,
 
 
 async def create_account(db: AsyncSession, system: SystemContext, *, username: str, password: str | None,
-                         display_name: str, organisation: str = "") -> LocalAccount:
+                         display_name: str, organisation: str = "", contact_phone: str = "",
+                         needs_completion: bool = False) -> LocalAccount:
     password_hash = await system.passwords.hash(password) if password is not None else None
     account = LocalAccount(username=normalise_username(username), password_hash=password_hash,
-                           display_name=display_name, organisation=organisation, created_at=utcnow())
+                           display_name=display_name, organisation=organisation, contact_phone=contact_phone,
+                           needs_completion=needs_completion, created_at=utcnow())
     db.add(account)
     await db.flush()
     return account
+
+
+def fields_from_claims(claims: dict) -> dict[str, str]:
+    """A new account's fields from the portal's claims (docs/claims.md): the name, the
+    enterprise's name as the organisation, the mobile number as the contact phone."""
+    enterprise = claims.get("enterprise") if isinstance(claims.get("enterprise"), dict) else {}
+    values = {"display_name": claims.get("name") or claims.get("preferred_username") or "政务服务门户用户",
+              "organisation": enterprise.get("name") or "", "contact_phone": claims.get("phone_number") or ""}
+    return {name: str(value)[:100] for name, value in values.items()}
+
+
+def missing_fields(system: SystemContext, account: LocalAccount) -> list[str]:
+    """The profile's required fields this account lacks."""
+    return [name for name in system.profile.required_fields if not getattr(account, name, "")]
 
 
 async def seed_demo_accounts(system: SystemContext) -> list[str]:

@@ -1,11 +1,13 @@
 """``create_system_app(profile, settings)``: one business system as a FastAPI application.
 
 At start-up it opens its own database and creates its tables (create_all: see db.py), seeds
-the profile's demo accounts and builds its portal client; nothing is made at import time.
+the profile's demo accounts, builds its portal client and starts the loop that delivers the
+binding calls owed to the portal (binding_outbox.py); nothing is made at import time.
 ``routers`` lets a system (or the binding protocol) add its own pages and endpoints.
 """
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import Iterable
@@ -15,7 +17,9 @@ import httpx
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from mock_systems.common import backchannel, captcha, home, local_login, portal_login
+from mock_systems.common import (account_settings, backchannel, binding_api, binding_start, captcha, home,
+                                 local_login, portal_login)
+from mock_systems.common.binding_outbox import run_outbox
 from mock_systems.common.accounts import seed_demo_accounts
 from mock_systems.common.context import SystemContext
 from mock_systems.common.db import create_engine, create_sessionmaker, create_tables
@@ -26,7 +30,8 @@ from mock_systems.common.sessions import purge_expired
 from mock_systems.common.settings import MissingClientSecret, SystemSettings, settings_for
 
 log = logging.getLogger(__name__)
-COMMON_ROUTERS = (home.router, local_login.router, captcha.router, portal_login.router, backchannel.router)
+COMMON_ROUTERS = (home.router, local_login.router, captcha.router, portal_login.router, backchannel.router,
+                  binding_start.router, binding_api.router, account_settings.router)
 
 
 async def start_system(profile: SystemProfile, settings: SystemSettings, http: httpx.AsyncClient) -> SystemContext:
@@ -57,9 +62,13 @@ def create_system_app(profile: SystemProfile, settings: SystemSettings | None = 
         client = http or httpx.AsyncClient()
         system = await start_system(profile, settings, client)
         app.state.system = system
+        outbox = asyncio.create_task(run_outbox(system), name=f"{profile.client_id} binding outbox")
         try:
             yield
         finally:
+            outbox.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await outbox
             if http is None:
                 await client.aclose()
             await system.engine.dispose()

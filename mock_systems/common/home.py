@@ -27,6 +27,8 @@ async def home(request: Request) -> Response:
     async with system.sessionmaker.begin() as db:
         session = await load_session(db, system, request)
         account = await db.get(LocalAccount, session.account_id) if session and session.account_id else None
+    if account is not None and account.needs_completion:  # 完善用户信息 before anything else
+        return RedirectResponse("/account/complete", status_code=303)
     portal = (session.portal_claims or {}) if account else {}
     return render(system, "home.html", account=account, session=session, portal=portal,
                   account_type_label=ACCOUNT_TYPES.get(portal.get("account_type"), "—"))

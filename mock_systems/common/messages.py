@@ -14,6 +14,19 @@ MESSAGES: dict[str, str] = {
     "login.failed": "通过政务服务门户登录失败：门户返回的登录凭证未通过校验，请重新登录。",
     "login.portal_unavailable": "暂时无法连接政务服务门户，请稍后再试。",
     "page.expired": "页面已失效，请刷新后重试。",
+    # 授权绑定 (seed 000: the first two word for word)
+    "binding.no_such_user": "用户绑定授权异常: 用户不存在",
+    "binding.wrong_password": "用户绑定授权异常: 密码错误",
+    "binding.invalid": "授权绑定请求无效或已失效，请回到政务服务门户“我的绑定”重新授权绑定。",
+    "binding.cancelled": "该授权绑定请求已取消或已结束，请回到政务服务门户“我的绑定”重新授权绑定。",
+    "binding.subject_linked": "用户绑定授权异常：当前政务门户用户已经绑定了{system}，请勿重新绑定！",
+    "binding.account_taken": "用户绑定授权异常：该账号已经绑定了其他政务服务门户用户，"
+                             "请使用其他账号，或选择“直接授权创建新的账号”。",
+    # 账号设置 and 完善用户信息
+    "settings.not_unbindable": "该绑定为直接授权创建的账号，不可解除。如需解除，请在政务服务门户的咨询栏目申请。",
+    "settings.not_linked": "本系统账号未绑定政务服务门户账号。",
+    "settings.login_required": "请先登录。",
+    "complete.required": "请填写所有带*号的必填项。",
 }
 
 

@@ -1,11 +1,12 @@
-"""The system's tables: its own accounts, the links to portal accounts, browser sessions,
-logins in progress at the portal, and captchas."""
+"""The system's tables: its own accounts, the links to portal accounts (with the binding ids
+settled and the calls owed to the portal), browser sessions, logins in progress at the portal,
+and captchas."""
 from __future__ import annotations
 
 import datetime as dt
 import enum
 
-from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, Enum, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mock_systems.common.db import Base, UTCDateTime
@@ -21,6 +22,10 @@ class LocalAccount(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))  # None: no local password
     display_name: Mapped[str] = mapped_column(String(100))
     organisation: Mapped[str] = mapped_column(String(200), default="")
+    contact_phone: Mapped[str] = mapped_column(String(32), default="")
+    # Created from the portal's claims without a field the profile requires: the first login
+    # asks for it (完善用户信息) before anything else.
+    needs_completion: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
@@ -29,6 +34,11 @@ class LinkKind(str, enum.Enum):
 
     created_by_binding = "created_by_binding"  # 直接授权创建新的账号: 不可解除
     bound_existing = "bound_existing"  # 已有用户的登录授权: the user may undo it
+
+    @property
+    def wire(self) -> str:
+        """The contract's name (shared.binding.Kind): "created" or "existing"."""
+        return "created" if self is LinkKind.created_by_binding else "existing"
 
 
 class PortalLink(Base):
@@ -43,6 +53,50 @@ class PortalLink(Base):
     kind: Mapped[LinkKind] = mapped_column(Enum(LinkKind, native_enum=False, length=32,
                                                 create_constraint=True, name="link_kind"))
     linked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    # The portal's binding that made the link (None for links made by hand).
+    binding_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+
+class BindingOutcome(str, enum.Enum):
+    linked = "linked"  # the binding made a link (it may have been removed since: ended)
+    cancelled = "cancelled"  # a tombstone: the portal cancelled it before it linked
+    refused = "refused"  # a tombstone: this system refused it (and told the portal)
+    ended = "ended"  # it linked, and the link was removed since
+
+
+class BindingRecord(Base):
+    """Every binding id this system has settled, once: a link and a tombstone share this
+    primary key, so a cancelled binding can never link later and one binding links at most once
+    (the constraint is the rule, as for portal_links)."""
+
+    __tablename__ = "binding_records"
+
+    binding_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    outcome: Mapped[BindingOutcome] = mapped_column(Enum(BindingOutcome, native_enum=False, length=16,
+                                                         create_constraint=True, name="binding_outcome"))
+    portal_subject: Mapped[str | None] = mapped_column(String(255))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class OutboxMessage(Base):
+    """A call this system owes the portal (confirm, refused, ended), kept until the portal
+    acknowledges it; one per binding id and action, so a retry never makes a second one.
+    Deliverers claim a row with a conditional UPDATE (``claimed_until``): any instance may."""
+
+    __tablename__ = "binding_outbox"
+    __table_args__ = (Index("uq_binding_outbox_binding_action", "binding_id", "action", unique=True),
+                      CheckConstraint("action IN ('confirm', 'refused', 'ended')", name="action"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    binding_id: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(16))
+    body: Mapped[dict] = mapped_column(JSON)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
 class WebSession(Base):

@@ -85,7 +85,7 @@ class PortalClient:
     async def redeem_code(self, code: str, code_verifier: str) -> dict:
         """The token request (RFC 6749 §4.1.3) with client_secret_basic: client id and secret
         form-encoded before Base64 (§2.3.1)."""
-        auth = (quote(self.settings.client_id, safe=""), quote(self.settings.secret(), safe=""))
+        auth = self._basic_auth()
         data = {"grant_type": "authorization_code", "code": code, "code_verifier": code_verifier,
                 "redirect_uri": self.settings.endpoint("/auth/callback")}
         url = await self.endpoint("token_endpoint")
@@ -101,6 +101,26 @@ class PortalClient:
                 or not tokens.get("id_token"):
             raise PortalError("token endpoint: no bearer access token and ID token")
         return tokens
+
+    def _basic_auth(self) -> tuple[str, str]:
+        """client_secret_basic: client id and secret form-encoded before Base64 (RFC 6749 §2.3.1)."""
+        return quote(self.settings.client_id, safe=""), quote(self.settings.secret(), safe="")
+
+    def binding_url(self, path: str, binding_id: str) -> str:
+        """A portal endpoint of the binding contract (shared.binding), under the issuer."""
+        return self.settings.issuer.rstrip("/") + path.format(binding_id=quote(binding_id, safe=""))
+
+    async def binding_intent(self, path: str, binding_id: str) -> dict:
+        """GET PORTAL_INTENT with our client credentials (docs/binding-protocol.md, Bind)."""
+        return await self._get_json(self.binding_url(path, binding_id), auth=self._basic_auth())
+
+    async def post_binding(self, path: str, binding_id: str, body: dict) -> httpx.Response:
+        """POST one of our calls (confirm, refused, ended) with our client credentials."""
+        try:
+            return await self.http.post(self.binding_url(path, binding_id), json=body, auth=self._basic_auth(),
+                                        timeout=self.settings.http_timeout_seconds)
+        except httpx.HTTPError as exc:
+            raise PortalError(f"{path}: {exc.__class__.__name__}") from exc
 
     async def userinfo(self, access_token: str) -> dict:
         return await self._get_json(await self.endpoint("userinfo_endpoint"),

@@ -23,6 +23,9 @@ class SystemProfile:
     display_name: str
     port: int  # the development port of `make run`
     demo_accounts: tuple[DemoAccount, ...] = ()
+    # Account fields (accounts.PROFILE_FIELDS) this system cannot work without: an account
+    # created from the portal's claims that lacks one asks for it at first login (完善用户信息).
+    required_fields: tuple[str, ...] = ()
 
     @property
     def env_prefix(self) -> str:

@@ -53,6 +53,13 @@ class SystemSettings(BaseSettings):
     captcha_test_answer: str = "TEST"
     seed_demo_accounts: bool = True
 
+    # The outbox of calls to the portal (binding_outbox.py): how often the background loop looks
+    # for due calls, the back-off between attempts, and how long a claimed call stays claimed.
+    outbox_poll_seconds: float = 5.0
+    outbox_backoff_seconds: float = 2.0  # doubled at each failed attempt, up to the maximum
+    outbox_backoff_max_seconds: float = 300.0
+    outbox_lease_seconds: float = 60.0
+
     @property
     def secure_cookies(self) -> bool:
         return self.base_url.startswith("https://")

@@ -18,6 +18,7 @@ from jose.exceptions import ExpiredSignatureError, JOSEError, JWTClaimsError
 from mock_systems.common.portal_client import PortalClient
 from mock_systems.common.security import constant_time_equal
 from mock_systems.common.settings import SystemSettings
+from shared.binding import PORTAL_REQUEST_MAX_SECONDS, PORTAL_REQUEST_TYP
 
 KEY_ALGORITHMS = {"RSA": "RS256", "EC": "ES256"}  # what the portal signs with, per key type
 LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
@@ -93,4 +94,33 @@ async def verify_logout_token(portal: PortalClient, settings: SystemSettings, to
         raise TokenRefused("neither sid nor sub")
     if not isinstance(sid, (str, type(None))) or not isinstance(sub, (str, type(None))):
         raise TokenRefused("sid and sub are strings")
+    return claims
+
+
+async def verify_portal_request(portal: PortalClient, settings: SystemSettings, token: str, *, action: str,
+                                binding_id: str | None = None, sub: str | None = None) -> dict:
+    """A portal-signed request to the binding API (shared.binding): typed ``binding+jwt``, the
+    same key selection, issuer and audience as an ID token, short-lived, and naming exactly the
+    request it authorizes (``action``, and the ``binding_id`` or ``sub`` of the path)."""
+    try:
+        header = jwt.get_unverified_header(token)
+    except JOSEError as exc:
+        raise TokenRefused("malformed token") from exc
+    if str(header.get("typ", "")).lower() != PORTAL_REQUEST_TYP:
+        raise TokenRefused(f"typ is not {PORTAL_REQUEST_TYP}")
+    claims = await _decode(portal, settings, token, typ={PORTAL_REQUEST_TYP}, require_sub=False)
+    _check_iat(claims, settings)
+    exp = claims["exp"]
+    if isinstance(exp, bool) or not isinstance(exp, (int, float)) \
+            or exp > time.time() + PORTAL_REQUEST_MAX_SECONDS + settings.clock_skew_seconds \
+            or exp - claims["iat"] > PORTAL_REQUEST_MAX_SECONDS:
+        raise TokenRefused("lifetime longer than allowed")
+    if not isinstance(claims.get("jti"), str) or not claims["jti"]:
+        raise TokenRefused("no jti")
+    if claims.get("action") != action:
+        raise TokenRefused("action does not match the request")
+    if binding_id is not None and claims.get("binding_id") != binding_id:
+        raise TokenRefused("binding_id does not match the request")
+    if sub is not None and claims.get("sub") != sub:
+        raise TokenRefused("sub does not match the request")
     return claims

@@ -1,0 +1,119 @@
+"""The system's own account pages: 账号设置 (the link to the portal account, with 解除绑定 for a
+link to an existing account and 不可解除 for one created by binding) and 完善用户信息 (the
+required fields an account created from the portal's claims lacks, asked before anything else).
+
+Unbinding here is the mirror image of 解除绑定 on the portal (docs/binding-protocol.md): the link
+goes, and the outbox tells the portal (``ended``) in the same transaction.
+"""
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import RedirectResponse, Response
+
+from mock_systems.common.accounts import PROFILE_FIELDS, missing_fields
+from mock_systems.common.binding_outbox import deliver_due, enqueue
+from mock_systems.common.context import SystemContext
+from mock_systems.common.links import link_of_account, remove_link
+from mock_systems.common.messages import text
+from mock_systems.common.models import LinkKind, LocalAccount, WebSession
+from mock_systems.common.pages import message_page, render
+from mock_systems.common.security import constant_time_equal
+from mock_systems.common.sessions import load_session
+
+router = APIRouter()
+COMPLETE = "/account/complete"
+ENDED_REASON = "unbound_in_system"
+
+
+async def logged_in(request: Request) -> tuple[WebSession, LocalAccount] | Response:
+    """The session and its account, or the page to show instead (not logged in)."""
+    system: SystemContext = request.app.state.system
+    async with system.sessionmaker() as db:
+        session = await load_session(db, system, request)
+        account = await db.get(LocalAccount, session.account_id) if session and session.account_id else None
+    if account is None:
+        return RedirectResponse("/", status_code=303)
+    return session, account
+
+
+def forged(session: WebSession, form) -> bool:
+    return not constant_time_equal(str(form.get("csrf_token", "")), session.csrf_secret)
+
+
+@router.get("/account/settings")
+async def settings_page(request: Request) -> Response:
+    system: SystemContext = request.app.state.system
+    current = await logged_in(request)
+    if isinstance(current, Response):
+        return current
+    session, account = current
+    if account.needs_completion:
+        return RedirectResponse(COMPLETE, status_code=303)
+    async with system.sessionmaker() as db:
+        link = await link_of_account(db, account.id)
+    return render(system, "account_settings.html", account=account, session=session, link=link,
+                  created=LinkKind.created_by_binding)
+
+
+@router.post("/account/unbind")
+async def unbind(request: Request) -> Response:
+    """解除绑定 here: only a link to an existing account; a created one is 不可解除."""
+    system: SystemContext = request.app.state.system
+    current = await logged_in(request)
+    if isinstance(current, Response):
+        return current
+    session, account = current
+    if forged(session, await request.form()):
+        return message_page(system, text("page.expired"), 403, "CSRF token mismatch")
+    async with system.sessionmaker.begin() as db:
+        link = await link_of_account(db, account.id)
+        if link is None:
+            return message_page(system, text("settings.not_linked"), 404)
+        if link.kind is LinkKind.created_by_binding:
+            return message_page(system, text("settings.not_unbindable"), 403, "created_not_unbindable")
+        await remove_link(db, link)
+        if link.binding_id is not None:
+            await enqueue(db, link.binding_id, "ended", {"reason": ENDED_REASON})
+    if link.binding_id is not None:
+        await deliver_due(system, binding_id=link.binding_id)
+    return RedirectResponse("/account/settings", status_code=303)
+
+
+@router.get(COMPLETE)
+async def complete_page(request: Request) -> Response:
+    system: SystemContext = request.app.state.system
+    current = await logged_in(request)
+    if isinstance(current, Response):
+        return current
+    session, account = current
+    return _complete_form(system, session, account, {name: getattr(account, name) for name in PROFILE_FIELDS})
+
+
+def _complete_form(system: SystemContext, session: WebSession, account: LocalAccount, values: dict,
+                   error: str | None = None, status_code: int = 200) -> Response:
+    fields = [(name, label, name in system.profile.required_fields) for name, label in PROFILE_FIELDS.items()]
+    return render(system, "account_complete.html", status_code, account=account, csrf_token=session.csrf_secret,
+                  fields=fields, values=values, error=error)
+
+
+@router.post(COMPLETE)
+async def complete_submit(request: Request) -> Response:
+    """完善用户信息: every * field filled; then the account is complete."""
+    system: SystemContext = request.app.state.system
+    current = await logged_in(request)
+    if isinstance(current, Response):
+        return current
+    session, account = current
+    form = await request.form()
+    if forged(session, form):
+        return message_page(system, text("page.expired"), 403, "CSRF token mismatch")
+    values = {name: str(form.get(name, "")).strip()[:100] for name in PROFILE_FIELDS}
+    if any(not values[name] for name in system.profile.required_fields):
+        return _complete_form(system, session, account, values, text("complete.required"), 400)
+    async with system.sessionmaker.begin() as db:
+        row = await db.get(LocalAccount, account.id)
+        for name, value in values.items():
+            if value:
+                setattr(row, name, value)
+        row.needs_completion = bool(missing_fields(system, row))
+    return RedirectResponse("/", status_code=303)

@@ -1,0 +1,167 @@
+"""The browser's side of 授权绑定 on this system (docs/binding-protocol.md, Bind).
+
+``GET SYSTEM_START?binding=<id>`` reads the intent from the portal (with our client
+credentials) and checks it is ours, pending and not expired. Mode ``create``
+(直接授权创建新的账号) makes an account from the intent's claims and links it at once; mode
+``existing`` (已有用户的登录授权) shows our own login page, and the credentials stay here. Either
+way the link, the binding record and the confirm call commit in one transaction
+(links.settle_binding), the confirm is tried at once, and the browser returns to 我的绑定.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import time
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.responses import RedirectResponse, Response
+
+from mock_systems.common.accounts import (CredentialsRefused, check_credentials, create_account,
+                                          fields_from_claims, missing_fields)
+from mock_systems.common.binding_outbox import deliver_due
+from mock_systems.common.captcha import consume_captcha, issue_captcha
+from mock_systems.common.context import SystemContext
+from mock_systems.common.messages import text
+from mock_systems.common.models import LinkKind, LocalAccount
+from mock_systems.common.pages import message_page, render
+from mock_systems.common.portal_client import PortalError
+from mock_systems.common.security import constant_time_equal
+from mock_systems.common.sessions import ensure_session, load_session, set_cookie
+from mock_systems.common.settings import MissingClientSecret
+from mock_systems.common.links import Settled, settle_binding
+from shared.binding import PORTAL_BINDINGS_PAGE, PORTAL_INTENT, SYSTEM_START, Intent
+
+router = APIRouter()
+log = logging.getLogger(__name__)
+BINDING_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+class IntentRefused(Exception):
+    """The binding cannot go on here; ``args[0]`` is the message id, ``args[1]`` the ASCII detail."""
+
+
+async def fetch_intent(system: SystemContext, binding_id: str | None) -> Intent:
+    """The portal's intent for this binding id, checked: ours, pending, not expired."""
+    if not binding_id or not BINDING_ID.fullmatch(binding_id):
+        raise IntentRefused("binding.invalid", "malformed binding id")
+    try:
+        data = await system.portal.binding_intent(PORTAL_INTENT, binding_id)
+        intent = Intent.from_json(data)
+    except (PortalError, MissingClientSecret) as exc:
+        raise IntentRefused("binding.invalid", str(exc)[:200]) from exc
+    except TypeError as exc:  # a field missing from the portal's answer
+        raise IntentRefused("binding.invalid", "incomplete intent") from exc
+    if intent.binding_id != binding_id or intent.client_id != system.settings.client_id:
+        raise IntentRefused("binding.invalid", "the intent is for another binding or system")
+    if not isinstance(intent.sub, str) or not intent.sub or intent.mode not in ("create", "existing"):
+        raise IntentRefused("binding.invalid", "the intent names no subject or mode")
+    if intent.state != "pending":
+        raise IntentRefused("binding.cancelled", f"the binding is {str(intent.state)[:20]}")
+    if not isinstance(intent.expires_at, (int, float)) or isinstance(intent.expires_at, bool) \
+            or intent.expires_at <= time.time():
+        raise IntentRefused("binding.invalid", "the binding has expired")
+    return intent
+
+
+def portal_bindings_page(system: SystemContext, result: str) -> str:
+    return system.settings.issuer.rstrip("/") + PORTAL_BINDINGS_PAGE + "?" + urlencode(
+        {"result": result, "client_id": system.settings.client_id})
+
+
+async def finish(system: SystemContext, binding_id: str, settled: Settled) -> Response:
+    """After the commit: try the call owed to the portal now (the loop retries it otherwise),
+    then send the browser back to 我的绑定, or say why not."""
+    await deliver_due(system, binding_id=binding_id)
+    if settled.outcome == "linked":
+        return RedirectResponse(portal_bindings_page(system, "linked"), status_code=303)
+    if settled.outcome == "refused":
+        message = text("binding.subject_linked", system=system.name) if settled.reason == "subject_already_linked" \
+            else text("binding.account_taken")
+        return message_page(system, message, 409, f"binding refused: {settled.reason}")
+    return message_page(system, text("binding.cancelled"), 409, f"binding already {settled.reason}")
+
+
+async def create_new(system: SystemContext, intent: Intent) -> Response:
+    """直接授权创建新的账号: a new account from the claims; incomplete when the profile requires
+    a field the claims lack (asked at first login)."""
+    fields = fields_from_claims(intent.claims if isinstance(intent.claims, dict) else {})
+
+    async def new_account(db: AsyncSession) -> LocalAccount:
+        username = f"{system.settings.client_id}_{secrets.token_hex(5)}"
+        account = await create_account(db, system, username=username, password=None, **fields)
+        account.needs_completion = bool(missing_fields(system, account))
+        return account
+
+    settled = await settle_binding(system, binding_id=intent.binding_id, subject=intent.sub,
+                                   kind=LinkKind.created_by_binding, account_for=new_account)
+    return await finish(system, intent.binding_id, settled)
+
+
+async def show_form(request: Request, system: SystemContext, intent: Intent, *, username: str = "",
+                    error: str | None = None, status_code: int = 200) -> Response:
+    """已有用户的登录授权: our own login page, inside the binding."""
+    async with system.sessionmaker.begin() as db:
+        session, new_cookie = await ensure_session(db, system, request)
+        captcha_id = await issue_captcha(db, system.settings)
+    claims = intent.claims if isinstance(intent.claims, dict) else {}
+    response = render(system, "binding_login.html", status_code, csrf_token=session.csrf_secret,
+                      captcha_id=captcha_id, username=username, error=error, binding_id=intent.binding_id,
+                      portal_name=claims.get("name") or claims.get("preferred_username") or "",
+                      cancel_url=portal_bindings_page(system, "cancelled"))
+    if new_cookie:
+        set_cookie(response, system, new_cookie)
+    return response
+
+
+@router.get(SYSTEM_START)
+async def start_binding(request: Request) -> Response:
+    system: SystemContext = request.app.state.system
+    try:
+        intent = await fetch_intent(system, request.query_params.get("binding"))
+    except IntentRefused as exc:
+        return message_page(system, text(exc.args[0]), 400, exc.args[1])
+    if intent.mode == "create":
+        return await create_new(system, intent)
+    return await show_form(request, system, intent)
+
+
+@router.post(SYSTEM_START)
+async def bind_existing(request: Request) -> Response:
+    system: SystemContext = request.app.state.system
+    form = await request.form()
+    try:
+        intent = await fetch_intent(system, str(form.get("binding", "")))
+    except IntentRefused as exc:
+        return message_page(system, text(exc.args[0]), 400, exc.args[1])
+    if intent.mode != "existing":
+        return message_page(system, text("binding.invalid"), 400, "the binding is not for an existing account")
+    username = str(form.get("username", ""))[:64]
+    async with system.sessionmaker.begin() as db:
+        session = await load_session(db, system, request)
+        forged = session is None or not constant_time_equal(str(form.get("csrf_token", "")), session.csrf_secret)
+        if not forged:
+            refusal = await consume_captcha(db, str(form.get("captcha_id", "")), str(form.get("captcha", "")))
+    if forged:
+        return await show_form(request, system, intent, username=username, error=text("page.expired"),
+                               status_code=403)
+    if refusal is not None:
+        return await show_form(request, system, intent, username=username, error=text(refusal), status_code=400)
+    if not username.strip() or not form.get("password"):
+        return await show_form(request, system, intent, username=username, error=text("local.required"),
+                               status_code=400)
+    account = await check_credentials(system, username, str(form.get("password", "")))
+    if isinstance(account, CredentialsRefused):
+        message = "binding.no_such_user" if account is CredentialsRefused.no_such_user else "binding.wrong_password"
+        return await show_form(request, system, intent, username=username, error=text(message), status_code=400)
+    if intent.expires_at <= time.time():  # the password check took time: never link after the expiry
+        return message_page(system, text("binding.invalid"), 400, "the binding has expired")
+
+    async def proven_account(db: AsyncSession) -> LocalAccount:
+        return await db.get(LocalAccount, account.id)
+
+    settled = await settle_binding(system, binding_id=intent.binding_id, subject=intent.sub,
+                                   kind=LinkKind.bound_existing, account_for=proven_account)
+    return await finish(system, intent.binding_id, settled)

@@ -1,0 +1,177 @@
+"""A FAKE portal for the business system's side of 授权绑定 (shared.binding), so those tests do
+not depend on the portal's side: an ``httpx.MockTransport`` handler serving discovery, a JWKS
+with a key generated here, PORTAL_INTENT and the confirm / refused / ended calls (recorded,
+with the Basic credentials they came with), and a signer of portal requests to the binding API.
+
+``FakePortal.over(inner)`` serves only the binding endpoints and passes everything else to
+``inner`` (the real in-process portal), for tests that also log in through the portal.
+"""
+from __future__ import annotations
+
+import base64
+import contextlib
+import re
+import time
+import uuid
+from dataclasses import dataclass, field
+
+import httpx
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from jose import jwk, jwt
+
+from mock_systems.common import SystemProfile, create_system_app, settings_for
+from shared.binding import PORTAL_REQUEST_TYP, Intent
+
+ISSUER = "https://portal.example.test"
+CAPTCHA = "TEST"
+ANSWERS = {"confirm": {"state": "active"}, "refused": {"state": "failed"}, "ended": {"state": "ended"}}
+BINDING_PATH = re.compile(r"/api/bindings/(?P<id>[^/]+)(?:/(?P<action>confirm|refused|ended))?")
+
+
+def _pem(key) -> bytes:
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())
+
+
+def _public_jwk(key, algorithm: str, kid: str) -> dict:
+    public = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                           serialization.PublicFormat.SubjectPublicKeyInfo)
+    return {**jwk.construct(public, algorithm).to_dict(), "kid": kid, "use": "sig", "alg": algorithm}
+
+
+@dataclass
+class SigningKey:
+    kid: str
+    algorithm: str
+    pem: bytes
+    public: dict
+
+
+def new_key(kind: str = "RSA") -> SigningKey:
+    kid = uuid.uuid4().hex[:12]
+    if kind == "EC":
+        key, algorithm = ec.generate_private_key(ec.SECP256R1()), "ES256"
+    else:
+        key, algorithm = rsa.generate_private_key(public_exponent=65537, key_size=2048), "RS256"
+    return SigningKey(kid, algorithm, _pem(key), _public_jwk(key, algorithm, kid))
+
+
+@dataclass
+class Call:
+    method: str
+    path: str
+    basic: tuple[str, str] | None
+    json: dict | None
+
+
+@dataclass
+class FakePortal:
+    client_id: str
+    client_secret: str = "fake-client-secret"
+    issuer: str = ISSUER
+    key: SigningKey = field(default_factory=new_key)
+    intents: dict[str, dict] = field(default_factory=dict)
+    calls: list[Call] = field(default_factory=list)
+    down: bool = False
+
+    # --- what the test sets up -----------------------------------------------------------------
+
+    def intent(self, mode: str, *, sub: str | None = None, claims: dict | None = None, expires_in: int = 600,
+               state: str = "pending", client_id: str | None = None) -> str:
+        """A binding the portal started; returns its id."""
+        binding_id = uuid.uuid4().hex
+        self.intents[binding_id] = Intent(
+            binding_id=binding_id, client_id=client_id or self.client_id, sub=sub or "sub-" + uuid.uuid4().hex[:12],
+            mode=mode, state=state, expires_at=int(time.time()) + expires_in,
+            claims={"name": "张三", "preferred_username": "zhangsan"} if claims is None else claims,
+        ).to_json()
+        return binding_id
+
+    def sign(self, action: str, *, key: SigningKey | None = None, typ: str | None = PORTAL_REQUEST_TYP,
+             lifetime: int = 60, **claims) -> str:
+        """A portal request to the binding API; ``claims`` override or add (None removes)."""
+        key = key or self.key
+        now = int(time.time())
+        body = {"iss": self.issuer, "aud": self.client_id, "iat": now, "exp": now + lifetime,
+                "jti": uuid.uuid4().hex, "action": action, **claims}
+        headers = {"kid": key.kid} if typ is None else {"kid": key.kid, "typ": typ}
+        return jwt.encode({k: v for k, v in body.items() if v is not None}, key.pem.decode(),
+                          algorithm=key.algorithm, headers=headers)
+
+    def calls_to(self, action: str, binding_id: str | None = None) -> list[Call]:
+        return [c for c in self.calls if c.method == "POST" and c.path.endswith("/" + action)
+                and (binding_id is None or f"/{binding_id}/" in c.path)]
+
+    # --- the portal's HTTP -----------------------------------------------------------------------
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        if self.down:
+            raise httpx.ConnectError("the portal is down", request=request)
+        path = request.url.path
+        if path == "/.well-known/openid-configuration":
+            return httpx.Response(200, json={"issuer": self.issuer, "jwks_uri": self.issuer + "/jwks"})
+        if path == "/jwks":
+            return httpx.Response(200, json={"keys": [self.key.public]})
+        match = BINDING_PATH.fullmatch(path)
+        if match is None:
+            return httpx.Response(404)
+        basic = _basic(request)
+        self.calls.append(Call(request.method, path, basic,
+                               httpx.Response(200, content=request.content).json() if request.content else None))
+        if basic != (self.client_id, self.client_secret):
+            return httpx.Response(401, json={"error": "invalid_client"})
+        intent = self.intents.get(match["id"])
+        if intent is None:
+            return httpx.Response(404, json={"error": "not_found"})
+        if match["action"] is None:
+            return httpx.Response(200, json=intent) if request.method == "GET" else httpx.Response(405)
+        return httpx.Response(200, json=ANSWERS[match["action"]])
+
+    def transport(self) -> httpx.MockTransport:
+        return httpx.MockTransport(self.handler)
+
+    def over(self, inner: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
+        return _Over(self, inner)
+
+
+class _Over(httpx.AsyncBaseTransport):
+    def __init__(self, fake: FakePortal, inner: httpx.AsyncBaseTransport):
+        self.fake, self.inner = fake, inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if BINDING_PATH.fullmatch(request.url.path):
+            await request.aread()
+            response = self.fake.handler(request)
+            return httpx.Response(response.status_code, headers=response.headers, content=response.content)
+        return await self.inner.handle_async_request(request)
+
+
+def _basic(request: httpx.Request) -> tuple[str, str] | None:
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    user, _, password = base64.b64decode(value).decode().partition(":")
+    return user, password
+
+
+def system_settings(profile: SystemProfile, fake: FakePortal, database_url: str, **overrides):
+    return settings_for(profile, **{
+        "issuer": fake.issuer, "base_url": f"https://{profile.client_id}.systems.example.test",
+        "database_url": database_url, "client_secret": fake.client_secret, "captcha_provider": "test",
+        "captcha_test_answer": CAPTCHA, "argon2_memory_kib": 64, "argon2_time_cost": 1, "jwks_refetch_seconds": 0,
+        "outbox_poll_seconds": 3600, **overrides,
+    })
+
+
+@contextlib.asynccontextmanager
+async def system_with_fake_portal(profile: SystemProfile, fake: FakePortal, database_url: str, **overrides):
+    """The system started against the fake portal; yields the app (``app.state.system``)."""
+    settings = system_settings(profile, fake, database_url, **overrides)
+    app = create_system_app(profile, settings, http=httpx.AsyncClient(transport=fake.transport()))
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+def browser_for(app, base_url: str) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url)
