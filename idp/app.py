@@ -12,6 +12,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 
 from idp.background import run_background
+from idp.bindings import api as binding_api
+from idp.bindings import routes as bindings
 from idp.captcha import routes as captcha
 from idp.clients.admin import load_catalogue
 from idp.db.engine import create_engine, create_sessionmaker
@@ -77,7 +79,8 @@ def create_app(settings: Settings | None = None, *, http: httpx.AsyncClient | No
 
     app = FastAPI(title="政务服务门户", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     for module in (discovery, authorize, token_endpoint, userinfo, introspection, revocation, rp_initiated,
-                   third_party_login, captcha, login_flow, login, space, unlock, recovery, registration, upgrade):
+                   third_party_login, captcha, login_flow, login, space, bindings, binding_api, unlock, recovery,
+                   registration, upgrade):
         app.include_router(module.router)
     if not settings.is_production:
         app.include_router(dev_pages.router)  # /dev/messages shows the development sink's codes

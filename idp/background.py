@@ -1,4 +1,5 @@
-"""The background loop of each instance: deliver due back-channel logouts, purge expired rows.
+"""The background loop of each instance: deliver due back-channel logouts, make due calls to
+business systems for bindings (and ask about stale pending ones), purge expired rows.
 
 Every step claims its work in the database, so any number of instances may run it at once.
 """
@@ -8,6 +9,7 @@ import asyncio
 import logging
 import time
 
+from idp.bindings import outbox as binding_outbox
 from idp.maintenance import purge_expired
 from idp.oidc.logout.backchannel import deliver_due
 from idp.portal import Portal
@@ -21,6 +23,8 @@ async def run_background(portal: Portal, interval: float = 2.0) -> None:
     while True:
         try:
             await deliver_due(portal)
+            await binding_outbox.reconcile_due(portal)
+            await binding_outbox.deliver_due(portal)
             if time.monotonic() - last_purge >= PURGE_EVERY_SECONDS:
                 last_purge = time.monotonic()
                 await purge_expired(portal)

@@ -1,5 +1,5 @@
 """The operators' command line: ``idp migrate``, ``idp keys rotate``, ``idp clients …``,
-``idp accounts create``, ``idp seed-demo``."""
+``idp accounts create``, ``idp bindings force-unbind``, ``idp seed-demo``."""
 from __future__ import annotations
 
 import argparse
@@ -96,6 +96,31 @@ async def cmd_seed_demo(settings: Settings, _args) -> None:
         print(line)
 
 
+async def cmd_bindings_force_unbind(settings: Settings, args) -> None:
+    import httpx
+
+    from idp.bindings.staff import StaffError, force_unbind_account
+    from idp.portal import Portal
+
+    engine = create_engine(settings.database_url, pooled=False)
+    http = httpx.AsyncClient()
+    try:
+        await upgrade_to_head(engine)
+        portal = Portal.build(settings, engine, create_sessionmaker(engine), http)
+        try:
+            state = await force_unbind_account(portal, args.username, args.client_id, reason=args.reason,
+                                               staff=args.staff)
+        except StaffError as exc:
+            raise ClientConfigError(str(exc))
+    finally:
+        await http.aclose()
+        await engine.dispose()
+    if state == "ended":
+        print(f"binding of {args.username} to {args.client_id} ended")
+    else:
+        print(f"binding of {args.username} to {args.client_id} is unbinding: the system will be asked again")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="idp", description="政务服务门户 operations")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -122,6 +147,13 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--name", required=True)
     create.add_argument("--type", choices=["personal", "legal_person"], default="personal")
     create.set_defaults(run=cmd_accounts_create)
+    bindings = sub.add_parser("bindings").add_subparsers(dest="bindings_command", required=True)
+    force = bindings.add_parser("force-unbind", help="staff: undo a binding (不可解除 included), recorded")
+    force.add_argument("username")
+    force.add_argument("client_id")
+    force.add_argument("--reason", required=True)
+    force.add_argument("--staff", required=True, help="the staff member's id, for the audit log")
+    force.set_defaults(run=cmd_bindings_force_unbind)
     return parser
 
 

@@ -1,6 +1,7 @@
 """Every table of the portal, imported so that Base.metadata is complete (alembic, tests)."""
 from idp.accounts.models import Account, AccountType  # noqa: F401
 from idp.audit.models import AuditEvent  # noqa: F401
+from idp.bindings.models import Binding, BindingCall  # noqa: F401
 from idp.captcha.models import Captcha  # noqa: F401
 from idp.clients.models import Client, ClientAssertionJti  # noqa: F401
 from idp.db.base import Base  # noqa: F401

@@ -78,6 +78,8 @@ class Settings(BaseSettings):
     backchannel_retry_seconds: float = 30.0
     backchannel_max_attempts: int = 8
     background_worker: bool = True
+    # SHA-256 (hex) of the bearer token of the staff API (/admin/api/…); empty: the API is off.
+    admin_api_token_digest: str = ""
 
     log_level: str = "info"
 

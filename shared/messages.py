@@ -89,6 +89,15 @@ MESSAGES: dict[str, str] = {
     "binding.already_bound": "用户绑定授权异常：当前政务门户用户已经绑定了{system}，请勿重新绑定！",
     "binding.create_new_note": "将在业务系统中注册新帐号，无法主动解绑！",
     "binding.existing_note": "使用原业务系统账号密码登录，可在帐号设置中解绑！",
+    "binding.excluded": "用户绑定授权异常：当前政务门户用户已经绑定了{system}，不能同时绑定{other}，"
+                        "请通过法人授权经办人绑定{other}。",
+    "binding.not_bindable": "该业务系统暂不支持授权绑定。",
+    "binding.pending_unreachable": "上一次绑定{system}尚未完成，且暂时无法联系该业务系统，请{minutes}分钟后再试。",
+    "binding.not_unbindable": "该绑定为直接授权创建的新账号，无法主动解绑。",
+    "binding.not_bound": "当前政务门户用户尚未绑定{system}。",
+    "binding.unbind_requested": "已申请解除与{system}的绑定，业务系统确认后即解除。",
+    "binding.unbound": "已解除与{system}的绑定。",
+    "binding.sso_unbound": "您尚未绑定{system}，请先在“我的绑定”中授权绑定后再单点登录。",
 }
 
 

@@ -194,7 +194,9 @@ async def test_the_front_door_sends_to_login_or_to_the_space(put, browser):
 
 
 async def test_third_party_login_without_a_session_continues_to_the_system_after_login(put, browser):
-    await put.add_client("tp", initiate_login_uri="https://tp.rp.example.test/sso/start")
+    # A system outside 授权绑定 (no binding URIs): the portal sends the user straight on.
+    await put.add_client("tp", initiate_login_uri="https://tp.rp.example.test/sso/start", binding_start_uri=None,
+                         binding_api_uri=None)
     page = await browser.go("/sso/tp")
     assert 'action="/login"' in page.text
     response = await attempt(browser, page, "zhangsan", window="personal")

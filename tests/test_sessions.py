@@ -146,7 +146,9 @@ async def test_a_second_instance_on_the_same_database_shares_sessions(put, brows
 
 @pytest.fixture
 async def sso_client(put):
-    return await put.add_client("tp", initiate_login_uri="https://tp.rp.example.test/sso/start?from=portal")
+    # A system outside 授权绑定 (no binding URIs): the portal sends the user straight on.
+    return await put.add_client("tp", initiate_login_uri="https://tp.rp.example.test/sso/start?from=portal",
+                                binding_start_uri=None, binding_api_uri=None)
 
 
 async def test_third_party_login_sends_the_user_to_the_clients_initiate_login_uri(put, browser, sso_client):

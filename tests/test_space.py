@@ -70,16 +70,17 @@ async def test_legal_person_space_shows_the_enterprise_and_level_three(put):
     assert "/upgrade" not in page.text
 
 
-async def test_menu_lists_the_portal_entries_and_only_account_settings_is_a_link(put):
+async def test_menu_lists_the_portal_entries_and_only_bindings_and_account_settings_are_links(put):
     browser = await signed_in(put, put.account)
     try:
         page = await browser.go("/space")
         menu = page.text.split('<nav class="space-menu"', 1)[1].split("</nav>", 1)[0]
-        for entry in MENU:
+        for entry in (e for e in MENU if e != "我的绑定"):
             # Shown, marked as coming, and not a link anywhere on the page.
             assert re.search(rf'<span class="soon" aria-disabled="true">{entry}<small>即将开放</small></span>', menu), entry
             assert not re.search(rf"<a [^>]*>{entry}", page.text), entry
-        assert re.findall(r'<a [^>]*href="([^"]+)"', menu) == ["/space/settings"]
+        assert re.findall(r'<a [^>]*href="([^"]+)"', menu) == ["/space/bindings", "/space/settings"]
+        assert re.search(r'<a [^>]*href="/space/bindings">我的绑定</a>', menu)
         assert "账号设置" in menu
         # No link on any page of the space leads nowhere (/upgrade is the upgrade flow's page).
         seen = set()

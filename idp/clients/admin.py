@@ -18,7 +18,7 @@ AUTH_METHODS = {"client_secret_basic", "client_secret_post", "private_key_jwt", 
 GRANT_TYPES = {"authorization_code", "refresh_token", "client_credentials"}
 FIELDS = ("display_name", "contact", "token_endpoint_auth_method", "redirect_uris", "post_logout_redirect_uris",
           "grant_types", "scopes", "jwks", "backchannel_logout_uri", "initiate_login_uri",
-          "id_token_signed_response_alg", "require_pkce", "first_party")
+          "id_token_signed_response_alg", "require_pkce", "first_party", "binding_start_uri", "binding_api_uri")
 
 
 class ClientConfigError(ValueError):
@@ -39,7 +39,8 @@ def check_client_fields(values: dict, *, production: bool) -> None:
     if values.get("token_endpoint_auth_method") == "private_key_jwt" and not values.get("jwks"):
         raise ClientConfigError("private_key_jwt needs jwks")
     uris = list(values.get("redirect_uris", [])) + list(values.get("post_logout_redirect_uris", []))
-    uris += [u for u in (values.get("backchannel_logout_uri"), values.get("initiate_login_uri")) if u]
+    uris += [u for u in (values.get("backchannel_logout_uri"), values.get("initiate_login_uri"),
+                         values.get("binding_start_uri"), values.get("binding_api_uri")) if u]
     for uri in uris:
         parts = urlsplit(uri)
         if parts.fragment or parts.scheme not in ("https", "http") or not parts.netloc:

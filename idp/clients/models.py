@@ -26,6 +26,10 @@ class Client(Base):
     backchannel_logout_uri: Mapped[str | None] = mapped_column(String(500))
     backchannel_logout_session_required: Mapped[bool] = mapped_column(Boolean, default=True)
     initiate_login_uri: Mapped[str | None] = mapped_column(String(500))
+    # 授权绑定 (docs/binding-protocol.md): where the browser starts a binding on the system, and
+    # the base URL of the system's binding API that the portal calls.
+    binding_start_uri: Mapped[str | None] = mapped_column(String(500))
+    binding_api_uri: Mapped[str | None] = mapped_column(String(500))
     id_token_signed_response_alg: Mapped[str] = mapped_column(String(8), default="RS256")
     # PKCE is required unless a confidential client's registration says otherwise.
     require_pkce: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -31,6 +31,8 @@ class ClientInfo:
     id_token_signed_response_alg: str
     require_pkce: bool
     first_party: bool
+    binding_start_uri: str | None = None
+    binding_api_uri: str | None = None
     enabled: bool = True
     extra: dict = field(default_factory=dict)
 
@@ -56,6 +58,8 @@ class ClientInfo:
             id_token_signed_response_alg=row.id_token_signed_response_alg,
             require_pkce=row.require_pkce,
             first_party=row.first_party,
+            binding_start_uri=row.binding_start_uri,
+            binding_api_uri=row.binding_api_uri,
             enabled=row.disabled_at is None,
         )
 

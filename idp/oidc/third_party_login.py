@@ -8,9 +8,11 @@ from urllib.parse import quote, urlencode, urlsplit
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
+from idp.bindings.transitions import live_binding
 from idp.portal import Portal
 from idp.sessions.store import load_session
-from idp.web.pages import error_page
+from idp.web.pages import error_page, render
+from shared.messages import text
 
 router = APIRouter()
 
@@ -27,6 +29,11 @@ async def initiate_login(request: Request, client_id: str) -> Response:
         # After the login, come back here and go on to the system (a local path only).
         return_to = "/sso/" + quote(client_id, safe="")
         return RedirectResponse("/login?" + urlencode({"return_to": return_to}), status_code=303)
+    if client.binding_start_uri and not await _bound(portal, session.account.id, client_id):
+        # A system that takes part in 授权绑定 knows the user only through a binding: without
+        # an active one its login would fail there; say so here and point to 我的绑定.
+        return render("bindings/not_bound.html", status_code=403, client_name=client.display_name,
+                      message=text("binding.sso_unbound", system=client.display_name))
     # No login_hint: the user is already logged in here, and a subject is no username to pre-fill.
     params = {"iss": portal.settings.issuer, "target_link_uri": home_page(client.initiate_login_uri)}
     separator = "&" if "?" in client.initiate_login_uri else "?"
@@ -38,3 +45,9 @@ def home_page(initiate_login_uri: str) -> str:
     passes its open-redirect check (§4) — never its callback, which would fail without a code."""
     parts = urlsplit(initiate_login_uri)
     return f"{parts.scheme}://{parts.netloc}/"
+
+
+async def _bound(portal: Portal, account_id: int, client_id: str) -> bool:
+    async with portal.reader() as db:
+        binding = await live_binding(db, account_id, client_id)
+    return binding is not None and binding.state == "active"

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from idp.sessions.models import UserSession
 from mock_systems.common.messages import text
+from tests.support.bindings import bound_on_portal
 from tests.support.portal import ISSUER
 from tests.support.systems import sso
 
@@ -52,6 +53,7 @@ async def test_a_legal_person_enters_from_the_portal_and_sees_the_enterprise(put
     legal = await put.add_account("demo_enterprise", name="李四", account_type="legal_person",
                                   enterprise_name="示例医疗器械有限公司", credit_code="91110105PDY0001752")
     await udi.link(legal.subject, "udi_demo2")
+    await bound_on_portal(put, legal, "udi")  # /sso/<client> needs the portal's half too
     await browser.go("/login")  # logged in at the portal first, then into the system by its link
     await browser.login(browser.last, "demo_enterprise")
 

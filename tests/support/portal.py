@@ -19,6 +19,7 @@ from idp.app import create_app
 from idp.captcha.providers import TEST_ANSWER
 from idp.clients.admin import rotate_secret, upsert_client
 from idp.settings import Settings
+from tests.support.binding_systems import FakeSystems
 
 ISSUER = "https://op.example.test"
 RP = "https://rp.example.test"
@@ -65,6 +66,7 @@ class PortalUnderTest:
     app: object
     settings: Settings
     backchannel: Backchannel
+    systems: FakeSystems = field(default_factory=FakeSystems)  # the business systems' binding APIs
 
     @property
     def portal(self):
@@ -83,6 +85,9 @@ class PortalUnderTest:
             "redirect_uris": [redirect_uri],
             "post_logout_redirect_uris": [f"{RP}/{client_id}/logged-out"],
             "backchannel_logout_uri": f"https://{client_id}.rp.example.test/backchannel",
+            # 授权绑定: the browser starts there; the portal calls the API (tests: put.systems).
+            "binding_start_uri": f"https://{client_id}.rp.example.test/binding/start",
+            "binding_api_uri": f"https://{client_id}.rp.example.test",
             "grant_types": ["authorization_code", "refresh_token", "client_credentials"],
             "scopes": ALL_SCOPES,
             "first_party": True,
@@ -117,10 +122,15 @@ class PortalUnderTest:
 @contextlib.asynccontextmanager
 async def running_portal(database_url: str, **overrides):
     backchannel = Backchannel()
+    systems = FakeSystems()
     settings = test_settings(database_url, **overrides)
-    app = create_app(settings, http=httpx.AsyncClient(transport=httpx.MockTransport(backchannel.handler)))
+
+    def route(request: httpx.Request) -> httpx.Response:
+        return (systems if systems.handles(request) else backchannel).handler(request)
+
+    app = create_app(settings, http=httpx.AsyncClient(transport=httpx.MockTransport(route)))
     async with app.router.lifespan_context(app):
-        yield PortalUnderTest(app, settings, backchannel)
+        yield PortalUnderTest(app, settings, backchannel, systems)
 
 
 HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')

@@ -1,0 +1,165 @@
+"""The binding API for business systems (HTTP Basic with their client credentials), and the
+staff API for force-unbind (a bearer token whose SHA-256 is IDP_ADMIN_API_TOKEN_DIGEST).
+
+A system sees only its own bindings: another client's binding id is answered as unknown.
+"""
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from sqlalchemy import select
+from starlette.responses import JSONResponse, Response
+
+from idp.accounts.models import Account
+from idp.audit.log import record
+from idp.bindings import outbox, transitions
+from idp.bindings.models import Binding
+from idp.clients.authentication import ClientAuthFailed, authenticate_client
+from idp.clients.registry import ClientInfo
+from idp import clock
+from idp.errors import InvalidClient, OAuthError
+from idp.oidc.claims import account_claims
+from idp.oidc.scopes import SCOPE_CLAIMS
+from idp.oidc.token_endpoint import error_response, json_response
+from idp.portal import Portal
+from idp.security.tokens import digests_match
+from shared.binding import PORTAL_CONFIRM, PORTAL_ENDED, PORTAL_INTENT, PORTAL_REFUSED, Intent
+
+router = APIRouter()
+FORCE_UNBIND = "/admin/api/bindings/{binding_id}/force-unbind"
+REFUSAL_REASONS = ("subject_already_linked", "local_account_taken", "expired", "abandoned")
+
+
+def _portal(request: Request) -> Portal:
+    return request.app.state.portal
+
+
+async def _system(request: Request) -> ClientInfo:
+    portal = _portal(request)
+    try:
+        return await authenticate_client(portal, request.headers, {}, portal.settings.endpoint(request.url.path))
+    except ClientAuthFailed as exc:
+        async with portal.sessionmaker.begin() as db:
+            record(db, "binding.api_auth_failed", outcome="failure", client_id=exc.client_id, reason=exc.reason)
+        raise
+
+
+def _problem(error: str, status_code: int, **extra) -> JSONResponse:
+    return json_response({"error": error, **extra}, status_code)
+
+
+async def _body(request: Request) -> dict:
+    try:
+        data = await request.json()
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _text(data: dict, name: str, limit: int) -> str | None:
+    value = data.get(name)
+    if not isinstance(value, str) or not value.strip() or len(value) > limit or not value.isprintable():
+        return None
+    return value
+
+
+@router.get(PORTAL_INTENT)
+async def intent(request: Request, binding_id: str) -> Response:
+    """What the system needs to link: the subject, the mode, the expiry and the user's claims
+    for the scopes the system is registered for."""
+    try:
+        client = await _system(request)
+    except OAuthError as exc:
+        return error_response(exc)
+    async with _portal(request).reader() as db:
+        try:
+            row = await transitions.owned(db, client.client_id, binding_id)
+        except LookupError:
+            return _problem("not_found", 404)
+        account = await db.scalar(select(Account).where(Account.id == row.account_id))
+    names = {c for scope in client.scopes for c in SCOPE_CLAIMS.get(scope, ())}
+    body = Intent(binding_id=row.id, client_id=row.client_id, sub=account.subject, mode=row.mode, state=row.state,
+                  expires_at=clock.epoch(row.expires_at), claims=account_claims(account, names) | {"sub": account.subject})
+    return json_response(body.to_json())
+
+
+async def _report(request: Request, binding_id: str, change) -> Response:
+    try:
+        client = await _system(request)
+    except OAuthError as exc:
+        return error_response(exc)
+    data = await _body(request)
+    try:
+        async with _portal(request).sessionmaker.begin() as db:
+            row = await change(db, client.client_id, data)
+            return json_response({"state": row.state})
+    except LookupError:
+        return _problem("not_found", 404)
+    except transitions.Conflict as exc:
+        return _problem("conflict", 409, state=exc.state)
+    except ValueError as exc:
+        return _problem("invalid_request", 400, error_description=str(exc))
+
+
+@router.post(PORTAL_CONFIRM)
+async def confirm(request: Request, binding_id: str) -> Response:
+    async def change(db, client_id, data):
+        kind, local = data.get("kind"), _text(data, "local_account", 200)
+        if kind not in ("created", "existing") or local is None:
+            raise ValueError("kind and local_account are required")
+        return await transitions.confirm(db, client_id, binding_id, kind, local)
+    return await _report(request, binding_id, change)
+
+
+@router.post(PORTAL_REFUSED)
+async def refused(request: Request, binding_id: str) -> Response:
+    async def change(db, client_id, data):
+        if data.get("reason") not in REFUSAL_REASONS:
+            raise ValueError("unknown reason")
+        return await transitions.refuse(db, client_id, binding_id, data["reason"])
+    return await _report(request, binding_id, change)
+
+
+@router.post(PORTAL_ENDED)
+async def ended(request: Request, binding_id: str) -> Response:
+    async def change(db, client_id, data):
+        return await transitions.system_ended(db, client_id, binding_id, _text(data, "reason", 200) or "unlinked")
+    return await _report(request, binding_id, change)
+
+
+def _staff_allowed(request: Request) -> bool | None:
+    """None: the API is off; False: a wrong or missing token; True: a staff tool."""
+    expected = _portal(request).settings.admin_api_token_digest
+    if not expected:
+        return None
+    header = request.headers.get("authorization", "")
+    if not header.lower().startswith("bearer "):
+        return False
+    return digests_match(header[7:].strip(), expected.lower())
+
+
+@router.post(FORCE_UNBIND)
+async def force_unbind(request: Request, binding_id: str) -> Response:
+    """Staff undo any binding (不可解除 included), with a reason and the staff member's id."""
+    allowed = _staff_allowed(request)
+    if allowed is None:
+        return _problem("not_found", 404)
+    if not allowed:
+        return error_response(InvalidClient("a valid staff bearer token is required",
+                                            headers={"WWW-Authenticate": 'Bearer realm="zwfw-admin"'}))
+    data = await _body(request)
+    reason, staff = _text(data, "reason", 500), _text(data, "staff", 100)
+    if reason is None or staff is None:
+        return _problem("invalid_request", 400, error_description="reason and staff are required")
+    portal = _portal(request)
+    try:
+        async with portal.sessionmaker.begin() as db:
+            call = await transitions.force_unbind(db, binding_id, staff=staff, reason=reason)
+            call_id = call.id
+    except LookupError:
+        return _problem("not_found", 404)
+    except transitions.Conflict as exc:
+        return _problem("conflict", 409, state=exc.state)
+    await outbox.deliver_one(portal, call_id)
+    async with portal.reader() as db:
+        state = await db.scalar(select(Binding.state).where(Binding.id == binding_id))
+    return json_response({"state": state}, 200 if state == "ended" else 202)

@@ -1,0 +1,131 @@
+"""我的绑定 (/space/bindings) and the authorization page of one system (seed 000).
+
+Every page needs a login session; every POST carries the session's CSRF secret. Starting a
+binding sends the browser to the system's binding_start_uri; the system reports back through
+idp.bindings.api, and the page shows the portal's bindings table.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from sqlalchemy import select
+from starlette.responses import RedirectResponse, Response
+
+from idp.bindings import outbox, transitions
+from idp.bindings.models import Binding
+from idp.clients.models import Client
+from idp.clients.registry import ClientInfo
+from idp.errors import DomainError, PageError
+from idp.space.routes import _check_csrf, _page, _portal, _signed_in, _to_login
+from shared.binding import PORTAL_BINDINGS_PAGE
+from shared.messages import text
+
+router = APIRouter()
+NOTICES = {"unbound": "binding.unbound", "unbind_requested": "binding.unbind_requested"}
+
+
+@dataclass(frozen=True)
+class Row:
+    client_id: str
+    name: str
+    shown: str  # bind | pending | unbind | fixed | unbinding
+
+
+def _shown(binding: Binding | None) -> str:
+    if binding is None:
+        return "bind"
+    if binding.state == "active":
+        return "unbind" if binding.kind == "existing" else "fixed"
+    return binding.state  # pending | unbinding
+
+
+async def _rows(request: Request, account_id: int) -> list[Row]:
+    async with _portal(request).reader() as db:
+        systems = (await db.execute(select(Client.client_id, Client.display_name).where(
+            Client.disabled_at.is_(None), Client.binding_start_uri.is_not(None)).order_by(Client.display_name))).all()
+        live = (await db.scalars(select(Binding).where(Binding.account_id == account_id,
+                                                       Binding.state.in_(transitions.LIVE)))).all()
+    by_client = {b.client_id: b for b in live}
+    return [Row(cid, name, _shown(by_client.get(cid))) for cid, name in systems]
+
+
+async def _bindable(request: Request, client_id: str) -> ClientInfo:
+    client = await _portal(request).client(client_id)
+    if client is None or not client.binding_start_uri:
+        raise PageError(text("binding.not_bindable"), status_code=404)
+    return client
+
+
+async def _list_page(request: Request, session, *, error: str | None = None, notice: str | None = None,
+                     status_code: int = 200) -> Response:
+    response = _page("bindings/list.html", session, rows=await _rows(request, session.account.id), error=error,
+                     notice=notice)
+    response.status_code = status_code
+    return response
+
+
+@router.get(PORTAL_BINDINGS_PAGE)
+async def bindings_page(request: Request, done: str = "", system: str = "") -> Response:
+    session = await _signed_in(request)
+    if session is None:
+        return _to_login()
+    notice = None
+    if done in NOTICES:
+        client = await _portal(request).client(system)
+        notice = text(NOTICES[done], system=client.display_name if client else system)
+    return await _list_page(request, session, notice=notice)
+
+
+@router.get(PORTAL_BINDINGS_PAGE + "/{client_id}")
+async def authorize_page(request: Request, client_id: str) -> Response:
+    session = await _signed_in(request)
+    if session is None:
+        return _to_login()
+    client = await _bindable(request, client_id)
+    return _page("bindings/authorize.html", session, client_id=client.client_id, client_name=client.display_name,
+                 create_note=text("binding.create_new_note"), existing_note=text("binding.existing_note"), error=None)
+
+
+@router.post(PORTAL_BINDINGS_PAGE + "/{client_id}")
+async def start(request: Request, client_id: str) -> Response:
+    session = await _signed_in(request)
+    if session is None:
+        return _to_login()
+    form = await request.form()
+    _check_csrf(session, form)
+    client = await _bindable(request, client_id)
+    mode = form.get("mode")
+    try:
+        binding_id = await transitions.start_binding(_portal(request), session.account, client,
+                                                     mode if isinstance(mode, str) else "")
+    except DomainError as exc:
+        return await _list_page(request, session, error=exc.text(), status_code=409)
+    separator = "&" if "?" in client.binding_start_uri else "?"
+    return RedirectResponse(client.binding_start_uri + separator + urlencode({"binding": binding_id}),
+                            status_code=303)
+
+
+@router.post(PORTAL_BINDINGS_PAGE + "/{client_id}/unbind")
+async def unbind(request: Request, client_id: str) -> Response:
+    session = await _signed_in(request)
+    if session is None:
+        return _to_login()
+    form = await request.form()
+    _check_csrf(session, form)
+    client = await _bindable(request, client_id)
+    portal = _portal(request)
+    try:
+        async with portal.sessionmaker.begin() as db:
+            call = await transitions.request_unbind(db, session.account, client)
+            call_id, binding_id = call.id, call.binding_id
+    except DomainError as exc:
+        return await _list_page(request, session, error=exc.text(), status_code=409)
+    # Try at once so the page usually shows the result; a system that is down gets the retries.
+    await outbox.deliver_one(portal, call_id)
+    async with portal.reader() as db:
+        state = await db.scalar(select(Binding.state).where(Binding.id == binding_id))
+    done = "unbound" if state == "ended" else "unbind_requested"
+    return RedirectResponse(f"{PORTAL_BINDINGS_PAGE}?" + urlencode({"done": done, "system": client.client_id}),
+                            status_code=303)

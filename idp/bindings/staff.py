@@ -1,0 +1,36 @@
+"""Staff force-unbind (the consultation's action): undo any binding, 不可解除 included, with a
+reason and the staff member's id, both in the audit log."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from idp.accounts.models import Account
+from idp.bindings import outbox, transitions
+from idp.bindings.models import Binding
+from idp.portal import Portal
+
+
+class StaffError(Exception):
+    pass
+
+
+async def force_unbind_account(portal: Portal, username: str, client_id: str, *, reason: str, staff: str) -> str:
+    """Force-unbind the live binding of ``username`` to ``client_id``; returns the state after one
+    attempt to reach the system (``ended``, or ``unbinding`` while the outbox keeps retrying)."""
+    if not reason.strip() or not staff.strip():
+        raise StaffError("a reason and the staff member's id are required")
+    async with portal.sessionmaker.begin() as db:
+        account = await db.scalar(select(Account).where(Account.username == username.lower()))
+        if account is None:
+            raise StaffError(f"no account {username}")
+        binding = await transitions.live_binding(db, account.id, client_id)
+        if binding is None:
+            raise StaffError(f"{username} has no binding to {client_id}")
+        try:
+            call = await transitions.force_unbind(db, binding.id, staff=staff, reason=reason)
+        except transitions.Conflict as exc:
+            raise StaffError(f"the binding is {exc.state}")
+        call_id, binding_id = call.id, binding.id
+    await outbox.deliver_one(portal, call_id)
+    async with portal.reader() as db:
+        return await db.scalar(select(Binding.state).where(Binding.id == binding_id))

@@ -1,0 +1,234 @@
+"""The binding's state changes (docs/binding-protocol.md, "States on the portal").
+
+One function per transition; each checks the state it expects in one conditional UPDATE, so
+two requests racing (a confirm and the reconciler, two browser tabs) cannot both win. The slot
+is reserved by the INSERT of the pending row: the unique index (account_id, slot) is the only
+arbiter of "already bound", on SQLite and PostgreSQL alike.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from idp import clock
+from idp.accounts.models import Account
+from idp.audit.log import record
+from idp.bindings import calls
+from idp.bindings.models import Binding, BindingCall
+from idp.clients.registry import ClientInfo
+from idp.errors import DomainError
+from idp.portal import Portal
+from idp.security.tokens import new_token
+from shared.binding import INTENT_SECONDS, KIND_OF_MODE, RECONCILE_MARGIN_SECONDS
+
+PAIR = ("classification", "combination")  # exclude each other for one portal account
+LIVE = ("pending", "active", "unbinding")
+
+
+class Conflict(Exception):
+    """The binding is not in a state that allows this (the API answers 409)."""
+
+    def __init__(self, state: str):
+        super().__init__(state)
+        self.state = state
+
+
+def slot_of(client_id: str) -> str:
+    return "|".join(PAIR) if client_id in PAIR else client_id
+
+
+def _ended(now: dt.datetime, reason: str, by: str) -> dict:
+    return {"slot": None, "ended_at": now, "ended_reason": reason[:500], "ended_by": by[:128]}
+
+
+async def _change(db: AsyncSession, binding_id: str, expected: tuple[str, ...], **values) -> bool:
+    result = await db.execute(update(Binding).where(Binding.id == binding_id, Binding.state.in_(expected))
+                              .values(**values))
+    return result.rowcount == 1
+
+
+async def _insert_pending(portal: Portal, account: Account, client: ClientInfo, mode: str) -> str | None:
+    """INSERT the pending row; None when the slot is taken."""
+    now = clock.now()
+    binding_id = new_token()
+    try:
+        async with portal.sessionmaker.begin() as db:
+            db.add(Binding(id=binding_id, account_id=account.id, client_id=client.client_id,
+                           slot=slot_of(client.client_id), mode=mode, state="pending", created_at=now,
+                           expires_at=now + dt.timedelta(seconds=INTENT_SECONDS)))
+            await db.flush()
+            record(db, "binding.started", actor=account.subject, client_id=client.client_id,
+                   binding_id=binding_id, mode=mode)
+    except IntegrityError:
+        return None
+    return binding_id
+
+
+async def _holder(portal: Portal, account: Account, client: ClientInfo) -> Binding | None:
+    async with portal.reader() as db:
+        return await db.scalar(select(Binding).where(Binding.account_id == account.id,
+                                                     Binding.slot == slot_of(client.client_id)))
+
+
+async def start_binding(portal: Portal, account: Account, client: ClientInfo, mode: str) -> str:
+    """授权绑定: reserve the slot with a pending binding and return its id."""
+    if mode not in KIND_OF_MODE or not client.binding_start_uri:
+        raise DomainError("binding.not_bindable")
+    for _ in range(3):  # the holder may end between our INSERT and our look at it
+        binding_id = await _insert_pending(portal, account, client, mode)
+        if binding_id is not None:
+            return binding_id
+        holder = await _holder(portal, account, client)
+        if holder is None:
+            continue
+        if holder.client_id != client.client_id:
+            other = await portal.client(holder.client_id)
+            raise DomainError("binding.excluded", system=other.display_name if other else holder.client_id,
+                              other=client.display_name)
+        if holder.state != "pending":
+            raise DomainError("binding.already_bound", system=client.display_name)
+        await _cancel_abandoned(portal, account, client, holder)
+    raise DomainError("binding.already_bound", system=client.display_name)
+
+
+async def _cancel_abandoned(portal: Portal, account: Account, client: ClientInfo, holder: Binding) -> None:
+    """A user who comes back before the expiry starts afresh: the system first cancels the
+    old binding (a tombstone refuses its late commit) or tells us it is in fact linked."""
+    try:
+        status = await calls.ask_cancel(portal, client, holder.id, account.subject)
+    except calls.SystemUnreachable:
+        wait = (holder.expires_at - clock.now()).total_seconds() + RECONCILE_MARGIN_SECONDS
+        raise DomainError("binding.pending_unreachable", system=client.display_name,
+                          minutes=max(1, math.ceil(wait / 60)))
+    async with portal.sessionmaker.begin() as db:
+        await apply_status(db, holder.id, status, by=f"system:{client.client_id}")
+    if status.status == "linked":
+        raise DomainError("binding.already_bound", system=client.display_name)
+
+
+async def apply_status(db: AsyncSession, binding_id: str, status: calls.Status, *, by: str) -> None:
+    """The system's word about a pending binding: linked → active, otherwise failed."""
+    now = clock.now()
+    if status.status == "linked":
+        changed = await _change(db, binding_id, ("pending",), state="active", kind=status.kind,
+                                local_account=status.local_account, confirmed_at=now)
+        event = "binding.confirmed"
+    else:
+        changed = await _change(db, binding_id, ("pending",), state="failed", **_ended(now, status.status, by))
+        event = "binding.failed"
+    if changed:
+        record(db, event, actor=by, binding_id=binding_id, reason=status.status)
+
+
+async def owned(db: AsyncSession, client_id: str, binding_id: str) -> Binding:
+    """The binding, if it belongs to this client; another client's is as good as absent."""
+    row = await db.get(Binding, binding_id) if len(binding_id) <= 64 and binding_id.isprintable() else None
+    if row is None or row.client_id != client_id:
+        raise LookupError(binding_id)
+    return row
+
+
+async def confirm(db: AsyncSession, client_id: str, binding_id: str, kind: str, local_account: str) -> Binding:
+    """pending → active. Repeating the same confirmation is answered the same (idempotent)."""
+    row = await owned(db, client_id, binding_id)
+    if kind != KIND_OF_MODE.get(row.mode):
+        raise Conflict(row.state)
+    if await _change(db, binding_id, ("pending",), state="active", kind=kind, local_account=local_account[:200],
+                     confirmed_at=clock.now()):
+        record(db, "binding.confirmed", actor=f"system:{client_id}", client_id=client_id, binding_id=binding_id,
+               kind=kind)
+    await db.refresh(row)
+    if row.state != "active" or row.kind != kind:
+        raise Conflict(row.state)
+    return row
+
+
+async def refuse(db: AsyncSession, client_id: str, binding_id: str, reason: str) -> Binding:
+    """pending → failed, slot freed (the system will not link it)."""
+    row = await owned(db, client_id, binding_id)
+    if await _change(db, binding_id, ("pending",), state="failed",
+                     **_ended(clock.now(), reason, f"system:{client_id}")):
+        record(db, "binding.refused", actor=f"system:{client_id}", client_id=client_id, binding_id=binding_id,
+               reason=reason)
+    await db.refresh(row)
+    if row.state != "failed":
+        raise Conflict(row.state)
+    return row
+
+
+async def system_ended(db: AsyncSession, client_id: str, binding_id: str, reason: str) -> Binding:
+    """active (or unbinding) → ended: the system removed the link from its own side."""
+    row = await owned(db, client_id, binding_id)
+    if await _change(db, binding_id, ("active", "unbinding"), state="ended",
+                     **_ended(clock.now(), reason, f"system:{client_id}")):
+        record(db, "binding.ended", actor=f"system:{client_id}", client_id=client_id, binding_id=binding_id,
+               reason=reason)
+    await db.refresh(row)
+    if row.state != "ended":
+        raise Conflict(row.state)
+    return row
+
+
+async def live_binding(db: AsyncSession, account_id: int, client_id: str) -> Binding | None:
+    return await db.scalar(select(Binding).where(Binding.account_id == account_id, Binding.client_id == client_id,
+                                                 Binding.state.in_(LIVE)))
+
+
+def _unlink_call(binding_id: str, now: dt.datetime, *, force: bool = False, reason: str | None = None) -> BindingCall:
+    return BindingCall(binding_id=binding_id, action="unlink", force=force, reason=reason, created_at=now,
+                       next_attempt_at=now, attempts=0)
+
+
+async def request_unbind(db: AsyncSession, account: Account, client: ClientInfo) -> BindingCall:
+    """解除绑定 by the user: active + existing → unbinding, and an unlink call in the outbox.
+    A link created by binding (不可解除) is refused here whatever the page showed."""
+    row = await live_binding(db, account.id, client.client_id)
+    if row is None or row.state != "active":
+        raise DomainError("binding.not_bound", system=client.display_name)
+    if row.kind != "existing":
+        raise DomainError("binding.not_unbindable")
+    result = await db.execute(update(Binding).where(Binding.id == row.id, Binding.state == "active",
+                                                    Binding.kind == "existing").values(state="unbinding"))
+    if result.rowcount != 1:
+        raise DomainError("binding.not_bound", system=client.display_name)
+    call = _unlink_call(row.id, clock.now())
+    db.add(call)
+    record(db, "binding.unbind_requested", actor=account.subject, client_id=client.client_id, binding_id=row.id)
+    await db.flush()
+    return call
+
+
+async def finish_unbind(db: AsyncSession, binding_id: str, by: str) -> bool:
+    """unbinding → ended: the system removed its link."""
+    row = await db.get(Binding, binding_id)
+    reason = (row.ended_reason or "forced") if row is not None and by.startswith("staff:") else "unbound"
+    if await _change(db, binding_id, ("unbinding",), state="ended", **_ended(clock.now(), reason, by)):
+        record(db, "binding.unbound", actor=by, client_id=row.client_id if row else None, binding_id=binding_id)
+        return True
+    return False
+
+
+async def unbind_refused(db: AsyncSession, binding_id: str) -> None:
+    """The system refused to remove a link created by binding: unbinding → active again."""
+    if await _change(db, binding_id, ("unbinding",), state="active"):
+        record(db, "binding.unbind_refused", outcome="failure", binding_id=binding_id)
+
+
+async def force_unbind(db: AsyncSession, binding_id: str, *, staff: str, reason: str) -> BindingCall:
+    """Staff undo any live binding (不可解除 included) with a reason: → unbinding with force."""
+    row = await db.get(Binding, binding_id) if len(binding_id) <= 64 and binding_id.isprintable() else None
+    if row is None:
+        raise LookupError(binding_id)
+    if not await _change(db, binding_id, LIVE, state="unbinding", ended_by=f"staff:{staff}"[:128],
+                         ended_reason=reason[:500]):
+        raise Conflict(row.state)
+    call = _unlink_call(binding_id, clock.now(), force=True, reason=reason)
+    db.add(call)
+    record(db, "binding.force_unbind", actor=f"staff:{staff}", client_id=row.client_id, binding_id=binding_id,
+           reason=reason, account_id=row.account_id)
+    await db.flush()
+    return call
