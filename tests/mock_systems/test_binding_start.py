@@ -17,7 +17,7 @@ from mock_systems.common.models import BindingRecord, LinkKind, LocalAccount, Ou
 from mock_systems.drug import PROFILE as DRUG
 from mock_systems.udi import PROFILE as UDI
 from shared.binding import PORTAL_BINDINGS_PAGE, SYSTEM_CANCEL
-from tests.support.fake_portal import CAPTCHA, FakePortal, browser_for, system_with_fake_portal
+from tests.support.fake_portal import CAPTCHA, FakePortal, bind_existing, browser_for, system_with_fake_portal
 from tests.support.portal import hidden_fields
 
 LEGAL_CLAIMS = {"name": "李四", "preferred_username": "demo_enterprise", "phone_number": "13800000000",
@@ -46,15 +46,6 @@ def back_to_portal(response: httpx.Response, fake: FakePortal) -> dict:
     target = urlsplit(response.headers["location"])
     assert f"{target.scheme}://{target.netloc}{target.path}" == fake.issuer + PORTAL_BINDINGS_PAGE
     return {k: v[0] for k, v in parse_qs(target.query).items()}
-
-
-async def bind_existing(app, binding_id: str, username: str, password: str = DEMO_LOCAL_PASSWORD, *,
-                        captcha: str = CAPTCHA) -> httpx.Response:
-    browser = app.state.browser
-    page = await browser.get(f"/binding/start?binding={binding_id}")
-    assert page.status_code == 200 and 'action="/binding/start"' in page.text, page.text[:300]
-    return await browser.post("/binding/start", data={**hidden_fields(page.text), "username": username,
-                                                      "password": password, "captcha": captcha})
 
 
 async def test_create_new_makes_an_account_from_the_claims_and_confirms_with_basic_auth(drug):

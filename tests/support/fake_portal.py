@@ -20,8 +20,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jose import jwk, jwt
 
-from mock_systems.common import SystemProfile, create_system_app, settings_for
+from mock_systems.common import DEMO_LOCAL_PASSWORD, SystemProfile, create_system_app, settings_for
 from shared.binding import PORTAL_REQUEST_TYP, Intent
+from tests.support.portal import hidden_fields
 
 ISSUER = "https://portal.example.test"
 CAPTCHA = "TEST"
@@ -73,7 +74,9 @@ class FakePortal:
     key: SigningKey = field(default_factory=new_key)
     intents: dict[str, dict] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
-    down: bool = False
+    down: bool = False  # nothing answers
+    calls_down: bool = False  # the confirm / refused / ended calls cannot connect
+    answer_status: dict[str, int] = field(default_factory=dict)  # action → status instead of 200
 
     # --- what the test sets up -----------------------------------------------------------------
 
@@ -116,6 +119,8 @@ class FakePortal:
         match = BINDING_PATH.fullmatch(path)
         if match is None:
             return httpx.Response(404)
+        if self.calls_down and match["action"] is not None:
+            raise httpx.ConnectError("the portal is restarting", request=request)
         basic = _basic(request)
         self.calls.append(Call(request.method, path, basic,
                                httpx.Response(200, content=request.content).json() if request.content else None))
@@ -126,7 +131,8 @@ class FakePortal:
             return httpx.Response(404, json={"error": "not_found"})
         if match["action"] is None:
             return httpx.Response(200, json=intent) if request.method == "GET" else httpx.Response(405)
-        return httpx.Response(200, json=ANSWERS[match["action"]])
+        status = self.answer_status.get(match["action"], 200)
+        return httpx.Response(status, json=ANSWERS[match["action"]] if status == 200 else {"error": "conflict"})
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handler)
@@ -175,3 +181,13 @@ async def system_with_fake_portal(profile: SystemProfile, fake: FakePortal, data
 
 def browser_for(app, base_url: str) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url)
+
+
+async def bind_existing(app, binding_id: str, username: str, password: str = DEMO_LOCAL_PASSWORD, *,
+                        captcha: str = CAPTCHA) -> httpx.Response:
+    """已有用户的登录授权 in ``app.state.browser``: the system's page, then its form submitted."""
+    browser = app.state.browser
+    page = await browser.get(f"/binding/start?binding={binding_id}")
+    assert page.status_code == 200 and 'action="/binding/start"' in page.text, page.text[:300]
+    return await browser.post("/binding/start", data={**hidden_fields(page.text), "username": username,
+                                                      "password": password, "captcha": captcha})
