@@ -28,7 +28,7 @@ ENDED_REASON = "unbound_in_system"
 async def logged_in(request: Request) -> tuple[WebSession, LocalAccount] | Response:
     """The session and its account, or the page to show instead (not logged in)."""
     system: SystemContext = request.app.state.system
-    async with system.sessionmaker() as db:
+    async with system.sessionmaker.begin() as db:  # begin: load_session may touch the idle clock
         session = await load_session(db, system, request)
         account = await db.get(LocalAccount, session.account_id) if session and session.account_id else None
     if account is None:

@@ -52,12 +52,15 @@ def _status(status: Status) -> JSONResponse:
     return JSONResponse(status.to_json(), headers=NO_STORE)
 
 
-async def binding_status(system: SystemContext, binding_id: str) -> Status:
+async def binding_status(system: SystemContext, binding_id: str, claims: dict) -> Status | Response:
     """linked (with kind and local account) while this binding's link exists; cancelled once the
-    binding id is settled otherwise (tombstone, refusal, link removed); else unknown."""
+    binding id is settled otherwise (tombstone, refusal, link removed); else unknown. A token
+    naming another subject than the one this binding was for is refused."""
     async with system.sessionmaker() as db:
         record = await db.get(BindingRecord, binding_id)
         linked = await link_of_binding(db, binding_id)
+    if record is not None and record.portal_subject and "sub" in claims and claims["sub"] != record.portal_subject:
+        return _refused("sub does not match the binding")
     if linked is not None:
         link, account = linked
         return Status("linked", kind=link.kind.wire, local_account=account.username)
@@ -69,7 +72,8 @@ async def get_status(request: Request, binding_id: str) -> Response:
     claims = await authorize(request, "status", binding_id=binding_id)
     if isinstance(claims, Response):
         return claims
-    return _status(await binding_status(request.app.state.system, binding_id))
+    status = await binding_status(request.app.state.system, binding_id, claims)
+    return status if isinstance(status, Response) else _status(status)
 
 
 @router.post(SYSTEM_CANCEL)
@@ -87,22 +91,27 @@ async def cancel(request: Request, binding_id: str) -> Response:
             break
         except IntegrityError:
             continue  # the binding was settled meanwhile (linked, most likely): answer that
-    status = await binding_status(system, binding_id)
+    status = await binding_status(system, binding_id, claims)
     if record is not None and record.outcome is BindingOutcome.cancelled:
         log.info("%s: binding %s cancelled", system.profile.client_id, binding_id)
-    return _status(status)
+    return status if isinstance(status, Response) else _status(status)
 
 
 @router.delete(SYSTEM_UNLINK)
 async def unlink(request: Request, sub: str) -> Response:
     """Remove the subject's link. A link created by binding (不可解除) only with ``force``
-    (staff force-unbind). Not linked: 204 as well (idempotent)."""
+    (staff force-unbind). Not linked: 204 as well (idempotent), and so when the subject's link
+    was made by another binding than the one the token names: that binding's link is gone, and
+    the newer one is not the portal's to remove by an old binding's request."""
     claims = await authorize(request, "unlink", sub=sub)
     if isinstance(claims, Response):
         return claims
     system: SystemContext = request.app.state.system
     async with system.sessionmaker.begin() as db:
         linked = await linked_account(db, sub)
+        if linked is not None and linked[0].binding_id is not None and "binding_id" in claims \
+                and claims["binding_id"] != linked[0].binding_id:
+            linked = None
         if linked is not None:
             link, account = linked
             if link.kind is LinkKind.created_by_binding and claims.get("force") is not True:

@@ -163,3 +163,26 @@ async def test_unlink_of_a_created_link_is_refused_without_force_and_done_with_i
 
 def _now() -> int:
     return int(time.time())
+
+
+async def test_a_status_request_naming_another_subject_than_the_binding_is_refused(drug):
+    fake = drug.state.fake
+    binding_id, subject = await linked(drug, "existing")
+    path = SYSTEM_STATUS.format(binding_id=binding_id)
+    right = await drug.state.browser.get(path, headers=bearer(fake.sign("status", binding_id=binding_id, sub=subject)))
+    assert right.status_code == 200 and right.json()["status"] == "linked"
+    wrong = await drug.state.browser.get(path, headers=bearer(fake.sign("status", binding_id=binding_id,
+                                                                        sub="someone-else")))
+    assert wrong.status_code == 401
+
+
+async def test_unlink_for_an_older_binding_leaves_the_newer_link(drug):
+    """The portal's token names the binding it unbinds: a link made by another binding stays."""
+    fake = drug.state.fake
+    binding_id, subject = await linked(drug, "existing")
+    stale = await drug.state.browser.delete(SYSTEM_UNLINK.format(sub=subject), headers=bearer(
+        fake.sign("unlink", sub=subject, binding_id="an-older-binding")))
+    assert stale.status_code == 204 and await subjects(drug) == [subject]
+    current = await drug.state.browser.delete(SYSTEM_UNLINK.format(sub=subject), headers=bearer(
+        fake.sign("unlink", sub=subject, binding_id=binding_id)))
+    assert current.status_code == 204 and await subjects(drug) == []

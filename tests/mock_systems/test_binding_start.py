@@ -202,3 +202,21 @@ async def test_an_unknown_binding_id_or_wrong_client_secret_links_nothing(drug):
     fake.client_secret = "rotated"  # the portal no longer accepts our credentials
     assert (await drug.state.browser.get(f"/binding/start?binding={binding_id}")).status_code == 400
     assert await links(drug) == []
+
+
+async def test_a_database_from_before_the_binding_columns_is_named_at_start_up(tmp_path):
+    """create_all never alters a table: a development database made by an older version would
+    fail at the first binding; start-up says which columns are missing instead."""
+    import sqlite3
+
+    from mock_systems.common.db import create_engine, create_tables
+
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as old:
+        old.execute("CREATE TABLE portal_links (id INTEGER PRIMARY KEY, portal_subject VARCHAR(255))")
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    try:
+        with pytest.raises(RuntimeError, match="portal_links.binding_id"):
+            await create_tables(engine)
+    finally:
+        await engine.dispose()
