@@ -17,7 +17,7 @@ from mock_systems.common.models import LinkKind, PortalLink
 from mock_systems.common.messages import text
 from mock_systems.drug import PROFILE as DRUG
 from shared.binding import PORTAL_BINDINGS_PAGE, SYSTEM_START
-from tests.support.binding_flows import binding_of, on_bindings_page, start, unbind
+from tests.support.binding_flows import binding_of, on_bindings_page, shown, start, unbind
 from tests.support.portal import ISSUER, hidden_fields
 from tests.support.systems import CAPTCHA, running_system, sso
 
@@ -98,3 +98,25 @@ async def test_create_a_new_account_and_it_cannot_be_unbound_on_either_side(put,
     state = await force_unbind_account(put.portal, put.account.username, DRUG.client_id,
                                        reason="咨询：企业申请解除绑定", staff="staff-01")
     assert state == "ended" and await system_links(drug) == []  # staff force-unbind: both sides
+
+
+async def test_unbinding_in_the_systems_account_settings_ends_the_binding_on_the_portal(put, drug):
+    portal = await on_bindings_page(put, put.account)
+    to_system = await start(portal, "drug", "existing")
+    binding_id = binding_of(to_system)
+    async with drug.browser() as system_browser:
+        page = await system_browser.get(to_system.headers["location"].removeprefix(BASE_URL))
+        back_on_bindings_page(await system_browser.post(SYSTEM_START, data={
+            **hidden_fields(page.text), "username": "drug_demo", "password": DEMO_LOCAL_PASSWORD,
+            "captcha": CAPTCHA}))
+        login = await system_browser.get("/local/login")
+        assert (await system_browser.post("/local/login", data={
+            **hidden_fields(login.text), "username": "drug_demo", "password": DEMO_LOCAL_PASSWORD,
+            "captcha": CAPTCHA})).status_code == 303
+        settings = await system_browser.get("/account/settings")
+        unbound = await system_browser.post("/account/unbind", data={
+            "csrf_token": hidden_fields(settings.text)["csrf_token"]})
+        assert unbound.status_code == 303
+    assert await portal_state(put, binding_id) == ("ended", "existing")
+    assert await system_links(drug) == []
+    assert shown((await portal.go("/space/bindings")).text, "drug") == "bind"  # 授权绑定 again
