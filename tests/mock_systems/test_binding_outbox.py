@@ -7,7 +7,7 @@ import asyncio
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from mock_systems.common.binding_outbox import deliver_due
 from mock_systems.common.db import utcnow
@@ -100,3 +100,22 @@ async def test_a_confirm_the_portal_answers_409_removes_the_link(drug):
         assert (await db.scalars(select(PortalLink))).all() == []
     (message,) = await outbox(drug)
     assert message.delivered_at is not None and message.last_error == "HTTP 409"
+
+
+async def test_a_system_restarted_before_its_confirm_got_through_delivers_it_after_the_restart(databases):
+    """Nothing about the call is in memory: a new instance on the same database sends it."""
+    fake, database_url = FakePortal(DRUG.client_id), await databases.empty()
+    binding_id = fake.intent("create", sub="across-restart")
+    async with system_with_fake_portal(DRUG, fake, database_url) as first:
+        fake.calls_down = True
+        assert (await start(first, binding_id)).status_code == 303
+    fake.calls_down = False
+    async with system_with_fake_portal(DRUG, fake, database_url, outbox_poll_seconds=0.05,
+                                       outbox_backoff_seconds=0.05) as second:
+        async with second.state.system.sessionmaker.begin() as db:  # its back-off is over
+            await db.execute(update(OutboxMessage).values(next_attempt_at=utcnow()))
+        for _ in range(100):
+            if fake.calls_to("confirm"):
+                break
+            await asyncio.sleep(0.05)
+    assert len(fake.calls_to("confirm", binding_id)) == 1

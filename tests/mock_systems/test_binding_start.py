@@ -220,3 +220,22 @@ async def test_a_database_from_before_the_binding_columns_is_named_at_start_up(t
             await create_tables(engine)
     finally:
         await engine.dispose()
+
+
+async def test_twenty_portal_accounts_binding_one_local_account_in_parallel_make_one_link(drug):
+    fake = drug.state.fake
+    bindings = [fake.intent("existing", sub=f"rival-{n}") for n in range(20)]
+    browsers = [browser_for(drug, drug.state.system.settings.base_url) for _ in bindings]
+    pages = [await browser.get(f"/binding/start?binding={b}") for browser, b in zip(browsers, bindings)]
+    async with asyncio.TaskGroup() as group:
+        tasks = [group.create_task(browser.post("/binding/start", data={
+            **hidden_fields(page.text), "username": "drug_demo", "password": DEMO_LOCAL_PASSWORD,
+            "captcha": CAPTCHA})) for browser, page in zip(browsers, pages)]
+    for browser in browsers:
+        await browser.aclose()
+    assert sorted(task.result().status_code for task in tasks) == [303] + [409] * 19
+    ((link, account),) = await links(drug)
+    assert account.username == "drug_demo"
+    refused = [c.path for c in fake.calls if c.path.endswith("/refused")]
+    assert len(refused) == 19 and len(fake.calls_to("confirm")) == 1
+    assert f"/{link.binding_id}/" in fake.calls_to("confirm")[0].path
