@@ -13,7 +13,16 @@ from idp import clock
 from idp.bindings import outbox
 from idp.bindings.models import Binding
 from tests.support.binding_flows import (
-    binding, binding_of, bound, confirm, host, live, on_bindings_page, run_outbox, start, system_api,
+    binding,
+    binding_of,
+    bound,
+    confirm,
+    host,
+    live,
+    on_bindings_page,
+    run_outbox,
+    start,
+    system_api,
     verified_claims,
 )
 from tests.support.portal import hidden_fields

@@ -11,7 +11,17 @@ import yaml
 
 from idp.settings import Settings
 from tests.support.binding_flows import (
-    PAGE, bound, binding, binding_of, host, live, on_bindings_page, run_outbox, shown, start, unbind,
+    PAGE,
+    binding,
+    binding_of,
+    bound,
+    host,
+    live,
+    on_bindings_page,
+    run_outbox,
+    shown,
+    start,
+    unbind,
 )
 from tests.support.portal import hidden_fields
 
@@ -199,3 +209,18 @@ async def test_sso_needs_an_active_binding(systems):
     onwards = await browser.client.get("/sso/drug")
     assert onwards.status_code == 303 and onwards.headers["location"].startswith(f"https://{host('drug')}/auth/login?")
     await browser.aclose()
+
+
+async def test_a_legal_person_binds_from_法人空间(systems):
+    put = systems
+    legal = await put.add_account("demo_enterprise", name="李四", account_type="legal_person",
+                                  enterprise_name="示例医疗器械有限公司", credit_code="91110105PDY0001752")
+    browser = await on_bindings_page(put, legal)
+    assert "法人空间" in browser.last.text and shown(browser.last.text, "udi") == "bind"
+    await bound(put, browser, put.classification, "existing")
+    assert shown((await browser.go(PAGE)).text, "classification") == "unbind"
+    # The personal account zhangsan is another portal account: its slots are its own.
+    other = await on_bindings_page(put, put.account)
+    assert shown(other.last.text, "classification") == "bind"
+    await browser.aclose()
+    await other.aclose()

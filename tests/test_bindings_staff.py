@@ -11,7 +11,15 @@ from sqlalchemy import select
 
 from idp.audit.models import AuditEvent
 from idp.cli import main
-from tests.support.binding_flows import binding, bound, host, on_bindings_page, run_outbox, shown, verified_claims
+from tests.support.binding_flows import (
+    binding,
+    bound,
+    host,
+    on_bindings_page,
+    run_outbox,
+    shown,
+    verified_claims,
+)
 from tests.support.portal import running_portal
 
 REASON = "咨询单 2026-001：企业申请与药品业务应用系统解除绑定"

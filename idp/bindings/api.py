@@ -9,20 +9,26 @@ from fastapi import APIRouter, Request
 from sqlalchemy import select
 from starlette.responses import JSONResponse, Response
 
+from idp import clock
 from idp.accounts.models import Account
 from idp.audit.log import record
 from idp.bindings import outbox, transitions
 from idp.bindings.models import Binding
 from idp.clients.authentication import ClientAuthFailed, authenticate_client
 from idp.clients.registry import ClientInfo
-from idp import clock
 from idp.errors import InvalidClient, OAuthError
 from idp.oidc.claims import account_claims
 from idp.oidc.scopes import SCOPE_CLAIMS
 from idp.oidc.token_endpoint import error_response, json_response
 from idp.portal import Portal
 from idp.security.tokens import digests_match
-from shared.binding import PORTAL_CONFIRM, PORTAL_ENDED, PORTAL_INTENT, PORTAL_REFUSED, Intent
+from shared.binding import (
+    PORTAL_CONFIRM,
+    PORTAL_ENDED,
+    PORTAL_INTENT,
+    PORTAL_REFUSED,
+    Intent,
+)
 
 router = APIRouter()
 FORCE_UNBIND = "/admin/api/bindings/{binding_id}/force-unbind"

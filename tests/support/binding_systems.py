@@ -6,6 +6,8 @@ every call; a host in ``down`` refuses connections like a stopped process.
 """
 from __future__ import annotations
 
+import base64
+import json
 import re
 from dataclasses import dataclass, field
 
@@ -65,9 +67,6 @@ class FakeSystems:
         return httpx.Response(200, json={"status": status})
 
     def _unlink(self, host: str, sub: str, request: httpx.Request) -> httpx.Response:
-        import base64
-        import json
-
         payload = request.headers["authorization"].split(".")[1]
         claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
         for key, link in list(self.links.items()):
