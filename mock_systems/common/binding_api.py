@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from sqlalchemy.exc import IntegrityError
 from starlette.responses import JSONResponse, Response
 
+from mock_systems.common.binding_start import BINDING_ID
 from mock_systems.common.context import SystemContext
 from mock_systems.common.links import link_of_binding, linked_account, remove_link, tombstone
 from mock_systems.common.models import BindingOutcome, BindingRecord, LinkKind
@@ -72,6 +73,8 @@ async def get_status(request: Request, binding_id: str) -> Response:
     claims = await authorize(request, "status", binding_id=binding_id)
     if isinstance(claims, Response):
         return claims
+    if not BINDING_ID.fullmatch(binding_id):
+        return _status(Status("unknown"))  # never one of ours: /binding/start refuses such ids
     status = await binding_status(request.app.state.system, binding_id, claims)
     return status if isinstance(status, Response) else _status(status)
 
@@ -83,6 +86,8 @@ async def cancel(request: Request, binding_id: str) -> Response:
     if isinstance(claims, Response):
         return claims
     system: SystemContext = request.app.state.system
+    if not BINDING_ID.fullmatch(binding_id):
+        return _status(Status("cancelled"))  # such an id can never link here (/binding/start refuses it)
     record = None
     for _ in range(3):
         try:

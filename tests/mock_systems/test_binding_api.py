@@ -186,3 +186,13 @@ async def test_unlink_for_an_older_binding_leaves_the_newer_link(drug):
     current = await drug.state.browser.delete(SYSTEM_UNLINK.format(sub=subject), headers=bearer(
         fake.sign("unlink", sub=subject, binding_id=binding_id)))
     assert current.status_code == 204 and await subjects(drug) == []
+
+
+async def test_a_binding_id_that_could_never_be_ours_is_answered_without_a_write(drug):
+    fake, long_id = drug.state.fake, "x" * 300
+    status = await drug.state.browser.get(SYSTEM_STATUS.format(binding_id=long_id),
+                                          headers=bearer(fake.sign("status", binding_id=long_id)))
+    assert status.status_code == 200 and status.json() == {"status": "unknown"}
+    cancel = await drug.state.browser.post(SYSTEM_CANCEL.format(binding_id=long_id),
+                                           headers=bearer(fake.sign("cancel", binding_id=long_id)))
+    assert cancel.status_code == 200 and cancel.json() == {"status": "cancelled"}
