@@ -12,6 +12,8 @@ from tests.support.portal import Browser, running_portal
 @pytest.fixture(scope="session")
 def databases(tmp_path_factory):
     dbs = TestDatabases.from_environment(tmp_path_factory.mktemp("databases"))
+    # Migrate the template once, up front: callers that start at the same moment then only copy it.
+    asyncio.run(dbs.template())
     yield dbs
     if dbs.is_postgres:
         asyncio.run(dbs.drop_all())
