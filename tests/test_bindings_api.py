@@ -4,12 +4,14 @@ starts, cancelling an abandoned pending binding, the reconciler, and the signed 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 
 import pytest
 from sqlalchemy import select, update
 
 from idp import clock
+from idp.background import run_background
 from idp.bindings import outbox
 from idp.bindings.models import Binding
 from tests.support.binding_flows import (
@@ -19,6 +21,7 @@ from tests.support.binding_flows import (
     confirm,
     host,
     live,
+    make_due,
     on_bindings_page,
     run_outbox,
     start,
@@ -232,3 +235,26 @@ async def test_each_request_to_a_system_is_signed_for_exactly_its_action(put, dr
     assert len(jtis) == 3
     assert (await binding(put, second)).state == "ended"
     await browser.aclose()
+
+
+async def test_the_background_loop_reconciles_and_retries_on_its_own(put, drug):
+    stale = await started(put, drug, "existing")
+    await expire(put, stale, 200)
+    put.systems.link(host("drug"), stale, put.account.subject, "existing")
+    put.systems.down.add(host("drug"))
+    worker = asyncio.create_task(run_background(put.portal, interval=0.05))
+    try:
+        for _ in range(40):  # the loop asks, the system is down: still pending
+            await asyncio.sleep(0.05)
+        assert (await binding(put, stale)).state == "pending"
+        put.systems.down.clear()
+        await make_due(put)
+        for _ in range(100):
+            if (await binding(put, stale)).state == "active":
+                break
+            await asyncio.sleep(0.05)
+        assert (await binding(put, stale)).state == "active"
+    finally:
+        worker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await worker

@@ -30,10 +30,14 @@ async def reconcile_due(portal: Portal) -> int:
     """Pending bindings past expires_at + margin: ask the system (a status call in the outbox)."""
     now = clock.now()
     cutoff = now - dt.timedelta(seconds=RECONCILE_MARGIN_SECONDS)
-    async with portal.sessionmaker.begin() as db:
-        asked = select(BindingCall.binding_id).where(BindingCall.action == "status", BindingCall.done_at.is_(None))
+    asked = select(BindingCall.binding_id).where(BindingCall.action == "status", BindingCall.done_at.is_(None))
+    async with portal.reader() as db:  # most rounds find nothing: no write transaction for them
         stale = (await db.scalars(select(Binding.id).where(
             Binding.state == "pending", Binding.expires_at <= cutoff, Binding.id.not_in(asked)).limit(100))).all()
+    if not stale:
+        return 0
+    async with portal.sessionmaker.begin() as db:
+        # Two instances may both ask once: a status question is harmless to repeat.
         for binding_id in stale:
             db.add(BindingCall(binding_id=binding_id, action="status", force=False, created_at=now,
                                next_attempt_at=now, attempts=0))
