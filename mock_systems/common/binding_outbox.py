@@ -26,6 +26,10 @@ from shared.binding import PORTAL_CONFIRM, PORTAL_ENDED, PORTAL_REFUSED
 
 log = logging.getLogger(__name__)
 PATHS = {"confirm": PORTAL_CONFIRM, "refused": PORTAL_REFUSED, "ended": PORTAL_ENDED}
+# Answers that retrying cannot change: the portal does not know the binding (404), or holds it in
+# a state that contradicts the call (409; for a confirm, it failed the binding first). Anything
+# else (5xx, 401 while a rotated secret is not yet deployed, no answer) is retried.
+FINAL_STATUSES = {404, 409}
 
 
 async def enqueue(db: AsyncSession, binding_id: str, action: str, body: dict) -> OutboxMessage:
@@ -67,27 +71,28 @@ async def deliver(system: SystemContext, message_id: int, *, now: dt.datetime | 
     try:
         response = await system.portal.post_binding(PATHS[message.action], message.binding_id, message.body)
         error = None if response.status_code < 300 else f"HTTP {response.status_code}"
-        conflict = response.status_code == 409 and message.action == "confirm"
+        final = response.status_code in FINAL_STATUSES
     except (PortalError, MissingClientSecret) as exc:
-        error, conflict = str(exc)[:200], False
+        error, final = str(exc)[:200], False
     async with system.sessionmaker.begin() as db:
-        if conflict:  # the portal gave up on the binding before our confirm: undo our link
+        if final and message.action == "confirm":  # the portal gave the binding up first: undo our link
             await _undo_link(db, message.binding_id)
-        if error is None or conflict:
+        if error is None or final:
             values = {"delivered_at": utcnow(), "claimed_until": None, "last_error": error}
         else:
             values = {"claimed_until": None, "last_error": error,
                       "next_attempt_at": now + backoff(system, message.attempts)}
         await db.execute(update(OutboxMessage).where(OutboxMessage.id == message.id).values(**values))
-    if error is not None and not conflict:
-        log.warning("%s: %s of binding %s not delivered (attempt %d): %s", system.profile.client_id,
-                    message.action, message.binding_id, message.attempts, error)
+    if error is not None:
+        log.warning("%s: %s of binding %s %s (attempt %d): %s", system.profile.client_id, message.action,
+                    message.binding_id, "answered for good" if final else "not delivered", message.attempts, error)
     return error is None
 
 
 async def _undo_link(db: AsyncSession, binding_id: str) -> None:
-    """docs/binding-protocol.md: a confirm the portal answers 409 (it already failed the binding)
-    removes the link that binding made; the binding id stays settled (ended)."""
+    """docs/binding-protocol.md: a confirm the portal answers 409 (it already failed the binding),
+    or 404 (it knows no such binding), removes the link that binding made; the binding id stays
+    settled (ended), so it never links again."""
     await db.execute(delete(PortalLink).where(PortalLink.binding_id == binding_id))
     await db.execute(update(BindingRecord).where(BindingRecord.binding_id == binding_id)
                      .values(outcome=BindingOutcome.ended))

@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select, update
 
-from mock_systems.common.binding_outbox import deliver_due
+from mock_systems.common.binding_outbox import deliver_due, enqueue
 from mock_systems.common.db import utcnow
 from mock_systems.common.models import OutboxMessage, PortalLink
 from mock_systems.drug import PROFILE as DRUG
@@ -119,3 +119,30 @@ async def test_a_system_restarted_before_its_confirm_got_through_delivers_it_aft
                 break
             await asyncio.sleep(0.05)
     assert len(fake.calls_to("confirm", binding_id)) == 1
+
+
+async def test_an_ended_call_the_portal_answers_409_is_not_retried(drug):
+    """The portal holds the binding in a state that contradicts the call: retrying cannot help."""
+    fake, system = drug.state.fake, drug.state.system
+    binding_id = fake.intent("create")
+    assert (await start(drug, binding_id)).status_code == 303
+    fake.answer_status["ended"] = 409
+    async with system.sessionmaker.begin() as db:
+        await enqueue(db, binding_id, "ended", {"reason": "unbound_in_system"})
+    assert await deliver_due(system) == 0
+    assert await deliver_due(system, now=utcnow() + LATER) == 0
+    assert len(fake.calls_to("ended", binding_id)) == 1
+    ended = [m for m in await outbox(drug) if m.action == "ended"][0]
+    assert ended.delivered_at is not None and ended.last_error == "HTTP 409"
+
+
+async def test_a_call_the_portal_answers_503_is_retried(drug):
+    fake, system = drug.state.fake, drug.state.system
+    fake.answer_status["confirm"] = 503
+    binding_id = fake.intent("create")
+    assert (await start(drug, binding_id)).status_code == 303
+    del fake.answer_status["confirm"]
+    assert await deliver_due(system, now=utcnow() + LATER) == 1
+    assert len(fake.calls_to("confirm", binding_id)) == 2
+    async with system.sessionmaker() as db:
+        assert len((await db.scalars(select(PortalLink))).all()) == 1
