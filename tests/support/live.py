@@ -10,12 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import socket
-import subprocess
-import sys
 import threading
-import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -24,116 +19,31 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 from alembic import command
 
-from idp.accounts.service import create_account
 from idp.captcha.providers import TEST_ANSWER
-from idp.clients.admin import rotate_secret, upsert_client
-from idp.db.engine import create_engine, create_sessionmaker
+from idp.db.engine import create_engine
 from idp.db.migrate import alembic_config
-from idp.security.passwords import Passwords
-from idp.settings import PROJECT_ROOT
+from idp.testing import setup
+from idp.testing.portal_process import (  # noqa: F401 (re-exported for the live-process tests)
+    CHEAP_ARGON2,
+    STARTUP_TIMEOUT,
+    STOP_TIMEOUT,
+    PortalProcess,
+    free_port,
+    free_ports,
+    portal_environment,
+    start_process,
+    stop_process,
+)
+from idp.testing.setup import admin_session  # noqa: F401
 from tests.support.portal import PASSWORD, hidden_fields
 
-STARTUP_TIMEOUT = 20.0
-STOP_TIMEOUT = 10.0
-CHEAP_ARGON2 = {"IDP_ARGON2_MEMORY_KIB": "64", "IDP_ARGON2_TIME_COST": "1"}
+LivePortal = PortalProcess  # one running portal process (idp.testing.portal_process)
+stop = stop_process
 
 
-def free_ports(count: int) -> list[int]:
-    """``count`` distinct loopback ports nobody listens on right now (the OS picks them; all
-    are held until the last is chosen, so none repeats)."""
-    with contextlib.ExitStack() as stack:
-        sockets = [stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) for _ in range(count)]
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]
-
-
-def free_port() -> int:
-    return free_ports(1)[0]
-
-
-def portal_environment(database_url: str, issuer: str, **overrides: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("IDP_")}
-    env.update({
-        "IDP_DATABASE_URL": database_url, "IDP_ISSUER": issuer, "IDP_ENVIRONMENT": "test",
-        "IDP_KEY_PUBLISH_LEAD_SECONDS": "0", "IDP_BACKGROUND_WORKER": "true", "IDP_CAPTCHA_PROVIDER": "test",
-        **CHEAP_ARGON2,
-    })
-    env.update(overrides)
-    return env
-
-
-@dataclass
-class LivePortal:
-    """One running portal process."""
-
-    port: int
-    issuer: str
-    process: subprocess.Popen
-    log_path: Path
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def log_tail(self, lines: int = 40) -> str:
-        with contextlib.suppress(OSError):
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        return ""
-
-    def http(self, **kwargs) -> httpx.AsyncClient:
-        kwargs.setdefault("timeout", 10.0)
-        return httpx.AsyncClient(base_url=self.url, **kwargs)
-
-
-def _spawn(port: int, env: dict[str, str], log_path: Path) -> subprocess.Popen:
-    with open(log_path, "ab") as log:  # the child keeps its own copy of the descriptor
-        return subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "idp.app:create_app", "--factory",
-             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-            cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        )
-
-
-async def _wait_ready(live: LivePortal, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    async with httpx.AsyncClient(timeout=2.0) as http:
-        while time.monotonic() < deadline:
-            if live.process.poll() is not None:
-                raise RuntimeError(f"portal on port {live.port} exited with {live.process.returncode}:\n"
-                                   f"{live.log_tail()}")
-            with contextlib.suppress(httpx.TransportError):
-                response = await http.get(f"{live.url}/.well-known/openid-configuration")
-                if response.status_code == 200:
-                    return
-            await asyncio.sleep(0.1)
-    raise TimeoutError(f"portal on port {live.port} not ready within {timeout} s:\n{live.log_tail()}")
-
-
-async def stop(live: LivePortal) -> None:
-    if live.process.poll() is None:
-        live.process.terminate()
-        try:
-            await asyncio.to_thread(live.process.wait, STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            live.process.kill()
-            await asyncio.to_thread(live.process.wait, STOP_TIMEOUT)
-
-
-async def start(database_url: str, log_dir: Path, *, port: int | None = None, issuer: str | None = None,
-                timeout: float = STARTUP_TIMEOUT, **env_overrides: str) -> LivePortal:
+async def start(database_url: str, log_dir: Path, **kwargs) -> LivePortal:
     """Start one portal process and wait until it answers; the caller must :func:`stop` it."""
-    port = port or free_port()
-    issuer = issuer or f"http://127.0.0.1:{port}"
-    log_path = log_dir / f"portal-{port}.log"
-    process = _spawn(port, portal_environment(database_url, issuer, **env_overrides), log_path)
-    live = LivePortal(port, issuer, process, log_path)
-    try:
-        await _wait_ready(live, timeout)
-    except BaseException:
-        await stop(live)
-        raise
-    return live
+    return await start_process(database_url, log_dir, **kwargs)
 
 
 @contextlib.asynccontextmanager
@@ -155,17 +65,6 @@ async def live_portals(database_url: str, log_dir: Path, count: int = 1, *, issu
         yield started
     finally:
         await asyncio.gather(*(stop(live) for live in started))
-
-
-@contextlib.asynccontextmanager
-async def admin_session(database_url: str):
-    """A write transaction on the portal's database from outside the portal (the CLI's way)."""
-    engine = create_engine(database_url, pooled=False)
-    try:
-        async with create_sessionmaker(engine).begin() as db:
-            yield db
-    finally:
-        await engine.dispose()
 
 
 async def downgrade_to_base(database_url: str) -> None:
@@ -193,30 +92,18 @@ class LiveClient:
 
 async def register_client(database_url: str, client_id: str, *, rp_base: str,
                           backchannel_logout_uri: str | None = None, **values) -> LiveClient:
-    metadata = {
-        "display_name": f"测试应用 {client_id}",
-        "redirect_uris": [f"{rp_base}/cb"],
-        "post_logout_redirect_uris": [f"{rp_base}/logged-out"],
-        "backchannel_logout_uri": backchannel_logout_uri,
-        "grant_types": ["authorization_code", "refresh_token"],
-        "scopes": ["openid", "profile", "email", "phone", "offline_access"],
-        "first_party": True,
-        "token_endpoint_auth_method": "client_secret_basic",
-        **values,
-    }
-    async with admin_session(database_url) as db:
-        await upsert_client(db, client_id, metadata, source="cli", production=False)
-        secret = await rotate_secret(db, client_id)
-    return LiveClient(client_id, secret, metadata["redirect_uris"][0], metadata["post_logout_redirect_uris"][0])
+    values.setdefault("redirect_uris", [f"{rp_base}/cb"])
+    values.setdefault("post_logout_redirect_uris", [f"{rp_base}/logged-out"])
+    values.setdefault("scopes", ["openid", "profile", "email", "phone", "offline_access"])
+    registered = await setup.register_client(database_url, client_id, backchannel_logout_uri=backchannel_logout_uri,
+                                             **values)
+    return LiveClient(client_id, registered.client_secret, registered.redirect_uri,
+                      registered.post_logout_redirect_uri)
 
 
 async def register_account(database_url: str, username: str = "zhangsan", **fields):
-    fields.setdefault("name", "张三")
     fields.setdefault("mobile", "13800138000")
-    fields.setdefault("email", f"{username}@example.com")
-    async with admin_session(database_url) as db:
-        return await create_account(db, Passwords(memory_kib=64, time_cost=1, parallelism=1),
-                                    username=username, password=PASSWORD, **fields)
+    return await setup.add_account(database_url, username, password=PASSWORD, **fields)
 
 
 class LiveBrowser:
@@ -275,11 +162,11 @@ class BackchannelReceiver:
     def uri(self) -> str:
         return f"http://127.0.0.1:{self._server.server_address[1]}/backchannel"
 
-    def start(self) -> "BackchannelReceiver":
+    def start(self) -> BackchannelReceiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 (the stdlib's name)
+            def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("content-length", "0"))).decode()
                 token = parse_qs(body).get("logout_token", [None])[0]
                 ok = self.path == "/backchannel" and token is not None and self.headers.get(
