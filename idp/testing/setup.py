@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 
 from idp.accounts.service import create_account
 from idp.clients.admin import rotate_secret, upsert_client
+from idp.clients.models import Client
 from idp.db.engine import create_engine, create_sessionmaker
 from idp.security.passwords import Passwords
+from idp.security.tokens import digest
 
 PASSWORD = "Test@2026pass"  # every seeded account's password unless the caller gives one
 DEFAULT_SCOPES = ["openid", "profile", "phone", "identity", "enterprise"]
@@ -104,9 +106,10 @@ async def register_client(database_url: str, client_id: str, *, redirect_uris: l
                           post_logout_redirect_uris: list[str] | None = None, backchannel_logout_uri: str | None = None,
                           initiate_login_uri: str | None = None, binding_start_uri: str | None = None,
                           binding_api_uri: str | None = None, scopes: list[str] | None = None,
-                          display_name: str | None = None, **values) -> TeamClient:
+                          display_name: str | None = None, secret: str | None = None, **values) -> TeamClient:
     """Register (or update) a confidential client as ``idp clients add`` does and rotate its
     secret (``idp clients rotate-secret``); ``values`` are further client fields (first_party, …).
+    ``secret``: keep this one instead (a system under test started with its secret configured).
     A running portal sees the change once its client cache expires (IDP_CLIENT_CACHE_SECONDS)."""
     metadata = {
         "display_name": display_name or f"测试应用 {client_id}",
@@ -124,5 +127,8 @@ async def register_client(database_url: str, client_id: str, *, redirect_uris: l
     metadata.update({name: uri for name, uri in optional.items() if uri is not None})
     async with admin_session(database_url) as db:
         await upsert_client(db, client_id, metadata, source="cli", production=False)
-        secret = await rotate_secret(db, client_id)
-    return TeamClient(client_id, secret, metadata["redirect_uris"], metadata["post_logout_redirect_uris"], metadata)
+        rotated = await rotate_secret(db, client_id)
+        if secret is not None:
+            # Only the digest is stored, as rotate_secret stores it; for tests only.
+            (await db.get(Client, client_id)).secret_digest = digest(secret)
+    return TeamClient(client_id, secret or rotated, metadata["redirect_uris"], metadata["post_logout_redirect_uris"], metadata)
