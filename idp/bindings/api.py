@@ -159,13 +159,12 @@ async def force_unbind(request: Request, binding_id: str) -> Response:
     portal = _portal(request)
     try:
         async with portal.sessionmaker.begin() as db:
-            call = await transitions.force_unbind(db, binding_id, staff=staff, reason=reason)
-            call_id = call.id
+            await transitions.force_unbind(db, binding_id, staff=staff, reason=reason)
     except LookupError:
         return _problem("not_found", 404)
     except transitions.Conflict as exc:
         return _problem("conflict", 409, state=exc.state)
-    await outbox.deliver_one(portal, call_id)
+    await outbox.deliver_binding(portal, binding_id)
     async with portal.reader() as db:
         state = await db.scalar(select(Binding.state).where(Binding.id == binding_id))
     return json_response({"state": state}, 200 if state == "ended" else 202)

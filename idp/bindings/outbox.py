@@ -54,6 +54,18 @@ async def deliver_due(portal: Portal) -> int:
     return sum(results)
 
 
+async def deliver_binding(portal: Portal, binding_id: str) -> None:
+    """Make the due calls of one binding now, and the call an answer adds (a force-unbind's
+    cancel answered "linked" adds its unlink); what fails stays for the loop to retry."""
+    for _ in range(2):
+        async with portal.reader() as db:
+            due = (await db.scalars(select(BindingCall.id).where(
+                BindingCall.binding_id == binding_id, BindingCall.done_at.is_(None),
+                BindingCall.next_attempt_at <= clock.now()).order_by(BindingCall.id))).all()
+        if not due or not all([await deliver_one(portal, call_id) for call_id in due]):
+            return
+
+
 async def _claim(portal: Portal, call_id: int) -> BindingCall | None:
     async with portal.sessionmaker.begin() as db:
         now = clock.now()
@@ -101,6 +113,10 @@ async def _perform(portal: Portal, client, call: BindingCall, binding: Binding, 
     """Make the call; return what to write once it is acknowledged (in the same transaction
     that marks the call done)."""
     system = f"system:{client.client_id}"
+    if call.action == "cancel" and call.force:  # staff force-unbind of a pending binding
+        status = await calls.ask_cancel(portal, client, binding.id, subject)
+        by = binding.ended_by or system
+        return lambda db: transitions.forced_cancel_answered(db, binding.id, status, reason=call.reason, by=by)
     if call.action in ("status", "cancel"):
         ask = calls.ask_status if call.action == "status" else calls.ask_cancel
         status = await ask(portal, client, binding.id, subject)

@@ -27,10 +27,10 @@ async def force_unbind_account(portal: Portal, username: str, client_id: str, *,
         if binding is None:
             raise StaffError(f"{username} has no binding to {client_id}")
         try:
-            call = await transitions.force_unbind(db, binding.id, staff=staff, reason=reason)
+            await transitions.force_unbind(db, binding.id, staff=staff, reason=reason)
         except transitions.Conflict as exc:
             raise StaffError(f"the binding is {exc.state}")
-        call_id, binding_id = call.id, binding.id
-    await outbox.deliver_one(portal, call_id)
+        binding_id = binding.id
+    await outbox.deliver_binding(portal, binding_id)
     async with portal.reader() as db:
         return await db.scalar(select(Binding.state).where(Binding.id == binding_id))

@@ -219,16 +219,38 @@ async def unbind_refused(db: AsyncSession, binding_id: str) -> None:
 
 
 async def force_unbind(db: AsyncSession, binding_id: str, *, staff: str, reason: str) -> BindingCall:
-    """Staff undo any live binding (不可解除 included) with a reason: → unbinding with force."""
+    """Staff undo any live binding (不可解除 included) with a reason: → unbinding with force.
+    A still-pending binding is cancelled at the system, not unlinked: an unlink finds no link
+    yet, and the system's late commit would leave it linked while the portal says ended. The
+    tombstone of SYSTEM_CANCEL refuses that commit; a "linked" answer is unlinked next."""
     row = await db.get(Binding, binding_id) if len(binding_id) <= 64 and binding_id.isprintable() else None
     if row is None:
         raise LookupError(binding_id)
-    if not await _change(db, binding_id, LIVE, state="unbinding", ended_by=f"staff:{staff}"[:128],
-                         ended_reason=reason[:500]):
+    marks = {"state": "unbinding", "ended_by": f"staff:{staff}"[:128], "ended_reason": reason[:500]}
+    now = clock.now()
+    if await _change(db, binding_id, ("pending",), **marks):
+        call = BindingCall(binding_id=binding_id, action="cancel", force=True, reason=reason, created_at=now,
+                           next_attempt_at=now, attempts=0)
+    elif await _change(db, binding_id, ("active", "unbinding"), **marks):
+        call = _unlink_call(binding_id, now, force=True, reason=reason)
+    else:
         raise Conflict(row.state)
-    call = _unlink_call(binding_id, clock.now(), force=True, reason=reason)
     db.add(call)
     record(db, "binding.force_unbind", actor=f"staff:{staff}", client_id=row.client_id, binding_id=binding_id,
            reason=reason, account_id=row.account_id)
     await db.flush()
     return call
+
+
+async def forced_cancel_answered(db: AsyncSession, binding_id: str, status: calls.Status, *, reason: str | None,
+                                 by: str) -> None:
+    """The system's answer to a staff force-unbind's cancel: cancelled → ended; linked (it
+    committed first) → keep unbinding and unlink it, with force, as for an active binding."""
+    if status.status != "linked":
+        await finish_unbind(db, binding_id, by)
+        return
+    if await _change(db, binding_id, ("unbinding",), kind=status.kind,
+                     local_account=status.local_account[:200] if status.local_account else None,
+                     confirmed_at=clock.now()):
+        db.add(_unlink_call(binding_id, clock.now(), force=True, reason=reason))
+        record(db, "binding.force_unbind_linked", actor=by, binding_id=binding_id)
