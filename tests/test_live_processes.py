@@ -1,12 +1,13 @@
-"""The portal as it is deployed: uvicorn processes on loopback ports, a relying party speaking
-real HTTP through Authlib's client, a back-channel logout endpoint on its own port, and two
+"""The portal as it is deployed: uvicorn processes on loopback ports (started by the integration
+harness, idp.testing, whose PortalClient plays the user), a relying party speaking real HTTP
+through Authlib's client, a back-channel logout endpoint on its own port, and two
 instances sharing one database and one issuer (TEST_DATABASE_URL selects the database)."""
 from __future__ import annotations
 
 import base64
 import hashlib
 import secrets
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 import pytest
@@ -18,9 +19,9 @@ from sqlalchemy import select
 from idp.keys.models import SigningKey
 from idp.sessions.store import session_cookie_name
 from idp.settings import Settings
+from idp.testing.client import PortalClient
 from tests.support.live import (
     BackchannelReceiver,
-    LiveBrowser,
     admin_session,
     downgrade_to_base,
     free_port,
@@ -52,15 +53,6 @@ async def register(database_url: str, receiver: BackchannelReceiver):
     return client, account
 
 
-@pytest.fixture
-async def browser():
-    b = LiveBrowser()
-    try:
-        yield b
-    finally:
-        await b.aclose()
-
-
 def relying_party(client) -> AsyncOAuth2Client:
     """Authlib's client: an independent implementation of the RP side."""
     return AsyncOAuth2Client(client_id=client.client_id, client_secret=client.client_secret,
@@ -84,6 +76,10 @@ def verify(token: str, jwks: dict, *, issuer: str, audience: str, typ: str | Non
     return decoded.claims
 
 
+def query_of(url: str) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+
+
 SILENT_VERIFIER = "silent-authorization-verifier-" + "v" * 20
 
 
@@ -96,10 +92,10 @@ def silent_authorize_url(base: str, client) -> str:
     return f"{base}/authorize?{urlencode(params)}"
 
 
-async def test_code_flow_refresh_and_backchannel_logout_over_real_http(databases, receiver, browser, tmp_path):
+async def test_code_flow_refresh_and_backchannel_logout_over_real_http(databases, receiver, tmp_path):
     database_url = await databases.fresh()
     client, account = await register(database_url, receiver)
-    async with live_portals(database_url, tmp_path) as (portal,):
+    async with live_portals(database_url, tmp_path) as (portal,), PortalClient(portal.url) as browser:
         metadata = await get_json(f"{portal.url}/.well-known/openid-configuration")
         assert metadata["issuer"] == portal.issuer
         jwks = await get_json(metadata["jwks_uri"])
@@ -108,12 +104,12 @@ async def test_code_flow_refresh_and_backchannel_logout_over_real_http(databases
         url, state = rp.create_authorization_url(metadata["authorization_endpoint"], code_verifier=verifier,
                                                  nonce=nonce)
 
-        callback = await browser.authorize(url)
-        assert callback.headers["location"].startswith(client.redirect_uri + "?")
-        params = redirect_params(callback)
+        callback = await browser.authorize(url, username="zhangsan")
+        assert callback.startswith(client.redirect_uri + "?")
+        params = query_of(callback)
         assert params["state"] == state and params["iss"] == portal.issuer
 
-        token = await rp.fetch_token(metadata["token_endpoint"], authorization_response=callback.headers["location"],
+        token = await rp.fetch_token(metadata["token_endpoint"], authorization_response=callback,
                                      code_verifier=verifier)
         id_claims = verify(token["id_token"], jwks, issuer=portal.issuer, audience=client.client_id)
         assert id_claims["sub"] == account.subject and id_claims["nonce"] == nonce and id_claims["sid"]
@@ -128,9 +124,9 @@ async def test_code_flow_refresh_and_backchannel_logout_over_real_http(databases
         info = await rp.get(metadata["userinfo_endpoint"])  # with the refreshed access token
         assert info.status_code == 200 and info.json()["sub"] == account.subject
 
-        logout = await browser.go(metadata["end_session_endpoint"] + "?" + urlencode({
-            "id_token_hint": token["id_token"], "post_logout_redirect_uri": client.post_logout_redirect_uri,
-            "state": "bye"}))
+        assert metadata["end_session_endpoint"] == f"{portal.issuer}/logout"
+        logout = await browser.logout(id_token_hint=token["id_token"],
+                                      post_logout_redirect_uri=client.post_logout_redirect_uri, state="bye")
         assert logout.status_code == 303
         assert logout.headers["location"] == client.post_logout_redirect_uri + "?state=bye"
 
@@ -147,12 +143,12 @@ async def test_code_flow_refresh_and_backchannel_logout_over_real_http(databases
         await rp.aclose()
 
 
-async def test_two_instances_share_codes_sessions_and_logout(databases, receiver, browser, tmp_path):
+async def test_two_instances_share_codes_sessions_and_logout(databases, receiver, tmp_path):
     """Two replicas with one issuer, started together on a new database: each migrates and
     bootstraps at start-up, and then either one continues what the other began."""
     database_url = await databases.fresh()
     await downgrade_to_base(database_url)
-    async with live_portals(database_url, tmp_path, count=2) as (a, b):
+    async with live_portals(database_url, tmp_path, count=2) as (a, b), PortalClient(a.url) as browser:
         issuer = a.issuer
         async with admin_session(database_url) as db:  # one set of keys between them, not two
             assert sorted((await db.scalars(select(SigningKey.alg))).all()) == ["ES256", "RS256"]
@@ -167,8 +163,8 @@ async def test_two_instances_share_codes_sessions_and_logout(databases, receiver
         rp = relying_party(client)
         verifier = secrets.token_urlsafe(48)
         url, _ = rp.create_authorization_url(f"{a.url}/authorize", code_verifier=verifier, nonce="n-two")
-        callback = await browser.authorize(url)
-        token = await rp.fetch_token(f"{b.url}/token", authorization_response=callback.headers["location"],
+        callback = await browser.authorize(url, username="zhangsan")
+        token = await rp.fetch_token(f"{b.url}/token", authorization_response=callback,
                                      code_verifier=verifier)
         claims = verify(token["id_token"], jwks_b, issuer=issuer, audience=client.client_id)
         assert claims["sub"] == account.subject
@@ -178,7 +174,7 @@ async def test_two_instances_share_codes_sessions_and_logout(databases, receiver
 
         # The session cookie A set is recognised by B: a silent authorization there returns a code.
         cookie_name = session_cookie_name(Settings(issuer=issuer))
-        session_cookie = browser.client.cookies.get(cookie_name)
+        session_cookie = browser.http.cookies.get(cookie_name)
         assert session_cookie
         async with httpx.AsyncClient(timeout=10.0, cookies={cookie_name: session_cookie}) as on_b:
             silent = await on_b.get(silent_authorize_url(b.url, client))
