@@ -6,6 +6,13 @@ credentials) and checks it is ours, pending and not expired. Mode ``create``
 ``existing`` (已有用户的登录授权) shows our own login page, and the credentials stay here. Either
 way the link, the binding record and the confirm call commit in one transaction
 (links.settle_binding), the confirm is tried at once, and the browser returns to 我的绑定.
+
+Before either, the browser proves its portal user IS the binding's subject: a silent login
+(code flow with PKCE and ``prompt=none``, portal_login.send_to_portal, the binding id kept in the
+pending login) whose ID token's ``sub`` must equal the intent's. Otherwise anyone holding a
+link could complete it: an attacker's own link sent to a victim would bind the victim's
+account here to the attacker's portal account. A mismatch or no portal session is refused with
+a page and nothing is sent to the portal: the binding stays pending for its real subject.
 """
 from __future__ import annotations
 
@@ -16,6 +23,7 @@ import time
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import RedirectResponse, Response
 
@@ -25,12 +33,14 @@ from mock_systems.common.binding_outbox import deliver_due
 from mock_systems.common.captcha import consume_captcha, issue_captcha
 from mock_systems.common.context import SystemContext
 from mock_systems.common.messages import text
-from mock_systems.common.models import LinkKind, LocalAccount
+from mock_systems.common.models import LinkKind, LocalAccount, PendingLogin, WebSession
 from mock_systems.common.pages import message_page, render
 from mock_systems.common.portal_client import PortalError
+from mock_systems.common.portal_login import send_to_portal
 from mock_systems.common.security import constant_time_equal
 from mock_systems.common.sessions import ensure_session, load_session, set_cookie
 from mock_systems.common.settings import MissingClientSecret
+from mock_systems.common.tokens import TokenRefused, verify_id_token
 from mock_systems.common.links import Settled, settle_binding
 from shared.binding import PORTAL_BINDINGS_PAGE, PORTAL_INTENT, SYSTEM_START, Intent
 
@@ -116,6 +126,38 @@ async def show_form(request: Request, system: SystemContext, intent: Intent, *, 
     return response
 
 
+def is_subject(session: WebSession | None, intent: Intent) -> bool:
+    """Whether this browser proved, by a silent portal login, to be the binding's subject."""
+    return session is not None and session.verified_binding_id == intent.binding_id
+
+
+async def finish_subject_check(system: SystemContext, session: WebSession | None, pending: PendingLogin,
+                               query) -> Response:
+    """The callback of the silent login (OIDC Core §3.1.2.6: login_required when the browser has no
+    portal session): the ID token's sub must be the intent's sub. Refusals send nothing to the
+    portal, so the binding stays pending for its real subject."""
+    if "error" in query or not query.get("code"):
+        return message_page(system, text("binding.portal_login_required"), 403, "no portal session for the binding")
+    try:
+        intent = await fetch_intent(system, pending.binding_id)
+        tokens = await system.portal.redeem_code(query["code"], pending.code_verifier)
+        claims = await verify_id_token(system.portal, system.settings, tokens["id_token"], nonce=pending.nonce,
+                                       access_token=tokens["access_token"])
+    except IntentRefused as exc:
+        return message_page(system, text(exc.args[0]), 400, exc.args[1])
+    except TokenRefused as exc:
+        return message_page(system, text("login.failed"), 401, f"id_token refused: {exc}")
+    except (PortalError, MissingClientSecret) as exc:
+        return message_page(system, text("login.portal_unavailable"), 502, str(exc)[:200])
+    if not constant_time_equal(str(claims["sub"]), intent.sub):
+        log.warning("binding %s opened by another portal user", intent.binding_id)
+        return message_page(system, text("binding.not_subject"), 403, "the portal user is not the binding subject")
+    async with system.sessionmaker.begin() as db:
+        await db.execute(update(WebSession).where(WebSession.id_digest == session.id_digest)
+                         .values(verified_binding_id=intent.binding_id))
+    return RedirectResponse(SYSTEM_START + "?" + urlencode({"binding": intent.binding_id}), status_code=303)
+
+
 @router.get(SYSTEM_START)
 async def start_binding(request: Request) -> Response:
     system: SystemContext = request.app.state.system
@@ -123,6 +165,11 @@ async def start_binding(request: Request) -> Response:
         intent = await fetch_intent(system, request.query_params.get("binding"))
     except IntentRefused as exc:
         return message_page(system, text(exc.args[0]), 400, exc.args[1])
+    async with system.sessionmaker.begin() as db:
+        session = await load_session(db, system, request)
+    if not is_subject(session, intent):
+        # Only the sub is needed: scope openid never asks for consent, so prompt=none can pass.
+        return await send_to_portal(request, system, binding_id=intent.binding_id, prompt="none", scope="openid")
     if intent.mode == "create":
         return await create_new(system, intent)
     return await show_form(request, system, intent)
@@ -142,11 +189,14 @@ async def bind_existing(request: Request) -> Response:
     async with system.sessionmaker.begin() as db:
         session = await load_session(db, system, request)
         forged = session is None or not constant_time_equal(str(form.get("csrf_token", "")), session.csrf_secret)
-        if not forged:
+        stranger = not forged and not is_subject(session, intent)
+        if not forged and not stranger:
             refusal = await consume_captcha(db, str(form.get("captcha_id", "")), str(form.get("captcha", "")))
     if forged:
         return await show_form(request, system, intent, username=username, error=text("page.expired"),
                                status_code=403)
+    if stranger:  # the form was never shown to this browser: it has not passed the check
+        return message_page(system, text("binding.not_subject"), 403, "the browser did not pass the subject check")
     if refusal is not None:
         return await show_form(request, system, intent, username=username, error=text(refusal), status_code=400)
     if not username.strip() or not form.get("password"):

@@ -118,6 +118,9 @@ class WebSession(Base):
     # After a login through the portal: who, which portal session (for back-channel logout),
     # what UserInfo said, and the ID token (the id_token_hint of the logout).
     portal_subject: Mapped[str | None] = mapped_column(String(255), index=True)
+    # The binding whose subject this browser proved to be, by a silent portal login: only then
+    # may it complete that binding (an attacker's link sent to a victim binds nothing).
+    verified_binding_id: Mapped[str | None] = mapped_column(String(64))
     portal_sid: Mapped[str | None] = mapped_column(String(255), index=True)
     portal_claims: Mapped[dict | None] = mapped_column(JSON)
     id_token: Mapped[str | None] = mapped_column(Text)
@@ -134,6 +137,8 @@ class PendingLogin(Base):
     nonce: Mapped[str] = mapped_column(String(128))
     code_verifier: Mapped[str] = mapped_column(String(128))
     return_to: Mapped[str] = mapped_column(String(2000), default="/")
+    # Set for the silent login that checks a binding's subject (binding_start): its binding id.
+    binding_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
 

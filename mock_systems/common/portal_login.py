@@ -51,21 +51,30 @@ async def start_login(request: Request) -> Response:
     params = request.query_params if request.method == "GET" else await request.form()
     if "iss" in params and params["iss"] != system.settings.issuer:
         return message_page(system, text("login.wrong_issuer"), 400, "iss is not the configured issuer")
+    target = params.get("target_link_uri")
+    return await send_to_portal(request, system, return_to=local_target(system, str(target) if target is not None else None))
+
+
+async def send_to_portal(request: Request, system: SystemContext, *, return_to: str = "/",
+                         binding_id: str | None = None, prompt: str | None = None,
+                         scope: str | None = None) -> Response:
+    """The authorization request (OIDC Core §3.1.2.1), its state, nonce and verifier kept for the
+    callback; ``binding_id`` marks the silent login that checks a binding's subject."""
     state, nonce, verifier = new_token(), new_token(), secrets.token_urlsafe(64)
+    extra = {"prompt": prompt} if prompt else {}
     try:
         url = await system.portal.authorization_url(
             response_type="code", client_id=system.settings.client_id,
-            redirect_uri=system.settings.endpoint("/auth/callback"), scope=system.settings.scope, state=state,
-            nonce=nonce, code_challenge=pkce_challenge(verifier), code_challenge_method="S256")
+            redirect_uri=system.settings.endpoint("/auth/callback"), scope=scope or system.settings.scope, state=state,
+            nonce=nonce, code_challenge=pkce_challenge(verifier), code_challenge_method="S256", **extra)
     except PortalError as exc:
         return message_page(system, text("login.portal_unavailable"), 502, str(exc))
-    target = params.get("target_link_uri")
     now = utcnow()
     async with system.sessionmaker.begin() as db:
         session, new_cookie = await ensure_session(db, system, request)
         db.add(PendingLogin(state_digest=digest(state), session_digest=session.id_digest, nonce=nonce,
-                            code_verifier=verifier, return_to=local_target(system, str(target) if target is not None else None),
-                            created_at=now, expires_at=now + dt.timedelta(seconds=system.settings.login_ttl_seconds)))
+                            code_verifier=verifier, return_to=return_to, binding_id=binding_id, created_at=now,
+                            expires_at=now + dt.timedelta(seconds=system.settings.login_ttl_seconds)))
     response = RedirectResponse(url, status_code=303)
     if new_cookie:
         set_cookie(response, system, new_cookie)
@@ -99,6 +108,9 @@ async def callback(request: Request) -> Response:
     # RFC 9207 §2.4: the response must come from the portal we sent the user to.
     if query.get("iss") != system.settings.issuer:
         return message_page(system, text("login.wrong_issuer"), 400, "iss parameter missing or not our issuer")
+    if pending.binding_id is not None:  # the silent login of 授权绑定: who is this browser?
+        from mock_systems.common.binding_start import finish_subject_check
+        return await finish_subject_check(system, session, pending, query)
     if "error" in query or not query.get("code"):
         return message_page(system, text("login.denied"), 400, f"error={_ascii(query.get('error', ''))}")
     try:

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from mock_systems.common.models import PortalLink
 from mock_systems.drug import PROFILE as DRUG
 from shared.binding import SYSTEM_CANCEL, SYSTEM_STATUS, SYSTEM_UNLINK
-from tests.support.fake_portal import FakePortal, bind_existing, browser_for, new_key, system_with_fake_portal
+from tests.support.fake_portal import (FakePortal, bind_existing, browser_for, new_key, open_binding,
+                                       system_with_fake_portal)
 
 
 @pytest.fixture
@@ -35,7 +36,7 @@ async def linked(app, kind: str) -> tuple[str, str]:
     subject = f"{kind}-subject"
     binding_id = fake.intent(kind, sub=subject)
     if kind == "create":
-        response = await app.state.browser.get(f"/binding/start?binding={binding_id}")
+        response = await open_binding(app, binding_id)
     else:
         response = await bind_existing(app, binding_id, "drug_demo")
     assert response.status_code == 303, response.text[:300]

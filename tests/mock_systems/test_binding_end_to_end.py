@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 from sqlalchemy import select
 
@@ -42,6 +43,14 @@ async def system_links(drug) -> list[PortalLink]:
         return list((await db.scalars(select(PortalLink))).all())
 
 
+async def open_on_system(system_browser, portal, to_system) -> httpx.Response:
+    """The portal's redirect followed in the system's browser: the system's silent login checks
+    that the portal session's user is the binding's subject, then its page."""
+    checked = await sso(system_browser, portal, to_system.headers["location"].removeprefix(BASE_URL), username=None)
+    assert checked.status_code == 303, checked.text[:300]
+    return await system_browser.get(checked.headers["location"])
+
+
 def back_on_bindings_page(response) -> None:
     assert response.status_code == 303, response.text[:300]
     target = urlsplit(response.headers["location"])
@@ -53,7 +62,7 @@ async def test_bind_an_existing_account_log_in_through_the_portal_then_unbind(pu
     to_system = await start(portal, "drug", "existing")
     binding_id = binding_of(to_system)
     async with drug.browser() as system_browser:
-        page = await system_browser.get(to_system.headers["location"].removeprefix(BASE_URL))
+        page = await open_on_system(system_browser, portal, to_system)
         assert page.status_code == 200 and "已有用户的登录授权" in page.text
         wrong = await system_browser.post(SYSTEM_START, data={
             **hidden_fields(page.text), "username": "drug_demo", "password": "Wrong@2026pass", "captcha": CAPTCHA})
@@ -82,7 +91,7 @@ async def test_create_a_new_account_and_it_cannot_be_unbound_on_either_side(put,
     to_system = await start(portal, "drug", "create")
     binding_id = binding_of(to_system)
     async with drug.browser() as system_browser:
-        back_on_bindings_page(await system_browser.get(to_system.headers["location"].removeprefix(BASE_URL)))
+        back_on_bindings_page(await open_on_system(system_browser, portal, to_system))
     assert await portal_state(put, binding_id) == ("active", "created")
     (link,) = await system_links(drug)
     assert link.kind is LinkKind.created_by_binding and link.portal_subject == put.account.subject
@@ -105,7 +114,7 @@ async def test_unbinding_in_the_systems_account_settings_ends_the_binding_on_the
     to_system = await start(portal, "drug", "existing")
     binding_id = binding_of(to_system)
     async with drug.browser() as system_browser:
-        page = await system_browser.get(to_system.headers["location"].removeprefix(BASE_URL))
+        page = await open_on_system(system_browser, portal, to_system)
         back_on_bindings_page(await system_browser.post(SYSTEM_START, data={
             **hidden_fields(page.text), "username": "drug_demo", "password": DEMO_LOCAL_PASSWORD,
             "captcha": CAPTCHA}))

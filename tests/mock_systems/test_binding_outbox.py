@@ -13,7 +13,7 @@ from mock_systems.common.binding_outbox import deliver_due, enqueue
 from mock_systems.common.db import utcnow
 from mock_systems.common.models import OutboxMessage, PortalLink
 from mock_systems.drug import PROFILE as DRUG
-from tests.support.fake_portal import FakePortal, browser_for, system_with_fake_portal
+from tests.support.fake_portal import FakePortal, browser_for, open_binding, system_with_fake_portal
 
 LATER = dt.timedelta(hours=1)
 
@@ -28,7 +28,7 @@ async def drug(databases):
 
 async def start(app, binding_id: str):
     async with browser_for(app, app.state.system.settings.base_url) as browser:
-        return await browser.get(f"/binding/start?binding={binding_id}")
+        return await open_binding(app, binding_id, browser)
 
 
 async def outbox(app) -> list[OutboxMessage]:

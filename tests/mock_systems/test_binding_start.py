@@ -17,7 +17,8 @@ from mock_systems.common.models import BindingRecord, LinkKind, LocalAccount, Ou
 from mock_systems.drug import PROFILE as DRUG
 from mock_systems.udi import PROFILE as UDI
 from shared.binding import PORTAL_BINDINGS_PAGE, SYSTEM_CANCEL
-from tests.support.fake_portal import CAPTCHA, FakePortal, bind_existing, browser_for, system_with_fake_portal
+from tests.support.fake_portal import (CAPTCHA, FakePortal, bind_existing, browser_for, open_binding,
+                                       system_with_fake_portal)
 from tests.support.portal import hidden_fields
 
 LEGAL_CLAIMS = {"name": "李四", "preferred_username": "demo_enterprise", "phone_number": "13800000000",
@@ -51,7 +52,7 @@ def back_to_portal(response: httpx.Response, fake: FakePortal) -> dict:
 async def test_create_new_makes_an_account_from_the_claims_and_confirms_with_basic_auth(drug):
     fake = drug.state.fake
     binding_id = fake.intent("create", sub="legal-sub-1", claims=LEGAL_CLAIMS)
-    response = await drug.state.browser.get(f"/binding/start?binding={binding_id}")
+    response = await open_binding(drug, binding_id)
     assert back_to_portal(response, fake)["result"] == "linked"
     ((link, account),) = await links(drug)
     assert link.portal_subject == "legal-sub-1" and link.kind is LinkKind.created_by_binding
@@ -59,9 +60,9 @@ async def test_create_new_makes_an_account_from_the_claims_and_confirms_with_bas
     assert (account.display_name, account.organisation, account.contact_phone) == \
         ("李四", "示例医疗器械有限公司", "13800000000")
     assert not account.needs_completion and account.username.startswith("drug_")
-    (intent_call,) = [c for c in fake.calls if c.method == "GET"]
+    intent_calls = [c for c in fake.calls if c.method == "GET"]  # before and after the subject check
     (confirm,) = fake.calls_to("confirm", binding_id)
-    assert intent_call.basic == confirm.basic == ("drug", fake.client_secret)
+    assert intent_calls and {c.basic for c in intent_calls} == {confirm.basic} == {("drug", fake.client_secret)}
     assert confirm.json == {"kind": "created", "local_account": account.username}
 
 
@@ -77,8 +78,11 @@ async def test_create_new_without_a_required_field_asks_for_it_at_first_login(da
         subject = (await put.add_account("wangwu_personal", name="王五")).subject
         binding_id = fake.intent("create", sub=subject, claims={"name": "王五"})
         async with udi.browser() as system_browser:
-            assert back_to_portal(await system_browser.get(f"/binding/start?binding={binding_id}"), fake)
-            callback = await sso(system_browser, browser, username="wangwu_personal")
+            await browser.login(await browser.go("/login"), "wangwu_personal")  # the silent check passes
+            checked = await sso(system_browser, browser, f"/binding/start?binding={binding_id}", username=None)
+            assert checked.status_code == 303, checked.text[:300]
+            assert back_to_portal(await system_browser.get(checked.headers["location"]), fake)
+            callback = await sso(system_browser, browser, username=None)
             assert callback.status_code == 303
             home = await system_browser.get("/")
             assert home.status_code == 303 and home.headers["location"] == "/account/complete"
@@ -135,7 +139,7 @@ async def test_a_local_account_linked_to_another_portal_account_is_refused(drug)
     assert response.status_code == 409 and text("binding.account_taken") in response.text
     assert [link.portal_subject for link, _ in await links(drug)] == ["first"]
     assert fake.calls_to("refused", second)[0].json == {"reason": "local_account_taken"}
-    again = await drug.state.browser.get(f"/binding/start?binding={second}")  # refused once, for good
+    again = await open_binding(drug, second)  # refused once, for good
     assert again.status_code == 200
     assert (await bind_existing(drug, second, "drug_demo2")).status_code == 409
     assert len(await links(drug)) == 1
@@ -145,7 +149,7 @@ async def test_a_portal_account_already_linked_is_refused_with_the_system_name(d
     fake = drug.state.fake
     assert back_to_portal(await bind_existing(drug, fake.intent("existing", sub="same"), "drug_demo"), fake)
     second = fake.intent("create", sub="same")
-    response = await drug.state.browser.get(f"/binding/start?binding={second}")
+    response = await open_binding(drug, second)
     assert response.status_code == 409
     assert "用户绑定授权异常：当前政务门户用户已经绑定了药品业务应用系统，请勿重新绑定！" in response.text
     assert fake.calls_to("refused", second)[0].json == {"reason": "subject_already_linked"}
@@ -169,13 +173,13 @@ async def test_twenty_parallel_completions_of_one_binding_make_one_link(drug):
 
 async def _start(app, binding_id: str) -> httpx.Response:
     async with browser_for(app, app.state.system.settings.base_url) as browser:
-        return await browser.get(f"/binding/start?binding={binding_id}")
+        return await open_binding(app, binding_id, browser)
 
 
 async def test_a_cancelled_binding_never_links(drug):
     fake = drug.state.fake
     binding_id = fake.intent("existing", sub="late")
-    page = await drug.state.browser.get(f"/binding/start?binding={binding_id}")  # the page is open…
+    page = await open_binding(drug, binding_id)  # the page is open…
     cancel = await drug.state.browser.post(SYSTEM_CANCEL.format(binding_id=binding_id), headers={
         "Authorization": "Bearer " + fake.sign("cancel", binding_id=binding_id)})
     assert cancel.json() == {"status": "cancelled"}
@@ -190,7 +194,7 @@ async def test_a_cancelled_binding_never_links(drug):
 @pytest.mark.parametrize("change", [{"expires_in": -1}, {"state": "failed"}, {"client_id": "udi"}])
 async def test_an_expired_ended_or_foreign_intent_is_refused(drug, change):
     binding_id = drug.state.fake.intent("create", **change)
-    response = await drug.state.browser.get(f"/binding/start?binding={binding_id}")
+    response = await open_binding(drug, binding_id)
     assert response.status_code == 400 and "授权绑定请求" in response.text
     assert await links(drug) == [] and drug.state.fake.calls_to("confirm") == []
 
@@ -200,7 +204,7 @@ async def test_an_unknown_binding_id_or_wrong_client_secret_links_nothing(drug):
     assert (await drug.state.browser.get("/binding/start?binding=unknown")).status_code == 400
     binding_id = fake.intent("create")
     fake.client_secret = "rotated"  # the portal no longer accepts our credentials
-    assert (await drug.state.browser.get(f"/binding/start?binding={binding_id}")).status_code == 400
+    assert (await open_binding(drug, binding_id)).status_code == 400
     assert await links(drug) == []
 
 
@@ -226,7 +230,7 @@ async def test_twenty_portal_accounts_binding_one_local_account_in_parallel_make
     fake = drug.state.fake
     bindings = [fake.intent("existing", sub=f"rival-{n}") for n in range(20)]
     browsers = [browser_for(drug, drug.state.system.settings.base_url) for _ in bindings]
-    pages = [await browser.get(f"/binding/start?binding={b}") for browser, b in zip(browsers, bindings)]
+    pages = [await open_binding(drug, b, browser) for browser, b in zip(browsers, bindings)]
     async with asyncio.TaskGroup() as group:
         tasks = [group.create_task(browser.post("/binding/start", data={
             **hidden_fields(page.text), "username": "drug_demo", "password": DEMO_LOCAL_PASSWORD,

@@ -2,6 +2,9 @@
 not depend on the portal's side: an ``httpx.MockTransport`` handler serving discovery, a JWKS
 with a key generated here, PORTAL_INTENT and the confirm / refused / ended calls (recorded,
 with the Basic credentials they came with), and a signer of portal requests to the binding API.
+It also answers the silent login by which /binding/start checks the browser's portal user
+(``answer_authorization``: the portal's redirect back, as the intent's subject by default) and
+redeems its code at a token endpoint.
 
 ``FakePortal.over(inner)`` serves only the binding endpoints and passes everything else to
 ``inner`` (the real in-process portal), for tests that also log in through the portal.
@@ -10,10 +13,12 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import hashlib
 import re
 import time
 import uuid
 from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
 from cryptography.hazmat.primitives import serialization
@@ -77,6 +82,8 @@ class FakePortal:
     down: bool = False  # nothing answers
     calls_down: bool = False  # the confirm / refused / ended calls cannot connect
     answer_status: dict[str, int] = field(default_factory=dict)  # action → status instead of 200
+    codes: dict[str, dict] = field(default_factory=dict)  # authorization code → its request and subject
+    authorizations: list[dict] = field(default_factory=list)  # the authorization requests answered
 
     # --- what the test sets up -----------------------------------------------------------------
 
@@ -106,6 +113,40 @@ class FakePortal:
         return [c for c in self.calls if c.method == "POST" and c.path.endswith("/" + action)
                 and (binding_id is None or f"/{binding_id}/" in c.path)]
 
+    def answer_authorization(self, location: str, *, sub: str | None = None, error: str | None = None) -> str:
+        """The portal's answer to the authorization request at ``location`` (the system's
+        redirect): the callback URL (path and query) with a code for the portal user ``sub``, or
+        with ``error`` (e.g. login_required)."""
+        target = urlsplit(location)
+        assert f"{target.scheme}://{target.netloc}{target.path}" == self.issuer + "/authorize", location
+        params = dict(parse_qsl(target.query))
+        self.authorizations.append(params)
+        answer = {"state": params["state"], "iss": self.issuer}
+        if error is not None:
+            answer["error"] = error
+        else:
+            code = uuid.uuid4().hex
+            self.codes[code] = {**params, "sub": sub}
+            answer["code"] = code
+        return urlsplit(params["redirect_uri"]).path + "?" + urlencode(answer)
+
+    def id_token(self, sub: str, nonce: str) -> str:
+        now = int(time.time())
+        return jwt.encode({"iss": self.issuer, "aud": self.client_id, "sub": sub, "nonce": nonce, "iat": now,
+                           "exp": now + 300}, self.key.pem.decode(), algorithm=self.key.algorithm,
+                          headers={"kid": self.key.kid})
+
+    def _token(self, request: httpx.Request) -> httpx.Response:
+        form = dict(parse_qsl(request.content.decode()))
+        grant = self.codes.pop(form.get("code", ""), None)
+        if _basic(request) != (self.client_id, self.client_secret) or grant is None:
+            return httpx.Response(400, json={"error": "invalid_grant"})
+        challenge = base64.urlsafe_b64encode(hashlib.sha256(form.get("code_verifier", "").encode()).digest())
+        if challenge.rstrip(b"=").decode() != grant["code_challenge"]:
+            return httpx.Response(400, json={"error": "invalid_grant"})
+        return httpx.Response(200, json={"token_type": "Bearer", "access_token": uuid.uuid4().hex,
+                                         "id_token": self.id_token(grant["sub"], grant["nonce"])})
+
     # --- the portal's HTTP -----------------------------------------------------------------------
 
     def handler(self, request: httpx.Request) -> httpx.Response:
@@ -113,7 +154,11 @@ class FakePortal:
             raise httpx.ConnectError("the portal is down", request=request)
         path = request.url.path
         if path == "/.well-known/openid-configuration":
-            return httpx.Response(200, json={"issuer": self.issuer, "jwks_uri": self.issuer + "/jwks"})
+            return httpx.Response(200, json={"issuer": self.issuer, "jwks_uri": self.issuer + "/jwks",
+                                             "authorization_endpoint": self.issuer + "/authorize",
+                                             "token_endpoint": self.issuer + "/token"})
+        if path == "/token" and request.method == "POST":
+            return self._token(request)
         if path == "/jwks":
             return httpx.Response(200, json={"keys": [self.key.public]})
         match = BINDING_PATH.fullmatch(path)
@@ -175,6 +220,7 @@ async def system_with_fake_portal(profile: SystemProfile, fake: FakePortal, data
     """The system started against the fake portal; yields the app (``app.state.system``)."""
     settings = system_settings(profile, fake, database_url, **overrides)
     app = create_system_app(profile, settings, http=httpx.AsyncClient(transport=fake.transport()))
+    app.state.fake = fake
     async with app.router.lifespan_context(app):
         yield app
 
@@ -183,11 +229,28 @@ def browser_for(app, base_url: str) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url)
 
 
+async def open_binding(app, binding_id: str, browser: httpx.AsyncClient | None = None, *,
+                       sub: str | None = None, error: str | None = None) -> httpx.Response:
+    """GET /binding/start in ``browser`` (default ``app.state.browser``) as the portal user ``sub``
+    (default: the binding's own subject): the system's silent login answered by the fake portal,
+    then the system's page after the check (or its refusal)."""
+    browser = browser or app.state.browser
+    fake: FakePortal = app.state.fake
+    to_portal = await browser.get(f"/binding/start?binding={binding_id}")
+    if to_portal.status_code != 303 or not to_portal.headers["location"].startswith(fake.issuer + "/authorize"):
+        return to_portal  # refused before the check (an invalid intent)
+    sub = sub or fake.intents[binding_id]["sub"]
+    callback = await browser.get(fake.answer_authorization(to_portal.headers["location"], sub=sub, error=error))
+    if callback.status_code != 303 or not callback.headers["location"].startswith("/binding/start"):
+        return callback
+    return await browser.get(callback.headers["location"])
+
+
 async def bind_existing(app, binding_id: str, username: str, password: str = DEMO_LOCAL_PASSWORD, *,
                         captcha: str = CAPTCHA) -> httpx.Response:
     """已有用户的登录授权 in ``app.state.browser``: the system's page, then its form submitted."""
     browser = app.state.browser
-    page = await browser.get(f"/binding/start?binding={binding_id}")
+    page = await open_binding(app, binding_id)
     assert page.status_code == 200 and 'action="/binding/start"' in page.text, page.text[:300]
     return await browser.post("/binding/start", data={**hidden_fields(page.text), "username": username,
                                                       "password": password, "captcha": captcha})
