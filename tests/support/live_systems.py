@@ -54,7 +54,8 @@ class LiveSystem:
 
 
 def system_environment(profile: SystemProfile, *, port: int, issuer: str, database_url: str,
-                       client_secret: str) -> dict[str, str]:
+                       client_secret: str, **overrides: str) -> dict[str, str]:
+    """The system's settings; ``overrides`` are more of them without the prefix (OUTBOX_POLL_SECONDS=…)."""
     prefix = profile.env_prefix
     env = {k: v for k, v in os.environ.items() if not k.startswith("BIZ_")}
     env.update({
@@ -63,6 +64,7 @@ def system_environment(profile: SystemProfile, *, port: int, issuer: str, databa
         f"{prefix}CAPTCHA_PROVIDER": "test", f"{prefix}CAPTCHA_TEST_ANSWER": CAPTCHA,
         f"{prefix}ARGON2_MEMORY_KIB": "64", f"{prefix}ARGON2_TIME_COST": "1",
     })
+    env.update({prefix + name: value for name, value in overrides.items()})
     return env
 
 
@@ -82,11 +84,11 @@ async def _wait_ready(live: LiveSystem, timeout: float) -> None:
 
 @contextlib.asynccontextmanager
 async def live_system(module: str, profile: SystemProfile, port: int, log_dir: Path, *, issuer: str,
-                      database_url: str, client_secret: str):
+                      database_url: str, client_secret: str, **overrides: str):
     """Start ``mock_systems.<module>`` and wait until its home page answers; always stopped."""
     log_path = log_dir / f"{profile.client_id}-{port}.log"
     env = system_environment(profile, port=port, issuer=issuer, database_url=database_url,
-                             client_secret=client_secret)
+                             client_secret=client_secret, **overrides)
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", f"mock_systems.{module}:create_app", "--factory",
