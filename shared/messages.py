@@ -97,6 +97,12 @@ MESSAGES: dict[str, str] = {
     "binding.not_bound": "当前政务门户用户尚未绑定{system}。",
     "binding.unbind_requested": "已申请解除与{system}的绑定，业务系统确认后即解除。",
     "binding.unbound": "已解除与{system}的绑定。",
+    # what a system reports back to 我的绑定 (?result=…): known codes only, never the query's text
+    "binding.result_linked": "已成功授权绑定{system}。",
+    "binding.result_cancelled": "已取消授权绑定{system}。",
+    "binding.result_account_taken": "用户绑定授权异常：{system}的该账号已经绑定了其他政务服务门户用户，"
+                                    "请使用其他账号，或选择“直接授权创建新的账号”。",
+    "binding.result_expired": "授权绑定{system}的请求已过期，请重新授权绑定。",
     "binding.sso_unbound": "您尚未绑定{system}，请先在“我的绑定”中授权绑定后再单点登录。",
 }
 

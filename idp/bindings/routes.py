@@ -7,7 +7,11 @@ idp.bindings.api, and the page shows the portal's bindings table.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from urllib.parse import urlencode
+
+import yaml
 
 from fastapi import APIRouter, Request
 from sqlalchemy import select
@@ -24,6 +28,12 @@ from shared.messages import text
 
 router = APIRouter()
 NOTICES = {"unbound": "binding.unbound", "unbind_requested": "binding.unbind_requested"}
+# ?result=… from the system's redirect back (shared.binding RefusalReason and the system's own
+# outcomes): code → (message id, shown as an error?). Unknown codes show nothing.
+RESULTS = {"linked": ("binding.result_linked", False), "cancelled": ("binding.result_cancelled", False),
+           "subject_already_linked": ("binding.already_bound", True),
+           "local_account_taken": ("binding.result_account_taken", True),
+           "expired": ("binding.result_expired", True)}
 
 
 @dataclass(frozen=True)
@@ -41,14 +51,42 @@ def _shown(binding: Binding | None) -> str:
     return binding.state  # pending | unbinding
 
 
+@lru_cache(maxsize=4)
+def _catalogue_order(path: Path) -> dict[str, int]:
+    """client_id → its place in the catalogue file: 我的绑定 lists the systems in seed 000's order."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except OSError:
+        return {}
+    return {entry["client_id"]: n for n, entry in enumerate(data.get("systems", []))}
+
+
 async def _rows(request: Request, account_id: int) -> list[Row]:
     async with _portal(request).reader() as db:
         systems = (await db.execute(select(Client.client_id, Client.display_name).where(
-            Client.disabled_at.is_(None), Client.binding_start_uri.is_not(None)).order_by(Client.display_name))).all()
+            Client.disabled_at.is_(None), Client.binding_start_uri.is_not(None)))).all()
         live = (await db.scalars(select(Binding).where(Binding.account_id == account_id,
                                                        Binding.state.in_(transitions.LIVE)))).all()
+    order = _catalogue_order(_portal(request).settings.catalogue_path)
+    systems = sorted(systems, key=lambda s: (order.get(s[0], len(order)), s[1], s[0]))  # others last, by name
     by_client = {b.client_id: b for b in live}
     return [Row(cid, name, _shown(by_client.get(cid))) for cid, name in systems]
+
+
+async def _result_message(request: Request, account_id: int, result: str, client_id: str) -> tuple[str, bool] | None:
+    """The system's report (?result=&client_id=) as a catalogue message, or None: only a known
+    code, and only about a binding of this user's (a crafted link shows nothing). Success is
+    said only once the binding is active."""
+    if result not in RESULTS or len(client_id) > 64:
+        return None
+    async with _portal(request).reader() as db:
+        latest = await db.scalar(select(Binding).where(Binding.account_id == account_id, Binding.client_id == client_id)
+                                 .order_by(Binding.created_at.desc()).limit(1))
+    client = await _portal(request).client(client_id)
+    if latest is None or client is None or (result == "linked" and latest.state != "active"):
+        return None
+    message_id, is_error = RESULTS[result]
+    return text(message_id, system=client.display_name), is_error
 
 
 async def _bindable(request: Request, client_id: str) -> ClientInfo:
@@ -67,15 +105,20 @@ async def _list_page(request: Request, session, *, error: str | None = None, not
 
 
 @router.get(PORTAL_BINDINGS_PAGE)
-async def bindings_page(request: Request, done: str = "", system: str = "") -> Response:
+async def bindings_page(request: Request, done: str = "", system: str = "", result: str = "",
+                        client_id: str = "") -> Response:
     session = await _signed_in(request)
     if session is None:
         return _to_login()
-    notice = None
+    notice = error = None
     if done in NOTICES:
         client = await _portal(request).client(system)
         notice = text(NOTICES[done], system=client.display_name if client else system)
-    return await _list_page(request, session, notice=notice)
+    elif result:
+        reported = await _result_message(request, session.account.id, result, client_id)
+        if reported is not None:
+            error, notice = (reported[0], None) if reported[1] else (None, reported[0])
+    return await _list_page(request, session, notice=notice, error=error)
 
 
 @router.get(PORTAL_BINDINGS_PAGE + "/{client_id}")
