@@ -38,7 +38,7 @@ OPTIONS = {  # option → (environment variable, help)
 def pytest_addoption(parser) -> None:
     group = parser.getgroup("idp-harness", "政务服务门户 integration harness")
     for name, (variable, text) in OPTIONS.items():
-        group.addoption("--" + name.replace("_", "-"), dest="idp_harness_" + name, default=None,
+        group.addoption("--" + name.replace("_", "-"), dest="idp_harness_" + name, default=None, metavar="VALUE",
                         help=f"{text}; or {variable}")
 
 
