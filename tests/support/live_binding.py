@@ -103,10 +103,11 @@ def system_metadata(system_url: str) -> dict:
             "binding_api_uri": system_url, "scopes": ["openid", "profile", "identity", "enterprise"]}
 
 
-async def register_system(portal_db: str, client_id: str, system_url: str) -> live.LiveClient:
+async def register_system(portal_db: str, client_id: str, system_url: str, **values) -> live.LiveClient:
     """The catalogue's system at this test's port (a portal loads the catalogue when it starts:
     register after that, and again after each start — :func:`point_to`)."""
-    return await live.register_client(portal_db, client_id, rp_base=system_url, **system_metadata(system_url))
+    return await live.register_client(portal_db, client_id, rp_base=system_url,
+                                      **{**system_metadata(system_url), **values})
 
 
 async def point_to(portal_db: str, client: live.LiveClient, system_url: str) -> None:
