@@ -12,7 +12,7 @@ from idp.clients.admin import ClientConfigError, load_catalogue, rotate_secret, 
 from idp.db.engine import create_engine, create_sessionmaker
 from idp.db.migrate import upgrade_to_head
 from idp.keys.store import ensure_signing_keys, rotate_keys
-from idp.security.passwords import Passwords
+from shared.hashing import Passwords
 from idp.settings import Settings
 
 

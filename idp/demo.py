@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from idp.accounts.models import Account
 from idp.accounts.service import create_account
 from idp.clients.admin import load_catalogue, rotate_secret
-from idp.security.passwords import Passwords
+from shared.hashing import Passwords
 from idp.settings import PROJECT_ROOT, Settings
 
 DEMO_PASSWORD = "Demo@2026pass"

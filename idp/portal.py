@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from idp.clients.registry import ClientRegistry
 from idp.db.engine import create_read_sessionmaker
 from idp.keys.store import KeyRing
-from idp.security.passwords import Passwords
+from shared.hashing import Passwords
 from idp.settings import Settings
 
 

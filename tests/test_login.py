@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import update
 
 from idp.accounts.models import Account
-from idp.security.passwords import Passwords
+from shared.hashing import Passwords
 from tests.support.authz import Clock, has_session_cookie
 from tests.support.login import (
     CAPTCHA_EXPIRED,

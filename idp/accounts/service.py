@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from idp import clock
 from idp.accounts.models import Account, AccountType
 from idp.audit.log import record
-from idp.security.passwords import Passwords
+from shared.hashing import Passwords
 from idp.security.tokens import new_token
 
 

@@ -10,7 +10,7 @@ from idp.accounts.service import create_account
 from idp.clients.admin import rotate_secret, upsert_client
 from idp.clients.models import Client
 from idp.db.engine import create_engine, create_sessionmaker
-from idp.security.passwords import Passwords
+from shared.hashing import Passwords
 from idp.security.tokens import digest
 
 PASSWORD = "Test@2026pass"  # every seeded account's password unless the caller gives one

@@ -25,7 +25,7 @@ from mock_systems.common.context import SystemContext
 from mock_systems.common.db import create_engine, create_sessionmaker, create_tables
 from mock_systems.common.portal_client import PortalClient
 from mock_systems.common.profile import SystemProfile
-from mock_systems.common.security import Passwords
+from shared.hashing import Passwords
 from mock_systems.common.sessions import purge_expired
 from mock_systems.common.settings import MissingClientSecret, SystemSettings, settings_for
 

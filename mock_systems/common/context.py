@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from mock_systems.common.portal_client import PortalClient
 from mock_systems.common.profile import SystemProfile
-from mock_systems.common.security import Passwords
+from shared.hashing import Passwords
 from mock_systems.common.settings import SystemSettings
 
 

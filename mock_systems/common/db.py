@@ -9,11 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from sqlalchemy import DateTime, MetaData, event, inspect
+from sqlalchemy import MetaData, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
-from sqlalchemy.types import TypeDecorator
+
+from shared.sqltypes import UTCDateTime  # noqa: F401  (models import it from here)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -30,26 +31,6 @@ class Base(DeclarativeBase):
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
-
-
-class UTCDateTime(TypeDecorator):
-    """Timezone-aware UTC on every backend: SQLite drops the offset, so re-attach it."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime stored; use utcnow()")
-        value = value.astimezone(dt.timezone.utc)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value, dialect):
-        if value is None:
-            return None
-        return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
 
 
 def create_engine(url: str) -> AsyncEngine:

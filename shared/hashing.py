@@ -1,4 +1,4 @@
-"""argon2id password hashing, always off the event loop.
+"""argon2id password hashing, always off the event loop (the portal and the business systems).
 
 An unknown username is verified against a dummy hash, so timing does not tell whether an
 account exists.
@@ -13,7 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 
 class Passwords:
-    def __init__(self, *, memory_kib: int, time_cost: int, parallelism: int):
+    def __init__(self, *, memory_kib: int, time_cost: int, parallelism: int = 1):
         self._hasher = PasswordHasher(
             time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism, type=Type.ID
         )
