@@ -76,3 +76,14 @@ async def test_nothing_is_shown_for_another_system_or_an_unknown_code(put):
     page = await browser.go(PAGE + "?" + urlencode({"result": "<b>您的账号已被冻结</b>", "client_id": "drug"}))
     assert notice_and_error(page.text) == (None, None) and "您的账号已被冻结" not in page.text
     await browser.aclose()
+
+
+async def test_a_done_notice_names_only_a_known_system_never_the_query_text(put, browser):
+    from tests.support.space import signed_in
+
+    me = await signed_in(put, put.account)
+    try:
+        page = await me.go("/space/bindings?done=unbound&system=%E9%92%93%E9%B1%BC%E7%BD%91%E7%AB%99")
+    finally:
+        await me.aclose()
+    assert page.status_code == 200 and "钓鱼网站" not in page.text

@@ -112,8 +112,9 @@ async def bindings_page(request: Request, done: str = "", system: str = "", resu
         return _to_login()
     notice = error = None
     if done in NOTICES:
-        client = await _portal(request).client(system)
-        notice = text(NOTICES[done], system=client.display_name if client else system)
+        # Only a known system's own name: never text taken from the query.
+        client = await _portal(request).client(system) if system.isprintable() else None
+        notice = text(NOTICES[done], system=client.display_name) if client else None
     elif result:
         reported = await _result_message(request, session.account.id, result, client_id)
         if reported is not None:
