@@ -22,7 +22,8 @@ from mock_systems.common import (account_settings, backchannel, binding_api, bin
 from mock_systems.common.binding_outbox import run_outbox
 from mock_systems.common.accounts import seed_demo_accounts
 from mock_systems.common.context import SystemContext
-from mock_systems.common.db import create_engine, create_sessionmaker, create_tables
+from mock_systems.common.db import create_engine, create_sessionmaker
+from mock_systems.common.schema import create_tables
 from mock_systems.common.portal_client import PortalClient
 from mock_systems.common.profile import SystemProfile
 from shared.hashing import Passwords

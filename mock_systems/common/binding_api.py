@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request
 from sqlalchemy.exc import IntegrityError
 from starlette.responses import JSONResponse, Response
 
-from mock_systems.common.binding_start import BINDING_ID
+from mock_systems.common.binding_intent import BINDING_ID
 from mock_systems.common.context import SystemContext
 from mock_systems.common.links import link_of_binding, linked_account, remove_link, tombstone
 from mock_systems.common.models import BindingOutcome, BindingRecord, LinkKind

@@ -17,63 +17,36 @@ a page and nothing is sent to the portal: the binding stays pending for its real
 from __future__ import annotations
 
 import logging
-import re
 import secrets
 import time
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import RedirectResponse, Response
 
-from mock_systems.common.accounts import (CredentialsRefused, check_credentials, create_account,
-                                          fields_from_claims, missing_fields)
+from mock_systems.common.accounts import (
+    CredentialsRefused,
+    check_credentials,
+    create_account,
+    fields_from_claims,
+    missing_fields,
+)
+from mock_systems.common.binding_intent import IntentRefused, fetch_intent
 from mock_systems.common.binding_outbox import deliver_due
 from mock_systems.common.captcha import consume_captcha, issue_captcha
 from mock_systems.common.context import SystemContext
+from mock_systems.common.links import Settled, settle_binding
 from mock_systems.common.messages import text
-from mock_systems.common.models import LinkKind, LocalAccount, PendingLogin, WebSession
+from mock_systems.common.models import LinkKind, LocalAccount, WebSession
 from mock_systems.common.pages import message_page, render
-from mock_systems.common.portal_client import PortalError
 from mock_systems.common.portal_login import send_to_portal
 from mock_systems.common.security import constant_time_equal
 from mock_systems.common.sessions import ensure_session, load_session, set_cookie
-from mock_systems.common.settings import MissingClientSecret
-from mock_systems.common.tokens import TokenRefused, verify_id_token
-from mock_systems.common.links import Settled, settle_binding
-from shared.binding import PORTAL_BINDINGS_PAGE, PORTAL_INTENT, SYSTEM_START, Intent
+from shared.binding import PORTAL_BINDINGS_PAGE, SYSTEM_START, Intent
 
 router = APIRouter()
 log = logging.getLogger(__name__)
-BINDING_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
-
-
-class IntentRefused(Exception):
-    """The binding cannot go on here; ``args[0]`` is the message id, ``args[1]`` the ASCII detail."""
-
-
-async def fetch_intent(system: SystemContext, binding_id: str | None) -> Intent:
-    """The portal's intent for this binding id, checked: ours, pending, not expired."""
-    if not binding_id or not BINDING_ID.fullmatch(binding_id):
-        raise IntentRefused("binding.invalid", "malformed binding id")
-    try:
-        data = await system.portal.binding_intent(PORTAL_INTENT, binding_id)
-        intent = Intent.from_json(data)
-    except (PortalError, MissingClientSecret) as exc:
-        raise IntentRefused("binding.invalid", str(exc)[:200]) from exc
-    except TypeError as exc:  # a field missing from the portal's answer
-        raise IntentRefused("binding.invalid", "incomplete intent") from exc
-    if intent.binding_id != binding_id or intent.client_id != system.settings.client_id:
-        raise IntentRefused("binding.invalid", "the intent is for another binding or system")
-    if not isinstance(intent.sub, str) or not intent.sub or intent.mode not in ("create", "existing"):
-        raise IntentRefused("binding.invalid", "the intent names no subject or mode")
-    if intent.state != "pending":
-        raise IntentRefused("binding.cancelled", f"the binding is {str(intent.state)[:20]}")
-    if not isinstance(intent.expires_at, (int, float)) or isinstance(intent.expires_at, bool) \
-            or intent.expires_at <= time.time():
-        raise IntentRefused("binding.invalid", "the binding has expired")
-    return intent
 
 
 def portal_bindings_page(system: SystemContext, result: str) -> str:
@@ -129,33 +102,6 @@ async def show_form(request: Request, system: SystemContext, intent: Intent, *, 
 def is_subject(session: WebSession | None, intent: Intent) -> bool:
     """Whether this browser proved, by a silent portal login, to be the binding's subject."""
     return session is not None and session.verified_binding_id == intent.binding_id
-
-
-async def finish_subject_check(system: SystemContext, session: WebSession | None, pending: PendingLogin,
-                               query) -> Response:
-    """The callback of the silent login (OIDC Core §3.1.2.6: login_required when the browser has no
-    portal session): the ID token's sub must be the intent's sub. Refusals send nothing to the
-    portal, so the binding stays pending for its real subject."""
-    if "error" in query or not query.get("code"):
-        return message_page(system, text("binding.portal_login_required"), 403, "no portal session for the binding")
-    try:
-        intent = await fetch_intent(system, pending.binding_id)
-        tokens = await system.portal.redeem_code(query["code"], pending.code_verifier)
-        claims = await verify_id_token(system.portal, system.settings, tokens["id_token"], nonce=pending.nonce,
-                                       access_token=tokens["access_token"])
-    except IntentRefused as exc:
-        return message_page(system, text(exc.args[0]), 400, exc.args[1])
-    except TokenRefused as exc:
-        return message_page(system, text("login.failed"), 401, f"id_token refused: {exc}")
-    except (PortalError, MissingClientSecret) as exc:
-        return message_page(system, text("login.portal_unavailable"), 502, str(exc)[:200])
-    if not constant_time_equal(str(claims["sub"]), intent.sub):
-        log.warning("binding %s opened by another portal user", intent.binding_id)
-        return message_page(system, text("binding.not_subject"), 403, "the portal user is not the binding subject")
-    async with system.sessionmaker.begin() as db:
-        await db.execute(update(WebSession).where(WebSession.id_digest == session.id_digest)
-                         .values(verified_binding_id=intent.binding_id))
-    return RedirectResponse(SYSTEM_START + "?" + urlencode({"binding": intent.binding_id}), status_code=303)
 
 
 @router.get(SYSTEM_START)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from sqlalchemy import MetaData, event, inspect
+from sqlalchemy import MetaData, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
@@ -58,22 +58,3 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
-
-
-async def create_tables(engine: AsyncEngine) -> None:
-    from mock_systems.common import models  # noqa: F401  (registers the tables)
-
-    async with engine.begin() as connection:
-        await connection.run_sync(Base.metadata.create_all)
-        missing = await connection.run_sync(_missing_columns)
-    if missing:  # a database made by an older version: create_all never alters a table
-        raise RuntimeError(f"the database lacks {', '.join(missing)}: delete it (e.g. var/<client_id>.sqlite3) "
-                           f"and start again; nothing in it is precious")
-
-
-def _missing_columns(connection) -> list[str]:
-    inspector, missing = inspect(connection), []
-    for table in Base.metadata.sorted_tables:
-        present = {column["name"] for column in inspector.get_columns(table.name)}
-        missing += [f"{table.name}.{column.name}" for column in table.columns if column.name not in present]
-    return missing

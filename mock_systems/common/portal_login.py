@@ -16,6 +16,7 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import RedirectResponse, Response
 
+from mock_systems.common.binding_subject import finish_subject_check
 from mock_systems.common.context import SystemContext
 from mock_systems.common.db import utcnow
 from mock_systems.common.links import linked_account
@@ -24,7 +25,12 @@ from mock_systems.common.models import PendingLogin, WebSession
 from mock_systems.common.pages import message_page
 from mock_systems.common.portal_client import PortalError
 from mock_systems.common.security import digest, new_token, pkce_challenge
-from mock_systems.common.sessions import ensure_session, load_session, log_in, set_cookie
+from mock_systems.common.sessions import (
+    ensure_session,
+    load_session,
+    log_in,
+    set_cookie,
+)
 from mock_systems.common.settings import MissingClientSecret
 from mock_systems.common.tokens import TokenRefused, verify_id_token
 
@@ -109,7 +115,6 @@ async def callback(request: Request) -> Response:
     if query.get("iss") != system.settings.issuer:
         return message_page(system, text("login.wrong_issuer"), 400, "iss parameter missing or not our issuer")
     if pending.binding_id is not None:  # the silent login of 授权绑定: who is this browser?
-        from mock_systems.common.binding_start import finish_subject_check
         return await finish_subject_check(system, session, pending, query)
     if "error" in query or not query.get("code"):
         return message_page(system, text("login.denied"), 400, f"error={_ascii(query.get('error', ''))}")

@@ -213,7 +213,8 @@ async def test_a_database_from_before_the_binding_columns_is_named_at_start_up(t
     fail at the first binding; start-up says which columns are missing instead."""
     import sqlite3
 
-    from mock_systems.common.db import create_engine, create_tables
+    from mock_systems.common.db import create_engine
+    from mock_systems.common.schema import create_tables
 
     path = tmp_path / "old.sqlite3"
     with sqlite3.connect(path) as old:

@@ -1,0 +1,49 @@
+"""The subject check of 授权绑定: the system completes a binding only in a browser whose portal
+user is the binding's subject (a silent prompt=none login, then the ID token's sub is compared)."""
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlencode
+
+from sqlalchemy import update
+from starlette.responses import RedirectResponse, Response
+
+from mock_systems.common.binding_intent import IntentRefused, fetch_intent
+from mock_systems.common.context import SystemContext
+from mock_systems.common.messages import text
+from mock_systems.common.models import PendingLogin, WebSession
+from mock_systems.common.pages import message_page
+from mock_systems.common.portal_client import PortalError
+from mock_systems.common.security import constant_time_equal
+from mock_systems.common.settings import MissingClientSecret
+from mock_systems.common.tokens import TokenRefused, verify_id_token
+from shared.binding import SYSTEM_START
+
+log = logging.getLogger(__name__)
+
+
+async def finish_subject_check(system: SystemContext, session: WebSession | None, pending: PendingLogin,
+                               query) -> Response:
+    """The callback of the silent login (OIDC Core §3.1.2.6: login_required when the browser has no
+    portal session): the ID token's sub must be the intent's sub. Refusals send nothing to the
+    portal, so the binding stays pending for its real subject."""
+    if "error" in query or not query.get("code"):
+        return message_page(system, text("binding.portal_login_required"), 403, "no portal session for the binding")
+    try:
+        intent = await fetch_intent(system, pending.binding_id)
+        tokens = await system.portal.redeem_code(query["code"], pending.code_verifier)
+        claims = await verify_id_token(system.portal, system.settings, tokens["id_token"], nonce=pending.nonce,
+                                       access_token=tokens["access_token"])
+    except IntentRefused as exc:
+        return message_page(system, text(exc.args[0]), 400, exc.args[1])
+    except TokenRefused as exc:
+        return message_page(system, text("login.failed"), 401, f"id_token refused: {exc}")
+    except (PortalError, MissingClientSecret) as exc:
+        return message_page(system, text("login.portal_unavailable"), 502, str(exc)[:200])
+    if not constant_time_equal(str(claims["sub"]), intent.sub):
+        log.warning("binding %s opened by another portal user", intent.binding_id)
+        return message_page(system, text("binding.not_subject"), 403, "the portal user is not the binding subject")
+    async with system.sessionmaker.begin() as db:
+        await db.execute(update(WebSession).where(WebSession.id_digest == session.id_digest)
+                         .values(verified_binding_id=intent.binding_id))
+    return RedirectResponse(SYSTEM_START + "?" + urlencode({"binding": intent.binding_id}), status_code=303)
