@@ -14,7 +14,7 @@ from idp.flows.models import Flow
 from idp.flows.recovery import forms, transitions
 from idp.flows.recovery.by_code import CODE, REQUEST, sent_notice, use_captcha
 from idp.flows.recovery.transitions import IDENTITY, KIND, PASSWORD
-from idp.flows.recovery.web import expect_state, new_captcha, posted_flow, source_ip, start
+from idp.flows.recovery.web import contact_values, expect_state, new_captcha, posted_flow, run_step, source_ip, start
 from idp.flows.store import load_flow
 from idp.portal import Portal
 from idp.web.pages import render
@@ -29,12 +29,6 @@ def _kept(form, names) -> dict:
     return {name: forms.field(form, name) for name in names}
 
 
-def _contact_values(flow: Flow) -> dict:
-    data = flow.data
-    return {"username": data.get("login", ""), "channel": data.get("channel", "sms"),
-            "destination": data.get("destination", "")}
-
-
 async def _page(portal: Portal, flow: Flow, *, values: dict | None = None, error: str | None = None) -> Response:
     """The page of the flow's current state."""
     context = dict(flow_id=flow.id, csrf_token=flow.csrf_token, error=error)
@@ -44,9 +38,9 @@ async def _page(portal: Portal, flow: Flow, *, values: dict | None = None, error
     if flow.state == IDENTITY:
         return render("recovery/identity.html", step=1, values=values or {}, **context)
     if flow.state == REQUEST:
-        return render("recovery/request.html", step=1, values=values or _contact_values(flow), **context)
+        return render("recovery/request.html", step=1, values=values or contact_values(flow), **context)
     if flow.state == CODE:
-        return render("recovery/code.html", step=1, values=_contact_values(flow),
+        return render("recovery/code.html", step=1, values=contact_values(flow),
                       notice=sent_notice(portal.settings, flow.data), **context)
     return render("recovery/password.html", step=2, **context)
 
@@ -61,47 +55,51 @@ async def recovery_page(request: Request, flow: str | None = None, way: str | No
     return await _page(portal, row)
 
 
+def _this_page(flow: Flow) -> str:
+    return f"{PATH}?flow={flow.id}"
+
+
 @router.post(f"{PATH}/identity")
 async def verify_identity(request: Request) -> Response:
     portal: Portal = request.app.state.portal
-    form = await request.form()
-    flow = await posted_flow(request, portal, form, KIND)
-    expect_state(flow, IDENTITY)
-    try:
+
+    async def step(form, flow: Flow) -> None:
         identity = forms.parse_identity(form)
         await use_captcha(portal, *forms.parse_captcha(form))
         await transitions.verify_identity(portal, flow, identity, source_ip=source_ip(request))
-    except DomainError as exc:
+
+    async def refused(form, flow: Flow, exc: DomainError) -> Response:
         return await _page(portal, flow, values=_kept(form, IDENTITY_FIELDS), error=exc.text())
-    return RedirectResponse(f"{PATH}?flow={flow.id}", status_code=303)
+
+    return await run_step(request, portal, kind=KIND, state=IDENTITY, step=step, refused=refused, then=_this_page)
 
 
 @router.post(f"{PATH}/send")
 async def send_code(request: Request) -> Response:
     portal: Portal = request.app.state.portal
-    form = await request.form()
-    flow = await posted_flow(request, portal, form, KIND)
-    expect_state(flow, REQUEST)
-    try:
+
+    async def step(form, flow: Flow) -> None:
         contact = forms.parse_contact(form)
         await use_captcha(portal, *forms.parse_captcha(form))
         await transitions.request_recovery_code(portal, flow, contact, source_ip=source_ip(request))
-    except DomainError as exc:
+
+    async def refused(form, flow: Flow, exc: DomainError) -> Response:
         return await _page(portal, flow, values=_kept(form, CONTACT_FIELDS), error=exc.text())
-    return RedirectResponse(f"{PATH}?flow={flow.id}", status_code=303)
+
+    return await run_step(request, portal, kind=KIND, state=REQUEST, step=step, refused=refused, then=_this_page)
 
 
 @router.post(f"{PATH}/verify")
 async def verify_code(request: Request) -> Response:
     portal: Portal = request.app.state.portal
-    form = await request.form()
-    flow = await posted_flow(request, portal, form, KIND)
-    expect_state(flow, CODE)
-    try:
+
+    async def step(form, flow: Flow) -> None:
         await transitions.confirm_recovery_code(portal, flow, forms.parse_code(form), source_ip=source_ip(request))
-    except DomainError as exc:
+
+    async def refused(form, flow: Flow, exc: DomainError) -> Response:
         return await _page(portal, flow, error=exc.text())  # a spent code: back to 获取验证码
-    return RedirectResponse(f"{PATH}?flow={flow.id}", status_code=303)
+
+    return await run_step(request, portal, kind=KIND, state=CODE, step=step, refused=refused, then=_this_page)
 
 
 @router.post(f"{PATH}/password")

@@ -1,13 +1,16 @@
 """Page plumbing that 忘记密码 and 用户解锁 share: starting a flow bound to this browser,
-loading it from a posted form, and a fresh graphic captcha for every first-step page."""
+loading it from a posted form, running one step, and a fresh graphic captcha for every
+first-step page."""
 from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
-from starlette.responses import RedirectResponse
+from starlette.responses import RedirectResponse, Response
 
 from idp.captcha.routes import issue_captcha
-from idp.errors import PageError
+from idp.errors import DomainError, PageError
 from idp.flows.models import Flow
 from idp.flows.store import EXPIRED, check_flow_csrf, load_flow, start_flow
 from idp.oidc.interactions import browser_token
@@ -47,3 +50,28 @@ def expect_state(flow: Flow, *states: str) -> None:
     """A form posted for a step the flow has left (another tab, the back button)."""
     if flow.state not in states:
         raise PageError(EXPIRED, status_code=409, detail=f"flow is in state {flow.state}")
+
+
+def contact_values(flow: Flow) -> dict:
+    """The 登录账号 / 找回方式 / 手机号或邮箱 a flow was given, to show them again."""
+    data = flow.data
+    return {"username": data.get("login", ""), "channel": data.get("channel", "sms"),
+            "destination": data.get("destination", "")}
+
+
+async def run_step(
+    request: Request, portal: Portal, *, kind: str, state: str,
+    step: Callable[[object, Flow], Awaitable[None]],
+    refused: Callable[[object, Flow, DomainError], Awaitable[Response]],
+    then: Callable[[Flow], str],
+) -> Response:
+    """One POST of a flow: load it (browser, CSRF), check it is at ``state``, run ``step``;
+    a DomainError re-draws the same form through ``refused``, success goes 303 to ``then(flow)``."""
+    form = await request.form()
+    flow = await posted_flow(request, portal, form, kind)
+    expect_state(flow, state)
+    try:
+        await step(form, flow)
+    except DomainError as exc:
+        return await refused(form, flow, exc)
+    return RedirectResponse(then(flow), status_code=303)

@@ -3,12 +3,12 @@ transition. Bad input comes back on the same form, values kept except captcha an
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from idp.errors import DomainError
 from idp.flows.models import Flow
 from idp.flows.recovery.by_code import CODE, REQUEST, sent_notice, use_captcha
-from idp.flows.recovery.web import expect_state, new_captcha, posted_flow, source_ip, start
+from idp.flows.recovery.web import contact_values, new_captcha, run_step, source_ip, start
 from idp.flows.store import load_flow
 from idp.flows.unlock import forms, transitions
 from idp.flows.unlock.transitions import KIND
@@ -20,20 +20,14 @@ PATH = "/unlock"
 CONTACT_FIELDS = ("username", "channel", "destination")
 
 
-def _contact_values(flow: Flow) -> dict:
-    data = flow.data
-    return {"username": data.get("login", ""), "channel": data.get("channel", "sms"),
-            "destination": data.get("destination", "")}
-
-
 async def _page(portal: Portal, flow: Flow, *, values: dict | None = None, error: str | None = None) -> Response:
     context = dict(flow_id=flow.id, csrf_token=flow.csrf_token, error=error)
     if flow.state == REQUEST:
         async with portal.sessionmaker.begin() as db:
             captcha_id = await new_captcha(db, portal)
-        return render("unlock/request.html", values=values or _contact_values(flow), captcha_id=captcha_id,
+        return render("unlock/request.html", values=values or contact_values(flow), captcha_id=captcha_id,
                       **context)
-    return render("unlock/code.html", values=_contact_values(flow), notice=sent_notice(portal.settings, flow.data),
+    return render("unlock/code.html", values=contact_values(flow), notice=sent_notice(portal.settings, flow.data),
                   **context)
 
 
@@ -50,30 +44,31 @@ async def unlock_page(request: Request, flow: str | None = None) -> Response:
 @router.post(f"{PATH}/send")
 async def send_code(request: Request) -> Response:
     portal: Portal = request.app.state.portal
-    form = await request.form()
-    flow = await posted_flow(request, portal, form, KIND)
-    expect_state(flow, REQUEST)
-    try:
+
+    async def step(form, flow: Flow) -> None:
         contact = forms.parse_contact(form)
         await use_captcha(portal, *forms.parse_captcha(form))
         await transitions.request_unlock_code(portal, flow, contact, source_ip=source_ip(request))
-    except DomainError as exc:
-        return await _page(portal, flow, values={name: forms.field(form, name) for name in CONTACT_FIELDS},
-                           error=exc.text())
-    return RedirectResponse(f"{PATH}?flow={flow.id}", status_code=303)
+
+    async def refused(form, flow: Flow, exc: DomainError) -> Response:
+        return await _page(portal, flow, values={n: forms.field(form, n) for n in CONTACT_FIELDS}, error=exc.text())
+
+    return await run_step(request, portal, kind=KIND, state=REQUEST, step=step, refused=refused,
+                          then=lambda flow: f"{PATH}?flow={flow.id}")
 
 
 @router.post(f"{PATH}/verify")
 async def verify_code(request: Request) -> Response:
     portal: Portal = request.app.state.portal
-    form = await request.form()
-    flow = await posted_flow(request, portal, form, KIND)
-    expect_state(flow, CODE)
-    try:
+
+    async def step(form, flow: Flow) -> None:
         await transitions.unlock_account(portal, flow, forms.parse_code(form), source_ip=source_ip(request))
-    except DomainError as exc:
+
+    async def refused(form, flow: Flow, exc: DomainError) -> Response:
         return await _page(portal, flow, error=exc.text())  # a spent code: back to 获取验证码
-    return RedirectResponse(f"{PATH}/done", status_code=303)
+
+    return await run_step(request, portal, kind=KIND, state=CODE, step=step, refused=refused,
+                          then=lambda flow: f"{PATH}/done")
 
 
 @router.get(f"{PATH}/done")
