@@ -21,7 +21,6 @@ from idp.errors import (
     ConsentRequired,
     LoginRequired,
     OAuthError,
-    PageError,
 )
 from idp.oidc import interactions
 from idp.oidc.authorization_request import (
@@ -51,10 +50,7 @@ async def authorize(request: Request) -> Response:
     client_id = params.get("client_id")
     # RFC 6749 §A.1: a client_id is printable; looking up a NUL would fail on PostgreSQL.
     client = await portal.client(client_id) if client_id and client_id.isprintable() else None
-    try:
-        target = verify_client_and_redirect(params, duplicated, client)
-    except PageError as exc:
-        return error_page(exc.message, exc.status_code, exc.detail)
+    target = verify_client_and_redirect(params, duplicated, client)
     try:
         auth_request = await validate(params, duplicated, client, target, await portal.key_ring())
     except OAuthError as exc:
@@ -66,10 +62,7 @@ async def authorize(request: Request) -> Response:
 async def resume(request: Request, interaction: str = "") -> Response:
     portal: Portal = request.app.state.portal
     async with portal.sessionmaker() as db:
-        try:
-            row = await interactions.load_interaction(db, portal.settings, request, interaction)
-        except PageError as exc:
-            return error_page(exc.message, exc.status_code, exc.detail)
+        row = await interactions.load_interaction(db, portal.settings, request, interaction)
     auth_request = AuthorizationRequest.from_json(row.request["authorization"])
     return await decide(request, portal, auth_request, interaction=row)
 

@@ -11,7 +11,7 @@ from starlette.responses import RedirectResponse, Response
 
 from idp.audit.log import record
 from idp.db.ops import upsert
-from idp.errors import AccessDenied, PageError
+from idp.errors import AccessDenied
 from idp.flows.login.transitions import next_url
 from idp.oidc import interactions
 from idp.oidc.authorization_request import AuthorizationRequest, RedirectTarget
@@ -22,7 +22,7 @@ from idp.oidc.scopes import SCOPE_LABELS
 from idp import clock
 from idp.portal import Portal
 from idp.sessions.store import load_session
-from idp.web.pages import error_page, render
+from idp.web.pages import render
 
 router = APIRouter()
 
@@ -39,10 +39,7 @@ async def _load(request: Request, portal: Portal, db, interaction_id: str):
 async def consent_page(request: Request, interaction: str = "") -> Response:
     portal: Portal = request.app.state.portal
     async with portal.sessionmaker() as db:
-        try:
-            row = await _load(request, portal, db, interaction)
-        except PageError as exc:
-            return error_page(exc.message, exc.status_code, exc.detail)
+        row = await _load(request, portal, db, interaction)
         session = await load_session(db, portal.settings, request)
     if session is None:
         return RedirectResponse(f"/login?interaction={row.id}", status_code=303)
@@ -58,11 +55,8 @@ async def consent_submit(request: Request) -> Response:
     portal: Portal = request.app.state.portal
     form = await request.form()
     async with portal.sessionmaker.begin() as db:
-        try:
-            row = await _load(request, portal, db, str(form.get("interaction", "")))
-            interactions.check_csrf(row, form.get("csrf_token"))
-        except PageError as exc:
-            return error_page(exc.message, exc.status_code, exc.detail)
+        row = await _load(request, portal, db, str(form.get("interaction", "")))
+        interactions.check_csrf(row, form.get("csrf_token"))
         session = await load_session(db, portal.settings, request)
         if session is None:
             return RedirectResponse(f"/login?interaction={row.id}", status_code=303)
@@ -88,10 +82,7 @@ async def consent_submit(request: Request) -> Response:
 async def select_account_page(request: Request, interaction: str = "") -> Response:
     portal: Portal = request.app.state.portal
     async with portal.sessionmaker() as db:
-        try:
-            row = await _load(request, portal, db, interaction)
-        except PageError as exc:
-            return error_page(exc.message, exc.status_code, exc.detail)
+        row = await _load(request, portal, db, interaction)
         session = await load_session(db, portal.settings, request)
     if session is None:
         return RedirectResponse(f"/login?interaction={row.id}", status_code=303)
@@ -103,11 +94,8 @@ async def select_account_submit(request: Request) -> Response:
     portal: Portal = request.app.state.portal
     form = await request.form()
     async with portal.sessionmaker.begin() as db:
-        try:
-            row = await _load(request, portal, db, str(form.get("interaction", "")))
-            interactions.check_csrf(row, form.get("csrf_token"))
-        except PageError as exc:
-            return error_page(exc.message, exc.status_code, exc.detail)
+        row = await _load(request, portal, db, str(form.get("interaction", "")))
+        interactions.check_csrf(row, form.get("csrf_token"))
         session = await load_session(db, portal.settings, request)
         await interactions.update_request(db, row, account_selected=True)
     if form.get("choice") == "other" and session is not None:

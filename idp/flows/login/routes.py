@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
 from idp.captcha.routes import issue_captcha
-from idp.errors import DomainError, PageError
+from idp.errors import DomainError
 from idp.flows.login.forms import LoginForm, local_path, window_of
 from idp.flows.login.transitions import (
     Attempt,
@@ -28,7 +28,7 @@ from idp.flows.login.transitions import (
 from idp.oidc import interactions
 from idp.portal import Portal
 from idp.sessions.store import browser_cookie_name, load_session, session_cookie_name, set_cookie
-from idp.web.pages import error_page, render
+from idp.web.pages import render
 
 router = APIRouter()
 
@@ -70,10 +70,7 @@ async def login_page(request: Request, interaction: str | None = None, window: s
     if interaction is None:
         return await start_portal_login(request, portal, window_of(window), local_path(return_to))
     async with portal.sessionmaker() as db:
-        try:
-            row = await interactions.load_interaction(db, portal.settings, request, interaction)
-        except PageError as exc:
-            return error_page(exc.message, exc.status_code, exc.detail)
+        row = await interactions.load_interaction(db, portal.settings, request, interaction)
     hint = (row.request.get("authorization") or {}).get("login_hint") or ""
     return await show_login(portal, row, window_of(window), hint)
 
@@ -83,11 +80,8 @@ async def login_submit(request: Request) -> Response:
     portal: Portal = request.app.state.portal
     form = LoginForm.parse(await request.form())
     async with portal.sessionmaker() as db:
-        try:
-            row = await interactions.load_interaction(db, portal.settings, request, form.interaction)
-            interactions.check_csrf(row, form.csrf_token)
-        except PageError as exc:
-            return error_page(exc.message, exc.status_code, exc.detail)
+        row = await interactions.load_interaction(db, portal.settings, request, form.interaction)
+        interactions.check_csrf(row, form.csrf_token)
         previous = await load_session(db, portal.settings, request)
     attempt = Attempt(row.client_id, _ip(request), form.window)
     try:

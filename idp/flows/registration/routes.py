@@ -31,7 +31,7 @@ from idp.portal import Portal
 from idp.security.tokens import constant_time_equal, digest
 from idp.sessions.store import browser_cookie_name, set_cookie
 from idp.verification import enterprise_verifier, identity_verifier
-from idp.web.pages import error_page, render
+from idp.web.pages import render
 from shared.messages import text
 
 router = APIRouter()
@@ -145,10 +145,7 @@ async def choose(request: Request) -> Response:
 async def legal_page(request: Request, flow: str | None = None) -> Response:
     if flow is None:
         return await _start(request, LEGAL)
-    try:
-        row = await _load(request, flow, LEGAL)
-    except PageError as exc:
-        return error_page(exc.message, exc.status_code, exc.detail)
+    row = await _load(request, flow, LEGAL)
     if row.state == "user":
         return await _page(request, "legal_user.html", row, {}, captcha=False, enterprise=row.data["enterprise"])
     return await _page(request, "legal_enterprise.html", row, _enterprise_values(row))
@@ -158,17 +155,14 @@ async def legal_page(request: Request, flow: str | None = None) -> Response:
 async def legal_verify(request: Request) -> Response:
     """开始认证."""
     portal = _portal(request)
+    form, flow = await _posted(request, LEGAL)
+    captcha_error = await _captcha_error(request, form)
     try:
-        form, flow = await _posted(request, LEGAL)
-        captcha_error = await _captcha_error(request, form)
-        try:
-            enterprise = parse_enterprise(form, captcha_error)
-            await transitions.verify_enterprise(portal, flow, enterprise, enterprise_verifier(portal.settings),
-                                                _ip(request))
-        except DomainError as refusal:
-            return await _page(request, "legal_enterprise.html", flow, _kept(form), refusal)
-    except PageError as exc:
-        return error_page(exc.message, exc.status_code, exc.detail)
+        enterprise = parse_enterprise(form, captcha_error)
+        await transitions.verify_enterprise(portal, flow, enterprise, enterprise_verifier(portal.settings),
+                                            _ip(request))
+    except DomainError as refusal:
+        return await _page(request, "legal_enterprise.html", flow, _kept(form), refusal)
     return RedirectResponse(f"/register/legal?flow={flow.id}", status_code=303)
 
 
@@ -176,27 +170,21 @@ async def legal_verify(request: Request) -> Response:
 async def legal_confirm(request: Request) -> Response:
     """确认注册 (or 上一步)."""
     portal = _portal(request)
+    form, flow = await _posted(request, LEGAL)
+    if form.get("step") == "back":
+        await transitions.return_to_enterprise(portal, flow)
+        return RedirectResponse(f"/register/legal?flow={flow.id}", status_code=303)
     try:
-        form, flow = await _posted(request, LEGAL)
-        if form.get("step") == "back":
-            await transitions.return_to_enterprise(portal, flow)
-            return RedirectResponse(f"/register/legal?flow={flow.id}", status_code=303)
-        try:
-            await transitions.confirm_registration(portal, flow, parse_credentials(form), _ip(request))
-        except DomainError as refusal:
-            return await _page(request, "legal_user.html", flow, _kept(form), refusal, captcha=False,
-                               enterprise=flow.data["enterprise"])
-    except PageError as exc:
-        return error_page(exc.message, exc.status_code, exc.detail)
+        await transitions.confirm_registration(portal, flow, parse_credentials(form), _ip(request))
+    except DomainError as refusal:
+        return await _page(request, "legal_user.html", flow, _kept(form), refusal, captcha=False,
+                           enterprise=flow.data["enterprise"])
     return RedirectResponse(f"/register/legal/done?flow={flow.id}", status_code=303)
 
 
 @router.get("/register/legal/done")
 async def legal_done(request: Request, flow: str = "") -> Response:
-    try:
-        row = await _finished(request, flow, LEGAL)
-    except PageError as exc:
-        return error_page(exc.message, exc.status_code, exc.detail)
+    row = await _finished(request, flow, LEGAL)
     return render("registration/legal_done.html", username=row.data["username"], enterprise=row.data["enterprise"])
 
 
@@ -207,10 +195,7 @@ async def legal_done(request: Request, flow: str = "") -> Response:
 async def personal_page(request: Request, flow: str | None = None) -> Response:
     if flow is None:
         return await _start(request, PERSONAL)
-    try:
-        row = await _load(request, flow, PERSONAL)
-    except PageError as exc:
-        return error_page(exc.message, exc.status_code, exc.detail)
+    row = await _load(request, flow, PERSONAL)
     return await _page(request, "personal.html", row, {})
 
 
@@ -218,23 +203,17 @@ async def personal_page(request: Request, flow: str | None = None) -> Response:
 async def personal_register(request: Request) -> Response:
     """注册: 实名认证 and the account, in one step."""
     portal = _portal(request)
+    form, flow = await _posted(request, PERSONAL)
+    captcha_error = await _captcha_error(request, form)
     try:
-        form, flow = await _posted(request, PERSONAL)
-        captcha_error = await _captcha_error(request, form)
-        try:
-            person = parse_person(form, captcha_error)
-            await transitions.register_person(portal, flow, person, identity_verifier(portal.settings), _ip(request))
-        except DomainError as refusal:
-            return await _page(request, "personal.html", flow, _kept(form), refusal)
-    except PageError as exc:
-        return error_page(exc.message, exc.status_code, exc.detail)
+        person = parse_person(form, captcha_error)
+        await transitions.register_person(portal, flow, person, identity_verifier(portal.settings), _ip(request))
+    except DomainError as refusal:
+        return await _page(request, "personal.html", flow, _kept(form), refusal)
     return RedirectResponse(f"/register/personal/done?flow={flow.id}", status_code=303)
 
 
 @router.get("/register/personal/done")
 async def personal_done(request: Request, flow: str = "") -> Response:
-    try:
-        row = await _finished(request, flow, PERSONAL)
-    except PageError as exc:
-        return error_page(exc.message, exc.status_code, exc.detail)
+    row = await _finished(request, flow, PERSONAL)
     return render("registration/personal_done.html", username=row.data["username"])

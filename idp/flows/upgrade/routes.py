@@ -79,10 +79,7 @@ async def upgrade_page(request: Request, flow: str | None = None) -> Response:
     if session is None:
         return RedirectResponse(TO_LOGIN, status_code=303)
     if flow is not None:
-        try:
-            row = await _flow(request, flow, session)
-        except PageError as exc:
-            return error_page(exc.message, exc.status_code, exc.detail)
+        row = await _flow(request, flow, session)
         return _page(request, "confirm.html", session, flow=row.id, flow_csrf=row.csrf_token)
     refusal = _refusal(session, upgrade_verifier(portal.settings))
     return _page(request, "start.html", session, refusal, can_start=refusal is None)
@@ -119,21 +116,18 @@ async def upgrade_confirm(request: Request) -> Response:
     if session is None:
         return RedirectResponse(TO_LOGIN, status_code=303)
     form: FormData = await request.form()
+    flow = await _flow(request, form.get("flow"), session)
+    store.check_flow_csrf(flow, form.get("csrf_token"))
+    verifier = upgrade_verifier(portal.settings)
+    if verifier is None:
+        raise PageError(store.EXPIRED)
     try:
-        flow = await _flow(request, form.get("flow"), session)
-        store.check_flow_csrf(flow, form.get("csrf_token"))
-        verifier = upgrade_verifier(portal.settings)
-        if verifier is None:
-            raise PageError(store.EXPIRED)
-        try:
-            await transitions.confirm_upgrade(portal, flow, session.account, parse_confirmation(form), verifier,
-                                              _ip(request))
-        except DomainError as refusal:
-            if refusal.message_id in ("upgrade.already", "upgrade.not_eligible"):
-                return _page(request, "start.html", session, refusal, can_start=False)
-            return _page(request, "confirm.html", session, refusal, flow=flow.id, flow_csrf=flow.csrf_token)
-    except PageError as exc:
-        return error_page(exc.message, exc.status_code, exc.detail)
+        await transitions.confirm_upgrade(portal, flow, session.account, parse_confirmation(form), verifier,
+                                          _ip(request))
+    except DomainError as refusal:
+        if refusal.message_id in ("upgrade.already", "upgrade.not_eligible"):
+            return _page(request, "start.html", session, refusal, can_start=False)
+        return _page(request, "confirm.html", session, refusal, flow=flow.id, flow_csrf=flow.csrf_token)
     return RedirectResponse("/upgrade/done", status_code=303)
 
 
