@@ -61,6 +61,14 @@ class Intent:
     state: PortalState
     expires_at: int  # epoch seconds; the system refuses to link after it
     claims: dict = field(default_factory=dict)  # the user's claims for the consented scopes
+    # The portal user who started the binding and must be the one in the browser (the subject
+    # check): the subject itself, or the legal person when it binds a system for its agent.
+    actor_sub: str | None = None
+
+    @property
+    def browser_sub(self) -> str:
+        """Whose silent portal login may complete this binding."""
+        return self.actor_sub or self.sub
 
     def to_json(self) -> dict:
         return asdict(self)
