@@ -1,4 +1,5 @@
-"""Fetching the portal's binding intent and checking it: ours, pending, not expired."""
+"""Fetching the portal's binding intent and checking it: ours, pending, not expired, and a mode
+the profile allows the account type (an agent may not create an account where the profile says so)."""
 from __future__ import annotations
 
 import re
@@ -33,6 +34,10 @@ async def fetch_intent(system: SystemContext, binding_id: str | None) -> Intent:
         raise IntentRefused("binding.invalid", "the intent names no subject or mode")
     if intent.state != "pending":
         raise IntentRefused("binding.cancelled", f"the binding is {str(intent.state)[:20]}")
+    claims = intent.claims if isinstance(intent.claims, dict) else {}
+    if intent.mode == "create" and claims.get("account_type") == "agent" and not system.profile.agents_may_create:
+        # The portal refuses this already; the system does not rely on it.
+        raise IntentRefused("binding.agent_may_not_create", "an agent may not create an account here")
     if not isinstance(intent.expires_at, (int, float)) or isinstance(intent.expires_at, bool) \
             or intent.expires_at <= time.time():
         raise IntentRefused("binding.invalid", "the binding has expired")

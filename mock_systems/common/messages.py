@@ -25,6 +25,8 @@ MESSAGES: dict[str, str] = {
     "binding.portal_login_required": "请先在本浏览器登录政务服务门户，再从政务服务门户“我的绑定”授权绑定本系统。",
     "binding.not_subject": "该授权绑定请求不属于当前登录政务服务门户的用户，已拒绝。"
                            "请使用本人的政务服务门户账号，从“我的绑定”授权绑定。",
+    "binding.agent_may_not_create": "经办人不能通过“直接授权创建新的账号”绑定本系统，"
+                                    "请使用“已有用户的登录授权”绑定本系统已有的子账号。",
     # 账号设置 and 完善用户信息
     "settings.not_unbindable": "该绑定为直接授权创建的账号，不可解除。如需解除，请在政务服务门户的咨询栏目申请。",
     "settings.not_linked": "本系统账号未绑定政务服务门户账号。",

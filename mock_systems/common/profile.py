@@ -26,6 +26,9 @@ class SystemProfile:
     # Account fields (accounts.PROFILE_FIELDS) this system cannot work without: an account
     # created from the portal's claims that lacks one asks for it at first login (完善用户信息).
     required_fields: tuple[str, ...] = ()
+    # Whether an agent (经办人, account_type "agent") may bind with 直接授权创建新的账号; a system
+    # that says no lets agents bind existing sub-accounts only (UDI: ../shared/domain.md).
+    agents_may_create: bool = True
 
     @property
     def env_prefix(self) -> str:
