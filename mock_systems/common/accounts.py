@@ -50,11 +50,13 @@ async def check_credentials(system: SystemContext, username: str,
 
 async def create_account(db: AsyncSession, system: SystemContext, *, username: str, password: str | None,
                          display_name: str, organisation: str = "", contact_phone: str = "",
-                         needs_completion: bool = False) -> LocalAccount:
+                         needs_completion: bool = False, enterprise_code: str = "",
+                         portal_account_type: str = "") -> LocalAccount:
     password_hash = await system.passwords.hash(password) if password is not None else None
     account = LocalAccount(username=normalise_username(username), password_hash=password_hash,
                            display_name=display_name, organisation=organisation, contact_phone=contact_phone,
-                           needs_completion=needs_completion, created_at=utcnow())
+                           needs_completion=needs_completion, enterprise_code=enterprise_code,
+                           portal_account_type=portal_account_type, created_at=utcnow())
     db.add(account)
     await db.flush()
     return account
@@ -62,11 +64,34 @@ async def create_account(db: AsyncSession, system: SystemContext, *, username: s
 
 def fields_from_claims(claims: dict) -> dict[str, str]:
     """A new account's fields from the portal's claims (docs/claims.md): the name, the
-    enterprise's name as the organisation, the mobile number as the contact phone."""
+    enterprise's name as the organisation, the mobile number as the contact phone, and who it is
+    at the portal (identity_from_claims)."""
     enterprise = claims.get("enterprise") if isinstance(claims.get("enterprise"), dict) else {}
     values = {"display_name": claims.get("name") or claims.get("preferred_username") or "政务服务门户用户",
               "organisation": enterprise.get("name") or "", "contact_phone": claims.get("phone_number") or ""}
-    return {name: str(value)[:100] for name, value in values.items()}
+    return {**{name: str(value)[:100] for name, value in values.items()}, **identity_from_claims(claims)}
+
+
+PORTAL_ACCOUNT_TYPES = ("legal_person", "agent", "personal")
+
+
+def identity_from_claims(claims: dict) -> dict[str, str]:
+    """The account's enterprise (统一社会信用代码) and portal account type from the claims; an
+    unknown type counts as none, and only an enterprise account (legal person or agent) has an
+    enterprise."""
+    account_type = claims.get("account_type")
+    account_type = account_type if account_type in PORTAL_ACCOUNT_TYPES else ""
+    enterprise = claims.get("enterprise") if isinstance(claims.get("enterprise"), dict) else {}
+    code = str(enterprise.get("unified_social_credit_code") or "").strip()[:32]
+    return {"portal_account_type": account_type,
+            "enterprise_code": code if account_type in ("legal_person", "agent") else ""}
+
+
+def refresh_identity(account: LocalAccount, claims: dict) -> None:
+    """At a login through the portal: the account's enterprise and type as the claims say now."""
+    for name, value in identity_from_claims(claims).items():
+        if getattr(account, name) != value:
+            setattr(account, name, value)
 
 
 def missing_fields(system: SystemContext, account: LocalAccount) -> list[str]:

@@ -26,6 +26,12 @@ class LocalAccount(Base):
     # Created from the portal's claims without a field the profile requires: the first login
     # asks for it (完善用户信息) before anything else.
     needs_completion: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Who the account is at the portal (docs/claims.md), from the claims of its creation and of
+    # each login through the portal: the enterprise's 统一社会信用代码 ("" when none) and the
+    # account type (legal_person / agent / personal; "" for an account never seen through the
+    # portal). A system decides by them what an account may do for which enterprise.
+    enterprise_code: Mapped[str] = mapped_column(String(32), default="", index=True)
+    portal_account_type: Mapped[str] = mapped_column(String(16), default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import RedirectResponse, Response
 
+from mock_systems.common.accounts import refresh_identity
 from mock_systems.common.binding_subject import finish_subject_check
 from mock_systems.common.context import SystemContext
 from mock_systems.common.db import utcnow
@@ -133,6 +134,7 @@ async def callback(request: Request) -> Response:
         linked = await linked_account(db, claims["sub"])
         if linked is None:
             return unlinked(system, claims)
+        refresh_identity(linked[1], info)  # the enterprise and account type may have changed
         token = await log_in(db, system, session, account_id=linked[1].id, login_method="portal",
                              portal_subject=claims["sub"], portal_sid=claims.get("sid"), id_token=tokens["id_token"],
                              portal_claims={k: info[k] for k in KEPT_CLAIMS if k in info})

@@ -4,7 +4,8 @@ with a key generated here, PORTAL_INTENT and the confirm / refused / ended calls
 with the Basic credentials they came with), and a signer of portal requests to the binding API.
 It also answers the silent login by which /binding/start checks the browser's portal user
 (``answer_authorization``: the portal's redirect back, as the intent's subject by default) and
-redeems its code at a token endpoint.
+redeems its code at a token endpoint; its UserInfo endpoint answers with the claims a test gave
+for that subject (``userinfo``), so :func:`portal_login` logs in as whoever a test needs.
 
 ``FakePortal.over(inner)`` serves only the binding endpoints and passes everything else to
 ``inner`` (the real in-process portal), for tests that also log in through the portal.
@@ -84,6 +85,8 @@ class FakePortal:
     answer_status: dict[str, int] = field(default_factory=dict)  # action → status instead of 200
     codes: dict[str, dict] = field(default_factory=dict)  # authorization code → its request and subject
     authorizations: list[dict] = field(default_factory=list)  # the authorization requests answered
+    userinfo: dict[str, dict] = field(default_factory=dict)  # subject → the claims UserInfo answers
+    access_tokens: dict[str, str] = field(default_factory=dict)  # access token → subject
 
     # --- what the test sets up -----------------------------------------------------------------
 
@@ -144,8 +147,16 @@ class FakePortal:
         challenge = base64.urlsafe_b64encode(hashlib.sha256(form.get("code_verifier", "").encode()).digest())
         if challenge.rstrip(b"=").decode() != grant["code_challenge"]:
             return httpx.Response(400, json={"error": "invalid_grant"})
-        return httpx.Response(200, json={"token_type": "Bearer", "access_token": uuid.uuid4().hex,
+        access_token = uuid.uuid4().hex
+        self.access_tokens[access_token] = grant["sub"]
+        return httpx.Response(200, json={"token_type": "Bearer", "access_token": access_token,
                                          "id_token": self.id_token(grant["sub"], grant["nonce"])})
+
+    def _userinfo(self, request: httpx.Request) -> httpx.Response:
+        sub = self.access_tokens.get(request.headers.get("authorization", "").removeprefix("Bearer "))
+        if sub is None:
+            return httpx.Response(401, json={"error": "invalid_token"})
+        return httpx.Response(200, json={**self.userinfo.get(sub, {}), "sub": sub})
 
     # --- the portal's HTTP -----------------------------------------------------------------------
 
@@ -156,9 +167,12 @@ class FakePortal:
         if path == "/.well-known/openid-configuration":
             return httpx.Response(200, json={"issuer": self.issuer, "jwks_uri": self.issuer + "/jwks",
                                              "authorization_endpoint": self.issuer + "/authorize",
-                                             "token_endpoint": self.issuer + "/token"})
+                                             "token_endpoint": self.issuer + "/token",
+                                             "userinfo_endpoint": self.issuer + "/userinfo"})
         if path == "/token" and request.method == "POST":
             return self._token(request)
+        if path == "/userinfo":
+            return self._userinfo(request)
         if path == "/jwks":
             return httpx.Response(200, json={"keys": [self.key.public]})
         match = BINDING_PATH.fullmatch(path)
@@ -244,6 +258,19 @@ async def open_binding(app, binding_id: str, browser: httpx.AsyncClient | None =
     if callback.status_code != 303 or not callback.headers["location"].startswith("/binding/start"):
         return callback
     return await browser.get(callback.headers["location"])
+
+
+async def portal_login(app, browser: httpx.AsyncClient, sub: str, claims: dict | None = None,
+                       target: str = "/") -> httpx.Response:
+    """Log ``browser`` in to the system through the fake portal as ``sub`` (UserInfo answering
+    ``claims`` when given): /auth/login, the portal's answer, then the callback's response."""
+    fake: FakePortal = app.state.fake
+    if claims is not None:
+        fake.userinfo[sub] = claims
+    to_portal = await browser.get("/auth/login", params={"target_link_uri": app.state.system.settings.base_url
+                                                           + target})
+    assert to_portal.status_code == 303, to_portal.text[:300]
+    return await browser.get(fake.answer_authorization(to_portal.headers["location"], sub=sub))
 
 
 async def bind_existing(app, binding_id: str, username: str, password: str = DEMO_LOCAL_PASSWORD, *,
