@@ -3,7 +3,8 @@
 At start-up it opens its own database and creates its tables (create_all: see db.py), seeds
 the profile's demo accounts, builds its portal client and starts the loop that delivers the
 binding calls owed to the portal (binding_outbox.py); nothing is made at import time.
-``routers`` lets a system (or the binding protocol) add its own pages and endpoints.
+``routers`` lets a system (or the binding protocol) add its own pages and endpoints, and
+``home_links`` links its pages from the home page.
 """
 from __future__ import annotations
 
@@ -35,13 +36,15 @@ COMMON_ROUTERS = (home.router, local_login.router, captcha.router, portal_login.
                   binding_start.router, binding_api.router, account_settings.router)
 
 
-async def start_system(profile: SystemProfile, settings: SystemSettings, http: httpx.AsyncClient) -> SystemContext:
+async def start_system(profile: SystemProfile, settings: SystemSettings, http: httpx.AsyncClient,
+                       home_links: tuple[tuple[str, str], ...] = ()) -> SystemContext:
     engine = create_engine(settings.database_url)
     await create_tables(engine)
     system = SystemContext(
         profile=profile, settings=settings, engine=engine, sessionmaker=create_sessionmaker(engine), http=http,
         portal=PortalClient(settings, http),
         passwords=Passwords(memory_kib=settings.argon2_memory_kib, time_cost=settings.argon2_time_cost),
+        home_links=home_links,
     )
     async with system.sessionmaker.begin() as db:
         await purge_expired(db)
@@ -55,13 +58,14 @@ async def start_system(profile: SystemProfile, settings: SystemSettings, http: h
 
 
 def create_system_app(profile: SystemProfile, settings: SystemSettings | None = None, *,
-                      http: httpx.AsyncClient | None = None, routers: Iterable[APIRouter] = ()) -> FastAPI:
+                      http: httpx.AsyncClient | None = None, routers: Iterable[APIRouter] = (),
+                      home_links: Iterable[tuple[str, str]] = ()) -> FastAPI:
     settings = settings or settings_for(profile)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         client = http or httpx.AsyncClient()
-        system = await start_system(profile, settings, client)
+        system = await start_system(profile, settings, client, tuple(home_links))
         app.state.system = system
         outbox = asyncio.create_task(run_outbox(system), name=f"{profile.client_id} binding outbox")
         try:

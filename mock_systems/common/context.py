@@ -23,6 +23,8 @@ class SystemContext:
     http: httpx.AsyncClient
     portal: PortalClient
     passwords: Passwords
+    # A system's own pages, linked from its home page: (path, label), e.g. the drug system's 信息采集.
+    home_links: tuple[tuple[str, str], ...] = ()
 
     @property
     def name(self) -> str:

@@ -25,7 +25,7 @@ SECURITY_HEADERS = {
 
 def render(system: SystemContext, name: str, status_code: int = 200, **context) -> HTMLResponse:
     html = TEMPLATES.get_template(name).render(system_name=system.name, portal_url=system.settings.issuer,
-                                               **context)
+                                               home_links=system.home_links, **context)
     return HTMLResponse(html, status_code=status_code, headers=SECURITY_HEADERS)
 
 
