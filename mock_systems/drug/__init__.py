@@ -1,4 +1,5 @@
-"""药品业务应用系统 (drug): a business system logging in through the portal.
+"""药品业务应用系统 (drug): a business system logging in through the portal, with the 信息采集
+column: 出口药品档案信息采集 and 子用户授权 (seed 002; mock_systems/README.md lists its pages).
 
 Run it with `uvicorn mock_systems.drug:create_app --factory --port 8104` (`make run` does);
 settings are BIZ_DRUG_… environment variables (mock_systems/README.md).
@@ -8,11 +9,15 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from mock_systems.common import SystemProfile, create_system_app, demo_accounts
+from mock_systems.drug import models  # noqa: F401  (its tables join the common create_tables)
+from mock_systems.drug import collection_routes, dossier_routes, grant_routes
 
 PROFILE = SystemProfile(client_id="drug", display_name="药品业务应用系统", port=8104,
                         demo_accounts=demo_accounts("drug"))
+ROUTERS = (collection_routes.router, grant_routes.router, dossier_routes.router)
+HOME_LINKS = ((collection_routes.COLLECTION, "信息采集"),)
 
 
-def create_app() -> FastAPI:
-    """The ASGI application factory for uvicorn."""
-    return create_system_app(PROFILE)
+def create_app(settings=None, **kwargs) -> FastAPI:
+    """The ASGI application factory for uvicorn (tests pass settings and an HTTP client)."""
+    return create_system_app(PROFILE, settings, routers=ROUTERS, home_links=HOME_LINKS, **kwargs)

@@ -1,0 +1,107 @@
+"""The drug system with its 信息采集 pages, against a FAKE portal (tests/support/fake_portal.py)
+whose UserInfo answers with the claims each test gives: legal persons and agents of two
+enterprises, logged in each in a browser of their own."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from mock_systems.common.accounts import create_account
+from mock_systems.common.db import utcnow
+from mock_systems.common.models import LinkKind, LocalAccount, PortalLink
+from mock_systems.drug import PROFILE as DRUG
+from mock_systems.drug import create_app
+from tests.support.fake_portal import FakePortal, browser_for, portal_login, system_settings
+from tests.support.portal import hidden_fields
+
+ENTERPRISE = {"name": "示例药业股份有限公司", "unified_social_credit_code": "91110105PDY0001752",
+              "legal_representative": "李四"}
+OTHER_ENTERPRISE = {"name": "另一制药有限公司", "unified_social_credit_code": "91310000MA1FL0000X",
+                    "legal_representative": "钱七"}
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone who logs in to the drug system through the portal: its subject there, the local
+    account it is bound to, and the claims UserInfo gives."""
+
+    sub: str
+    username: str
+    claims: dict
+
+
+def legal_person(enterprise: dict = ENTERPRISE, sub: str = "legal-sub", username: str = "drug_legal") -> Person:
+    return Person(sub, username, {"name": enterprise["legal_representative"], "account_type": "legal_person",
+                                  "preferred_username": username, "enterprise": enterprise})
+
+
+def agent(name: str = "王五", enterprise: dict = ENTERPRISE, sub: str = "agent-sub",
+          username: str = "drug_agent") -> Person:
+    return Person(sub, username, {"name": name, "account_type": "agent", "enterprise": enterprise,
+                                  "acting_person": {"sub": f"person-{sub}", "name": name}})
+
+
+LEGAL = legal_person()
+AGENT = agent()
+OTHER_LEGAL = legal_person(OTHER_ENTERPRISE, "other-legal-sub", "other_legal")
+OTHER_AGENT = agent("孙八", OTHER_ENTERPRISE, "other-agent-sub", "other_agent")
+
+
+@dataclass
+class DrugSystem:
+    app: object
+    fake: FakePortal
+
+    @property
+    def system(self):
+        return self.app.state.system
+
+    def browser(self) -> httpx.AsyncClient:
+        return browser_for(self.app, self.system.settings.base_url)
+
+    async def account(self, username: str) -> LocalAccount:
+        async with self.system.sessionmaker() as db:
+            return await db.scalar(select(LocalAccount).where(LocalAccount.username == username))
+
+    async def bind(self, person: Person) -> LocalAccount:
+        """The person's local account (made here the first time) linked to its portal subject."""
+        async with self.system.sessionmaker.begin() as db:
+            account = await db.scalar(select(LocalAccount).where(LocalAccount.username == person.username))
+            if account is None:
+                account = await create_account(db, self.system, username=person.username, password=None,
+                                               display_name=person.claims["name"])
+                db.add(PortalLink(portal_subject=person.sub, local_account_id=account.id,
+                                  kind=LinkKind.created_by_binding, linked_at=utcnow()))
+        return account
+
+    async def log_in(self, person: Person, browser: httpx.AsyncClient | None = None) -> httpx.AsyncClient:
+        """A browser logged in as ``person`` through the (fake) portal."""
+        await self.bind(person)
+        browser = browser or self.browser()
+        response = await portal_login(self.app, browser, person.sub, person.claims)
+        assert response.status_code == 303 and response.headers["location"] == "/", response.text[:300]
+        return browser
+
+
+@pytest.fixture
+async def drug(databases):
+    fake = FakePortal(DRUG.client_id)
+    settings = system_settings(DRUG, fake, await databases.empty())
+    app = create_app(settings, http=httpx.AsyncClient(transport=fake.transport()))
+    app.state.fake = fake
+    async with app.router.lifespan_context(app):
+        yield DrugSystem(app, fake)
+
+
+async def post_form(browser: httpx.AsyncClient, page_path: str, form_id: str, **fields) -> httpx.Response:
+    """Submit the form ``form_id`` of the page at ``page_path`` with its hidden fields (CSRF token,
+    revision) and ``fields``."""
+    page = await browser.get(page_path)
+    assert page.status_code == 200, page.text[:300]
+    start = page.text.index(f'id="{form_id}"')
+    form_html = page.text[page.text.rindex("<form", 0, start):page.text.index("</form>", start)]
+    action = form_html.split('action="', 1)[1].split('"', 1)[0]
+    return await browser.post(action, data={**hidden_fields(form_html), **fields})
