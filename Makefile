@@ -9,7 +9,7 @@ CHROMIUM := /usr/bin/chromium
 CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser run test migrate clean
+.PHONY: help install browser run test migrate clean bench
 
 help:
 	@echo "make run      install, migrate, seed demo data, start the portal on http://127.0.0.1:8000"
@@ -17,6 +17,7 @@ help:
 	@echo "make install  create $(VENV) and install the project with its test tools"
 	@echo "make browser  install Debian's chromium and a CJK font for the browser tests (apt-get; only if missing)"
 	@echo "make migrate  upgrade the database (IDP_DATABASE_URL, default var/idp.sqlite3)"
+	@echo "make bench    benchmark against node's oidc-provider (SQLite and PostgreSQL; results in bench/results/)"
 	@echo "make clean    remove var/ and $(VENV)"
 
 install: $(STAMP)
@@ -65,6 +66,21 @@ test: install browser
 
 migrate: install | var
 	$(BIN)/idp migrate
+
+# Not part of `make test`: installs the bench extra and the peer (npm ci, bench/peer only), then
+# drives the portal on SQLite and on PostgreSQL (BENCH_POSTGRES_URL, default postgres@127.0.0.1)
+# and oidc-provider with the same client. BENCH_ARGS passes options (python -m bench.driver --help).
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
+	@touch $(BENCH_STAMP)
+
+bench/peer/node_modules/.package-lock.json: bench/peer/package-lock.json
+	@command -v npm >/dev/null || { echo "error: make bench needs node (>= 20.19) and npm" >&2; exit 1; }
+	cd bench/peer && npm ci --no-audit --no-fund
+
+bench: install $(BENCH_STAMP) bench/peer/node_modules/.package-lock.json
+	$(BIN)/python -m bench.driver $(BENCH_ARGS)
 
 clean:
 	rm -rf var $(VENV) *.egg-info

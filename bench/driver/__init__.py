@@ -1,0 +1,1 @@
+"""The benchmark's load driver: the same asyncio HTTP client drives the portal and the peer."""

@@ -1,0 +1,176 @@
+"""``python -m bench.driver``: the portal (SQLite, then PostgreSQL) and node's oidc-provider,
+driven by the same client through the same scenarios; prints the table and writes it, with
+the versions and settings, to bench/results/. ``make bench`` runs it."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+from argon2 import PasswordHasher, Type
+
+from bench.driver import report, servers
+from bench.driver.browser import Target
+from bench.driver.load import drive
+from bench.driver.scenarios import SCENARIOS, Context
+from bench.driver.stats import Measurement, markdown_table
+from idp.settings import Settings
+
+WORKER_SCENARIOS = ("client_credentials", "userinfo", "introspection", "discovery_jwks")
+
+
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.driver", description=__doc__)
+    parser.add_argument("--seconds", type=float, default=10.0, help="measured time per scenario")
+    parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured time before each scenario")
+    parser.add_argument("--max-ops", type=int, default=20000, help="at most this many operations per scenario")
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--code-pool", type=int, default=4000, help="codes made before the code-exchange run")
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS))
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--no-peer", action="store_true")
+    parser.add_argument("--no-workers", action="store_true", help="skip the two-workers comparison")
+    parser.add_argument("--postgres-url", default=os.environ.get(
+        "BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"))
+    return parser.parse_args()
+
+
+async def run_scenarios(target: Target, names: list[str], args, *, server: str | None = None) -> list[Measurement]:
+    results = []
+    connector = aiohttp.TCPConnector(limit=0, force_close=False)
+    async with aiohttp.ClientSession(connector=connector, connector_owner=False,
+                                     cookie_jar=aiohttp.DummyCookieJar()) as http:
+        for name in names:
+            context = Context(target, http, connector, args.concurrency, args.code_pool)
+            operation = await SCENARIOS[name](context)
+            if args.warmup:
+                await drive(name, target.name, operation, concurrency=args.concurrency, seconds=args.warmup,
+                            max_ops=max(args.concurrency * 4, 100), server_pid=target.pid)
+            measured = await drive(name, server or target.name, operation, concurrency=args.concurrency,
+                                   seconds=args.seconds, max_ops=args.max_ops, server_pid=target.pid)
+            summary = measured.summary()
+            print(f"  {summary['server']:<18} {name:<18} {summary['ops_per_s']:>8} ops/s  p99 {summary['p99_ms']} ms"
+                  f"  errors {summary['errors']}  cpu {summary['server_cpu_ms_per_op']} ms/op", flush=True)
+            results.append(measured)
+    await connector.close()
+    return results
+
+
+def argon2_reference(samples: int = 15) -> dict:
+    """CPU of one argon2id verification at the portal's default (production) parameters."""
+    defaults = Settings()
+    hasher = PasswordHasher(time_cost=defaults.argon2_time_cost, memory_cost=defaults.argon2_memory_kib,
+                            parallelism=defaults.argon2_parallelism, type=Type.ID)
+    stored = hasher.hash("Bench@2026pass")
+    costs = []
+    for _ in range(samples):
+        begin = time.process_time()
+        hasher.verify(stored, "Bench@2026pass")
+        costs.append((time.process_time() - begin) * 1000)
+    return {"parameters": f"m={defaults.argon2_memory_kib} KiB, t={defaults.argon2_time_cost}, "
+                          f"p={defaults.argon2_parallelism}", "verify_cpu_ms": statistics.median(costs),
+            "samples": samples, "login_cpu_ms": {}}
+
+
+async def postgres_version(url: str) -> str:
+    import asyncpg
+    connection = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        return await connection.fetchval("SHOW server_version")
+    finally:
+        await connection.close()
+
+
+async def main() -> None:
+    args = arguments()
+    names = [n for n in args.scenarios.split(",") if n]
+    unknown = set(names) - set(SCENARIOS)
+    if unknown:
+        raise SystemExit(f"unknown scenarios: {', '.join(sorted(unknown))}")
+    backends = [b for b in args.backends.split(",") if b]
+    pin = servers.pinning()
+    server_cores = str(servers.SERVER_CORE) if pin else None
+    record = {"started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+              "versions": report.versions(await postgres_version(args.postgres_url) if "postgresql" in backends else None),
+              "settings": {
+                  "portal": "one uvicorn worker (uvloop, httptools), log level warning, argon2id at the production "
+                            "defaults, background worker on; IDP_ENVIRONMENT=test because production mode refuses "
+                            "the test captcha provider, which the benchmark needs (it cannot read an image captcha)",
+                  "peer": "oidc-provider, NODE_ENV=production, unbounded Map adapter, opaque access tokens (its "
+                          "default), argon2id (@node-rs/argon2) at the same parameters in its login",
+                  "both": f"authorization codes live {servers.CODE_TTL_SECONDS} s; RS256 signing; PKCE S256; "
+                          "client_secret_basic",
+                  "load": f"{args.concurrency} concurrent clients, keep-alive, {args.seconds:g} s or {args.max_ops} "
+                          f"operations per scenario after {args.warmup:g} s warm-up, loopback",
+                  "cores": "server on core 0, driver on core 1 (taskset)" if pin else "not pinned"},
+              "results": [], "argon2": argon2_reference()}
+    if pin:
+        os.sched_setaffinity(0, {servers.DRIVER_CORE})
+    measurements: list[Measurement] = []
+
+    def keep(batch: list[Measurement]) -> None:
+        measurements.extend(batch)
+        record["results"] = [m.summary() for m in measurements]
+        report.save_progress(record)
+
+    with tempfile.TemporaryDirectory(prefix="idp-bench-") as scratch:
+        logs = Path(scratch)
+        for backend in backends:
+            print(f"portal on {backend}", flush=True)
+            async with database(backend, args, logs) as url, servers.portal(
+                    f"portal-{backend}", url, logs, accounts=args.concurrency, cores=server_cores) as target:
+                keep(await run_scenarios(target, names, args))
+        if not args.no_peer:
+            print("oidc-provider", flush=True)
+            async with servers.peer(logs, accounts=args.concurrency, cores=server_cores) as target:
+                keep(await run_scenarios(target, names, args))
+        if not args.no_workers and pin:
+            record["workers"] = await compare_workers(args, backends[-1], logs, names)
+    for m in measurements:
+        if m.scenario == "password_login":
+            record["argon2"]["login_cpu_ms"][m.server] = m.cpu_ms_per_op
+    print(markdown_table(measurements))
+    path = report.finish(record, measurements)
+    print(f"written to {path.relative_to(report.PROJECT_ROOT)}")
+
+
+def database(backend: str, args, logs: Path):
+    if backend == "postgresql":
+        return servers.postgres_database(args.postgres_url)
+    if backend != "sqlite":
+        raise SystemExit(f"unknown backend {backend}")
+    return _sqlite(logs / f"portal-{time.monotonic_ns()}.sqlite3")
+
+
+class _sqlite:
+    def __init__(self, path: Path):
+        self.url = f"sqlite+aiosqlite:///{path}"
+
+    async def __aenter__(self) -> str:
+        return self.url
+
+    async def __aexit__(self, *_exc) -> None:
+        return None
+
+
+async def compare_workers(args, backend: str, logs: Path, names: list[str]) -> list[dict]:
+    """One worker against two, both on both cores (the driver shares them: there is no third)."""
+    os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
+    chosen = [n for n in WORKER_SCENARIOS if n in names]
+    rates = {}
+    for workers in (1, 2):
+        print(f"portal on {backend}, {workers} worker(s), both cores", flush=True)
+        async with database(backend, args, logs) as url, servers.portal(
+                f"portal-{backend}-{workers}w", url, logs, accounts=args.concurrency, workers=workers) as target:
+            rates[workers] = {m.scenario: m.ops_per_second for m in await run_scenarios(target, chosen, args)}
+    return [{"scenario": n, "one": rates[1][n], "two": rates[2][n]} for n in chosen]
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
