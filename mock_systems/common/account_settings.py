@@ -1,6 +1,6 @@
-"""The system's own account pages: 账号设置 (the link to the portal account, with 解除绑定 for a
-link to an existing account and 不可解除 for one created by binding) and 完善用户信息 (the
-required fields an account created from the portal's claims lacks, asked before anything else).
+"""The system's own account page, 账号设置: the link to the portal account, with 解除绑定 for a
+link to an existing account and 不可解除 for one created by binding. A profile's access gate
+(extension.py) may show another page instead, as on the home page.
 
 Unbinding here is the mirror image of 解除绑定 on the portal (docs/binding-protocol.md): the link
 goes, and the outbox tells the portal (``ended``) in the same transaction.
@@ -10,9 +10,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
-from mock_systems.common.accounts import PROFILE_FIELDS, missing_fields
 from mock_systems.common.binding_outbox import deliver_due, enqueue
 from mock_systems.common.context import SystemContext
+from mock_systems.common.extension import gate
 from mock_systems.common.links import link_of_account, remove_link
 from mock_systems.common.messages import text
 from mock_systems.common.models import LinkKind, LocalAccount, WebSession
@@ -21,18 +21,20 @@ from mock_systems.common.security import constant_time_equal
 from mock_systems.common.sessions import load_session
 
 router = APIRouter()
-COMPLETE = "/account/complete"
 ENDED_REASON = "unbound_in_system"
 
 
-async def logged_in(request: Request) -> tuple[WebSession, LocalAccount] | Response:
-    """The session and its account, or the page to show instead (not logged in)."""
+async def logged_in(request: Request, *, gated: bool = True) -> tuple[WebSession, LocalAccount] | Response:
+    """The session and its account, or the page to show instead (not logged in; or, when
+    ``gated``, what the profile's access gate shows first)."""
     system: SystemContext = request.app.state.system
     async with system.sessionmaker.begin() as db:  # begin: load_session may touch the idle clock
         session = await load_session(db, system, request)
         account = await db.get(LocalAccount, session.account_id) if session and session.account_id else None
     if account is None:
         return RedirectResponse("/", status_code=303)
+    if gated and (blocked := await gate(request, system, account)) is not None:
+        return blocked  # the system's own condition of use comes first (extension.py)
     return session, account
 
 
@@ -47,8 +49,6 @@ async def settings_page(request: Request) -> Response:
     if isinstance(current, Response):
         return current
     session, account = current
-    if account.needs_completion:
-        return RedirectResponse(COMPLETE, status_code=303)
     async with system.sessionmaker() as db:
         link = await link_of_account(db, account.id)
     return render(system, "account_settings.html", account=account, session=session, link=link,
@@ -77,43 +77,3 @@ async def unbind(request: Request) -> Response:
     if link.binding_id is not None:
         await deliver_due(system, binding_id=link.binding_id)
     return RedirectResponse("/account/settings", status_code=303)
-
-
-@router.get(COMPLETE)
-async def complete_page(request: Request) -> Response:
-    system: SystemContext = request.app.state.system
-    current = await logged_in(request)
-    if isinstance(current, Response):
-        return current
-    session, account = current
-    return _complete_form(system, session, account, {name: getattr(account, name) for name in PROFILE_FIELDS})
-
-
-def _complete_form(system: SystemContext, session: WebSession, account: LocalAccount, values: dict,
-                   error: str | None = None, status_code: int = 200) -> Response:
-    fields = [(name, label, name in system.profile.required_fields) for name, label in PROFILE_FIELDS.items()]
-    return render(system, "account_complete.html", status_code, account=account, csrf_token=session.csrf_secret,
-                  fields=fields, values=values, error=error)
-
-
-@router.post(COMPLETE)
-async def complete_submit(request: Request) -> Response:
-    """完善用户信息: every * field filled; then the account is complete."""
-    system: SystemContext = request.app.state.system
-    current = await logged_in(request)
-    if isinstance(current, Response):
-        return current
-    session, account = current
-    form = await request.form()
-    if forged(session, form):
-        return message_page(system, text("page.expired"), 403, "CSRF token mismatch")
-    values = {name: str(form.get(name, "")).strip()[:100] for name in PROFILE_FIELDS}
-    if any(not values[name] for name in system.profile.required_fields):
-        return _complete_form(system, session, account, values, text("complete.required"), 400)
-    async with system.sessionmaker.begin() as db:
-        row = await db.get(LocalAccount, account.id)
-        for name, value in values.items():
-            if value:
-                setattr(row, name, value)
-        row.needs_completion = bool(missing_fields(system, row))
-    return RedirectResponse("/", status_code=303)

@@ -16,8 +16,6 @@ from mock_systems.common.models import LocalAccount
 from mock_systems.common.profile import DEMO_LOCAL_PASSWORD
 
 MAX_USERNAME = 64
-# Account fields a profile may require (SystemProfile.required_fields), with their labels.
-PROFILE_FIELDS = {"organisation": "所属单位", "contact_phone": "联系电话"}
 
 
 class CredentialsRefused(enum.Enum):
@@ -50,12 +48,12 @@ async def check_credentials(system: SystemContext, username: str,
 
 async def create_account(db: AsyncSession, system: SystemContext, *, username: str, password: str | None,
                          display_name: str, organisation: str = "", contact_phone: str = "",
-                         needs_completion: bool = False, enterprise_code: str = "",
+                         enterprise_code: str = "",
                          portal_account_type: str = "") -> LocalAccount:
     password_hash = await system.passwords.hash(password) if password is not None else None
     account = LocalAccount(username=normalise_username(username), password_hash=password_hash,
                            display_name=display_name, organisation=organisation, contact_phone=contact_phone,
-                           needs_completion=needs_completion, enterprise_code=enterprise_code,
+                           enterprise_code=enterprise_code,
                            portal_account_type=portal_account_type, created_at=utcnow())
     db.add(account)
     await db.flush()
@@ -92,11 +90,6 @@ def refresh_identity(account: LocalAccount, claims: dict) -> None:
     for name, value in identity_from_claims(claims).items():
         if getattr(account, name) != value:
             setattr(account, name, value)
-
-
-def missing_fields(system: SystemContext, account: LocalAccount) -> list[str]:
-    """The profile's required fields this account lacks."""
-    return [name for name in system.profile.required_fields if not getattr(account, name, "")]
 
 
 async def seed_demo_accounts(system: SystemContext) -> list[str]:

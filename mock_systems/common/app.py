@@ -4,7 +4,8 @@ At start-up it opens its own database and creates its tables (create_all: see db
 the profile's demo accounts, builds its portal client and starts the loop that delivers the
 binding calls owed to the portal (binding_outbox.py); nothing is made at import time.
 ``routers`` lets a system (or the binding protocol) add its own pages and endpoints, and
-``home_links`` links its pages from the home page.
+``home_links`` links its pages from the home page. A profile's ``extension`` (extension.py)
+adds the system's own routers, access gate, start-up work and background loops.
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from mock_systems.common.binding_outbox import run_outbox
 from mock_systems.common.accounts import seed_demo_accounts
 from mock_systems.common.context import SystemContext
 from mock_systems.common.db import create_engine, create_sessionmaker
+from mock_systems.common.extension import SystemExtension
 from mock_systems.common.schema import create_tables
 from mock_systems.common.portal_client import PortalClient
 from mock_systems.common.profile import SystemProfile
@@ -61,25 +63,31 @@ def create_system_app(profile: SystemProfile, settings: SystemSettings | None = 
                       http: httpx.AsyncClient | None = None, routers: Iterable[APIRouter] = (),
                       home_links: Iterable[tuple[str, str]] = ()) -> FastAPI:
     settings = settings or settings_for(profile)
+    extension = profile.extension or SystemExtension()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         client = http or httpx.AsyncClient()
         system = await start_system(profile, settings, client, tuple(home_links))
         app.state.system = system
-        outbox = asyncio.create_task(run_outbox(system), name=f"{profile.client_id} binding outbox")
+        for start in extension.on_start:
+            await start(app, system)
+        tasks = [asyncio.create_task(run_outbox(system), name=f"{profile.client_id} binding outbox")]
+        tasks += [asyncio.create_task(loop(system), name=f"{profile.client_id} {loop.__name__}")
+                  for loop in extension.loops]
         try:
             yield
         finally:
-            outbox.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await outbox
+            for task in tasks:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             if http is None:
                 await client.aclose()
             await system.engine.dispose()
 
     app = FastAPI(title=profile.display_name, lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
-    for router in (*COMMON_ROUTERS, *routers):
+    for router in (*COMMON_ROUTERS, *extension.routers, *routers):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     return app

@@ -30,7 +30,6 @@ from mock_systems.common.accounts import (
     check_credentials,
     create_account,
     fields_from_claims,
-    missing_fields,
 )
 from mock_systems.common.binding_intent import IntentRefused, fetch_intent
 from mock_systems.common.binding_outbox import deliver_due
@@ -68,15 +67,13 @@ async def finish(system: SystemContext, binding_id: str, settled: Settled) -> Re
 
 
 async def create_new(system: SystemContext, intent: Intent) -> Response:
-    """直接授权创建新的账号: a new account from the claims; incomplete when the profile requires
-    a field the claims lack (asked at first login)."""
+    """直接授权创建新的账号: a new account from the claims (what the system asks of it before
+    use, if anything, is the profile's access gate: extension.py)."""
     fields = fields_from_claims(intent.claims if isinstance(intent.claims, dict) else {})
 
     async def new_account(db: AsyncSession) -> LocalAccount:
         username = f"{system.settings.client_id}_{secrets.token_hex(5)}"
-        account = await create_account(db, system, username=username, password=None, **fields)
-        account.needs_completion = bool(missing_fields(system, account))
-        return account
+        return await create_account(db, system, username=username, password=None, **fields)
 
     settled = await settle_binding(system, binding_id=intent.binding_id, subject=intent.sub,
                                    kind=LinkKind.created_by_binding, account_for=new_account)

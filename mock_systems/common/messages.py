@@ -27,11 +27,26 @@ MESSAGES: dict[str, str] = {
                            "请使用本人的政务服务门户账号，从“我的绑定”授权绑定。",
     "binding.agent_may_not_create": "经办人不能通过“直接授权创建新的账号”绑定本系统，"
                                     "请使用“已有用户的登录授权”绑定本系统已有的子账号。",
-    # 账号设置 and 完善用户信息
+    # 账号设置
     "settings.not_unbindable": "该绑定为直接授权创建的账号，不可解除。如需解除，请在政务服务门户的咨询栏目申请。",
     "settings.not_linked": "本系统账号未绑定政务服务门户账号。",
     "settings.login_required": "请先登录。",
-    "complete.required": "请填写所有带*号的必填项。",
+    # UDI: 机构信息完善 and its review (seed 001, 第二步 2.1)
+    "udi.field_required": "请填写{field}",
+    "udi.field_too_long": "{field}不能超过{maximum}个字符",
+    "udi.field_invalid": "{field}含有不能使用的字符",
+    "udi.form_errors": "提交失败，请按提示修改后重新提交。",
+    "udi.already_submitted": "您的机构信息已提交，正在等待审核，审核完成前不能修改。",
+    "udi.already_reviewed": "该申请已被审核或已重新提交，请刷新后查看。",
+    "udi.reason_required": "审核不通过时必须填写原因。",
+    "udi.reason_too_long": "审核不通过的原因不能超过500个字符。",
+    "udi.review_approved": "已审核通过，审核结果已通知联系人。",
+    "udi.review_rejected": "已审核不通过，审核结果已通知联系人。",
+    "udi.notice_subject": "医疗器械唯一标识管理信息系统注册用户信息审核结果：{result}",
+    "udi.notice_approved": "{organisation}：您在医疗器械唯一标识管理信息系统提交的注册用户信息已审核通过。"
+                           "请登录政务服务门户，在“我的绑定”中点击“医疗器械唯一标识管理信息系统”进入系统。",
+    "udi.notice_rejected": "{organisation}：您在医疗器械唯一标识管理信息系统提交的注册用户信息审核不通过，"
+                           "原因：{reason}。请登录政务服务门户，进入本系统修改机构信息后重新提交。",
 }
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mock_systems.common.extension import SystemExtension
+
 # Public by design, like the portal's demo password: README.md and `make run` print it.
 DEMO_LOCAL_PASSWORD = "Local@2026pass"
 
@@ -23,12 +25,11 @@ class SystemProfile:
     display_name: str
     port: int  # the development port of `make run`
     demo_accounts: tuple[DemoAccount, ...] = ()
-    # Account fields (accounts.PROFILE_FIELDS) this system cannot work without: an account
-    # created from the portal's claims that lacks one asks for it at first login (完善用户信息).
-    required_fields: tuple[str, ...] = ()
     # Whether an agent (经办人, account_type "agent") may bind with 直接授权创建新的账号; a system
     # that says no lets agents bind existing sub-accounts only (UDI: ../shared/domain.md).
     agents_may_create: bool = True
+    # The system's own pages, access gate and background work (extension.py), if any.
+    extension: SystemExtension | None = None
 
     @property
     def env_prefix(self) -> str:

@@ -2,18 +2,27 @@
 
 Run it with `uvicorn mock_systems.udi:create_app --factory --port 8101` (`make run` does);
 settings are BIZ_UDI_… environment variables (mock_systems/README.md).
+
+Beyond the common code, an account created by binding must complete its organisation details
+and pass staff review before it may use the system (registration.py, reviews.py), and an agent
+may not create an account here (seed 001; ../shared/domain.md).
 """
 from __future__ import annotations
 
 from fastapi import FastAPI
 
 from mock_systems.common import SystemProfile, create_system_app, demo_accounts
+from mock_systems.common.extension import SystemExtension
+from mock_systems.udi import dev_messages, registration, reviews, staff
+from mock_systems.udi import models as _models  # noqa: F401  (registers the UDI tables before create_all)
+from mock_systems.udi.notifications import run_notifications
 
-# An account created by binding must give its organisation and a contact phone before use
-# (../shared/domain.md: the UDI system asks for organisation and contact details).
+EXTENSION = SystemExtension(
+    routers=(registration.router, staff.router, reviews.router, dev_messages.router),
+    access_gate=registration.registration_gate, on_start=(staff.seed_demo_staff,), loops=(run_notifications,))
+
 PROFILE = SystemProfile(client_id="udi", display_name="医疗器械唯一标识管理信息系统", port=8101,
-                        demo_accounts=demo_accounts("udi"), required_fields=("organisation", "contact_phone"),
-                        agents_may_create=False)
+                        demo_accounts=demo_accounts("udi"), agents_may_create=False, extension=EXTENSION)
 
 
 def create_app() -> FastAPI:

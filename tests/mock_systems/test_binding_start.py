@@ -15,7 +15,6 @@ from mock_systems.common import DEMO_LOCAL_PASSWORD
 from mock_systems.common.messages import text
 from mock_systems.common.models import BindingRecord, LinkKind, LocalAccount, OutboxMessage, PortalLink
 from mock_systems.drug import PROFILE as DRUG
-from mock_systems.udi import PROFILE as UDI
 from shared.binding import PORTAL_BINDINGS_PAGE, SYSTEM_CANCEL
 from tests.support.fake_portal import (CAPTCHA, FakePortal, bind_existing, browser_for, open_binding,
                                        system_with_fake_portal)
@@ -59,48 +58,11 @@ async def test_create_new_makes_an_account_from_the_claims_and_confirms_with_bas
     assert link.binding_id == binding_id and account.password_hash is None
     assert (account.display_name, account.organisation, account.contact_phone) == \
         ("李四", "示例医疗器械有限公司", "13800000000")
-    assert not account.needs_completion and account.username.startswith("drug_")
+    assert account.username.startswith("drug_")
     intent_calls = [c for c in fake.calls if c.method == "GET"]  # before and after the subject check
     (confirm,) = fake.calls_to("confirm", binding_id)
     assert intent_calls and {c.basic for c in intent_calls} == {confirm.basic} == {("drug", fake.client_secret)}
     assert confirm.json == {"kind": "created", "local_account": account.username}
-
-
-async def test_create_new_without_a_required_field_asks_for_it_at_first_login(databases, put, browser):
-    """UDI requires organisation and contact phone: a personal account has neither; its first
-    login through the portal lands on 完善用户信息 (* required) before the home page."""
-    from tests.support.portal import ISSUER
-    from tests.support.systems import running_system, sso
-
-    fake = FakePortal(UDI.client_id, issuer=ISSUER)
-    async with running_system(put, UDI, await databases.empty(), portal_transport=fake.over) as udi:
-        fake.client_secret = udi.client.client_secret
-        subject = (await put.add_account("wangwu_personal", name="王五")).subject
-        binding_id = fake.intent("create", sub=subject, claims={"name": "王五"})
-        async with udi.browser() as system_browser:
-            await browser.login(await browser.go("/login"), "wangwu_personal")  # the silent check passes
-            checked = await sso(system_browser, browser, f"/binding/start?binding={binding_id}", username=None)
-            assert checked.status_code == 303, checked.text[:300]
-            assert back_to_portal(await system_browser.get(checked.headers["location"]), fake)
-            callback = await sso(system_browser, browser, username=None)
-            assert callback.status_code == 303
-            home = await system_browser.get("/")
-            assert home.status_code == 303 and home.headers["location"] == "/account/complete"
-            form = await system_browser.get("/account/complete")
-            assert "完善用户信息" in form.text
-            assert '<span class="required">*</span>所属单位' in form.text
-            assert '<span class="required">*</span>联系电话' in form.text
-            fields = hidden_fields(form.text)
-            missing = await system_browser.post("/account/complete", data={**fields, "organisation": "某公司"})
-            assert missing.status_code == 400 and text("complete.required") in missing.text
-            done = await system_browser.post("/account/complete", data={
-                **fields, "organisation": "某公司", "contact_phone": "010-12345678"})
-            assert done.status_code == 303
-            home = await system_browser.get("/")
-            assert home.status_code == 200 and "欢迎，王五" in home.text
-        account = await udi.account(home.text.split('id="local-username">')[1].split("<")[0])
-        assert (account.organisation, account.contact_phone, account.needs_completion) == \
-            ("某公司", "010-12345678", False)
 
 
 async def test_bind_existing_with_the_right_credentials_links_that_account(drug):
