@@ -14,6 +14,7 @@ from mock_systems.common.db import utcnow
 from mock_systems.common.models import LinkKind, LocalAccount, PortalLink
 from mock_systems.drug import PROFILE as DRUG
 from mock_systems.drug import create_app
+from mock_systems.drug.grants import save_grants
 from tests.support.fake_portal import FakePortal, browser_for, portal_login, system_settings
 from tests.support.portal import hidden_fields
 
@@ -94,6 +95,12 @@ async def drug(databases):
     app.state.fake = fake
     async with app.router.lifespan_context(app):
         yield DrugSystem(app, fake)
+
+
+async def grant(drug: DrugSystem, person: Person, modules: list[str]) -> None:
+    """子用户授权 by the enterprise's legal person, without the pages (tests/…/test_grants.py has them)."""
+    await save_grants(drug.system, enterprise_code=person.claims["enterprise"]["unified_social_credit_code"],
+                      agent_id=(await drug.account(person.username)).id, modules=modules, granted_by_name="李四")
 
 
 async def post_form(browser: httpx.AsyncClient, page_path: str, form_id: str, **fields) -> httpx.Response:
