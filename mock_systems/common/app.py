@@ -68,7 +68,7 @@ def create_system_app(profile: SystemProfile, settings: SystemSettings | None = 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         client = http or httpx.AsyncClient()
-        system = await start_system(profile, settings, client, tuple(home_links))
+        system = await start_system(profile, settings, client, (*extension.home_links, *home_links))
         app.state.system = system
         for start in extension.on_start:
             await start(app, system)

@@ -24,6 +24,8 @@ AccessGate = Callable[[Request, "SystemContext", "LocalAccount"], Awaitable[Resp
 @dataclass(frozen=True)
 class SystemExtension:
     routers: tuple[APIRouter, ...] = ()
+    # The system's own pages linked from the home page: (path, label), e.g. the drug system's 信息采集.
+    home_links: tuple[tuple[str, str], ...] = ()
     access_gate: AccessGate | None = None
     # Run once at start-up, after the tables exist (e.g. seeding the system's own staff).
     on_start: tuple[Callable[[FastAPI, "SystemContext"], Awaitable[None]], ...] = ()

@@ -9,15 +9,17 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from mock_systems.common import SystemProfile, create_system_app, demo_accounts
+from mock_systems.common.extension import SystemExtension
 from mock_systems.drug import models  # noqa: F401  (its tables join the common create_tables)
 from mock_systems.drug import collection_routes, dossier_routes, grant_routes
 
+# On the profile, so that every way of building the app (make run, the tests) has the pages.
+EXTENSION = SystemExtension(routers=(collection_routes.router, grant_routes.router, dossier_routes.router),
+                            home_links=((collection_routes.COLLECTION, "信息采集"),))
 PROFILE = SystemProfile(client_id="drug", display_name="药品业务应用系统", port=8104,
-                        demo_accounts=demo_accounts("drug"))
-ROUTERS = (collection_routes.router, grant_routes.router, dossier_routes.router)
-HOME_LINKS = ((collection_routes.COLLECTION, "信息采集"),)
+                        demo_accounts=demo_accounts("drug"), extension=EXTENSION)
 
 
 def create_app(settings=None, **kwargs) -> FastAPI:
     """The ASGI application factory for uvicorn (tests pass settings and an HTTP client)."""
-    return create_system_app(PROFILE, settings, routers=ROUTERS, home_links=HOME_LINKS, **kwargs)
+    return create_system_app(PROFILE, settings, **kwargs)
