@@ -1,7 +1,7 @@
 """授权绑定 in a real browser, against the portal and business systems running as `make run`
 runs them (each a uvicorn process with its own database): bind an existing account (a wrong
 user, a wrong password, then the right one), SSO into it, unbind, SSO refused; create a new
-account (不可解除, a second binding refused); classification and combination exclude each other."""
+account (不可解除, 机构信息完善 first, a second binding refused); classification and combination exclude each other."""
 from __future__ import annotations
 
 import contextlib
@@ -129,14 +129,11 @@ async def test_create_a_new_account_cannot_be_undone_and_a_second_binding_is_ref
 
         await row(page, "udi").get_by_role("link", name=UDI.display_name).click()
         await page.wait_for_url(re.compile(re.escape(udi.url) + "/"))
-        # The claims lacked fields this system requires: it asks for them at the first login.
-        await expect(page.get_by_role("heading", name="完善用户信息")).to_be_visible()
-        await shot(page, "complete-profile")
-        await page.get_by_label("*所属单位").fill("示例医疗器械有限公司")
-        await page.get_by_label("*联系电话").fill("01088886666")
-        await page.get_by_role("button", name="保存").click()
-        await expect(page.locator("#local-username")).to_have_text(re.compile(r"^udi_"))
-        await shot(page, "logged-into-system")
+        # A new UDI account must give its organisation details and pass review first
+        # (tests/browser/test_udi_review.py goes on from here).
+        await page.wait_for_url(f"{udi.url}/organisation")
+        await expect(page.get_by_role("heading", name="机构信息完善")).to_be_visible()
+        await shot(page, "organisation-form")
 
         await page.goto(f"{portal.url}/space/bindings/udi")  # the authorization page, once more
         await page.click("#mode-create")
