@@ -104,6 +104,19 @@ MESSAGES: dict[str, str] = {
                                     "请使用其他账号，或选择“直接授权创建新的账号”。",
     "binding.result_expired": "授权绑定{system}的请求已过期，请重新授权绑定。",
     "binding.sso_unbound": "您尚未绑定{system}，请先在“我的绑定”中授权绑定后再单点登录。",
+    "binding.agent_mode_refused": "{system}不支持为经办人直接创建新账号，请选择“已有用户的登录授权”绑定已有的子账号。",
+    "binding.agent_by_legal_person": "经办人的业务系统授权由法人账号在“经办人授权”中办理。",
+    "binding.agent_revoked": "已撤销经办人对{system}的授权。",
+    # 经办人授权 (seed 001 第四步, seed 002 2.3)
+    "agents.legal_only": "仅法人账号可以进行经办人授权。",
+    "agents.id_number_required": "请输入经办人完整的身份证号码。",
+    "agents.no_account": "未找到该身份证号码对应的个人账号。请经办人先在“个人登录”窗口注册个人账号并完成实名认证，再添加为经办人。",
+    "agents.not_realname": "该个人账号尚未通过实名认证，不能添加为经办人。请经办人先完成实名认证。",
+    "agents.already_added": "{name}已经是本企业的经办人，请勿重复添加。",
+    "agents.added": "已添加经办人{name}。",
+    "agents.removed": "已移除经办人{name}：其代表本企业访问业务系统的授权和登录会话均已结束。",
+    "agents.not_found": "该经办人不存在或已被移除。",
+    "login.not_agent": "该账号尚未被任何法人授权为经办人，请通过“个人登录”登录个人空间。",
 }
 
 

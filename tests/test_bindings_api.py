@@ -58,7 +58,8 @@ async def test_the_intent_gives_the_owner_the_subject_mode_expiry_and_consented_
     assert intent == {"binding_id": binding_id, "client_id": "udi", "sub": put.account.subject, "mode": "create",
                       "state": "pending", "expires_at": clock.epoch(row.expires_at),
                       "claims": {"sub": put.account.subject, "name": "张三", "preferred_username": "zhangsan",
-                                 "updated_at": intent["claims"]["updated_at"]}}
+                                 "updated_at": intent["claims"]["updated_at"]},
+                      "actor_sub": put.account.subject}  # the user's own browser completes it
     assert 590 <= intent["expires_at"] - clock.epoch(row.created_at) <= 600
     # Another system does not see it; a wrong secret or none is refused.
     async with system_api(put, drug) as api:

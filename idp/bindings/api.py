@@ -10,14 +10,12 @@ from sqlalchemy import select
 from starlette.responses import JSONResponse, Response
 
 from idp import clock
-from idp.accounts.models import Account
 from idp.audit.log import record
-from idp.bindings import outbox, transitions
+from idp.bindings import outbox, parties, transitions
 from idp.bindings.models import Binding
 from idp.clients.authentication import ClientAuthFailed, authenticate_client
 from idp.clients.registry import ClientInfo
 from idp.errors import InvalidClient, OAuthError
-from idp.oidc.claims import account_claims
 from idp.oidc.scopes import SCOPE_CLAIMS
 from idp.oidc.token_endpoint import error_response, json_response
 from idp.portal import Portal
@@ -81,10 +79,14 @@ async def intent(request: Request, binding_id: str) -> Response:
             row = await transitions.owned(db, client.client_id, binding_id)
         except LookupError:
             return _problem("not_found", 404)
-        account = await db.scalar(select(Account).where(Account.id == row.account_id))
+        principal = await parties.principal_of(db, row)
+        if principal is None:  # the account was disabled or the agency removed meanwhile
+            return _problem("not_found", 404)
+        actor = await parties.actor_subject(db, row, principal)
     names = {c for scope in client.scopes for c in SCOPE_CLAIMS.get(scope, ())}
-    body = Intent(binding_id=row.id, client_id=row.client_id, sub=account.subject, mode=row.mode, state=row.state,
-                  expires_at=clock.epoch(row.expires_at), claims=account_claims(account, names) | {"sub": account.subject})
+    body = Intent(binding_id=row.id, client_id=row.client_id, sub=principal.subject, mode=row.mode, state=row.state,
+                  expires_at=clock.epoch(row.expires_at), claims=principal.claims(names) | {"sub": principal.subject},
+                  actor_sub=actor)
     return json_response(body.to_json())
 
 

@@ -22,6 +22,11 @@ class Binding(Base):
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)  # random token
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    # An agent's binding for an enterprise: the slot then ends in "@<agency id>", so the agent's
+    # own slots and those of each enterprise it acts for never collide. The legal person makes
+    # it (actor_account_id) and its browser is the one the system checks.
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
+    actor_account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     client_id: Mapped[str] = mapped_column(String(64), index=True)
     slot: Mapped[str | None] = mapped_column(String(64))
     mode: Mapped[str] = mapped_column(String(16))  # create | existing

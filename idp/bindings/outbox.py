@@ -14,8 +14,7 @@ import logging
 from sqlalchemy import select, update
 
 from idp import clock
-from idp.accounts.models import Account
-from idp.bindings import calls, transitions
+from idp.bindings import calls, parties, transitions
 from idp.bindings.models import Binding, BindingCall
 from idp.portal import Portal
 from shared.binding import RECONCILE_MARGIN_SECONDS
@@ -84,7 +83,7 @@ async def deliver_one(portal: Portal, call_id: int) -> bool:
         return False  # another instance has it, or it is done
     async with portal.reader() as db:
         binding = await db.get(Binding, call.binding_id)
-        subject = await db.scalar(select(Account.subject).where(Account.id == binding.account_id))
+        subject = await parties.subject_of(db, binding)
     error = None
     try:
         client = await portal.client(binding.client_id)

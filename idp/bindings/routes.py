@@ -17,11 +17,13 @@ from fastapi import APIRouter, Request
 from sqlalchemy import select
 from starlette.responses import RedirectResponse, Response
 
+from idp.agents.principal import Principal
 from idp.bindings import outbox, transitions
 from idp.bindings.models import Binding
 from idp.clients.models import Client
 from idp.clients.registry import ClientInfo
 from idp.errors import DomainError, PageError
+from idp.portal import Portal
 from idp.space.routes import _check_csrf, _page, _portal, _signed_in, _to_login
 from shared.binding import PORTAL_BINDINGS_PAGE
 from shared.messages import text
@@ -61,26 +63,37 @@ def _catalogue_order(path: Path) -> dict[str, int]:
     return {entry["client_id"]: n for n, entry in enumerate(data.get("systems", []))}
 
 
-async def _rows(request: Request, account_id: int) -> list[Row]:
-    async with _portal(request).reader() as db:
+async def binding_rows(portal: Portal, principal: Principal) -> list[Row]:
+    """Every bindable system with this principal's state, in the catalogue's order."""
+    async with portal.reader() as db:
         systems = (await db.execute(select(Client.client_id, Client.display_name).where(
             Client.disabled_at.is_(None), Client.binding_start_uri.is_not(None)))).all()
-        live = (await db.scalars(select(Binding).where(Binding.account_id == account_id,
-                                                       Binding.state.in_(transitions.LIVE)))).all()
-    order = _catalogue_order(_portal(request).settings.catalogue_path)
+        live = (await db.scalars(select(Binding).where(
+            Binding.account_id == principal.account.id, transitions.same_capacity(principal.agency_id),
+            Binding.state.in_(transitions.LIVE)))).all()
+    order = _catalogue_order(portal.settings.catalogue_path)
     systems = sorted(systems, key=lambda s: (order.get(s[0], len(order)), s[1], s[0]))  # others last, by name
     by_client = {b.client_id: b for b in live}
     return [Row(cid, name, _shown(by_client.get(cid))) for cid, name in systems]
 
 
-async def _result_message(request: Request, account_id: int, result: str, client_id: str) -> tuple[str, bool] | None:
+async def _rows(request: Request, session) -> list[Row]:
+    rows = await binding_rows(_portal(request), session.principal)
+    # An agent sees only what its enterprise authorized, and changes nothing (seed 001 第四步).
+    return [row for row in rows if row.shown in ("unbind", "fixed")] if session.agency else rows
+
+
+async def _result_message(request: Request, principal: Principal, result: str,
+                          client_id: str) -> tuple[str, bool] | None:
     """The system's report (?result=&client_id=) as a catalogue message, or None: only a known
     code, and only about a binding of this user's (a crafted link shows nothing). Success is
     said only once the binding is active."""
     if result not in RESULTS or len(client_id) > 64:
         return None
     async with _portal(request).reader() as db:
-        latest = await db.scalar(select(Binding).where(Binding.account_id == account_id, Binding.client_id == client_id)
+        latest = await db.scalar(select(Binding).where(Binding.account_id == principal.account.id,
+                                                       transitions.same_capacity(principal.agency_id),
+                                                       Binding.client_id == client_id)
                                  .order_by(Binding.created_at.desc()).limit(1))
     client = await _portal(request).client(client_id)
     if latest is None or client is None or (result == "linked" and latest.state != "active"):
@@ -98,8 +111,8 @@ async def _bindable(request: Request, client_id: str) -> ClientInfo:
 
 async def _list_page(request: Request, session, *, error: str | None = None, notice: str | None = None,
                      status_code: int = 200) -> Response:
-    response = _page("bindings/list.html", session, rows=await _rows(request, session.account.id), error=error,
-                     notice=notice)
+    response = _page("bindings/list.html", session, rows=await _rows(request, session), error=error,
+                     notice=notice, agent=session.agency is not None)
     response.status_code = status_code
     return response
 
@@ -116,10 +129,37 @@ async def bindings_page(request: Request, done: str = "", system: str = "", resu
         client = await _portal(request).client(system) if system.isprintable() else None
         notice = text(NOTICES[done], system=client.display_name) if client else None
     elif result:
-        reported = await _result_message(request, session.account.id, result, client_id)
+        agent_page = await _agent_binding_page(request, session, client_id)
+        if agent_page is not None:  # the legal person bound a system for its agent: back to that agent
+            return RedirectResponse(agent_page + "?" + urlencode({"result": result, "client_id": client_id}),
+                                    status_code=303)
+        reported = await _result_message(request, session.principal, result, client_id)
         if reported is not None:
             error, notice = (reported[0], None) if reported[1] else (None, reported[0])
     return await _list_page(request, session, notice=notice, error=error)
+
+
+async def _agent_binding_page(request: Request, session, client_id: str) -> str | None:
+    """The agent page to return to when this legal person's latest binding with the system was
+    one it made for an agent (the system always sends the browser back to 我的绑定)."""
+    if len(client_id) > 64 or session.agency is not None:
+        return None
+    async with _portal(request).reader() as db:
+        latest = await db.scalar(select(Binding).where(Binding.actor_account_id == session.account.id,
+                                                       Binding.client_id == client_id)
+                                 .order_by(Binding.created_at.desc()).limit(1))
+        own = await db.scalar(select(Binding.created_at).where(Binding.account_id == session.account.id,
+                                                               Binding.agency_id.is_(None),
+                                                               Binding.client_id == client_id)
+                              .order_by(Binding.created_at.desc()).limit(1))
+    if latest is None or (own is not None and own > latest.created_at):
+        return None
+    return f"/space/agents/{latest.agency_id}"
+
+
+def _refuse_agent(session) -> None:
+    if session.agency is not None:
+        raise PageError(text("binding.agent_by_legal_person"), status_code=403)
 
 
 @router.get(PORTAL_BINDINGS_PAGE + "/{client_id}")
@@ -127,6 +167,7 @@ async def authorize_page(request: Request, client_id: str) -> Response:
     session = await _signed_in(request)
     if session is None:
         return _to_login()
+    _refuse_agent(session)
     client = await _bindable(request, client_id)
     return _page("bindings/authorize.html", session, client_id=client.client_id, client_name=client.display_name,
                  create_note=text("binding.create_new_note"), existing_note=text("binding.existing_note"), error=None)
@@ -139,10 +180,11 @@ async def start(request: Request, client_id: str) -> Response:
         return _to_login()
     form = await request.form()
     _check_csrf(session, form)
+    _refuse_agent(session)
     client = await _bindable(request, client_id)
     mode = form.get("mode")
     try:
-        binding_id = await transitions.start_binding(_portal(request), session.account, client,
+        binding_id = await transitions.start_binding(_portal(request), session.principal, client,
                                                      mode if isinstance(mode, str) else "")
     except DomainError as exc:
         return await _list_page(request, session, error=exc.text(), status_code=409)
@@ -158,6 +200,7 @@ async def unbind(request: Request, client_id: str) -> Response:
         return _to_login()
     form = await request.form()
     _check_csrf(session, form)
+    _refuse_agent(session)
     client = await _bindable(request, client_id)
     portal = _portal(request)
     try:

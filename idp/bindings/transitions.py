@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from idp import clock
 from idp.accounts.models import Account
+from idp.agents.principal import Principal
 from idp.audit.log import record
 from idp.bindings import calls
 from idp.bindings.models import Binding, BindingCall
@@ -37,8 +38,15 @@ class Conflict(Exception):
         self.state = state
 
 
-def slot_of(client_id: str) -> str:
-    return "|".join(PAIR) if client_id in PAIR else client_id
+def slot_of(client_id: str, agency_id: int | None = None) -> str:
+    """The slot a binding takes: per system (one for the pair), and for an agent per enterprise."""
+    slot = "|".join(PAIR) if client_id in PAIR else client_id
+    return slot if agency_id is None else f"{slot}@{agency_id}"
+
+
+def same_capacity(agency_id: int | None):
+    """The filter for bindings held in the account's own name, or for one agency."""
+    return Binding.agency_id.is_(None) if agency_id is None else Binding.agency_id == agency_id
 
 
 def _ended(now: dt.datetime, reason: str, by: str) -> dict:
@@ -51,38 +59,46 @@ async def _change(db: AsyncSession, binding_id: str, expected: tuple[str, ...], 
     return result.rowcount == 1
 
 
-async def _insert_pending(portal: Portal, account: Account, client: ClientInfo, mode: str) -> str | None:
+async def _insert_pending(portal: Portal, principal: Principal, client: ClientInfo, mode: str,
+                          actor: Account) -> str | None:
     """INSERT the pending row; None when the slot is taken."""
     now = clock.now()
     binding_id = new_token()
     try:
         async with portal.sessionmaker.begin() as db:
-            db.add(Binding(id=binding_id, account_id=account.id, client_id=client.client_id,
-                           slot=slot_of(client.client_id), mode=mode, state="pending", created_at=now,
+            db.add(Binding(id=binding_id, account_id=principal.account.id, agency_id=principal.agency_id,
+                           actor_account_id=actor.id if actor.id != principal.account.id else None,
+                           client_id=client.client_id, slot=slot_of(client.client_id, principal.agency_id),
+                           mode=mode, state="pending", created_at=now,
                            expires_at=now + dt.timedelta(seconds=INTENT_SECONDS)))
             await db.flush()
-            record(db, "binding.started", actor=account.subject, client_id=client.client_id,
-                   binding_id=binding_id, mode=mode)
+            record(db, "binding.started", actor=actor.subject, client_id=client.client_id,
+                   binding_id=binding_id, mode=mode, subject=principal.subject)
     except IntegrityError:
         return None
     return binding_id
 
 
-async def _holder(portal: Portal, account: Account, client: ClientInfo) -> Binding | None:
+async def _holder(portal: Portal, principal: Principal, client: ClientInfo) -> Binding | None:
     async with portal.reader() as db:
-        return await db.scalar(select(Binding).where(Binding.account_id == account.id,
-                                                     Binding.slot == slot_of(client.client_id)))
+        return await db.scalar(select(Binding).where(
+            Binding.account_id == principal.account.id, Binding.slot == slot_of(client.client_id, principal.agency_id)))
 
 
-async def start_binding(portal: Portal, account: Account, client: ClientInfo, mode: str) -> str:
-    """授权绑定: reserve the slot with a pending binding and return its id."""
+async def start_binding(portal: Portal, principal: Principal, client: ClientInfo, mode: str,
+                        actor: Account | None = None) -> str:
+    """授权绑定: reserve the slot with a pending binding and return its id. ``actor`` is the
+    legal person when it binds a system for its agent (``principal`` is then the agent's)."""
     if mode not in KIND_OF_MODE or not client.binding_start_uri:
         raise DomainError("binding.not_bindable")
+    if principal.is_agent and mode not in client.agent_binding_modes:
+        raise DomainError("binding.agent_mode_refused", system=client.display_name)
+    actor = actor or principal.account
     for _ in range(3):  # the holder may end between our INSERT and our look at it
-        binding_id = await _insert_pending(portal, account, client, mode)
+        binding_id = await _insert_pending(portal, principal, client, mode, actor)
         if binding_id is not None:
             return binding_id
-        holder = await _holder(portal, account, client)
+        holder = await _holder(portal, principal, client)
         if holder is None:
             continue
         if holder.client_id != client.client_id:
@@ -91,15 +107,15 @@ async def start_binding(portal: Portal, account: Account, client: ClientInfo, mo
                               other=client.display_name)
         if holder.state != "pending":
             raise DomainError("binding.already_bound", system=client.display_name)
-        await _cancel_abandoned(portal, account, client, holder)
+        await _cancel_abandoned(portal, principal, client, holder)
     raise DomainError("binding.already_bound", system=client.display_name)
 
 
-async def _cancel_abandoned(portal: Portal, account: Account, client: ClientInfo, holder: Binding) -> None:
+async def _cancel_abandoned(portal: Portal, principal: Principal, client: ClientInfo, holder: Binding) -> None:
     """A user who comes back before the expiry starts afresh: the system first cancels the
     old binding (a tombstone refuses its late commit) or tells us it is in fact linked."""
     try:
-        status = await calls.ask_cancel(portal, client, holder.id, account.subject)
+        status = await calls.ask_cancel(portal, client, holder.id, principal.subject)
     except calls.SystemUnreachable:
         wait = (holder.expires_at - clock.now()).total_seconds() + RECONCILE_MARGIN_SECONDS
         raise DomainError("binding.pending_unreachable", system=client.display_name,
@@ -173,9 +189,10 @@ async def system_ended(db: AsyncSession, client_id: str, binding_id: str, reason
     return row
 
 
-async def live_binding(db: AsyncSession, account_id: int, client_id: str) -> Binding | None:
-    return await db.scalar(select(Binding).where(Binding.account_id == account_id, Binding.client_id == client_id,
-                                                 Binding.state.in_(LIVE)))
+async def live_binding(db: AsyncSession, account_id: int, client_id: str,
+                       agency_id: int | None = None) -> Binding | None:
+    return await db.scalar(select(Binding).where(Binding.account_id == account_id, same_capacity(agency_id),
+                                                 Binding.client_id == client_id, Binding.state.in_(LIVE)))
 
 
 def _unlink_call(binding_id: str, now: dt.datetime, *, force: bool = False, reason: str | None = None) -> BindingCall:
@@ -205,7 +222,8 @@ async def request_unbind(db: AsyncSession, account: Account, client: ClientInfo)
 async def finish_unbind(db: AsyncSession, binding_id: str, by: str) -> bool:
     """unbinding → ended: the system removed its link."""
     row = await db.get(Binding, binding_id)
-    reason = (row.ended_reason or "forced") if row is not None and by.startswith("staff:") else "unbound"
+    # A forced end (staff, or the legal person for its agent) keeps the reason it was given.
+    reason = (row.ended_reason or "forced") if row is not None and by == row.ended_by else "unbound"
     if await _change(db, binding_id, ("unbinding",), state="ended", **_ended(clock.now(), reason, by)):
         record(db, "binding.unbound", actor=by, client_id=row.client_id if row else None, binding_id=binding_id)
         return True
@@ -219,14 +237,20 @@ async def unbind_refused(db: AsyncSession, binding_id: str) -> None:
 
 
 async def force_unbind(db: AsyncSession, binding_id: str, *, staff: str, reason: str) -> BindingCall:
-    """Staff undo any live binding (不可解除 included) with a reason: → unbinding with force.
+    """Staff undo any live binding (不可解除 included) with a reason."""
+    return await end_with_force(db, binding_id, by=f"staff:{staff}", reason=reason, event="binding.force_unbind")
+
+
+async def end_with_force(db: AsyncSession, binding_id: str, *, by: str, reason: str, event: str) -> BindingCall:
+    """Undo any live binding (不可解除 included) with a reason — staff on request, or the legal
+    person revoking (or removing) its agent: → unbinding with force.
     A still-pending binding is cancelled at the system, not unlinked: an unlink finds no link
     yet, and the system's late commit would leave it linked while the portal says ended. The
     tombstone of SYSTEM_CANCEL refuses that commit; a "linked" answer is unlinked next."""
     row = await db.get(Binding, binding_id) if len(binding_id) <= 64 and binding_id.isprintable() else None
     if row is None:
         raise LookupError(binding_id)
-    marks = {"state": "unbinding", "ended_by": f"staff:{staff}"[:128], "ended_reason": reason[:500]}
+    marks = {"state": "unbinding", "ended_by": by[:128], "ended_reason": reason[:500]}
     now = clock.now()
     if await _change(db, binding_id, ("pending",), **marks):
         call = BindingCall(binding_id=binding_id, action="cancel", force=True, reason=reason, created_at=now,
@@ -236,8 +260,8 @@ async def force_unbind(db: AsyncSession, binding_id: str, *, staff: str, reason:
     else:
         raise Conflict(row.state)
     db.add(call)
-    record(db, "binding.force_unbind", actor=f"staff:{staff}", client_id=row.client_id, binding_id=binding_id,
-           reason=reason, account_id=row.account_id)
+    record(db, event, actor=by, client_id=row.client_id, binding_id=binding_id, reason=reason,
+           account_id=row.account_id, agency_id=row.agency_id)
     await db.flush()
     return call
 

@@ -18,7 +18,8 @@ AUTH_METHODS = {"client_secret_basic", "client_secret_post", "private_key_jwt", 
 GRANT_TYPES = {"authorization_code", "refresh_token", "client_credentials"}
 FIELDS = ("display_name", "contact", "token_endpoint_auth_method", "redirect_uris", "post_logout_redirect_uris",
           "grant_types", "scopes", "jwks", "backchannel_logout_uri", "initiate_login_uri",
-          "id_token_signed_response_alg", "require_pkce", "first_party", "binding_start_uri", "binding_api_uri")
+          "id_token_signed_response_alg", "require_pkce", "first_party", "binding_start_uri", "binding_api_uri",
+          "agent_binding_modes")
 
 
 class ClientConfigError(ValueError):
@@ -34,6 +35,8 @@ def check_client_fields(values: dict, *, production: bool) -> None:
         raise ClientConfigError("unknown grant type")
     if not set(values.get("scopes", [])) <= SUPPORTED_SCOPES:
         raise ClientConfigError("unknown scope")
+    if not set(values.get("agent_binding_modes", ["create"])) <= {"create", "existing"}:
+        raise ClientConfigError("agent_binding_modes may hold create and existing only")
     if values.get("id_token_signed_response_alg", "RS256") not in ("RS256", "ES256"):
         raise ClientConfigError("id_token_signed_response_alg must be RS256 or ES256")
     if values.get("token_endpoint_auth_method") == "private_key_jwt" and not values.get("jwks"):

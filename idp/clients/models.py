@@ -30,6 +30,9 @@ class Client(Base):
     # the base URL of the system's binding API that the portal calls.
     binding_start_uri: Mapped[str | None] = mapped_column(String(500))
     binding_api_uri: Mapped[str | None] = mapped_column(String(500))
+    # The binding modes a legal person may use for its agents (经办人): the UDI system lets
+    # agents bind existing sub-accounts only (seed 001, 第四步).
+    agent_binding_modes: Mapped[list | None] = mapped_column(JSON)  # None: both
     id_token_signed_response_alg: Mapped[str] = mapped_column(String(8), default="RS256")
     # PKCE is required unless a confidential client's registration says otherwise.
     require_pkce: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -33,6 +33,7 @@ class ClientInfo:
     first_party: bool
     binding_start_uri: str | None = None
     binding_api_uri: str | None = None
+    agent_binding_modes: tuple[str, ...] = ("create", "existing")
     enabled: bool = True
     extra: dict = field(default_factory=dict)
 
@@ -60,6 +61,7 @@ class ClientInfo:
             first_party=row.first_party,
             binding_start_uri=row.binding_start_uri,
             binding_api_uri=row.binding_api_uri,
+            agent_binding_modes=tuple(row.agent_binding_modes or ("create", "existing")),
             enabled=row.disabled_at is None,
         )
 

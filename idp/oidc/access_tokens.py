@@ -1,5 +1,5 @@
 """Checking a JWT access token we issued (RFC 9068 §4): signature, type, issuer, expiry, and
-that neither the token nor its grant was revoked, nor its account disabled."""
+that neither the token nor its grant was revoked, nor its account disabled (nor its agent removed)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from idp import clock
 from idp.accounts.models import Account
+from idp.agents.models import Agency
 from idp.keys import jws
 from idp.oidc.models import AccessToken, Grant
 from idp.portal import Portal
@@ -18,6 +19,7 @@ class ValidAccessToken:
     claims: dict
     account_id: int | None
     grant_claims: dict | None
+    agency_id: int | None = None  # an agent's token: it speaks for the enterprise
 
 
 async def check_access_token(portal: Portal, db, token: str) -> ValidAccessToken | None:
@@ -32,14 +34,16 @@ async def check_access_token(portal: Portal, db, token: str) -> ValidAccessToken
         return None
     row = (
         await db.execute(
-            select(AccessToken.revoked_at, Grant.revoked_at, Grant.account_id, Grant.claims, Account.disabled_at)
+            select(AccessToken.revoked_at, Grant.revoked_at, Grant.account_id, Grant.claims, Account.disabled_at,
+                   Grant.agency_id, Agency.removed_at)
             .join(Grant, Grant.id == AccessToken.grant_id)
             .outerjoin(Account, Account.id == Grant.account_id)
+            .outerjoin(Agency, Agency.id == Grant.agency_id)
             .where(AccessToken.jti == str(claims.get("jti", "")))
         )
     ).first()
     if row is None or row[0] is not None or row[1] is not None:
         return None
-    if row[4] is not None:  # a disabled account's tokens die with it, as at the token endpoint
+    if row[4] is not None or row[6] is not None:  # a disabled account's (or removed agent's) tokens die with it
         return None
-    return ValidAccessToken(claims=claims, account_id=row[2], grant_claims=row[3])
+    return ValidAccessToken(claims=claims, account_id=row[2], grant_claims=row[3], agency_id=row[5])

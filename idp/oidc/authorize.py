@@ -81,7 +81,7 @@ async def decide(request: Request, portal: Portal, auth: AuthorizationRequest, i
             if interaction is not None and not await interactions.finish_interaction(db, interaction.id):
                 return error_page(interactions.EXPIRED)
             code = await issue_code(db, portal, auth, session)
-            record(db, "authorization.code_issued", actor=session.account.subject, client_id=client.client_id,
+            record(db, "authorization.code_issued", actor=session.subject, client_id=client.client_id,
                    source_ip=_ip(request), sid=session.sid)
             return code_redirect(portal, target, code)
         if "none" in auth.prompt:
@@ -126,7 +126,7 @@ async def next_step(
     if auth.max_age is not None and not fresh:
         if (clock.now() - session.auth_time).total_seconds() > auth.max_age:
             return LOGIN
-    if auth.hint_subject is not None and auth.hint_subject != session.account.subject:
+    if auth.hint_subject is not None and auth.hint_subject != session.subject:
         return LOGIN
     if "select_account" in auth.prompt and not progress.get("account_selected"):
         return SELECT_ACCOUNT
@@ -147,7 +147,8 @@ async def issue_code(db, portal: Portal, auth: AuthorizationRequest, session: Ac
     code = new_token()
     db.add(
         AuthorizationCode(
-            code_digest=digest(code), client_id=auth.client_id, account_id=session.account.id, sid=session.sid,
+            code_digest=digest(code), client_id=auth.client_id, account_id=session.account.id,
+            agency_id=session.agency.id if session.agency else None, sid=session.sid,
             redirect_uri=auth.redirect_uri, scope=" ".join(auth.scope), nonce=auth.nonce,
             code_challenge=auth.code_challenge, claims=auth.claims, auth_time=session.auth_time,
             acr=session.acr, amr=session.amr,

@@ -1,11 +1,22 @@
-"""Claim values for an account. Names follow idp.oidc.scopes; docs/claims.md documents them."""
+"""Claim values for an account, or for an agent acting for an enterprise. Names follow
+idp.oidc.scopes; docs/claims.md documents them."""
 from __future__ import annotations
 
 from idp import clock
 from idp.accounts.models import Account, AccountType
 
 
-def account_claims(account: Account, names: set[str]) -> dict:
+def enterprise_claim(enterprise: Account) -> dict:
+    return {
+        "name": enterprise.enterprise_name,
+        "unified_social_credit_code": enterprise.credit_code,
+        "legal_representative": enterprise.name,
+    }
+
+
+def account_claims(account: Account, names: set[str], enterprise: Account | None = None) -> dict:
+    """``enterprise`` is set when ``account`` (a person) acts for it as its agent (经办人): the
+    person's own data, the enterprise's, and account_type "agent"."""
     values = {
         "name": account.name,
         "preferred_username": account.username,
@@ -20,11 +31,11 @@ def account_claims(account: Account, names: set[str]) -> dict:
         "id_type": account.id_type,
         "id_number": account.id_number,
     }
-    if account.account_type == AccountType.legal_person:
-        values["enterprise"] = {
-            "name": account.enterprise_name,
-            "unified_social_credit_code": account.credit_code,
-            "legal_representative": account.name,
-        }
+    if enterprise is not None:
+        values["account_type"] = "agent"
+        values["enterprise"] = enterprise_claim(enterprise)
+        values["acting_person"] = {"sub": account.subject, "name": account.name}
+    elif account.account_type == AccountType.legal_person:
+        values["enterprise"] = enterprise_claim(account)
     # Standard claims are never blank or the literal "null" (conformance §a.5): omit them instead.
     return {k: v for k, v in values.items() if k in names and v not in (None, "")}

@@ -6,11 +6,12 @@ client's is ``{"active": false}`` (§2.2), so no token's existence leaks.
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from sqlalchemy import select
+from sqlalchemy import func, select
 from starlette.responses import JSONResponse
 
 from idp import clock
 from idp.accounts.models import Account
+from idp.agents.models import Agency
 from idp.errors import InvalidClient, InvalidRequest, OAuthError
 from idp.oidc.access_tokens import check_access_token
 from idp.oidc.models import Grant, RefreshToken
@@ -65,9 +66,10 @@ async def _access_token(portal: Portal, db, token: str) -> dict | None:
 async def _refresh_token(portal: Portal, db, token: str) -> dict | None:
     row = (
         await db.execute(
-            select(RefreshToken, Grant.revoked_at, Account.subject, Account.disabled_at)
+            select(RefreshToken, Grant.revoked_at, func.coalesce(Agency.subject, Account.subject), Account.disabled_at)
             .join(Grant, Grant.id == RefreshToken.grant_id)
             .outerjoin(Account, Account.id == Grant.account_id)
+            .outerjoin(Agency, Agency.id == Grant.agency_id)
             .where(RefreshToken.token_digest == digest(token))
         )
     ).first()

@@ -41,6 +41,7 @@ class Grant(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     client_id: Mapped[str] = mapped_column(ForeignKey("clients.client_id"), index=True)
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)  # an agent's grant
     sid: Mapped[str | None] = mapped_column(String(64), index=True)
     scope: Mapped[str] = mapped_column(Text)
     claims: Mapped[dict | None] = mapped_column(JSON)  # the OIDC `claims` request, if any
@@ -61,6 +62,7 @@ class AuthorizationCode(Base):
     code_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
     client_id: Mapped[str] = mapped_column(ForeignKey("clients.client_id"))
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
     sid: Mapped[str] = mapped_column(String(64), index=True)  # logout voids the session's codes
     redirect_uri: Mapped[str] = mapped_column(String(500))
     scope: Mapped[str] = mapped_column(Text)

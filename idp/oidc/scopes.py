@@ -10,8 +10,8 @@ SCOPE_CLAIMS: dict[str, tuple[str, ...]] = {
     "email": ("email", "email_verified"),
     "phone": ("phone_number", "phone_number_verified"),
     "offline_access": (),
-    # 身份信息: natural person or legal person, and the real-name level.
-    "identity": ("account_type", "realname_level"),
+    # 身份信息: natural person, legal person or agent (with the acting person), the real-name level.
+    "identity": ("account_type", "realname_level", "acting_person"),
     # 企业信息: the enterprise of a legal person (or the one an agent acts for).
     "enterprise": ("enterprise",),
     # 证件号码: only with this scope and the user's explicit consent.

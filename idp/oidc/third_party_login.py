@@ -8,6 +8,7 @@ from urllib.parse import quote, urlencode, urlsplit
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
+from idp.agents.principal import Principal
 from idp.bindings.transitions import live_binding
 from idp.portal import Portal
 from idp.sessions.store import load_session
@@ -29,7 +30,7 @@ async def initiate_login(request: Request, client_id: str) -> Response:
         # After the login, come back here and go on to the system (a local path only).
         return_to = "/sso/" + quote(client_id, safe="")
         return RedirectResponse("/login?" + urlencode({"return_to": return_to}), status_code=303)
-    if client.binding_start_uri and not await _bound(portal, session.account.id, client_id):
+    if client.binding_start_uri and not await _bound(portal, session.principal, client_id):
         # A system that takes part in 授权绑定 knows the user only through a binding: without
         # an active one its login would fail there; say so here and point to 我的绑定.
         return render("bindings/not_bound.html", status_code=403, client_name=client.display_name,
@@ -47,7 +48,8 @@ def home_page(initiate_login_uri: str) -> str:
     return f"{parts.scheme}://{parts.netloc}/"
 
 
-async def _bound(portal: Portal, account_id: int, client_id: str) -> bool:
+async def _bound(portal: Portal, principal: Principal, client_id: str) -> bool:
+    """Bound in the session's capacity: an agent reaches only what its enterprise authorized."""
     async with portal.reader() as db:
-        binding = await live_binding(db, account_id, client_id)
+        binding = await live_binding(db, principal.account.id, client_id, principal.agency_id)
     return binding is not None and binding.state == "active"

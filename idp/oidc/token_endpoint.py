@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from starlette.responses import JSONResponse
 
 from idp import clock
-from idp.accounts.models import Account
+from idp.agents.principal import load_principal
 from idp.audit.log import record
 from idp.clients.authentication import ClientAuthFailed, authenticate_client
 from idp.clients.registry import ClientInfo
@@ -101,19 +101,20 @@ async def authorization_code_grant(portal: Portal, request: Request, client: Cli
             await handle_code_replay(db, digest(code), client, form, request)
             raise InvalidGrant("the code is invalid, expired or already used")
         check_code(row, client, form)
-        account = await db.get(Account, row.account_id)
-        if account is None or account.disabled_at is not None:
+        principal = await load_principal(db, row.account_id, row.agency_id)
+        if principal is None:
             raise InvalidGrant("the account is no longer active")
         grant = new_grant(
-            grant_id=row.grant_id, client_id=client.client_id, account_id=account.id, scope=row.scope.split(),
+            grant_id=row.grant_id, client_id=client.client_id, account_id=principal.account.id,
+            agency_id=principal.agency_id, scope=row.scope.split(),
             sid=row.sid, auth_time=row.auth_time, acr=row.acr, amr=row.amr, claims=row.claims,
         )
         db.add(grant)
         await db.flush()  # tokens reference the grant
         minter = TokenMinter(db, portal.settings, await portal.key_ring())
         with_refresh = "offline_access" in row.scope.split() and "refresh_token" in client.grant_types
-        body = minter.token_response(client, grant, account, nonce=row.nonce, with_refresh=with_refresh)
-        record(db, "token.issued", actor=account.subject, client_id=client.client_id,
+        body = minter.token_response(client, grant, principal, nonce=row.nonce, with_refresh=with_refresh)
+        record(db, "token.issued", actor=principal.subject, client_id=client.client_id,
                source_ip=request.client.host if request.client else None, grant_type="authorization_code")
         return body
 
@@ -197,16 +198,16 @@ async def refresh_token_grant(portal: Portal, request: Request, client: ClientIn
         grant = await db.get(Grant, old.grant_id)
         if grant is None or grant.revoked_at is not None:
             raise InvalidGrant("the grant was revoked")
-        account = await db.get(Account, grant.account_id) if grant.account_id else None
-        if account is None or account.disabled_at is not None:
+        principal = await load_principal(db, grant.account_id, grant.agency_id)
+        if principal is None:
             raise InvalidGrant("the account is no longer active")
         scope = narrowed_scope(old.scope, form.get("scope"))
         minter = TokenMinter(db, portal.settings, await portal.key_ring())
-        view = Grant(**{c: getattr(grant, c) for c in ("id", "client_id", "account_id", "sid", "claims",
+        view = Grant(**{c: getattr(grant, c) for c in ("id", "client_id", "account_id", "agency_id", "sid", "claims",
                                                          "auth_time", "acr", "amr")}, scope=" ".join(scope))
-        body = minter.token_response(client, view, account)
+        body = minter.token_response(client, view, principal)
         body["refresh_token"] = minter.refresh_token(client, grant, old.scope)
-        record(db, "token.refreshed", actor=account.subject, client_id=client.client_id,
+        record(db, "token.refreshed", actor=principal.subject, client_id=client.client_id,
                source_ip=request.client.host if request.client else None)
         return body
 

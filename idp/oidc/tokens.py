@@ -10,11 +10,10 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from idp import clock
-from idp.accounts.models import Account
+from idp.agents.principal import Principal
 from idp.clients.registry import ClientInfo
 from idp.keys import jws
 from idp.keys.store import KeyRing
-from idp.oidc.claims import account_claims
 from idp.oidc.models import AccessToken, Grant, RefreshToken
 from idp.oidc.scopes import claims_for
 from idp.security.tokens import digest, new_token
@@ -22,12 +21,12 @@ from idp.settings import Settings
 
 
 def new_grant(
-    *, client_id: str, account_id: int | None, scope: list[str], sid: str | None = None,
+    *, client_id: str, account_id: int | None, scope: list[str], sid: str | None = None, agency_id: int | None = None,
     auth_time: dt.datetime | None = None, acr: str | None = None, amr: list | None = None,
     claims: dict | None = None, grant_id: str | None = None,
 ) -> Grant:
     return Grant(
-        id=grant_id or new_token(), client_id=client_id, account_id=account_id, sid=sid,
+        id=grant_id or new_token(), client_id=client_id, account_id=account_id, agency_id=agency_id, sid=sid,
         scope=" ".join(scope), claims=claims, auth_time=auth_time, acr=acr, amr=amr,
         created_at=clock.now(),
     )
@@ -100,12 +99,12 @@ class TokenMinter:
         return token
 
     def id_token(
-        self, client: ClientInfo, grant: Grant, account: Account, *, nonce: str | None, access_token: str | None
+        self, client: ClientInfo, grant: Grant, principal: Principal, *, nonce: str | None, access_token: str | None
     ) -> str:
         now = clock.epoch(clock.now())
         claims = {
             "iss": self.settings.issuer,
-            "sub": account.subject,
+            "sub": principal.subject,
             "aud": client.client_id,
             "iat": now,
             "exp": now + self.settings.id_token_ttl_seconds,
@@ -124,20 +123,20 @@ class TokenMinter:
         if access_token is not None:
             claims["at_hash"] = half_hash(access_token)
         scope = grant.scope.split()
-        extra = account_claims(account, claims_for(scope, grant.claims, "id_token", client.scopes))
+        extra = principal.claims(claims_for(scope, grant.claims, "id_token", client.scopes))
         claims.update({k: v for k, v in extra.items() if k not in claims})
         return jws.sign(self.keys, claims, alg=alg)
 
     def token_response(
-        self, client: ClientInfo, grant: Grant, account: Account | None, *, nonce: str | None = None,
+        self, client: ClientInfo, grant: Grant, principal: Principal | None, *, nonce: str | None = None,
         with_refresh: bool = False,
     ) -> dict:
-        access_token, ttl = self.access_token(client, grant, account.subject if account else None)
+        access_token, ttl = self.access_token(client, grant, principal.subject if principal else None)
         body = {"access_token": access_token, "token_type": "Bearer", "expires_in": ttl}
         if grant.scope:
             body["scope"] = grant.scope
-        if account is not None and "openid" in grant.scope.split():
-            body["id_token"] = self.id_token(client, grant, account, nonce=nonce, access_token=access_token)
+        if principal is not None and "openid" in grant.scope.split():
+            body["id_token"] = self.id_token(client, grant, principal, nonce=nonce, access_token=access_token)
         if with_refresh:
             body["refresh_token"] = self.refresh_token(client, grant, grant.scope)
         return body

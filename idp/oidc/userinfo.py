@@ -5,10 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse
 
-from idp.accounts.models import Account
+from idp.agents.principal import load_principal
 from idp.errors import InvalidRequest, InvalidToken, OAuthError
 from idp.oidc.access_tokens import check_access_token
-from idp.oidc.claims import account_claims
 from idp.oidc.scopes import claims_for
 from idp.oidc.token_endpoint import error_response, json_response
 from idp.portal import Portal
@@ -40,8 +39,8 @@ async def userinfo(request: Request) -> JSONResponse:
             valid = await check_access_token(portal, db, token)
             if valid is None or valid.account_id is None:
                 raise InvalidToken("the access token is invalid, expired or revoked")
-            account = await db.get(Account, valid.account_id)
-        if account is None or account.disabled_at is not None:
+            principal = await load_principal(db, valid.account_id, valid.agency_id)
+        if principal is None:
             raise InvalidToken("the account is no longer active")
         scope = str(valid.claims.get("scope", "")).split()
         if "openid" not in scope:
@@ -50,7 +49,7 @@ async def userinfo(request: Request) -> JSONResponse:
         if client is None:
             raise InvalidToken("the client is no longer active")
         names = claims_for(scope, valid.grant_claims, "userinfo", client.scopes)
-        body = {"sub": account.subject, **account_claims(account, names)}
+        body = {"sub": principal.subject, **principal.claims(names)}
         return json_response(body)
     except OAuthError as exc:
         return error_response(exc)

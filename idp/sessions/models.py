@@ -16,6 +16,8 @@ class UserSession(Base):
     id_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
     sid: Mapped[str] = mapped_column(String(64), unique=True)  # the public session id in tokens
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    # Set when an agent acts for an enterprise (法人登录): fixed for the session's life.
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
     auth_time: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     amr: Mapped[list] = mapped_column(JSON, default=list)
     acr: Mapped[str] = mapped_column(String(64))

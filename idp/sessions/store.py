@@ -15,6 +15,8 @@ from starlette.responses import Response
 
 from idp import clock
 from idp.accounts.models import Account
+from idp.agents.models import Agency
+from idp.agents.principal import Principal, load_principal
 from idp.db.ops import insert_ignore
 from idp.security.tokens import digest, new_token
 from idp.sessions.models import SessionClient, UserSession
@@ -48,6 +50,17 @@ class ActiveSession:
     amr: list
     acr: str
     csrf_secret: str
+    agency: Agency | None = None  # an agent acting for an enterprise (法人登录)
+    enterprise: Account | None = None
+
+    @property
+    def principal(self) -> Principal:
+        return Principal(self.account, self.agency, self.enterprise)
+
+    @property
+    def subject(self) -> str:
+        """The ``sub`` business systems see for this session (docs/claims.md)."""
+        return self.principal.subject
 
 
 async def load_session(db: AsyncSession, settings: Settings, request: Request) -> ActiveSession | None:
@@ -65,19 +78,22 @@ async def load_session(db: AsyncSession, settings: Settings, request: Request) -
     )
     if row is None:
         return None
-    account = await db.get(Account, row.account_id)
-    if account is None or account.disabled_at is not None:
+    # An agent's session ends the moment its agency is removed (or the enterprise disabled).
+    principal = await load_principal(db, row.account_id, row.agency_id)
+    if principal is None:
         return None
     # Touch at most once a minute: keeps the idle clock honest without a write per request.
     if now - row.last_seen_at > dt.timedelta(seconds=60):
         await db.execute(
             update(UserSession).where(UserSession.id_digest == row.id_digest).values(last_seen_at=now)
         )
-    return ActiveSession(row.id_digest, row.sid, account, row.auth_time, row.amr, row.acr, row.csrf_secret)
+    return ActiveSession(row.id_digest, row.sid, principal.account, row.auth_time, row.amr, row.acr, row.csrf_secret,
+                         principal.agency, principal.enterprise)
 
 
 async def start_session(
-    db: AsyncSession, settings: Settings, account: Account, *, amr: list, acr: str, source_ip: str | None
+    db: AsyncSession, settings: Settings, account: Account, *, amr: list, acr: str, source_ip: str | None,
+    agency_id: int | None = None,
 ) -> tuple[str, UserSession]:
     """Create a new session (a fresh id on every login, against fixation). Returns the cookie value."""
     token = new_token()
@@ -86,6 +102,7 @@ async def start_session(
         id_digest=digest(token),
         sid=new_token(),
         account_id=account.id,
+        agency_id=agency_id,
         auth_time=now,
         amr=amr,
         acr=acr,

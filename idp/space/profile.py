@@ -53,6 +53,11 @@ class Profile:
     level_text: str  # 二级, 三级
     enterprise_name: str
     credit_code: str
+    acting_for: str = ""  # an agent (经办人) in 法人登录: the enterprise it acts for
+
+    @property
+    def is_agent(self) -> bool:
+        return bool(self.acting_for)
 
     @property
     def can_upgrade(self) -> bool:
@@ -67,11 +72,13 @@ def id_validity(account: Account) -> str:
     return f"{account.id_valid_from.isoformat()} 至 {end}"
 
 
-def profile_of(account: Account) -> Profile:
+def profile_of(account: Account, enterprise: Account | None = None) -> Profile:
+    """``enterprise`` is set for an agent acting for it: the 法人空间 of that enterprise, with the
+    agent's own account data in 账号设置."""
     legal = account.account_type == AccountType.legal_person
     return Profile(
         is_legal_person=legal,
-        space_name="法人空间" if legal else "个人空间",
+        space_name="法人空间" if legal or enterprise is not None else "个人空间",
         name=account.name,
         username=account.username,
         id_type=account.id_type or "",
@@ -85,4 +92,5 @@ def profile_of(account: Account) -> Profile:
         level_text=LEVELS.get(account.realname_level, "未实名"),
         enterprise_name=account.enterprise_name or "",
         credit_code=account.credit_code or "",
+        acting_for=enterprise.enterprise_name or "" if enterprise is not None else "",
     )

@@ -57,7 +57,8 @@ def _contact(key: str) -> Contact:
 
 
 def _page(template: str, session: ActiveSession, **context) -> Response:
-    return render(template, profile=profile_of(session.account), csrf_token=session.csrf_secret, menu=MENU,
+    return render(template, profile=profile_of(session.account, session.enterprise), csrf_token=session.csrf_secret,
+                  menu=MENU,
                   **context)
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 
 from idp import clock
 from idp.accounts.models import Account
+from idp.agents.models import Agency
 from idp.audit.log import record
 from idp.oidc.logout.backchannel import deliver_due, enqueue_logout
 from idp.oidc.models import AuthorizationCode, Grant
@@ -22,8 +23,11 @@ async def end_session_everywhere(portal: Portal, sid: str, *, reason: str, sourc
     async with portal.sessionmaker.begin() as db:
         if not await end_session(db, sid):
             return False
-        account_id = await db.scalar(select(UserSession.account_id).where(UserSession.sid == sid))
-        subject = await db.scalar(select(Account.subject).where(Account.id == account_id))
+        # The logout token's sub is the one the systems saw: an agent's is its agency's.
+        subject = await db.scalar(select(func.coalesce(Agency.subject, Account.subject))
+                                  .select_from(UserSession).join(Account, Account.id == UserSession.account_id)
+                                  .outerjoin(Agency, Agency.id == UserSession.agency_id)
+                                  .where(UserSession.sid == sid))
         # A code not yet redeemed is a login still in flight in this session: it must not yield
         # tokens after the logout. Marking it used (not expired) is what the redemption's own
         # conditional UPDATE re-checks after waiting for our lock; doing it before the

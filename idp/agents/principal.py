@@ -1,0 +1,50 @@
+"""Who a session, a code or a grant speaks for: an account in its own name, or a person acting
+for an enterprise as its agent (经办人). Business systems see :attr:`Principal.subject`."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from idp.accounts.models import Account
+from idp.agents.models import Agency
+from idp.oidc.claims import account_claims
+
+
+@dataclass(frozen=True)
+class Principal:
+    account: Account  # who logged in: the legal person, the person, or the agent
+    agency: Agency | None = None
+    enterprise: Account | None = None  # the legal person an agent acts for
+
+    @property
+    def subject(self) -> str:
+        return self.agency.subject if self.agency is not None else self.account.subject
+
+    @property
+    def agency_id(self) -> int | None:
+        return self.agency.id if self.agency is not None else None
+
+    @property
+    def is_agent(self) -> bool:
+        return self.agency is not None
+
+    def claims(self, names: set[str]) -> dict:
+        return account_claims(self.account, names, self.enterprise)
+
+
+async def load_principal(db: AsyncSession, account_id: int | None, agency_id: int | None) -> Principal | None:
+    """The principal if it is still live: the account enabled and, for an agent, the agency not
+    removed and the enterprise enabled. Checked on every use, so a removal takes effect at once."""
+    account = await db.get(Account, account_id) if account_id is not None else None
+    if account is None or account.disabled_at is not None:
+        return None
+    if agency_id is None:
+        return Principal(account)
+    agency = await db.get(Agency, agency_id)
+    if agency is None or not agency.active or agency.agent_account_id != account.id:
+        return None
+    enterprise = await db.get(Account, agency.enterprise_account_id)
+    if enterprise is None or enterprise.disabled_at is not None:
+        return None
+    return Principal(account, agency, enterprise)

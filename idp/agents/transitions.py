@@ -1,0 +1,150 @@
+"""经办人授权: the legal person adds and removes agents (seed 001 第四步, seed 002 2.3).
+
+Each change is one function named after it that checks the current state in the database: the
+unique ``active_key`` makes a double add one agency; a conditional UPDATE makes a double
+removal one removal. Removing an agent ends everything it held in the enterprise's name.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from idp import clock
+from idp.accounts.models import Account, AccountType
+from idp.agents.models import Agency
+from idp.audit.log import record
+from idp.bindings import outbox, transitions as bindings
+from idp.bindings.models import Binding
+from idp.clients.registry import ClientInfo
+from idp.errors import DomainError
+from idp.oidc.logout.single_logout import end_session_everywhere
+from idp.oidc.models import Grant
+from idp.portal import Portal
+from idp.security.tokens import new_token
+from idp.sessions.models import UserSession
+from shared.identity import InvalidIdentifier, validate_citizen_id
+
+REMOVED_REASON = "经办人已被移除"
+REVOKED_REASON = "法人撤销经办人授权"
+
+
+@dataclass(frozen=True)
+class Removal:
+    agent_name: str
+    sessions_ended: int
+    bindings_ended: int
+
+
+def require_legal_person(account: Account) -> None:
+    if account.account_type != AccountType.legal_person:
+        raise DomainError("agents.legal_only")
+
+
+async def find_agent_account(db: AsyncSession, id_number: str) -> Account:
+    """The real-name personal account of this full ID number (15 digits are converted)."""
+    if not (id_number or "").strip():
+        raise DomainError("agents.id_number_required")
+    try:
+        normalised = validate_citizen_id(id_number.strip())
+    except InvalidIdentifier as exc:
+        raise DomainError(exc.message_id) from None
+    person = await db.scalar(select(Account).where(Account.personal_id_number == normalised,
+                                                   Account.account_type == AccountType.personal))
+    if person is None or person.disabled_at is not None:
+        raise DomainError("agents.no_account")
+    if person.realname_level < 2:
+        raise DomainError("agents.not_realname")
+    return person
+
+
+async def add_agent(portal: Portal, enterprise: Account, id_number: str, *, source_ip: str | None) -> Account:
+    """新增经办人: the unique index on active_key is the only arbiter of "already added"."""
+    require_legal_person(enterprise)
+    try:
+        async with portal.sessionmaker.begin() as db:
+            person = await find_agent_account(db, id_number)
+            db.add(Agency(enterprise_account_id=enterprise.id, agent_account_id=person.id, subject=new_token(),
+                          active_key=f"{enterprise.id}:{person.id}", created_at=clock.now()))
+            await db.flush()
+            record(db, "agent.added", actor=enterprise.subject, source_ip=source_ip, agent=person.subject)
+    except IntegrityError:
+        raise DomainError("agents.already_added", name=person.name) from None
+    return person
+
+
+async def agency_of(db: AsyncSession, enterprise: Account, agency_id: int) -> tuple[Agency, Account]:
+    """A live agency of this enterprise and its agent; another enterprise's is as good as absent."""
+    agency = await db.get(Agency, agency_id)
+    if agency is None or not agency.active or agency.enterprise_account_id != enterprise.id:
+        raise DomainError("agents.not_found")
+    return agency, await db.get(Account, agency.agent_account_id)
+
+
+async def remove_agent(portal: Portal, enterprise: Account, agency_id: int, *, source_ip: str | None) -> Removal:
+    """移除经办人: the agency ends (one conditional UPDATE), its grants are revoked (refresh tokens
+    included), its bindings are ended at the systems, and its sessions end everywhere with a
+    back-channel logout to every system it used."""
+    require_legal_person(enterprise)
+    now = clock.now()
+    async with portal.sessionmaker.begin() as db:
+        agency, person = await agency_of(db, enterprise, agency_id)
+        result = await db.execute(update(Agency).where(Agency.id == agency.id, Agency.removed_at.is_(None))
+                                  .values(removed_at=now, active_key=None, removed_by=enterprise.subject))
+        if result.rowcount != 1:
+            raise DomainError("agents.not_found")
+        await db.execute(update(Grant).where(Grant.agency_id == agency.id, Grant.revoked_at.is_(None))
+                         .values(revoked_at=now, revoked_reason="agent_removed"))
+        live = (await db.scalars(select(Binding.id).where(Binding.agency_id == agency.id,
+                                                          Binding.state.in_(bindings.LIVE)))).all()
+        calls = [await bindings.end_with_force(db, binding_id, by=f"legal:{enterprise.subject}",
+                                               reason=REMOVED_REASON, event="binding.agent_removed")
+                 for binding_id in live]
+        call_ids = [call.id for call in calls]
+        sids = (await db.scalars(select(UserSession.sid).where(UserSession.agency_id == agency.id,
+                                                               UserSession.ended_at.is_(None)))).all()
+        record(db, "agent.removed", actor=enterprise.subject, source_ip=source_ip, agent=person.subject,
+               agency_subject=agency.subject, bindings=len(live), sessions=len(sids))
+    ended = 0
+    for sid in sids:
+        ended += await end_session_everywhere(portal, sid, reason="agent_removed", source_ip=source_ip)
+    for call_id in call_ids:  # at once where the system answers; the outbox retries the rest
+        await outbox.deliver_one(portal, call_id)
+    return Removal(person.name, ended, len(live))
+
+
+async def revoke_agent_binding(portal: Portal, enterprise: Account, agency_id: int, client: ClientInfo, *,
+                               source_ip: str | None) -> None:
+    """撤销 one system's authorization of an agent: whatever its kind, the legal person may end it."""
+    require_legal_person(enterprise)
+    async with portal.sessionmaker.begin() as db:
+        agency, person = await agency_of(db, enterprise, agency_id)
+        row = await bindings.live_binding(db, person.id, client.client_id, agency.id)
+        if row is None:
+            raise DomainError("binding.not_bound", system=client.display_name)
+        try:
+            call = await bindings.end_with_force(db, row.id, by=f"legal:{enterprise.subject}", reason=REVOKED_REASON,
+                                                 event="binding.agent_revoked")
+        except bindings.Conflict:
+            raise DomainError("binding.not_bound", system=client.display_name) from None
+        call_id = call.id
+        record(db, "agent.binding_revoked", actor=enterprise.subject, client_id=client.client_id, source_ip=source_ip,
+               agency_subject=agency.subject)
+    await outbox.deliver_one(portal, call_id)
+
+
+async def agencies_of_person(db: AsyncSession, person_id: int) -> list[tuple[Agency, Account]]:
+    """The enterprises a person may act for, for 法人登录 (enabled enterprises only)."""
+    rows = (await db.execute(select(Agency, Account).join(Account, Account.id == Agency.enterprise_account_id)
+                             .where(Agency.agent_account_id == person_id, Agency.removed_at.is_(None),
+                                    Account.disabled_at.is_(None)).order_by(Account.enterprise_name))).all()
+    return [(agency, enterprise) for agency, enterprise in rows]
+
+
+async def agents_of_enterprise(db: AsyncSession, enterprise_id: int) -> list[tuple[Agency, Account]]:
+    rows = (await db.execute(select(Agency, Account).join(Account, Account.id == Agency.agent_account_id)
+                             .where(Agency.enterprise_account_id == enterprise_id, Agency.removed_at.is_(None))
+                             .order_by(Agency.created_at))).all()
+    return [(agency, person) for agency, person in rows]

@@ -1,0 +1,29 @@
+"""Who a binding is for and who made it: the subject the system links (an account's own, or an
+agency's for an agent) and the portal user whose browser completes it (docs/claims.md, Agents)."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from idp.accounts.models import Account
+from idp.agents.models import Agency
+from idp.agents.principal import Principal, load_principal
+from idp.bindings.models import Binding
+
+
+async def subject_of(db: AsyncSession, binding: Binding) -> str:
+    """The linked subject, also after the agency ended (the system still needs it to unlink)."""
+    return await db.scalar(select(func.coalesce(Agency.subject, Account.subject)).select_from(Account)
+                           .outerjoin(Agency, Agency.id == binding.agency_id)
+                           .where(Account.id == binding.account_id))
+
+
+async def principal_of(db: AsyncSession, binding: Binding) -> Principal | None:
+    """The live principal, or None when the account was disabled or the agency removed."""
+    return await load_principal(db, binding.account_id, binding.agency_id)
+
+
+async def actor_subject(db: AsyncSession, binding: Binding, principal: Principal) -> str:
+    if binding.actor_account_id is None:
+        return principal.subject
+    return await db.scalar(select(Account.subject).where(Account.id == binding.actor_account_id))
