@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mock_systems.common.context import SystemContext
 from mock_systems.common.db import utcnow
-from mock_systems.common.models import LocalAccount
+from mock_systems.common.models import LocalAccount, PortalLink
 from mock_systems.drug.models import AgentGrant
 from mock_systems.drug.modules import MODULES
 
@@ -24,10 +24,12 @@ class GrantRefused(Exception):
 
 
 async def agents_of(db: AsyncSession, enterprise_code: str) -> list[LocalAccount]:
-    """经办人列表: this system's accounts that the portal calls agents of this enterprise."""
-    return list(await db.scalars(select(LocalAccount).where(
-        LocalAccount.portal_account_type == "agent", LocalAccount.enterprise_code == enterprise_code,
-        LocalAccount.enterprise_code != "").order_by(LocalAccount.id)))
+    """经办人列表: this system's accounts that the portal calls agents of this enterprise and that
+    are still linked to a portal account (an agent the legal person removed loses its link)."""
+    return list(await db.scalars(select(LocalAccount).join(PortalLink, PortalLink.local_account_id == LocalAccount.id)
+                                 .where(LocalAccount.portal_account_type == "agent",
+                                        LocalAccount.enterprise_code == enterprise_code,
+                                        LocalAccount.enterprise_code != "").order_by(LocalAccount.id)))
 
 
 async def granted_modules(db: AsyncSession, account_id: int, enterprise_code: str) -> list[str]:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from mock_systems.common.messages import text as common_text
+from mock_systems.common.models import PortalLink
 from mock_systems.drug.grants import GrantRefused, granted_modules, save_grants
 from mock_systems.drug.messages import text
 from mock_systems.drug.models import AgentGrant
@@ -33,6 +34,17 @@ async def test_the_list_holds_the_enterprises_agents_only(drug):
     assert "王五" in page.text and "赵六" in page.text
     assert "孙八" not in page.text and "钱七" not in page.text  # another enterprise's people
     assert "信息采集类事项绑定" not in page.text  # nobody chosen yet
+
+
+async def test_an_agent_whose_link_ended_leaves_the_list(drug):
+    await drug.log_in(AGENT)
+    legal = await drug.log_in(LEGAL)
+    assert "王五" in (await legal.get(GRANTS)).text
+    account = await drug.account(AGENT.username)
+    async with drug.system.sessionmaker.begin() as db:  # as when the portal unlinks a removed agent
+        await db.execute(delete(PortalLink).where(PortalLink.local_account_id == account.id))
+    page = await legal.get(GRANTS)
+    assert "王五" not in page.text and 'id="no-agents"' in page.text
 
 
 async def test_save_grants_the_ticked_modules_and_replaces_them_next_time(drug):
