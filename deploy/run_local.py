@@ -183,6 +183,10 @@ def banner(services: list[Service]) -> str:
         profile = importlib.import_module(f"mock_systems.{module}").PROFILE
         usernames = ", ".join(demo.username for demo in profile.demo_accounts)
         lines.append(f"  http://{HOST}:{profile.port}/local/login  {usernames}")
+    from mock_systems.udi import PROFILE as UDI
+    from mock_systems.udi.staff import DEMO_STAFF  # the UDI system's reviewers log in apart
+    lines.append(f"  http://{HOST}:{UDI.port}/staff/login  {DEMO_STAFF[0]} (审核人员 reviewer; "
+                 f"dev messages: http://{HOST}:{UDI.port}/dev/messages)")
     lines += ["", f"业务系统 client secrets: {SECRETS_FILE.relative_to(PROJECT_ROOT)}",
               "按 Ctrl-C 停止 — press Ctrl-C to stop everything.", "=" * 72, ""]
     return "\n".join(lines)
