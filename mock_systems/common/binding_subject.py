@@ -1,5 +1,6 @@
 """The subject check of 授权绑定: the system completes a binding only in a browser whose portal
-user is the binding's subject (a silent prompt=none login, then the ID token's sub is compared)."""
+user started it — the binding's subject, or the legal person binding a system for its agent
+(``Intent.actor_sub``) — by a silent prompt=none login, then the ID token's sub is compared."""
 from __future__ import annotations
 
 import logging
@@ -40,7 +41,8 @@ async def finish_subject_check(system: SystemContext, session: WebSession | None
         return message_page(system, text("login.failed"), 401, f"id_token refused: {exc}")
     except (PortalError, MissingClientSecret) as exc:
         return message_page(system, text("login.portal_unavailable"), 502, str(exc)[:200])
-    if not constant_time_equal(str(claims["sub"]), intent.sub):
+    # The portal user who started the binding: its subject, or the legal person binding for an agent.
+    if not constant_time_equal(str(claims["sub"]), intent.browser_sub):
         log.warning("binding %s opened by another portal user", intent.binding_id)
         return message_page(system, text("binding.not_subject"), 403, "the portal user is not the binding subject")
     async with system.sessionmaker.begin() as db:

@@ -84,3 +84,19 @@ async def test_the_form_posted_from_a_browser_that_did_not_pass_the_check_links_
     assert posted.status_code == 403 and text("binding.not_subject") in posted.text
     assert await links(drug) == []
     assert (await bind_existing(drug, binding_id, "drug_demo")).status_code == 303  # the checked browser can
+
+
+async def test_a_legal_person_binding_for_its_agent_passes_as_the_actor_and_the_agent_is_linked(drug):
+    """docs/claims.md, Agents: the legal person binds a system for its agent in its own browser;
+    the intent names it (actor_sub), the link is the agent's subject. The agent's own browser,
+    or anyone else's, does not pass the check for it."""
+    fake = drug.state.fake
+    binding_id = fake.intent("create", sub="agency-subject", actor_sub="legal-person",
+                             claims={"name": "李四", "account_type": "agent"})
+    for stranger in ("agency-subject", "someone-else"):
+        async with browser_for(drug, drug.state.system.settings.base_url) as other:
+            refused = await open_binding(drug, binding_id, other, sub=stranger)
+        assert refused.status_code == 403 and text("binding.not_subject") in refused.text
+    done = await open_binding(drug, binding_id, sub="legal-person")
+    assert done.status_code == 303
+    assert [link.portal_subject for link in await links(drug)] == ["agency-subject"]

@@ -91,13 +91,14 @@ class FakePortal:
     # --- what the test sets up -----------------------------------------------------------------
 
     def intent(self, mode: str, *, sub: str | None = None, claims: dict | None = None, expires_in: int = 600,
-               state: str = "pending", client_id: str | None = None) -> str:
+               state: str = "pending", client_id: str | None = None, actor_sub: str | None = None) -> str:
         """A binding the portal started; returns its id."""
         binding_id = uuid.uuid4().hex
         self.intents[binding_id] = Intent(
             binding_id=binding_id, client_id=client_id or self.client_id, sub=sub or "sub-" + uuid.uuid4().hex[:12],
             mode=mode, state=state, expires_at=int(time.time()) + expires_in,
             claims={"name": "张三", "preferred_username": "zhangsan"} if claims is None else claims,
+            actor_sub=actor_sub,
         ).to_json()
         return binding_id
 
@@ -253,7 +254,7 @@ async def open_binding(app, binding_id: str, browser: httpx.AsyncClient | None =
     to_portal = await browser.get(f"/binding/start?binding={binding_id}")
     if to_portal.status_code != 303 or not to_portal.headers["location"].startswith(fake.issuer + "/authorize"):
         return to_portal  # refused before the check (an invalid intent)
-    sub = sub or fake.intents[binding_id]["sub"]
+    sub = sub or fake.intents[binding_id]["actor_sub"] or fake.intents[binding_id]["sub"]
     callback = await browser.get(fake.answer_authorization(to_portal.headers["location"], sub=sub, error=error))
     if callback.status_code != 303 or not callback.headers["location"].startswith("/binding/start"):
         return callback
