@@ -1,5 +1,6 @@
 """The UDI system's review staff: their own accounts (argon2id, shared.hashing), sessions behind
-a cookie of their own, and the staff login page. A user's login never opens the review pages,
+a cookie of their own, and the staff login page (username, password, graphic captcha, as the
+system's own login page). A user's login never opens the review pages,
 and a reviewer's login is not a user's.
 """
 from __future__ import annotations
@@ -7,10 +8,11 @@ from __future__ import annotations
 import datetime as dt
 
 from fastapi import APIRouter, Request
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from starlette.responses import RedirectResponse, Response
 
+from mock_systems.common.captcha import consume_captcha, issue_captcha
 from mock_systems.common.context import SystemContext
 from mock_systems.common.db import utcnow
 from mock_systems.common.messages import text
@@ -68,8 +70,9 @@ async def _login_form(request: Request, system: SystemContext, *, username: str 
                       status_code: int = 200) -> Response:
     async with system.sessionmaker.begin() as db:  # the anonymous session carries the form's CSRF secret
         session, new_cookie = await ensure_session(db, system, request)
+        captcha_id = await issue_captcha(db, system.settings)
     response = render(system, "staff_login.html", status_code, csrf_token=session.csrf_secret, username=username,
-                      error=error)
+                      captcha_id=captcha_id, error=error)
     if new_cookie:
         set_cookie(response, system, new_cookie)
     return response
@@ -87,10 +90,15 @@ async def log_in(request: Request) -> Response:
     system: SystemContext = request.app.state.system
     form = await request.form()
     username = str(form.get("username", ""))[:64].strip().lower()
-    async with system.sessionmaker() as db:
+    async with system.sessionmaker.begin() as db:
         session = await load_session(db, system, request)
-    if session is None or not constant_time_equal(str(form.get("csrf_token", "")), session.csrf_secret):
+        forged = session is None or not constant_time_equal(str(form.get("csrf_token", "")), session.csrf_secret)
+        if not forged:  # as the local login: the captcha first, consumed either way
+            refusal = await consume_captcha(db, str(form.get("captcha_id", "")), str(form.get("captcha", "")))
+    if forged:
         return await _login_form(request, system, username=username, error=text("page.expired"), status_code=403)
+    if refusal is not None:
+        return await _login_form(request, system, username=username, error=text(refusal), status_code=400)
     password = str(form.get("password", ""))[:128]
     if not username or not password or not username.isprintable():
         return await _login_form(request, system, username=username, error=text("local.required"), status_code=400)
@@ -102,6 +110,7 @@ async def log_in(request: Request) -> Response:
                                  status_code=400)
     token, now = new_token(), utcnow()
     async with system.sessionmaker.begin() as db:
+        await db.execute(delete(StaffSession).where(StaffSession.expires_at < now))
         db.add(StaffSession(id_digest=digest(token), staff_id=staff.id, csrf_secret=new_token(), created_at=now,
                             expires_at=now + dt.timedelta(seconds=system.settings.session_absolute_seconds)))
     response = RedirectResponse("/staff/reviews", status_code=303)

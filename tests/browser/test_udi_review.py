@@ -11,7 +11,7 @@ from playwright.async_api import Page, expect
 
 from mock_systems.common import DEMO_LOCAL_PASSWORD
 from mock_systems.udi import PROFILE as UDI
-from tests.browser.steps import ON_BROWSER_LOOP, log_in
+from tests.browser.steps import CAPTCHA, ON_BROWSER_LOOP, log_in
 from tests.support.live import free_port, register_account
 from tests.support.live_binding import register_system
 from tests.support.live_systems import live_system
@@ -78,6 +78,8 @@ async def test_a_new_udi_account_is_reviewed_before_use(page, portal, databases,
         await page.wait_for_url(f"{url}/staff/login")
         await page.get_by_label("用户名").fill("udi_staff")
         await page.get_by_label("密码").fill(DEMO_LOCAL_PASSWORD)
+        await page.get_by_label("图形验证码").fill(CAPTCHA)
+        await shot(page, "staff-login")
         await page.get_by_role("button", name="登录").click()
         await page.wait_for_url(f"{url}/staff/reviews")
         await expect(page.locator("article.review h2")).to_have_text("示例医疗器械有限公司")

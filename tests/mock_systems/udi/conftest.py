@@ -13,7 +13,7 @@ from mock_systems.common import DEMO_LOCAL_PASSWORD
 from mock_systems.common.models import LocalAccount, PortalLink
 from mock_systems.udi import PROFILE as UDI
 from mock_systems.udi.models import Notification, Registration
-from tests.support.fake_portal import FakePortal, browser_for, open_binding, portal_login, system_with_fake_portal
+from tests.support.fake_portal import CAPTCHA, FakePortal, browser_for, open_binding, portal_login, system_with_fake_portal
 from tests.support.portal import hidden_fields
 
 CREDIT_CODE = "91110105PDY0001752"
@@ -65,7 +65,7 @@ async def staff_browser(app, username: str = "udi_staff", password: str = DEMO_L
     browser = browser_for(app, app.state.system.settings.base_url)
     page = await browser.get("/staff/login")
     answer = await browser.post("/staff/login", data={**hidden_fields(page.text), "username": username,
-                                                      "password": password})
+                                                      "password": password, "captcha": CAPTCHA})
     assert answer.status_code == 303 and answer.headers["location"] == "/staff/reviews", answer.text[:300]
     return browser
 

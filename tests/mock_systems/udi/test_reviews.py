@@ -10,7 +10,7 @@ from mock_systems.common.messages import text
 from mock_systems.udi.models import RegistrationState
 from tests.mock_systems.udi.conftest import (created_user, notifications, registration_of, review, staff_browser,
                                              submit_details)
-from tests.support.fake_portal import browser_for
+from tests.support.fake_portal import CAPTCHA, browser_for
 from tests.support.portal import hidden_fields
 
 
@@ -28,12 +28,15 @@ async def test_the_review_pages_need_a_staff_login(udi):
 
 async def test_a_wrong_staff_password_or_a_user_account_is_refused(udi):
     browser = browser_for(udi, udi.state.system.settings.base_url)
-    for username, password in (("udi_staff", "Wrong@2026pass"), ("udi_demo", DEMO_LOCAL_PASSWORD), ("", "")):
+    refusals = ((("udi_staff", "Wrong@2026pass", CAPTCHA), "local.wrong_credentials"),
+                (("udi_demo", DEMO_LOCAL_PASSWORD, CAPTCHA), "local.wrong_credentials"),
+                (("", "", CAPTCHA), "local.required"),
+                (("udi_staff", DEMO_LOCAL_PASSWORD, "WRONG"), "captcha.wrong"))
+    for (username, password, captcha), message in refusals:
         page = await browser.get("/staff/login")
         answer = await browser.post("/staff/login", data={**hidden_fields(page.text), "username": username,
-                                                          "password": password})
-        assert answer.status_code == 400, username
-    assert text("local.wrong_credentials") in answer.text or text("local.required") in answer.text
+                                                          "password": password, "captcha": captcha})
+        assert answer.status_code == 400 and text(message) in answer.text, username
     forged = await browser.post("/staff/login", data={"csrf_token": "x", "username": "udi_staff",
                                                       "password": DEMO_LOCAL_PASSWORD})
     assert forged.status_code == 403
