@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 
 from idp.background import run_background
+from idp.agents import routes as agents
 from idp.bindings import api as binding_api
 from idp.bindings import routes as bindings
 from idp.captcha import routes as captcha
@@ -21,6 +22,7 @@ from idp.db.migrate import upgrade_to_head
 from idp.db.ops import lock_for_transaction
 from idp.dev import routes as dev_pages
 from idp.errors import PageError
+from idp.flows.login import agent_choice
 from idp.flows.login import routes as login_flow
 from idp.flows.recovery import routes as recovery
 from idp.flows.registration import routes as registration
@@ -79,8 +81,8 @@ def create_app(settings: Settings | None = None, *, http: httpx.AsyncClient | No
 
     app = FastAPI(title="政务服务门户", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     for module in (discovery, authorize, token_endpoint, userinfo, introspection, revocation, rp_initiated,
-                   third_party_login, captcha, login_flow, login, space, bindings, binding_api, unlock, recovery,
-                   registration, upgrade):
+                   third_party_login, captcha, login_flow, agent_choice, login, space, bindings, agents, binding_api,
+                   unlock, recovery, registration, upgrade):
         app.include_router(module.router)
     if not settings.is_production:
         app.include_router(dev_pages.router)  # /dev/messages shows the development sink's codes

@@ -114,7 +114,7 @@ MESSAGES: dict[str, str] = {
     "agents.not_realname": "该个人账号尚未通过实名认证，不能添加为经办人。请经办人先完成实名认证。",
     "agents.already_added": "{name}已经是本企业的经办人，请勿重复添加。",
     "agents.added": "已添加经办人{name}。",
-    "agents.removed": "已移除经办人{name}：其代表本企业访问业务系统的授权和登录会话均已结束。",
+    "agents.removed": "已移除经办人：其代表本企业访问业务系统的授权和登录会话均已结束。",
     "agents.not_found": "该经办人不存在或已被移除。",
     "login.not_agent": "该账号尚未被任何法人授权为经办人，请通过“个人登录”登录个人空间。",
 }

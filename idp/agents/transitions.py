@@ -60,19 +60,21 @@ async def find_agent_account(db: AsyncSession, id_number: str) -> Account:
     return person
 
 
-async def add_agent(portal: Portal, enterprise: Account, id_number: str, *, source_ip: str | None) -> Account:
+async def add_agent(portal: Portal, enterprise: Account, id_number: str, *, source_ip: str | None) -> Agency:
     """新增经办人: the unique index on active_key is the only arbiter of "already added"."""
     require_legal_person(enterprise)
+    async with portal.reader() as db:
+        person = await find_agent_account(db, id_number)
     try:
         async with portal.sessionmaker.begin() as db:
-            person = await find_agent_account(db, id_number)
-            db.add(Agency(enterprise_account_id=enterprise.id, agent_account_id=person.id, subject=new_token(),
-                          active_key=f"{enterprise.id}:{person.id}", created_at=clock.now()))
+            agency = Agency(enterprise_account_id=enterprise.id, agent_account_id=person.id, subject=new_token(),
+                            active_key=f"{enterprise.id}:{person.id}", created_at=clock.now())
+            db.add(agency)
             await db.flush()
             record(db, "agent.added", actor=enterprise.subject, source_ip=source_ip, agent=person.subject)
     except IntegrityError:
         raise DomainError("agents.already_added", name=person.name) from None
-    return person
+    return agency
 
 
 async def agency_of(db: AsyncSession, enterprise: Account, agency_id: int) -> tuple[Agency, Account]:

@@ -83,7 +83,7 @@ async def _rows(request: Request, session) -> list[Row]:
     return [row for row in rows if row.shown in ("unbind", "fixed")] if session.agency else rows
 
 
-async def _result_message(request: Request, principal: Principal, result: str,
+async def result_message(request: Request, principal: Principal, result: str,
                           client_id: str) -> tuple[str, bool] | None:
     """The system's report (?result=&client_id=) as a catalogue message, or None: only a known
     code, and only about a binding of this user's (a crafted link shows nothing). Success is
@@ -133,7 +133,7 @@ async def bindings_page(request: Request, done: str = "", system: str = "", resu
         if agent_page is not None:  # the legal person bound a system for its agent: back to that agent
             return RedirectResponse(agent_page + "?" + urlencode({"result": result, "client_id": client_id}),
                                     status_code=303)
-        reported = await _result_message(request, session.principal, result, client_id)
+        reported = await result_message(request, session.principal, result, client_id)
         if reported is not None:
             error, notice = (reported[0], None) if reported[1] else (None, reported[0])
     return await _list_page(request, session, notice=notice, error=error)

@@ -14,7 +14,9 @@ from starlette.responses import RedirectResponse, Response
 
 from idp.captcha.routes import issue_captcha
 from idp.errors import DomainError
-from idp.flows.login.forms import LoginForm, local_path, window_of
+from idp.accounts.models import AccountType
+from idp.flows.login.agent_choice import continue_as_agent
+from idp.flows.login.forms import LEGAL, LoginForm, local_path, window_of
 from idp.flows.login.transitions import (
     Attempt,
     accept_login,
@@ -90,6 +92,8 @@ async def login_submit(request: Request) -> Response:
         await refuse_if_locked(portal, account, attempt)
         await check_password(portal, account, form.password, attempt)
         await accept_login(portal, account, form.password)
+        if form.window == LEGAL and account.account_type == AccountType.personal:
+            return await continue_as_agent(request, portal, row, account, previous, attempt)
     except DomainError as refusal:
         return await show_login(portal, row, form.window, form.login_name, refusal)
     token = await log_in(portal, account, previous, attempt)

@@ -13,6 +13,7 @@ from sqlalchemy import or_, select, update
 from idp import clock
 from idp.accounts.lockout import is_locked, record_failure
 from idp.accounts.models import Account, AccountType
+from idp.agents.models import Agency
 from idp.audit.log import record
 from idp.captcha.routes import consume_captcha
 from idp.errors import DomainError
@@ -23,7 +24,9 @@ from idp.portal import Portal
 from idp.sessions.store import ActiveSession, reauthenticate, start_session
 from shared.identity import InvalidIdentifier, looks_like_mobile, validate_citizen_id, validate_mobile
 
-WINDOW_ACCOUNT_TYPE = {LEGAL: AccountType.legal_person}  # agents join 法人登录 in the agents issue
+# 法人登录 takes legal persons and agents (personal accounts a legal person authorized: which
+# enterprise they act for is settled after the password, idp.flows.login.agent_choice).
+WINDOW_ACCOUNT_TYPES = {LEGAL: (AccountType.legal_person, AccountType.personal)}
 
 
 @dataclass(frozen=True)
@@ -74,10 +77,10 @@ async def find_account(portal: Portal, window: str, login_name: str) -> Account 
     # A name with control characters (a NUL breaks a PostgreSQL query) matches no account.
     if not login_name or not login_name.isprintable() or len(login_name) > 64:
         return None
-    account_type = WINDOW_ACCOUNT_TYPE.get(window, AccountType.personal)
+    account_types = WINDOW_ACCOUNT_TYPES.get(window, (AccountType.personal,))
     async with portal.reader() as db:
         for key in login_keys(window, login_name):
-            account = await db.scalar(select(Account).where(key, Account.account_type == account_type))
+            account = await db.scalar(select(Account).where(key, Account.account_type.in_(account_types)))
             if account is not None:
                 return account if account.disabled_at is None else None
     return None
@@ -141,20 +144,25 @@ async def accept_login(portal: Portal, account: Account, password: str) -> None:
                              .values(password_hash=new_hash))
 
 
-async def log_in(portal: Portal, account: Account, previous: ActiveSession | None, attempt: Attempt) -> str:
-    """Start the session; returns the cookie value. The same user logging in again keeps the
-    session (its sid, so the business systems stay logged in); another user ends the previous
-    user's session everywhere first."""
-    if previous is not None and previous.account.id != account.id:
+async def log_in(portal: Portal, account: Account, previous: ActiveSession | None, attempt: Attempt,
+                 agency: Agency | None = None) -> str:
+    """Start the session; returns the cookie value. The same principal logging in again keeps
+    the session (its sid, so the business systems stay logged in); another one — another user,
+    or the same person in another capacity (itself, or for another enterprise) — ends the
+    previous session everywhere first: the systems saw a different subject."""
+    agency_id = agency.id if agency is not None else None
+    same = previous is not None and previous.account.id == account.id and previous.principal.agency_id == agency_id
+    if previous is not None and not same:
         await end_session_everywhere(portal, previous.sid, reason="new_login", source_ip=attempt.source_ip)
     token = None
     async with portal.sessionmaker.begin() as db:
-        if previous is not None and previous.account.id == account.id:
+        if same:
             token = await reauthenticate(db, previous, amr=AMR_PASSWORD, acr=ACR_PASSWORD,
                                          source_ip=attempt.source_ip)
         if token is None:
             token, _ = await start_session(db, portal.settings, account, amr=AMR_PASSWORD, acr=ACR_PASSWORD,
-                                           source_ip=attempt.source_ip)
+                                           source_ip=attempt.source_ip, agency_id=agency_id)
         record(db, "login.succeeded", actor=account.subject, client_id=attempt.client_id,
-               source_ip=attempt.source_ip, window=attempt.window)
+               source_ip=attempt.source_ip, window=attempt.window,
+               acting_as=agency.subject if agency is not None else None)
     return token

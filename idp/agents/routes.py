@@ -1,0 +1,182 @@
+"""经办人授权 in 法人空间 (seed 001 第四步): add an agent by its full ID number, see each agent's
+authorized and not-yet-authorized systems, 授权绑定 a system for it, revoke it, remove the agent.
+
+Legal persons only; every POST carries the session's CSRF secret; each action is one
+transition of idp.agents.transitions. The binding for an agent runs the ordinary 授权绑定 with
+the agent's principal and the legal person as the actor (its browser passes the system's check).
+"""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from starlette.responses import RedirectResponse, Response
+
+from idp.agents import transitions
+from idp.agents.principal import Principal
+from idp.bindings import transitions as bindings
+from idp.bindings.routes import _bindable, binding_rows, result_message
+from idp.errors import DomainError, PageError
+from idp.space.profile import mask_id_number, mask_mobile
+from idp.space.routes import _check_csrf, _page, _portal, _signed_in, _to_login
+from shared.messages import text
+
+router = APIRouter()
+PAGE = "/space/agents"
+NOTICES = {"added": "agents.added", "removed": "agents.removed", "revoked": "binding.agent_revoked"}
+
+
+def _ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+async def _legal_session(request: Request):
+    session = await _signed_in(request)
+    if session is None:
+        return None
+    if session.agency is not None:
+        raise PageError(text("agents.legal_only"), status_code=403)
+    try:
+        transitions.require_legal_person(session.account)
+    except DomainError as exc:
+        raise PageError(exc.text(), status_code=403) from None
+    return session
+
+
+async def _agents(request: Request, session) -> list:
+    async with _portal(request).reader() as db:
+        return await transitions.agents_of_enterprise(db, session.account.id)
+
+
+async def _principal(request: Request, session, agency_id: int) -> Principal:
+    try:
+        async with _portal(request).reader() as db:
+            agency, person = await transitions.agency_of(db, session.account, agency_id)
+    except DomainError as exc:
+        raise PageError(exc.text(), status_code=404) from None
+    return Principal(person, agency, session.account)
+
+
+async def _list(request: Request, session, *, selected: Principal | None = None, notice: str | None = None,
+                error: str | None = None, id_number: str = "", status_code: int = 200) -> Response:
+    rows = await binding_rows(_portal(request), selected) if selected is not None else []
+    response = _page("agents/page.html", session, agents=await _agents(request, session),
+                     selected=selected, authorized=[r for r in rows if r.shown in ("unbind", "fixed", "unbinding")],
+                     waiting=[r for r in rows if r.shown in ("bind", "pending")], notice=notice, error=error,
+                     id_number=id_number, mask_id=mask_id_number, mask_mobile=mask_mobile)
+    response.status_code = status_code
+    return response
+
+
+@router.get(PAGE)
+async def agents_page(request: Request, done: str = "") -> Response:
+    session = await _legal_session(request)
+    if session is None:
+        return _to_login()
+    return await _list(request, session, notice=text(NOTICES[done]) if done == "removed" else None)
+
+
+@router.post(PAGE)
+async def add(request: Request) -> Response:
+    """新增经办人 by its full ID number."""
+    session = await _legal_session(request)
+    if session is None:
+        return _to_login()
+    form = await request.form()
+    _check_csrf(session, form)
+    id_number = str(form.get("id_number") or "")[:32]
+    try:
+        agency = await transitions.add_agent(_portal(request), session.account, id_number, source_ip=_ip(request))
+    except DomainError as exc:
+        return await _list(request, session, error=exc.text(), id_number=id_number, status_code=400)
+    return RedirectResponse(f"{PAGE}/{agency.id}?done=added", status_code=303)
+
+
+@router.get(PAGE + "/{agency_id}")
+async def agent_page(request: Request, agency_id: int, done: str = "", result: str = "",
+                     client_id: str = "") -> Response:
+    """One agent: its data, the systems authorized and those not yet."""
+    session = await _legal_session(request)
+    if session is None:
+        return _to_login()
+    selected = await _principal(request, session, agency_id)
+    notice = error = None
+    if done in NOTICES:
+        notice = text(NOTICES[done], name=selected.account.name, system=await _system_name(request, client_id))
+    elif result:
+        reported = await result_message(request, selected, result, client_id)
+        if reported is not None:
+            error, notice = (reported[0], None) if reported[1] else (None, reported[0])
+    return await _list(request, session, selected=selected, notice=notice, error=error)
+
+
+async def _system_name(request: Request, client_id: str) -> str:
+    client = await _portal(request).client(client_id) if client_id.isprintable() and len(client_id) <= 64 else None
+    return client.display_name if client else ""
+
+
+@router.post(PAGE + "/{agency_id}/remove")
+async def remove(request: Request, agency_id: int) -> Response:
+    """移除经办人: its access to the enterprise's systems and its sessions end."""
+    session = await _legal_session(request)
+    if session is None:
+        return _to_login()
+    _check_csrf(session, await request.form())
+    try:
+        await transitions.remove_agent(_portal(request), session.account, agency_id, source_ip=_ip(request))
+    except DomainError as exc:
+        return await _list(request, session, error=exc.text(), status_code=409)
+    return RedirectResponse(f"{PAGE}?done=removed", status_code=303)
+
+
+@router.get(PAGE + "/{agency_id}/bindings/{client_id}")
+async def authorize_for_agent(request: Request, agency_id: int, client_id: str) -> Response:
+    """The 授权绑定 page for the agent: the modes the system allows agents (UDI: existing only)."""
+    session = await _legal_session(request)
+    if session is None:
+        return _to_login()
+    selected = await _principal(request, session, agency_id)
+    client = await _bindable(request, client_id)
+    return _page("bindings/authorize.html", session, client_id=client.client_id, client_name=client.display_name,
+                 create_note=text("binding.create_new_note"), existing_note=text("binding.existing_note"),
+                 error=None, agent_name=selected.account.name, action=f"{PAGE}/{agency_id}/bindings/{client_id}",
+                 back=f"{PAGE}/{agency_id}", only_existing="create" not in client.agent_binding_modes,
+                 existing_only_note=text("binding.agent_mode_refused", system=client.display_name))
+
+
+@router.post(PAGE + "/{agency_id}/bindings/{client_id}")
+async def bind_for_agent(request: Request, agency_id: int, client_id: str) -> Response:
+    session = await _legal_session(request)
+    if session is None:
+        return _to_login()
+    form = await request.form()
+    _check_csrf(session, form)
+    selected = await _principal(request, session, agency_id)
+    client = await _bindable(request, client_id)
+    mode = form.get("mode")
+    try:
+        binding_id = await bindings.start_binding(_portal(request), selected, client,
+                                                  mode if isinstance(mode, str) else "", actor=session.account)
+    except DomainError as exc:
+        return await _list(request, session, selected=selected, error=exc.text(), status_code=409)
+    separator = "&" if "?" in client.binding_start_uri else "?"
+    return RedirectResponse(client.binding_start_uri + separator + urlencode({"binding": binding_id}),
+                            status_code=303)
+
+
+@router.post(PAGE + "/{agency_id}/bindings/{client_id}/revoke")
+async def revoke(request: Request, agency_id: int, client_id: str) -> Response:
+    """撤销授权: whatever the binding's kind, the legal person may end its agent's access."""
+    session = await _legal_session(request)
+    if session is None:
+        return _to_login()
+    _check_csrf(session, await request.form())
+    selected = await _principal(request, session, agency_id)
+    client = await _bindable(request, client_id)
+    try:
+        await transitions.revoke_agent_binding(_portal(request), session.account, agency_id, client,
+                                               source_ip=_ip(request))
+    except DomainError as exc:
+        return await _list(request, session, selected=selected, error=exc.text(), status_code=409)
+    return RedirectResponse(f"{PAGE}/{agency_id}?" + urlencode({"done": "revoked", "client_id": client.client_id}),
+                            status_code=303)

@@ -1,0 +1,86 @@
+"""法人登录 for an agent (经办人): after its password, which enterprise it acts for.
+
+One enterprise: the session starts acting for it at once. Several: a stored flow (state
+``choosing``, the candidates, the interaction to continue, bound to the browser and with its
+own CSRF token) shows them, and the choice starts the session. None: the person is told to use
+个人登录 — only after the password was right, so nothing is revealed to a guesser.
+"""
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import RedirectResponse, Response
+
+from idp.accounts.models import Account
+from idp.agents.transitions import agencies_of_person
+from idp.errors import DomainError, PageError
+from idp.flows.login.transitions import Attempt, log_in, next_url
+from idp.flows.store import EXPIRED, advance, check_flow_csrf, load_flow, start_flow
+from idp.oidc import interactions
+from idp.portal import Portal
+from idp.sessions.store import load_session, session_cookie_name, set_cookie
+from idp.web.pages import render
+
+router = APIRouter()
+KIND = "agent_choice"
+PATH = "/login/enterprise"
+
+
+def signed_in(portal: Portal, location: str, token: str) -> Response:
+    response = RedirectResponse(location, status_code=303)
+    set_cookie(response, portal.settings, session_cookie_name(portal.settings), token, None)
+    return response
+
+
+async def continue_as_agent(request: Request, portal: Portal, row, person: Account, previous,
+                            attempt: Attempt) -> Response:
+    """The password was right and the person is no legal person: act for an enterprise."""
+    async with portal.reader() as db:
+        choices = await agencies_of_person(db, person.id)
+    if not choices:
+        raise DomainError("login.not_agent")
+    if len(choices) == 1:
+        token = await log_in(portal, person, previous, attempt, choices[0][0])
+        return signed_in(portal, next_url(row), token)
+    browser, _ = interactions.browser_token(request, portal.settings)
+    async with portal.sessionmaker.begin() as db:
+        flow = start_flow(db, KIND, "choosing", browser, data={
+            "account_id": person.id, "interaction": row.id, "agencies": [agency.id for agency, _ in choices],
+            "client_id": attempt.client_id, "source_ip": attempt.source_ip})
+    return RedirectResponse(f"{PATH}?flow={flow.id}", status_code=303)
+
+
+async def _candidates(portal: Portal, flow) -> list:
+    """The flow's enterprises that are still live (one may have removed the agent meanwhile)."""
+    async with portal.reader() as db:
+        live = await agencies_of_person(db, flow.data["account_id"])
+    return [(agency, enterprise) for agency, enterprise in live if agency.id in flow.data["agencies"]]
+
+
+@router.get(PATH)
+async def choose_page(request: Request, flow: str = "") -> Response:
+    portal: Portal = request.app.state.portal
+    async with portal.reader() as db:
+        row = await load_flow(db, portal.settings, request, flow, KIND)
+    return render("login_enterprise.html", flow=row.id, csrf_token=row.csrf_token,
+                  choices=await _candidates(portal, row))
+
+
+@router.post(PATH)
+async def choose(request: Request) -> Response:
+    portal: Portal = request.app.state.portal
+    form = await request.form()
+    async with portal.sessionmaker() as db:
+        flow = await load_flow(db, portal.settings, request, str(form.get("flow", "")), KIND)
+        check_flow_csrf(flow, form.get("csrf_token"))
+        interaction = await interactions.load_interaction(db, portal.settings, request, flow.data["interaction"])
+        previous = await load_session(db, portal.settings, request)
+        person = await db.get(Account, flow.data["account_id"])
+    chosen = next((agency for agency, _ in await _candidates(portal, flow)
+                   if str(agency.id) == str(form.get("agency", ""))), None)
+    if chosen is None or person is None or person.disabled_at is not None:
+        raise PageError(EXPIRED, status_code=409, detail="not one of the flow's live agencies")
+    async with portal.sessionmaker.begin() as db:
+        await advance(db, flow, expected="choosing", to="chosen", finish=True, agency=chosen.id)
+    attempt = Attempt(flow.data.get("client_id"), flow.data.get("source_ip"), "legal")
+    token = await log_in(portal, person, previous, attempt, chosen)
+    return signed_in(portal, next_url(interaction), token)
