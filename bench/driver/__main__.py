@@ -15,7 +15,7 @@ from pathlib import Path
 import aiohttp
 from argon2 import PasswordHasher, Type
 
-from bench.driver import report, servers
+from bench.driver import profile, report, servers
 from bench.driver.browser import Target
 from bench.driver.load import drive
 from bench.driver.scenarios import SCENARIOS, Context
@@ -36,6 +36,7 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--no-peer", action="store_true")
     parser.add_argument("--no-workers", action="store_true", help="skip the two-workers comparison")
+    parser.add_argument("--profile", type=Path, help="py-spy the portal during each measured run into this folder")
     parser.add_argument("--postgres-url", default=os.environ.get(
         "BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"))
     return parser.parse_args()
@@ -52,8 +53,14 @@ async def run_scenarios(target: Target, names: list[str], args, *, server: str |
             if args.warmup:
                 await drive(name, target.name, operation, concurrency=args.concurrency, seconds=args.warmup,
                             max_ops=max(args.concurrency * 4, 100), server_pid=target.pid)
+            spy = None
+            if args.profile and target.name != "peer":
+                spy = profile.start(target.pid, args.seconds, args.profile / f"{target.name}-{name}.txt")
+                await asyncio.sleep(0.5)  # py-spy attaches
             measured = await drive(name, server or target.name, operation, concurrency=args.concurrency,
                                    seconds=args.seconds, max_ops=args.max_ops, server_pid=target.pid)
+            if spy is not None:
+                await asyncio.to_thread(spy.wait)
             summary = measured.summary()
             print(f"  {summary['server']:<18} {name:<18} {summary['ops_per_s']:>8} ops/s  p99 {summary['p99_ms']} ms"
                   f"  errors {summary['errors']}  cpu {summary['server_cpu_ms_per_op']} ms/op", flush=True)

@@ -78,4 +78,5 @@ async def drive(scenario: str, server: str, operation: Operation, *, concurrency
     measurement.elapsed = time.perf_counter() - begin
     measurement.server_cpu = process_tree_cpu(server_pid) - cpu_before
     measurement.driver_cpu = time.process_time() - driver_before
+    measurement.load_average = os.getloadavg()[0]
     return measurement

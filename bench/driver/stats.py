@@ -33,6 +33,7 @@ class Measurement:
     first_error: str = ""
     server_cpu: float = 0.0  # seconds of CPU the server's processes used during the run
     driver_cpu: float = 0.0
+    load_average: float = math.nan  # the machine's 1-minute load average at the end: others' work
 
     @property
     def ops(self) -> int:
@@ -55,7 +56,8 @@ class Measurement:
                 "p50_ms": round(self.latency_ms(50), 2), "p95_ms": round(self.latency_ms(95), 2),
                 "p99_ms": round(self.latency_ms(99), 2), "errors": self.errors, "first_error": self.first_error,
                 "server_cpu_ms_per_op": round(self.cpu_ms_per_op, 3),
-                "driver_cpu_share": round(self.driver_cpu / self.elapsed, 2) if self.elapsed else None}
+                "driver_cpu_share": round(self.driver_cpu / self.elapsed, 2) if self.elapsed else None,
+                "load_average": self.load_average}
 
 
 def ratio(ours: Measurement, peer: Measurement | None) -> float:
@@ -65,7 +67,16 @@ def ratio(ours: Measurement, peer: Measurement | None) -> float:
     return ours.ops_per_second / peer.ops_per_second
 
 
-COLUMNS = ("scenario", "server", "ops/s", "p50 ms", "p95 ms", "p99 ms", "errors", "CPU ms/op", "ours/peer")
+def cpu_ratio(ours: Measurement, peer: Measurement | None) -> float:
+    """The peer's CPU per operation over ours: above 1 we do the same work with less CPU. Less
+    disturbed than throughput by other load on the machine, which takes cores, not cycles per op."""
+    if peer is None or not ours.ops or not peer.ops or ours.server_cpu == 0:
+        return math.nan
+    return peer.cpu_ms_per_op / ours.cpu_ms_per_op
+
+
+COLUMNS = ("scenario", "server", "ops/s", "p50 ms", "p95 ms", "p99 ms", "errors", "CPU ms/op", "ours/peer",
+           "CPU peer/ours")
 
 
 def _number(value: float, digits: int = 1) -> str:
@@ -78,10 +89,12 @@ def table_rows(measurements: list[Measurement], peer_name: str = "peer") -> list
     peers = {m.scenario: m for m in measurements if m.server == peer_name}
     rows = []
     for m in measurements:
-        share = "" if m.server == peer_name else _number(ratio(m, peers.get(m.scenario)), 2)
+        peer = peers.get(m.scenario)
+        share = "" if m.server == peer_name else _number(ratio(m, peer), 2)
+        cpu_share = "" if m.server == peer_name else _number(cpu_ratio(m, peer), 2)
         rows.append((m.scenario, m.server, _number(m.ops_per_second), _number(m.latency_ms(50)),
                      _number(m.latency_ms(95)), _number(m.latency_ms(99)), str(m.errors),
-                     _number(m.cpu_ms_per_op, 2), share))
+                     _number(m.cpu_ms_per_op, 2), share, cpu_share))
     return rows
 
 

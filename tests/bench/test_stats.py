@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from bench.driver.stats import Measurement, markdown_table, percentile, ratio, table_rows
+from bench.driver.stats import Measurement, cpu_ratio, markdown_table, percentile, ratio, table_rows
 
 
 def test_percentile_interpolates_between_closest_ranks():
@@ -33,17 +33,18 @@ def test_throughput_and_cpu_per_operation():
 
 
 def test_ratio_is_ours_over_the_peer_of_the_same_scenario():
-    ours = measured("portal-sqlite", "userinfo", ops=300, elapsed=1.0)
-    peer = measured("peer", "userinfo", ops=200, elapsed=1.0)
-    other = measured("peer", "introspection", ops=900, elapsed=1.0)
+    ours = measured("portal-sqlite", "userinfo", ops=300, elapsed=1.0, cpu=0.6)  # 2 ms/op
+    peer = measured("peer", "userinfo", ops=200, elapsed=1.0, cpu=0.2)  # 1 ms/op
+    other = measured("peer", "introspection", ops=900, elapsed=1.0, cpu=0.9)
     assert ratio(ours, peer) == 1.5
+    assert cpu_ratio(ours, peer) == 0.5  # twice the peer's CPU per operation
     assert math.isnan(ratio(ours, None))
     rows = table_rows([ours, peer, other])
-    assert rows[0][-1] == "1.50"
-    assert rows[1][-1] == ""  # the peer's own rows carry no ratio
+    assert rows[0][-2:] == ("1.50", "0.50")
+    assert rows[1][-2:] == ("", "")  # the peer's own rows carry no ratio
 
 
 def test_a_scenario_the_peer_did_not_run_shows_a_dash():
     table = markdown_table([measured("portal-postgresql", "full_flow", ops=10, elapsed=1.0)])
-    assert table.splitlines()[2].endswith("| — |")
+    assert table.splitlines()[2].endswith("| — | — |")
     assert table.splitlines()[0].startswith("| scenario | server | ops/s")
