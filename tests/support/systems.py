@@ -42,10 +42,13 @@ class HostRouter(httpx.AsyncBaseTransport):
 
 def portal_router(put: PortalUnderTest) -> HostRouter:
     """The portal's outgoing HTTP, routed to the systems under test by host; every other
-    relying party's back-channel endpoint is still put.backchannel, as in running_portal."""
+    relying party is still put.systems / put.backchannel, as in running_portal."""
     router = getattr(put, "systems_router", None)
     if router is None:
-        router = put.systems_router = HostRouter(httpx.MockTransport(put.backchannel.handler))
+        def others(request: httpx.Request) -> httpx.Response:  # as running_portal routes them
+            return (put.systems if put.systems.handles(request) else put.backchannel).handler(request)
+
+        router = put.systems_router = HostRouter(httpx.MockTransport(others))
         put.portal.http = httpx.AsyncClient(transport=router)
     return router
 
