@@ -9,12 +9,21 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.pool import NullPool
 
 
-def create_engine(url: str, *, pooled: bool = True) -> AsyncEngine:
+def create_engine(url: str, *, pooled: bool = True, readers: bool = False) -> AsyncEngine:
+    """``readers``: the engine of :func:`create_read_sessionmaker` (on SQLite, a pool of many)."""
     kwargs: dict = {}
     if url.startswith("sqlite"):
         database = make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)  # e.g. var/ on a fresh clone
+            if pooled and not readers:
+                # SQLite has one writer at a time. With a pool of many, every waiting writer holds
+                # a connection in SQLite's busy handler, which sleeps in growing steps (up to
+                # 100 ms) before it retries the lock: under load most of the time went to those
+                # sleeps. With one writer connection the waiting happens in the pool's queue,
+                # first come first served, and the next writer starts the moment the lock is
+                # free. Other processes on the same file still wait in the busy handler.
+                kwargs.update(pool_size=1, max_overflow=0, pool_timeout=60)
         # Many writers share one file: wait for the lock instead of failing at once.
         kwargs["connect_args"] = {"timeout": 30}
     if not pooled:
@@ -61,7 +70,7 @@ def create_read_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSes
     The reader pool is disposed together with ``engine``.
     """
     reader = create_engine(engine.url.render_as_string(hide_password=False),
-                           pooled=not isinstance(engine.pool, NullPool))
+                           pooled=not isinstance(engine.pool, NullPool), readers=True)
     # AsyncEngine.dispose runs the sync dispose inside a greenlet, where this one can run too.
     event.listen(engine.sync_engine, "engine_disposed", lambda _engine: reader.sync_engine.dispose())
     return async_sessionmaker(reader.execution_options(read_only=True), expire_on_commit=False)
