@@ -6,8 +6,8 @@ system's sender, right after the review and again from the app's background loop
 between the commit and the sending loses nothing. A row is claimed by a conditional UPDATE
 (``claimed_until``), so two instances never send the same message twice at once.
 
-The sender in development is the dev sink: it records the message as sent, and the dev-only
-page /dev/messages shows what it took (what the contact would have received).
+The sender (senders.py) is the dev sink in development — the row, marked sent by it, is the
+record, and the dev-only page /dev/messages shows it — or SMTP and an SMS gateway.
 """
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from mock_systems.common.context import SystemContext
 from mock_systems.common.db import utcnow
 from mock_systems.common.messages import text
 from mock_systems.udi.models import Notification, Registration, RegistrationState
+from mock_systems.udi.senders import UdiSettings, make_sender
 
 log = logging.getLogger(__name__)
 BATCH = 20
@@ -42,15 +43,6 @@ async def enqueue_result(db: AsyncSession, registration: Registration) -> Notifi
     return notification
 
 
-class DevSink:
-    """The development sender: takes every message and keeps it (the row, marked sent by it)."""
-
-    name = "dev_sink"
-
-    async def send(self, notification: Notification) -> None:
-        log.info("udi %s to %s: %s", notification.channel, notification.recipient, notification.subject)
-
-
 async def _claim(system: SystemContext, notification_id: int, lease_seconds: float) -> bool:
     now = utcnow()
     async with system.sessionmaker.begin() as db:
@@ -62,8 +54,9 @@ async def _claim(system: SystemContext, notification_id: int, lease_seconds: flo
 
 
 async def deliver_due(system: SystemContext, sender=None) -> int:
-    """Send what is due and unclaimed; returns how many were sent."""
-    sender = sender or DevSink()
+    """Send what is due and unclaimed (by the configured sender unless ``sender`` is given);
+    returns how many were sent."""
+    sender = sender or make_sender(UdiSettings(), system.http)
     lease = system.settings.outbox_lease_seconds
     async with system.sessionmaker() as db:
         now = utcnow()

@@ -1,5 +1,5 @@
 """/dev/messages (mock_systems/udi/dev_messages.py): what the development sender took, as the
-contact would read it; switched off by BIZ_UDI_DEV_MESSAGES_PAGE=false."""
+contact would read it; absent when the system sends for real (BIZ_UDI_MESSAGE_SINK=smtp)."""
 from __future__ import annotations
 
 from tests.mock_systems.udi.conftest import created_user, registration_of, review, staff_browser, submit_details
@@ -16,6 +16,6 @@ async def test_the_page_shows_the_sent_result(udi):
     assert "审核不通过" in page.text and "机构名称与营业执照不一致" in page.text
 
 
-async def test_the_page_can_be_switched_off(udi, monkeypatch):
-    monkeypatch.setenv("BIZ_UDI_DEV_MESSAGES_PAGE", "false")
+async def test_no_page_when_sending_for_real(udi, monkeypatch):
+    monkeypatch.setenv("BIZ_UDI_MESSAGE_SINK", "smtp")
     assert (await udi.state.browser.get("/dev/messages")).status_code == 404
