@@ -26,6 +26,13 @@ def create_engine(url: str, *, pooled: bool = True, readers: bool = False) -> As
                 kwargs.update(pool_size=1, max_overflow=0, pool_timeout=60)
         # Many writers share one file: wait for the lock instead of failing at once.
         kwargs["connect_args"] = {"timeout": 30}
+    elif pooled:
+        # Keep up to 20 connections open (connections are opened on demand, so an idle instance
+        # holds few). SQLAlchemy's default keeps 5 and closes each of the 10 overflow connections
+        # when it is returned: under more than 5 concurrent requests nearly every checkout opened
+        # a new PostgreSQL connection (a server process, authentication, asyncpg's statement
+        # cache lost). Each instance has two such pools, the writers' and the readers'.
+        kwargs.update(pool_size=20, max_overflow=10)
     if not pooled:
         kwargs["poolclass"] = NullPool
     engine = create_async_engine(url, **kwargs)
