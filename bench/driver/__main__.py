@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import os
 import statistics
@@ -42,31 +43,39 @@ def arguments() -> argparse.Namespace:
     return parser.parse_args()
 
 
-async def run_scenarios(target: Target, names: list[str], args, *, server: str | None = None) -> list[Measurement]:
+async def run_scenarios(targets: list[Target], names: list[str], args) -> list[Measurement]:
+    """Each scenario on each server in turn, so that the measurements compared were taken minutes,
+    not a quarter of an hour, apart (other load on the machine changes over time)."""
     results = []
     connector = aiohttp.TCPConnector(limit=0, force_close=False)
     async with aiohttp.ClientSession(connector=connector, connector_owner=False,
                                      cookie_jar=aiohttp.DummyCookieJar()) as http:
         for name in names:
-            context = Context(target, http, connector, args.concurrency, args.code_pool)
-            operation = await SCENARIOS[name](context)
-            if args.warmup:
-                await drive(name, target.name, operation, concurrency=args.concurrency, seconds=args.warmup,
-                            max_ops=max(args.concurrency * 4, 100), server_pid=target.pid)
-            spy = None
-            if args.profile and target.name != "peer":
-                spy = profile.start(target.pid, args.seconds, args.profile / f"{target.name}-{name}.txt")
-                await asyncio.sleep(0.5)  # py-spy attaches
-            measured = await drive(name, server or target.name, operation, concurrency=args.concurrency,
-                                   seconds=args.seconds, max_ops=args.max_ops, server_pid=target.pid)
-            if spy is not None:
-                await asyncio.to_thread(spy.wait)
-            summary = measured.summary()
-            print(f"  {summary['server']:<18} {name:<18} {summary['ops_per_s']:>8} ops/s  p99 {summary['p99_ms']} ms"
-                  f"  errors {summary['errors']}  cpu {summary['server_cpu_ms_per_op']} ms/op", flush=True)
-            results.append(measured)
+            for target in targets:
+                results.append(await run_one(target, name, args, Context(target, http, connector, args.concurrency,
+                                                                         args.code_pool)))
     await connector.close()
     return results
+
+
+async def run_one(target: Target, name: str, args, context: Context) -> Measurement:
+    operation = await SCENARIOS[name](context)
+    if args.warmup:
+        await drive(name, target.name, operation, concurrency=args.concurrency, seconds=args.warmup,
+                    max_ops=max(args.concurrency * 4, 100), server_pid=target.pid)
+    spy = None
+    if args.profile and target.name != "peer":
+        spy = profile.start(target.pid, args.seconds, args.profile / f"{target.name}-{name}.txt")
+        await asyncio.sleep(0.5)  # py-spy attaches
+    measured = await drive(name, target.name, operation, concurrency=args.concurrency, seconds=args.seconds,
+                           max_ops=args.max_ops, server_pid=target.pid)
+    if spy is not None:
+        await asyncio.to_thread(spy.wait)
+    summary = measured.summary()
+    print(f"  {summary['server']:<20} {name:<18} {summary['ops_per_s']:>8} ops/s  p99 {summary['p99_ms']} ms"
+          f"  errors {summary['errors']}  cpu {summary['server_cpu_ms_per_op']} ms/op"
+          f"  load {summary['load_average']:.1f}", flush=True)
+    return measured
 
 
 def argon2_reference(samples: int = 15) -> dict:
@@ -128,23 +137,27 @@ async def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="idp-bench-") as scratch:
         logs = Path(scratch)
-        for backend in backends:
-            print(f"portal on {backend}", flush=True)
-            async with database(backend, args, logs) as url, servers.portal(
-                    f"portal-{backend}", url, logs, accounts=args.concurrency, cores=server_cores) as target:
-                keep(await run_scenarios(target, names, args))
-        if not args.no_peer:
-            print("oidc-provider", flush=True)
-            async with servers.peer(logs, accounts=args.concurrency, cores=server_cores) as target:
-                keep(await run_scenarios(target, names, args))
+        async with contextlib.AsyncExitStack() as running:  # all servers up; an idle one costs nothing
+            targets = []
+            for backend in backends:
+                url = await running.enter_async_context(database(backend, args, logs))
+                targets.append(await running.enter_async_context(servers.portal(
+                    f"portal-{backend}", url, logs, accounts=args.concurrency, cores=server_cores)))
+            if not args.no_peer:
+                targets.append(await running.enter_async_context(
+                    servers.peer(logs, accounts=args.concurrency, cores=server_cores)))
+            print("servers: " + ", ".join(f"{t.name} {t.base_url}" for t in targets), flush=True)
+            order = {t.name: i for i, t in enumerate(targets)}
+            keep(sorted(await run_scenarios(targets, names, args), key=lambda m: order[m.server]))
         if not args.no_workers and pin:
             record["workers"] = await compare_workers(args, backends[-1], logs, names)
     for m in measurements:
         if m.scenario == "password_login":
             record["argon2"]["login_cpu_ms"][m.server] = m.cpu_ms_per_op
     print(markdown_table(measurements))
-    path = report.finish(record, measurements)
-    print(f"written to {path.relative_to(report.PROJECT_ROOT)}")
+    # A profiled run is slowed by the profiler: its table stays beside the profiles.
+    path = report.finish(record, measurements, args.profile or report.RESULTS_DIR)
+    print(f"written to {path}")
 
 
 def database(backend: str, args, logs: Path):
@@ -175,7 +188,7 @@ async def compare_workers(args, backend: str, logs: Path, names: list[str]) -> l
         print(f"portal on {backend}, {workers} worker(s), both cores", flush=True)
         async with database(backend, args, logs) as url, servers.portal(
                 f"portal-{backend}-{workers}w", url, logs, accounts=args.concurrency, workers=workers) as target:
-            rates[workers] = {m.scenario: m.ops_per_second for m in await run_scenarios(target, chosen, args)}
+            rates[workers] = {m.scenario: m.ops_per_second for m in await run_scenarios([target], chosen, args)}
     return [{"scenario": n, "one": rates[1][n], "two": rates[2][n]} for n in chosen]
 
 

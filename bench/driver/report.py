@@ -79,10 +79,10 @@ def markdown(record: dict, measurements: list[Measurement]) -> str:
     return "\n".join(lines)
 
 
-def finish(record: dict, measurements: list[Measurement]) -> Path:
+def finish(record: dict, measurements: list[Measurement], directory: Path = RESULTS_DIR) -> Path:
     """Write the run's markdown and JSON under a name with its date; drop the in-progress file."""
     stamp = dt.datetime.fromisoformat(record["started"]).strftime("%Y-%m-%dT%H%M")
-    path = RESULTS_DIR / f"{stamp}.md"
+    path = directory / f"{stamp}.md"
     path.write_text(markdown(record, measurements))
     path.with_suffix(".json").write_text(json.dumps(record, ensure_ascii=False, indent=1))
     IN_PROGRESS.unlink(missing_ok=True)
