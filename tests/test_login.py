@@ -9,6 +9,7 @@ from sqlalchemy import update
 
 from idp.accounts.models import Account
 from shared.hashing import Passwords
+from shared.messages import text
 from tests.support.authz import Clock, has_session_cookie
 from tests.support.login import (
     CAPTCHA_EXPIRED,
@@ -90,24 +91,31 @@ async def test_legal_window_takes_a_legal_persons_username(put, browser):
     assert (await account_row(put, legal.id)).failed_logins == 0
 
 
-async def test_legal_window_refuses_a_mobile_number_and_a_personal_account(put, browser):
-    """Seed 000 item 4: a mobile number in 法人登录 gets 输入的用户名或密码错误 — and so does
-    a personal account's username, with its right password."""
+async def test_legal_window_refuses_a_mobile_number_and_an_id_number(put, browser):
+    """Seed 000 item 4: a mobile number in 法人登录 gets 输入的用户名或密码错误 — and so does an ID
+    number: the window takes usernames only."""
     legal = await add_legal_person(put)
-    for login_name in (legal.mobile, "zhangsan", "13800138000", "110000198506120133"):
+    for login_name in (legal.mobile, "13800138000", "110000198506120133"):
         page = await open_login(browser, "legal")
         response = await attempt(browser, page, login_name)
         assert response.status_code == 200 and alert(response) == WRONG_CREDENTIALS, login_name
         assert not has_session_cookie(response)
         assert hidden_fields(response.text)["window"] == "legal"
         assert f'name="username" value="{login_name}"' in response.text
-    # A name that is not this window's account is no failure of that account.
+    # A name that is not this window's login name is no failure of that account.
     assert (await account_row(put, put.account.id)).failed_logins == 0
+
+
+async def test_legal_window_tells_a_person_who_is_nobodys_agent_to_use_个人登录(put, browser):
+    """Agents use 法人登录 with their own username (domain.md); a person no enterprise authorized
+    is told so — only after the right password, so a guesser learns nothing."""
+    response = await attempt(browser, await open_login(browser, "legal"), "zhangsan")
+    assert alert(response) == text("login.not_agent") and not has_session_cookie(response)
 
 
 async def test_an_unknown_window_value_is_the_legal_window(put, browser):
     response = await attempt(browser, await open_login(browser), "zhangsan", window="anything")
-    assert alert(response) == WRONG_CREDENTIALS and active_tab(response) == "legal"
+    assert alert(response) == text("login.not_agent") and active_tab(response) == "legal"
 
 
 # --- wrong password, unknown names ---------------------------------------------------------
