@@ -30,7 +30,7 @@ DONE = {"created": "dossier.created", "edited": "dossier.edited", "submitted": "
 
 def _number(value) -> int | None:
     value = str(value or "")
-    return int(value) if value.isdigit() and 0 < len(value) < 11 and int(value) <= MAX_ID else None
+    return int(value) if value.isdigit() and 0 < len(value) < 11 and 0 < int(value) <= MAX_ID else None
 
 
 def _notice(request: Request) -> str | None:

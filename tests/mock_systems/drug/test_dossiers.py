@@ -195,5 +195,8 @@ async def test_another_enterprises_dossiers_are_invisible(drug):
 
 async def test_unknown_or_absurd_ids_are_not_found(drug):
     legal = await drug.log_in(LEGAL)
-    for path in (f"{DOSSIERS}/999", f"{DOSSIERS}/99999999999999999999", f"{DOSSIERS}/1?version=x"):
-        assert (await legal.get(path)).status_code == 404, path
+    path = await create(legal)
+    assert (await legal.get(path + "?version=1")).status_code == 200
+    for wrong in (f"{DOSSIERS}/999", f"{DOSSIERS}/99999999999999999999", f"{path}?version=x", f"{path}?version=0",
+                  f"{path}?version=2"):
+        assert (await legal.get(wrong)).status_code == 404, wrong
