@@ -177,6 +177,8 @@ def banner(services: list[Service]) -> str:
     for account in DEMO_ACCOUNTS:
         kind = "法人账号 legal person" if account["account_type"] == "legal_person" else "个人账号 personal"
         who = account["name"] + (f" / {account['enterprise_name']}" if account.get("enterprise_name") else "")
+        if account.get("agent_of"):
+            who += f"; 经办人 agent of {account['agent_of']}: 法人登录 with this username"
         lines.append(f"  {account['username']:<18} {kind}, {who}")
     lines += ["", f"业务系统本地账号 business systems' own logins (password 密码: {DEMO_LOCAL_PASSWORD}):"]
     for module in SYSTEMS:

@@ -10,9 +10,13 @@ import os
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from idp import clock
 from idp.accounts.models import Account
+from idp.agents.models import Agency
 from idp.accounts.service import create_account
 from idp.clients.admin import load_catalogue, rotate_secret
+from idp.db.ops import insert_ignore
+from idp.security.tokens import new_token
 from shared.hashing import Passwords
 from idp.settings import PROJECT_ROOT, Settings
 
@@ -24,9 +28,20 @@ DEMO_ACCOUNTS = [
     {"username": "demo_enterprise", "name": "李四", "account_type": "legal_person", "mobile": "13900139000",
      "email": "legal@example.com", "id_type": "居民身份证", "id_number": "330000197001010023",
      "realname_level": 2, "enterprise_name": "示例医疗器械有限公司", "credit_code": "91110105PDY0001752"},
+    {"username": "wangwu", "name": "王五", "account_type": "personal", "mobile": "13700137000",
+     "email": "wangwu@example.com", "id_type": "居民身份证", "id_number": "110105199003070017",
+     "realname_level": 2, "agent_of": "demo_enterprise"},
 ]
 LOCAL_SYSTEMS = ("udi", "classification", "combination", "drug")
 SECRETS_FILE = PROJECT_ROOT / "var" / "client-secrets.json"
+
+
+async def _authorize_demo_agent(db: AsyncSession, enterprise_username: str, person: Account) -> None:
+    """经办人授权 of the demo enterprise, unless it exists already (the unique active key)."""
+    enterprise = await db.scalar(select(Account).where(Account.username == enterprise_username))
+    await insert_ignore(db, Agency, {"enterprise_account_id": enterprise.id, "agent_account_id": person.id,
+                                     "subject": new_token(), "active_key": f"{enterprise.id}:{person.id}",
+                                     "created_at": clock.now()}, ["active_key"])
 
 
 async def seed_demo(db: AsyncSession, settings: Settings, passwords: Passwords) -> list[str]:
@@ -36,9 +51,12 @@ async def seed_demo(db: AsyncSession, settings: Settings, passwords: Passwords) 
     lines = []
     for spec in DEMO_ACCOUNTS:
         spec = dict(spec)
-        username = spec.pop("username")
-        if await db.scalar(select(Account.id).where(Account.username == username)) is None:
-            await create_account(db, passwords, username=username, password=DEMO_PASSWORD, **spec)
+        username, agent_of = spec.pop("username"), spec.pop("agent_of", None)
+        account = await db.scalar(select(Account).where(Account.username == username))
+        if account is None:
+            account = await create_account(db, passwords, username=username, password=DEMO_PASSWORD, **spec)
+        if agent_of is not None:
+            await _authorize_demo_agent(db, agent_of, account)
         lines.append(f"demo account {username} / {DEMO_PASSWORD}")
     secrets = {}
     if SECRETS_FILE.exists():
