@@ -33,6 +33,11 @@ def create_engine(url: str, *, pooled: bool = True, readers: bool = False) -> As
         # a new PostgreSQL connection (a server process, authentication, asyncpg's statement
         # cache lost). Each instance has two such pools, the writers' and the readers'.
         kwargs.update(pool_size=20, max_overflow=10)
+        if readers:
+            # Under READ COMMITTED (PostgreSQL's default, which we keep) every statement takes
+            # its own snapshot even inside a transaction, so a read-only transaction gives the
+            # readers nothing autocommit does not; it only cost a BEGIN and a ROLLBACK per session.
+            kwargs["isolation_level"] = "AUTOCOMMIT"
     if not pooled:
         kwargs["poolclass"] = NullPool
     engine = create_async_engine(url, **kwargs)
