@@ -107,6 +107,7 @@ MESSAGES: dict[str, str] = {
     "binding.agent_mode_refused": "{system}不支持为经办人直接创建新账号，请选择“已有用户的登录授权”绑定已有的子账号。",
     "binding.agent_by_legal_person": "经办人的业务系统授权由法人账号在“经办人授权”中办理。",
     "binding.agent_revoked": "已撤销经办人对{system}的授权。",
+    "binding.agent_revoking": "经办人对{system}的授权正在撤销中，业务系统确认后即完成。",
     # 经办人授权 (seed 001 第四步, seed 002 2.3)
     "agents.legal_only": "仅法人账号可以进行经办人授权。",
     "agents.id_number_required": "请输入经办人完整的身份证号码。",

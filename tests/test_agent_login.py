@@ -3,11 +3,13 @@ own username, the choice of enterprise, the claims and subjects in tokens, UserI
 introspection, and the same person through 个人登录 as itself."""
 from __future__ import annotations
 
+import asyncio
+
 from shared.messages import text
 from tests.support.agents import (add_enterprise, add_person, agent_code_flow, agent_login, authorize_agent,
                                   sessions_of)
 from tests.support.bindings import bound_on_portal
-from tests.support.portal import Browser
+from tests.support.portal import Browser, hidden_fields
 from tests.support.space import ALERT
 from tests.support.tokens import code_flow, introspect, userinfo, verified_claims
 
@@ -122,3 +124,15 @@ async def test_logging_in_as_the_agent_ends_the_personal_session_of_the_same_per
     personal, acting = await sessions_of(put, put.account.id)
     assert personal.agency_id is None and personal.ended_at is not None
     assert acting.agency_id is not None and acting.ended_at is None and acting.sid != personal.sid
+
+
+async def test_a_choice_submitted_twice_at_once_starts_one_session(put, browser):
+    first = await add_enterprise(put, "acme", "甲公司", 1)
+    second = await add_enterprise(put, "beta", "乙公司", 2)
+    await authorize_agent(put, first, put.account)
+    chosen = await authorize_agent(put, second, put.account)
+    choice = await agent_login(browser, await login_page(browser), "zhangsan")
+    form = {**hidden_fields(choice.text), "agency": str(chosen.id)}
+    answers = await asyncio.gather(*(browser.client.post("/login/enterprise", data=form) for _ in range(5)))
+    assert sorted(a.status_code for a in answers) == [303, 409, 409, 409, 409]
+    assert len(await sessions_of(put, put.account.id)) == 1

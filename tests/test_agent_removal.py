@@ -137,3 +137,17 @@ async def test_revoking_one_system_ends_that_binding_only(put, browser, classifi
         assert (await db.get(Binding, revoked)).state in ("unbinding", "ended")
         assert (await db.get(Binding, kept)).state == "active"
     await legal.aclose()
+
+
+async def test_parallel_revocations_of_one_system_revoke_once(put, classification):
+    enterprise = await add_enterprise(put, "acme", "示例医疗器械有限公司", 1)
+    agency = await authorize_agent(put, enterprise, put.account)
+    binding_id = await bound_on_portal(put, put.account, "classification", "created", agency=agency)
+    client = await put.portal.client("classification")
+    results = await asyncio.gather(*(transitions.revoke_agent_binding(put.portal, enterprise, agency.id, client,
+                                                                      source_ip=None) for _ in range(5)),
+                                   return_exceptions=True)
+    assert sum(not isinstance(r, Exception) for r in results) == 1, results
+    async with put.portal.reader() as db:
+        calls = (await db.scalars(select(BindingCall).where(BindingCall.binding_id == binding_id))).all()
+    assert len(calls) == 1

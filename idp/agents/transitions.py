@@ -99,10 +99,12 @@ async def remove_agent(portal: Portal, enterprise: Account, agency_id: int, *, s
             raise DomainError("agents.not_found")
         await db.execute(update(Grant).where(Grant.agency_id == agency.id, Grant.revoked_at.is_(None))
                          .values(revoked_at=now, revoked_reason="agent_removed"))
+        # Those already unbinding (a revocation under way) are ended by their own call.
         live = (await db.scalars(select(Binding.id).where(Binding.agency_id == agency.id,
-                                                          Binding.state.in_(bindings.LIVE)))).all()
+                                                          Binding.state.in_(("pending", "active"))))).all()
         calls = [await bindings.end_with_force(db, binding_id, by=f"legal:{enterprise.subject}",
-                                               reason=REMOVED_REASON, event="binding.agent_removed")
+                                               reason=REMOVED_REASON, event="binding.agent_removed",
+                                               linked_states=("active",))
                  for binding_id in live]
         call_ids = [call.id for call in calls]
         sids = (await db.scalars(select(UserSession.sid).where(UserSession.agency_id == agency.id,
@@ -128,9 +130,9 @@ async def revoke_agent_binding(portal: Portal, enterprise: Account, agency_id: i
             raise DomainError("binding.not_bound", system=client.display_name)
         try:
             call = await bindings.end_with_force(db, row.id, by=f"legal:{enterprise.subject}", reason=REVOKED_REASON,
-                                                 event="binding.agent_revoked")
-        except bindings.Conflict:
-            raise DomainError("binding.not_bound", system=client.display_name) from None
+                                                 event="binding.agent_revoked", linked_states=("active",))
+        except bindings.Conflict:  # already being revoked (another tab, a double click)
+            raise DomainError("binding.agent_revoking", system=client.display_name) from None
         call_id = call.id
         record(db, "agent.binding_revoked", actor=enterprise.subject, client_id=client.client_id, source_ip=source_ip,
                agency_subject=agency.subject)

@@ -241,9 +241,12 @@ async def force_unbind(db: AsyncSession, binding_id: str, *, staff: str, reason:
     return await end_with_force(db, binding_id, by=f"staff:{staff}", reason=reason, event="binding.force_unbind")
 
 
-async def end_with_force(db: AsyncSession, binding_id: str, *, by: str, reason: str, event: str) -> BindingCall:
+async def end_with_force(db: AsyncSession, binding_id: str, *, by: str, reason: str, event: str,
+                         linked_states: tuple[str, ...] = ("active", "unbinding")) -> BindingCall:
     """Undo any live binding (不可解除 included) with a reason — staff on request, or the legal
-    person revoking (or removing) its agent: → unbinding with force.
+    person revoking (or removing) its agent: → unbinding with force. ``linked_states`` are the
+    states a linked binding may be in for this (staff may force one already unbinding; a
+    revocation only an active one, so of two at once one wins).
     A still-pending binding is cancelled at the system, not unlinked: an unlink finds no link
     yet, and the system's late commit would leave it linked while the portal says ended. The
     tombstone of SYSTEM_CANCEL refuses that commit; a "linked" answer is unlinked next."""
@@ -255,7 +258,7 @@ async def end_with_force(db: AsyncSession, binding_id: str, *, by: str, reason: 
     if await _change(db, binding_id, ("pending",), **marks):
         call = BindingCall(binding_id=binding_id, action="cancel", force=True, reason=reason, created_at=now,
                            next_attempt_at=now, attempts=0)
-    elif await _change(db, binding_id, ("active", "unbinding"), **marks):
+    elif await _change(db, binding_id, linked_states, **marks):
         call = _unlink_call(binding_id, now, force=True, reason=reason)
     else:
         raise Conflict(row.state)
