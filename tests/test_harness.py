@@ -119,5 +119,8 @@ async def test_legal_person_creates_an_account_that_cannot_be_unbound(portal_cli
     with pytest.raises(HarnessError, match="解除绑定"):
         await portal_client.unbind("udi")  # 不可解除: no button on 我的绑定
 
-    home = await portal_client.browse(await portal_client.sso("udi"))
-    assert f'id="portal-sub">{company.subject}<' in home.text and "示例医疗器械有限公司" in home.text
+    # SSO reaches the system, which first asks a new account for its organisation details and
+    # review (机构信息完善, mock_systems/udi/registration.py), prefilled from the portal's claims.
+    page = await portal_client.browse(await portal_client.sso("udi"))
+    assert str(page.url) == system_url + "/organisation" and "<h1>机构信息完善</h1>" in page.text
+    assert 'name="credit_code" value="91110105PDY0001752"' in page.text and "示例医疗器械有限公司" in page.text
