@@ -12,7 +12,6 @@ from starlette.responses import RedirectResponse, Response
 
 from mock_systems.common.binding_outbox import deliver_due, enqueue
 from mock_systems.common.context import SystemContext
-from mock_systems.common.extension import gate
 from mock_systems.common.links import link_of_account, remove_link
 from mock_systems.common.messages import text
 from mock_systems.common.models import LinkKind, LocalAccount, WebSession
@@ -33,7 +32,7 @@ async def logged_in(request: Request, *, gated: bool = True) -> tuple[WebSession
         account = await db.get(LocalAccount, session.account_id) if session and session.account_id else None
     if account is None:
         return RedirectResponse("/", status_code=303)
-    if gated and (blocked := await gate(request, system, account)) is not None:
+    if gated and (blocked := await system.gate(request, account)) is not None:
         return blocked  # the system's own condition of use comes first (extension.py)
     return session, account
 

@@ -6,8 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import httpx
+from fastapi import Request
+from starlette.responses import Response
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from mock_systems.common.models import LocalAccount
 from mock_systems.common.portal_client import PortalClient
 from mock_systems.common.profile import SystemProfile
 from shared.hashing import Passwords
@@ -29,3 +32,10 @@ class SystemContext:
     @property
     def name(self) -> str:
         return self.profile.display_name
+
+    async def gate(self, request: Request, account: LocalAccount) -> Response | None:
+        """The profile's access gate for this logged-in account: None, or the page to show instead."""
+        extension = self.profile.extension
+        if extension is None or extension.access_gate is None:
+            return None
+        return await extension.access_gate(request, self, account)

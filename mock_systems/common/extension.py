@@ -9,16 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter
 from starlette.responses import Response
 
-if TYPE_CHECKING:  # context imports profile, which holds an extension
-    from mock_systems.common.context import SystemContext
-    from mock_systems.common.models import LocalAccount
-
-AccessGate = Callable[[Request, "SystemContext", "LocalAccount"], Awaitable[Response | None]]
+# Called as gate(request, system, account) with the SystemContext and the LocalAccount; both
+# are left untyped here because the context holds the profile, which holds this extension.
+AccessGate = Callable[..., Awaitable[Response | None]]
 
 
 @dataclass(frozen=True)
@@ -28,14 +25,7 @@ class SystemExtension:
     home_links: tuple[tuple[str, str], ...] = ()
     access_gate: AccessGate | None = None
     # Run once at start-up, after the tables exist (e.g. seeding the system's own staff).
-    on_start: tuple[Callable[[FastAPI, "SystemContext"], Awaitable[None]], ...] = ()
-    # Background loops run for the app's lifetime, cancelled at shutdown (e.g. an outbox).
-    loops: tuple[Callable[["SystemContext"], Awaitable[None]], ...] = ()
-
-
-async def gate(request: Request, system: SystemContext, account: LocalAccount) -> Response | None:
-    """The profile's access gate for this logged-in account: None, or the page to show instead."""
-    extension = system.profile.extension
-    if extension is None or extension.access_gate is None:
-        return None
-    return await extension.access_gate(request, system, account)
+    # Called with (app, system) once at start-up.
+    on_start: tuple[Callable[..., Awaitable[None]], ...] = ()
+    # Background loops run for the app's lifetime with (system), cancelled at shutdown (e.g. an outbox).
+    loops: tuple[Callable[..., Awaitable[None]], ...] = ()

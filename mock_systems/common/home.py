@@ -10,7 +10,6 @@ from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
 from mock_systems.common.context import SystemContext
-from mock_systems.common.extension import gate
 from mock_systems.common.messages import text
 from mock_systems.common.models import LocalAccount
 from mock_systems.common.pages import message_page, render
@@ -28,7 +27,7 @@ async def home(request: Request) -> Response:
     async with system.sessionmaker.begin() as db:
         session = await load_session(db, system, request)
         account = await db.get(LocalAccount, session.account_id) if session and session.account_id else None
-    if account is not None and (blocked := await gate(request, system, account)) is not None:
+    if account is not None and (blocked := await system.gate(request, account)) is not None:
         return blocked  # the system's own condition of use comes first (extension.py)
     portal = (session.portal_claims or {}) if account else {}
     return render(system, "home.html", account=account, session=session, portal=portal,

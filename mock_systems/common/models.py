@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Enum, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mock_systems.common.db import Base, UTCDateTime
@@ -23,9 +23,6 @@ class LocalAccount(Base):
     display_name: Mapped[str] = mapped_column(String(100))
     organisation: Mapped[str] = mapped_column(String(200), default="")
     contact_phone: Mapped[str] = mapped_column(String(32), default="")
-    # Created from the portal's claims without a field the profile requires: the first login
-    # asks for it (完善用户信息) before anything else.
-    needs_completion: Mapped[bool] = mapped_column(Boolean, default=False)
     # Who the account is at the portal (docs/claims.md), from the claims of its creation and of
     # each login through the portal: the enterprise's 统一社会信用代码 ("" when none) and the
     # account type (legal_person / agent / personal; "" for an account never seen through the
