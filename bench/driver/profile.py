@@ -20,6 +20,11 @@ def start(pid: int, seconds: float, output: Path) -> subprocess.Popen:
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+# Frames every request passes through (server, framework, event loop): left out of the inclusive
+# list, where they would fill the top rows at ~100% and say nothing about the hot path.
+PLUMBING = ("uvicorn/", "starlette/", "fastapi/", "click/", "asyncio/", "<frozen runpy>", "process ")
+
+
 def _frame(frame: str) -> str:
     # "function (path/to/module.py:123)" → "function (module.py)"; drop the line number.
     name, _, where = frame.partition(" (")
@@ -34,14 +39,16 @@ def summarize(collapsed: Path, top: int = 25) -> str:
         stack, _, count = line.rpartition(" ")
         if not stack or not count.isdigit():
             continue
-        frames = [_frame(f) for f in stack.split(";")]
+        raw = stack.split(";")
+        frames = [_frame(f) for f in raw]
         total += int(count)
         leaves[frames[-1]] += int(count)
-        for frame in set(frames):
+        for frame in {_frame(f) for f in raw if not any(p in f for p in PLUMBING)}:
             inclusive[frame] += int(count)
     if not total:
         return "no samples"
-    lines = [f"{total} samples", "", "on the stack (inclusive):"]
+    lines = [f"{total} samples of the thread holding the GIL", "",
+             "on the stack (inclusive; server, framework and event-loop frames left out):"]
     lines += [f"  {100 * n / total:5.1f}%  {frame}" for frame, n in inclusive.most_common(top)]
     lines += ["", "where the CPU is (leaf):"]
     lines += [f"  {100 * n / total:5.1f}%  {frame}" for frame, n in leaves.most_common(top)]
