@@ -10,7 +10,7 @@ import base64
 import hashlib
 
 from fastapi import APIRouter, Request
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from starlette.responses import JSONResponse
 
 from idp import clock
@@ -121,19 +121,40 @@ async def authorization_code_grant(portal: Portal, request: Request, client: Cli
     return await in_transaction(portal, work)
 
 
+# The two redemptions, built once with bound values. A value written in .values() gets a type
+# object of its own on every call, whose cache key SQLAlchemy rebuilds by introspecting the
+# class: 7 % of a code exchange's Python time; a bindparam takes the column's type instead.
+# (Bound names must differ from column names in an UPDATE: hence the b_ prefix.)
+CLAIM_CODE = (
+    update(AuthorizationCode)
+    .where(
+        AuthorizationCode.code_digest == bindparam("b_code_digest"),
+        AuthorizationCode.client_id == bindparam("b_client_id"),
+        AuthorizationCode.consumed_at.is_(None),
+        AuthorizationCode.expires_at > bindparam("b_now"),
+    )
+    .values(consumed_at=bindparam("b_consumed_at"))
+    .returning(AuthorizationCode)
+)
+REDEEM_REFRESH_TOKEN = (
+    update(RefreshToken)
+    .where(
+        RefreshToken.token_digest == bindparam("b_token_digest"),
+        RefreshToken.client_id == bindparam("b_client_id"),
+        RefreshToken.consumed_at.is_(None),
+        RefreshToken.revoked_at.is_(None),
+        RefreshToken.expires_at > bindparam("b_now"),
+    )
+    .values(consumed_at=bindparam("b_consumed_at"))
+    .returning(RefreshToken)
+)
+
+
 async def claim_code(db, code_digest: str, client_id: str) -> AuthorizationCode | None:
     """Single use, atomically (one UPDATE … RETURNING): of N concurrent redemptions one wins."""
-    result = await db.execute(
-        update(AuthorizationCode)
-        .where(
-            AuthorizationCode.code_digest == code_digest,
-            AuthorizationCode.client_id == client_id,
-            AuthorizationCode.consumed_at.is_(None),
-            AuthorizationCode.expires_at > clock.now(),
-        )
-        .values(consumed_at=clock.now())
-        .returning(AuthorizationCode)
-    )
+    now = clock.now()
+    result = await db.execute(CLAIM_CODE, {"b_code_digest": code_digest, "b_client_id": client_id, "b_now": now,
+                                           "b_consumed_at": now})
     return result.scalars().first()
 
 
@@ -179,18 +200,8 @@ async def refresh_token_grant(portal: Portal, request: Request, client: ClientIn
 
     async def work(db) -> dict:
         now = clock.now()
-        result = await db.execute(
-            update(RefreshToken)
-            .where(
-                RefreshToken.token_digest == digest(token),
-                RefreshToken.client_id == client.client_id,
-                RefreshToken.consumed_at.is_(None),
-                RefreshToken.revoked_at.is_(None),
-                RefreshToken.expires_at > now,
-            )
-            .values(consumed_at=now)
-            .returning(RefreshToken)
-        )
+        result = await db.execute(REDEEM_REFRESH_TOKEN, {"b_token_digest": digest(token), "b_client_id": client.client_id,
+                                                         "b_now": now, "b_consumed_at": now})
         old = result.scalars().first()
         if old is None:
             await handle_refresh_replay(db, digest(token), client, request)
