@@ -56,6 +56,10 @@ def markdown(record: dict, measurements: list[Measurement]) -> str:
     lines = [f"# Benchmark {record['started']}", "", "## Setup", ""]
     lines += [f"- {key}: {value}" for key, value in record["versions"].items()]
     lines += [f"- {key}: {value}" for key, value in record["settings"].items()]
+    loads = [m.load_average for m in measurements if m.load_average == m.load_average]  # not NaN
+    if loads:
+        lines.append(f"- machine load average (1 min) after each measurement: {min(loads):.1f}–{max(loads):.1f} "
+                     "(the server and the driver account for up to 2; the rest is other work on the machine)")
     lines += ["", "## Results (one uvicorn worker; ours/peer is the throughput ratio)", "",
               markdown_table(measurements), ""]
     if record.get("argon2"):
