@@ -1,11 +1,15 @@
 """Steps the browser tests share: what a user does on the portal's pages."""
 from __future__ import annotations
 
+import contextlib
 import re
 
 import pytest
 from playwright.async_api import Page
 
+from tests.support.live import free_port
+from tests.support.live_binding import register_system
+from tests.support.live_systems import live_system
 from tests.support.portal import PASSWORD
 
 # Playwright's objects belong to the loop that made them: the session's (see conftest.py).
@@ -50,3 +54,23 @@ async def read_code(page: Page, recipient: str, purpose: str) -> str:
         await tab.close()
     assert purpose in body, body
     return re.search(r"验证码为(\d{6})", body).group(1)
+
+
+@contextlib.asynccontextmanager
+async def running(portal, databases, tmp_path, module: str, profile):
+    """The business system as a live process beside the test's portal, registered there."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    client = await register_system(portal.database_url, profile.client_id, url, display_name=profile.display_name)
+    async with live_system(module, profile, port, tmp_path, issuer=portal.process.issuer,
+                           database_url=await databases.empty(), client_secret=client.client_secret) as system:
+        yield system
+
+
+def answered(console_errors: list[str], status: int) -> None:
+    """The page just shown came with this error status, on purpose (a refused binding is 409, a
+    wrong credential 400); the browser reports that as a failed load, which is no fault here."""
+    expected = [e for e in console_errors if f"status of {status} " in e]
+    assert expected, console_errors
+    for entry in expected:
+        console_errors.remove(entry)

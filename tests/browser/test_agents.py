@@ -17,11 +17,9 @@ from mock_systems.drug import PROFILE as DRUG
 from mock_systems.udi import PROFILE as UDI
 from shared.messages import text
 from tests.browser.conftest import STEP_TIMEOUT_MS
-from tests.browser.steps import CAPTCHA, ON_BROWSER_LOOP, log_in
+from tests.browser.steps import CAPTCHA, ON_BROWSER_LOOP, log_in, running
 from tests.support.agents import citizen_id, credit_code
-from tests.support.live import free_port, register_account
-from tests.support.live_binding import register_system
-from tests.support.live_systems import live_system
+from tests.support.live import register_account
 
 pytestmark = ON_BROWSER_LOOP
 ENTERPRISE = dict(account_type="legal_person", name="李法人", id_type="居民身份证", id_number=citizen_id(901, "19700101"),
@@ -31,16 +29,6 @@ ENTERPRISE = dict(account_type="legal_person", name="李法人", id_type="居民
 
 def person(name: str, serial: int, mobile: str) -> dict:
     return dict(name=name, id_type="居民身份证", id_number=citizen_id(serial), mobile=mobile, realname_level=2)
-
-
-@contextlib.asynccontextmanager
-async def running(portal, databases, tmp_path, module: str, profile):
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    client = await register_system(portal.database_url, profile.client_id, url, display_name=profile.display_name)
-    async with live_system(module, profile, port, tmp_path, issuer=portal.process.issuer,
-                           database_url=await databases.empty(), client_secret=client.client_secret) as system:
-        yield system
 
 
 @contextlib.asynccontextmanager

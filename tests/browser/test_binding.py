@@ -4,7 +4,6 @@ user, a wrong password, then the right one), SSO into it, unbind, SSO refused; c
 account (不可解除, 机构信息完善 first, a second binding refused); classification and combination exclude each other."""
 from __future__ import annotations
 
-import contextlib
 import re
 
 from playwright.async_api import Page, expect
@@ -13,23 +12,10 @@ from mock_systems.classification import PROFILE as CLASSIFICATION
 from mock_systems.combination import PROFILE as COMBINATION
 from mock_systems.common import DEMO_LOCAL_PASSWORD
 from mock_systems.udi import PROFILE as UDI
-from tests.browser.steps import CAPTCHA, ON_BROWSER_LOOP, log_in
-from tests.support.live import free_port, register_account
-from tests.support.live_binding import register_system
-from tests.support.live_systems import live_system
+from tests.browser.steps import CAPTCHA, ON_BROWSER_LOOP, answered, log_in, running
+from tests.support.live import register_account
 
 pytestmark = ON_BROWSER_LOOP
-
-
-@contextlib.asynccontextmanager
-async def running(portal, databases, tmp_path, module: str, profile):
-    """The business system as a live process beside the test's portal, registered there."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    client = await register_system(portal.database_url, profile.client_id, url, display_name=profile.display_name)
-    async with live_system(module, profile, port, tmp_path, issuer=portal.process.issuer,
-                           database_url=await databases.empty(), client_secret=client.client_secret) as system:
-        yield system
 
 
 async def on_my_bindings(page: Page, portal) -> None:
@@ -52,15 +38,6 @@ async def prove(page: Page, username: str, password: str) -> None:
     await page.fill("#captcha", CAPTCHA)
     await page.get_by_role("button", name="授权绑定").click()
     await page.wait_for_load_state()
-
-
-def answered(console_errors: list[str], status: int) -> None:
-    """The page just shown came with this error status, on purpose (a refused binding is 409, a
-    wrong credential 400); the browser reports that as a failed load, which is no fault here."""
-    expected = [e for e in console_errors if f"status of {status} " in e]
-    assert expected, console_errors
-    for entry in expected:
-        console_errors.remove(entry)
 
 
 def row(page: Page, client_id: str):

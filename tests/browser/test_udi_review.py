@@ -11,7 +11,7 @@ from playwright.async_api import Page, expect
 
 from mock_systems.common import DEMO_LOCAL_PASSWORD
 from mock_systems.udi import PROFILE as UDI
-from tests.browser.steps import CAPTCHA, ON_BROWSER_LOOP, log_in
+from tests.browser.steps import CAPTCHA, ON_BROWSER_LOOP, answered, log_in
 from tests.support.live import free_port, register_account
 from tests.support.live_binding import register_system
 from tests.support.live_systems import live_system
@@ -20,14 +20,6 @@ pytestmark = ON_BROWSER_LOOP
 ENTERPRISE = dict(account_type="legal_person", name="李四", id_type="居民身份证", id_number="330000197001010023",
                   mobile="13900139000", enterprise_name="示例医疗器械有限公司", credit_code="91110105PDY0001752",
                   realname_level=2)
-
-
-def answered(console_errors: list[str], status: int) -> None:
-    """The page just shown came with this error status on purpose (a refused form is 400)."""
-    expected = [e for e in console_errors if f"status of {status} " in e]
-    assert expected, console_errors
-    for entry in expected:
-        console_errors.remove(entry)
 
 
 def udi_row(page: Page):
