@@ -2,10 +2,14 @@
 is stored exactly when the change it describes is."""
 from __future__ import annotations
 
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from idp import clock
 from idp.audit.models import AuditEvent
+
+# Built once; the hot paths (token issuance) write the event with it instead of an ORM object.
+INSERT_EVENT = insert(AuditEvent.__table__)
 
 
 def record(
@@ -18,18 +22,37 @@ def record(
     source_ip: str | None = None,
     **details,
 ) -> None:
-    db.add(
-        AuditEvent(
-            at=clock.now(),
-            event=event,
-            outcome=outcome,
-            # Values can come from the request (a presented client_id): never overflow the columns.
-            actor=_bounded(actor, 128),
-            client_id=_bounded(client_id, 64),
-            source_ip=_bounded(source_ip, 64),
-            details={k: v for k, v in details.items() if v is not None},
-        )
-    )
+    db.add(AuditEvent(**event_values(event, outcome, actor, client_id, source_ip, details)))
+
+
+async def record_now(
+    db: AsyncSession,
+    event: str,
+    *,
+    outcome: str = "success",
+    actor: str | None = None,
+    client_id: str | None = None,
+    source_ip: str | None = None,
+    **details,
+) -> None:
+    """:func:`record` as one Core INSERT in the caller's transaction, executed at once: no ORM
+    object and no unit of work (which cost a token response about a quarter of its Python time)."""
+    connection = await db.connection()
+    await connection.execute(INSERT_EVENT, event_values(event, outcome, actor, client_id, source_ip, details))
+
+
+def event_values(event: str, outcome: str, actor: str | None, client_id: str | None, source_ip: str | None,
+                 details: dict) -> dict:
+    return {
+        "at": clock.now(),
+        "event": event,
+        "outcome": outcome,
+        # Values can come from the request (a presented client_id): never overflow the columns.
+        "actor": _bounded(actor, 128),
+        "client_id": _bounded(client_id, 64),
+        "source_ip": _bounded(source_ip, 64),
+        "details": {k: v for k, v in details.items() if v is not None},
+    }
 
 
 def _bounded(value: str | None, length: int) -> str | None:

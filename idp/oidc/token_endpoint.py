@@ -15,12 +15,12 @@ from starlette.responses import JSONResponse
 
 from idp import clock
 from idp.agents.principal import load_principal
-from idp.audit.log import record
+from idp.audit.log import record, record_now
 from idp.clients.authentication import ClientAuthFailed, authenticate_client
 from idp.clients.registry import ClientInfo
 from idp.errors import InvalidGrant, InvalidRequest, InvalidScope, OAuthError, UnauthorizedClient, UnsupportedGrantType
 from idp.oidc.models import AuthorizationCode, Grant, RefreshToken
-from idp.oidc.tokens import TokenMinter, new_grant, revoke_grant
+from idp.oidc.tokens import TokenMinter, insert_grant, new_grant, revoke_grant
 from idp.portal import Portal
 from idp.security.tokens import constant_time_equal, digest
 
@@ -109,12 +109,11 @@ async def authorization_code_grant(portal: Portal, request: Request, client: Cli
             agency_id=principal.agency_id, scope=row.scope.split(),
             sid=row.sid, auth_time=row.auth_time, acr=row.acr, amr=row.amr, claims=row.claims,
         )
-        db.add(grant)
-        await db.flush()  # tokens reference the grant
+        await insert_grant(db, grant)  # before the tokens, which reference it
         minter = TokenMinter(db, portal.settings, await portal.key_ring())
         with_refresh = "offline_access" in row.scope.split() and "refresh_token" in client.grant_types
-        body = minter.token_response(client, grant, principal, nonce=row.nonce, with_refresh=with_refresh)
-        record(db, "token.issued", actor=principal.subject, client_id=client.client_id,
+        body = await minter.token_response(client, grant, principal, nonce=row.nonce, with_refresh=with_refresh)
+        await record_now(db, "token.issued", actor=principal.subject, client_id=client.client_id,
                source_ip=request.client.host if request.client else None, grant_type="authorization_code")
         return body
 
@@ -216,9 +215,9 @@ async def refresh_token_grant(portal: Portal, request: Request, client: ClientIn
         minter = TokenMinter(db, portal.settings, await portal.key_ring())
         view = Grant(**{c: getattr(grant, c) for c in ("id", "client_id", "account_id", "agency_id", "sid", "claims",
                                                          "auth_time", "acr", "amr")}, scope=" ".join(scope))
-        body = minter.token_response(client, view, principal)
-        body["refresh_token"] = minter.refresh_token(client, grant, old.scope)
-        record(db, "token.refreshed", actor=principal.subject, client_id=client.client_id,
+        body = await minter.token_response(client, view, principal)
+        body["refresh_token"] = await minter.refresh_token(client, grant, old.scope)
+        await record_now(db, "token.refreshed", actor=principal.subject, client_id=client.client_id,
                source_ip=request.client.host if request.client else None)
         return body
 
@@ -254,11 +253,10 @@ async def client_credentials_grant(portal: Portal, request: Request, client: Cli
         raise InvalidScope("the requested scope is not allowed for this client")
     async with portal.sessionmaker.begin() as db:
         grant = new_grant(client_id=client.client_id, account_id=None, scope=asked)
-        db.add(grant)
-        await db.flush()  # tokens reference the grant
+        await insert_grant(db, grant)  # before the tokens, which reference it
         minter = TokenMinter(db, portal.settings, await portal.key_ring())
-        body = minter.token_response(client, grant, None)
-        record(db, "token.issued", actor=client.client_id, client_id=client.client_id,
+        body = await minter.token_response(client, grant, None)
+        await record_now(db, "token.issued", actor=client.client_id, client_id=client.client_id,
                source_ip=request.client.host if request.client else None, grant_type="client_credentials")
     return body
 
