@@ -42,9 +42,22 @@ async def load_principal(db: AsyncSession, account_id: int | None, agency_id: in
     if agency_id is None:
         return Principal(account)
     agency = await db.get(Agency, agency_id)
-    if agency is None or not agency.active or agency.agent_account_id != account.id:
+    if agency is None:
         return None
     enterprise = await db.get(Account, agency.enterprise_account_id)
+    return live_principal(account, agency_id, agency, enterprise)
+
+
+def live_principal(account: Account | None, agency_id: int | None, agency: Agency | None,
+                   enterprise: Account | None) -> Principal | None:
+    """The checks of :func:`load_principal` on rows already fetched (UserInfo gets them in the
+    same query as the access token's state)."""
+    if account is None or account.disabled_at is not None:
+        return None
+    if agency_id is None:
+        return Principal(account)
+    if agency is None or not agency.active or agency.agent_account_id != account.id:
+        return None
     if enterprise is None or enterprise.disabled_at is not None:
         return None
     return Principal(account, agency, enterprise)

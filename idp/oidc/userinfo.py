@@ -5,9 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse
 
-from idp.agents.principal import load_principal
 from idp.errors import InvalidRequest, InvalidToken, OAuthError
-from idp.oidc.access_tokens import check_access_token
+from idp.oidc.access_tokens import check_access_token_with_principal
 from idp.oidc.scopes import claims_for
 from idp.oidc.token_endpoint import error_response, json_response
 from idp.portal import Portal
@@ -36,10 +35,9 @@ async def userinfo(request: Request) -> JSONResponse:
     try:
         token = await bearer_token(request)
         async with portal.reader() as db:
-            valid = await check_access_token(portal, db, token)
-            if valid is None or valid.account_id is None:
-                raise InvalidToken("the access token is invalid, expired or revoked")
-            principal = await load_principal(db, valid.account_id, valid.agency_id)
+            valid, principal = await check_access_token_with_principal(portal, db, token)
+        if valid is None or valid.account_id is None:
+            raise InvalidToken("the access token is invalid, expired or revoked")
         if principal is None:
             raise InvalidToken("the account is no longer active")
         scope = str(valid.claims.get("scope", "")).split()
