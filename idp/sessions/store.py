@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
@@ -23,6 +23,8 @@ from idp.sessions.models import SessionClient, UserSession
 from idp.settings import Settings
 
 BROWSER_COOKIE = "idp_browser"
+INSERT_SESSION = insert(UserSession.__table__)  # built once: every login runs it
+SESSION_COLUMNS = tuple(column.key for column in UserSession.__table__.columns)
 
 
 def session_cookie_name(settings: Settings) -> str:
@@ -95,7 +97,8 @@ async def start_session(
     db: AsyncSession, settings: Settings, account: Account, *, amr: list, acr: str, source_ip: str | None,
     agency_id: int | None = None,
 ) -> tuple[str, UserSession]:
-    """Create a new session (a fresh id on every login, against fixation). Returns the cookie value."""
+    """Create a new session (a fresh id on every login, against fixation). Returns the cookie value
+    and the row, written at once with a Core INSERT (the object itself stays out of ``db``)."""
     token = new_token()
     now = clock.now()
     row = UserSession(
@@ -112,7 +115,8 @@ async def start_session(
         expires_at=now + dt.timedelta(seconds=settings.session_absolute_seconds),
         source_ip=source_ip,
     )
-    db.add(row)
+    connection = await db.connection()
+    await connection.execute(INSERT_SESSION, {name: getattr(row, name) for name in SESSION_COLUMNS})
     return token, row
 
 

@@ -91,12 +91,12 @@ async def login_submit(request: Request) -> Response:
         account = await find_account(portal, form.window, form.login_name)
         await refuse_if_locked(portal, account, attempt)
         await check_password(portal, account, form.password, attempt)
-        await accept_login(portal, account, form.password)
         if form.window == LEGAL and account.account_type == AccountType.personal:
+            await accept_login(portal, account, form.password)
             return await continue_as_agent(request, portal, row, account, previous, attempt)
+        token = await log_in(portal, account, previous, attempt, password=form.password)
     except DomainError as refusal:
         return await show_login(portal, row, form.window, form.login_name, refusal)
-    token = await log_in(portal, account, previous, attempt)
     response = RedirectResponse(next_url(row), status_code=303)
     set_cookie(response, portal.settings, session_cookie_name(portal.settings), token, None)
     return response

@@ -8,13 +8,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 
 from idp import clock
 from idp.accounts.lockout import is_locked, record_failure
 from idp.accounts.models import Account, AccountType
 from idp.agents.models import Agency
-from idp.audit.log import record
+from idp.audit.log import record, record_now
 from idp.captcha.routes import consume_captcha
 from idp.errors import DomainError
 from idp.flows.login.forms import LEGAL, LoginForm
@@ -120,49 +120,77 @@ async def check_password(portal: Portal, account: Account | None, password: str,
     raise DomainError("login.wrong_credentials")
 
 
+# Built once: clear the failure count unless a lock is in force (then the lock wins).
+CLEAR_FAILURES_UNLESS_LOCKED = (
+    update(Account)
+    .where(Account.id == bindparam("b_id"),
+           or_(Account.locked_until.is_(None), Account.locked_until <= bindparam("b_now")))
+    .values(failed_logins=0, failed_window_start=None, locked_until=None)
+    .returning(Account.id)
+)
+
+
 async def accept_login(portal: Portal, account: Account, password: str) -> None:
     """Clear the failure count — unless parallel wrong passwords locked the account while this
     password was being checked: then the lock wins. Rehash when the parameters changed."""
-    new_hash = None
-    if portal.passwords.needs_rehash(account.password_hash):
-        new_hash = await portal.passwords.hash(password)
-    now = clock.now()
+    new_hash = await rehash(portal, account, password)
     async with portal.sessionmaker.begin() as db:
-        result = await db.execute(
-            update(Account)
-            .where(Account.id == account.id, or_(Account.locked_until.is_(None), Account.locked_until <= now))
-            .values(failed_logins=0, failed_window_start=None, locked_until=None)
-            .returning(Account.id)
-        )
-        if result.first() is None:
-            locked_until = await db.scalar(select(Account.locked_until).where(Account.id == account.id))
-            raise locked_refusal(locked_until or now)
-        if new_hash is not None:
-            # Only over the hash that was checked: a password changed meanwhile stays changed.
-            await db.execute(update(Account).where(Account.id == account.id,
-                                                   Account.password_hash == account.password_hash)
-                             .values(password_hash=new_hash))
+        await accept_in(db, account, new_hash)
+
+
+async def rehash(portal: Portal, account: Account, password: str) -> str | None:
+    """A new hash when the stored one was made with other parameters (argon2 off the loop)."""
+    if portal.passwords.needs_rehash(account.password_hash):
+        return await portal.passwords.hash(password)
+    return None
+
+
+async def accept_in(db, account: Account, new_hash: str | None) -> None:
+    """:func:`accept_login`'s writes, in the caller's transaction (raises the lock's refusal)."""
+    now = clock.now()
+    result = await db.execute(CLEAR_FAILURES_UNLESS_LOCKED, {"b_id": account.id, "b_now": now})
+    if result.first() is None:
+        locked_until = await db.scalar(select(Account.locked_until).where(Account.id == account.id))
+        raise locked_refusal(locked_until or now)
+    if new_hash is not None:
+        # Only over the hash that was checked: a password changed meanwhile stays changed.
+        await db.execute(update(Account).where(Account.id == account.id,
+                                               Account.password_hash == account.password_hash)
+                         .values(password_hash=new_hash))
 
 
 async def log_in(portal: Portal, account: Account, previous: ActiveSession | None, attempt: Attempt,
-                 agency: Agency | None = None) -> str:
+                 agency: Agency | None = None, password: str | None = None) -> str:
     """Start the session; returns the cookie value. The same principal logging in again keeps
     the session (its sid, so the business systems stay logged in); another one — another user,
     or the same person in another capacity (itself, or for another enterprise) — ends the
-    previous session everywhere first: the systems saw a different subject."""
+    previous session everywhere first: the systems saw a different subject.
+
+    With ``password`` the login is accepted here too (:func:`accept_login`), in the session's
+    own transaction — one write transaction less per login — or, when a previous session is to
+    be ended, before that, so that a lock still wins before anything else changes."""
     agency_id = agency.id if agency is not None else None
     same = previous is not None and previous.account.id == account.id and previous.principal.agency_id == agency_id
+    new_hash = None
+    if password is not None:
+        if previous is not None and not same:
+            await accept_login(portal, account, password)
+            password = None
+        else:
+            new_hash = await rehash(portal, account, password)
     if previous is not None and not same:
         await end_session_everywhere(portal, previous.sid, reason="new_login", source_ip=attempt.source_ip)
     token = None
     async with portal.sessionmaker.begin() as db:
+        if password is not None:
+            await accept_in(db, account, new_hash)
         if same:
             token = await reauthenticate(db, previous, amr=AMR_PASSWORD, acr=ACR_PASSWORD,
                                          source_ip=attempt.source_ip)
         if token is None:
             token, _ = await start_session(db, portal.settings, account, amr=AMR_PASSWORD, acr=ACR_PASSWORD,
                                            source_ip=attempt.source_ip, agency_id=agency_id)
-        record(db, "login.succeeded", actor=account.subject, client_id=attempt.client_id,
+        await record_now(db, "login.succeeded", actor=account.subject, client_id=attempt.client_id,
                source_ip=attempt.source_ip, window=attempt.window,
                acting_as=agency.subject if agency is not None else None)
     return token
