@@ -124,6 +124,9 @@ async def authorization_code_grant(portal: Portal, request: Request, client: Cli
 # object of its own on every call, whose cache key SQLAlchemy rebuilds by introspecting the
 # class: 7 % of a code exchange's Python time; a bindparam takes the column's type instead.
 # (Bound names must differ from column names in an UPDATE: hence the b_ prefix.)
+# synchronize_session=False: each runs first in a fresh session, so no loaded object can need
+# the new value, and the default ("auto") compiled the WHERE clause into a Python evaluator
+# on every call (≈ 7 % of a code exchange's Python time).
 CLAIM_CODE = (
     update(AuthorizationCode)
     .where(
@@ -134,6 +137,7 @@ CLAIM_CODE = (
     )
     .values(consumed_at=bindparam("b_consumed_at"))
     .returning(AuthorizationCode)
+    .execution_options(synchronize_session=False)
 )
 REDEEM_REFRESH_TOKEN = (
     update(RefreshToken)
@@ -146,6 +150,7 @@ REDEEM_REFRESH_TOKEN = (
     )
     .values(consumed_at=bindparam("b_consumed_at"))
     .returning(RefreshToken)
+    .execution_options(synchronize_session=False)
 )
 
 

@@ -127,6 +127,7 @@ CLEAR_FAILURES_UNLESS_LOCKED = (
            or_(Account.locked_until.is_(None), Account.locked_until <= bindparam("b_now")))
     .values(failed_logins=0, failed_window_start=None, locked_until=None)
     .returning(Account.id)
+    .execution_options(synchronize_session=False)  # first statement of its session: nothing loaded to sync
 )
 
 
