@@ -5,10 +5,11 @@ import asyncio
 import datetime as dt
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from idp import clock as idp_clock
 from idp.accounts.models import Account
+from idp.sessions.models import UserSession
 from tests.support.authz import Clock, has_session_cookie
 from tests.support.login import LOCKED, WRONG_CREDENTIALS, account_row, alert, attempt, logged_in_to, open_login
 from tests.support.signin import audit_events
@@ -129,3 +130,24 @@ async def test_twenty_parallel_wrong_passwords_lock_exactly_at_the_fifth(put, br
     assert len(await audit_events(put, "account.locked")) == 1
     assert len(await audit_events(put, "login.failed")) == 20
     assert_locked_page(await attempt(browser, await open_login(browser), "zhangsan"), 30)
+
+
+async def test_a_lock_that_wins_leaves_the_previous_users_session_alone(put, browser, monkeypatch):
+    """Logging in as another user ends the browser's previous session only when the login
+    succeeds: a lock set while the password was checked refuses it before anything else changes."""
+    lisi = await put.add_account("lisi")
+    assert logged_in_to(await attempt(browser, await open_login(browser), "lisi"))
+    real_verify = put.portal.passwords.verify
+
+    async def verify_while_others_fail(stored_hash, password):
+        async with put.portal.sessionmaker.begin() as db:
+            await db.execute(update(Account).where(Account.id == put.account.id)
+                             .values(locked_until=idp_clock.now() + dt.timedelta(minutes=30)))
+        return await real_verify(stored_hash, password)
+
+    monkeypatch.setattr(put.portal.passwords, "verify", verify_while_others_fail)
+    assert_locked_page(await attempt(browser, await open_login(browser), "zhangsan"), 30)
+    async with put.portal.reader() as db:
+        live = (await db.scalars(select(UserSession.account_id).where(UserSession.ended_at.is_(None)))).all()
+    assert live == [lisi.id]
+    assert len(await audit_events(put, "login.succeeded")) == 1
