@@ -15,7 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from idp.agents import transitions
 from idp.agents.principal import Principal
 from idp.bindings import transitions as bindings
-from idp.bindings.routes import _bindable, binding_rows, result_message
+from idp.bindings.routes import _bindable, binding_rows, known_system_name, result_message
 from idp.errors import DomainError, PageError
 from idp.space.profile import mask_id_number, mask_mobile
 from idp.space.routes import _check_csrf, _page, _portal, _signed_in, _to_login
@@ -102,17 +102,12 @@ async def agent_page(request: Request, agency_id: int, done: str = "", result: s
     selected = await _principal(request, session, agency_id)
     notice = error = None
     if done in NOTICES:
-        notice = text(NOTICES[done], name=selected.account.name, system=await _system_name(request, client_id))
+        notice = text(NOTICES[done], name=selected.account.name, system=await known_system_name(_portal(request), client_id) or "")
     elif result:
         reported = await result_message(request, selected, result, client_id)
         if reported is not None:
             error, notice = (reported[0], None) if reported[1] else (None, reported[0])
     return await _list(request, session, selected=selected, notice=notice, error=error)
-
-
-async def _system_name(request: Request, client_id: str) -> str:
-    client = await _portal(request).client(client_id) if client_id.isprintable() and len(client_id) <= 64 else None
-    return client.display_name if client else ""
 
 
 @router.post(PAGE + "/{agency_id}/remove")

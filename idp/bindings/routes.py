@@ -102,6 +102,14 @@ async def result_message(request: Request, principal: Principal, result: str,
     return text(message_id, system=client.display_name), is_error
 
 
+async def known_system_name(portal: Portal, client_id: str) -> str | None:
+    """A registered system's own name for a client id from the query: never text taken from it."""
+    if not client_id.isprintable() or len(client_id) > 64:  # a NUL cannot even be compared on PostgreSQL
+        return None
+    client = await portal.client(client_id)
+    return client.display_name if client else None
+
+
 async def _bindable(request: Request, client_id: str) -> ClientInfo:
     client = await _portal(request).client(client_id)
     if client is None or not client.binding_start_uri:
@@ -125,9 +133,8 @@ async def bindings_page(request: Request, done: str = "", system: str = "", resu
         return _to_login()
     notice = error = None
     if done in NOTICES:
-        # Only a known system's own name: never text taken from the query.
-        client = await _portal(request).client(system) if system.isprintable() else None
-        notice = text(NOTICES[done], system=client.display_name) if client else None
+        name = await known_system_name(_portal(request), system)
+        notice = text(NOTICES[done], system=name) if name else None
     elif result:
         agent_page = await _agent_binding_page(request, session, client_id)
         if agent_page is not None:  # the legal person bound a system for its agent: back to that agent
