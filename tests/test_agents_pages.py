@@ -101,6 +101,6 @@ async def test_the_agent_page_splits_authorized_and_waiting_systems_and_hides_ot
     page = await browser.go(f"{PAGE}/{agency.id}")
     assert 'id="authorized-drug" data-state="fixed"' in page.text and "撤销授权" in page.text
     assert 'id="waiting-drug"' not in page.text and 'id="waiting-rp"' in page.text
-    # The agent's own (personal) bindings are not the enterprise's: 我的绑定 of the person is untouched.
+    # Another enterprise's agent is as good as absent here.
     assert (await browser.go(f"{PAGE}/{foreign.id}")).status_code == 404
     await browser.aclose()
