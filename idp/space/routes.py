@@ -175,5 +175,5 @@ async def contact_confirm(request: Request, key: str) -> Response:
         error = DomainError("settings.mobile_taken")
     if error is not None:
         return _code_step(request, session, contact, *shown, error.text())
-    await transitions.announce_change(portal, session.account, notice)
+    await transitions.announce_change(portal, notice)
     return RedirectResponse(f"{SETTINGS}?done={contact.key}", status_code=303)
