@@ -34,6 +34,7 @@ from idp.oidc.logout import rp_initiated
 from idp.oidc.logout.single_logout import wait_for_background_deliveries
 from idp.portal import Portal
 from idp.settings import Settings
+from idp.space import inbox as space_inbox
 from idp.space import routes as space
 from idp.verification import ctid_app
 from idp.web import login
@@ -82,7 +83,7 @@ def create_app(settings: Settings | None = None, *, http: httpx.AsyncClient | No
     app = FastAPI(title="政务服务门户", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     for module in (discovery, authorize, token_endpoint, userinfo, introspection, revocation, rp_initiated,
                    third_party_login, captcha, login_flow, agent_choice, login, space, bindings, agents, binding_api,
-                   unlock, recovery, registration, upgrade):
+                   unlock, recovery, registration, upgrade, space_inbox):
         app.include_router(module.router)
     if not settings.is_production:
         app.include_router(dev_pages.router)  # /dev/messages shows the development sink's codes

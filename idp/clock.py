@@ -10,3 +10,12 @@ def now() -> dt.datetime:
 
 def epoch(value: dt.datetime) -> int:
     return int(value.timestamp())
+
+
+# Users read times in Beijing time (China has one zone and no daylight saving).
+BEIJING = dt.timezone(dt.timedelta(hours=8))
+
+
+def beijing_text(value: dt.datetime) -> str:
+    """``2026-11-22 11:30`` for 2026-11-22T03:30Z: how notices and pages show a moment."""
+    return value.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")

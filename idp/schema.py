@@ -7,6 +7,7 @@ from idp.captcha.models import Captcha  # noqa: F401
 from idp.clients.models import Client, ClientAssertionJti  # noqa: F401
 from idp.db.base import Base  # noqa: F401
 from idp.flows.models import Flow, OneTimeCode  # noqa: F401
+from idp.inbox.models import AccountMessage  # noqa: F401
 from idp.keys.models import SigningKey  # noqa: F401
 from idp.notify.models import OutboundMessage  # noqa: F401
 from idp.oidc.models import (  # noqa: F401

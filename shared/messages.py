@@ -83,6 +83,9 @@ MESSAGES: dict[str, str] = {
     "settings.too_many_codes": "验证码发送过于频繁，请{minutes}分钟后再试",
     "settings.mobile_changed": "手机号修改成功",
     "settings.email_changed": "电子邮箱修改成功",
+    # 账号设置 asks for the current password before a recovery means changes (ASVS V7.5.1)
+    "settings.current_password_required": "请输入当前登录密码",
+    "settings.current_password_wrong": "当前登录密码输入错误",
     # binding (seed 000), word for word
     "binding.no_such_user": "用户绑定授权异常: 用户不存在",
     "binding.wrong_password": "用户绑定授权异常: 密码错误",

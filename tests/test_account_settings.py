@@ -1,5 +1,5 @@
 """账号设置: 修改密码 (the old password required; other sessions end), 修改手机号 and 修改电子邮箱
-(a code to the new value), every bad input refused on the same form with nothing changed,
+(the current password, then a code to the new value), every bad input refused on the same form with nothing changed,
 and the verified claims that a proven change earns."""
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ async def change_password(browser: Browser, old: str, new: str, confirm: str | N
 
 async def start_change(browser: Browser, key: str, value: str):
     page = await browser.go(f"/space/settings/{key}")
-    return await browser.submit(page, f"/space/settings/{key}", **{key: value})
+    return await browser.submit(page, f"/space/settings/{key}", **{key: value}, current_password=PASSWORD)
 
 
 async def confirm_change(browser: Browser, page, key: str, code: str):
@@ -183,7 +183,8 @@ async def test_two_parallel_password_changes_apply_once(put, me):
 async def test_every_form_needs_the_sessions_csrf_secret(put, me, path):
     key = "email" if "email" in path else "mobile"
     started = await start_change(me, key, NEW_EMAIL if key == "email" else NEW_MOBILE)
-    fields = {**hidden_fields(started.text), "old_password": PASSWORD, "new_password": NEW_PASSWORD,
+    fields = {**hidden_fields(started.text), "old_password": PASSWORD, "current_password": PASSWORD,
+              "new_password": NEW_PASSWORD,
               "confirm_password": NEW_PASSWORD, "mobile": "13600000000", "email": "other@example.com",
               "code": await code_sent_to(put, NEW_EMAIL if key == "email" else NEW_MOBILE)}
     before = await fresh(put, put.account.id)

@@ -14,6 +14,7 @@ from idp.accounts.lockout import is_locked
 from idp.accounts.models import Account
 from idp.audit.models import AuditEvent
 from idp.flows.models import OneTimeCode
+from idp.inbox.models import AccountMessage
 from idp.flows.recovery.by_code import masked
 from idp.oidc.models import LogoutDelivery
 from shared.messages import text
@@ -359,3 +360,17 @@ async def test_a_reset_revokes_every_refresh_token_of_the_account_offline_ones_i
         assert response.status_code == 400 and response.json()["error"] == "invalid_grant"
     finally:
         await phone.aclose()
+
+
+async def test_a_reset_is_announced_to_the_contacts_and_in_my_messages(put, browser):
+    """A reset is a password change the owner must hear of (ASVS V7.5.1), whoever made it."""
+    wang = await put.add_account("wangfang", **WANG)
+    page = await identity_step(browser, **WANG_FORM)
+    assert current_step(await new_password(browser, page)) == "3 完成"
+    [sms] = await outbox(put, WANG["mobile"])
+    [mail] = await outbox(put, "wangfang@example.com")
+    assert (sms.channel, mail.channel, mail.subject) == ("sms", "email", "政务服务门户登录密码修改提醒")
+    assert "wangfang的登录密码已于" in sms.body and NEW_PASSWORD not in sms.body and sms.body == mail.body
+    async with put.portal.sessionmaker() as db:
+        notes = (await db.scalars(select(AccountMessage).where(AccountMessage.account_id == wang.id))).all()
+    assert [(n.kind, n.body) for n in notes] == [("password_changed", sms.body)]

@@ -74,6 +74,15 @@ def parse_new_contact(contact: Contact, form, current: str | None) -> str:
     return value
 
 
+def parse_current_password(form) -> str:
+    """The re-authentication of a contact change; checked only after the new value parses, so
+    a typo in the address costs no login attempt."""
+    password = _field(form, "current_password")
+    if not password:
+        raise DomainError("settings.current_password_required")
+    return password
+
+
 def parse_code(form) -> str:
     code = _field(form, "code").strip()
     if not CODE.fullmatch(code):

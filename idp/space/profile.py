@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from idp.accounts.models import Account, AccountType
 
 LEVELS = {0: "未实名", 1: "一级", 2: "二级", 3: "三级"}
-# The space's menu (seed 000). 我的绑定 (idp.bindings) and 账号设置 work; the others are to come.
+# The space's menu (seed 000). 我的绑定 (idp.bindings), 我的消息 (idp.inbox) and 账号设置 work; the
+# others are to come.
 MENU = ("我的办件", "我的绑定", "我的证照", "我的评价", "我的互动", "我的关注", "我的预约", "我的收藏", "我的消息")
 
 

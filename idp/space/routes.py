@@ -16,7 +16,8 @@ from idp.portal import Portal
 from idp.security.tokens import constant_time_equal
 from idp.sessions.store import ActiveSession, browser_cookie_name, load_session, set_cookie
 from idp.space import transitions
-from idp.space.forms import CONTACTS, Contact, parse_code, parse_new_contact, parse_password_change
+from idp.space.forms import (CONTACTS, Contact, parse_code, parse_current_password, parse_new_contact,
+                             parse_password_change)
 from idp.space.profile import MENU, profile_of
 from idp.web.pages import render
 
@@ -136,14 +137,13 @@ async def contact_submit(request: Request, key: str) -> Response:
     browser, is_new = browser_token(request, portal.settings)
     try:
         value = parse_new_contact(contact, form, getattr(session.account, contact.key))
-        async with portal.sessionmaker.begin() as db:
-            row = await transitions.request_contact_change(db, portal, session, contact, value, browser,
-                                                           _ip(request))
+        flow_id = await transitions.request_contact_change(portal, session, contact, value,
+                                                           parse_current_password(form), browser, _ip(request))
     except DomainError as exc:
         typed = form.get(contact.key, "")
         return _page("space/contact.html", session, contact=contact, step="enter",
                      value=typed if isinstance(typed, str) else "", error=exc.text())
-    response = RedirectResponse(f"{SETTINGS}/{contact.key}?flow={row.id}", status_code=303)
+    response = RedirectResponse(f"{SETTINGS}/{contact.key}?flow={flow_id}", status_code=303)
     if is_new:  # the flow is bound to this browser
         set_cookie(response, portal.settings, browser_cookie_name(portal.settings), browser, None)
     return response
@@ -166,8 +166,8 @@ async def contact_confirm(request: Request, key: str) -> Response:
                                   contact.purpose)
             shown = (row.id, row.data["value"])  # a rollback expires ``row``
             try:
-                await transitions.confirm_contact_change(db, portal, session, contact, row, parse_code(form),
-                                                         _ip(request))
+                notice = await transitions.confirm_contact_change(db, portal, session, contact, row,
+                                                                  parse_code(form), _ip(request))
             except DomainError as exc:
                 error = exc  # leave the block normally: a wrong code's attempt is committed
     except IntegrityError:
@@ -175,4 +175,5 @@ async def contact_confirm(request: Request, key: str) -> Response:
         error = DomainError("settings.mobile_taken")
     if error is not None:
         return _code_step(request, session, contact, *shown, error.text())
+    await transitions.announce_change(portal, notice)
     return RedirectResponse(f"{SETTINGS}?done={contact.key}", status_code=303)

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from idp import clock
 from idp.accounts.lockout import is_locked, record_failure
+from idp.accounts.notices import ChangeNotice, change_notice, note_change, send_change_notice
 from idp.accounts.models import Account, AccountType
 from idp.audit.log import record
 from idp.errors import DomainError, PageError
@@ -36,32 +37,38 @@ def _minutes_until(moment: dt.datetime) -> int:
     return max(1, math.ceil((moment - clock.now()).total_seconds() / 60))
 
 
-async def verify_old_password(portal: Portal, session: ActiveSession, change: PasswordChange,
-                              source_ip: str | None) -> None:
-    """The old password, against the lockout counter: a stolen session must not become a
-    way to guess the password that would let the thief change it."""
+async def verify_current_password(portal: Portal, session: ActiveSession, password: str, source_ip: str | None,
+                                  *, failed_event: str, reason: str, wrong_message: str) -> None:
+    """Re-authentication before a change that could hand the account to whoever holds the
+    session (ASVS V7.5.1): argon2id off the event loop, and a wrong password counts as a failed
+    login toward the lockout, so a stolen session is no way to guess the password either."""
     account = session.account
     if is_locked(account):
         raise DomainError("login.locked", minutes=_minutes_until(account.locked_until))
-    if await portal.passwords.verify(account.password_hash, change.old_password):
+    if await portal.passwords.verify(account.password_hash, password):
         return
     async with portal.sessionmaker.begin() as db:
         failure = await record_failure(db, portal.settings, account.id)
-        record(db, "password.change_failed", outcome="failure", actor=account.subject, source_ip=source_ip,
-               reason="wrong_old_password")
+        record(db, failed_event, outcome="failure", actor=account.subject, source_ip=source_ip, reason=reason)
         if failure.locked_now:
             record(db, "account.locked", actor=account.subject, source_ip=source_ip, failures=failure.failures,
                    locked_until=failure.locked_until.isoformat())
     if failure.locked_until is not None:
         raise DomainError("login.locked", minutes=_minutes_until(failure.locked_until))
-    raise DomainError("settings.old_password_wrong")
+    raise DomainError(wrong_message)
+
+
+async def announce_change(portal: Portal, notice: ChangeNotice) -> None:
+    """After the change committed: its notice to the old contacts (idp.accounts.notices)."""
+    await send_change_notice(portal.sessionmaker, make_sender(portal.settings, portal.http), notice)
 
 
 async def change_password(portal: Portal, session: ActiveSession, change: PasswordChange,
                           source_ip: str | None) -> int:
     """New hash, then every other session of the account ends (with its business-system
     logins); this one stays. Returns how many other sessions ended."""
-    await verify_old_password(portal, session, change, source_ip)
+    await verify_current_password(portal, session, change.old_password, source_ip, failed_event="password.change_failed",
+                                  reason="wrong_old_password", wrong_message="settings.old_password_wrong")
     new_hash = await portal.passwords.hash(change.new_password)
     account = session.account
     async with portal.sessionmaker.begin() as db:
@@ -74,6 +81,9 @@ async def change_password(portal: Portal, session: ActiveSession, change: Passwo
         if result.first() is None:
             raise DomainError("settings.old_password_wrong")
         record(db, "password.changed", actor=account.subject, source_ip=source_ip, sid=session.sid)
+        notice = change_notice(account, "password", now)
+        note_change(db, account.id, notice)
+    await announce_change(portal, notice)
     return await end_account_sessions(portal, account.id, reason="password_changed", keep_sid=session.sid,
                                       source_ip=source_ip)
 
@@ -100,19 +110,25 @@ async def _check_send_rate(db: AsyncSession, portal: Portal, account: Account) -
         raise DomainError("settings.too_many_codes", minutes=math.ceil(window.total_seconds() / 60))
 
 
-async def request_contact_change(db: AsyncSession, portal: Portal, session: ActiveSession, contact: Contact,
-                                 value: str, browser: str, source_ip: str | None) -> Flow:
-    """Send a code to the NEW value and park the change in a flow until it comes back."""
+async def request_contact_change(portal: Portal, session: ActiveSession, contact: Contact, value: str,
+                                 password: str, browser: str, source_ip: str | None) -> str:
+    """The current password first (the mobile and the e-mail are recovery means), then a code
+    to the NEW value, the change parked in a flow until it comes back. Returns the flow's id."""
+    await verify_current_password(portal, session, password, source_ip,
+                                  failed_event=f"account.{contact.key}_change_failed", reason="wrong_password",
+                                  wrong_message="settings.current_password_wrong")
     account = session.account
-    await _check_not_taken(db, account, contact, value)
-    await _check_send_rate(db, portal, account)
-    code_id = await send_code(db, portal.settings, make_sender(portal.settings, portal.http), account_id=account.id,
-                              purpose=contact.purpose, channel=contact.channel, destination=value)
-    flow = start_flow(db, contact.purpose, CODE_SENT, browser, {"value": value, "code_id": code_id})
-    flow.account_id = account.id
-    record(db, f"account.{contact.key}_change_requested", actor=account.subject, source_ip=source_ip,
-           destination=contact.mask(value))
-    return flow
+    async with portal.sessionmaker.begin() as db:
+        await _check_not_taken(db, account, contact, value)
+        await _check_send_rate(db, portal, account)
+        code_id = await send_code(db, portal.settings, make_sender(portal.settings, portal.http),
+                                  account_id=account.id, purpose=contact.purpose, channel=contact.channel,
+                                  destination=value)
+        flow = start_flow(db, contact.purpose, CODE_SENT, browser, {"value": value, "code_id": code_id})
+        flow.account_id = account.id
+        record(db, f"account.{contact.key}_change_requested", actor=account.subject, source_ip=source_ip,
+               destination=contact.mask(value))
+    return flow.id
 
 
 def check_flow_owner(flow: Flow, session: ActiveSession) -> None:
@@ -122,9 +138,10 @@ def check_flow_owner(flow: Flow, session: ActiveSession) -> None:
 
 
 async def confirm_contact_change(db: AsyncSession, portal: Portal, session: ActiveSession, contact: Contact,
-                                 flow: Flow, code: str, source_ip: str | None) -> None:
+                                 flow: Flow, code: str, source_ip: str | None) -> ChangeNotice:
     """The code came back: the new value is proven and replaces the old one. The code is
-    consumed and the flow finished by conditional UPDATEs, so a double submit changes once."""
+    consumed and the flow finished by conditional UPDATEs, so a double submit changes once.
+    Returns the notice for the old contacts (:func:`announce_change` once committed)."""
     check_flow_owner(flow, session)
     account = session.account
     value = flow.data["value"]
@@ -143,3 +160,6 @@ async def confirm_contact_change(db: AsyncSession, portal: Portal, session: Acti
     await db.execute(update(Account).where(Account.id == account.id).values(**values))
     record(db, f"account.{contact.key}_changed", actor=account.subject, source_ip=source_ip,
            old=contact.mask(old), new=contact.mask(value))
+    notice = change_notice(account, contact.key, now, contact.mask(value))
+    note_change(db, account.id, notice)
+    return notice

@@ -42,16 +42,21 @@ async def login_error(page: Page) -> str:
     return (await page.inner_text("#login-error")).strip()
 
 
-async def read_code(page: Page, recipient: str, purpose: str) -> str:
-    """The newest code sent to ``recipient``, read from /dev/messages in a second tab, as a user
+async def sent_to(page: Page, recipient: str) -> str:
+    """The newest message to ``recipient``, read from /dev/messages in a second tab, as a user
     of the development environment would (the development sink stores instead of sending)."""
     tab = await page.context.new_page()
     try:
         await tab.goto("/dev/messages")
         row = tab.locator("#messages tbody tr").filter(has=tab.locator("td.recipient", has_text=recipient)).first
-        body = await row.locator("td.body").inner_text()
+        return await row.locator("td.body").inner_text()
     finally:
         await tab.close()
+
+
+async def read_code(page: Page, recipient: str, purpose: str) -> str:
+    """The newest code sent to ``recipient`` (:func:`sent_to`)."""
+    body = await sent_to(page, recipient)
     assert purpose in body, body
     return re.search(r"验证码为(\d{6})", body).group(1)
 

@@ -1,10 +1,11 @@
 """个人空间 → 账号设置 in a real browser: change the password (the old one required), change
-the mobile number with a code sent to the new one (read from /dev/messages), then log out."""
+the mobile number and the e-mail (the current password, then a code sent to the new value, read
+from /dev/messages), see the notices in 我的消息, then log out."""
 from __future__ import annotations
 
 from playwright.async_api import expect
 
-from tests.browser.steps import ON_BROWSER_LOOP, log_in, login_error, read_code
+from tests.browser.steps import ON_BROWSER_LOOP, log_in, login_error, read_code, sent_to
 from tests.support.live import register_account
 from tests.support.portal import PASSWORD
 
@@ -12,6 +13,8 @@ pytestmark = ON_BROWSER_LOOP
 
 NEW_PASSWORD = "Gai#2026mima"
 NEW_MOBILE = "13500135000"
+OLD_EMAIL = "zhangsan@example.com"
+NEW_EMAIL = "zhang.san@mail.example.cn"
 
 
 async def logged_in(page, portal, login_name: str = "zhangsan", password: str = PASSWORD) -> None:
@@ -46,6 +49,7 @@ async def test_change_password_and_mobile_then_log_out(page, portal, shot):
 
     await page.click("#change-mobile")
     await page.fill("#mobile", NEW_MOBILE)
+    await page.fill("#current_password", NEW_PASSWORD)
     await page.click("#submit")
     await expect(page.locator("#destination")).to_contain_text(NEW_MOBILE)
     await shot(page, "mobile-code-sent")
@@ -69,3 +73,36 @@ async def test_change_password_and_mobile_then_log_out(page, portal, shot):
     assert await login_error(page) == "输入的用户名或密码错误"
     await log_in(page, NEW_MOBILE, NEW_PASSWORD, window="personal")
     await page.wait_for_url(f"{portal.url}/space")
+
+
+async def test_change_email_asks_for_the_password_and_is_announced(page, portal, shot):
+    await register_account(portal.database_url, "zhangsan", account_type="personal", id_type="居民身份证",
+                           id_number="110000198506120133", email=OLD_EMAIL, realname_level=2)
+    await logged_in(page, portal)
+    await page.click("#goto-settings")
+    await page.click("#change-email")
+    await page.fill("#email", NEW_EMAIL)
+    await page.click("#submit")  # no password: the browser's own check holds the form back
+    await expect(page.locator("#current_password")).to_be_focused()
+    await page.fill("#current_password", "Wrong@2026pass")
+    await page.click("#submit")
+    await expect(page.locator("#error")).to_have_text("当前登录密码输入错误")
+    await expect(page.locator("#email")).to_have_value(NEW_EMAIL)
+    await expect(page.locator("#current_password")).to_have_value("")
+    await shot(page, "email-wrong-password")
+    await page.fill("#current_password", PASSWORD)
+    await page.click("#submit")
+    await expect(page.locator("#destination")).to_contain_text(NEW_EMAIL)
+    await shot(page, "email-code-sent")
+    await page.fill("#code", await read_code(page, NEW_EMAIL, "修改电子邮箱"))
+    await page.click("#submit")
+    await expect(page.locator("#notice")).to_have_text("电子邮箱修改成功")
+    await expect(page.locator("#profile-email")).to_contain_text(NEW_EMAIL)
+
+    # The old address was told, and so is 我的消息.
+    assert "电子邮箱已于" in await sent_to(page, OLD_EMAIL)
+    await page.click("#menu-messages")
+    row = page.locator("#messages tr.message").first
+    await expect(row.locator("td.title")).to_have_text("电子邮箱修改提醒")
+    await expect(row.locator("td.body")).to_contain_text("如非本人操作")
+    await shot(page, "my-messages")

@@ -12,12 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from idp import clock
 from idp.accounts.lockout import clear_failures
 from idp.accounts.models import Account, AccountType
+from idp.accounts.notices import change_notice, note_change, send_change_notice
 from idp.audit.log import record
 from idp.errors import DomainError
 from idp.flows.models import Flow
 from idp.flows.recovery.by_code import CODE, REQUEST, confirm_contact_code, send_contact_code
 from idp.flows.recovery.forms import CITIZEN_ID, ContactForm, IdentityForm, normalise_name
 from idp.flows.store import advance
+from idp.notify.senders import make_sender
 from idp.oidc.logout.single_logout import end_account_sessions
 from idp.portal import Portal
 
@@ -81,7 +83,10 @@ async def reset_password(portal: Portal, flow: Flow, password: str, *, source_ip
         await db.execute(update(Account).where(Account.id == account_id)
                          .values(password_hash=password_hash, password_changed_at=now, updated_at=now))
         await clear_failures(db, account_id)
-        subject = await db.scalar(select(Account.subject).where(Account.id == account_id))
-        record(db, "password.reset", actor=subject, source_ip=source_ip, via=flow.data.get("via"))
+        account = await db.get(Account, account_id)
+        record(db, "password.reset", actor=account.subject, source_ip=source_ip, via=flow.data.get("via"))
+        notice = change_notice(account, "password", now)  # a reset is a change the owner must hear of
+        note_change(db, account_id, notice)
+    await send_change_notice(portal.sessionmaker, make_sender(portal.settings, portal.http), notice)
     # After the commit: a session started before it used the old password and must end.
     await end_account_sessions(portal, account_id, reason="password_reset", source_ip=source_ip)
