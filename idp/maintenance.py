@@ -14,6 +14,7 @@ from idp import clock
 from idp.captcha.models import Captcha
 from idp.clients.models import ClientAssertionJti
 from idp.flows.models import Flow, OneTimeCode
+from idp.limits.models import WindowCounter
 from idp.oidc.models import AccessToken, AuthorizationCode, Interaction, LogoutDelivery
 from idp.portal import Portal
 
@@ -31,6 +32,7 @@ async def purge_expired(portal: Portal) -> int:
         delete(Interaction).where(Interaction.expires_at < old),
         delete(Flow).where(Flow.expires_at < old),
         delete(OneTimeCode).where(OneTimeCode.expires_at < old),
+        delete(WindowCounter).where(WindowCounter.resets_at < now),
         delete(AuthorizationCode).where(AuthorizationCode.expires_at < old),
         delete(AccessToken).where(AccessToken.expires_at < old),
         delete(LogoutDelivery).where(

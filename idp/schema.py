@@ -9,6 +9,7 @@ from idp.db.base import Base  # noqa: F401
 from idp.flows.models import Flow, OneTimeCode  # noqa: F401
 from idp.inbox.models import AccountMessage  # noqa: F401
 from idp.keys.models import SigningKey  # noqa: F401
+from idp.limits.models import WindowCounter  # noqa: F401
 from idp.notify.models import OutboundMessage  # noqa: F401
 from idp.oidc.models import (  # noqa: F401
     AccessToken,

@@ -73,6 +73,15 @@ class Settings(BaseSettings):
     lockout_seconds: int = 30 * 60
     one_time_code_ttl_seconds: int = 600
     one_time_code_max_attempts: int = 5
+    # At most code_sends_per_window codes to one destination, and for one account, within
+    # code_send_window_seconds (every code: unlock, recovery, contact changes, upgrade).
+    code_sends_per_window: int = 5
+    code_send_window_seconds: int = 600
+    # 忘记密码 by identity data: wrong answers from one source address within the window
+    # before that address is refused until the window ends (wrong answers also count
+    # against the account's lockout, like wrong passwords).
+    recovery_identity_failures_per_address: int = 10
+    recovery_identity_address_window_seconds: int = 3600
 
     backchannel_logout_timeout_seconds: float = 5.0
     backchannel_retry_seconds: float = 30.0

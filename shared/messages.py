@@ -62,6 +62,7 @@ MESSAGES: dict[str, str] = {
     "code.format": "验证码为6位数字，请核对后重新输入",
     "code.wrong": "验证码错误，请重新输入",
     "code.expired": "验证码已失效，请重新获取验证码",
+    "code.too_many_sends": "验证码发送过于频繁，请{minutes}分钟后再试",
     "captcha.required": "请输入图形验证码",
     "recovery.id_type": "该证件类型请通过“原找回密码方式”使用手机号或邮箱找回密码",
     "recovery.name_required": "请输入姓名",
@@ -70,6 +71,7 @@ MESSAGES: dict[str, str] = {
     "recovery.valid_date_format": "身份证有效期格式不正确，请按照xxxx-xx-xx格式输入身份证有效期",
     "recovery.valid_to_order": "身份证有效期结束时间应晚于开始时间",
     "recovery.identity_mismatch": "身份信息验证未通过，请核对填写的姓名、身份证号码和身份证有效期",
+    "recovery.identity_too_many": "身份信息验证失败次数过多，请{minutes}分钟后再试，或通过“原找回密码方式”使用手机号或邮箱找回密码",
     # 账号设置: change password, mobile, e-mail
     "settings.old_password_required": "请输入原密码",
     "settings.old_password_wrong": "原密码输入错误",
@@ -80,7 +82,6 @@ MESSAGES: dict[str, str] = {
     "settings.email_same": "新电子邮箱与当前电子邮箱相同",
     "settings.code_format": "请输入6位数字验证码",
     "settings.code_wrong": "验证码错误或已失效，请重新输入或重新获取验证码",
-    "settings.too_many_codes": "验证码发送过于频繁，请{minutes}分钟后再试",
     "settings.mobile_changed": "手机号修改成功",
     "settings.email_changed": "电子邮箱修改成功",
     # 账号设置 asks for the current password before a recovery means changes (ASVS V7.5.1)

@@ -444,11 +444,11 @@ async def test_an_odd_flow_id_is_an_expired_page(put, me):
 
 
 async def test_codes_are_not_sent_without_limit(put, me):
-    for n in range(transitions.MAX_CODES_PER_WINDOW):
+    for n in range(put.settings.code_sends_per_window):
         assert 'id="code"' in (await start_change(me, "mobile", f"1370000000{n}")).text
-    refused(await start_change(me, "email", NEW_EMAIL), "settings.too_many_codes",
-            minutes=put.settings.one_time_code_ttl_seconds // 60)
-    assert len(await all_messages(put)) == transitions.MAX_CODES_PER_WINDOW
+    refused(await start_change(me, "email", NEW_EMAIL), "code.too_many_sends",
+            minutes=put.settings.code_send_window_seconds // 60)
+    assert len(await all_messages(put)) == put.settings.code_sends_per_window
 
 
 async def test_two_parallel_submissions_of_one_code_change_once(put, me):

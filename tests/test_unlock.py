@@ -4,6 +4,7 @@ import asyncio
 import datetime as dt
 from unittest.mock import patch
 
+import pytest
 from sqlalchemy import select, update
 
 from idp import clock
@@ -13,6 +14,7 @@ from idp.flows.models import OneTimeCode
 from idp.flows.recovery.by_code import masked
 from idp.flows.unlock.transitions import KIND
 from shared.messages import text
+from tests.support.authz import Clock
 from tests.support.portal import Browser, hidden_fields
 from tests.support.selfservice import (
     CAPTCHA, account, checked, error_of, flow_of, form_action, last_code, lock, other_code, outbox, request_code,
@@ -21,6 +23,11 @@ from tests.support.selfservice import (
 from tests.support.signin import audit_events
 
 MOBILE, EMAIL = "13800138000", "zhangsan@example.com"
+
+
+@pytest.fixture
+def later(monkeypatch):
+    return Clock(monkeypatch)
 
 
 async def verify(browser, page, code):
@@ -83,6 +90,7 @@ PROBES = [
 
 
 async def test_no_message_tells_whether_the_account_or_the_destination_matched(put):
+    put.portal.settings.code_sends_per_window = 2 * len(PROBES)  # the cap is tested on its own below
     await lock(put, put.account.id)
     for sent, (username, channel, destination) in enumerate(PROBES, start=1):
         real, probe = Browser(put), Browser(put)
@@ -292,3 +300,46 @@ async def test_a_request_without_match_expires_like_a_code(put):
     assert form_action(matched) == form_action(unmatched) == "/unlock/send"
     await real.aclose()
     await probe.aclose()
+
+
+async def test_at_most_five_codes_then_a_clear_refusal_on_the_same_form(put, browser):
+    for _ in range(put.settings.code_sends_per_window):
+        page = await request_code(browser, "/unlock", username="zhangsan", channel="sms", destination=MOBILE)
+        assert form_action(page) == "/unlock/verify"
+    page = await request_code(browser, "/unlock", username="zhangsan", channel="sms", destination=MOBILE)
+    assert error_of(page) == text("code.too_many_sends", minutes=10)
+    assert form_action(page) == "/unlock/send" and value_of(page, "username") == "zhangsan"
+    assert (await flow_of(put, page)).state == "request"
+    assert len(await outbox(put)) == 5
+
+
+async def test_the_limit_reads_the_same_whether_or_not_a_code_went_out(put, browser, later):
+    """The count is kept for the destination and the login name typed, sent or not: a refusal
+    cannot tell which of them matched an account."""
+    for destinations in ([MOBILE] * 3 + [EMAIL] * 3, [MOBILE] * 3 + ["someone@example.com"] * 3,
+                         ["13900139000"] * 6):
+        pages = []
+        for destination in destinations:
+            channel = "email" if "@" in destination else "sms"
+            pages.append(await request_code(browser, "/unlock", username="zhangsan", channel=channel,
+                                            destination=destination))
+        assert [error_of(page) for page in pages] == [None] * 5 + [text("code.too_many_sends", minutes=10)]
+        later.advance(put.settings.code_send_window_seconds)
+    real, probe = Browser(put), Browser(put)
+    for _ in range(6):
+        matched = await request_code(real, "/unlock", username="zhangsan", channel="sms", destination=MOBILE)
+        unmatched = await request_code(probe, "/unlock", username="nobody", channel="sms", destination="13900139000")
+    assert error_of(matched) == error_of(unmatched) == text("code.too_many_sends", minutes=10)
+    assert as_read(matched, "zhangsan", "sms", MOBILE) == as_read(unmatched, "nobody", "sms", "13900139000")
+    await real.aclose()
+    await probe.aclose()
+
+
+async def test_twenty_parallel_requests_send_exactly_five_codes(put, browser):
+    pages = [await browser.go("/unlock") for _ in range(20)]
+    responses = await asyncio.gather(*(
+        browser.submit(page, "/unlock/send", username="zhangsan", channel="sms", destination=MOBILE,
+                       captcha=CAPTCHA) for page in pages))
+    assert [form_action(r) for r in responses].count("/unlock/verify") == 5
+    assert [error_of(r) for r in responses].count(text("code.too_many_sends", minutes=10)) == 15
+    assert len(await outbox(put)) == 5

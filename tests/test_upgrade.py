@@ -192,3 +192,15 @@ async def test_production_has_no_ctid_stand_in(database_url, tmp_path):
         assert alert(refused.text) == text("upgrade.unavailable")
         assert await count(put, OneTimeCode) == 0
         await browser.aclose()
+
+
+async def test_a_sixth_start_within_ten_minutes_is_refused_and_sends_nothing(put):
+    browser = await signed_in(put, put.account)
+    for _ in range(put.settings.code_sends_per_window):
+        assert 'id="confirmation"' in (await start(browser)).text
+    refused = await start(browser)
+    assert refused.status_code == 200 and alert(refused.text) == text("code.too_many_sends", minutes=10)
+    assert 'action="/upgrade"' in refused.text  # 开始认证 again once the wait is over
+    assert len(await ctid_messages(put)) == put.settings.code_sends_per_window
+    assert len(await events(put, "realname.upgrade_started")) == put.settings.code_sends_per_window
+    await browser.aclose()

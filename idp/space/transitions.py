@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from idp import clock
@@ -18,7 +18,7 @@ from idp.accounts.models import Account, AccountType
 from idp.audit.log import record
 from idp.errors import DomainError, PageError
 from idp.flows.codes import use_code, send_code
-from idp.flows.models import Flow, OneTimeCode
+from idp.flows.models import Flow
 from idp.flows.store import EXPIRED, advance, start_flow
 from idp.notify.senders import make_sender
 from idp.oidc.logout.single_logout import end_account_sessions
@@ -28,9 +28,6 @@ from idp.space.forms import Contact, PasswordChange
 
 CODE_SENT = "code_sent"
 DONE = "done"
-# Codes one account may have sent for contact changes within one code lifetime: enough for
-# typos, too few to use the portal to flood someone else's phone or mailbox.
-MAX_CODES_PER_WINDOW = 5
 
 
 def _minutes_until(moment: dt.datetime) -> int:
@@ -97,19 +94,6 @@ async def _check_not_taken(db: AsyncSession, account: Account, contact: Contact,
         raise DomainError("settings.mobile_taken")
 
 
-async def _check_send_rate(db: AsyncSession, portal: Portal, account: Account) -> None:
-    window = dt.timedelta(seconds=portal.settings.one_time_code_ttl_seconds)
-    since = clock.now() - window
-    sent = await db.scalar(
-        select(func.count()).select_from(OneTimeCode).where(
-            OneTimeCode.account_id == account.id, OneTimeCode.created_at > since,
-            OneTimeCode.purpose.in_(("change_mobile", "change_email")),
-        )
-    )
-    if sent >= MAX_CODES_PER_WINDOW:
-        raise DomainError("settings.too_many_codes", minutes=math.ceil(window.total_seconds() / 60))
-
-
 async def request_contact_change(portal: Portal, session: ActiveSession, contact: Contact, value: str,
                                  password: str, browser: str, source_ip: str | None) -> str:
     """The current password first (the mobile and the e-mail are recovery means), then a code
@@ -120,7 +104,7 @@ async def request_contact_change(portal: Portal, session: ActiveSession, contact
     account = session.account
     async with portal.sessionmaker.begin() as db:
         await _check_not_taken(db, account, contact, value)
-        await _check_send_rate(db, portal, account)
+        # send_code refuses once the new value or the account had its share of codes.
         code_id = await send_code(db, portal.settings, make_sender(portal.settings, portal.http),
                                   account_id=account.id, purpose=contact.purpose, channel=contact.channel,
                                   destination=value)

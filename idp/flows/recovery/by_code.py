@@ -3,7 +3,9 @@
 Whoever asks learns nothing about accounts: the code goes out only when the login name and the
 mobile or e-mail match one account, yet the flow moves on and the page reads the same in every
 case. Without a match the flow holds no code, and wrong guesses are counted in the flow to the
-code's own limit, so even the number of tries allowed is the same.
+code's own limit, so even the number of tries allowed is the same. The cap on sends counts the
+destination and the login name typed whether or not a code went out (and the account when one
+did), so its refusal tells no more than the sent-notice does.
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from idp.accounts.models import Account
 from idp.audit.log import record
 from idp.captcha.routes import consume_captcha
 from idp.errors import DomainError
-from idp.flows.codes import send_code, use_code
+from idp.flows.codes import count_send, destination_scope, send_code, use_code
 from idp.flows.models import Flow, OneTimeCode
 from idp.flows.recovery.forms import CHANNELS, ContactForm
 from idp.flows.store import advance
@@ -88,7 +90,11 @@ def sent_notice(settings: Settings, data: dict) -> str:
 async def send_contact_code(
     portal: Portal, flow: Flow, contact: ContactForm, *, purpose: str, source_ip: str | None
 ) -> None:
-    """获取验证码: REQUEST → CODE, with a code sent only when the account matched."""
+    """获取验证码: REQUEST → CODE, with a code sent only when the account matched.
+
+    Refused with ``code.too_many_sends`` alike in both cases once the destination, the login
+    name or the account had its share of sends (idp.flows.codes)."""
+    login_scope = f"code-login:{contact.login.casefold()}"
     async with portal.sessionmaker.begin() as db:
         account = await find_account(db, contact)
         code_id = None
@@ -96,7 +102,11 @@ async def send_contact_code(
             code_id = await send_code(
                 db, portal.settings, make_sender(portal.settings, portal.http), account_id=account.id,
                 purpose=purpose, channel=contact.channel, destination=_registered(account, contact.channel),
+                also_count=(login_scope,),
             )
+        else:
+            await count_send(db, portal.settings, destination_scope(contact.channel, contact.destination),
+                             login_scope)
         await advance(db, flow, expected=REQUEST, to=CODE, login=contact.login, channel=contact.channel,
                       destination=contact.destination, code_id=code_id,
                       account_id=account.id if account else None, sent_at=clock.now().isoformat(), attempts=0)

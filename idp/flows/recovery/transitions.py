@@ -14,10 +14,10 @@ from idp.accounts.lockout import clear_failures
 from idp.accounts.models import Account, AccountType
 from idp.accounts.notices import change_notice, note_change, send_change_notice
 from idp.audit.log import record
-from idp.errors import DomainError
 from idp.flows.models import Flow
 from idp.flows.recovery.by_code import CODE, REQUEST, confirm_contact_code, send_contact_code
-from idp.flows.recovery.forms import CITIZEN_ID, ContactForm, IdentityForm, normalise_name
+from idp.flows.recovery.by_identity import check_answer, count_address_attempt, forgive_address_attempt
+from idp.flows.recovery.forms import ContactForm, IdentityForm
 from idp.flows.store import advance
 from idp.notify.senders import make_sender
 from idp.oidc.logout.single_logout import end_account_sessions
@@ -28,32 +28,27 @@ IDENTITY, PASSWORD, DONE = "identity", "password", "done"
 FIRST_STEPS = (IDENTITY, REQUEST, CODE)
 
 
-def _identity_matches(account: Account, form: IdentityForm) -> bool:
-    """Name, ID number and validity exactly as registered; the end date only when not 长期."""
-    if account.id_type != CITIZEN_ID or normalise_name(account.name) != form.name:
-        return False
-    if account.id_valid_from != form.valid_from:
-        return False
-    if form.valid_to is None:
-        return bool(account.id_long_term)
-    return not account.id_long_term and account.id_valid_to == form.valid_to
-
-
 async def verify_identity(portal: Portal, flow: Flow, form: IdentityForm, *, source_ip: str | None) -> None:
-    """1 信息验证 by identity data: IDENTITY → PASSWORD, for a personal account only."""
+    """1 信息验证 by identity data: IDENTITY → PASSWORD, for a personal account only. Every
+    attempt that fails is counted (by_identity); the refusal is raised once the counts are
+    committed."""
     async with portal.sessionmaker.begin() as db:
-        account = await db.scalar(select(Account).where(
-            Account.personal_id_number == form.id_number, Account.account_type == AccountType.personal,
-            Account.disabled_at.is_(None),
-        ))
-        if account is not None and _identity_matches(account, form):
+        account = None
+        refusal, reason = await count_address_attempt(db, portal.settings, source_ip), "address_limit"
+        if refusal is None:
+            account = await db.scalar(select(Account).where(
+                Account.personal_id_number == form.id_number, Account.account_type == AccountType.personal,
+                Account.disabled_at.is_(None),
+            ))
+            refusal, reason = await check_answer(db, portal.settings, account, form, source_ip)
+        if refusal is None:
+            await forgive_address_attempt(db, source_ip)
             await advance(db, flow, expected=IDENTITY, to=PASSWORD, account_id=account.id, via="identity")
             record(db, "recovery.identity_verified", actor=account.subject, source_ip=source_ip)
             return
         record(db, "recovery.identity_failed", outcome="failure", source_ip=source_ip,
-               actor=account.subject if account else None)
-    # One message for every mismatch: it does not say which datum was wrong.
-    raise DomainError("recovery.identity_mismatch")
+               actor=account.subject if account else None, reason=reason)
+    raise refusal
 
 
 async def request_recovery_code(portal: Portal, flow: Flow, contact: ContactForm, *, source_ip: str | None) -> None:

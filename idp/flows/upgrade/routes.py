@@ -101,7 +101,10 @@ async def upgrade_start(request: Request) -> Response:
     if refusal is not None:
         return _page(request, "start.html", session, refusal, can_start=False)
     browser, is_new = browser_token(request, portal.settings)
-    flow = await transitions.start_upgrade(portal, session.account, browser, verifier, _ip(request))
+    try:
+        flow = await transitions.start_upgrade(portal, session.account, browser, verifier, _ip(request))
+    except DomainError as refusal:  # too many confirmations sent lately: start again later
+        return _page(request, "start.html", session, refusal, can_start=True)
     response = RedirectResponse(f"/upgrade?flow={flow.id}", status_code=303)
     if is_new:
         set_cookie(response, portal.settings, browser_cookie_name(portal.settings), browser, None)
