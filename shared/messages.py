@@ -21,6 +21,8 @@ MESSAGES: dict[str, str] = {
     "mobile.format": "手机号码格式不正确，请输入11位手机号码",
     "email.format": "电子邮箱格式不正确",
     "password.rule": "密码应为8~16个字符，至少包含大写字母、小写字母、数字、特殊符号中的三种类型",
+    "password.common": "该密码是常见的弱密码（已在泄露密码库中出现），容易被猜中，请设置其他密码",
+    "password.personal": "密码不能包含用户名、姓名、手机号码或证件号码（含其中连续6位及以上数字），请设置其他密码",
     "password.mismatch": "两次输入的密码不一致",
     # registration
     "id_number.exists": "证件号码已存在，请通过“忘记密码”找回原账号后使用原账号办理业务。",
