@@ -85,6 +85,8 @@ MESSAGES: dict[str, str] = {
     "settings.too_many_codes": "验证码发送过于频繁，请{minutes}分钟后再试",
     "settings.mobile_changed": "手机号修改成功",
     "settings.email_changed": "电子邮箱修改成功",
+    "settings.device_ended": "已退出该设备上的登录，其访问过的业务系统也已通知退出。",
+    "settings.devices_ended": "已退出其他所有设备上的登录，其访问过的业务系统也已通知退出。",
     # binding (seed 000), word for word
     "binding.no_such_user": "用户绑定授权异常: 用户不存在",
     "binding.wrong_password": "用户绑定授权异常: 密码错误",

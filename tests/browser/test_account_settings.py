@@ -2,9 +2,12 @@
 the mobile number with a code sent to the new one (read from /dev/messages), then log out."""
 from __future__ import annotations
 
+import re
+
 from playwright.async_api import expect
 
 from tests.browser.steps import ON_BROWSER_LOOP, log_in, login_error, read_code
+from tests.browser.test_agents import another_browser
 from tests.support.live import register_account
 from tests.support.portal import PASSWORD
 
@@ -69,3 +72,29 @@ async def test_change_password_and_mobile_then_log_out(page, portal, shot):
     assert await login_error(page) == "输入的用户名或密码错误"
     await log_in(page, NEW_MOBILE, NEW_PASSWORD, window="personal")
     await page.wait_for_url(f"{portal.url}/space")
+
+
+async def test_end_the_session_of_another_browser_from_login_devices(page, portal, shot, chromium, console_errors):
+    """登录设备: two browsers logged in to one account; the first ends the second's session and the
+    second finds itself logged out."""
+    await register_account(portal.database_url, "zhangsan", account_type="personal", id_type="居民身份证",
+                           id_number="110000198506120133", mobile="13800138000", realname_level=2)
+    await logged_in(page, portal)
+    async with another_browser(chromium, portal, console_errors) as elsewhere:
+        await logged_in(elsewhere, portal)
+        await page.goto("/space/settings")
+        await page.click("#devices-link")
+        await expect(page.locator("#devices tbody tr")).to_have_count(2)
+        await expect(page.locator("#current-device")).to_have_text("当前设备")
+        await expect(page.locator("#devices tbody tr").first).to_contain_text("Chrome · Linux")
+        await shot(page, "login-devices")
+        await page.click(".end-device")
+        await expect(page.locator("#notice")).to_have_text("已退出该设备上的登录，其访问过的业务系统也已通知退出。")
+        await expect(page.locator("#devices tbody tr")).to_have_count(1)
+        await expect(page.locator("#end-others")).to_have_count(0)
+        await shot(page, "other-device-ended")
+        await elsewhere.goto("/space")
+        await expect(elsewhere).to_have_url(re.compile(r"/login"))
+        await shot(elsewhere, "ended-browser-logged-out")
+        await page.goto("/space")
+        await expect(page).to_have_url(re.compile(r"/space$"))
