@@ -21,6 +21,8 @@ MESSAGES: dict[str, str] = {
     "mobile.format": "手机号码格式不正确，请输入11位手机号码",
     "email.format": "电子邮箱格式不正确",
     "password.rule": "密码应为8~16个字符，至少包含大写字母、小写字母、数字、特殊符号中的三种类型",
+    "password.common": "该密码是常见的弱密码（已在泄露密码库中出现），容易被猜中，请设置其他密码",
+    "password.personal": "密码不能包含用户名、姓名、手机号码或证件号码（含其中连续6位及以上数字），请设置其他密码",
     "password.mismatch": "两次输入的密码不一致",
     # registration
     "id_number.exists": "证件号码已存在，请通过“忘记密码”找回原账号后使用原账号办理业务。",
@@ -87,6 +89,8 @@ MESSAGES: dict[str, str] = {
     # 账号设置 asks for the current password before a recovery means changes (ASVS V7.5.1)
     "settings.current_password_required": "请输入当前登录密码",
     "settings.current_password_wrong": "当前登录密码输入错误",
+    "settings.device_ended": "已退出该设备上的登录，其访问过的业务系统也已通知退出。",
+    "settings.devices_ended": "已退出其他所有设备上的登录，其访问过的业务系统也已通知退出。",
     # binding (seed 000), word for word
     "binding.no_such_user": "用户绑定授权异常: 用户不存在",
     "binding.wrong_password": "用户绑定授权异常: 密码错误",

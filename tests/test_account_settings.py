@@ -132,7 +132,7 @@ async def test_bad_password_change_is_refused_on_the_same_form(put, me):
         assert await audit_events(put, "password.changed") == []
         assert len(await live_sessions(put, put.account.id)) == 2
         # The rule's edge: 16 characters are accepted.
-        response = await change_password(me, PASSWORD, "Abcdefgh1234567#")
+        response = await change_password(me, PASSWORD, "Kq7#vLm2xRw9tB4z")
         assert str(response.url).endswith("?done=password")
     finally:
         await elsewhere.aclose()

@@ -59,3 +59,8 @@ class Account(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     disabled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    @property
+    def personal_data(self) -> tuple[str | None, ...]:
+        """What a new password may not contain (ASVS V6.2.4; shared.passwords.validate_password)."""
+        return (self.username, self.name, self.mobile, self.id_number, self.id_number_original, self.credit_code)

@@ -27,6 +27,7 @@ class UserSession(Base):
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     source_ip: Mapped[str | None] = mapped_column(String(64))
+    device: Mapped[str | None] = mapped_column(String(64))  # idp.sessions.devices, for 登录设备
 
 
 class SessionClient(Base):

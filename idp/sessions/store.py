@@ -17,6 +17,7 @@ from idp import clock
 from idp.accounts.models import Account
 from idp.agents.models import Agency
 from idp.agents.principal import Principal, load_principal
+from idp.clients.models import Client
 from idp.db.ops import insert_ignore
 from idp.security.tokens import digest, new_token
 from idp.sessions.models import SessionClient, UserSession
@@ -70,14 +71,7 @@ async def load_session(db: AsyncSession, settings: Settings, request: Request) -
     if not token:
         return None
     now = clock.now()
-    row = await db.scalar(
-        select(UserSession).where(
-            UserSession.id_digest == digest(token),
-            UserSession.ended_at.is_(None),
-            UserSession.expires_at > now,
-            UserSession.last_seen_at > now - dt.timedelta(seconds=settings.session_idle_seconds),
-        )
-    )
+    row = await db.scalar(select(UserSession).where(UserSession.id_digest == digest(token), *_live(settings, now)))
     if row is None:
         return None
     # An agent's session ends the moment its agency is removed (or the enterprise disabled).
@@ -93,9 +87,53 @@ async def load_session(db: AsyncSession, settings: Settings, request: Request) -
                          principal.agency, principal.enterprise)
 
 
+def _live(settings: Settings, now: dt.datetime) -> tuple:
+    """Not ended, not past its absolute lifetime, not idle too long."""
+    return (UserSession.ended_at.is_(None), UserSession.expires_at > now,
+            UserSession.last_seen_at > now - dt.timedelta(seconds=settings.session_idle_seconds))
+
+
+@dataclass(frozen=True)
+class SessionListing:
+    """One live session as 登录设备 shows it (ASVS 5.0 V7.5.2)."""
+
+    sid: str
+    device: str | None
+    source_ip: str | None
+    created_at: dt.datetime
+    last_seen_at: dt.datetime
+    systems: tuple[str, ...]  # the display names of the business systems it logged in to
+
+
+async def live_sessions_of(db: AsyncSession, settings: Settings, account_id: int) -> list[SessionListing]:
+    """The account's live sessions, the most recently active first (an agent's included)."""
+    rows = (await db.scalars(
+        select(UserSession).where(UserSession.account_id == account_id, *_live(settings, clock.now()))
+        .order_by(UserSession.last_seen_at.desc(), UserSession.created_at.desc())
+    )).all()
+    systems: dict[str, list[str]] = {row.sid: [] for row in rows}
+    if rows:
+        reached = await db.execute(
+            select(SessionClient.sid, Client.display_name).join(Client, Client.client_id == SessionClient.client_id)
+            .where(SessionClient.sid.in_(systems)).order_by(SessionClient.first_at)
+        )
+        for sid, name in reached:
+            systems[sid].append(name)
+    return [SessionListing(row.sid, row.device, row.source_ip, row.created_at, row.last_seen_at,
+                           tuple(systems[row.sid])) for row in rows]
+
+
+async def is_live_session_of(db: AsyncSession, settings: Settings, account_id: int, sid: str) -> bool:
+    """Whether ``sid`` is a live session of this account: nobody ends another account's session."""
+    return await db.scalar(
+        select(UserSession.sid).where(UserSession.sid == sid, UserSession.account_id == account_id,
+                                      *_live(settings, clock.now()))
+    ) is not None
+
+
 async def start_session(
     db: AsyncSession, settings: Settings, account: Account, *, amr: list, acr: str, source_ip: str | None,
-    agency_id: int | None = None,
+    agency_id: int | None = None, device: str | None = None,
 ) -> tuple[str, UserSession]:
     """Create a new session (a fresh id on every login, against fixation). Returns the cookie value
     and the row, written at once with a Core INSERT (the object itself stays out of ``db``)."""
@@ -114,6 +152,7 @@ async def start_session(
         last_seen_at=now,
         expires_at=now + dt.timedelta(seconds=settings.session_absolute_seconds),
         source_ip=source_ip,
+        device=device,
     )
     connection = await db.connection()
     await connection.execute(INSERT_SESSION, {name: getattr(row, name) for name in SESSION_COLUMNS})
@@ -121,7 +160,8 @@ async def start_session(
 
 
 async def reauthenticate(
-    db: AsyncSession, session: ActiveSession, *, amr: list, acr: str, source_ip: str | None
+    db: AsyncSession, session: ActiveSession, *, amr: list, acr: str, source_ip: str | None,
+    device: str | None = None,
 ) -> str | None:
     """The same user logged in again (prompt=login, max_age): a fresh cookie value and
     auth_time, but the same session (sid), so the business systems stay logged in.
@@ -131,7 +171,8 @@ async def reauthenticate(
     result = await db.execute(
         update(UserSession)
         .where(UserSession.id_digest == session.id_digest, UserSession.ended_at.is_(None))
-        .values(id_digest=digest(token), auth_time=now, amr=amr, acr=acr, last_seen_at=now, source_ip=source_ip)
+        .values(id_digest=digest(token), auth_time=now, amr=amr, acr=acr, last_seen_at=now, source_ip=source_ip,
+                device=device)
         .returning(UserSession.sid)
     )
     return token if result.first() is not None else None

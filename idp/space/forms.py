@@ -47,13 +47,14 @@ def _field(form, name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-def parse_password_change(form) -> PasswordChange:
+def parse_password_change(form, personal: tuple[str | None, ...]) -> PasswordChange:
+    """``personal``: the account's :attr:`~idp.accounts.models.Account.personal_data`."""
     old = _field(form, "old_password")
     new = _field(form, "new_password")
     if not old:
         raise DomainError("settings.old_password_required")
     try:
-        validate_password(new)
+        validate_password(new, personal)
     except InvalidIdentifier as exc:
         raise DomainError(exc.message_id) from None
     if new != _field(form, "confirm_password"):

@@ -96,7 +96,7 @@ async def password_submit(request: Request) -> Response:
     form = await request.form()
     _check_csrf(session, form)
     try:
-        change = parse_password_change(form)
+        change = parse_password_change(form, session.account.personal_data)
         await transitions.change_password(_portal(request), session, change, _ip(request))
     except DomainError as exc:
         return _page("space/password.html", session, error=exc.text())

@@ -3,9 +3,12 @@ the mobile number and the e-mail (the current password, then a code sent to the 
 from /dev/messages), see the notices in 我的消息, then log out."""
 from __future__ import annotations
 
+import re
+
 from playwright.async_api import expect
 
 from tests.browser.steps import ON_BROWSER_LOOP, log_in, login_error, read_code, sent_to
+from tests.browser.test_agents import another_browser
 from tests.support.live import register_account
 from tests.support.portal import PASSWORD
 
@@ -106,3 +109,29 @@ async def test_change_email_asks_for_the_password_and_is_announced(page, portal,
     await expect(row.locator("td.title")).to_have_text("电子邮箱修改提醒")
     await expect(row.locator("td.body")).to_contain_text("如非本人操作")
     await shot(page, "my-messages")
+
+
+async def test_end_the_session_of_another_browser_from_login_devices(page, portal, shot, chromium, console_errors):
+    """登录设备: two browsers logged in to one account; the first ends the second's session and the
+    second finds itself logged out."""
+    await register_account(portal.database_url, "zhangsan", account_type="personal", id_type="居民身份证",
+                           id_number="110000198506120133", mobile="13800138000", realname_level=2)
+    await logged_in(page, portal)
+    async with another_browser(chromium, portal, console_errors) as elsewhere:
+        await logged_in(elsewhere, portal)
+        await page.goto("/space/settings")
+        await page.click("#devices-link")
+        await expect(page.locator("#devices tbody tr")).to_have_count(2)
+        await expect(page.locator("#current-device")).to_have_text("当前设备")
+        await expect(page.locator("#devices tbody tr").first).to_contain_text("Chrome · Linux")
+        await shot(page, "login-devices")
+        await page.click(".end-device")
+        await expect(page.locator("#notice")).to_have_text("已退出该设备上的登录，其访问过的业务系统也已通知退出。")
+        await expect(page.locator("#devices tbody tr")).to_have_count(1)
+        await expect(page.locator("#end-others")).to_have_count(0)
+        await shot(page, "other-device-ended")
+        await elsewhere.goto("/space")
+        await expect(elsewhere).to_have_url(re.compile(r"/login"))
+        await shot(elsewhere, "ended-browser-logged-out")
+        await page.goto("/space")
+        await expect(page).to_have_url(re.compile(r"/space$"))

@@ -45,7 +45,8 @@ async def continue_as_agent(request: Request, portal: Portal, row, person: Accou
     async with portal.sessionmaker.begin() as db:
         flow = start_flow(db, KIND, "choosing", browser, data={
             "account_id": person.id, "interaction": row.id, "agencies": [agency.id for agency, _ in choices],
-            "client_id": attempt.client_id, "source_ip": attempt.source_ip})
+            "client_id": attempt.client_id, "source_ip": attempt.source_ip,
+            "device": attempt.device})
     return RedirectResponse(f"{PATH}?flow={flow.id}", status_code=303)
 
 
@@ -81,6 +82,6 @@ async def choose(request: Request) -> Response:
         raise PageError(EXPIRED, status_code=409, detail="not one of the flow's live agencies")
     async with portal.sessionmaker.begin() as db:
         await advance(db, flow, expected="choosing", to="chosen", finish=True, agency=chosen.id)
-    attempt = Attempt(flow.data.get("client_id"), flow.data.get("source_ip"), "legal")
+    attempt = Attempt(flow.data.get("client_id"), flow.data.get("source_ip"), "legal", flow.data.get("device"))
     token = await log_in(portal, person, previous, attempt, chosen)
     return signed_in(portal, next_url(interaction), token)

@@ -29,6 +29,7 @@ from idp.flows.login.transitions import (
 )
 from idp.oidc import interactions
 from idp.portal import Portal
+from idp.sessions.devices import describe_device
 from idp.sessions.store import browser_cookie_name, load_session, session_cookie_name, set_cookie
 from idp.web.pages import render
 
@@ -85,7 +86,7 @@ async def login_submit(request: Request) -> Response:
         row = await interactions.load_interaction(db, portal.settings, request, form.interaction)
         interactions.check_csrf(row, form.csrf_token)
         previous = await load_session(db, portal.settings, request)
-    attempt = Attempt(row.client_id, _ip(request), form.window)
+    attempt = Attempt(row.client_id, _ip(request), form.window, describe_device(request.headers.get("user-agent")))
     try:
         await pass_captcha(portal, form)
         account = await find_account(portal, form.window, form.login_name)

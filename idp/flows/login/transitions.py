@@ -36,6 +36,7 @@ class Attempt:
     client_id: str | None
     source_ip: str | None
     window: str
+    device: str | None = None  # idp.sessions.devices: shown on 登录设备
 
 
 def next_url(row) -> str:
@@ -187,10 +188,10 @@ async def log_in(portal: Portal, account: Account, previous: ActiveSession | Non
             await accept_in(db, account, new_hash)
         if same:
             token = await reauthenticate(db, previous, amr=AMR_PASSWORD, acr=ACR_PASSWORD,
-                                         source_ip=attempt.source_ip)
+                                         source_ip=attempt.source_ip, device=attempt.device)
         if token is None:
             token, _ = await start_session(db, portal.settings, account, amr=AMR_PASSWORD, acr=ACR_PASSWORD,
-                                           source_ip=attempt.source_ip, agency_id=agency_id)
+                                           source_ip=attempt.source_ip, agency_id=agency_id, device=attempt.device)
         await record_now(db, "login.succeeded", actor=account.subject, client_id=attempt.client_id,
                source_ip=attempt.source_ip, window=attempt.window,
                acting_as=agency.subject if agency is not None else None)

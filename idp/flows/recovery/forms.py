@@ -119,9 +119,10 @@ def parse_captcha(form) -> tuple[str, str]:
 # --- 2 设置新密码 ----------------------------------------------------------------------
 
 
-def parse_new_password(form) -> str:
+def parse_new_password(form, personal: tuple[str | None, ...]) -> str:
+    """``personal``: the account's :attr:`~idp.accounts.models.Account.personal_data`."""
     password = field(form, "password")
-    _identified(validate_password, password)
+    _identified(lambda raw: validate_password(raw, personal), password)
     if field(form, "password_confirm") != password:
         raise DomainError("password.mismatch")
     return password

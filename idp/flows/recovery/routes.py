@@ -109,7 +109,7 @@ async def set_password(request: Request) -> Response:
     flow = await posted_flow(request, portal, form, KIND)
     expect_state(flow, PASSWORD)
     try:
-        password = forms.parse_new_password(form)
+        password = forms.parse_new_password(form, await transitions.recovered_account_data(portal, flow))
     except DomainError as exc:
         return await _page(portal, flow, error=exc.text())
     await transitions.reset_password(portal, flow, password, source_ip=source_ip(request))

@@ -67,6 +67,13 @@ async def confirm_recovery_code(portal: Portal, flow: Flow, code: str, *, source
     await confirm_contact_code(portal, flow, code, purpose="recovery", source_ip=source_ip, then=to_password)
 
 
+async def recovered_account_data(portal: Portal, flow: Flow) -> tuple[str | None, ...]:
+    """The personal data of the account being recovered, which its new password may not use."""
+    async with portal.reader() as db:
+        account = await db.get(Account, flow.data["account_id"])
+    return account.personal_data
+
+
 async def reset_password(portal: Portal, flow: Flow, password: str, *, source_ip: str | None) -> None:
     """提交: PASSWORD → DONE. The new hash, lockout cleared, then every session of the account
     ends everywhere (its business systems get back-channel logouts)."""

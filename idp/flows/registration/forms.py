@@ -192,7 +192,8 @@ def _contact(check: Checker) -> tuple[str | None, str | None]:
             check.identifier("email", "电子邮箱", validate_email))
 
 
-def _credentials(check: Checker) -> tuple[str, str]:
+def _credentials(check: Checker, personal: tuple[str | None, ...]) -> tuple[str, str]:
+    """``personal``: the name, mobile and ID number given with them (the password may not use them)."""
     username = unicodedata.normalize("NFKC", check.raw("username")).strip().lower()
     if not username:
         check.fail("username", "registration.required", label="用户名")
@@ -201,7 +202,7 @@ def _credentials(check: Checker) -> tuple[str, str]:
     password = check.raw("password")
     if not password:
         check.fail("password", "registration.required", label="密码")
-    elif check.identifier("password", "密码", validate_password) is not None \
+    elif check.identifier("password", "密码", lambda raw: validate_password(raw, (username, *personal))) is not None \
             and password != check.raw("password_confirm"):
         check.fail("password_confirm", "password.mismatch")
     return username, password
@@ -262,9 +263,11 @@ def parse_enterprise(form, captcha_error: DomainError | None = None) -> Enterpri
     return EnterpriseForm(enterprise_name, code.value, code.warnings, name, document, mobile, email)
 
 
-def parse_credentials(form) -> Credentials:
+def parse_credentials(form, enterprise: EnterpriseForm) -> Credentials:
     check = Checker(form)
-    username, password = _credentials(check)
+    document = enterprise.document
+    username, password = _credentials(check, (enterprise.name, enterprise.mobile, document.id_number,
+                                              document.id_number_original, enterprise.credit_code))
     check.finish()
     return Credentials(username, password)
 
@@ -273,7 +276,8 @@ def parse_person(form, captcha_error: DomainError | None = None) -> PersonForm:
     check = Checker(form)
     name, document = _person(check, "姓名")
     mobile, email = _contact(check)
-    username, password = _credentials(check)
+    username, password = _credentials(check, (name, mobile, document.id_number if document else None,
+                                              document.id_number_original if document else None))
     if captcha_error:
         check.errors.setdefault("captcha", captcha_error)
     check.finish()

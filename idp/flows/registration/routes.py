@@ -175,7 +175,8 @@ async def legal_confirm(request: Request) -> Response:
         await transitions.return_to_enterprise(portal, flow)
         return RedirectResponse(f"/register/legal?flow={flow.id}", status_code=303)
     try:
-        await transitions.confirm_registration(portal, flow, parse_credentials(form), _ip(request))
+        credentials = parse_credentials(form, transitions.verified_enterprise(flow))
+        await transitions.confirm_registration(portal, flow, credentials, _ip(request))
     except DomainError as refusal:
         return await _page(request, "legal_user.html", flow, _kept(form), refusal, captcha=False,
                            enterprise=flow.data["enterprise"])

@@ -97,11 +97,16 @@ async def return_to_enterprise(portal: Portal, flow: Flow) -> None:
         await store.advance(db, flow, expected="user", to="enterprise")
 
 
+def verified_enterprise(flow: Flow) -> EnterpriseForm:
+    """What step 1 verified, once the flow is at 创建用户 (the password may not use it)."""
+    require_state(flow, "user")
+    return EnterpriseForm.from_data(flow.data["enterprise"])
+
+
 async def confirm_registration(portal: Portal, flow: Flow, credentials: Credentials,
                                source_ip: str | None) -> Account:
     """确认注册: the legal-person account; ``name`` and ``id_*`` are the legal representative's."""
-    require_state(flow, "user")
-    enterprise = EnterpriseForm.from_data(flow.data["enterprise"])
+    enterprise = verified_enterprise(flow)
     details = {"credit_code": enterprise.credit_code, "username": credentials.username}
     taken = await _first_taken(portal, username=credentials.username)
     if taken is not None:
