@@ -7,6 +7,7 @@ import re
 import pytest
 from playwright.async_api import Page
 
+from tests.browser.conftest import STEP_TIMEOUT_MS
 from tests.support.live import free_port
 from tests.support.live_binding import register_system
 from tests.support.live_systems import live_system
@@ -79,3 +80,15 @@ def answered(console_errors: list[str], status: int) -> None:
     assert expected, console_errors
     for entry in expected:
         console_errors.remove(entry)
+
+
+@contextlib.asynccontextmanager
+async def another_browser(chromium, portal, console_errors):
+    """A second person at another computer: a browser context of its own."""
+    context = await chromium.new_context(base_url=portal.url, locale="zh-CN", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(STEP_TIMEOUT_MS)
+    context.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
+    try:
+        yield await context.new_page()
+    finally:
+        await context.close()

@@ -7,8 +7,7 @@ import re
 
 from playwright.async_api import expect
 
-from tests.browser.steps import ON_BROWSER_LOOP, log_in, login_error, read_code, sent_to
-from tests.browser.test_agents import another_browser
+from tests.browser.steps import ON_BROWSER_LOOP, another_browser, log_in, login_error, read_code, sent_to
 from tests.support.live import register_account
 from tests.support.portal import PASSWORD
 

@@ -7,7 +7,6 @@ and its next single sign-on fails."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
 
 from playwright.async_api import Page, expect
@@ -16,8 +15,7 @@ from mock_systems.common import DEMO_LOCAL_PASSWORD
 from mock_systems.drug import PROFILE as DRUG
 from mock_systems.udi import PROFILE as UDI
 from shared.messages import text
-from tests.browser.conftest import STEP_TIMEOUT_MS
-from tests.browser.steps import CAPTCHA, ON_BROWSER_LOOP, log_in, running
+from tests.browser.steps import CAPTCHA, ON_BROWSER_LOOP, another_browser, log_in, running
 from tests.support.agents import citizen_id, credit_code
 from tests.support.live import register_account
 
@@ -29,18 +27,6 @@ ENTERPRISE = dict(account_type="legal_person", name="李法人", id_type="居民
 
 def person(name: str, serial: int, mobile: str) -> dict:
     return dict(name=name, id_type="居民身份证", id_number=citizen_id(serial), mobile=mobile, realname_level=2)
-
-
-@contextlib.asynccontextmanager
-async def another_browser(chromium, portal, console_errors):
-    """A second person at another computer: a browser context of its own."""
-    context = await chromium.new_context(base_url=portal.url, locale="zh-CN", viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(STEP_TIMEOUT_MS)
-    context.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
-    try:
-        yield await context.new_page()
-    finally:
-        await context.close()
 
 
 async def legal_login(page: Page, username: str) -> None:
