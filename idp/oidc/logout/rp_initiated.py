@@ -1,8 +1,10 @@
 """OpenID Connect RP-Initiated Logout 1.0 (the end_session_endpoint), GET and POST.
 
 Redirect only to a post_logout_redirect_uri registered exactly for the client named by a valid
-id_token_hint, echoing ``state``. A hint for the current session logs out at once; otherwise
-the user confirms on a page (a CSRF-protected form), and no redirect happens on bad input.
+id_token_hint (an ID token of this provider: idp.oidc.id_token_hint), echoing ``state``. An
+unexpired hint for the current session logs out at once; otherwise (no hint, an expired one, one
+of another session) the user confirms on a page (a CSRF-protected form). Bad input: a page, no
+redirect, no session ended.
 """
 from __future__ import annotations
 
@@ -11,7 +13,8 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
-from idp.keys import jws
+from idp import clock
+from idp.oidc.id_token_hint import InvalidIdTokenHint, verify_id_token_hint
 from idp.oidc.logout.single_logout import end_session_everywhere
 from idp.portal import Portal
 from idp.security.tokens import constant_time_equal
@@ -26,17 +29,16 @@ async def logout(request: Request) -> Response:
     portal: Portal = request.app.state.portal
     items = request.query_params if request.method == "GET" else await request.form()
     params = {k: v for k, v in items.items() if v}
-    hint_claims = None
+    hint = None
     if "id_token_hint" in params:
         try:
-            _, hint_claims = jws.verify(await portal.key_ring(), params["id_token_hint"])
-        except jws.BadSignature:
-            return error_page("退出请求无效：登录凭证无法验证。", 400, "invalid id_token_hint")
-        if hint_claims.get("iss") != portal.settings.issuer:
-            return error_page("退出请求无效：登录凭证无法验证。", 400, "id_token_hint from another issuer")
+            hint = verify_id_token_hint(await portal.key_ring(), portal.settings.issuer, params["id_token_hint"],
+                                        clock.epoch(clock.now()))
+        except InvalidIdTokenHint as exc:
+            return error_page("退出请求无效：登录凭证无法验证。", 400, f"invalid id_token_hint: {exc}")
     redirect = None
     if "post_logout_redirect_uri" in params:
-        client_id = _hint_client(hint_claims)
+        client_id = hint.client_id if hint is not None else None
         if client_id is None or params.get("client_id", client_id) != client_id:
             return error_page("退出后跳转地址无法确认，已拒绝跳转。", 400, "post_logout_redirect_uri needs a valid id_token_hint")
         client = await portal.client(client_id)
@@ -47,7 +49,9 @@ async def logout(request: Request) -> Response:
         session = await load_session(db, portal.settings, request)
     if session is None:
         return _finished(redirect, params.get("state"))
-    if hint_claims is not None and hint_claims.get("sid") == session.sid:
+    # Only a current ID token of this very session vouches for the request; an expired one
+    # (RP-Initiated Logout §4 accepts it) still names the client, but the user confirms.
+    if hint is not None and not hint.expired and hint.sid == session.sid:
         await end_session_everywhere(portal, session.sid, reason="rp_initiated", source_ip=_ip(request))
         return _finished(redirect, params.get("state"))
     return render("logout_confirm.html", csrf_token=session.csrf_secret, account=session.account,
@@ -73,15 +77,6 @@ async def confirm(request: Request) -> Response:
     if redirect is not None and not await _registered_anywhere(portal, redirect):
         redirect = None
     return _finished(redirect, str(form.get("state", "")) or None)
-
-
-def _hint_client(claims: dict | None) -> str | None:
-    if not claims:
-        return None
-    aud = claims.get("aud")
-    if isinstance(aud, list):
-        return claims.get("azp") or (aud[0] if len(aud) == 1 else None)
-    return aud
 
 
 async def _registered_anywhere(portal: Portal, uri: str) -> bool:
