@@ -21,6 +21,7 @@ from idp.errors import (
 )
 from idp.keys.store import KeyRing
 from idp.oidc.id_token_hint import InvalidIdTokenHint, verify_id_token_hint
+from idp.oidc.redirect_uris import is_registered_redirect_uri
 from idp.oidc.scopes import ALWAYS_CONSENT, SCOPE_CLAIMS, SUPPORTED_SCOPES
 
 PROMPTS = {"none", "login", "consent", "select_account"}
@@ -110,7 +111,7 @@ def verify_client_and_redirect(
         if len(client.redirect_uris) != 1:
             raise PageError("请求缺少回调地址（redirect_uri）。", detail="missing redirect_uri")
         redirect_uri = client.redirect_uris[0]
-    elif redirect_uri not in client.redirect_uris:  # exact string match (RFC 9700 §2.1)
+    elif not is_registered_redirect_uri(client, redirect_uri):  # exact, but a native app's loopback port
         raise PageError("回调地址与应用登记的不一致，已拒绝。", detail="redirect_uri is not registered")
     return RedirectTarget(redirect_uri=redirect_uri, state=params.get("state"))
 
