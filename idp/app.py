@@ -93,5 +93,5 @@ def create_app(settings: Settings | None = None, *, http: httpx.AsyncClient | No
     async def page_error(_request: Request, exc: PageError) -> Response:
         return error_page(exc.message, exc.status_code, exc.detail)
 
-    app.add_middleware(FrameProtection)
+    app.add_middleware(FrameProtection, hsts=settings.is_production)
     return app
