@@ -39,6 +39,7 @@ from idp.verification import ctid_app
 from idp.web import login
 from idp.web.headers import FrameProtection
 from idp.web.pages import error_page
+from shared.access_log import drop_query_strings_from_access_log
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,7 @@ async def start_portal(settings: Settings, *, http: httpx.AsyncClient | None = N
 
 def create_app(settings: Settings | None = None, *, http: httpx.AsyncClient | None = None) -> FastAPI:
     settings = settings or Settings()
+    drop_query_strings_from_access_log()  # id_token_hint at /logout and /authorize
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
