@@ -250,3 +250,26 @@ async def test_an_expired_hint_of_this_session_asks_before_logging_out(put, brow
     assert done.status_code == 303
     assert done.headers["location"] == logged_out_uri(put.rp) + "?state=s5"
     await assert_logged_out(browser, put)
+
+
+async def test_a_post_without_the_session_cookie_is_posted_again_from_the_portal(put, browser):
+    """A business system on another site posts its logout form: the browser withholds the
+    portal's SameSite=Lax session cookie from that cross-site POST. The portal must not answer
+    "logged out" then; its own page posts the request again, same-site, cookie included."""
+    tokens = await sign_in(put, browser)
+    fields = {"id_token_hint": tokens["id_token"], "post_logout_redirect_uri": logged_out_uri(put.rp), "state": "s6"}
+    async with put.http() as cross_site:  # no cookies, as the browser sends that POST
+        page = await cross_site.post("/logout", data=fields)
+    assert page.status_code == 200 and 'action="/logout" data-autosubmit' in page.text
+    assert_page_without_redirect(page)
+    assert '<script src="/static/autosubmit.js"></script>' in page.text and "<noscript>" in page.text
+    resubmitted = hidden_fields(page.text)
+    assert {k: resubmitted[k] for k in fields} == fields
+    await assert_still_logged_in(browser, put)
+
+    done = await browser.client.post("/logout", data=resubmitted)  # same-site now: the cookie goes along
+    assert done.status_code == 303 and done.headers["location"] == logged_out_uri(put.rp) + "?state=s6"
+    await assert_logged_out(browser, put)
+    async with put.http() as still_without_cookie:  # posted again and still no session: done, no loop
+        again = await still_without_cookie.post("/logout", data=resubmitted)
+    assert again.status_code == 303

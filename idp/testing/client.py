@@ -202,12 +202,13 @@ class PortalClient:
 
     async def logout(self, *, id_token_hint: str | None = None, post_logout_redirect_uri: str | None = None,
                      state: str | None = None, confirm: bool = True) -> httpx.Response:
-        """RP-initiated logout at the end_session_endpoint; on the confirmation page (no hint for
-        this session) answer 退出 when ``confirm``. Returns the redirect to
-        ``post_logout_redirect_uri`` or the portal's page."""
+        """RP-initiated logout at the end_session_endpoint, posted as a form the way a business
+        system's logout page does (the ID token stays out of URLs and access logs); on the
+        confirmation page (no current hint for this session) answer 退出 when ``confirm``.
+        Returns the redirect to ``post_logout_redirect_uri`` or the portal's page."""
         params = {"id_token_hint": id_token_hint, "post_logout_redirect_uri": post_logout_redirect_uri,
                   "state": state}
-        response = await self.go("/logout?" + urlencode({k: v for k, v in params.items() if v}))
+        response = await self.go("/logout", method="POST", data={k: v for k, v in params.items() if v})
         if confirm and 'action="/logout/confirm"' in response.text:
             response = await self.submit(response, "/logout/confirm", action="logout")
         return response

@@ -18,10 +18,11 @@ from idp.oidc.id_token_hint import InvalidIdTokenHint, verify_id_token_hint
 from idp.oidc.logout.single_logout import end_session_everywhere
 from idp.portal import Portal
 from idp.security.tokens import constant_time_equal
-from idp.sessions.store import load_session
+from idp.sessions.store import load_session, session_cookie_name
 from idp.web.pages import error_page, render
 
 router = APIRouter()
+END_SESSION_PARAMETERS = ("id_token_hint", "post_logout_redirect_uri", "state", "client_id", "ui_locales")
 
 
 @router.api_route("/logout", methods=["GET", "POST"])
@@ -48,6 +49,9 @@ async def logout(request: Request) -> Response:
     async with portal.sessionmaker.begin() as db:
         session = await load_session(db, portal.settings, request)
     if session is None:
+        if request.method == "POST" and "resubmitted" not in params \
+                and session_cookie_name(portal.settings) not in request.cookies:
+            return _post_again(params)
         return _finished(redirect, params.get("state"))
     # Only a current ID token of this very session vouches for the request; an expired one
     # (RP-Initiated Logout §4 accepts it) still names the client, but the user confirms.
@@ -89,6 +93,14 @@ async def _registered_anywhere(portal: Portal, uri: str) -> bool:
             if uri in (uris or []):
                 return True
     return False
+
+
+def _post_again(params: dict[str, str]) -> Response:
+    """A cross-site form POST (a business system's logout page) carries no SameSite=Lax session
+    cookie, so "no session" may only mean "not sent": our own page posts the request again,
+    now same-site with the cookie, once (``resubmitted`` stops a second round)."""
+    fields = {name: params[name] for name in END_SESSION_PARAMETERS if name in params}
+    return render("logout_resubmit.html", fields={**fields, "resubmitted": "1"})
 
 
 def _finished(redirect: str | None, state: str | None) -> Response:
