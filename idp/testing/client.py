@@ -22,6 +22,7 @@ import httpx
 from idp.testing.setup import PASSWORD
 
 CAPTCHA_ANSWER = "TEST"  # idp.captcha.providers.TEST_ANSWER
+AUTOSUBMIT_FORM = re.compile(r'<form method="post" action="([^"]+)" data-autosubmit>')
 HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
 ERROR = re.compile(r'id="error">(.*?)</', re.DOTALL)
 NOTICE = re.compile(r'id="notice">(.*?)</', re.DOTALL)
@@ -99,12 +100,17 @@ class PortalClient:
 
     async def browse(self, url: str, *, method: str = "GET", data: dict | None = None) -> httpx.Response:
         """Like :meth:`go`, but follow redirects to any site, as a browser does between the portal
-        and a business system (over real HTTP only: an in-process transport reaches the portal)."""
+        and a business system (over real HTTP only: an in-process transport reaches the portal),
+        and post a form that a page's script submits at once (a system's logout to the portal)."""
         response = await self.http.request(method, self.url(url), data=data)
         for _ in range(20):
-            if not response.is_redirect:
+            if response.is_redirect:
+                response = await self.http.get(response.url.join(response.headers["location"]))
+            elif (autosubmit := AUTOSUBMIT_FORM.search(response.text)) is not None:
+                response = await self.http.post(response.url.join(unescape(autosubmit.group(1))),
+                                                data=hidden_fields(response.text))
+            else:
                 break
-            response = await self.http.get(response.url.join(response.headers["location"]))
         return response
 
     async def submit(self, page: httpx.Response, action: str, /, **fields) -> httpx.Response:
