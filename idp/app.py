@@ -41,6 +41,7 @@ from idp.verification import ctid_app
 from idp.web import login
 from idp.web.headers import FrameProtection
 from idp.web.pages import error_page
+from shared.access_log import drop_query_strings_from_access_log
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,7 @@ async def start_portal(settings: Settings, *, http: httpx.AsyncClient | None = N
 
 def create_app(settings: Settings | None = None, *, http: httpx.AsyncClient | None = None) -> FastAPI:
     settings = settings or Settings()
+    drop_query_strings_from_access_log()  # id_token_hint at /logout and /authorize
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -96,5 +98,5 @@ def create_app(settings: Settings | None = None, *, http: httpx.AsyncClient | No
     async def page_error(_request: Request, exc: PageError) -> Response:
         return error_page(exc.message, exc.status_code, exc.detail)
 
-    app.add_middleware(FrameProtection)
+    app.add_middleware(FrameProtection, hsts=settings.is_production)
     return app

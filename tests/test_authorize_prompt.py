@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+from idp.keys import jws
 from tests.support.authz import (
     LONG_STATE,
     AuthRequest,
@@ -201,6 +202,17 @@ async def test_id_token_hint_issued_to_another_client_is_invalid_request(put, br
     other = await put.add_client("other")
     _, tokens = await authorize_and_redeem(put, browser, AuthRequest.build(other))
     request = AuthRequest.build(put.rp, prompt="none", id_token_hint=tokens["id_token"])
+    response = await browser.client.get(query(request.params))
+    assert_error_redirect(response, put.rp, "invalid_request", request.state)
+
+
+async def test_id_token_hint_of_another_issuer_is_invalid_request(put, browser):
+    """Signed with our key but naming another issuer: no ID token of this provider (the same
+    check as /logout makes, one function for both)."""
+    _, tokens = await authorize_and_redeem(put, browser, AuthRequest.build(put.rp))
+    _, claims = _unverified(tokens["id_token"])
+    hint = jws.sign(await put.portal.key_ring(), {**claims, "iss": "https://elsewhere.example.test"})
+    request = AuthRequest.build(put.rp, prompt="none", id_token_hint=hint)
     response = await browser.client.get(query(request.params))
     assert_error_redirect(response, put.rp, "invalid_request", request.state)
 

@@ -200,3 +200,27 @@ async def test_two_instances_share_codes_sessions_and_logout(databases, receiver
         assert len(await receiver.received(1, timeout=10.0)) == 1
         # Both workers poll every 2 s: after a further round of each, still one delivery.
         assert len(await receiver.received(2, timeout=2.5)) == 1
+
+
+async def test_the_access_log_holds_no_id_token_hint_and_no_code(databases, receiver, tmp_path):
+    """uvicorn's access log at level info, as `make run` and a default deployment write it: the
+    authorization request, the callback's code and a GET logout's id_token_hint stay out."""
+    database_url = await databases.fresh()
+    client, _ = await register(database_url, receiver)
+    async with live_portals(database_url, tmp_path, log_level="info") as (portal,), \
+            PortalClient(portal.url) as browser:
+        rp = relying_party(client)
+        verifier = secrets.token_urlsafe(48)
+        url, _ = rp.create_authorization_url(f"{portal.url}/authorize", code_verifier=verifier,
+                                             nonce=secrets.token_urlsafe(12))
+        callback = await browser.authorize(url, username="zhangsan")
+        token = await rp.fetch_token(f"{portal.url}/token", authorization_response=callback, code_verifier=verifier)
+        await rp.aclose()
+        logout = await browser.go(f"{portal.url}/logout?" + urlencode({
+            "id_token_hint": token["id_token"], "post_logout_redirect_uri": client.post_logout_redirect_uri}))
+        assert logout.status_code == 303
+    log = portal.log_tail(lines=10_000)
+    assert '"GET /logout?[query removed] HTTP/1.1" 303' in log  # the access log was written
+    assert '"GET /authorize?[query removed] HTTP/1.1"' in log
+    assert token["id_token"] not in log and query_of(callback)["code"] not in log
+    assert "id_token_hint=" not in log and "code_challenge=" not in log

@@ -9,6 +9,8 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
+from idp.keys import jws
+
 from tests.support.portal import RP, callback_params, hidden_fields
 from tests.support.signin import (
     authorization_params, claims_of, cookie, session_row, sign_in, silent_authorize, userinfo_status,
@@ -204,3 +206,70 @@ async def test_a_code_issued_before_logout_cannot_be_redeemed_after_it(put, brow
             "grant_type": "authorization_code", "code": code, "redirect_uri": put.rp.redirect_uri,
             "code_verifier": verifier})
     assert response.status_code == 400 and response.json()["error"] == "invalid_grant"
+
+
+# --- the hint must be an ID token of this provider --------------------------------------------
+
+async def resigned(put, token: str, **changes) -> str:
+    """The token's claims changed and signed again with the portal's own key: only the claims
+    checks (not the signature) can tell it apart."""
+    return jws.sign(await put.portal.key_ring(), {**await claims_of(put, token), **changes})
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+async def test_an_access_token_as_hint_ends_no_session(put, browser, method):
+    """Any resource server holds the user's access token (RFC 9068 ``typ: at+jwt``): it is no
+    id_token_hint, and least of all one that logs the user out without asking."""
+    tokens = await sign_in(put, browser)
+    response = await end_session(browser, method, id_token_hint=tokens["access_token"],
+                                 post_logout_redirect_uri=logged_out_uri(put.rp), state="s4")
+    assert_page_without_redirect(response)
+    await assert_still_logged_in(browser, put)
+
+
+async def test_a_hint_from_another_issuer_ends_no_session(put, browser):
+    tokens = await sign_in(put, browser)
+    hint = await resigned(put, tokens["id_token"], iss="https://elsewhere.example.test")
+    response = await end_session(browser, id_token_hint=hint, post_logout_redirect_uri=logged_out_uri(put.rp))
+    assert_page_without_redirect(response)
+    await assert_still_logged_in(browser, put)
+
+
+async def test_an_expired_hint_of_this_session_asks_before_logging_out(put, browser):
+    """RP-Initiated Logout 1.0 §2/§4: an expired ID token still names the client and session,
+    but no longer vouches for the request: the user confirms, then goes back with the state."""
+    tokens = await sign_in(put, browser)
+    claims = await claims_of(put, tokens["id_token"])
+    hint = await resigned(put, tokens["id_token"], exp=claims["iat"] - 1)
+    page = await end_session(browser, id_token_hint=hint, post_logout_redirect_uri=logged_out_uri(put.rp),
+                             state="s5")
+    assert page.status_code == 200 and 'action="/logout/confirm"' in page.text
+    assert_page_without_redirect(page)
+    await assert_still_logged_in(browser, put)
+    done = await browser.client.post("/logout/confirm", data={**hidden_fields(page.text), "action": "logout"})
+    assert done.status_code == 303
+    assert done.headers["location"] == logged_out_uri(put.rp) + "?state=s5"
+    await assert_logged_out(browser, put)
+
+
+async def test_a_post_without_the_session_cookie_is_posted_again_from_the_portal(put, browser):
+    """A business system on another site posts its logout form: the browser withholds the
+    portal's SameSite=Lax session cookie from that cross-site POST. The portal must not answer
+    "logged out" then; its own page posts the request again, same-site, cookie included."""
+    tokens = await sign_in(put, browser)
+    fields = {"id_token_hint": tokens["id_token"], "post_logout_redirect_uri": logged_out_uri(put.rp), "state": "s6"}
+    async with put.http() as cross_site:  # no cookies, as the browser sends that POST
+        page = await cross_site.post("/logout", data=fields)
+    assert page.status_code == 200 and 'action="/logout" data-autosubmit' in page.text
+    assert_page_without_redirect(page)
+    assert '<script src="/static/autosubmit.js"></script>' in page.text and "<noscript>" in page.text
+    resubmitted = hidden_fields(page.text)
+    assert {k: resubmitted[k] for k in fields} == fields
+    await assert_still_logged_in(browser, put)
+
+    done = await browser.client.post("/logout", data=resubmitted)  # same-site now: the cookie goes along
+    assert done.status_code == 303 and done.headers["location"] == logged_out_uri(put.rp) + "?state=s6"
+    await assert_logged_out(browser, put)
+    async with put.http() as still_without_cookie:  # posted again and still no session: done, no loop
+        again = await still_without_cookie.post("/logout", data=resubmitted)
+    assert again.status_code == 303

@@ -10,6 +10,7 @@ import json
 import re
 from dataclasses import asdict, dataclass, field
 
+from idp import clock
 from idp.clients.registry import ClientInfo
 from idp.errors import (
     InvalidRequest,
@@ -18,8 +19,9 @@ from idp.errors import (
     RequestUriNotSupported,
     UnsupportedResponseType,
 )
-from idp.keys import jws
 from idp.keys.store import KeyRing
+from idp.oidc.id_token_hint import InvalidIdTokenHint, verify_id_token_hint
+from idp.oidc.redirect_uris import is_registered_redirect_uri
 from idp.oidc.scopes import ALWAYS_CONSENT, SCOPE_CLAIMS, SUPPORTED_SCOPES
 
 PROMPTS = {"none", "login", "consent", "select_account"}
@@ -109,13 +111,14 @@ def verify_client_and_redirect(
         if len(client.redirect_uris) != 1:
             raise PageError("请求缺少回调地址（redirect_uri）。", detail="missing redirect_uri")
         redirect_uri = client.redirect_uris[0]
-    elif redirect_uri not in client.redirect_uris:  # exact string match (RFC 9700 §2.1)
+    elif not is_registered_redirect_uri(client, redirect_uri):  # exact, but a native app's loopback port
         raise PageError("回调地址与应用登记的不一致，已拒绝。", detail="redirect_uri is not registered")
     return RedirectTarget(redirect_uri=redirect_uri, state=params.get("state"))
 
 
 async def validate(
-    params: dict[str, str], duplicated: set[str], client: ClientInfo, target: RedirectTarget, keys: KeyRing
+    params: dict[str, str], duplicated: set[str], client: ClientInfo, target: RedirectTarget, keys: KeyRing,
+    issuer: str,
 ) -> AuthorizationRequest:
     if duplicated:
         raise InvalidRequest("duplicated parameter: " + ", ".join(sorted(duplicated)))
@@ -131,7 +134,7 @@ async def validate(
         code_challenge=challenge,
         prompt=_parse_prompt(params),
         max_age=_parse_max_age(params),
-        hint_subject=_hint_subject(params, client, keys),
+        hint_subject=_hint_subject(params, client, keys, issuer),
         login_hint=params.get("login_hint"),
         ui_locales=params.get("ui_locales"),
         claims_locales=params.get("claims_locales"),
@@ -206,20 +209,18 @@ def _parse_max_age(params: dict[str, str]) -> int | None:
     return int(digits) if len(digits) <= 10 else MAX_AGE_CAP
 
 
-def _hint_subject(params: dict[str, str], client: ClientInfo, keys: KeyRing) -> str | None:
+def _hint_subject(params: dict[str, str], client: ClientInfo, keys: KeyRing, issuer: str) -> str | None:
     """OIDC Core §3.1.2.1: an ID token we issued to this client, expired or not."""
     hint = params.get("id_token_hint")
     if hint is None:
         return None
     try:
-        # typ JWT: an access token (at+jwt) or logout token we signed is no ID token.
-        _, claims = jws.verify(keys, hint, typ="jwt")
-    except jws.BadSignature:
+        verified = verify_id_token_hint(keys, issuer, hint, clock.epoch(clock.now()))
+    except InvalidIdTokenHint:
         raise InvalidRequest("id_token_hint is not a valid ID token of this provider")
-    audience = claims.get("aud")
-    if client.client_id not in (audience if isinstance(audience, list) else [audience]):
+    if not verified.issued_to(client.client_id):
         raise InvalidRequest("id_token_hint was issued to another client")
-    return claims.get("sub")
+    return verified.subject
 
 
 def _parse_claims(params: dict[str, str]) -> dict | None:

@@ -52,7 +52,8 @@ async def authorize(request: Request) -> Response:
     client = await portal.client(client_id) if client_id and client_id.isprintable() else None
     target = verify_client_and_redirect(params, duplicated, client)
     try:
-        auth_request = await validate(params, duplicated, client, target, await portal.key_ring())
+        auth_request = await validate(params, duplicated, client, target, await portal.key_ring(),
+                                      portal.settings.issuer)
     except OAuthError as exc:
         return error_redirect(portal, target, exc)
     return await decide(request, portal, auth_request, interaction=None)

@@ -183,7 +183,9 @@ def check_code(row: AuthorizationCode, client: ClientInfo, form: dict) -> None:
     redirect_uri = form.get("redirect_uri")
     if redirect_uri is not None and redirect_uri != row.redirect_uri:
         raise InvalidGrant("redirect_uri does not match the authorization request")
-    if redirect_uri is None and len(client.redirect_uris) > 1:
+    # Omitted, it can only mean the one registered URI; a loopback port chosen at run time
+    # (RFC 8252 §7.3) is no registered URI, so the request must name it (RFC 6749 §4.1.3).
+    if redirect_uri is None and (len(client.redirect_uris) > 1 or row.redirect_uri not in client.redirect_uris):
         raise InvalidRequest("missing redirect_uri")
     verifier = form.get("code_verifier")
     if row.code_challenge is None:

@@ -22,6 +22,7 @@ import httpx
 from idp.testing.setup import PASSWORD
 
 CAPTCHA_ANSWER = "TEST"  # idp.captcha.providers.TEST_ANSWER
+AUTOSUBMIT_FORM = re.compile(r'<form method="post" action="([^"]+)" data-autosubmit>')
 HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
 ERROR = re.compile(r'id="error">(.*?)</', re.DOTALL)
 NOTICE = re.compile(r'id="notice">(.*?)</', re.DOTALL)
@@ -99,12 +100,17 @@ class PortalClient:
 
     async def browse(self, url: str, *, method: str = "GET", data: dict | None = None) -> httpx.Response:
         """Like :meth:`go`, but follow redirects to any site, as a browser does between the portal
-        and a business system (over real HTTP only: an in-process transport reaches the portal)."""
+        and a business system (over real HTTP only: an in-process transport reaches the portal),
+        and post a form that a page's script submits at once (a system's logout to the portal)."""
         response = await self.http.request(method, self.url(url), data=data)
         for _ in range(20):
-            if not response.is_redirect:
+            if response.is_redirect:
+                response = await self.http.get(response.url.join(response.headers["location"]))
+            elif (autosubmit := AUTOSUBMIT_FORM.search(response.text)) is not None:
+                response = await self.http.post(response.url.join(unescape(autosubmit.group(1))),
+                                                data=hidden_fields(response.text))
+            else:
                 break
-            response = await self.http.get(response.url.join(response.headers["location"]))
         return response
 
     async def submit(self, page: httpx.Response, action: str, /, **fields) -> httpx.Response:
@@ -202,12 +208,13 @@ class PortalClient:
 
     async def logout(self, *, id_token_hint: str | None = None, post_logout_redirect_uri: str | None = None,
                      state: str | None = None, confirm: bool = True) -> httpx.Response:
-        """RP-initiated logout at the end_session_endpoint; on the confirmation page (no hint for
-        this session) answer 退出 when ``confirm``. Returns the redirect to
-        ``post_logout_redirect_uri`` or the portal's page."""
+        """RP-initiated logout at the end_session_endpoint, posted as a form the way a business
+        system's logout page does (the ID token stays out of URLs and access logs); on the
+        confirmation page (no current hint for this session) answer 退出 when ``confirm``.
+        Returns the redirect to ``post_logout_redirect_uri`` or the portal's page."""
         params = {"id_token_hint": id_token_hint, "post_logout_redirect_uri": post_logout_redirect_uri,
                   "state": state}
-        response = await self.go("/logout?" + urlencode({k: v for k, v in params.items() if v}))
+        response = await self.go("/logout", method="POST", data={k: v for k, v in params.items() if v})
         if confirm and 'action="/logout/confirm"' in response.text:
             response = await self.submit(response, "/logout/confirm", action="logout")
         return response

@@ -81,11 +81,11 @@ class PortalProcess:
         return httpx.AsyncClient(base_url=self.url, **kwargs)
 
 
-def _spawn(port: int, env: dict[str, str], log_path: Path) -> subprocess.Popen:
+def _spawn(port: int, env: dict[str, str], log_path: Path, log_level: str) -> subprocess.Popen:
     with open(log_path, "ab") as log:  # the child keeps its own copy of the descriptor
         return subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "idp.app:create_app", "--factory",
-             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+             "--host", "127.0.0.1", "--port", str(port), "--log-level", log_level],
             cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         )
 
@@ -117,13 +117,15 @@ async def stop_process(running) -> None:
 
 
 async def start_process(database_url: str, log_dir: Path, *, port: int | None = None, issuer: str | None = None,
-                        timeout: float = STARTUP_TIMEOUT, **env_overrides: str) -> PortalProcess:
+                        timeout: float = STARTUP_TIMEOUT, log_level: str = "warning",
+                        **env_overrides: str) -> PortalProcess:
     """Start one portal process and wait until it answers; the caller must :func:`stop_process` it.
-    ``env_overrides`` are IDP_ variables (``IDP_CLIENT_CACHE_SECONDS="0"``)."""
+    ``env_overrides`` are IDP_ variables (``IDP_CLIENT_CACHE_SECONDS="0"``); ``log_level``
+    "info" writes uvicorn's access log too."""
     port = port or free_port()
     issuer = issuer or f"http://127.0.0.1:{port}"
     log_path = Path(log_dir) / f"portal-{port}.log"
-    process = _spawn(port, portal_environment(database_url, issuer, **env_overrides), log_path)
+    process = _spawn(port, portal_environment(database_url, issuer, **env_overrides), log_path, log_level)
     portal = PortalProcess(port, issuer, process, log_path, database_url)
     try:
         await _wait_ready(portal, timeout)

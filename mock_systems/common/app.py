@@ -29,6 +29,7 @@ from mock_systems.common.extension import SystemExtension
 from mock_systems.common.schema import create_tables
 from mock_systems.common.portal_client import PortalClient
 from mock_systems.common.profile import SystemProfile
+from shared.access_log import drop_query_strings_from_access_log
 from shared.hashing import Passwords
 from mock_systems.common.sessions import purge_expired
 from mock_systems.common.settings import MissingClientSecret, SystemSettings, settings_for
@@ -63,6 +64,7 @@ def create_system_app(profile: SystemProfile, settings: SystemSettings | None = 
                       http: httpx.AsyncClient | None = None, routers: Iterable[APIRouter] = (),
                       home_links: Iterable[tuple[str, str]] = ()) -> FastAPI:
     settings = settings or settings_for(profile)
+    drop_query_strings_from_access_log()  # the code at our callback, binding tokens
     extension = profile.extension or SystemExtension()
 
     @contextlib.asynccontextmanager

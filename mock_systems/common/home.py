@@ -1,8 +1,8 @@
 """The home page (who is logged in, and how) and logout.
 
-Logging out ends this system's session; after a login through the portal it then sends the
-browser to the portal's end_session_endpoint (RP-initiated logout) with the ID token as hint,
-which ends the portal session and returns to our home page.
+Logging out ends this system's session; after a login through the portal it then has the
+browser post to the portal's end_session_endpoint (RP-initiated logout, a form that submits
+itself) with the ID token as hint, which ends the portal session and returns to our home page.
 """
 from __future__ import annotations
 
@@ -45,12 +45,16 @@ async def logout(request: Request) -> Response:
         if not constant_time_equal(str(form.get("csrf_token", "")), session.csrf_secret):
             return message_page(system, text("page.expired"), 403, "CSRF token mismatch")
         await end_session(db, session.id_digest)
-    target = "/"
+    portal_logout = None
     if session.login_method == "portal":
         try:
-            target = await system.portal.end_session_url(session.id_token) or "/"
+            portal_logout = await system.portal.end_session_form(session.id_token)
         except PortalError:
-            target = "/"  # our session has ended; the portal's ends with its own logout
-    response = RedirectResponse(target, status_code=303)
+            pass  # our session has ended; the portal's ends with its own logout
+    if portal_logout is None:
+        response = RedirectResponse("/", status_code=303)
+    else:
+        action, fields = portal_logout
+        response = render(system, "end_session.html", action=action, fields=fields)
     clear_cookie(response, system)
     return response

@@ -12,7 +12,7 @@ TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templat
                         autoescape=select_autoescape(["html"]))
 
 # As the portal's pages: no framing (RFC 9700 §4.16), no referrer leakage (§4.2.4); forms may
-# lead to the portal (the logout form redirects there), so form-action allows http(s).
+# lead to the portal (the logout page posts its form there), so form-action allows http(s).
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "form-action 'self' http: https:; frame-ancestors 'none'; base-uri 'none'",

@@ -126,14 +126,15 @@ class PortalClient:
         return await self._get_json(await self.endpoint("userinfo_endpoint"),
                                     headers={"Authorization": f"Bearer {access_token}"})
 
-    async def end_session_url(self, id_token: str | None) -> str | None:
-        """RP-initiated logout (OIDC RP-Initiated Logout §2), back to our home page."""
+    async def end_session_form(self, id_token: str | None) -> tuple[str, dict[str, str]] | None:
+        """RP-initiated logout (OIDC RP-Initiated Logout §2), back to our home page: the
+        end_session_endpoint and the fields the browser posts there. POST, as §2 allows, so
+        the ID token is never part of a URL (access logs, browser history, Referer)."""
         url = (await self.metadata()).get("end_session_endpoint")
         if not url or not id_token:
             return None
-        params = {"id_token_hint": id_token, "post_logout_redirect_uri": self.settings.endpoint("/"),
-                  "client_id": self.settings.client_id}
-        return url + ("&" if "?" in url else "?") + urlencode(params)
+        return url, {"id_token_hint": id_token, "post_logout_redirect_uri": self.settings.endpoint("/"),
+                     "client_id": self.settings.client_id}
 
 
 def _error_code(response: httpx.Response) -> str:

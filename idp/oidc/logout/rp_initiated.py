@@ -1,8 +1,10 @@
 """OpenID Connect RP-Initiated Logout 1.0 (the end_session_endpoint), GET and POST.
 
 Redirect only to a post_logout_redirect_uri registered exactly for the client named by a valid
-id_token_hint, echoing ``state``. A hint for the current session logs out at once; otherwise
-the user confirms on a page (a CSRF-protected form), and no redirect happens on bad input.
+id_token_hint (an ID token of this provider: idp.oidc.id_token_hint), echoing ``state``. An
+unexpired hint for the current session logs out at once; otherwise (no hint, an expired one, one
+of another session) the user confirms on a page (a CSRF-protected form). Bad input: a page, no
+redirect, no session ended.
 """
 from __future__ import annotations
 
@@ -11,14 +13,16 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
-from idp.keys import jws
+from idp import clock
+from idp.oidc.id_token_hint import InvalidIdTokenHint, verify_id_token_hint
 from idp.oidc.logout.single_logout import end_session_everywhere
 from idp.portal import Portal
 from idp.security.tokens import constant_time_equal
-from idp.sessions.store import load_session
+from idp.sessions.store import load_session, session_cookie_name
 from idp.web.pages import error_page, render
 
 router = APIRouter()
+END_SESSION_PARAMETERS = ("id_token_hint", "post_logout_redirect_uri", "state", "client_id", "ui_locales")
 
 
 @router.api_route("/logout", methods=["GET", "POST"])
@@ -26,17 +30,16 @@ async def logout(request: Request) -> Response:
     portal: Portal = request.app.state.portal
     items = request.query_params if request.method == "GET" else await request.form()
     params = {k: v for k, v in items.items() if v}
-    hint_claims = None
+    hint = None
     if "id_token_hint" in params:
         try:
-            _, hint_claims = jws.verify(await portal.key_ring(), params["id_token_hint"])
-        except jws.BadSignature:
-            return error_page("退出请求无效：登录凭证无法验证。", 400, "invalid id_token_hint")
-        if hint_claims.get("iss") != portal.settings.issuer:
-            return error_page("退出请求无效：登录凭证无法验证。", 400, "id_token_hint from another issuer")
+            hint = verify_id_token_hint(await portal.key_ring(), portal.settings.issuer, params["id_token_hint"],
+                                        clock.epoch(clock.now()))
+        except InvalidIdTokenHint as exc:
+            return error_page("退出请求无效：登录凭证无法验证。", 400, f"invalid id_token_hint: {exc}")
     redirect = None
     if "post_logout_redirect_uri" in params:
-        client_id = _hint_client(hint_claims)
+        client_id = hint.client_id if hint is not None else None
         if client_id is None or params.get("client_id", client_id) != client_id:
             return error_page("退出后跳转地址无法确认，已拒绝跳转。", 400, "post_logout_redirect_uri needs a valid id_token_hint")
         client = await portal.client(client_id)
@@ -46,8 +49,13 @@ async def logout(request: Request) -> Response:
     async with portal.sessionmaker.begin() as db:
         session = await load_session(db, portal.settings, request)
     if session is None:
+        if request.method == "POST" and "resubmitted" not in params \
+                and session_cookie_name(portal.settings) not in request.cookies:
+            return _post_again(params)
         return _finished(redirect, params.get("state"))
-    if hint_claims is not None and hint_claims.get("sid") == session.sid:
+    # Only a current ID token of this very session vouches for the request; an expired one
+    # (RP-Initiated Logout §4 accepts it) still names the client, but the user confirms.
+    if hint is not None and not hint.expired and hint.sid == session.sid:
         await end_session_everywhere(portal, session.sid, reason="rp_initiated", source_ip=_ip(request))
         return _finished(redirect, params.get("state"))
     return render("logout_confirm.html", csrf_token=session.csrf_secret, account=session.account,
@@ -75,15 +83,6 @@ async def confirm(request: Request) -> Response:
     return _finished(redirect, str(form.get("state", "")) or None)
 
 
-def _hint_client(claims: dict | None) -> str | None:
-    if not claims:
-        return None
-    aud = claims.get("aud")
-    if isinstance(aud, list):
-        return claims.get("azp") or (aud[0] if len(aud) == 1 else None)
-    return aud
-
-
 async def _registered_anywhere(portal: Portal, uri: str) -> bool:
     from sqlalchemy import select
 
@@ -94,6 +93,14 @@ async def _registered_anywhere(portal: Portal, uri: str) -> bool:
             if uri in (uris or []):
                 return True
     return False
+
+
+def _post_again(params: dict[str, str]) -> Response:
+    """A cross-site form POST (a business system's logout page) carries no SameSite=Lax session
+    cookie, so "no session" may only mean "not sent": our own page posts the request again,
+    now same-site with the cookie, once (``resubmitted`` stops a second round)."""
+    fields = {name: params[name] for name in END_SESSION_PARAMETERS if name in params}
+    return render("logout_resubmit.html", fields={**fields, "resubmitted": "1"})
 
 
 def _finished(redirect: str | None, state: str | None) -> Response:
