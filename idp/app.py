@@ -37,8 +37,8 @@ from idp.settings import Settings
 from idp.space import routes as space
 from idp.verification import ctid_app
 from idp.web import login
-from idp.web.headers import FrameProtection
 from idp.web.pages import error_page
+from shared.security_headers import SecurityHeaders
 
 log = logging.getLogger(__name__)
 
@@ -93,5 +93,5 @@ def create_app(settings: Settings | None = None, *, http: httpx.AsyncClient | No
     async def page_error(_request: Request, exc: PageError) -> Response:
         return error_page(exc.message, exc.status_code, exc.detail)
 
-    app.add_middleware(FrameProtection)
+    app.add_middleware(SecurityHeaders)
     return app
