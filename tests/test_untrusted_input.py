@@ -99,3 +99,13 @@ async def test_the_binding_api_answers_400_to_a_malformed_body_and_changes_nothi
                                   headers={"Content-Type": "application/json"})
         assert response.status_code == 400 and response.json()["error"] == "invalid_request", response.text
         assert (await api.get(f"/api/bindings/{binding_id}")).json()["state"] == "pending"
+
+
+@pytest.mark.parametrize("path", ["/token", "/introspect", "/api/bindings/x"])
+async def test_basic_credentials_that_are_not_ascii_are_invalid_client(put, path):
+    """Non-ASCII text where base64 goes made base64.b64decode raise a plain ValueError: HTTP 500."""
+    async with put.http() as http:
+        response = await http.request("GET" if path.startswith("/api") else "POST", path,
+                                      headers={"Authorization": "Basic é30=".encode()},
+                                      data=None if path.startswith("/api") else {"grant_type": "client_credentials"})
+    assert response.status_code == 401 and response.json()["error"] == "invalid_client", response.text

@@ -6,7 +6,6 @@ RFC 6749 §2.3.1 (client_secret_basic, client_secret_post), RFC 7523 §2.2 / OID
 from __future__ import annotations
 
 import base64
-import binascii
 import datetime as dt
 from urllib.parse import unquote
 
@@ -44,7 +43,7 @@ def _basic_credentials(header: str | None) -> tuple[str, str] | None:
         return None
     try:
         raw = base64.b64decode(header[6:].strip(), validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # binascii.Error, UnicodeDecodeError, and non-ASCII text where base64 goes
         raise ClientAuthFailed(None, "malformed basic credentials")
     client_id, sep, secret = raw.partition(":")
     if not sep:
