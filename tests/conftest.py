@@ -22,7 +22,7 @@ def pytest_runtest_logstart(nodeid, location):
 def live_process_logs(tmp_path_factory):
     """After the last test: the live processes' logs (all under the run's temporary directory)."""
     yield
-    server_errors.scan_logs(tmp_path_factory.getbasetemp())
+    server_errors.errors.extend(server_errors.scan_logs(tmp_path_factory.getbasetemp()))
 
 
 def pytest_terminal_summary(terminalreporter):

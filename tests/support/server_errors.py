@@ -9,7 +9,8 @@ run fails at the end with the list (tests/conftest.py, pytest_sessionfinish).
   temporary directory): a ``Traceback`` or an access line with a 5xx status (:func:`scan_logs`).
 
 A test that provokes a 5xx on purpose says so, narrowly: ``with server_error_expected(503,
-"/binding-api/")`` allows that status on paths starting so, inside the block only.
+"/binding-api/")`` allows that status on paths starting so, inside the block only, and
+``with logged_error_expected("mock_systems.udi.notifications", ConnectionError)`` a logged one.
 """
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ class ServerError:
 
 errors: list[ServerError] = []
 _allowed: list[tuple[int, str]] = []
+_allowed_logs: list[tuple[str, type]] = []
 _current_test: list[str] = [""]
 
 
@@ -57,6 +59,18 @@ def server_error_expected(status: int, path_prefix: str):
         _allowed.remove(entry)
 
 
+@contextlib.contextmanager
+def logged_error_expected(logger: str, exc_type: type[BaseException]):
+    """Inside the block, a traceback of ``exc_type`` logged by ``logger`` is deliberate (a test
+    making a sender fail, say: the log is what an operator should see)."""
+    entry = (logger, exc_type)
+    _allowed_logs.append(entry)
+    try:
+        yield
+    finally:
+        _allowed_logs.remove(entry)
+
+
 def set_current_test(nodeid: str) -> None:
     _current_test[0] = nodeid
 
@@ -64,6 +78,8 @@ def set_current_test(nodeid: str) -> None:
 class _ErrorLogHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         if record.exc_info and record.exc_info[0] is not None:
+            if any(record.name == name and issubclass(record.exc_info[0], kind) for name, kind in _allowed_logs):
+                return
             _record(record.name, f"logged {record.exc_info[0].__name__}: {record.getMessage()[:200]}")
 
 
@@ -101,11 +117,12 @@ def install() -> None:
     logging.getLogger().addHandler(_ErrorLogHandler(logging.ERROR))
 
 
-def scan_logs(directory: Path) -> None:
+def scan_logs(directory: Path) -> list[ServerError]:
     """The live processes' output files: a traceback or a 5xx access line is a server error."""
+    found = []
     for log in sorted(Path(directory).rglob("*.log")):
-        text = log.read_text(errors="replace")
-        for line in text.splitlines():
+        for line in log.read_text(errors="replace").splitlines():
             if line.startswith("Traceback") or ACCESS_5XX.search(line):
-                errors.append(ServerError(str(log), line[:200]))
+                found.append(ServerError(str(log), line[:200]))
                 break
+    return found
