@@ -111,7 +111,8 @@ class Fuzzer:
             ("POST /authorize", lambda: http.post("/authorize", data={**authorize, "id_token_hint": text_token})),
             ("GET /userinfo", lambda: http.get("/userinfo", headers={"Authorization": as_header(t)})),
             ("POST /userinfo", lambda: http.post("/userinfo", data={"access_token": text_token, **form_noise(rng)})),
-            ("POST /introspect", lambda: http.post("/introspect", auth=rp, data={"token": text_token, **form_noise(rng)})),
+            ("POST /introspect", lambda: http.post("/introspect", auth=rp,
+                                                   data={"token": text_token, **form_noise(rng)})),
             ("POST /revoke", lambda: http.post("/revoke", auth=rp, data={"token": text_token})),
             ("GET /logout", lambda: http.get("/logout?" + urlencode({"id_token_hint": url_token,
                                                             "post_logout_redirect_uri": "https://x/"}))),
@@ -147,7 +148,8 @@ class Fuzzer:
             ("POST cancel", lambda: http.post(SYSTEM_CANCEL.format(binding_id="b" * 20), headers=bearer)),
             ("DELETE unlink", lambda: http.delete(SYSTEM_UNLINK.format(sub="s"), headers=bearer)),
             ("POST backchannel", lambda: http.post("/auth/backchannel-logout", data={"logout_token": text_token})),
-            ("GET callback", lambda: http.get("/auth/callback?" + urlencode({"code": text_token[:2000], "state": "x"}))),
+            ("GET callback", lambda: http.get("/auth/callback?" + urlencode({"code": text_token[:2000],
+                                                                             "state": "x"}))),
         ]
         for case, call in calls:
             self.check(f"system {case} with {text_token[:60]!r}", await call())
