@@ -39,9 +39,9 @@ from idp.space import routes as space
 from idp.space import devices as space_devices
 from idp.verification import ctid_app
 from idp.web import login
-from idp.web.headers import FrameProtection
 from idp.web.pages import error_page
 from shared.access_log import drop_query_strings_from_access_log
+from shared.security_headers import SecurityHeaders
 
 log = logging.getLogger(__name__)
 
@@ -98,5 +98,5 @@ def create_app(settings: Settings | None = None, *, http: httpx.AsyncClient | No
     async def page_error(_request: Request, exc: PageError) -> Response:
         return error_page(exc.message, exc.status_code, exc.detail)
 
-    app.add_middleware(FrameProtection, hsts=settings.is_production)
+    app.add_middleware(SecurityHeaders, hsts=settings.is_production)
     return app

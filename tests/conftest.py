@@ -5,8 +5,37 @@ import asyncio
 
 import pytest
 
+from tests.support import server_errors
 from tests.support.databases import TestDatabases
 from tests.support.portal import Browser, running_portal
+
+
+def pytest_configure(config):
+    server_errors.install()
+
+
+def pytest_runtest_logstart(nodeid, location):
+    server_errors.set_current_test(nodeid)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def live_process_logs(tmp_path_factory):
+    """After the last test: the live processes' logs (all under the run's temporary directory)."""
+    yield
+    server_errors.errors.extend(server_errors.scan_logs(tmp_path_factory.getbasetemp()))
+
+
+def pytest_terminal_summary(terminalreporter):
+    if server_errors.errors:
+        terminalreporter.section("server errors (5xx or tracebacks) during the run", red=True)
+        for error in server_errors.errors:
+            terminalreporter.write_line(str(error))
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """The run fails if any server error happened, even in a test that passed."""
+    if server_errors.errors and session.exitstatus == 0:
+        session.exitstatus = 1
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""Headers on every response of the portal (idp/web/headers.py): anti-framing always, and HSTS
+"""Headers on every response of the portal (shared/security_headers.py): anti-framing always, and HSTS
 (RFC 6797) in production mode only, so a browser never again tries the portal over plain http."""
 import pytest
 

@@ -20,6 +20,7 @@ from idp.errors import DomainError, PageError
 from idp.space.profile import mask_id_number, mask_mobile
 from idp.space.routes import _check_csrf, _page, _portal, _signed_in, _to_login
 from shared.messages import text
+from shared.path_ids import ROW_ID
 
 router = APIRouter()
 PAGE = "/space/agents"
@@ -92,7 +93,7 @@ async def add(request: Request) -> Response:
     return RedirectResponse(f"{PAGE}/{agency.id}?done=added", status_code=303)
 
 
-@router.get(PAGE + "/{agency_id}")
+@router.get(PAGE + "/{agency_id:" + ROW_ID + "}")
 async def agent_page(request: Request, agency_id: int, done: str = "", result: str = "",
                      client_id: str = "") -> Response:
     """One agent: its data, the systems authorized and those not yet."""
@@ -110,7 +111,7 @@ async def agent_page(request: Request, agency_id: int, done: str = "", result: s
     return await _list(request, session, selected=selected, notice=notice, error=error)
 
 
-@router.post(PAGE + "/{agency_id}/remove")
+@router.post(PAGE + "/{agency_id:" + ROW_ID + "}/remove")
 async def remove(request: Request, agency_id: int) -> Response:
     """移除经办人: its access to the enterprise's systems and its sessions end."""
     session = await _legal_session(request)
@@ -124,7 +125,7 @@ async def remove(request: Request, agency_id: int) -> Response:
     return RedirectResponse(f"{PAGE}?done=removed", status_code=303)
 
 
-@router.get(PAGE + "/{agency_id}/bindings/{client_id}")
+@router.get(PAGE + "/{agency_id:" + ROW_ID + "}/bindings/{client_id}")
 async def authorize_for_agent(request: Request, agency_id: int, client_id: str) -> Response:
     """The 授权绑定 page for the agent: the modes the system allows agents (UDI: existing only)."""
     session = await _legal_session(request)
@@ -139,7 +140,7 @@ async def authorize_for_agent(request: Request, agency_id: int, client_id: str) 
                  existing_only_note=text("binding.agent_mode_refused", system=client.display_name))
 
 
-@router.post(PAGE + "/{agency_id}/bindings/{client_id}")
+@router.post(PAGE + "/{agency_id:" + ROW_ID + "}/bindings/{client_id}")
 async def bind_for_agent(request: Request, agency_id: int, client_id: str) -> Response:
     session = await _legal_session(request)
     if session is None:
@@ -159,7 +160,7 @@ async def bind_for_agent(request: Request, agency_id: int, client_id: str) -> Re
                             status_code=303)
 
 
-@router.post(PAGE + "/{agency_id}/bindings/{client_id}/revoke")
+@router.post(PAGE + "/{agency_id:" + ROW_ID + "}/bindings/{client_id}/revoke")
 async def revoke(request: Request, agency_id: int, client_id: str) -> Response:
     """撤销授权: whatever the binding's kind, the legal person may end its agent's access."""
     session = await _legal_session(request)

@@ -15,11 +15,12 @@ from idp.bindings import outbox, parties, transitions
 from idp.bindings.models import Binding
 from idp.clients.authentication import ClientAuthFailed, authenticate_client
 from idp.clients.registry import ClientInfo
-from idp.errors import InvalidClient, OAuthError
+from idp.errors import InvalidClient, InvalidRequest, OAuthError
 from idp.oidc.scopes import SCOPE_CLAIMS
 from idp.oidc.token_endpoint import error_response, json_response
 from idp.portal import Portal
 from idp.security.tokens import digests_match
+from shared import safe_json
 from shared.binding import (
     PORTAL_CONFIRM,
     PORTAL_ENDED,
@@ -52,11 +53,19 @@ def _problem(error: str, status_code: int, **extra) -> JSONResponse:
 
 
 async def _body(request: Request) -> dict:
-    try:
-        data = await request.json()
-    except ValueError:
+    """The JSON object a system or staff tool sent (none: {}), bounded in size and depth
+    (shared.safe_json); anything else raises InvalidRequest, answered 400."""
+    raw = b""
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > safe_json.MAX_JSON_BYTES:
+            raise InvalidRequest("the body is too large")
+    if not raw.strip():
         return {}
-    return data if isinstance(data, dict) else {}
+    try:
+        return safe_json.loads_object(raw)
+    except safe_json.UntrustedInput as exc:
+        raise InvalidRequest(f"the body is not a JSON object: {exc}") from None
 
 
 def _text(data: dict, name: str, limit: int) -> str | None:
@@ -93,9 +102,9 @@ async def intent(request: Request, binding_id: str) -> Response:
 async def _report(request: Request, binding_id: str, change) -> Response:
     try:
         client = await _system(request)
+        data = await _body(request)
     except OAuthError as exc:
         return error_response(exc)
-    data = await _body(request)
     try:
         async with _portal(request).sessionmaker.begin() as db:
             row = await change(db, client.client_id, data)
@@ -154,7 +163,10 @@ async def force_unbind(request: Request, binding_id: str) -> Response:
     if not allowed:
         return error_response(InvalidClient("a valid staff bearer token is required",
                                             headers={"WWW-Authenticate": 'Bearer realm="zwfw-admin"'}))
-    data = await _body(request)
+    try:
+        data = await _body(request)
+    except InvalidRequest as exc:
+        return error_response(exc)
     reason, staff = _text(data, "reason", 500), _text(data, "staff", 100)
     if reason is None or staff is None:
         return _problem("invalid_request", 400, error_description="reason and staff are required")

@@ -16,6 +16,7 @@ from idp.clients.registry import ClientInfo
 from idp.keys import jws
 from idp.portal import Portal
 from idp.security.tokens import new_token
+from shared import safe_json
 from shared.binding import (
     PORTAL_REQUEST_MAX_SECONDS,
     PORTAL_REQUEST_TYP,
@@ -64,9 +65,9 @@ def _status(response: httpx.Response) -> Status:
     if response.status_code != 200:
         raise SystemUnreachable(f"HTTP {response.status_code}")
     try:
-        data = response.json()
+        data = safe_json.loads_object(response.content)  # the system's answer is bounded like any input
         status = Status(status=data["status"], kind=data.get("kind"), local_account=data.get("local_account"))
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError) as exc:
         raise SystemUnreachable("malformed status") from exc
     if status.status not in ("linked", "cancelled", "unknown") or (
             status.status == "linked" and status.kind not in ("created", "existing")):

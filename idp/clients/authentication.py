@@ -6,9 +6,7 @@ RFC 6749 §2.3.1 (client_secret_basic, client_secret_post), RFC 7523 §2.2 / OID
 from __future__ import annotations
 
 import base64
-import binascii
 import datetime as dt
-import json
 from urllib.parse import unquote
 
 from joserfc import jwt
@@ -22,6 +20,7 @@ from idp.clients.registry import CLIENT_ID_MAX, ClientInfo
 from idp.errors import InvalidClient, InvalidRequest
 from idp.portal import Portal
 from idp.security.tokens import digests_match
+from shared.safe_json import compact_jws
 
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 ASSERTION_ALGS = ["RS256", "ES256", "PS256"]
@@ -44,7 +43,7 @@ def _basic_credentials(header: str | None) -> tuple[str, str] | None:
         return None
     try:
         raw = base64.b64decode(header[6:].strip(), validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # binascii.Error, UnicodeDecodeError, and non-ASCII text where base64 goes
         raise ClientAuthFailed(None, "malformed basic credentials")
     client_id, sep, secret = raw.partition(":")
     if not sep:
@@ -95,12 +94,9 @@ async def _assertion_client_id(form: dict[str, str]) -> str:
     if form.get("client_assertion_type") != JWT_BEARER:
         raise InvalidRequest("unsupported client_assertion_type")
     try:
-        payload = form["client_assertion"].split(".")[1]
-        payload += "=" * (-len(payload) % 4)
-        claims = json.loads(base64.urlsafe_b64decode(payload))
-        return str(claims["sub"])
-    except (IndexError, KeyError, TypeError, ValueError, binascii.Error):
-        # TypeError: a payload that is JSON but not an object (a list, a string, a number).
+        # Bounded (shared.safe_json) before anything, joserfc included, parses the assertion.
+        return str(compact_jws(form["client_assertion"]).payload["sub"])
+    except (KeyError, ValueError):
         raise ClientAuthFailed(None, "malformed client assertion")
 
 

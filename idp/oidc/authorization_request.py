@@ -6,7 +6,6 @@ endpoint redirects back with ``state`` and ``iss``.
 """
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import asdict, dataclass, field
 
@@ -23,6 +22,7 @@ from idp.keys.store import KeyRing
 from idp.oidc.id_token_hint import InvalidIdTokenHint, verify_id_token_hint
 from idp.oidc.redirect_uris import is_registered_redirect_uri
 from idp.oidc.scopes import ALWAYS_CONSENT, SCOPE_CLAIMS, SUPPORTED_SCOPES
+from shared import safe_json
 
 PROMPTS = {"none", "login", "consent", "select_account"}
 PKCE_CHALLENGE = re.compile(r"[A-Za-z0-9\-._~]{43,128}")  # used with fullmatch: "$" allows a "\n"
@@ -228,8 +228,8 @@ def _parse_claims(params: dict[str, str]) -> dict | None:
     if raw is None:
         return None
     try:
-        value = json.loads(raw)
-    except (ValueError, RecursionError):  # deep nesting exhausts the decoder's stack
+        value = safe_json.loads(raw)  # bounded: deep nesting would exhaust the decoder's stack
+    except safe_json.UntrustedInput:
         raise InvalidRequest("claims is not valid JSON")
     if not isinstance(value, dict):
         raise InvalidRequest("claims must be a JSON object")

@@ -31,6 +31,7 @@ from mock_systems.common.portal_client import PortalClient
 from mock_systems.common.profile import SystemProfile
 from shared.access_log import drop_query_strings_from_access_log
 from shared.hashing import Passwords
+from shared.security_headers import SecurityHeaders
 from mock_systems.common.sessions import purge_expired
 from mock_systems.common.settings import MissingClientSecret, SystemSettings, settings_for
 
@@ -92,4 +93,5 @@ def create_system_app(profile: SystemProfile, settings: SystemSettings | None = 
     for router in (*COMMON_ROUTERS, *extension.routers, *routers):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    app.add_middleware(SecurityHeaders)  # as the portal: JSON answers and errors too, not only pages
     return app

@@ -13,6 +13,7 @@ from urllib.parse import quote, urlencode
 import httpx
 
 from mock_systems.common.settings import SystemSettings
+from shared import safe_json
 
 
 class PortalError(Exception):
@@ -35,12 +36,9 @@ class PortalClient:
         if response.status_code != 200:
             raise PortalError(f"{url}: HTTP {response.status_code}")
         try:
-            body = response.json()
-        except ValueError as exc:
-            raise PortalError(f"{url}: not JSON") from exc
-        if not isinstance(body, dict):
-            raise PortalError(f"{url}: not a JSON object")
-        return body
+            return safe_json.loads_object(response.content)
+        except safe_json.UntrustedInput as exc:
+            raise PortalError(f"{url}: {exc}") from exc
 
     async def metadata(self) -> dict:
         """OIDC Discovery §4; the issuer in the document must be ours byte for byte (§4.3)."""
@@ -96,7 +94,10 @@ class PortalClient:
         if response.status_code != 200:
             error = _error_code(response)
             raise PortalError(f"token endpoint: HTTP {response.status_code} {error}".strip())
-        tokens = response.json()
+        try:
+            tokens = safe_json.loads_object(response.content)
+        except safe_json.UntrustedInput as exc:
+            raise PortalError(f"token endpoint: {exc}") from exc
         if str(tokens.get("token_type", "")).lower() != "bearer" or not tokens.get("access_token") \
                 or not tokens.get("id_token"):
             raise PortalError("token endpoint: no bearer access token and ID token")
@@ -139,7 +140,7 @@ class PortalClient:
 
 def _error_code(response: httpx.Response) -> str:
     try:
-        error = response.json().get("error", "")
-    except ValueError:
+        error = safe_json.loads_object(response.content).get("error", "")
+    except safe_json.UntrustedInput:
         return ""
     return error if isinstance(error, str) and error.isascii() and error.isprintable() else ""

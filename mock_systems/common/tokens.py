@@ -19,6 +19,7 @@ from mock_systems.common.portal_client import PortalClient
 from mock_systems.common.security import constant_time_equal
 from mock_systems.common.settings import SystemSettings
 from shared.binding import PORTAL_REQUEST_MAX_SECONDS, PORTAL_REQUEST_TYP
+from shared.safe_json import UntrustedInput, compact_jws
 
 KEY_ALGORITHMS = {"RSA": "RS256", "EC": "ES256"}  # what the portal signs with, per key type
 LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
@@ -29,12 +30,18 @@ class TokenRefused(Exception):
     """A token failed verification; the message (ASCII) says which check refused it."""
 
 
+def _header(token: str) -> dict:
+    """The token's header, unverified, once its size and nesting are bounded: python-jose's own
+    parser recurses without a limit (shared.safe_json)."""
+    try:
+        return compact_jws(token).header
+    except UntrustedInput as exc:
+        raise TokenRefused(f"malformed token: {exc}") from exc
+
+
 async def _decode(portal: PortalClient, settings: SystemSettings, token: str, *, typ: set[str],
                   access_token: str | None = None, require_sub: bool = True) -> dict:
-    try:
-        header = jwt.get_unverified_header(token)
-    except JOSEError as exc:
-        raise TokenRefused("malformed token") from exc
+    header = _header(token)
     if "typ" in header and str(header["typ"]).lower() not in typ:
         raise TokenRefused(f"unexpected token type {header['typ']!s:.20}")
     kid = header.get("kid")
@@ -102,10 +109,7 @@ async def verify_portal_request(portal: PortalClient, settings: SystemSettings, 
     """A portal-signed request to the binding API (shared.binding): typed ``binding+jwt``, the
     same key selection, issuer and audience as an ID token, short-lived, and naming exactly the
     request it authorizes (``action``, and the ``binding_id`` or ``sub`` of the path)."""
-    try:
-        header = jwt.get_unverified_header(token)
-    except JOSEError as exc:
-        raise TokenRefused("malformed token") from exc
+    header = _header(token)
     if str(header.get("typ", "")).lower() != PORTAL_REQUEST_TYP:
         raise TokenRefused(f"typ is not {PORTAL_REQUEST_TYP}")
     claims = await _decode(portal, settings, token, typ={PORTAL_REQUEST_TYP}, require_sub=False)

@@ -19,18 +19,13 @@ from mock_systems.drug.messages import text
 from mock_systems.drug.models import DRAFT, STATE_LABELS, SUBMITTED
 from mock_systems.drug.modules import EXPORT_DOSSIER
 from mock_systems.drug.pages import render, see_other
+from shared.path_ids import ROW_ID, parse_id
 
 router = APIRouter()
 DOSSIERS = "/collection/export-dossiers"
-MAX_ID = 2**31 - 1  # larger ids cannot exist (and would overflow PostgreSQL's integer)
 # ?done= on the page after an action: only these, never text from the query.
 DONE = {"created": "dossier.created", "edited": "dossier.edited", "submitted": "dossier.submitted",
         "deleted": "dossier.deleted", "changed": "dossier.changed"}
-
-
-def _number(value) -> int | None:
-    value = str(value or "")
-    return int(value) if value.isdigit() and 0 < len(value) < 11 and 0 < int(value) <= MAX_ID else None
 
 
 def _notice(request: Request) -> str | None:
@@ -92,14 +87,14 @@ async def _load(request: Request, actor: Actor, dossier_id: int):
     system = request.app.state.system
     wanted = request.query_params.get("version")
     async with system.sessionmaker() as db:
-        dossier = await find_dossier(db, actor.enterprise_code, dossier_id) if dossier_id <= MAX_ID else None
-        version = await find_version(db, dossier, _number(wanted)) if dossier else None
-        if version is None or (wanted is not None and _number(wanted) is None):
+        dossier = await find_dossier(db, actor.enterprise_code, dossier_id)
+        version = await find_version(db, dossier, parse_id(wanted)) if dossier else None
+        if version is None or (wanted is not None and parse_id(wanted) is None):
             return message_page(system, text("dossier.not_found"), 404)
         return dossier, version, await versions_of(db, dossier), await events_of(db, dossier)
 
 
-@router.get(DOSSIERS + "/{dossier_id:int}")
+@router.get(DOSSIERS + "/{dossier_id:" + ROW_ID + "}")
 async def view(request: Request, dossier_id: int) -> Response:
     """查看: a version (the current one by default), the list of versions and who did what."""
     if isinstance(actor := await _actor(request), Response):
@@ -125,12 +120,12 @@ async def _form_page(request: Request, dossier_id: int, mode: str) -> Response:
     return _form(request, actor, mode=mode, values=content_of(version), dossier=dossier)
 
 
-@router.get(DOSSIERS + "/{dossier_id:int}/edit")
+@router.get(DOSSIERS + "/{dossier_id:" + ROW_ID + "}/edit")
 async def edit_page(request: Request, dossier_id: int) -> Response:
     return await _form_page(request, dossier_id, "edit")
 
 
-@router.get(DOSSIERS + "/{dossier_id:int}/change")
+@router.get(DOSSIERS + "/{dossier_id:" + ROW_ID + "}/change")
 async def change_page(request: Request, dossier_id: int) -> Response:
     return await _form_page(request, dossier_id, "change")
 
@@ -143,8 +138,8 @@ async def _act(request: Request, dossier_id: int, mode: str) -> Response:
     form = await request.form()
     if (refusal := refuse_forged(request, actor, form)) is not None:
         return refusal
-    revision = _number(form.get("revision"))
-    if revision is None or dossier_id > MAX_ID:
+    revision = parse_id(form.get("revision"))
+    if revision is None:
         return _refusal(request, DossierRefused("dossier.stale"))
     fields = FIELDS + (CHANGE_REASON,) if mode == "change" else FIELDS
     values = read_values(form, fields) if mode in ("edit", "change") else {}
@@ -174,21 +169,21 @@ async def _act(request: Request, dossier_id: int, mode: str) -> Response:
                                                          "submit": "submitted"}[mode])
 
 
-@router.post(DOSSIERS + "/{dossier_id:int}/edit")
+@router.post(DOSSIERS + "/{dossier_id:" + ROW_ID + "}/edit")
 async def edit(request: Request, dossier_id: int) -> Response:
     return await _act(request, dossier_id, "edit")
 
 
-@router.post(DOSSIERS + "/{dossier_id:int}/change")
+@router.post(DOSSIERS + "/{dossier_id:" + ROW_ID + "}/change")
 async def change(request: Request, dossier_id: int) -> Response:
     return await _act(request, dossier_id, "change")
 
 
-@router.post(DOSSIERS + "/{dossier_id:int}/submit")
+@router.post(DOSSIERS + "/{dossier_id:" + ROW_ID + "}/submit")
 async def submit(request: Request, dossier_id: int) -> Response:
     return await _act(request, dossier_id, "submit")
 
 
-@router.post(DOSSIERS + "/{dossier_id:int}/delete")
+@router.post(DOSSIERS + "/{dossier_id:" + ROW_ID + "}/delete")
 async def delete(request: Request, dossier_id: int) -> Response:
     return await _act(request, dossier_id, "delete")

@@ -16,6 +16,7 @@ from mock_systems.udi.notifications import deliver_due
 from mock_systems.udi.pages import render
 from mock_systems.udi.staff import LOGIN, current_staff
 from mock_systems.udi.transitions import TransitionRefused, approve_registration, reject_registration
+from shared.path_ids import ROW_ID, parse_id
 
 router = APIRouter()
 REVIEWS = "/staff/reviews"
@@ -41,7 +42,7 @@ async def reviews_page(request: Request) -> Response:
     return await _page(request, request.app.state.system, *current, notice=notice)
 
 
-@router.post(REVIEWS + "/{registration_id}/{decision}")
+@router.post(REVIEWS + "/{registration_id:" + ROW_ID + "}/{decision}")
 async def decide(request: Request, registration_id: int, decision: str) -> Response:
     system: SystemContext = request.app.state.system
     current = await current_staff(request)
@@ -53,9 +54,8 @@ async def decide(request: Request, registration_id: int, decision: str) -> Respo
         return await _page(request, system, *current, error=text("page.expired"), status_code=403)
     if decision not in ("approve", "reject"):
         return await _page(request, system, *current, error=text("udi.already_reviewed"), status_code=404)
-    try:
-        submission = int(str(form.get("submission", "")))
-    except ValueError:
+    submission = parse_id(form.get("submission"))  # bounded: an integer column (shared.path_ids)
+    if submission is None:
         return await _page(request, system, *current, error=text("udi.already_reviewed"), status_code=400)
     try:
         async with system.sessionmaker.begin() as db:

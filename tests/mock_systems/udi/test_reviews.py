@@ -100,3 +100,19 @@ async def test_staff_logout_ends_the_staff_session(udi):
     assert (await staff.post("/staff/logout", data={"csrf_token": hidden_fields(page.text)["csrf_token"]})
             ).status_code == 303
     assert (await staff.get("/staff/reviews")).headers["location"] == "/staff/login"
+
+
+async def test_a_review_of_an_id_outside_the_column_range_is_not_found(udi):
+    user = await created_user(udi)
+    await submit_details(user)
+    registration = await registration_of(udi, user.account.id)
+    staff = await staff_browser(udi)
+    token = hidden_fields((await staff.get("/staff/reviews")).text)["csrf_token"]
+    for wrong in ("9223372036854775808", "2147483648", "0"):
+        response = await staff.post(f"/staff/reviews/{wrong}/approve", data={"csrf_token": token, "submission": "1"})
+        assert response.status_code == 404, (wrong, response.status_code)
+    for submission in ("9223372036854775808", "2147483648", "-1", "x"):
+        response = await staff.post(f"/staff/reviews/{registration.id}/approve",
+                                    data={"csrf_token": token, "submission": submission})
+        assert response.status_code == 400, (submission, response.status_code)
+    assert (await registration_of(udi, user.account.id)).state is RegistrationState.pending
