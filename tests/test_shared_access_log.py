@@ -8,7 +8,7 @@ from uvicorn.logging import AccessFormatter
 from idp.app import create_app
 from mock_systems.udi import create_app as create_udi_app
 from shared.access_log import ACCESS_LOGGER, DropQueryStrings
-from tests.support.portal import test_settings
+from tests.support.portal import test_settings as portal_settings
 
 ID_TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ6aGFuZ3NhbiJ9.c2lnbmF0dXJl"
 
@@ -43,7 +43,7 @@ def test_a_line_without_query_is_unchanged():
     assert '"GET /login HTTP/1.1" 303' in logged_line(record)
 
 
-@pytest.mark.parametrize("factory", [lambda: create_app(test_settings("sqlite+aiosqlite://")), create_udi_app])
+@pytest.mark.parametrize("factory", [lambda: create_app(portal_settings("sqlite+aiosqlite://")), create_udi_app])
 def test_the_portal_and_the_systems_install_the_filter_once(factory, monkeypatch):
     logger = logging.getLogger(ACCESS_LOGGER)
     monkeypatch.setattr(logger, "filters", [])
