@@ -1,35 +1,30 @@
 """Runs the portal and the local business systems for development (`make run`).
 
 Each service is its own uvicorn process, as in production: the portal and every business
-system (业务系统) have their own database and talk only over HTTP. This launcher starts them,
-waits until each answers, prints the URLs and the demo logins, and on Ctrl-C (SIGINT) or
-SIGTERM passes the signal on and waits until every process it started has exited.
+system (业务系统) have their own database and talk only over HTTP. This launcher starts them
+(shared.processes), waits until each answers, prints the URLs and the demo logins, and on
+Ctrl-C (SIGINT) or SIGTERM passes the signal on and waits until every process it started has
+exited.
 
 Run from the project root with the project's virtual environment:
     .venv/bin/python deploy/run_local.py
 """
 from __future__ import annotations
 
-import ctypes
 import importlib
 import os
 import signal
-import socket
-import subprocess
 import sys
 import time
 import unicodedata
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from shared.processes import HOST, ServerProcess, port_in_use, spawn, stop_all, uvicorn_command
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-HOST = "127.0.0.1"
 READY_TIMEOUT_SECONDS = 60
 STOP_TIMEOUT_SECONDS = 15
-# Loaded before any fork: the child between fork and exec should do as little as possible.
-_LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
 
 
 @dataclass(frozen=True)
@@ -37,7 +32,7 @@ class Service:
     name: str
     app: str  # an ASGI application factory for `uvicorn --factory`
     port: int
-    probe: str = "/"  # a path that answers once the service is up
+    probe: str = "/"  # a path that answers 200 once the service is up
 
     @property
     def url(self) -> str:
@@ -54,48 +49,24 @@ SERVICES = [
 ]
 
 
-def _die_with_parent() -> None:
-    """In the child before exec: its own process group (a terminal's Ctrl-C reaches only the
-    launcher, which forwards it once), and SIGTERM if the launcher itself is killed."""
-    os.setpgrp()
-    if _LIBC is not None:
-        PR_SET_PDEATHSIG = 1
-        _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
-def start(service: Service) -> subprocess.Popen:
-    command = [sys.executable, "-m", "uvicorn", service.app, "--factory",
-               "--host", HOST, "--port", str(service.port)]
-    return subprocess.Popen(command, cwd=PROJECT_ROOT, preexec_fn=_die_with_parent,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
-
-
-def port_in_use(service: Service) -> bool:
-    with socket.socket() as probe:
-        return probe.connect_ex((HOST, service.port)) == 0
-
-
-def answers(service: Service) -> bool:
-    try:
-        with urllib.request.urlopen(service.url + service.probe, timeout=2) as response:
-            return response.status < 500
-    except urllib.error.HTTPError as error:
-        return error.code < 500
-    except OSError:
-        return False
+def start(service: Service) -> ServerProcess:
+    """Its output goes to this terminal; it dies with the launcher if that is killed outright."""
+    return spawn(service.name, uvicorn_command(service.app, service.port, host=HOST, log_level=None),
+                 port=service.port, env={**os.environ, "PYTHONUNBUFFERED": "1"}, probe=service.probe,
+                 die_with_parent=True)
 
 
 class Launcher:
     def __init__(self, services: list[Service]):
         self.services = services
-        self.processes: dict[Service, subprocess.Popen] = {}
+        self.processes: dict[Service, ServerProcess] = {}
         self.stop_signal: int | None = None
 
     def request_stop(self, signum, _frame) -> None:
         self.stop_signal = signum
 
     def exited(self) -> list[tuple[Service, int]]:
-        return [(s, p.returncode) for s, p in self.processes.items() if p.poll() is not None]
+        return [(s, p.process.returncode) for s, p in self.processes.items() if p.process.poll() is not None]
 
     def wait_until_ready(self) -> bool:
         deadline = time.monotonic() + READY_TIMEOUT_SECONDS
@@ -105,7 +76,7 @@ class Launcher:
                 print(f"not answering after {READY_TIMEOUT_SECONDS} s: " + ", ".join(s.name for s in waiting),
                       file=sys.stderr)
                 return False
-            waiting = [s for s in waiting if not answers(s)]
+            waiting = [s for s in waiting if not self.processes[s].answers()]
             if waiting:
                 time.sleep(0.2)
         return not waiting and self.stop_signal is None and not self.exited()
@@ -120,24 +91,13 @@ class Launcher:
         return 0
 
     def stop_all(self) -> None:
-        """Forward the signal (uvicorn shuts down gracefully on SIGINT and SIGTERM), then
-        wait; whatever is still running after STOP_TIMEOUT_SECONDS is killed."""
-        sig = self.stop_signal or signal.SIGTERM
-        for process in self.processes.values():
-            if process.poll() is None:
-                os.killpg(process.pid, sig)
-        deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
-        for service, process in self.processes.items():
-            try:
-                process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                print(f"{service.name} did not stop in time; killing it", file=sys.stderr)
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+        """Forward the signal, then wait; whatever is still running after STOP_TIMEOUT_SECONDS is killed."""
+        for server in stop_all(self.processes.values(), self.stop_signal or signal.SIGTERM, STOP_TIMEOUT_SECONDS):
+            print(f"{server.name} did not stop in time; killed it", file=sys.stderr)
 
     def run(self) -> int:
         # Another server on our port would answer the readiness probe in our place.
-        busy = [s for s in self.services if port_in_use(s)]
+        busy = [s for s in self.services if port_in_use(s.port, HOST)]
         if busy:
             for service in busy:
                 print(f"port {service.port} is in use; {service.name} cannot start (is `make run` "

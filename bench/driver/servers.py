@@ -3,7 +3,6 @@ confidential client: the portal (its own CLI and harness functions; SQLite or Po
 or more uvicorn workers) and node's oidc-provider (bench/peer/server.js)."""
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import re
@@ -11,7 +10,6 @@ import secrets
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import aiohttp
@@ -19,9 +17,11 @@ import aiohttp
 from bench.driver.browser import Target
 from idp.accounts.service import create_account
 from idp.settings import PROJECT_ROOT, Settings
-from idp.testing.portal_process import free_port, portal_environment
+from idp.testing.portal_process import APP, PROBE as DISCOVERY, portal_environment
 from idp.testing.setup import admin_session, register_client
+from shared import processes
 from shared.hashing import Passwords
+from shared.processes import free_port, uvicorn_command
 
 PEER_DIR = PROJECT_ROOT / "bench" / "peer"
 CLIENT_ID = "bench-client"
@@ -31,6 +31,7 @@ SERVER_CORE, DRIVER_CORE = 0, 1
 # Both servers' settings beyond their defaults: codes live 10 minutes so that the code-exchange
 # run can use codes made before it (the lifetime does not change what an exchange costs).
 CODE_TTL_SECONDS = "600"
+READY_TIMEOUT = 30.0
 
 
 def pinning() -> bool:
@@ -46,33 +47,9 @@ def usernames(count: int) -> list[str]:
     return [f"bench{i}" for i in range(count)]
 
 
-async def _wait_ready(url: str, process: subprocess.Popen, log: Path, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    async with aiohttp.ClientSession() as http:
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(f"{url} exited with {process.returncode}:\n{log.read_text()[-2000:]}")
-            with contextlib.suppress(aiohttp.ClientError):
-                async with http.get(f"{url}/.well-known/openid-configuration") as response:
-                    if response.status == 200:
-                        return
-            await asyncio.sleep(0.2)
-    raise TimeoutError(f"{url} not ready within {timeout} s:\n{log.read_text()[-2000:]}")
-
-
 async def _discovery(url: str) -> dict:
     async with aiohttp.ClientSession() as http, http.get(f"{url}/.well-known/openid-configuration") as response:
         return await response.json()
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(15)
 
 
 @contextlib.asynccontextmanager
@@ -130,20 +107,16 @@ async def portal(name: str, database_url: str, log_dir: Path, *, accounts: int, 
                              IDP_ARGON2_TIME_COST=str(defaults.argon2_time_cost),
                              IDP_ARGON2_PARALLELISM=str(defaults.argon2_parallelism),
                              IDP_AUTHORIZATION_CODE_TTL_SECONDS=CODE_TTL_SECONDS)
-    log = log_dir / f"{name}.log"
-    command = [sys.executable, "-m", "uvicorn", "idp.app:create_app", "--factory", "--host", "127.0.0.1",
-               "--port", str(port), "--log-level", "warning", "--no-access-log", "--workers", str(workers)]
-    with open(log, "ab") as out:
-        process = subprocess.Popen(pinned(command, cores), cwd=PROJECT_ROOT, env=env, stdout=out,
-                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    command = uvicorn_command(APP, port, log_level="warning", access_log=False, workers=workers)
+    server = await processes.start(name, pinned(command, cores), port=port, env=env, log_path=log_dir / f"{name}.log",
+                                   probe=DISCOVERY, timeout=READY_TIMEOUT)
     try:
-        await _wait_ready(url, process, log)
-        yield Target(name=name, base_url=url, pid=process.pid, client_id=CLIENT_ID, client_secret=secret,
+        yield Target(name=name, base_url=url, pid=server.process.pid, client_id=CLIENT_ID, client_secret=secret,
                      redirect_uri=REDIRECT_URI, usernames=names, password=PASSWORD,
                      login_action=re.compile(r'action="(/login)"'), login_fields={"window": "personal"},
                      login_start=f"{url}/login?window=personal", endpoints=await _discovery(url))
     finally:
-        _stop(process)
+        await processes.stop(server, timeout=15)
 
 
 @contextlib.asynccontextmanager
@@ -159,18 +132,15 @@ async def peer(log_dir: Path, *, accounts: int, cores: str | None = None):
            "PEER_PASSWORD": PASSWORD, "PEER_ARGON2_MEMORY_KIB": str(defaults.argon2_memory_kib),
            "PEER_ARGON2_TIME_COST": str(defaults.argon2_time_cost),
            "PEER_ARGON2_PARALLELISM": str(defaults.argon2_parallelism), "PEER_CODE_TTL_SECONDS": CODE_TTL_SECONDS}
-    log = log_dir / "peer.log"
-    with open(log, "ab") as out:
-        process = subprocess.Popen(pinned(["node", "server.js"], cores), cwd=PEER_DIR, env=env, stdout=out,
-                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    server = await processes.start("peer", pinned(["node", "server.js"], cores), port=port, env=env,
+                                   log_path=log_dir / "peer.log", probe=DISCOVERY, timeout=READY_TIMEOUT, cwd=PEER_DIR)
     try:
-        await _wait_ready(url, process, log)
         endpoints = await _discovery(url)
-        target = Target(name="peer", base_url=url, pid=process.pid, client_id=CLIENT_ID, client_secret=secret,
+        target = Target(name="peer", base_url=url, pid=server.process.pid, client_id=CLIENT_ID, client_secret=secret,
                         redirect_uri=REDIRECT_URI, usernames=names, password=PASSWORD,
                         login_action=re.compile(r'action="(/interaction/[^"]+/login)"'), endpoints=endpoints)
         # The peer has no login page of its own: its login is an authorization request's interaction.
         target.login_start = target.authorization_request()[0]
         yield target
     finally:
-        _stop(process)
+        await processes.stop(server, timeout=15)

@@ -1,28 +1,29 @@
 """The portal's outbox of calls to business systems, and the reconciler of stale bindings.
 
-Any instance runs both from the background loop. A call is claimed with one conditional
-UPDATE that leases it (as idp.oidc.logout.backchannel does), so two instances never make the
-same call at once; a failed call is retried with back-off, never given up: an unlink must
-eventually reach the system, or the two sides would disagree for good.
+Any instance runs both from the background loop. The calls are a shared.outbox: a call is
+claimed with one conditional UPDATE that leases it, so two instances never make the same call
+at once; a failed call is retried with back-off, never given up: an unlink must eventually
+reach the system, or the two sides would disagree for good.
 """
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from idp import clock
 from idp.bindings import calls, parties, transitions
 from idp.bindings.models import Binding, BindingCall
 from idp.portal import Portal
 from shared.binding import RECONCILE_MARGIN_SECONDS
+from shared.outbox import Columns, Outbox, Result, Retry
 
 log = logging.getLogger(__name__)
 LEASE = dt.timedelta(seconds=60)
 RETRY_SECONDS = 30.0
 MAX_BACKOFF_SECONDS = 3600.0
+COLUMNS = Columns(done="done_at")  # the lease is next_attempt_at itself
 
 
 async def reconcile_due(portal: Portal) -> int:
@@ -43,69 +44,47 @@ async def reconcile_due(portal: Portal) -> int:
     return len(stale)
 
 
+def _outbox(portal: Portal) -> Outbox:
+    """binding_calls as a shared outbox: the due time is the lease; retried for ever."""
+    return Outbox(BindingCall, read=portal.reader, write=portal.sessionmaker.begin, clock=lambda: clock.now(),
+                  lease=LEASE, retry=Retry(RETRY_SECONDS, MAX_BACKOFF_SECONDS), columns=COLUMNS)
+
+
 async def deliver_due(portal: Portal) -> int:
     """Make every due call once. Returns how many succeeded."""
-    async with portal.reader() as db:
-        due = (await db.scalars(select(BindingCall.id).where(
-            BindingCall.done_at.is_(None), BindingCall.next_attempt_at <= clock.now(),
-        ).order_by(BindingCall.id).limit(100))).all()
-    results = await asyncio.gather(*(deliver_one(portal, call_id) for call_id in due))
-    return sum(results)
+    return await _outbox(portal).deliver_due(_caller(portal), concurrently=True)
 
 
 async def deliver_binding(portal: Portal, binding_id: str) -> None:
     """Make the due calls of one binding now, and the call an answer adds (a force-unbind's
     cancel answered "linked" adds its unlink); what fails stays for the loop to retry."""
+    outbox = _outbox(portal)
     for _ in range(2):
-        async with portal.reader() as db:
-            due = (await db.scalars(select(BindingCall.id).where(
-                BindingCall.binding_id == binding_id, BindingCall.done_at.is_(None),
-                BindingCall.next_attempt_at <= clock.now()).order_by(BindingCall.id))).all()
+        due = await outbox.due_ids(BindingCall.binding_id == binding_id, limit=None)
         if not due or not all([await deliver_one(portal, call_id) for call_id in due]):
             return
 
 
-async def _claim(portal: Portal, call_id: int) -> BindingCall | None:
-    async with portal.sessionmaker.begin() as db:
-        now = clock.now()
-        result = await db.execute(
-            update(BindingCall)
-            .where(BindingCall.id == call_id, BindingCall.next_attempt_at <= now, BindingCall.done_at.is_(None))
-            .values(next_attempt_at=now + LEASE, attempts=BindingCall.attempts + 1)
-            .returning(BindingCall)
-        )
-        return result.scalars().first()
-
-
 async def deliver_one(portal: Portal, call_id: int) -> bool:
-    call = await _claim(portal, call_id)
-    if call is None:
-        return False  # another instance has it, or it is done
-    async with portal.reader() as db:
-        binding = await db.get(Binding, call.binding_id)
-        subject = await parties.subject_of(db, binding)
-    error = None
-    try:
-        client = await portal.client(binding.client_id)
-        if client is None:
-            raise calls.SystemUnreachable("client disabled")
-        outcome = await _perform(portal, client, call, binding, subject)
-    except calls.SystemUnreachable as exc:
-        error = str(exc)[:200]
-    async with portal.sessionmaker.begin() as db:
-        now = clock.now()
-        values: dict = {"last_error": error}
-        if error is None:
-            values["done_at"] = now
-            await outcome(db)
-        else:
-            backoff = min(RETRY_SECONDS * (2 ** (call.attempts - 1)), MAX_BACKOFF_SECONDS)
-            values["next_attempt_at"] = now + dt.timedelta(seconds=backoff)
-        await db.execute(update(BindingCall).where(BindingCall.id == call.id).values(**values))
-    if error:
-        log.warning("binding %s call to %s failed (%s), attempt %s", call.action, binding.client_id, error,
-                    call.attempts)
-    return error is None
+    return await _outbox(portal).attempt(call_id, _caller(portal))
+
+
+def _caller(portal: Portal):
+    async def make_call(call: BindingCall) -> Result:
+        """One attempt at the call; what the answer changes is written when it is settled."""
+        async with portal.reader() as db:
+            binding = await db.get(Binding, call.binding_id)
+            subject = await parties.subject_of(db, binding)
+        try:
+            client = await portal.client(binding.client_id)
+            if client is None:
+                raise calls.SystemUnreachable("client disabled")
+            return Result(then=await _perform(portal, client, call, binding, subject))
+        except calls.SystemUnreachable as exc:
+            log.warning("binding %s call to %s failed (%s), attempt %s", call.action, binding.client_id,
+                        str(exc)[:200], call.attempts)
+            return Result(error=str(exc)[:200])
+    return make_call
 
 
 async def _perform(portal: Portal, client, call: BindingCall, binding: Binding, subject: str):

@@ -4,44 +4,35 @@ ASGITransport). Both use the test settings: the test captcha provider (answer ``
 development message sink (/dev/messages), cheap argon2id, and keys published at once."""
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
-import socket
-import subprocess
-import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
 from idp.app import create_app
-from idp.settings import PROJECT_ROOT, Settings
+from idp.settings import Settings
+from shared.processes import (  # noqa: F401 (free_port(s) and the timeouts are part of the harness)
+    STARTUP_TIMEOUT,
+    STOP_TIMEOUT,
+    ServerProcess,
+    free_port,
+    free_ports,
+    start,
+    stop,
+    uvicorn_command,
+)
 
-STARTUP_TIMEOUT = 20.0
-STOP_TIMEOUT = 10.0
 # Cheap argon2id: a test logs in many times; the portal refuses these values in production.
 CHEAP_ARGON2 = {"IDP_ARGON2_MEMORY_KIB": "64", "IDP_ARGON2_TIME_COST": "1"}
 TEST_ENVIRONMENT = {
     "IDP_ENVIRONMENT": "test", "IDP_CAPTCHA_PROVIDER": "test", "IDP_MESSAGE_SINK": "development",
     "IDP_KEY_PUBLISH_LEAD_SECONDS": "0", "IDP_BACKGROUND_WORKER": "true", **CHEAP_ARGON2,
 }
-
-
-def free_ports(count: int) -> list[int]:
-    """``count`` distinct loopback ports nobody listens on right now (the OS picks them; all
-    are held until the last is chosen, so none repeats)."""
-    with contextlib.ExitStack() as stack:
-        sockets = [stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) for _ in range(count)]
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]
-
-
-def free_port() -> int:
-    return free_ports(1)[0]
+APP = "idp.app:create_app"
+PROBE = "/.well-known/openid-configuration"
 
 
 def sqlite_url(directory: Path) -> str:
@@ -57,63 +48,21 @@ def portal_environment(database_url: str, issuer: str, **overrides: str) -> dict
     return env
 
 
-@dataclass
-class PortalProcess:
-    """One running portal process."""
+@dataclass(kw_only=True)
+class PortalProcess(ServerProcess):
+    """One running portal process (shared.processes), with the issuer and database it was given."""
 
-    port: int
     issuer: str
-    process: subprocess.Popen
-    log_path: Path
     database_url: str = ""
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def log_tail(self, lines: int = 40) -> str:
-        with contextlib.suppress(OSError):
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        return ""
 
     def http(self, **kwargs) -> httpx.AsyncClient:
         kwargs.setdefault("timeout", 10.0)
         return httpx.AsyncClient(base_url=self.url, **kwargs)
 
 
-def _spawn(port: int, env: dict[str, str], log_path: Path, log_level: str) -> subprocess.Popen:
-    with open(log_path, "ab") as log:  # the child keeps its own copy of the descriptor
-        return subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "idp.app:create_app", "--factory",
-             "--host", "127.0.0.1", "--port", str(port), "--log-level", log_level],
-            cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        )
-
-
-async def _wait_ready(portal: PortalProcess, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    async with httpx.AsyncClient(timeout=2.0) as http:
-        while time.monotonic() < deadline:
-            if portal.process.poll() is not None:
-                raise RuntimeError(f"portal on port {portal.port} exited with {portal.process.returncode}:\n"
-                                   f"{portal.log_tail()}")
-            with contextlib.suppress(httpx.TransportError):
-                response = await http.get(f"{portal.url}/.well-known/openid-configuration")
-                if response.status_code == 200:
-                    return
-            await asyncio.sleep(0.1)
-    raise TimeoutError(f"portal on port {portal.port} not ready within {timeout} s:\n{portal.log_tail()}")
-
-
-async def stop_process(running) -> None:
-    """Terminate, then kill after STOP_TIMEOUT; for anything with a ``process`` (Popen)."""
-    if running.process.poll() is None:
-        running.process.terminate()
-        try:
-            await asyncio.to_thread(running.process.wait, STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            running.process.kill()
-            await asyncio.to_thread(running.process.wait, STOP_TIMEOUT)
+async def stop_process(running: ServerProcess) -> None:
+    """Stop it (its process group: SIGTERM, then SIGKILL after STOP_TIMEOUT)."""
+    await stop(running)
 
 
 async def start_process(database_url: str, log_dir: Path, *, port: int | None = None, issuer: str | None = None,
@@ -124,15 +73,10 @@ async def start_process(database_url: str, log_dir: Path, *, port: int | None = 
     "info" writes uvicorn's access log too."""
     port = port or free_port()
     issuer = issuer or f"http://127.0.0.1:{port}"
-    log_path = Path(log_dir) / f"portal-{port}.log"
-    process = _spawn(port, portal_environment(database_url, issuer, **env_overrides), log_path, log_level)
-    portal = PortalProcess(port, issuer, process, log_path, database_url)
-    try:
-        await _wait_ready(portal, timeout)
-    except BaseException:
-        await stop_process(portal)
-        raise
-    return portal
+    return await start("portal", uvicorn_command(APP, port, log_level=log_level), port=port,
+                       env=portal_environment(database_url, issuer, **env_overrides),
+                       log_path=Path(log_dir) / f"portal-{port}.log", probe=PROBE, timeout=timeout,
+                       kind=PortalProcess, issuer=issuer, database_url=database_url)
 
 
 @contextlib.asynccontextmanager

@@ -1,21 +1,20 @@
 """OpenID Connect Back-Channel Logout 1.0.
 
 Ending a session writes one logout token per participating client into an outbox
-(``logout_deliveries``) in the same transaction; any instance then delivers due rows,
-claiming each with one conditional UPDATE so two instances never post the same row at once,
+(``logout_deliveries``, a shared.outbox) in the same transaction; any instance then delivers due
+rows, claiming each with one conditional UPDATE so two instances never post the same row at once,
 and retries with exponential back-off while a client is down. Each attempt posts a freshly
 signed copy of the stored token, whose two-minute exp a retry would otherwise have outlived.
 """
 from __future__ import annotations
 
-import asyncio
 import base64
 import datetime as dt
 import json
 import logging
 
 import httpx
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from idp import clock
@@ -25,6 +24,7 @@ from idp.keys import jws
 from idp.oidc.models import LogoutDelivery
 from idp.portal import Portal
 from idp.security.tokens import new_token
+from shared.outbox import Columns, Outbox, Result, Retry
 
 log = logging.getLogger(__name__)
 EVENT = "http://schemas.openid.net/event/backchannel-logout"
@@ -73,58 +73,41 @@ async def enqueue_logout(db: AsyncSession, portal: Portal, client_ids: list[str]
     return queued
 
 
+COLUMNS = Columns(abandoned="abandoned_at")  # the lease is next_attempt_at itself
+
+
+def _outbox(portal: Portal) -> Outbox:
+    """logout_deliveries as a shared outbox, given up after IDP_BACKCHANNEL_MAX_ATTEMPTS."""
+    settings = portal.settings
+    return Outbox(LogoutDelivery, read=portal.reader, write=portal.sessionmaker.begin, clock=lambda: clock.now(),
+                  lease=LEASE, retry=Retry(settings.backchannel_retry_seconds,
+                                           max_attempts=settings.backchannel_max_attempts),
+                  columns=COLUMNS, gave_up=_abandoned)
+
+
+def _abandoned(db: AsyncSession, row: LogoutDelivery, error: str) -> None:
+    record(db, "logout.backchannel_abandoned", outcome="failure", client_id=row.client_id, error=error)
+
+
 async def deliver_due(portal: Portal) -> int:
     """Deliver every due logout token once. Returns how many were delivered."""
-    async with portal.reader() as db:
-        due = (await db.scalars(
-            select(LogoutDelivery.id).where(
-                LogoutDelivery.delivered_at.is_(None), LogoutDelivery.abandoned_at.is_(None),
-                LogoutDelivery.next_attempt_at <= clock.now(),
-            ).order_by(LogoutDelivery.id).limit(100)
-        )).all()
-    results = await asyncio.gather(*(_deliver_one(portal, delivery_id) for delivery_id in due))
-    return sum(results)
+    return await _outbox(portal).deliver_due(_poster(portal), concurrently=True)
 
 
-async def _claim(portal: Portal, delivery_id: int) -> LogoutDelivery | None:
-    async with portal.sessionmaker.begin() as db:
-        now = clock.now()
-        result = await db.execute(
-            update(LogoutDelivery)
-            .where(LogoutDelivery.id == delivery_id, LogoutDelivery.next_attempt_at <= now,
-                   LogoutDelivery.delivered_at.is_(None), LogoutDelivery.abandoned_at.is_(None))
-            .values(next_attempt_at=now + LEASE, attempts=LogoutDelivery.attempts + 1)
-            .returning(LogoutDelivery)
-        )
-        return result.scalars().first()
-
-
-async def _deliver_one(portal: Portal, delivery_id: int) -> bool:
-    row = await _claim(portal, delivery_id)
-    if row is None:
-        return False  # another instance has it
-    error = None
-    try:
-        response = await portal.http.post(
-            row.uri, data={"logout_token": fresh_copy(await portal.key_ring(), row.logout_token)},
-            timeout=portal.settings.backchannel_logout_timeout_seconds,
-        )
-        if response.status_code not in (200, 204):
-            error = f"HTTP {response.status_code}"
-    except httpx.HTTPError as exc:
-        error = exc.__class__.__name__
-    async with portal.sessionmaker.begin() as db:
-        now = clock.now()
-        values: dict = {"last_error": error}
-        if error is None:
-            values["delivered_at"] = now
-        elif row.attempts >= portal.settings.backchannel_max_attempts:
-            values["abandoned_at"] = now
-            record(db, "logout.backchannel_abandoned", outcome="failure", client_id=row.client_id, error=error)
-        else:
-            backoff = portal.settings.backchannel_retry_seconds * (2 ** (row.attempts - 1))
-            values["next_attempt_at"] = now + dt.timedelta(seconds=backoff)
-        await db.execute(update(LogoutDelivery).where(LogoutDelivery.id == row.id).values(**values))
-    if error:
-        log.warning("back-channel logout to %s failed (%s), attempt %s", row.client_id, error, row.attempts)
-    return error is None
+def _poster(portal: Portal):
+    async def post(row: LogoutDelivery) -> Result:
+        """§2.5: the token form-posted to the client's back-channel logout URI; 200 or 204 is success."""
+        error = None
+        try:
+            response = await portal.http.post(
+                row.uri, data={"logout_token": fresh_copy(await portal.key_ring(), row.logout_token)},
+                timeout=portal.settings.backchannel_logout_timeout_seconds,
+            )
+            if response.status_code not in (200, 204):
+                error = f"HTTP {response.status_code}"
+        except httpx.HTTPError as exc:
+            error = exc.__class__.__name__
+        if error:
+            log.warning("back-channel logout to %s failed (%s), attempt %s", row.client_id, error, row.attempts)
+        return Result(error=error)
+    return post
