@@ -113,7 +113,7 @@ async def known_system_name(portal: Portal, client_id: str) -> str | None:
 async def _bindable(request: Request, client_id: str) -> ClientInfo:
     client = await _portal(request).client(client_id)
     if client is None or not client.binding_start_uri:
-        raise PageError(text("binding.not_bindable"), status_code=404)
+        raise PageError("binding.not_bindable", status_code=404)
     return client
 
 
@@ -166,7 +166,7 @@ async def _agent_binding_page(request: Request, session, client_id: str) -> str 
 
 def _refuse_agent(session) -> None:
     if session.agency is not None:
-        raise PageError(text("binding.agent_by_legal_person"), status_code=403)
+        raise PageError("binding.agent_by_legal_person", status_code=403)
 
 
 @router.get(PORTAL_BINDINGS_PAGE + "/{client_id}")
