@@ -40,7 +40,9 @@ def check_client_fields(values: dict, *, production: bool) -> None:
     if not set(values.get("unbindable_kinds") or []) <= {"created", "existing"}:
         raise ClientConfigError("unbindable_kinds may hold created and existing only")
     slot = values.get("binding_slot")
-    if slot is not None and not (isinstance(slot, str) and 0 < len(slot) <= 40 and slot.isprintable() and "@" not in slot):
+    # An agent's slot appends "@<agency id>" (idp.bindings.transitions.slot_of), within bindings.slot's 64.
+    if slot is not None and not (isinstance(slot, str) and 0 < len(slot) <= 40 and slot.isprintable()
+                                 and "@" not in slot):
         raise ClientConfigError("binding_slot is 1 to 40 printable characters without @")
     if values.get("id_token_signed_response_alg", "RS256") not in ("RS256", "ES256"):
         raise ClientConfigError("id_token_signed_response_alg must be RS256 or ES256")
