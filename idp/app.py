@@ -21,7 +21,6 @@ from idp.db.engine import create_engine, create_sessionmaker
 from idp.db.migrate import upgrade_to_head
 from idp.db.ops import lock_for_transaction
 from idp.dev import routes as dev_pages
-from idp.errors import PageError
 from idp.flows.login import agent_choice
 from idp.flows.login import routes as login_flow
 from idp.flows.recovery import routes as recovery
@@ -39,8 +38,9 @@ from idp.space import routes as space
 from idp.space import devices as space_devices
 from idp.verification import ctid_app
 from idp.web import login
-from idp.web.pages import error_page
+from idp.web.pages import refusal_page
 from shared.access_log import drop_query_strings_from_access_log
+from shared.refusals import Refusal
 from shared.security_headers import SecurityHeaders
 
 log = logging.getLogger(__name__)
@@ -94,9 +94,9 @@ def create_app(settings: Settings | None = None, *, http: httpx.AsyncClient | No
         app.include_router(ctid_app.router)  # /dev/ctid plays the CTID app for the 三级 stand-in
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")
 
-    @app.exception_handler(PageError)
-    async def page_error(_request: Request, exc: PageError) -> Response:
-        return error_page(exc.message, exc.status_code, exc.detail)
+    @app.exception_handler(Refusal)
+    async def refused(_request: Request, exc: Refusal) -> Response:
+        return refusal_page(exc)
 
     app.add_middleware(SecurityHeaders, hsts=settings.is_production)
     return app

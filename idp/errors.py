@@ -2,12 +2,14 @@
 
 An :class:`OAuthError` is rendered either as a JSON body (token, introspection, revocation,
 userinfo) or as a redirect back to a *verified* redirect_uri (authorization endpoint).
-A :class:`PageError` is never redirected: it is shown as an HTML page, because the client or
-its redirect_uri could not be trusted (RFC 9700 §4.11.2).
+What the user is told instead is a :class:`shared.refusals.Refusal` (:class:`PageError`,
+:class:`DomainError`): a message id of the one catalogue, never a protocol error.
 
 Descriptions are printable ASCII without quote or backslash (RFC 6749 §4.1.2.1, §5.2).
 """
 from __future__ import annotations
+
+from shared.refusals import Refusal
 
 
 class OAuthError(Exception):
@@ -112,28 +114,11 @@ class InsufficientScope(OAuthError):
     status_code = 403
 
 
-class PageError(Exception):
-    """Shown to the user as an HTML page; never redirects. ``message`` is user-facing Chinese."""
-
-    def __init__(self, message: str, *, status_code: int = 400, detail: str = ""):
-        super().__init__(message)
-        self.message = message
-        self.status_code = status_code
-        self.detail = detail
+class PageError(Refusal):
+    """A refusal shown as a page of its own, never redirected (RFC 9700 §4.11.2): the app's handler
+    renders every uncaught :class:`Refusal` so, with ``message_id`` from :mod:`shared.messages`."""
 
 
-class DomainError(Exception):
-    """A rule of the portal refused a state change (ZITADEL style: coded, checked first).
-
-    ``message_id`` is a key of :mod:`shared.messages`; the page shows its text on the same form.
-    """
-
-    def __init__(self, message_id: str, **values):
-        super().__init__(message_id)
-        self.message_id = message_id
-        self.values = values
-
-    def text(self) -> str:
-        from shared.messages import text
-
-        return text(self.message_id, **self.values)
+class DomainError(Refusal):
+    """A rule of the portal refused a state change (ZITADEL style: coded, checked first); the
+    page usually shows ``text()`` on the same form."""

@@ -16,6 +16,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from shared.refusals import Refusal
+
 USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
@@ -34,10 +36,8 @@ EMAIL = re.compile(
 )
 
 
-class InvalidIdentifier(ValueError):
-    def __init__(self, message_id: str):
-        super().__init__(message_id)
-        self.message_id = message_id
+class InvalidIdentifier(Refusal, ValueError):
+    """An identifier failed its standard's rule; ``message_id`` says which, in the catalogue's words."""
 
 
 def normalise(value: str) -> str:

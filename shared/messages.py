@@ -1,6 +1,14 @@
-"""User-facing messages, one catalogue with ids (the guides' wording where they have one).
+"""Every user-visible message, by id, in one catalogue (the guides' wording where they have one).
 
-Code refers to messages by id; templates render ``text(id, **values)``.
+What belongs here: each text that code raises or returns to a user — a refusal (shared.refusals),
+a form error, a notice after a change, an error page, an SMS or e-mail — for the portal and for
+the business systems alike (they import ``shared``, never ``idp``). Static page copy (headings,
+labels, buttons) stays in the templates; field labels passed as ``{label}`` stay with the form.
+Ids are namespaced by area: the portal's by feature (``login.``, ``binding.``, ``agents.``…),
+``page.`` for both sides' page errors, and the business systems' under ``system.`` (all of them),
+``drug.`` and ``udi.``. One id, one text: an id two places need is defined once.
+
+Code refers to messages by id; pages render ``text(id, **values)``.
 """
 from __future__ import annotations
 
@@ -126,6 +134,89 @@ MESSAGES: dict[str, str] = {
     "agents.removed": "已移除经办人：其代表本企业访问业务系统的授权和登录会话均已结束。",
     "agents.not_found": "该经办人不存在或已被移除。",
     "login.not_agent": "该账号尚未被任何法人授权为经办人，请通过“个人登录”登录个人空间。",
+    # the authorization request, when its client or redirect_uri cannot be trusted (RFC 9700 §4.11.2)
+    "request.duplicated": "请求参数重复，无法确认来源应用。",
+    "request.no_client_id": "请求缺少应用标识（client_id）。",
+    "request.unknown_client": "未知的应用，无法登录。",
+    "request.no_redirect_uri": "请求缺少回调地址（redirect_uri）。",
+    "request.redirect_uri_mismatch": "回调地址与应用登记的不一致，已拒绝。",
+    "login.page_expired": "登录页面已过期，请返回业务系统重新发起登录。",
+    "flow.expired": "页面已过期，请重新开始。",
+    "sso.not_supported": "该业务系统暂不支持从门户单点登录。",
+    # 退出 (RP-Initiated Logout 1.0 §2, §3)
+    "logout.hint_invalid": "退出请求无效：登录凭证无法验证。",
+    "logout.redirect_unverified": "退出后跳转地址无法确认，已拒绝跳转。",
+    "logout.redirect_mismatch": "退出后跳转地址与应用登记的不一致，已拒绝跳转。",
+    "devices.not_found": "该登录设备不存在或已退出。",
+    # one-time codes by SMS or e-mail; {purpose} is the flow's name (用户解锁, 找回密码…)
+    "code.message_subject": "政务服务门户{purpose}验证码",
+    "code.message_body": "【政务服务门户】您的{purpose}验证码为{code}，{minutes}分钟内有效，请勿告诉他人。",
+    # page errors, the portal's and the systems' alike
+    "page.expired": "页面已失效，请刷新后重试。",
+    "page.not_found": "您访问的页面不存在。",
+    # --- the business systems (mock_systems), all of them ---
+    "system.local.wrong_credentials": "用户名或密码错误",
+    "system.local.required": "请输入用户名和密码",
+    "system.not_linked": "您的政务服务门户账号尚未授权绑定本系统，请在政务服务门户“我的绑定”中授权绑定。",
+    "system.login.expired": "登录请求已失效，请重新登录。",
+    "system.login.wrong_issuer": "登录请求不是来自本系统信任的政务服务门户，已拒绝。",
+    "system.login.denied": "您未完成政务服务门户的登录或授权，请重新登录。",
+    "system.login.failed": "通过政务服务门户登录失败：门户返回的登录凭证未通过校验，请重新登录。",
+    "system.login.portal_unavailable": "暂时无法连接政务服务门户，请稍后再试。",
+    # 授权绑定 on the system (seed 000: binding.no_such_user, binding.wrong_password and
+    # binding.already_bound above word for word)
+    "system.binding.invalid": "授权绑定请求无效或已失效，请回到政务服务门户“我的绑定”重新授权绑定。",
+    "system.binding.cancelled": "该授权绑定请求已取消或已结束，请回到政务服务门户“我的绑定”重新授权绑定。",
+    "system.binding.account_taken": "用户绑定授权异常：该账号已经绑定了其他政务服务门户用户，"
+                                    "请使用其他账号，或选择“直接授权创建新的账号”。",
+    "system.binding.portal_login_required": "请先在本浏览器登录政务服务门户，再从政务服务门户“我的绑定”授权绑定本系统。",
+    "system.binding.not_subject": "该授权绑定请求不属于当前登录政务服务门户的用户，已拒绝。"
+                                  "请使用本人的政务服务门户账号，从“我的绑定”授权绑定。",
+    "system.binding.agent_may_not_create": "经办人不能通过“直接授权创建新的账号”绑定本系统，"
+                                           "请使用“已有用户的登录授权”绑定本系统已有的子账号。",
+    # 账号设置 on the system
+    "system.settings.not_unbindable": "该绑定为直接授权创建的账号，不可解除。如需解除，请在政务服务门户的咨询栏目申请。",
+    "system.settings.not_linked": "本系统账号未绑定政务服务门户账号。",
+    "system.settings.login_required": "请先登录。",
+    # UDI: 机构信息完善 and its review (seed 001, 第二步 2.1)
+    "udi.field_required": "请填写{field}",
+    "udi.field_too_long": "{field}不能超过{maximum}个字符",
+    "udi.field_invalid": "{field}含有不能使用的字符",
+    "udi.form_errors": "提交失败，请按提示修改后重新提交。",
+    "udi.already_submitted": "您的机构信息已提交，正在等待审核，审核完成前不能修改。",
+    "udi.already_reviewed": "该申请已被审核或已重新提交，请刷新后查看。",
+    "udi.reason_required": "审核不通过时必须填写原因。",
+    "udi.reason_too_long": "审核不通过的原因不能超过500个字符。",
+    "udi.review_approved": "已审核通过，审核结果已通知联系人。",
+    "udi.review_rejected": "已审核不通过，审核结果已通知联系人。",
+    "udi.notice_subject": "医疗器械唯一标识管理信息系统注册用户信息审核结果：{result}",
+    "udi.notice_approved": "{organisation}：您在医疗器械唯一标识管理信息系统提交的注册用户信息已审核通过。"
+                           "请登录政务服务门户，在“我的绑定”中点击“医疗器械唯一标识管理信息系统”进入系统。",
+    "udi.notice_rejected": "{organisation}：您在医疗器械唯一标识管理信息系统提交的注册用户信息审核不通过，"
+                           "原因：{reason}。请登录政务服务门户，进入本系统修改机构信息后重新提交。",
+    # 药品业务应用系统: who may use 信息采集
+    "drug.collection.enterprise_only": "信息采集仅供企业账号使用，请通过政务服务门户“法人登录”（法人账号或经办人账号）进入本系统。",
+    "drug.module.not_granted": "您没有{module}的操作权限，请联系法人账号在“子用户授权”中授权。",
+    # 子用户授权
+    "drug.grants.legal_only": "只有法人账号可以进行子用户授权，经办人账号不能为其他账号授权。",
+    "drug.grants.no_such_agent": "所选经办人不存在或不属于本企业，请重新选择。",
+    "drug.grants.unknown_module": "所选事项不存在，请重新选择。",
+    "drug.grants.saved": "保存成功，授权已生效。",
+    # 出口药品档案信息
+    "drug.dossier.not_found": "出口药品档案不存在或已删除。",
+    "drug.dossier.stale": "该档案已被他人修改，请刷新后重试。",
+    "drug.dossier.edit_not_draft": "该档案已提交，不能修改；如需更改，请使用“变更”。",
+    "drug.dossier.delete_not_draft": "该档案已提交，提交后无法删除。",
+    "drug.dossier.submit_not_draft": "该档案已提交，不能重复提交。",
+    "drug.dossier.change_not_submitted": "只有已提交的档案可以变更；草稿请直接修改后提交。",
+    "drug.dossier.change_unchanged": "变更内容与当前版本相同，请修改后再提交变更。",
+    "drug.dossier.required": "请填写{label}。",
+    "drug.dossier.too_long": "{label}不能超过{limit}个字。",
+    "drug.dossier.created": "草稿已保存。",
+    "drug.dossier.edited": "修改已保存。",
+    "drug.dossier.submitted": "提交成功。",
+    "drug.dossier.deleted": "草稿已删除。",
+    "drug.dossier.changed": "变更成功，已生成新版本。",
 }
 
 

@@ -36,11 +36,11 @@ async def _legal_session(request: Request):
     if session is None:
         return None
     if session.agency is not None:
-        raise PageError(text("agents.legal_only"), status_code=403)
+        raise PageError("agents.legal_only", status_code=403)
     try:
         transitions.require_legal_person(session.account)
     except DomainError as exc:
-        raise PageError(exc.text(), status_code=403) from None
+        raise PageError(exc.message_id, status_code=403, **exc.values) from None
     return session
 
 
@@ -54,7 +54,7 @@ async def _principal(request: Request, session, agency_id: int) -> Principal:
         async with _portal(request).reader() as db:
             agency, person = await transitions.agency_of(db, session.account, agency_id)
     except DomainError as exc:
-        raise PageError(exc.text(), status_code=404) from None
+        raise PageError(exc.message_id, status_code=404, **exc.values) from None
     return Principal(person, agency, session.account)
 
 

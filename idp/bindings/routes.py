@@ -21,7 +21,7 @@ from idp.agents.principal import Principal
 from idp.bindings import outbox, transitions
 from idp.bindings.models import Binding
 from idp.clients.models import Client
-from idp.clients.registry import ClientInfo
+from idp.clients.registry import ClientInfo, unbindable_kinds
 from idp.errors import DomainError, PageError
 from idp.portal import Portal
 from idp.space.routes import _check_csrf, _page, _portal, _signed_in, _to_login
@@ -45,11 +45,11 @@ class Row:
     shown: str  # bind | pending | unbind | fixed | unbinding
 
 
-def _shown(binding: Binding | None) -> str:
+def _shown(binding: Binding | None, unbindable: tuple[str, ...]) -> str:
     if binding is None:
         return "bind"
     if binding.state == "active":
-        return "unbind" if binding.kind == "existing" else "fixed"
+        return "unbind" if binding.kind in unbindable else "fixed"
     return binding.state  # pending | unbinding
 
 
@@ -66,7 +66,7 @@ def _catalogue_order(path: Path) -> dict[str, int]:
 async def binding_rows(portal: Portal, principal: Principal) -> list[Row]:
     """Every bindable system with this principal's state, in the catalogue's order."""
     async with portal.reader() as db:
-        systems = (await db.execute(select(Client.client_id, Client.display_name).where(
+        systems = (await db.execute(select(Client.client_id, Client.display_name, Client.unbindable_kinds).where(
             Client.disabled_at.is_(None), Client.binding_start_uri.is_not(None)))).all()
         live = (await db.scalars(select(Binding).where(
             Binding.account_id == principal.account.id, transitions.same_capacity(principal.agency_id),
@@ -74,7 +74,7 @@ async def binding_rows(portal: Portal, principal: Principal) -> list[Row]:
     order = _catalogue_order(portal.settings.catalogue_path)
     systems = sorted(systems, key=lambda s: (order.get(s[0], len(order)), s[1], s[0]))  # others last, by name
     by_client = {b.client_id: b for b in live}
-    return [Row(cid, name, _shown(by_client.get(cid))) for cid, name in systems]
+    return [Row(cid, name, _shown(by_client.get(cid), unbindable_kinds(kinds))) for cid, name, kinds in systems]
 
 
 async def _rows(request: Request, session) -> list[Row]:
@@ -113,7 +113,7 @@ async def known_system_name(portal: Portal, client_id: str) -> str | None:
 async def _bindable(request: Request, client_id: str) -> ClientInfo:
     client = await _portal(request).client(client_id)
     if client is None or not client.binding_start_uri:
-        raise PageError(text("binding.not_bindable"), status_code=404)
+        raise PageError("binding.not_bindable", status_code=404)
     return client
 
 
@@ -166,7 +166,7 @@ async def _agent_binding_page(request: Request, session, client_id: str) -> str 
 
 def _refuse_agent(session) -> None:
     if session.agency is not None:
-        raise PageError(text("binding.agent_by_legal_person"), status_code=403)
+        raise PageError("binding.agent_by_legal_person", status_code=403)
 
 
 @router.get(PORTAL_BINDINGS_PAGE + "/{client_id}")

@@ -26,7 +26,6 @@ from idp.portal import Portal
 from idp.security.tokens import new_token
 from shared.binding import INTENT_SECONDS, KIND_OF_MODE, RECONCILE_MARGIN_SECONDS
 
-PAIR = ("classification", "combination")  # exclude each other for one portal account
 LIVE = ("pending", "active", "unbinding")
 
 
@@ -38,9 +37,10 @@ class Conflict(Exception):
         self.state = state
 
 
-def slot_of(client_id: str, agency_id: int | None = None) -> str:
-    """The slot a binding takes: per system (one for the pair), and for an agent per enterprise."""
-    slot = "|".join(PAIR) if client_id in PAIR else client_id
+def slot_of(client: ClientInfo, agency_id: int | None = None) -> str:
+    """The slot a binding takes: per system, or the ``binding_slot`` the catalogue gives systems
+    that exclude each other (分类界定 ⟂ 药械组合); for an agent, per enterprise."""
+    slot = client.binding_slot or client.client_id
     return slot if agency_id is None else f"{slot}@{agency_id}"
 
 
@@ -68,7 +68,7 @@ async def _insert_pending(portal: Portal, principal: Principal, client: ClientIn
         async with portal.sessionmaker.begin() as db:
             db.add(Binding(id=binding_id, account_id=principal.account.id, agency_id=principal.agency_id,
                            actor_account_id=actor.id if actor.id != principal.account.id else None,
-                           client_id=client.client_id, slot=slot_of(client.client_id, principal.agency_id),
+                           client_id=client.client_id, slot=slot_of(client, principal.agency_id),
                            mode=mode, state="pending", created_at=now,
                            expires_at=now + dt.timedelta(seconds=INTENT_SECONDS)))
             await db.flush()
@@ -82,7 +82,7 @@ async def _insert_pending(portal: Portal, principal: Principal, client: ClientIn
 async def _holder(portal: Portal, principal: Principal, client: ClientInfo) -> Binding | None:
     async with portal.reader() as db:
         return await db.scalar(select(Binding).where(
-            Binding.account_id == principal.account.id, Binding.slot == slot_of(client.client_id, principal.agency_id)))
+            Binding.account_id == principal.account.id, Binding.slot == slot_of(client, principal.agency_id)))
 
 
 async def start_binding(portal: Portal, principal: Principal, client: ClientInfo, mode: str,
@@ -201,15 +201,17 @@ def _unlink_call(binding_id: str, now: dt.datetime, *, force: bool = False, reas
 
 
 async def request_unbind(db: AsyncSession, account: Account, client: ClientInfo) -> BindingCall:
-    """解除绑定 by the user: active + existing → unbinding, and an unlink call in the outbox.
-    A link created by binding (不可解除) is refused here whatever the page showed."""
+    """解除绑定 by the user: active + a kind the user may undo → unbinding, and an unlink call in the outbox.
+    A link of a kind the catalogue does not let the user undo (不可解除: by default one created by
+    binding) is refused here whatever the page showed."""
     row = await live_binding(db, account.id, client.client_id)
     if row is None or row.state != "active":
         raise DomainError("binding.not_bound", system=client.display_name)
-    if row.kind != "existing":
+    if row.kind not in client.unbindable_kinds:
         raise DomainError("binding.not_unbindable")
     result = await db.execute(update(Binding).where(Binding.id == row.id, Binding.state == "active",
-                                                    Binding.kind == "existing").values(state="unbinding"))
+                                                    Binding.kind.in_(client.unbindable_kinds))
+                               .values(state="unbinding"))
     if result.rowcount != 1:
         raise DomainError("binding.not_bound", system=client.display_name)
     call = _unlink_call(row.id, clock.now())

@@ -19,7 +19,7 @@ GRANT_TYPES = {"authorization_code", "refresh_token", "client_credentials"}
 FIELDS = ("display_name", "contact", "token_endpoint_auth_method", "redirect_uris", "post_logout_redirect_uris",
           "grant_types", "scopes", "jwks", "backchannel_logout_uri", "initiate_login_uri",
           "id_token_signed_response_alg", "require_pkce", "first_party", "binding_start_uri", "binding_api_uri",
-          "agent_binding_modes")
+          "agent_binding_modes", "binding_slot", "unbindable_kinds")
 
 
 class ClientConfigError(ValueError):
@@ -37,6 +37,13 @@ def check_client_fields(values: dict, *, production: bool) -> None:
         raise ClientConfigError("unknown scope")
     if not set(values.get("agent_binding_modes", ["create"])) <= {"create", "existing"}:
         raise ClientConfigError("agent_binding_modes may hold create and existing only")
+    if not set(values.get("unbindable_kinds") or []) <= {"created", "existing"}:
+        raise ClientConfigError("unbindable_kinds may hold created and existing only")
+    slot = values.get("binding_slot")
+    # An agent's slot appends "@<agency id>" (idp.bindings.transitions.slot_of), within bindings.slot's 64.
+    if slot is not None and not (isinstance(slot, str) and 0 < len(slot) <= 40 and slot.isprintable()
+                                 and "@" not in slot):
+        raise ClientConfigError("binding_slot is 1 to 40 printable characters without @")
     if values.get("id_token_signed_response_alg", "RS256") not in ("RS256", "ES256"):
         raise ClientConfigError("id_token_signed_response_alg must be RS256 or ES256")
     if values.get("token_endpoint_auth_method") == "private_key_jwt" and not values.get("jwks"):

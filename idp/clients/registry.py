@@ -10,6 +10,12 @@ from sqlalchemy import select
 from idp.clients.models import Client
 
 CLIENT_ID_MAX = 64  # the length of clients.client_id
+UNBINDABLE_KINDS = ("existing",)  # 直接授权创建新的账号 (kind "created") is 不可解除 unless the catalogue says otherwise
+
+
+def unbindable_kinds(value: list | None) -> tuple[str, ...]:
+    """The catalogue's ``unbindable_kinds`` of a client row, or the default."""
+    return tuple(value) if value is not None else UNBINDABLE_KINDS
 
 
 @dataclass(frozen=True)
@@ -34,6 +40,8 @@ class ClientInfo:
     binding_start_uri: str | None = None
     binding_api_uri: str | None = None
     agent_binding_modes: tuple[str, ...] = ("create", "existing")
+    binding_slot: str | None = None
+    unbindable_kinds: tuple[str, ...] = UNBINDABLE_KINDS
     enabled: bool = True
     extra: dict = field(default_factory=dict)
 
@@ -62,6 +70,8 @@ class ClientInfo:
             binding_start_uri=row.binding_start_uri,
             binding_api_uri=row.binding_api_uri,
             agent_binding_modes=tuple(row.agent_binding_modes or ("create", "existing")),
+            binding_slot=row.binding_slot,
+            unbindable_kinds=unbindable_kinds(row.unbindable_kinds),
             enabled=row.disabled_at is None,
         )
 

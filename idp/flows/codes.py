@@ -26,6 +26,7 @@ from idp.limits.counters import minutes_until, take
 from idp.notify.senders import MessageSender
 from idp.security.tokens import new_token
 from idp.settings import Settings
+from shared.messages import text
 
 PURPOSE_TEXT = {
     "unlock": "用户解锁",
@@ -78,8 +79,8 @@ async def send_code(
         expires_at=now + dt.timedelta(seconds=settings.one_time_code_ttl_seconds),
     ))
     minutes = settings.one_time_code_ttl_seconds // 60
-    body = f"【政务服务门户】您的{PURPOSE_TEXT[purpose]}验证码为{code}，{minutes}分钟内有效，请勿告诉他人。"
-    await sender.send(db, channel, destination, f"政务服务门户{PURPOSE_TEXT[purpose]}验证码", body)
+    body = text("code.message_body", purpose=PURPOSE_TEXT[purpose], code=code, minutes=minutes)
+    await sender.send(db, channel, destination, text("code.message_subject", purpose=PURPOSE_TEXT[purpose]), body)
     return code_id
 
 

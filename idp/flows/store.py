@@ -20,7 +20,7 @@ from idp.sessions.store import browser_cookie_name
 from idp.settings import Settings
 
 FLOW_TTL = dt.timedelta(minutes=30)
-EXPIRED = "页面已过期，请重新开始。"
+EXPIRED = "flow.expired"  # a message id
 FLOW_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # what new_token() makes
 
 
@@ -47,7 +47,7 @@ async def load_flow(db: AsyncSession, settings: Settings, request: Request, flow
 
 def check_flow_csrf(flow: Flow, submitted) -> None:
     if not submitted or not constant_time_equal(str(submitted), flow.csrf_token):
-        raise PageError("页面已失效，请刷新后重试。", status_code=403, detail="CSRF token mismatch")
+        raise PageError("page.expired", status_code=403, detail="CSRF token mismatch")
 
 
 async def advance(db: AsyncSession, flow: Flow, *, expected: str, to: str, finish: bool = False, **data) -> None:

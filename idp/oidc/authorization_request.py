@@ -101,18 +101,18 @@ def verify_client_and_redirect(
     params: dict[str, str], duplicated: set[str], client: ClientInfo | None
 ) -> RedirectTarget:
     if "client_id" in duplicated or "redirect_uri" in duplicated:
-        raise PageError("请求参数重复，无法确认来源应用。", detail="duplicated client_id or redirect_uri")
+        raise PageError("request.duplicated", detail="duplicated client_id or redirect_uri")
     if not params.get("client_id"):
-        raise PageError("请求缺少应用标识（client_id）。", detail="missing client_id")
+        raise PageError("request.no_client_id", detail="missing client_id")
     if client is None:
-        raise PageError("未知的应用，无法登录。", detail="unknown client_id")
+        raise PageError("request.unknown_client", detail="unknown client_id")
     redirect_uri = params.get("redirect_uri")
     if redirect_uri is None:
         if len(client.redirect_uris) != 1:
-            raise PageError("请求缺少回调地址（redirect_uri）。", detail="missing redirect_uri")
+            raise PageError("request.no_redirect_uri", detail="missing redirect_uri")
         redirect_uri = client.redirect_uris[0]
     elif not is_registered_redirect_uri(client, redirect_uri):  # exact, but a native app's loopback port
-        raise PageError("回调地址与应用登记的不一致，已拒绝。", detail="redirect_uri is not registered")
+        raise PageError("request.redirect_uri_mismatch", detail="redirect_uri is not registered")
     return RedirectTarget(redirect_uri=redirect_uri, state=params.get("state"))
 
 

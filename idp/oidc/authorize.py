@@ -72,7 +72,7 @@ async def decide(request: Request, portal: Portal, auth: AuthorizationRequest, i
     target = RedirectTarget(auth.redirect_uri, auth.state)
     client = await portal.client(auth.client_id)
     if client is None:
-        return error_page("未知的应用，无法登录。", 400, "client was removed")
+        return error_page("request.unknown_client", 400, "client was removed")
     async with portal.sessionmaker.begin() as db:
         session = await load_session(db, portal.settings, request)
         started = interaction.created_at if interaction is not None else None

@@ -19,7 +19,7 @@ from idp.security.tokens import constant_time_equal, digest, new_token
 from idp.sessions.store import browser_cookie_name
 from idp.settings import Settings
 
-EXPIRED = "登录页面已过期，请返回业务系统重新发起登录。"
+EXPIRED = "login.page_expired"  # a message id
 INTERACTION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # what new_token() makes
 
 
@@ -61,7 +61,7 @@ async def load_interaction(db: AsyncSession, settings: Settings, request: Reques
 
 def check_csrf(row: Interaction, submitted: str | None) -> None:
     if not submitted or not constant_time_equal(submitted, row.csrf_token):
-        raise PageError("页面已失效，请刷新后重试。", status_code=403, detail="CSRF token mismatch")
+        raise PageError("page.expired", status_code=403, detail="CSRF token mismatch")
 
 
 async def update_request(db: AsyncSession, row: Interaction, **changes) -> None:

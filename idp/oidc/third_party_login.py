@@ -23,7 +23,7 @@ async def initiate_login(request: Request, client_id: str) -> Response:
     portal: Portal = request.app.state.portal
     client = await portal.client(client_id)
     if client is None or not client.initiate_login_uri:
-        return error_page("该业务系统暂不支持从门户单点登录。", 404, "no initiate_login_uri")
+        return error_page("sso.not_supported", 404, "no initiate_login_uri")
     async with portal.sessionmaker.begin() as db:
         session = await load_session(db, portal.settings, request)
     if session is None:

@@ -59,7 +59,7 @@ async def end_device(request: Request, sid: str) -> Response:
     async with portal.reader() as db:
         owned = await is_live_session_of(db, portal.settings, session.account.id, sid)
     if not owned:
-        raise PageError("该登录设备不存在或已退出。", status_code=404, detail="not a live session of this account")
+        raise PageError("devices.not_found", status_code=404, detail="not a live session of this account")
     await end_session_everywhere(portal, sid, reason="ended_from_devices", source_ip=_ip(request))
     return RedirectResponse(DEVICES + "?done=one", status_code=303)
 

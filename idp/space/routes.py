@@ -48,12 +48,12 @@ def _to_login() -> Response:
 def _check_csrf(session: ActiveSession, form: FormData) -> None:
     submitted = form.get("csrf_token")
     if not isinstance(submitted, str) or not constant_time_equal(submitted, session.csrf_secret):
-        raise PageError("页面已失效，请刷新后重试。", status_code=403, detail="CSRF token mismatch")
+        raise PageError("page.expired", status_code=403, detail="CSRF token mismatch")
 
 
 def _contact(key: str) -> Contact:
     if key not in CONTACTS:
-        raise PageError("您访问的页面不存在。", status_code=404)
+        raise PageError("page.not_found", status_code=404)
     return CONTACTS[key]
 
 

@@ -6,6 +6,9 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import HTMLResponse
 
+from shared.messages import text
+from shared.refusals import Refusal
+
 TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
     autoescape=select_autoescape(["html"]),
@@ -28,5 +31,11 @@ def render(name: str, status_code: int = 200, **context) -> HTMLResponse:
     return HTMLResponse(html, status_code=status_code, headers=SECURITY_HEADERS)
 
 
-def error_page(message: str, status_code: int = 400, detail: str = "") -> HTMLResponse:
-    return render("error.html", status_code=status_code, message=message, detail=detail)
+def error_page(message_id: str, status_code: int = 400, detail: str = "", **values) -> HTMLResponse:
+    """A page that only says why not: the catalogue's message, and an ASCII detail for operators."""
+    return render("error.html", status_code=status_code, message=text(message_id, **values), detail=detail)
+
+
+def refusal_page(refusal: Refusal) -> HTMLResponse:
+    """How the portal shows a refusal nobody caught on its way up (the app's exception handler)."""
+    return error_page(refusal.message_id, refusal.status_code, refusal.detail, **refusal.values)

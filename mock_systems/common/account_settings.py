@@ -13,7 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from mock_systems.common.binding_outbox import deliver_due, enqueue
 from mock_systems.common.context import SystemContext
 from mock_systems.common.links import link_of_account, remove_link
-from mock_systems.common.messages import text
+from shared.messages import text
 from mock_systems.common.models import LinkKind, LocalAccount, WebSession
 from mock_systems.common.pages import message_page, render
 from mock_systems.common.security import constant_time_equal
@@ -67,9 +67,9 @@ async def unbind(request: Request) -> Response:
     async with system.sessionmaker.begin() as db:
         link = await link_of_account(db, account.id)
         if link is None:
-            return message_page(system, text("settings.not_linked"), 404)
+            return message_page(system, text("system.settings.not_linked"), 404)
         if link.kind is LinkKind.created_by_binding:
-            return message_page(system, text("settings.not_unbindable"), 403, "created_not_unbindable")
+            return message_page(system, text("system.settings.not_unbindable"), 403, "created_not_unbindable")
         await remove_link(db, link)
         if link.binding_id is not None:
             await enqueue(db, link.binding_id, "ended", {"reason": ENDED_REASON})

@@ -31,12 +31,12 @@ from mock_systems.common.accounts import (
     create_account,
     fields_from_claims,
 )
-from mock_systems.common.binding_intent import IntentRefused, fetch_intent
+from mock_systems.common.binding_intent import fetch_intent
 from mock_systems.common.binding_outbox import deliver_due
 from mock_systems.common.captcha import consume_captcha, issue_captcha
 from mock_systems.common.context import SystemContext
 from mock_systems.common.links import Settled, settle_binding
-from mock_systems.common.messages import text
+from shared.messages import text
 from mock_systems.common.models import LinkKind, LocalAccount, WebSession
 from mock_systems.common.pages import message_page, render
 from mock_systems.common.portal_login import send_to_portal
@@ -60,10 +60,10 @@ async def finish(system: SystemContext, binding_id: str, settled: Settled) -> Re
     if settled.outcome == "linked":
         return RedirectResponse(portal_bindings_page(system, "linked"), status_code=303)
     if settled.outcome == "refused":
-        message = text("binding.subject_linked", system=system.name) if settled.reason == "subject_already_linked" \
-            else text("binding.account_taken")
+        message = text("binding.already_bound", system=system.name) if settled.reason == "subject_already_linked" \
+            else text("system.binding.account_taken")
         return message_page(system, message, 409, f"binding refused: {settled.reason}")
-    return message_page(system, text("binding.cancelled"), 409, f"binding already {settled.reason}")
+    return message_page(system, text("system.binding.cancelled"), 409, f"binding already {settled.reason}")
 
 
 async def create_new(system: SystemContext, intent: Intent) -> Response:
@@ -104,10 +104,7 @@ def is_subject(session: WebSession | None, intent: Intent) -> bool:
 @router.get(SYSTEM_START)
 async def start_binding(request: Request) -> Response:
     system: SystemContext = request.app.state.system
-    try:
-        intent = await fetch_intent(system, request.query_params.get("binding"))
-    except IntentRefused as exc:
-        return message_page(system, text(exc.args[0]), 400, exc.args[1])
+    intent = await fetch_intent(system, request.query_params.get("binding"))  # or a refusal page
     async with system.sessionmaker.begin() as db:
         session = await load_session(db, system, request)
     if not is_subject(session, intent):
@@ -122,12 +119,9 @@ async def start_binding(request: Request) -> Response:
 async def bind_existing(request: Request) -> Response:
     system: SystemContext = request.app.state.system
     form = await request.form()
-    try:
-        intent = await fetch_intent(system, str(form.get("binding", "")))
-    except IntentRefused as exc:
-        return message_page(system, text(exc.args[0]), 400, exc.args[1])
+    intent = await fetch_intent(system, str(form.get("binding", "")))  # or a refusal page
     if intent.mode != "existing":
-        return message_page(system, text("binding.invalid"), 400, "the binding is not for an existing account")
+        return message_page(system, text("system.binding.invalid"), 400, "the binding is not for an existing account")
     username = str(form.get("username", ""))[:64]
     async with system.sessionmaker.begin() as db:
         session = await load_session(db, system, request)
@@ -139,18 +133,19 @@ async def bind_existing(request: Request) -> Response:
         return await show_form(request, system, intent, username=username, error=text("page.expired"),
                                status_code=403)
     if stranger:  # the form was never shown to this browser: it has not passed the check
-        return message_page(system, text("binding.not_subject"), 403, "the browser did not pass the subject check")
+        return message_page(system, text("system.binding.not_subject"), 403,
+                            "the browser did not pass the subject check")
     if refusal is not None:
         return await show_form(request, system, intent, username=username, error=text(refusal), status_code=400)
     if not username.strip() or not form.get("password"):
-        return await show_form(request, system, intent, username=username, error=text("local.required"),
+        return await show_form(request, system, intent, username=username, error=text("system.local.required"),
                                status_code=400)
     account = await check_credentials(system, username, str(form.get("password", "")))
     if isinstance(account, CredentialsRefused):
         message = "binding.no_such_user" if account is CredentialsRefused.no_such_user else "binding.wrong_password"
         return await show_form(request, system, intent, username=username, error=text(message), status_code=400)
     if intent.expires_at <= time.time():  # the password check took time: never link after the expiry
-        return message_page(system, text("binding.invalid"), 400, "the binding has expired")
+        return message_page(system, text("system.binding.invalid"), 400, "the binding has expired")
 
     async def proven_account(db: AsyncSession) -> LocalAccount:
         return await db.get(LocalAccount, account.id)

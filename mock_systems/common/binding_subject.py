@@ -9,9 +9,9 @@ from urllib.parse import urlencode
 from sqlalchemy import update
 from starlette.responses import RedirectResponse, Response
 
-from mock_systems.common.binding_intent import IntentRefused, fetch_intent
+from mock_systems.common.binding_intent import fetch_intent
 from mock_systems.common.context import SystemContext
-from mock_systems.common.messages import text
+from shared.messages import text
 from mock_systems.common.models import PendingLogin, WebSession
 from mock_systems.common.pages import message_page
 from mock_systems.common.portal_client import PortalError
@@ -29,22 +29,22 @@ async def finish_subject_check(system: SystemContext, session: WebSession | None
     portal session): the ID token's sub must be the intent's sub. Refusals send nothing to the
     portal, so the binding stays pending for its real subject."""
     if "error" in query or not query.get("code"):
-        return message_page(system, text("binding.portal_login_required"), 403, "no portal session for the binding")
+        return message_page(system, text("system.binding.portal_login_required"), 403,
+                            "no portal session for the binding")
     try:
         intent = await fetch_intent(system, pending.binding_id)
         tokens = await system.portal.redeem_code(query["code"], pending.code_verifier)
         claims = await verify_id_token(system.portal, system.settings, tokens["id_token"], nonce=pending.nonce,
                                        access_token=tokens["access_token"])
-    except IntentRefused as exc:
-        return message_page(system, text(exc.args[0]), 400, exc.args[1])
     except TokenRefused as exc:
-        return message_page(system, text("login.failed"), 401, f"id_token refused: {exc}")
+        return message_page(system, text("system.login.failed"), 401, f"id_token refused: {exc}")
     except (PortalError, MissingClientSecret) as exc:
-        return message_page(system, text("login.portal_unavailable"), 502, str(exc)[:200])
+        return message_page(system, text("system.login.portal_unavailable"), 502, str(exc)[:200])
     # The portal user who started the binding: its subject, or the legal person binding for an agent.
     if not constant_time_equal(str(claims["sub"]), intent.browser_sub):
         log.warning("binding %s opened by another portal user", intent.binding_id)
-        return message_page(system, text("binding.not_subject"), 403, "the portal user is not the binding subject")
+        return message_page(system, text("system.binding.not_subject"), 403,
+                            "the portal user is not the binding subject")
     async with system.sessionmaker.begin() as db:
         await db.execute(update(WebSession).where(WebSession.id_digest == session.id_digest)
                          .values(verified_binding_id=intent.binding_id))

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
 from mock_systems.common.context import SystemContext
-from mock_systems.common.messages import text
+from shared.messages import text
 from mock_systems.common.models import LocalAccount
 from mock_systems.common.pages import message_page, render
 from mock_systems.common.portal_client import PortalError

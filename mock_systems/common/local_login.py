@@ -11,7 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from mock_systems.common.accounts import CredentialsRefused, check_credentials
 from mock_systems.common.captcha import consume_captcha, issue_captcha
 from mock_systems.common.context import SystemContext
-from mock_systems.common.messages import text
+from shared.messages import text
 from mock_systems.common.pages import render
 from mock_systems.common.security import constant_time_equal
 from mock_systems.common.sessions import ensure_session, load_session, log_in, set_cookie
@@ -52,10 +52,10 @@ async def local_login_submit(request: Request) -> Response:
     if refusal is not None:
         return await show_form(request, system, username=username, error=text(refusal), status_code=400)
     if not username.strip() or not form.get("password"):
-        return await show_form(request, system, username=username, error=text("local.required"), status_code=400)
+        return await show_form(request, system, username=username, error=text("system.local.required"), status_code=400)
     account = await check_credentials(system, username, str(form.get("password", "")))
     if isinstance(account, CredentialsRefused):
-        return await show_form(request, system, username=username, error=text("local.wrong_credentials"),
+        return await show_form(request, system, username=username, error=text("system.local.wrong_credentials"),
                                status_code=400)
     async with system.sessionmaker.begin() as db:
         token = await log_in(db, system, session, account_id=account.id, login_method="local")

@@ -7,6 +7,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import HTMLResponse
 
 from mock_systems.common.context import SystemContext
+from shared.refusals import Refusal
 
 TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                         autoescape=select_autoescape(["html"]))
@@ -32,3 +33,8 @@ def render(system: SystemContext, name: str, status_code: int = 200, **context) 
 def message_page(system: SystemContext, message: str, status_code: int = 400, detail: str = "") -> HTMLResponse:
     """A page that only says something: a refusal, or why a login went nowhere."""
     return render(system, "message.html", status_code, message=message, detail=detail)
+
+
+def refusal_page(system: SystemContext, refusal: Refusal) -> HTMLResponse:
+    """How a system shows a refusal nobody caught on its way up (the app's exception handler)."""
+    return message_page(system, refusal.text(), refusal.status_code, refusal.detail)

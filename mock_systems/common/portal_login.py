@@ -21,7 +21,7 @@ from mock_systems.common.binding_subject import finish_subject_check
 from mock_systems.common.context import SystemContext
 from mock_systems.common.db import utcnow
 from mock_systems.common.links import linked_account
-from mock_systems.common.messages import text
+from shared.messages import text
 from mock_systems.common.models import PendingLogin, WebSession
 from mock_systems.common.pages import message_page
 from mock_systems.common.portal_client import PortalError
@@ -57,7 +57,7 @@ async def start_login(request: Request) -> Response:
     system: SystemContext = request.app.state.system
     params = request.query_params if request.method == "GET" else await request.form()
     if "iss" in params and params["iss"] != system.settings.issuer:
-        return message_page(system, text("login.wrong_issuer"), 400, "iss is not the configured issuer")
+        return message_page(system, text("system.login.wrong_issuer"), 400, "iss is not the configured issuer")
     target = params.get("target_link_uri")
     return await send_to_portal(request, system, return_to=local_target(system, str(target) if target is not None else None))
 
@@ -75,7 +75,7 @@ async def send_to_portal(request: Request, system: SystemContext, *, return_to: 
             redirect_uri=system.settings.endpoint("/auth/callback"), scope=scope or system.settings.scope, state=state,
             nonce=nonce, code_challenge=pkce_challenge(verifier), code_challenge_method="S256", **extra)
     except PortalError as exc:
-        return message_page(system, text("login.portal_unavailable"), 502, str(exc))
+        return message_page(system, text("system.login.portal_unavailable"), 502, str(exc))
     now = utcnow()
     async with system.sessionmaker.begin() as db:
         session, new_cookie = await ensure_session(db, system, request)
@@ -111,25 +111,25 @@ async def callback(request: Request) -> Response:
         session = await load_session(db, system, request)
         pending = await claim_pending(db, query.get("state"), session)
     if pending is None:
-        return message_page(system, text("login.expired"), 400, "unknown, used or expired state")
+        return message_page(system, text("system.login.expired"), 400, "unknown, used or expired state")
     # RFC 9207 §2.4: the response must come from the portal we sent the user to.
     if query.get("iss") != system.settings.issuer:
-        return message_page(system, text("login.wrong_issuer"), 400, "iss parameter missing or not our issuer")
+        return message_page(system, text("system.login.wrong_issuer"), 400, "iss parameter missing or not our issuer")
     if pending.binding_id is not None:  # the silent login of 授权绑定: who is this browser?
         return await finish_subject_check(system, session, pending, query)
     if "error" in query or not query.get("code"):
-        return message_page(system, text("login.denied"), 400, f"error={_ascii(query.get('error', ''))}")
+        return message_page(system, text("system.login.denied"), 400, f"error={_ascii(query.get('error', ''))}")
     try:
         tokens = await system.portal.redeem_code(query["code"], pending.code_verifier)
         claims = await verify_id_token(system.portal, system.settings, tokens["id_token"], nonce=pending.nonce,
                                        access_token=tokens["access_token"])
         info = await system.portal.userinfo(tokens["access_token"])
     except TokenRefused as exc:
-        return message_page(system, text("login.failed"), 401, f"id_token refused: {exc}")
+        return message_page(system, text("system.login.failed"), 401, f"id_token refused: {exc}")
     except (PortalError, MissingClientSecret) as exc:
-        return message_page(system, text("login.portal_unavailable"), 502, _ascii(str(exc)))
+        return message_page(system, text("system.login.portal_unavailable"), 502, _ascii(str(exc)))
     if info.get("sub") != claims["sub"]:  # OIDC Core §5.3.4
-        return message_page(system, text("login.failed"), 401, "userinfo is about another subject")
+        return message_page(system, text("system.login.failed"), 401, "userinfo is about another subject")
     async with system.sessionmaker.begin() as db:
         linked = await linked_account(db, claims["sub"])
         if linked is None:
@@ -145,4 +145,4 @@ async def callback(request: Request) -> Response:
 
 def unlinked(system: SystemContext, claims: dict) -> Response:
     """A portal account with no link here: nobody is logged in; binding happens at the portal."""
-    return message_page(system, text("not_linked"), 403)
+    return message_page(system, text("system.not_linked"), 403)

@@ -14,7 +14,7 @@ from mock_systems.common.context import SystemContext
 from mock_systems.common.pages import message_page
 from mock_systems.common.security import constant_time_equal
 from mock_systems.drug.grants import has_grant
-from mock_systems.drug.messages import text
+from shared.messages import text
 from mock_systems.drug.modules import MODULES
 
 LEGAL_PERSON, AGENT = "legal_person", "agent"
@@ -44,7 +44,7 @@ async def enterprise_actor(request: Request) -> Actor | Response:
         return current
     session, account = current
     if account.portal_account_type not in (LEGAL_PERSON, AGENT) or not account.enterprise_code:
-        return message_page(system, text("collection.enterprise_only"), 403)
+        return message_page(system, text("drug.collection.enterprise_only"), 403)
     claims = (session.portal_claims or {}) if session.login_method == "portal" else {}
     acting = claims.get("acting_person") if isinstance(claims.get("acting_person"), dict) else {}
     enterprise = claims.get("enterprise") if isinstance(claims.get("enterprise"), dict) else {}
@@ -69,7 +69,7 @@ async def module_actor(request: Request, module_id: str) -> Actor | Response:
     async with system.sessionmaker() as db:
         allowed = await may_use(db, actor, module_id)
     if not allowed:
-        return message_page(system, text("module.not_granted", module=MODULES[module_id]), 403)
+        return message_page(system, text("drug.module.not_granted", module=MODULES[module_id]), 403)
     return actor
 
 
@@ -78,7 +78,7 @@ async def legal_person_actor(request: Request) -> Actor | Response:
     actor = await enterprise_actor(request)
     if isinstance(actor, Response) or actor.is_legal_person:
         return actor
-    return message_page(system, text("grants.legal_only"), 403)
+    return message_page(system, text("drug.grants.legal_only"), 403)
 
 
 def refuse_forged(request: Request, actor: Actor, form) -> Response | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mock_systems.drug.messages import text
+from shared.messages import text
 
 
 @dataclass(frozen=True)
@@ -47,9 +47,9 @@ def validate(values: dict[str, str], fields: tuple[Field, ...] = FIELDS) -> list
     for field in fields:
         value = values.get(field.name, "")
         if field.required and not value:
-            errors.append(text("dossier.required", label=field.label))
+            errors.append(text("drug.dossier.required", label=field.label))
         elif len(value) > field.limit:
-            errors.append(text("dossier.too_long", label=field.label, limit=field.limit))
+            errors.append(text("drug.dossier.too_long", label=field.label, limit=field.limit))
     return errors
 
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from mock_systems.common.pages import message_page
+from mock_systems.common.pages import message_page, refusal_page
 from mock_systems.drug.access import Actor, module_actor, refuse_forged
 from mock_systems.drug.dossier_fields import CHANGE_REASON, FIELDS, content_of, read_values, validate
 from mock_systems.drug.dossier_queries import events_of, find_dossier, find_version, list_dossiers, versions_of
 from mock_systems.drug.dossier_transitions import (DossierRefused, change_dossier, create_draft, delete_draft,
                                                    edit_draft, submit_dossier)
-from mock_systems.drug.messages import text
+from shared.messages import text
 from mock_systems.drug.models import DRAFT, STATE_LABELS, SUBMITTED
 from mock_systems.drug.modules import EXPORT_DOSSIER
 from mock_systems.drug.pages import render, see_other
@@ -24,8 +24,8 @@ from shared.path_ids import ROW_ID, parse_id
 router = APIRouter()
 DOSSIERS = "/collection/export-dossiers"
 # ?done= on the page after an action: only these, never text from the query.
-DONE = {"created": "dossier.created", "edited": "dossier.edited", "submitted": "dossier.submitted",
-        "deleted": "dossier.deleted", "changed": "dossier.changed"}
+DONE = {"created": "drug.dossier.created", "edited": "drug.dossier.edited", "submitted": "drug.dossier.submitted",
+        "deleted": "drug.dossier.deleted", "changed": "drug.dossier.changed"}
 
 
 def _notice(request: Request) -> str | None:
@@ -38,7 +38,7 @@ async def _actor(request: Request) -> Actor | Response:
 
 
 def _refusal(request: Request, refused: DossierRefused) -> Response:
-    return message_page(request.app.state.system, text(refused.message_id), refused.status_code)
+    return refusal_page(request.app.state.system, refused)
 
 
 @router.get(DOSSIERS)
@@ -90,7 +90,7 @@ async def _load(request: Request, actor: Actor, dossier_id: int):
         dossier = await find_dossier(db, actor.enterprise_code, dossier_id)
         version = await find_version(db, dossier, parse_id(wanted)) if dossier else None
         if version is None or (wanted is not None and parse_id(wanted) is None):
-            return message_page(system, text("dossier.not_found"), 404)
+            return message_page(system, text("drug.dossier.not_found"), 404)
         return dossier, version, await versions_of(db, dossier), await events_of(db, dossier)
 
 
@@ -115,8 +115,8 @@ async def _form_page(request: Request, dossier_id: int, mode: str) -> Response:
     dossier, version = loaded[:2]
     wanted = DRAFT if mode == "edit" else SUBMITTED
     if dossier.state != wanted:
-        return _refusal(request, DossierRefused("dossier.edit_not_draft" if mode == "edit"
-                                                else "dossier.change_not_submitted"))
+        return _refusal(request, DossierRefused("drug.dossier.edit_not_draft" if mode == "edit"
+                                                else "drug.dossier.change_not_submitted"))
     return _form(request, actor, mode=mode, values=content_of(version), dossier=dossier)
 
 
@@ -140,7 +140,7 @@ async def _act(request: Request, dossier_id: int, mode: str) -> Response:
         return refusal
     revision = parse_id(form.get("revision"))
     if revision is None:
-        return _refusal(request, DossierRefused("dossier.stale"))
+        return _refusal(request, DossierRefused("drug.dossier.stale"))
     fields = FIELDS + (CHANGE_REASON,) if mode == "change" else FIELDS
     values = read_values(form, fields) if mode in ("edit", "change") else {}
     if values and (errors := validate(values, fields)):
@@ -158,9 +158,9 @@ async def _act(request: Request, dossier_id: int, mode: str) -> Response:
             else:
                 await delete_draft(db, actor, dossier_id, revision)
     except DossierRefused as refused:
-        if refused.message_id == "dossier.change_unchanged":
+        if refused.message_id == "drug.dossier.change_unchanged":
             return _form(request, actor, mode=mode, values={**values, CHANGE_REASON.name: reason},
-                         errors=[text(refused.message_id)], dossier={"id": dossier_id, "revision": revision},
+                         errors=[refused.text()], dossier={"id": dossier_id, "revision": revision},
                          status_code=400)
         return _refusal(request, refused)
     if mode == "delete":

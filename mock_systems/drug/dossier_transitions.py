@@ -18,17 +18,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mock_systems.common.db import utcnow
 from mock_systems.drug.access import Actor
 from mock_systems.drug.models import DELETED, DRAFT, SUBMITTED, DossierEvent, ExportDossier, ExportDossierVersion
+from shared.refusals import Refusal
 
 
-class DossierRefused(Exception):
-    def __init__(self, message_id: str, status_code: int = 409):
-        super().__init__(message_id)
-        self.message_id, self.status_code = message_id, status_code
+class DossierRefused(Refusal):
+    """A dossier transition refused: 409 unless said otherwise (someone else acted first)."""
+
+    status_code = 409
 
 
 # For each transition: the state it starts from, and the refusal when the dossier is elsewhere.
-WRONG_STATE = {"edit": "dossier.edit_not_draft", "submit": "dossier.submit_not_draft",
-               "delete": "dossier.delete_not_draft", "change": "dossier.change_not_submitted"}
+WRONG_STATE = {"edit": "drug.dossier.edit_not_draft", "submit": "drug.dossier.submit_not_draft",
+               "delete": "drug.dossier.delete_not_draft", "change": "drug.dossier.change_not_submitted"}
 
 
 def _log(db: AsyncSession, actor: Actor, dossier_id: int, action: str, version_no: int) -> None:
@@ -56,10 +57,10 @@ async def _why_not(db: AsyncSession, actor: Actor, dossier_id: int, transition: 
     current = await db.scalar(select(ExportDossier).where(ExportDossier.id == dossier_id,
                                                           ExportDossier.enterprise_code == actor.enterprise_code))
     if current is None or current.state == DELETED:
-        return DossierRefused("dossier.not_found", 404)
+        return DossierRefused("drug.dossier.not_found", status_code=404)
     if current.state != from_state:
         return DossierRefused(WRONG_STATE[transition])
-    return DossierRefused("dossier.stale")  # same state, but someone acted since the page was drawn
+    return DossierRefused("drug.dossier.stale")  # same state, but someone acted since the page was drawn
 
 
 async def create_draft(db: AsyncSession, actor: Actor, values: dict[str, str]) -> ExportDossier:
@@ -107,7 +108,7 @@ async def change_dossier(db: AsyncSession, actor: Actor, dossier_id: int, revisi
     before = await db.scalar(select(ExportDossierVersion).where(
         ExportDossierVersion.dossier_id == dossier_id, ExportDossierVersion.version_no == dossier.current_version - 1))
     if all(getattr(before, name) == value for name, value in values.items()):
-        raise DossierRefused("dossier.change_unchanged", 400)
+        raise DossierRefused("drug.dossier.change_unchanged", status_code=400)
     db.add(ExportDossierVersion(dossier_id=dossier_id, version_no=dossier.current_version, change_reason=reason,
                                 recorded_by_name=actor.name, recorded_at=utcnow(), **values))
     _log(db, actor, dossier_id, "变更", dossier.current_version)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from mock_systems.common.pages import message_page
+from mock_systems.common.pages import message_page, refusal_page
 from mock_systems.drug.access import legal_person_actor, refuse_forged
-from mock_systems.drug.grants import GrantRefused, agents_of, granted_modules, save_grants
-from mock_systems.drug.messages import text
+from mock_systems.drug.grants import agents_of, granted_modules, save_grants
+from shared.messages import text
 from mock_systems.drug.modules import MODULES
 from mock_systems.drug.pages import render, see_other
+from shared.refusals import Refusal
 
 router = APIRouter()
 GRANTS = "/collection/sub-users"
@@ -32,7 +33,7 @@ async def grants_page(request: Request) -> Response:
         grants = {agent.id: await granted_modules(db, agent.id, actor.enterprise_code) for agent in agents}
     selected = next((agent for agent in agents if agent.id == selected_id), None)
     if selected_id is not None and selected is None:
-        return message_page(system, text("grants.no_such_agent"), 404)
+        return message_page(system, text("drug.grants.no_such_agent"), 404)
     return render(system, "grants.html", actor=actor, agents=agents, grants=grants, selected=selected,
                   modules=MODULES, saved=request.query_params.get("saved") == "1")
 
@@ -50,9 +51,9 @@ async def save(request: Request) -> Response:
     agent_id = _agent_id(form.get("agent_id"))
     try:
         if agent_id is None:
-            raise GrantRefused("grants.no_such_agent")
+            raise Refusal("drug.grants.no_such_agent")
         await save_grants(system, enterprise_code=actor.enterprise_code, agent_id=agent_id,
                           modules=[str(module) for module in form.getlist("modules")], granted_by_name=actor.name)
-    except GrantRefused as refused:
-        return message_page(system, text(refused.message_id), 400)
+    except Refusal as refused:
+        return refusal_page(system, refused)
     return see_other(f"{GRANTS}?agent={agent_id}&saved=1")

@@ -15,12 +15,7 @@ from mock_systems.common.db import utcnow
 from mock_systems.common.models import LocalAccount, PortalLink
 from mock_systems.drug.models import AgentGrant
 from mock_systems.drug.modules import MODULES
-
-
-class GrantRefused(Exception):
-    def __init__(self, message_id: str):
-        super().__init__(message_id)
-        self.message_id = message_id
+from shared.refusals import Refusal
 
 
 async def agents_of(db: AsyncSession, enterprise_code: str) -> list[LocalAccount]:
@@ -45,10 +40,10 @@ async def has_grant(db: AsyncSession, account_id: int, enterprise_code: str, mod
 
 async def save_grants(system: SystemContext, *, enterprise_code: str, agent_id: int, modules: list[str],
                       granted_by_name: str) -> None:
-    """保存: the agent's grants become exactly ``modules``. Refused (GrantRefused) for an account
+    """保存: the agent's grants become exactly ``modules``. Refused (a Refusal) for an account
     that is not an agent of this enterprise, or a module that does not exist."""
     if any(module not in MODULES for module in modules):
-        raise GrantRefused("grants.unknown_module")
+        raise Refusal("drug.grants.unknown_module")
     chosen = [module for module in MODULES if module in modules]
     for _ in range(3):
         try:
@@ -66,7 +61,7 @@ async def _replace(db: AsyncSession, *, enterprise_code: str, agent_id: int, mod
     agent = await db.get(LocalAccount, agent_id)
     if agent is None or agent.portal_account_type != "agent" or not enterprise_code \
             or agent.enterprise_code != enterprise_code:
-        raise GrantRefused("grants.no_such_agent")
+        raise Refusal("drug.grants.no_such_agent")
     values = {"enterprise_code": enterprise_code, "modules": modules, "granted_by_name": granted_by_name[:100],
               "granted_at": utcnow()}
     result = await db.execute(update(AgentGrant).where(AgentGrant.account_id == agent_id).values(**values))

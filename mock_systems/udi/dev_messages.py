@@ -12,6 +12,7 @@ from mock_systems.common.pages import message_page
 from mock_systems.udi.models import Notification
 from mock_systems.udi.pages import render
 from mock_systems.udi.senders import UdiSettings
+from shared.messages import text
 
 router = APIRouter()
 SHOWN = 100
@@ -21,7 +22,7 @@ SHOWN = 100
 async def messages_page(request: Request) -> Response:
     system: SystemContext = request.app.state.system
     if UdiSettings().message_sink != "dev_sink":  # real contacts' messages are never shown
-        return message_page(system, "Not Found", 404)
+        return message_page(system, text("page.not_found"), 404)
     async with system.sessionmaker() as db:
         sent = list((await db.scalars(select(Notification).where(Notification.delivered_at.is_not(None))
                                       .order_by(Notification.delivered_at.desc(), Notification.id.desc())

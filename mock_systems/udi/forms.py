@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from mock_systems.common.messages import text
+from shared.messages import text
 from shared.identity import InvalidIdentifier, validate_credit_code, validate_email, validate_mobile
 
 # name → (label, required, maximum length)

@@ -16,12 +16,13 @@ from starlette.responses import RedirectResponse, Response
 from mock_systems.common.account_settings import forged, logged_in
 from mock_systems.common.context import SystemContext
 from mock_systems.common.links import link_of_account
-from mock_systems.common.messages import text
+from shared.messages import text
 from mock_systems.common.models import LinkKind, LocalAccount, WebSession
 from mock_systems.udi.forms import FIELDS, read_details
 from mock_systems.udi.models import Registration, RegistrationState
 from mock_systems.udi.pages import render
-from mock_systems.udi.transitions import TransitionRefused, resubmit_registration, submit_registration
+from mock_systems.udi.transitions import resubmit_registration, submit_registration
+from shared.refusals import Refusal
 
 router = APIRouter()
 ORGANISATION = "/organisation"
@@ -120,8 +121,8 @@ async def submit(request: Request) -> Response:
                 await submit_registration(db, account.id, details)
             else:
                 await resubmit_registration(db, account.id, details)
-    except TransitionRefused as exc:  # 待审核 already (another tab), or decided meanwhile
+    except Refusal as exc:  # 待审核 already (another tab), or decided meanwhile
         async with system.sessionmaker() as db:
             registration = await registration_of(db, account.id)
-        return _status(system, session, registration, 409, error=text(exc.args[0]))
+        return _status(system, session, registration, exc.status_code, error=exc.text())
     return RedirectResponse(ORGANISATION, status_code=303)

@@ -8,15 +8,16 @@ from sqlalchemy import select
 from starlette.responses import RedirectResponse, Response
 
 from mock_systems.common.context import SystemContext
-from mock_systems.common.messages import text
+from shared.messages import text
 from mock_systems.common.models import LocalAccount
 from mock_systems.common.security import constant_time_equal
 from mock_systems.udi.models import Registration, RegistrationState
 from mock_systems.udi.notifications import deliver_due
 from mock_systems.udi.pages import render
 from mock_systems.udi.staff import LOGIN, current_staff
-from mock_systems.udi.transitions import TransitionRefused, approve_registration, reject_registration
+from mock_systems.udi.transitions import approve_registration, reject_registration
 from shared.path_ids import ROW_ID, parse_id
+from shared.refusals import Refusal
 
 router = APIRouter()
 REVIEWS = "/staff/reviews"
@@ -64,9 +65,8 @@ async def decide(request: Request, registration_id: int, decision: str) -> Respo
             else:
                 await reject_registration(db, registration_id, submission, staff.id,
                                           str(form.get("reason", ""))[:1000])
-    except TransitionRefused as exc:
-        status = 400 if exc.args[0].startswith("udi.reason") else 409
-        return await _page(request, system, *current, error=text(exc.args[0]), status_code=status)
+    except Refusal as exc:
+        return await _page(request, system, *current, error=exc.text(), status_code=exc.status_code)
     await deliver_due(system)  # the loop retries whatever this does not send
     done = "approved" if decision == "approve" else "rejected"
     return RedirectResponse(f"{REVIEWS}?done={done}", status_code=303)

@@ -15,7 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from mock_systems.common.captcha import consume_captcha, issue_captcha
 from mock_systems.common.context import SystemContext
 from mock_systems.common.db import utcnow
-from mock_systems.common.messages import text
+from shared.messages import text
 from mock_systems.common.profile import DEMO_LOCAL_PASSWORD
 from mock_systems.common.security import constant_time_equal, digest, new_token
 from mock_systems.common.sessions import ensure_session, load_session, set_cookie
@@ -101,12 +101,13 @@ async def log_in(request: Request) -> Response:
         return await _login_form(request, system, username=username, error=text(refusal), status_code=400)
     password = str(form.get("password", ""))[:128]
     if not username or not password or not username.isprintable():
-        return await _login_form(request, system, username=username, error=text("local.required"), status_code=400)
+        return await _login_form(request, system, username=username, error=text("system.local.required"),
+                                 status_code=400)
     async with system.sessionmaker() as db:
         staff = await db.scalar(select(StaffMember).where(StaffMember.username == username))
     ok = await system.passwords.verify(staff.password_hash if staff else None, password)
     if staff is None or not ok:
-        return await _login_form(request, system, username=username, error=text("local.wrong_credentials"),
+        return await _login_form(request, system, username=username, error=text("system.local.wrong_credentials"),
                                  status_code=400)
     token, now = new_token(), utcnow()
     async with system.sessionmaker.begin() as db:

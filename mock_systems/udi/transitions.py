@@ -20,12 +20,9 @@ from mock_systems.common.db import utcnow
 from mock_systems.udi.forms import OrganisationDetails
 from mock_systems.udi.models import Registration, RegistrationState
 from mock_systems.udi.notifications import enqueue_result
+from shared.refusals import Refusal
 
 MAX_REASON = 500
-
-
-class TransitionRefused(Exception):
-    """The registration is not in the state the transition starts from (``args[0]``: a message id)."""
 
 
 async def submit_registration(db: AsyncSession, account_id: int, details: OrganisationDetails) -> Registration:
@@ -38,7 +35,7 @@ async def submit_registration(db: AsyncSession, account_id: int, details: Organi
             db.add(registration)
             await db.flush()
     except IntegrityError as exc:
-        raise TransitionRefused("udi.already_submitted") from exc
+        raise Refusal("udi.already_submitted", status_code=409) from exc
     return registration
 
 
@@ -50,7 +47,7 @@ async def resubmit_registration(db: AsyncSession, account_id: int, details: Orga
         .values(state=RegistrationState.pending, submission=Registration.submission + 1, submitted_at=utcnow(),
                 reviewed_at=None, reviewer_id=None, reject_reason=None, **details.values()))
     if result.rowcount != 1:
-        raise TransitionRefused("udi.already_submitted")
+        raise Refusal("udi.already_submitted", status_code=409)
 
 
 async def approve_registration(db: AsyncSession, registration_id: int, submission: int, reviewer_id: int) -> None:
@@ -63,9 +60,9 @@ async def reject_registration(db: AsyncSession, registration_id: int, submission
     """待审核 → 审核不通过 with the reason the user will read; a reason is required."""
     reason = (reason or "").strip()
     if not reason or not reason.isprintable():
-        raise TransitionRefused("udi.reason_required")
+        raise Refusal("udi.reason_required")
     if len(reason) > MAX_REASON:
-        raise TransitionRefused("udi.reason_too_long")
+        raise Refusal("udi.reason_too_long")
     await _decide(db, registration_id, submission, reviewer_id, RegistrationState.rejected, reason)
 
 
@@ -76,5 +73,5 @@ async def _decide(db: AsyncSession, registration_id: int, submission: int, revie
                                    Registration.state == RegistrationState.pending)
         .values(state=outcome, reviewed_at=utcnow(), reviewer_id=reviewer_id, reject_reason=reason))
     if result.rowcount != 1:  # another reviewer decided first, or the user resubmitted since
-        raise TransitionRefused("udi.already_reviewed")
+        raise Refusal("udi.already_reviewed", status_code=409)
     await enqueue_result(db, await db.get(Registration, registration_id, populate_existing=True))

@@ -15,7 +15,7 @@ from idp.bindings.models import Binding
 from idp.bindings.staff import force_unbind_account
 from mock_systems.common import DEMO_LOCAL_PASSWORD
 from mock_systems.common.models import LinkKind, PortalLink
-from mock_systems.common.messages import text
+from shared.messages import text
 from mock_systems.drug import PROFILE as DRUG
 from shared.binding import PORTAL_BINDINGS_PAGE, SYSTEM_START
 from tests.support.binding_flows import binding_of, on_bindings_page, shown, start, unbind
@@ -83,7 +83,7 @@ async def test_bind_an_existing_account_log_in_through_the_portal_then_unbind(pu
         assert await system_links(drug) == []
         async with drug.browser() as again:
             refused = await sso(again, portal, username=None)
-        assert refused.status_code == 403 and text("not_linked") in refused.text
+        assert refused.status_code == 403 and text("system.not_linked") in refused.text
 
 
 async def test_create_a_new_account_and_it_cannot_be_unbound_on_either_side(put, drug):

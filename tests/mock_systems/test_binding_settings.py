@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, update
 
-from mock_systems.common.messages import text
+from shared.messages import text
 from mock_systems.common.models import LinkKind, PortalLink
 from mock_systems.drug import PROFILE as DRUG
 from tests.support.fake_portal import FakePortal, bind_existing, browser_for, system_with_fake_portal
@@ -64,7 +64,7 @@ async def test_a_link_created_by_binding_is_not_unbindable_here(drug):
     assert 'id="not-unbindable">不可解除<' in settings.text and 'id="unbind"' not in settings.text
     csrf_token = hidden_fields((await browser.get("/")).text)["csrf_token"]  # the logout form's
     response = await browser.post("/account/unbind", data={"csrf_token": csrf_token})
-    assert response.status_code == 403 and text("settings.not_unbindable") in response.text
+    assert response.status_code == 403 and text("system.settings.not_unbindable") in response.text
     assert len(await links(drug)) == 1 and drug.state.fake.calls_to("ended", binding_id) == []
 
 

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from mock_systems.common import DEMO_LOCAL_PASSWORD
-from mock_systems.common.messages import text
+from shared.messages import text
 from mock_systems.common.models import BindingRecord, LinkKind, LocalAccount, OutboxMessage, PortalLink
 from mock_systems.drug import PROFILE as DRUG
 from shared.binding import PORTAL_BINDINGS_PAGE, SYSTEM_CANCEL
@@ -98,7 +98,7 @@ async def test_a_local_account_linked_to_another_portal_account_is_refused(drug)
     assert back_to_portal(await bind_existing(drug, fake.intent("existing", sub="first"), "drug_demo"), fake)
     second = fake.intent("existing", sub="second")
     response = await bind_existing(drug, second, "drug_demo")
-    assert response.status_code == 409 and text("binding.account_taken") in response.text
+    assert response.status_code == 409 and text("system.binding.account_taken") in response.text
     assert [link.portal_subject for link, _ in await links(drug)] == ["first"]
     assert fake.calls_to("refused", second)[0].json == {"reason": "local_account_taken"}
     again = await open_binding(drug, second)  # refused once, for good
@@ -147,7 +147,7 @@ async def test_a_cancelled_binding_never_links(drug):
     assert cancel.json() == {"status": "cancelled"}
     late = await drug.state.browser.post("/binding/start", data={  # …and submitted after the cancel
         **hidden_fields(page.text), "username": "drug_demo", "password": DEMO_LOCAL_PASSWORD, "captcha": CAPTCHA})
-    assert late.status_code == 409 and text("binding.cancelled") in late.text
+    assert late.status_code == 409 and text("system.binding.cancelled") in late.text
     assert await links(drug) == [] and fake.calls_to("confirm") == []
     async with drug.state.system.sessionmaker() as db:
         assert (await db.get(BindingRecord, binding_id)).outcome.value == "cancelled"

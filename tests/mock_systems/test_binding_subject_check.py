@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from mock_systems.common import DEMO_LOCAL_PASSWORD
-from mock_systems.common.messages import text
+from shared.messages import text
 from mock_systems.common.models import PortalLink
 from mock_systems.drug import PROFILE as DRUG
 from tests.support.fake_portal import (CAPTCHA, FakePortal, bind_existing, browser_for, open_binding,
@@ -47,7 +47,7 @@ async def test_another_portal_user_opening_the_link_is_refused_and_nothing_is_se
     fake = drug.state.fake
     binding_id = fake.intent(mode, sub="attacker")
     response = await open_binding(drug, binding_id, sub="victim")
-    assert response.status_code == 403 and text("binding.not_subject") in response.text
+    assert response.status_code == 403 and text("system.binding.not_subject") in response.text
     assert 'action="/binding/start"' not in response.text
     assert await links(drug) == [] and fake.calls_to("refused") == [] and fake.calls_to("confirm") == []
     async with browser_for(drug, drug.state.system.settings.base_url) as owner:  # the subject still can
@@ -62,7 +62,7 @@ async def test_no_portal_session_is_refused_and_nothing_is_sent(drug):
     fake = drug.state.fake
     binding_id = fake.intent("create", sub="owner")
     response = await open_binding(drug, binding_id, error="login_required")
-    assert response.status_code == 403 and text("binding.portal_login_required") in response.text
+    assert response.status_code == 403 and text("system.binding.portal_login_required") in response.text
     assert await links(drug) == [] and fake.calls_to("refused") == []
 
 
@@ -81,7 +81,7 @@ async def test_the_form_posted_from_a_browser_that_did_not_pass_the_check_links_
         posted = await other.post("/binding/start", data={
             **hidden_fields(page.text), "csrf_token": csrf, "username": "drug_demo",
             "password": DEMO_LOCAL_PASSWORD, "captcha": CAPTCHA})
-    assert posted.status_code == 403 and text("binding.not_subject") in posted.text
+    assert posted.status_code == 403 and text("system.binding.not_subject") in posted.text
     assert await links(drug) == []
     assert (await bind_existing(drug, binding_id, "drug_demo")).status_code == 303  # the checked browser can
 
@@ -96,7 +96,7 @@ async def test_a_legal_person_binding_for_its_agent_passes_as_the_actor_and_the_
     for stranger in ("agency-subject", "someone-else"):
         async with browser_for(drug, drug.state.system.settings.base_url) as other:
             refused = await open_binding(drug, binding_id, other, sub=stranger)
-        assert refused.status_code == 403 and text("binding.not_subject") in refused.text
+        assert refused.status_code == 403 and text("system.binding.not_subject") in refused.text
     done = await open_binding(drug, binding_id, sub="legal-person")
     assert done.status_code == 303
     assert [link.portal_subject for link in await links(drug)] == ["agency-subject"]

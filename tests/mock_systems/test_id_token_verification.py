@@ -10,7 +10,7 @@ import json
 import httpx
 import pytest
 
-from mock_systems.common.messages import text
+from shared.messages import text
 from mock_systems.udi import PROFILE as UDI
 from tests.support.forgery import (
     expired,
@@ -103,7 +103,7 @@ async def test_a_forged_or_wrong_id_token_is_refused(put, browser, system_databa
     forge, reason = refusals(put)[case]
     callback, sessions = await login_with_forged_token(put, browser, system_database_url, forge)
     assert callback.status_code == 401
-    assert text("login.failed") in callback.text
+    assert text("system.login.failed") in callback.text
     assert reason in callback.text  # the refusal came from the check this case is about
     assert sessions == []
 

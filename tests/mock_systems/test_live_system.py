@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from mock_systems.common.messages import text
+from shared.messages import text
 from mock_systems.udi import PROFILE as UDI
 from tests.support.live import LiveBrowser, free_port, live_portals, register_account, register_client
 from tests.support.live_systems import live_system
@@ -56,7 +56,7 @@ async def test_sso_and_both_logouts_between_a_system_process_and_a_portal_proces
         async with live_system("udi", UDI, port, tmp_path, issuer=portal.issuer, database_url=system_db,
                                client_secret=client.client_secret) as system:
             not_linked = await sso(browser, system.url)
-            assert not_linked.status_code == 403 and text("not_linked") in not_linked.text
+            assert not_linked.status_code == 403 and text("system.not_linked") in not_linked.text
 
             await system.link(account.subject, "udi_demo")
             home = await sso(browser, system.url)  # the portal session is still there: no login page

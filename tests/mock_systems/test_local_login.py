@@ -7,7 +7,7 @@ import pytest
 
 from mock_systems import classification, combination, drug, udi as udi_module
 from mock_systems.common import DEMO_LOCAL_PASSWORD
-from mock_systems.common.messages import text
+from shared.messages import text
 from mock_systems.common.sessions import cookie_name
 from tests.support.portal import hidden_fields
 from tests.support.systems import CAPTCHA, running_system
@@ -38,7 +38,7 @@ async def test_the_right_password_logs_in_with_a_new_session_id(udi, udi_browser
 async def test_a_wrong_password_or_unknown_user_gets_one_message(udi, udi_browser, username, password):
     response = await local_login(udi_browser, username, password)
     assert response.status_code == 400
-    assert text("local.wrong_credentials") in response.text
+    assert text("system.local.wrong_credentials") in response.text
     assert f'value="{username}"' in response.text  # the username is kept, the password is not
     assert await udi.logged_in_sessions() == []
 
@@ -52,7 +52,7 @@ async def test_a_wrong_captcha_refuses_even_the_right_password(udi, udi_browser)
 async def test_a_captcha_is_used_once(udi, udi_browser):
     page = await udi_browser.get("/local/login")
     fields = {**hidden_fields(page.text), "username": "udi_demo", "password": "Wrong@2026pass", "captcha": CAPTCHA}
-    assert text("local.wrong_credentials") in (await udi_browser.post("/local/login", data=fields)).text
+    assert text("system.local.wrong_credentials") in (await udi_browser.post("/local/login", data=fields)).text
     again = await udi_browser.post("/local/login", data={**fields, "password": DEMO_LOCAL_PASSWORD})
     assert again.status_code == 400 and text("captcha.expired") in again.text
     assert await udi.logged_in_sessions() == []

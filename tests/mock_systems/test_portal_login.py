@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from sqlalchemy import select
 
 from idp.sessions.models import UserSession
-from mock_systems.common.messages import text
+from shared.messages import text
 from tests.support.bindings import bound_on_portal
 from tests.support.portal import ISSUER
 from tests.support.systems import sso
@@ -73,7 +73,7 @@ async def test_a_portal_account_without_a_link_is_told_to_bind_and_not_logged_in
 
     callback = await sso(udi_browser, browser)
     assert callback.status_code == 403
-    assert text("not_linked") in callback.text
+    assert text("system.not_linked") in callback.text
     assert "尚未授权绑定本系统" in callback.text and "我的绑定" in callback.text
     assert await udi.logged_in_sessions() == []
     assert 'id="not-logged-in"' in (await udi_browser.get("/")).text
@@ -82,7 +82,7 @@ async def test_a_portal_account_without_a_link_is_told_to_bind_and_not_logged_in
 async def test_initiate_login_from_another_issuer_is_refused(udi, udi_browser):
     response = await udi_browser.get("/auth/login?" + urlencode({"iss": "https://evil.example.test"}))
     assert response.status_code == 400 and "location" not in response.headers
-    assert text("login.wrong_issuer") in response.text
+    assert text("system.login.wrong_issuer") in response.text
     # Our own issuer, byte for byte, starts the login.
     response = await udi_browser.get("/auth/login?" + urlencode({"iss": ISSUER}))
     assert response.status_code == 303 and response.headers["location"].startswith(f"{ISSUER}/authorize?")
@@ -106,10 +106,10 @@ async def test_a_callback_is_accepted_once_and_only_in_the_browser_that_started_
 
     async with udi.browser() as other_browser:  # login CSRF: someone else's callback URL
         foreign = await other_browser.get(callback_url)
-    assert foreign.status_code == 400 and text("login.expired") in foreign.text
+    assert foreign.status_code == 400 and text("system.login.expired") in foreign.text
     assert (await udi_browser.get(callback_url)).status_code == 303
     replay = await udi_browser.get(callback_url)
-    assert replay.status_code == 400 and text("login.expired") in replay.text
+    assert replay.status_code == 400 and text("system.login.expired") in replay.text
 
 
 async def test_the_callback_requires_the_portal_as_iss(put, browser, udi, udi_browser):
@@ -123,7 +123,7 @@ async def test_the_callback_requires_the_portal_as_iss(put, browser, udi, udi_br
         assert params["iss"] == ISSUER
         params.pop("iss") if iss is None else params.update(iss=iss)
         response = await udi_browser.get("/auth/callback?" + urlencode(params))
-        assert response.status_code == 400 and text("login.wrong_issuer") in response.text
+        assert response.status_code == 400 and text("system.login.wrong_issuer") in response.text
     assert await udi.logged_in_sessions() == []
 
 
@@ -132,5 +132,5 @@ async def test_an_error_from_the_portal_logs_nobody_in(udi, udi_browser):
     state = parse_qs(urlsplit(to_portal.headers["location"]).query)["state"][0]
     response = await udi_browser.get("/auth/callback?" + urlencode(
         {"error": "access_denied", "state": state, "iss": ISSUER}))
-    assert response.status_code == 400 and text("login.denied") in response.text
+    assert response.status_code == 400 and text("system.login.denied") in response.text
     assert await udi.logged_in_sessions() == []

@@ -6,9 +6,11 @@ from __future__ import annotations
 import base64
 import json
 import re
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import yaml
 from joserfc import jwt
 from joserfc.jwk import KeySet
 from sqlalchemy import select, update
@@ -21,6 +23,15 @@ from tests.support.portal import ISSUER, Browser, PortalUnderTest, hidden_fields
 from tests.support.space import signed_in
 
 PAGE = "/space/bindings"
+CATALOGUE = Path(__file__).resolve().parents[2] / "idp" / "catalogue" / "systems.yaml"
+RULES = ("agent_binding_modes", "binding_slot", "unbindable_kinds")
+
+
+def catalogue_rules(client_id: str, catalogue: Path = CATALOGUE) -> dict:
+    """The binding rules the catalogue gives a system, for a test that registers it by hand."""
+    entries = yaml.safe_load(catalogue.read_text(encoding="utf-8"))["systems"]
+    entry = next(entry for entry in entries if entry["client_id"] == client_id)
+    return {key: entry[key] for key in RULES if key in entry}
 
 
 def host(client_id: str) -> str:

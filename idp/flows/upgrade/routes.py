@@ -95,7 +95,7 @@ async def upgrade_start(request: Request) -> Response:
     form: FormData = await request.form()
     submitted = form.get("csrf_token")
     if not isinstance(submitted, str) or not constant_time_equal(submitted, session.csrf_secret):
-        return error_page("页面已失效，请刷新后重试。", 403, "CSRF token mismatch")
+        return error_page("page.expired", 403, "CSRF token mismatch")
     verifier = upgrade_verifier(portal.settings)
     refusal = _refusal(session, verifier)
     if refusal is not None:

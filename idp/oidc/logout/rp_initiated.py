@@ -36,15 +36,15 @@ async def logout(request: Request) -> Response:
             hint = verify_id_token_hint(await portal.key_ring(), portal.settings.issuer, params["id_token_hint"],
                                         clock.epoch(clock.now()))
         except InvalidIdTokenHint as exc:
-            return error_page("退出请求无效：登录凭证无法验证。", 400, f"invalid id_token_hint: {exc}")
+            return error_page("logout.hint_invalid", 400, f"invalid id_token_hint: {exc}")
     redirect = None
     if "post_logout_redirect_uri" in params:
         client_id = hint.client_id if hint is not None else None
         if client_id is None or params.get("client_id", client_id) != client_id:
-            return error_page("退出后跳转地址无法确认，已拒绝跳转。", 400, "post_logout_redirect_uri needs a valid id_token_hint")
+            return error_page("logout.redirect_unverified", 400, "post_logout_redirect_uri needs a valid id_token_hint")
         client = await portal.client(client_id)
         if client is None or params["post_logout_redirect_uri"] not in client.post_logout_redirect_uris:
-            return error_page("退出后跳转地址与应用登记的不一致，已拒绝跳转。", 400, "unregistered post_logout_redirect_uri")
+            return error_page("logout.redirect_mismatch", 400, "unregistered post_logout_redirect_uri")
         redirect = params["post_logout_redirect_uri"]
     async with portal.sessionmaker.begin() as db:
         session = await load_session(db, portal.settings, request)
@@ -72,7 +72,7 @@ async def confirm(request: Request) -> Response:
         # Nothing vouches for the form (no session, no CSRF secret): do not let it steer a redirect.
         return _finished(None, None)
     if not constant_time_equal(str(form.get("csrf_token", "")), session.csrf_secret):
-        return error_page("页面已失效，请刷新后重试。", 403, "CSRF token mismatch")
+        return error_page("page.expired", 403, "CSRF token mismatch")
     if form.get("action") != "logout":
         return render("logged_out.html", logged_out=False)
     await end_session_everywhere(portal, session.sid, reason="user_confirmed", source_ip=_ip(request))

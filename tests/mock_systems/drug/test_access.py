@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from mock_systems.common import DEMO_LOCAL_PASSWORD
-from mock_systems.drug.messages import text
+from shared.messages import text
 from mock_systems.drug.models import DossierEvent, ExportDossier
 from mock_systems.drug.modules import EXPORT_DOSSIER
 from tests.mock_systems.drug.conftest import AGENT, ENTERPRISE, LEGAL, grant, legal_person, post_form
@@ -51,7 +51,7 @@ async def test_an_agent_without_the_grant_is_refused_on_every_page_and_action(dr
     for path in actions:
         response = await agent.post(path, data={"csrf_token": token, "revision": "1", **DRAFT})
         assert response.status_code == 403 and REFUSED in response.text, path
-    assert text("module.not_granted", module="出口药品档案信息采集") == REFUSED
+    assert text("drug.module.not_granted", module="出口药品档案信息采集") == REFUSED
     async with drug.system.sessionmaker() as db:  # the agent changed nothing
         assert (await db.scalars(select(DossierEvent.action))).all() == ["填报"]
         assert (await db.scalars(select(ExportDossier.state))).all() == ["draft"]
@@ -87,7 +87,7 @@ async def test_accounts_without_an_enterprise_are_refused(drug):
     browser = await drug.log_in(personal)
     for path in ("/collection", DOSSIERS, "/collection/sub-users"):
         response = await browser.get(path)
-        assert response.status_code == 403 and text("collection.enterprise_only") in response.text
+        assert response.status_code == 403 and text("drug.collection.enterprise_only") in response.text
 
     # A local login of a demo account, never seen through the portal.
     local = drug.browser()
@@ -96,7 +96,7 @@ async def test_accounts_without_an_enterprise_are_refused(drug):
                                                     "captcha": CAPTCHA})
     assert logged.status_code == 303
     response = await local.get(DOSSIERS)
-    assert response.status_code == 403 and text("collection.enterprise_only") in response.text
+    assert response.status_code == 403 and text("drug.collection.enterprise_only") in response.text
 
 
 async def test_nobody_logged_in_goes_to_the_home_page(drug):

@@ -50,23 +50,24 @@ async def test_each_transition_checks_the_state_first(drug, actor):
     draft = await new_draft(drug, actor)
     assert (draft.state, draft.revision, draft.current_version) == ("draft", 1, 1)
     assert await run(drug, change_dossier, actor, draft.id, 1, {**VALUES, "strength": "1g"}, "x") \
-        == "dossier.change_not_submitted"
+        == "drug.dossier.change_not_submitted"
     edited = await run(drug, edit_draft, actor, draft.id, 1, {**VALUES, "strength": "0.5g"})
     assert edited.revision == 2
     submitted = await run(drug, submit_dossier, actor, draft.id, 2)
     assert (submitted.state, submitted.revision) == ("submitted", 3)
-    assert await run(drug, delete_draft, actor, draft.id, 3) == "dossier.delete_not_draft"
-    assert await run(drug, edit_draft, actor, draft.id, 3, VALUES) == "dossier.edit_not_draft"
-    assert await run(drug, submit_dossier, actor, draft.id, 3) == "dossier.submit_not_draft"
+    assert await run(drug, delete_draft, actor, draft.id, 3) == "drug.dossier.delete_not_draft"
+    assert await run(drug, edit_draft, actor, draft.id, 3, VALUES) == "drug.dossier.edit_not_draft"
+    assert await run(drug, submit_dossier, actor, draft.id, 3) == "drug.dossier.submit_not_draft"
     changed = await run(drug, change_dossier, actor, draft.id, 3, {**VALUES, "strength": "1g"}, "规格调整")
     assert (changed.state, changed.current_version, changed.revision) == ("submitted", 2, 4)
-    assert await run(drug, change_dossier, actor, draft.id, 3, {**VALUES, "strength": "2g"}, "x") == "dossier.stale"
+    stale = await run(drug, change_dossier, actor, draft.id, 3, {**VALUES, "strength": "2g"}, "x")
+    assert stale == "drug.dossier.stale"
     # Another enterprise's actor finds nothing.
     stranger = Actor(**{**actor.__dict__, "enterprise_code": "91310000MA1FL0000X"})
-    assert await run(drug, change_dossier, stranger, draft.id, 4, VALUES, "x") == "dossier.not_found"
+    assert await run(drug, change_dossier, stranger, draft.id, 4, VALUES, "x") == "drug.dossier.not_found"
     gone = await new_draft(drug, actor)
     assert (await run(drug, delete_draft, actor, gone.id, 1)).state == "deleted"
-    assert await run(drug, submit_dossier, actor, gone.id, 2) == "dossier.not_found"
+    assert await run(drug, submit_dossier, actor, gone.id, 2) == "drug.dossier.not_found"
 
 
 async def race(drug, *calls) -> list:
@@ -81,7 +82,7 @@ async def test_two_concurrent_submits_one_wins(drug, actor):
     for _ in range(ROUNDS):
         draft = await new_draft(drug, actor)
         results = await race(drug, (submit_dossier, actor, draft.id, 1), (submit_dossier, actor, draft.id, 1))
-        assert len(winners(results)) == 1 and "dossier.submit_not_draft" in results, results
+        assert len(winners(results)) == 1 and "drug.dossier.submit_not_draft" in results, results
         assert await scalar(drug, select(func.count()).where(DossierEvent.dossier_id == draft.id,
                                                              DossierEvent.action == "提交")) == 1
 
@@ -92,7 +93,7 @@ async def test_two_concurrent_changes_make_one_version(drug, actor):
         await run(drug, submit_dossier, actor, draft.id, 1)
         results = await race(drug, (change_dossier, actor, draft.id, 2, {**VALUES, "destination": "泰国"}, "甲"),
                              (change_dossier, actor, draft.id, 2, {**VALUES, "destination": "老挝"}, "乙"))
-        assert len(winners(results)) == 1 and "dossier.stale" in results, results
+        assert len(winners(results)) == 1 and "drug.dossier.stale" in results, results
         versions = await scalar(drug, select(func.count()).where(ExportDossierVersion.dossier_id == draft.id))
         assert versions == 2
         current = await scalar(drug, select(ExportDossier).where(ExportDossier.id == draft.id))
@@ -103,7 +104,7 @@ async def test_two_concurrent_deletes_one_wins(drug, actor):
     for _ in range(ROUNDS):
         draft = await new_draft(drug, actor)
         results = await race(drug, (delete_draft, actor, draft.id, 1), (delete_draft, actor, draft.id, 1))
-        assert len(winners(results)) == 1 and "dossier.not_found" in results, results
+        assert len(winners(results)) == 1 and "drug.dossier.not_found" in results, results
 
 
 async def test_a_submit_racing_a_delete_leaves_one_outcome(drug, actor):
@@ -114,6 +115,6 @@ async def test_a_submit_racing_a_delete_leaves_one_outcome(drug, actor):
         (winner,) = winners(results)
         state = await scalar(drug, select(ExportDossier.state).where(ExportDossier.id == draft.id))
         assert state == winner.state
-        assert ("dossier.delete_not_draft" if state == "submitted" else "dossier.not_found") in results
+        assert ("drug.dossier.delete_not_draft" if state == "submitted" else "drug.dossier.not_found") in results
         outcomes.add(state)
     assert outcomes <= {"submitted", "deleted"}

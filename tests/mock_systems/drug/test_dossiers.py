@@ -8,8 +8,7 @@ import re
 
 from sqlalchemy import func, select
 
-from mock_systems.common.messages import text as common_text
-from mock_systems.drug.messages import text
+from shared.messages import text
 from mock_systems.drug.models import DossierEvent, ExportDossier, ExportDossierVersion
 from mock_systems.drug.modules import EXPORT_DOSSIER
 from tests.mock_systems.drug.conftest import AGENT, LEGAL, OTHER_LEGAL, grant, post_form
@@ -53,8 +52,8 @@ async def test_required_fields_are_checked_with_every_error_named(drug):
                                                                             "destination": "",
                                                                             "strength": "x" * 101})
     assert response.status_code == 400
-    for message in (text("dossier.required", label="药品通用名称"), text("dossier.required", label="出口国家或地区"),
-                    text("dossier.too_long", label="规格", limit=100)):
+    for message in (text("drug.dossier.required", label="药品通用名称"), text("drug.dossier.required", label="出口国家或地区"),
+                    text("drug.dossier.too_long", label="规格", limit=100)):
         assert message in response.text
     assert "请填写药品通用名称。" in response.text
     assert 'value="Amoxicillin Capsules"' in response.text  # what was typed stays in the form
@@ -66,7 +65,7 @@ async def test_a_draft_is_created_edited_and_submitted_by_whoever_acts(drug):
     path = await create(legal)
     page = await legal.get(path)
     assert cell(page, "dossier-state") == "草稿" and cell(page, "value-generic_name") == "阿莫西林胶囊"
-    assert text("dossier.created") in (await legal.get(path + "?done=created")).text
+    assert text("drug.dossier.created") in (await legal.get(path + "?done=created")).text
 
     agent = await drug.log_in(AGENT)
     await grant(drug, AGENT, [EXPORT_DOSSIER])
@@ -90,13 +89,13 @@ async def test_a_submitted_dossier_cannot_be_deleted_edited_or_submitted_again(d
     stale_form = hidden_fields(page.text.split('action="' + path + '/delete"', 1)[1].split("</form>")[0])
     await post_form(legal, path, "submit-dossier")
 
-    for action, message in (("delete", "dossier.delete_not_draft"), ("submit", "dossier.submit_not_draft"),
-                            ("edit", "dossier.edit_not_draft")):
+    for action, message in (("delete", "drug.dossier.delete_not_draft"), ("submit", "drug.dossier.submit_not_draft"),
+                            ("edit", "drug.dossier.edit_not_draft")):
         response = await legal.post(f"{path}/{action}", data={**stale_form, **DRAFT, "strength": "0.5g"})
         assert response.status_code == 409 and text(message) in response.text, action
-    assert text("dossier.delete_not_draft") == "该档案已提交，提交后无法删除。"
+    assert text("drug.dossier.delete_not_draft") == "该档案已提交，提交后无法删除。"
     response = await legal.get(path + "/edit")
-    assert response.status_code == 409 and text("dossier.edit_not_draft") in response.text
+    assert response.status_code == 409 and text("drug.dossier.edit_not_draft") in response.text
     page = await legal.get(path)
     assert cell(page, "dossier-state") == "已提交" and cell(page, "value-strength") == "0.25g"
     assert [e[0] for e in events(page)] == ["填报", "提交"]
@@ -109,9 +108,9 @@ async def test_a_draft_is_deleted_and_gone_from_the_list(drug):
     deleted = await post_form(legal, path, "delete-dossier")
     assert deleted.status_code == 303 and deleted.headers["location"] == DOSSIERS + "?done=deleted"
     listing = await legal.get(deleted.headers["location"])
-    assert text("dossier.deleted") in listing.text and "阿莫西林胶囊" not in listing.text
+    assert text("drug.dossier.deleted") in listing.text and "阿莫西林胶囊" not in listing.text
     for response in (await legal.get(path), await legal.get(path + "/edit")):
-        assert response.status_code == 404 and text("dossier.not_found") in response.text
+        assert response.status_code == 404 and text("drug.dossier.not_found") in response.text
     async with drug.system.sessionmaker() as db:  # who deleted it stays on record
         assert (await db.scalars(select(DossierEvent.action).order_by(DossierEvent.id))).all() == ["填报", "删除"]
 
@@ -120,12 +119,12 @@ async def test_a_change_makes_a_new_version_and_every_version_stays_viewable(dru
     legal = await drug.log_in(LEGAL)
     path = await create(legal)
     await post_form(legal, path, "submit-dossier")
-    assert text("dossier.change_not_submitted") not in (await legal.get(path + "/change")).text
+    assert text("drug.dossier.change_not_submitted") not in (await legal.get(path + "/change")).text
 
     response = await post_form(legal, path + "/change", "dossier-form", **DRAFT, change_reason="")
-    assert response.status_code == 400 and text("dossier.required", label="变更原因") in response.text
+    assert response.status_code == 400 and text("drug.dossier.required", label="变更原因") in response.text
     response = await post_form(legal, path + "/change", "dossier-form", **DRAFT, change_reason="无变化")
-    assert response.status_code == 400 and text("dossier.change_unchanged") in response.text
+    assert response.status_code == 400 and text("drug.dossier.change_unchanged") in response.text
     assert await count(drug, ExportDossierVersion) == 1
 
     changed = await post_form(legal, path + "/change", "dossier-form", **{**DRAFT, "destination": "泰国"},
@@ -152,7 +151,7 @@ async def test_a_draft_cannot_be_changed(drug):
     token = hidden_fields((await legal.get(path)).text)["csrf_token"]
     response = await legal.post(path + "/change", data={**DRAFT, "destination": "泰国", "change_reason": "x",
                                                         "csrf_token": token, "revision": "1"})
-    assert response.status_code == 409 and text("dossier.change_not_submitted") in response.text
+    assert response.status_code == 409 and text("drug.dossier.change_not_submitted") in response.text
     assert (await legal.get(path + "/change")).status_code == 409
     assert await count(drug, ExportDossierVersion) == 1
 
@@ -163,14 +162,14 @@ async def test_an_action_on_a_page_drawn_before_another_change_is_refused(drug):
     old_page = await legal.get(path + "/edit")
     await post_form(legal, path + "/edit", "dossier-form", **{**DRAFT, "strength": "0.5g"})
     response = await legal.post(path + "/edit", data={**hidden_fields(old_page.text), **DRAFT})
-    assert response.status_code == 409 and text("dossier.stale") in response.text
+    assert response.status_code == 409 and text("drug.dossier.stale") in response.text
     assert cell(await legal.get(path), "value-strength") == "0.5g"
 
 
 async def test_forms_without_the_sessions_csrf_token_are_refused(drug):
     legal = await drug.log_in(LEGAL)
     response = await legal.post(DOSSIERS + "/new", data={**DRAFT, "csrf_token": "forged"})
-    assert response.status_code == 403 and common_text("page.expired") in response.text
+    assert response.status_code == 403 and text("page.expired") in response.text
     path = await create(legal)
     response = await legal.post(path + "/delete", data={"csrf_token": "forged", "revision": "1"})
     assert response.status_code == 403 and cell(await legal.get(path), "dossier-state") == "草稿"
@@ -185,10 +184,10 @@ async def test_another_enterprises_dossiers_are_invisible(drug):
     assert listing.status_code == 200 and "阿莫西林胶囊" not in listing.text and 'id="no-dossiers"' in listing.text
     token = hidden_fields(listing.text).get("csrf_token") or hidden_fields((await other.get("/")).text)["csrf_token"]
     for response in (await other.get(path), await other.get(path + "/edit"), await other.get(path + "?version=1")):
-        assert response.status_code == 404 and text("dossier.not_found") in response.text
+        assert response.status_code == 404 and text("drug.dossier.not_found") in response.text
     for action in ("edit", "submit", "delete"):
         response = await other.post(f"{path}/{action}", data={**DRAFT, "csrf_token": token, "revision": "1"})
-        assert response.status_code == 404 and text("dossier.not_found") in response.text
+        assert response.status_code == 404 and text("drug.dossier.not_found") in response.text
     page = await legal.get(path)
     assert cell(page, "dossier-state") == "草稿" and [e[0] for e in events(page)] == ["填报"]
 

@@ -6,10 +6,10 @@ import asyncio
 
 from sqlalchemy import delete, select
 
-from mock_systems.common.messages import text as common_text
 from mock_systems.common.models import PortalLink
-from mock_systems.drug.grants import GrantRefused, granted_modules, save_grants
-from mock_systems.drug.messages import text
+from mock_systems.drug.grants import granted_modules, save_grants
+from shared.refusals import Refusal
+from shared.messages import text
 from mock_systems.drug.models import AgentGrant
 from mock_systems.drug.modules import EXPORT_DOSSIER
 from tests.mock_systems.drug.conftest import (AGENT, LEGAL, OTHER_AGENT, OTHER_LEGAL, ENTERPRISE, agent,
@@ -59,7 +59,7 @@ async def test_save_grants_the_ticked_modules_and_replaces_them_next_time(drug):
     assert saved.status_code == 303 and saved.headers["location"] == f"{chosen}&saved=1"
     assert await grants_of(drug, AGENT) == [EXPORT_DOSSIER]
     page = await legal.get(saved.headers["location"])
-    assert text("grants.saved") in page.text and 'checked' in page.text
+    assert text("drug.grants.saved") in page.text and 'checked' in page.text
     async with drug.system.sessionmaker() as db:
         grant = await db.get(AgentGrant, agent_account.id)
     assert grant.granted_by_name == "李四" and grant.enterprise_code == CODE
@@ -73,12 +73,12 @@ async def test_an_agent_or_a_personal_account_may_not_open_it(drug):
     agent_browser = await drug.log_in(AGENT)
     for response in (await agent_browser.get(GRANTS),
                      await agent_browser.post(GRANTS, data={"agent_id": "1", "modules": EXPORT_DOSSIER})):
-        assert response.status_code == 403 and text("grants.legal_only") in response.text
+        assert response.status_code == 403 and text("drug.grants.legal_only") in response.text
     assert await grants_of(drug, AGENT) == []
     personal = legal_person(sub="personal-sub", username="drug_personal")
     personal.claims["account_type"] = "personal"
     page = await (await drug.log_in(personal)).get(GRANTS)
-    assert page.status_code == 403 and text("collection.enterprise_only") in page.text
+    assert page.status_code == 403 and text("drug.collection.enterprise_only") in page.text
 
 
 async def test_another_enterprises_agent_or_a_non_agent_cannot_be_granted(drug):
@@ -90,7 +90,7 @@ async def test_another_enterprises_agent_or_a_non_agent_cannot_be_granted(drug):
     me = await drug.account(LEGAL.username)
     for target in (other.id, me.id, 999999, "x", ""):
         response = await post_form(legal, chosen, "grant-form", agent_id=str(target), modules=EXPORT_DOSSIER)
-        assert response.status_code == 400 and text("grants.no_such_agent") in response.text
+        assert response.status_code == 400 and text("drug.grants.no_such_agent") in response.text
     assert (await legal.get(f"{GRANTS}?agent={other.id}")).status_code == 404
     async with drug.system.sessionmaker() as db:
         assert (await db.scalars(select(AgentGrant))).all() == []
@@ -101,9 +101,9 @@ async def test_unknown_modules_and_forged_forms_change_nothing(drug):
     legal = await drug.log_in(LEGAL)
     chosen = f"{GRANTS}?agent={(await drug.account(AGENT.username)).id}"
     response = await post_form(legal, chosen, "grant-form", modules=[EXPORT_DOSSIER, "annual_report"])
-    assert response.status_code == 400 and text("grants.unknown_module") in response.text
+    assert response.status_code == 400 and text("drug.grants.unknown_module") in response.text
     response = await post_form(legal, chosen, "grant-form", modules=EXPORT_DOSSIER, csrf_token="forged")
-    assert response.status_code == 403 and common_text("page.expired") in response.text
+    assert response.status_code == 403 and text("page.expired") in response.text
     assert await grants_of(drug, AGENT) == []
 
 
@@ -127,7 +127,7 @@ async def test_save_grants_refuses_a_stranger_in_the_function_too(drug):
     try:
         await save_grants(drug.system, enterprise_code=CODE, agent_id=other_id, modules=[EXPORT_DOSSIER],
                           granted_by_name="李四")
-    except GrantRefused as refused:
-        assert refused.message_id == "grants.no_such_agent"
+    except Refusal as refused:
+        assert refused.message_id == "drug.grants.no_such_agent"
     else:
         raise AssertionError("granted another enterprise's agent")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from mock_systems.common.messages import text
+from shared.messages import text
 from mock_systems.common.models import LocalAccount, PortalLink
 from mock_systems.udi import PROFILE as UDI
 from tests.support.fake_portal import FakePortal, bind_existing, browser_for, open_binding, system_with_fake_portal
@@ -35,7 +35,7 @@ async def test_an_agent_creating_a_new_account_is_refused_and_nothing_is_made(ud
     fake = udi.state.fake
     before = await counts(udi)
     response = await open_binding(udi, fake.intent("create", claims=AGENT_CLAIMS))
-    assert response.status_code == 400 and text("binding.agent_may_not_create") in response.text
+    assert response.status_code == 400 and text("system.binding.agent_may_not_create") in response.text
     assert await counts(udi) == before
     assert fake.calls_to("confirm") == [] and fake.calls_to("refused") == []
 

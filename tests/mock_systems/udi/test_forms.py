@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mock_systems.common.messages import text
+from shared.messages import text
 from mock_systems.udi.forms import read_details
 from tests.mock_systems.udi.conftest import CREDIT_CODE, DETAILS
 

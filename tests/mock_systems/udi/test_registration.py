@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from mock_systems.common import DEMO_LOCAL_PASSWORD
-from mock_systems.common.messages import text
+from shared.messages import text
 from mock_systems.udi.models import Registration, RegistrationState
 from tests.mock_systems.udi.conftest import (CREDIT_CODE, DETAILS, LEGAL_CLAIMS, created_user, registration_of,
                                              submit_details)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from mock_systems.common import DEMO_LOCAL_PASSWORD
-from mock_systems.common.messages import text
+from shared.messages import text
 from mock_systems.udi.models import RegistrationState
 from tests.mock_systems.udi.conftest import (created_user, notifications, registration_of, review, staff_browser,
                                              submit_details)
@@ -28,9 +28,9 @@ async def test_the_review_pages_need_a_staff_login(udi):
 
 async def test_a_wrong_staff_password_or_a_user_account_is_refused(udi):
     browser = browser_for(udi, udi.state.system.settings.base_url)
-    refusals = ((("udi_staff", "Wrong@2026pass", CAPTCHA), "local.wrong_credentials"),
-                (("udi_demo", DEMO_LOCAL_PASSWORD, CAPTCHA), "local.wrong_credentials"),
-                (("", "", CAPTCHA), "local.required"),
+    refusals = ((("udi_staff", "Wrong@2026pass", CAPTCHA), "system.local.wrong_credentials"),
+                (("udi_demo", DEMO_LOCAL_PASSWORD, CAPTCHA), "system.local.wrong_credentials"),
+                (("", "", CAPTCHA), "system.local.required"),
                 (("udi_staff", DEMO_LOCAL_PASSWORD, "WRONG"), "captcha.wrong"))
     for (username, password, captcha), message in refusals:
         page = await browser.get("/staff/login")

@@ -10,8 +10,9 @@ from sqlalchemy import select
 
 from mock_systems.udi.forms import read_details
 from mock_systems.udi.models import RegistrationState, StaffMember
-from mock_systems.udi.transitions import (TransitionRefused, approve_registration, reject_registration,
+from mock_systems.udi.transitions import (approve_registration, reject_registration,
                                           resubmit_registration, submit_registration)
+from shared.refusals import Refusal
 from tests.mock_systems.udi.conftest import DETAILS, created_user, notifications, registration_of
 
 GOOD, _, _ = read_details(DETAILS)
@@ -37,9 +38,9 @@ async def run(app, transition, *args):
 
 
 async def test_a_second_first_submission_is_refused(udi, submitted):
-    with pytest.raises(TransitionRefused, match="udi.already_submitted"):
+    with pytest.raises(Refusal, match="udi.already_submitted"):
         await run(udi, submit_registration, submitted, GOOD)
-    with pytest.raises(TransitionRefused, match="udi.already_submitted"):  # not rejected: no resubmission
+    with pytest.raises(Refusal, match="udi.already_submitted"):  # not rejected: no resubmission
         await run(udi, resubmit_registration, submitted, GOOD)
 
 
@@ -49,9 +50,9 @@ async def test_approve_then_nothing_more(udi, submitted):
     after = await registration_of(udi, submitted)
     assert after.state is RegistrationState.approved and after.reviewer_id == reviewer and after.reviewed_at
     for transition, args in ((approve_registration, ()), (reject_registration, ("原因",))):
-        with pytest.raises(TransitionRefused, match="udi.already_reviewed"):
+        with pytest.raises(Refusal, match="udi.already_reviewed"):
             await run(udi, transition, registration.id, 1, reviewer, *args)
-    with pytest.raises(TransitionRefused):
+    with pytest.raises(Refusal):
         await run(udi, resubmit_registration, submitted, GOOD)
     (notification,) = await notifications(udi)
     assert (notification.channel, notification.recipient, notification.submission) == ("sms", "13800000000", 1)
@@ -61,7 +62,7 @@ async def test_approve_then_nothing_more(udi, submitted):
 async def test_reject_needs_a_reason_then_the_user_may_resubmit(udi, submitted):
     registration, reviewer = await registration_of(udi, submitted), await staff_id(udi)
     for reason in ("", "   ", "x" * 501):
-        with pytest.raises(TransitionRefused, match="udi.reason"):
+        with pytest.raises(Refusal, match="udi.reason"):
             await run(udi, reject_registration, registration.id, 1, reviewer, reason)
     assert (await registration_of(udi, submitted)).state is RegistrationState.pending and await notifications(udi) == []
     await run(udi, reject_registration, registration.id, 1, reviewer, "统一社会信用代码与机构名称不符")
@@ -72,7 +73,7 @@ async def test_reject_needs_a_reason_then_the_user_may_resubmit(udi, submitted):
     again = await registration_of(udi, submitted)
     assert (again.state, again.submission, again.reject_reason, again.contact_email) == \
         (RegistrationState.pending, 2, None, "li@example.com")
-    with pytest.raises(TransitionRefused, match="udi.already_reviewed"):  # a decision on what was replaced
+    with pytest.raises(Refusal, match="udi.already_reviewed"):  # a decision on what was replaced
         await run(udi, approve_registration, registration.id, 1, reviewer)
     await run(udi, approve_registration, registration.id, 2, reviewer)
     first, second = await notifications(udi)
@@ -100,7 +101,7 @@ async def test_two_reviewers_at_once_exactly_one_wins(udi, submitted, second):
                 await run(udi, approve_registration, registration.id, 1, reviewer)
             else:
                 await run(udi, reject_registration, registration.id, 1, reviewer, "资料不全")
-        except TransitionRefused:
+        except Refusal:
             return "refused"
         return kind
 
