@@ -63,12 +63,13 @@ async def read_code(page: Page, recipient: str, purpose: str) -> str:
 
 
 @contextlib.asynccontextmanager
-async def running(portal, databases, tmp_path, module: str, profile):
-    """The business system as a live process beside the test's portal, registered there."""
+async def running(portal, databases, tmp_path, module: str, profile, *, host: str = "127.0.0.1"):
+    """The business system as a live process beside the test's portal, registered there; under
+    ``host`` "localhost" it is another site than the portal on 127.0.0.1 (SameSite cookies)."""
     port = free_port()
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://{host}:{port}"
     client = await register_system(portal.database_url, profile.client_id, url, display_name=profile.display_name)
-    async with live_system(module, profile, port, tmp_path, issuer=portal.process.issuer,
+    async with live_system(module, profile, port, tmp_path, issuer=portal.process.issuer, BASE_URL=url,
                            database_url=await databases.empty(), client_secret=client.client_secret) as system:
         yield system
 
