@@ -1,6 +1,5 @@
 """Every table of the portal, imported so that Base.metadata is complete (alembic, tests)."""
 from idp.accounts.models import Account, AccountType  # noqa: F401
-from idp.agents.models import Agency  # noqa: F401
 from idp.audit.models import AuditEvent  # noqa: F401
 from idp.bindings.models import Binding, BindingCall  # noqa: F401
 from idp.captcha.models import Captcha  # noqa: F401
@@ -20,4 +19,5 @@ from idp.oidc.models import (  # noqa: F401
     LogoutDelivery,
     RefreshToken,
 )
+from idp.principals.models import Agency  # noqa: F401
 from idp.sessions.models import SessionClient, UserSession  # noqa: F401

@@ -13,10 +13,10 @@ from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
 from idp.agents import transitions
-from idp.agents.principal import Principal
 from idp.bindings import transitions as bindings
 from idp.bindings.routes import _bindable, binding_rows, known_system_name, result_message
 from idp.errors import DomainError, PageError
+from idp.principals.principal import Principal
 from idp.space.profile import mask_id_number, mask_mobile
 from idp.space.routes import _check_csrf, _page, _portal, _signed_in, _to_login
 from shared.messages import text

@@ -17,13 +17,13 @@ from fastapi import APIRouter, Request
 from sqlalchemy import select
 from starlette.responses import RedirectResponse, Response
 
-from idp.agents.principal import Principal
 from idp.bindings import outbox, transitions
 from idp.bindings.models import Binding
 from idp.clients.models import Client
 from idp.clients.registry import ClientInfo, unbindable_kinds
 from idp.errors import DomainError, PageError
 from idp.portal import Portal
+from idp.principals.principal import Principal
 from idp.space.routes import _check_csrf, _page, _portal, _signed_in, _to_login
 from shared.binding import PORTAL_BINDINGS_PAGE
 from shared.messages import text

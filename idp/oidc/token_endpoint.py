@@ -14,7 +14,6 @@ from sqlalchemy import bindparam, select, update
 from starlette.responses import JSONResponse
 
 from idp import clock
-from idp.agents.principal import load_principal
 from idp.audit.log import record, record_now
 from idp.clients.authentication import ClientAuthFailed, authenticate_client
 from idp.clients.registry import ClientInfo
@@ -22,6 +21,7 @@ from idp.errors import InvalidGrant, InvalidRequest, InvalidScope, OAuthError, U
 from idp.oidc.models import AuthorizationCode, Grant, RefreshToken
 from idp.oidc.tokens import TokenMinter, insert_grant, new_grant, revoke_grant
 from idp.portal import Portal
+from idp.principals.principal import load_principal
 from idp.security.tokens import constant_time_equal, digest
 
 router = APIRouter()
