@@ -20,7 +20,7 @@ class Contact:
 
     key: str  # mobile | email: the URL segment and the Account column
     label: str
-    purpose: str  # idp.flows.codes purpose, also the flow kind
+    purpose: str  # idp.codes.store purpose, also the flow kind
     channel: str  # sms | email
     validate: Callable[[str], str]
     mask: Callable[[str | None], str]
