@@ -24,7 +24,7 @@ from idp.clients.registry import ClientInfo, unbindable_kinds
 from idp.errors import DomainError, PageError
 from idp.portal import Portal
 from idp.principals.principal import Principal
-from idp.space.routes import _check_csrf, _page, _portal, _signed_in, _to_login
+from idp.web.kit import check_csrf, portal_of, render_page, signed_in, to_login
 from shared.binding import PORTAL_BINDINGS_PAGE
 from shared.messages import text
 
@@ -78,7 +78,7 @@ async def binding_rows(portal: Portal, principal: Principal) -> list[Row]:
 
 
 async def _rows(request: Request, session) -> list[Row]:
-    rows = await binding_rows(_portal(request), session.principal)
+    rows = await binding_rows(portal_of(request), session.principal)
     # An agent sees only what its enterprise authorized, and changes nothing (seed 001 第四步).
     return [row for row in rows if row.shown in ("unbind", "fixed")] if session.agency else rows
 
@@ -90,12 +90,12 @@ async def result_message(request: Request, principal: Principal, result: str,
     said only once the binding is active."""
     if result not in RESULTS or len(client_id) > 64:
         return None
-    async with _portal(request).reader() as db:
+    async with portal_of(request).reader() as db:
         latest = await db.scalar(select(Binding).where(Binding.account_id == principal.account.id,
                                                        transitions.same_capacity(principal.agency_id),
                                                        Binding.client_id == client_id)
                                  .order_by(Binding.created_at.desc()).limit(1))
-    client = await _portal(request).client(client_id)
+    client = await portal_of(request).client(client_id)
     if latest is None or client is None or (result == "linked" and latest.state != "active"):
         return None
     message_id, is_error = RESULTS[result]
@@ -111,7 +111,7 @@ async def known_system_name(portal: Portal, client_id: str) -> str | None:
 
 
 async def _bindable(request: Request, client_id: str) -> ClientInfo:
-    client = await _portal(request).client(client_id)
+    client = await portal_of(request).client(client_id)
     if client is None or not client.binding_start_uri:
         raise PageError("binding.not_bindable", status_code=404)
     return client
@@ -119,7 +119,7 @@ async def _bindable(request: Request, client_id: str) -> ClientInfo:
 
 async def _list_page(request: Request, session, *, error: str | None = None, notice: str | None = None,
                      status_code: int = 200) -> Response:
-    response = _page("bindings/list.html", session, rows=await _rows(request, session), error=error,
+    response = render_page("bindings/list.html", session, rows=await _rows(request, session), error=error,
                      notice=notice, agent=session.agency is not None)
     response.status_code = status_code
     return response
@@ -128,12 +128,12 @@ async def _list_page(request: Request, session, *, error: str | None = None, not
 @router.get(PORTAL_BINDINGS_PAGE)
 async def bindings_page(request: Request, done: str = "", system: str = "", result: str = "",
                         client_id: str = "") -> Response:
-    session = await _signed_in(request)
+    session = await signed_in(request)
     if session is None:
-        return _to_login()
+        return to_login()
     notice = error = None
     if done in NOTICES:
-        name = await known_system_name(_portal(request), system)
+        name = await known_system_name(portal_of(request), system)
         notice = text(NOTICES[done], system=name) if name else None
     elif result:
         agent_page = await _agent_binding_page(request, session, client_id)
@@ -151,7 +151,7 @@ async def _agent_binding_page(request: Request, session, client_id: str) -> str 
     one it made for an agent (the system always sends the browser back to 我的绑定)."""
     if len(client_id) > 64 or session.agency is not None:
         return None
-    async with _portal(request).reader() as db:
+    async with portal_of(request).reader() as db:
         latest = await db.scalar(select(Binding).where(Binding.actor_account_id == session.account.id,
                                                        Binding.client_id == client_id)
                                  .order_by(Binding.created_at.desc()).limit(1))
@@ -171,27 +171,27 @@ def _refuse_agent(session) -> None:
 
 @router.get(PORTAL_BINDINGS_PAGE + "/{client_id}")
 async def authorize_page(request: Request, client_id: str) -> Response:
-    session = await _signed_in(request)
+    session = await signed_in(request)
     if session is None:
-        return _to_login()
+        return to_login()
     _refuse_agent(session)
     client = await _bindable(request, client_id)
-    return _page("bindings/authorize.html", session, client_id=client.client_id, client_name=client.display_name,
+    return render_page("bindings/authorize.html", session, client_id=client.client_id, client_name=client.display_name,
                  create_note=text("binding.create_new_note"), existing_note=text("binding.existing_note"), error=None)
 
 
 @router.post(PORTAL_BINDINGS_PAGE + "/{client_id}")
 async def start(request: Request, client_id: str) -> Response:
-    session = await _signed_in(request)
+    session = await signed_in(request)
     if session is None:
-        return _to_login()
+        return to_login()
     form = await request.form()
-    _check_csrf(session, form)
+    check_csrf(session, form)
     _refuse_agent(session)
     client = await _bindable(request, client_id)
     mode = form.get("mode")
     try:
-        binding_id = await transitions.start_binding(_portal(request), session.principal, client,
+        binding_id = await transitions.start_binding(portal_of(request), session.principal, client,
                                                      mode if isinstance(mode, str) else "")
     except DomainError as exc:
         return await _list_page(request, session, error=exc.text(), status_code=409)
@@ -202,14 +202,14 @@ async def start(request: Request, client_id: str) -> Response:
 
 @router.post(PORTAL_BINDINGS_PAGE + "/{client_id}/unbind")
 async def unbind(request: Request, client_id: str) -> Response:
-    session = await _signed_in(request)
+    session = await signed_in(request)
     if session is None:
-        return _to_login()
+        return to_login()
     form = await request.form()
-    _check_csrf(session, form)
+    check_csrf(session, form)
     _refuse_agent(session)
     client = await _bindable(request, client_id)
-    portal = _portal(request)
+    portal = portal_of(request)
     try:
         async with portal.sessionmaker.begin() as db:
             call = await transitions.request_unbind(db, session.account, client)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from idp.accounts.models import Account, AccountType
 
+SETTINGS = "/space/settings"  # 账号设置, where the space's settings pages live
 LEVELS = {0: "未实名", 1: "一级", 2: "二级", 3: "三级"}
 # The space's menu (seed 000). 我的绑定 (idp.bindings), 我的消息 (idp.inbox) and 账号设置 work; the
 # others are to come.
