@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
-from idp.captcha.routes import issue_captcha
+from idp.captcha.store import issue_captcha
 from idp.errors import DomainError
 from idp.accounts.models import AccountType
 from idp.flows.login.agent_choice import continue_as_agent

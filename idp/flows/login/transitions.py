@@ -14,7 +14,7 @@ from idp import clock
 from idp.accounts.lockout import is_locked, record_failure
 from idp.accounts.models import Account, AccountType
 from idp.audit.log import record, record_now
-from idp.captcha.routes import consume_captcha
+from idp.captcha.store import consume_captcha
 from idp.errors import DomainError
 from idp.flows.login.forms import LEGAL, LoginForm
 from idp.oidc.logout.single_logout import end_session_everywhere

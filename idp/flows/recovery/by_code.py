@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from idp import clock
 from idp.accounts.models import Account
 from idp.audit.log import record
-from idp.captcha.routes import consume_captcha
+from idp.captcha.store import consume_captcha
 from idp.codes.models import OneTimeCode
 from idp.codes.store import count_send, destination_scope, send_code, use_code
 from idp.errors import DomainError
