@@ -17,8 +17,8 @@ from idp.clients.authentication import ClientAuthFailed, authenticate_client
 from idp.clients.registry import ClientInfo
 from idp.errors import InvalidClient, InvalidRequest, OAuthError
 from idp.oidc.claims import principal_claims
+from idp.oidc.json_endpoints import error_response, json_response
 from idp.oidc.scopes import SCOPE_CLAIMS
-from idp.oidc.token_endpoint import error_response, json_response
 from idp.portal import Portal
 from idp.security.tokens import digests_match
 from shared import safe_json

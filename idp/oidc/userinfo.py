@@ -8,8 +8,8 @@ from starlette.responses import JSONResponse
 from idp.errors import InvalidRequest, InvalidToken, OAuthError
 from idp.oidc.access_tokens import check_access_token_with_principal
 from idp.oidc.claims import principal_claims
+from idp.oidc.json_endpoints import error_response, json_response
 from idp.oidc.scopes import claims_for
-from idp.oidc.token_endpoint import error_response, json_response
 from idp.portal import Portal
 
 router = APIRouter()
