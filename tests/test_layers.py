@@ -21,10 +21,12 @@ PACKAGE_MAP = {
     "idp.sessions": "domain", "idp.clients": "domain", "idp.keys": "domain", "idp.audit": "domain",
     "idp.notify": "domain", "idp.inbox": "domain", "idp.limits": "domain", "idp.captcha": "domain",
     "idp.verification": "domain", "idp.bindings": "domain",
+    # protocol: registering a client checks it against the provider's scopes and rules (RFC 9700)
+    "idp.clients.admin": "protocol",
     # protocol and flows
     "idp.oidc": "protocol", "idp.flows": "protocol", "idp.agents": "protocol", "idp.space": "protocol",
     # web: routers (wherever they sit), pages and their helpers
-    "idp.web": "web", "idp.dev": "web", "idp.flows.recovery.web": "web",
+    "idp.web": "web", "idp.dev": "web", "idp.flows.recovery.web": "web", "idp.bindings.pages": "web",
     # composition: the app factory and the process entry points, which wire every layer
     "idp.app": "composition", "idp.cli": "composition", "idp.background": "composition",
     "idp.maintenance": "composition", "idp.schema": "composition", "idp.demo": "composition",

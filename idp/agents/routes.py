@@ -14,7 +14,7 @@ from starlette.responses import RedirectResponse, Response
 
 from idp.agents import transitions
 from idp.bindings import transitions as bindings
-from idp.bindings.routes import _bindable, binding_rows, known_system_name, result_message
+from idp.bindings.pages import bindable, binding_rows, known_system_name, result_message
 from idp.errors import DomainError, PageError
 from idp.principals.principal import Principal
 from idp.space.profile import mask_id_number, mask_mobile
@@ -128,7 +128,7 @@ async def authorize_for_agent(request: Request, agency_id: int, client_id: str) 
     if session is None:
         return to_login()
     selected = await _principal(request, session, agency_id)
-    client = await _bindable(request, client_id)
+    client = await bindable(request, client_id)
     return render_page("bindings/authorize.html", session, client_id=client.client_id, client_name=client.display_name,
                  create_note=text("binding.create_new_note"), existing_note=text("binding.existing_note"),
                  error=None, agent_name=selected.account.name, action=f"{PAGE}/{agency_id}/bindings/{client_id}",
@@ -144,7 +144,7 @@ async def bind_for_agent(request: Request, agency_id: int, client_id: str) -> Re
     form = await request.form()
     check_csrf(session, form)
     selected = await _principal(request, session, agency_id)
-    client = await _bindable(request, client_id)
+    client = await bindable(request, client_id)
     mode = form.get("mode")
     try:
         binding_id = await bindings.start_binding(portal_of(request), selected, client,
@@ -164,7 +164,7 @@ async def revoke(request: Request, agency_id: int, client_id: str) -> Response:
         return to_login()
     check_csrf(session, await request.form())
     selected = await _principal(request, session, agency_id)
-    client = await _bindable(request, client_id)
+    client = await bindable(request, client_id)
     try:
         await transitions.revoke_agent_binding(portal_of(request), session.account, agency_id, client,
                                                source_ip=client_ip(request))
