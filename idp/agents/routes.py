@@ -12,12 +12,12 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
+from idp.accounts.display import mask_id_number, mask_mobile
 from idp.agents import transitions
 from idp.bindings import transitions as bindings
 from idp.bindings.pages import bindable, binding_rows, known_system_name, result_message
 from idp.errors import DomainError, PageError
 from idp.principals.principal import Principal
-from idp.space.profile import mask_id_number, mask_mobile
 from idp.web.kit import check_csrf, client_ip, portal_of, render_page, signed_in, to_login
 from shared.messages import text
 from shared.path_ids import ROW_ID

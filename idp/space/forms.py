@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
+from idp.accounts.display import mask_email, mask_mobile
 from idp.errors import DomainError
-from idp.space.profile import mask_email, mask_mobile
 from shared.identity import InvalidIdentifier, validate_email, validate_mobile
 from shared.passwords import validate_password
 

@@ -43,10 +43,3 @@ def upgrade_verifier(settings: Settings):
         return None
     return _resolve(settings.upgrade_verifier, "upgrade")
 
-
-def mask_id_number(number: str | None) -> str:
-    """Show an ID number as 1100**********0133 (PIPL: ID numbers are sensitive)."""
-    if not number:
-        return ""
-    keep = 4 if len(number) > 8 else 1
-    return number[:keep] + "*" * (len(number) - 2 * keep) + number[-keep:]

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from idp.accounts.display import mask_id_number
 from idp.accounts.models import Account
 from idp.codes.store import send_code, use_code
 from idp.notify.senders import DevelopmentSink
 from idp.settings import Settings
-from idp.verification import mask_id_number
 
 CHANNEL = "ctid"
 PURPOSE = "upgrade"
