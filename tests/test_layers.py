@@ -2,6 +2,7 @@
 and the checker reports each kind of breach with its file and line."""
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import pytest
@@ -48,6 +49,12 @@ CONTRACT = Contract(
 def test_the_tree_keeps_the_import_contract():
     found = violations(PROJECT_ROOT, CONTRACT)
     assert not found, "\n".join(found)
+
+
+def test_each_package_of_the_portal_states_its_layer():
+    silent = [str(path.relative_to(PROJECT_ROOT)) for path in sorted((PROJECT_ROOT / "idp").rglob("__init__.py"))
+              if "Layer" not in (ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or "")]
+    assert not silent, silent
 
 
 FIXTURE = {
