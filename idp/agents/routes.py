@@ -83,7 +83,8 @@ async def add(request: Request) -> Response:
     check_csrf(session, form)
     id_number = str(form.get("id_number") or "")[:32]
     try:
-        agency = await transitions.add_agent(portal_of(request), session.account, id_number, source_ip=client_ip(request))
+        agency = await transitions.add_agent(portal_of(request), session.account, id_number,
+                                             source_ip=client_ip(request))
     except DomainError as exc:
         return await _list(request, session, error=exc.text(), id_number=id_number, status_code=400)
     return RedirectResponse(f"{PAGE}/{agency.id}?done=added", status_code=303)

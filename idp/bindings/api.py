@@ -95,8 +95,8 @@ async def intent(request: Request, binding_id: str) -> Response:
         actor = await parties.actor_subject(db, row, principal)
     names = {c for scope in client.scopes for c in SCOPE_CLAIMS.get(scope, ())}
     body = Intent(binding_id=row.id, client_id=row.client_id, sub=principal.subject, mode=row.mode, state=row.state,
-                  expires_at=clock.epoch(row.expires_at), claims=principal_claims(principal, names) | {"sub": principal.subject},
-                  actor_sub=actor)
+                  expires_at=clock.epoch(row.expires_at),
+                  claims=principal_claims(principal, names) | {"sub": principal.subject}, actor_sub=actor)
     return json_response(body.to_json())
 
 
