@@ -8,12 +8,16 @@ import json
 import sys
 
 from idp.accounts.service import create_account
+from idp.audit.log import record
+from idp.bindings.staff import StaffError, force_unbind_account
 from idp.clients.admin import ClientConfigError, load_catalogue, rotate_secret, upsert_client
 from idp.db.engine import create_engine, create_sessionmaker
 from idp.db.migrate import upgrade_to_head
+from idp.demo import seed_demo
 from idp.keys.store import ensure_signing_keys, rotate_keys
-from shared.hashing import Passwords
+from idp.portal import Portal
 from idp.settings import Settings
+from shared.hashing import Passwords
 
 
 async def _with_db(settings: Settings, work):
@@ -44,7 +48,6 @@ async def cmd_keys_rotate(settings: Settings, _args) -> None:
     async def work(db):
         await ensure_signing_keys(db, settings)
         rows = await rotate_keys(db, settings)
-        from idp.audit.log import record
 
         record(db, "keys.rotated", actor="cli", kids=[r.kid for r in rows])
         return rows
@@ -90,17 +93,12 @@ async def cmd_accounts_create(settings: Settings, args) -> None:
 
 
 async def cmd_seed_demo(settings: Settings, _args) -> None:
-    from idp.demo import seed_demo
-
     for line in await _with_db(settings, lambda db: seed_demo(db, settings, _passwords(settings))):
         print(line)
 
 
 async def cmd_bindings_force_unbind(settings: Settings, args) -> None:
     import httpx
-
-    from idp.bindings.staff import StaffError, force_unbind_account
-    from idp.portal import Portal
 
     engine = create_engine(settings.database_url, pooled=False)
     http = httpx.AsyncClient()

@@ -12,13 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from idp import clock
 from idp.accounts.models import Account
-from idp.agents.models import Agency
 from idp.accounts.service import create_account
 from idp.clients.admin import load_catalogue, rotate_secret
 from idp.db.ops import insert_ignore
+from idp.principals.models import Agency
 from idp.security.tokens import new_token
-from shared.hashing import Passwords
 from idp.settings import PROJECT_ROOT, Settings
+from shared.hashing import Passwords
 
 DEMO_PASSWORD = "Demo@2026pass"
 DEMO_ACCOUNTS = [

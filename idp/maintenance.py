@@ -13,7 +13,8 @@ from sqlalchemy import delete, or_
 from idp import clock
 from idp.captcha.models import Captcha
 from idp.clients.models import ClientAssertionJti
-from idp.flows.models import Flow, OneTimeCode
+from idp.codes.models import OneTimeCode
+from idp.flows.models import Flow
 from idp.limits.models import WindowCounter
 from idp.oidc.models import AccessToken, AuthorizationCode, Interaction, LogoutDelivery
 from idp.portal import Portal

@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import select, update
 
 from idp import clock
-from idp.flows.models import Flow, OneTimeCode
+from idp.codes.models import OneTimeCode
+from idp.flows.models import Flow
 from idp.sessions.models import UserSession
 from idp.space import transitions
 from shared.messages import text

@@ -6,8 +6,8 @@ import asyncio
 
 from sqlalchemy import func, select
 
-from idp.agents.models import Agency
 from idp.errors import DomainError
+from idp.principals.models import Agency
 from shared.messages import text
 from tests.support.agents import add_enterprise, add_person, authorize_agent, citizen_id
 from tests.support.bindings import bound_on_portal

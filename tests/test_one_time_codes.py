@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import select, update
 
 from idp import clock
+from idp.codes.models import OneTimeCode
+from idp.codes.store import send_code, use_code
 from idp.errors import DomainError
-from idp.flows.codes import send_code, use_code
-from idp.flows.models import OneTimeCode
 from idp.notify.models import OutboundMessage
 from idp.notify.senders import DevelopmentSink
 from shared.messages import text

@@ -13,9 +13,9 @@ from idp import clock
 from idp.accounts.lockout import is_locked, record_failure
 from idp.accounts.models import Account
 from idp.audit.models import AuditEvent
-from idp.flows.models import OneTimeCode
-from idp.inbox.models import AccountMessage
+from idp.codes.models import OneTimeCode
 from idp.flows.recovery.by_code import masked
+from idp.inbox.models import AccountMessage
 from idp.oidc.models import LogoutDelivery
 from shared.messages import text
 from tests.support.portal import PASSWORD, Browser, hidden_fields

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from idp import clock
 from idp.accounts.lockout import is_locked
 from idp.accounts.models import Account
-from idp.flows.models import OneTimeCode
+from idp.codes.models import OneTimeCode
 from idp.flows.recovery.by_code import masked
 from idp.flows.unlock.transitions import KIND
 from shared.messages import text

@@ -9,7 +9,7 @@ import httpx
 from sqlalchemy import select
 
 from idp.accounts.models import Account
-from idp.flows.models import OneTimeCode
+from idp.codes.models import OneTimeCode
 from idp.sessions.models import UserSession
 from idp.sessions.store import session_cookie_name, start_session
 from shared.messages import text

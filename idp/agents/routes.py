@@ -12,13 +12,13 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
+from idp.accounts.display import mask_id_number, mask_mobile
 from idp.agents import transitions
-from idp.agents.principal import Principal
 from idp.bindings import transitions as bindings
-from idp.bindings.routes import _bindable, binding_rows, known_system_name, result_message
+from idp.bindings.pages import bindable, binding_rows, known_system_name, result_message
 from idp.errors import DomainError, PageError
-from idp.space.profile import mask_id_number, mask_mobile
-from idp.space.routes import _check_csrf, _page, _portal, _signed_in, _to_login
+from idp.principals.principal import Principal
+from idp.web.kit import check_csrf, client_ip, portal_of, render_page, signed_in, to_login
 from shared.messages import text
 from shared.path_ids import ROW_ID
 
@@ -27,12 +27,8 @@ PAGE = "/space/agents"
 NOTICES = {"added": "agents.added", "removed": "agents.removed", "revoked": "binding.agent_revoked"}
 
 
-def _ip(request: Request) -> str | None:
-    return request.client.host if request.client else None
-
-
 async def _legal_session(request: Request):
-    session = await _signed_in(request)
+    session = await signed_in(request)
     if session is None:
         return None
     if session.agency is not None:
@@ -45,13 +41,13 @@ async def _legal_session(request: Request):
 
 
 async def _agents(request: Request, session) -> list:
-    async with _portal(request).reader() as db:
+    async with portal_of(request).reader() as db:
         return await transitions.agents_of_enterprise(db, session.account.id)
 
 
 async def _principal(request: Request, session, agency_id: int) -> Principal:
     try:
-        async with _portal(request).reader() as db:
+        async with portal_of(request).reader() as db:
             agency, person = await transitions.agency_of(db, session.account, agency_id)
     except DomainError as exc:
         raise PageError(exc.message_id, status_code=404, **exc.values) from None
@@ -60,8 +56,8 @@ async def _principal(request: Request, session, agency_id: int) -> Principal:
 
 async def _list(request: Request, session, *, selected: Principal | None = None, notice: str | None = None,
                 error: str | None = None, id_number: str = "", status_code: int = 200) -> Response:
-    rows = await binding_rows(_portal(request), selected) if selected is not None else []
-    response = _page("agents/page.html", session, agents=await _agents(request, session),
+    rows = await binding_rows(portal_of(request), selected) if selected is not None else []
+    response = render_page("agents/page.html", session, agents=await _agents(request, session),
                      selected=selected, authorized=[r for r in rows if r.shown in ("unbind", "fixed", "unbinding")],
                      waiting=[r for r in rows if r.shown in ("bind", "pending")], notice=notice, error=error,
                      id_number=id_number, mask_id=mask_id_number, mask_mobile=mask_mobile)
@@ -73,7 +69,7 @@ async def _list(request: Request, session, *, selected: Principal | None = None,
 async def agents_page(request: Request, done: str = "") -> Response:
     session = await _legal_session(request)
     if session is None:
-        return _to_login()
+        return to_login()
     return await _list(request, session, notice=text(NOTICES[done]) if done == "removed" else None)
 
 
@@ -82,12 +78,13 @@ async def add(request: Request) -> Response:
     """新增经办人 by its full ID number."""
     session = await _legal_session(request)
     if session is None:
-        return _to_login()
+        return to_login()
     form = await request.form()
-    _check_csrf(session, form)
+    check_csrf(session, form)
     id_number = str(form.get("id_number") or "")[:32]
     try:
-        agency = await transitions.add_agent(_portal(request), session.account, id_number, source_ip=_ip(request))
+        agency = await transitions.add_agent(portal_of(request), session.account, id_number,
+                                             source_ip=client_ip(request))
     except DomainError as exc:
         return await _list(request, session, error=exc.text(), id_number=id_number, status_code=400)
     return RedirectResponse(f"{PAGE}/{agency.id}?done=added", status_code=303)
@@ -99,11 +96,11 @@ async def agent_page(request: Request, agency_id: int, done: str = "", result: s
     """One agent: its data, the systems authorized and those not yet."""
     session = await _legal_session(request)
     if session is None:
-        return _to_login()
+        return to_login()
     selected = await _principal(request, session, agency_id)
     notice = error = None
     if done in NOTICES:
-        notice = text(NOTICES[done], name=selected.account.name, system=await known_system_name(_portal(request), client_id) or "")
+        notice = text(NOTICES[done], name=selected.account.name, system=await known_system_name(portal_of(request), client_id) or "")
     elif result:
         reported = await result_message(request, selected, result, client_id)
         if reported is not None:
@@ -116,10 +113,10 @@ async def remove(request: Request, agency_id: int) -> Response:
     """移除经办人: its access to the enterprise's systems and its sessions end."""
     session = await _legal_session(request)
     if session is None:
-        return _to_login()
-    _check_csrf(session, await request.form())
+        return to_login()
+    check_csrf(session, await request.form())
     try:
-        await transitions.remove_agent(_portal(request), session.account, agency_id, source_ip=_ip(request))
+        await transitions.remove_agent(portal_of(request), session.account, agency_id, source_ip=client_ip(request))
     except DomainError as exc:
         return await _list(request, session, error=exc.text(), status_code=409)
     return RedirectResponse(f"{PAGE}?done=removed", status_code=303)
@@ -130,10 +127,10 @@ async def authorize_for_agent(request: Request, agency_id: int, client_id: str) 
     """The 授权绑定 page for the agent: the modes the system allows agents (UDI: existing only)."""
     session = await _legal_session(request)
     if session is None:
-        return _to_login()
+        return to_login()
     selected = await _principal(request, session, agency_id)
-    client = await _bindable(request, client_id)
-    return _page("bindings/authorize.html", session, client_id=client.client_id, client_name=client.display_name,
+    client = await bindable(request, client_id)
+    return render_page("bindings/authorize.html", session, client_id=client.client_id, client_name=client.display_name,
                  create_note=text("binding.create_new_note"), existing_note=text("binding.existing_note"),
                  error=None, agent_name=selected.account.name, action=f"{PAGE}/{agency_id}/bindings/{client_id}",
                  back=f"{PAGE}/{agency_id}", only_existing="create" not in client.agent_binding_modes,
@@ -144,14 +141,14 @@ async def authorize_for_agent(request: Request, agency_id: int, client_id: str) 
 async def bind_for_agent(request: Request, agency_id: int, client_id: str) -> Response:
     session = await _legal_session(request)
     if session is None:
-        return _to_login()
+        return to_login()
     form = await request.form()
-    _check_csrf(session, form)
+    check_csrf(session, form)
     selected = await _principal(request, session, agency_id)
-    client = await _bindable(request, client_id)
+    client = await bindable(request, client_id)
     mode = form.get("mode")
     try:
-        binding_id = await bindings.start_binding(_portal(request), selected, client,
+        binding_id = await bindings.start_binding(portal_of(request), selected, client,
                                                   mode if isinstance(mode, str) else "", actor=session.account)
     except DomainError as exc:
         return await _list(request, session, selected=selected, error=exc.text(), status_code=409)
@@ -165,13 +162,13 @@ async def revoke(request: Request, agency_id: int, client_id: str) -> Response:
     """撤销授权: whatever the binding's kind, the legal person may end its agent's access."""
     session = await _legal_session(request)
     if session is None:
-        return _to_login()
-    _check_csrf(session, await request.form())
+        return to_login()
+    check_csrf(session, await request.form())
     selected = await _principal(request, session, agency_id)
-    client = await _bindable(request, client_id)
+    client = await bindable(request, client_id)
     try:
-        await transitions.revoke_agent_binding(_portal(request), session.account, agency_id, client,
-                                               source_ip=_ip(request))
+        await transitions.revoke_agent_binding(portal_of(request), session.account, agency_id, client,
+                                               source_ip=client_ip(request))
     except DomainError as exc:
         return await _list(request, session, selected=selected, error=exc.text(), status_code=409)
     return RedirectResponse(f"{PAGE}/{agency_id}?" + urlencode({"done": "revoked", "client_id": client.client_id}),

@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from idp import clock
 from idp.accounts.models import Account, AccountType
-from idp.agents.models import Agency
 from idp.audit.log import record
 from idp.bindings import outbox, transitions as bindings
 from idp.bindings.models import Binding
@@ -23,6 +22,7 @@ from idp.errors import DomainError
 from idp.oidc.logout.single_logout import end_session_everywhere
 from idp.oidc.models import Grant
 from idp.portal import Portal
+from idp.principals.models import Agency
 from idp.security.tokens import new_token
 from idp.sessions.models import UserSession
 from shared.identity import InvalidIdentifier, validate_citizen_id

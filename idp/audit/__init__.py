@@ -1,0 +1,4 @@
+"""The append-only audit log.
+
+Layer: domain (no FastAPI, no templates).
+"""

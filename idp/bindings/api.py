@@ -16,8 +16,9 @@ from idp.bindings.models import Binding
 from idp.clients.authentication import ClientAuthFailed, authenticate_client
 from idp.clients.registry import ClientInfo
 from idp.errors import InvalidClient, InvalidRequest, OAuthError
+from idp.oidc.claims import principal_claims
+from idp.oidc.json_endpoints import error_response, json_response
 from idp.oidc.scopes import SCOPE_CLAIMS
-from idp.oidc.token_endpoint import error_response, json_response
 from idp.portal import Portal
 from idp.security.tokens import digests_match
 from shared import safe_json
@@ -94,8 +95,8 @@ async def intent(request: Request, binding_id: str) -> Response:
         actor = await parties.actor_subject(db, row, principal)
     names = {c for scope in client.scopes for c in SCOPE_CLAIMS.get(scope, ())}
     body = Intent(binding_id=row.id, client_id=row.client_id, sub=principal.subject, mode=row.mode, state=row.state,
-                  expires_at=clock.epoch(row.expires_at), claims=principal.claims(names) | {"sub": principal.subject},
-                  actor_sub=actor)
+                  expires_at=clock.epoch(row.expires_at),
+                  claims=principal_claims(principal, names) | {"sub": principal.subject}, actor_sub=actor)
     return json_response(body.to_json())
 
 

@@ -6,9 +6,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from idp.accounts.models import Account
-from idp.agents.models import Agency
-from idp.agents.principal import Principal, load_principal
 from idp.bindings.models import Binding
+from idp.principals.models import Agency
+from idp.principals.principal import Principal, load_principal
 
 
 async def subject_of(db: AsyncSession, binding: Binding) -> str:

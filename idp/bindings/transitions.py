@@ -16,13 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from idp import clock
 from idp.accounts.models import Account
-from idp.agents.principal import Principal
 from idp.audit.log import record
 from idp.bindings import calls
 from idp.bindings.models import Binding, BindingCall
 from idp.clients.registry import ClientInfo
 from idp.errors import DomainError
 from idp.portal import Portal
+from idp.principals.principal import Principal
 from idp.security.tokens import new_token
 from shared.binding import INTENT_SECONDS, KIND_OF_MODE, RECONCILE_MARGIN_SECONDS
 

@@ -1,1 +1,4 @@
-"""Development-only pages; never mounted in production mode."""
+"""Development-only pages; never mounted in production mode.
+
+Layer: web.
+"""

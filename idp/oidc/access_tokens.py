@@ -9,11 +9,11 @@ from sqlalchemy.orm import aliased
 
 from idp import clock
 from idp.accounts.models import Account
-from idp.agents.models import Agency
-from idp.agents.principal import Principal, live_principal
 from idp.keys import jws
 from idp.oidc.models import AccessToken, Grant
 from idp.portal import Portal
+from idp.principals.models import Agency
+from idp.principals.principal import Principal, live_principal
 
 
 # Built once: every userinfo and introspection call runs it, and rebuilding the select with its
@@ -62,7 +62,7 @@ async def check_access_token(portal: Portal, db, token: str) -> ValidAccessToken
 async def check_access_token_with_principal(portal: Portal, db, token: str
                                             ) -> tuple[ValidAccessToken | None, Principal | None]:
     """:func:`check_access_token` and, for a token that is honoured, the principal it speaks
-    for as :func:`~idp.agents.principal.load_principal` would find it (None if no longer live)."""
+    for as :func:`~idp.principals.principal.load_principal` would find it (None if no longer live)."""
     claims = await verified_claims(portal, token)
     if claims is None:
         return None, None

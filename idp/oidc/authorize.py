@@ -8,7 +8,6 @@ the user has acted.
 from __future__ import annotations
 
 import datetime as dt
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from sqlalchemy import select
@@ -31,6 +30,7 @@ from idp.oidc.authorization_request import (
     verify_client_and_redirect,
 )
 from idp.oidc.models import AuthorizationCode, Consent
+from idp.oidc.redirects import code_redirect, error_redirect
 from idp.oidc.scopes import scopes_needing_consent
 from idp.portal import Portal
 from idp.security.tokens import digest, new_token
@@ -159,29 +159,6 @@ async def issue_code(db, portal: Portal, auth: AuthorizationRequest, session: Ac
     )
     await record_session_client(db, session.sid, auth.client_id)
     return code
-
-
-def _redirect(target: RedirectTarget, params: dict) -> RedirectResponse:
-    separator = "&" if "?" in target.redirect_uri else "?"
-    response = RedirectResponse(target.redirect_uri + separator + urlencode(params), status_code=303)
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def code_redirect(portal: Portal, target: RedirectTarget, code: str) -> RedirectResponse:
-    params = {"code": code}
-    if target.state is not None:
-        params["state"] = target.state
-    params["iss"] = portal.settings.issuer  # RFC 9207
-    return _redirect(target, params)
-
-
-def error_redirect(portal: Portal, target: RedirectTarget, exc: OAuthError) -> RedirectResponse:
-    params = exc.body()
-    if target.state is not None:
-        params["state"] = target.state
-    params["iss"] = portal.settings.issuer
-    return _redirect(target, params)
 
 
 def _ip(request: Request) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from idp import clock
 from idp.accounts.models import Account, AccountType
+from idp.principals.principal import Principal
 
 
 def enterprise_claim(enterprise: Account) -> dict:
@@ -39,3 +40,8 @@ def account_claims(account: Account, names: set[str], enterprise: Account | None
         values["enterprise"] = enterprise_claim(account)
     # Standard claims are never blank or the literal "null" (conformance §a.5): omit them instead.
     return {k: v for k, v in values.items() if k in names and v not in (None, "")}
+
+
+def principal_claims(principal: Principal, names: set[str]) -> dict:
+    """The claims ``names`` of whoever the principal is: the account, with its enterprise for an agent."""
+    return account_claims(principal.account, names, principal.enterprise)

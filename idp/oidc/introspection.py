@@ -11,12 +11,12 @@ from starlette.responses import JSONResponse
 
 from idp import clock
 from idp.accounts.models import Account
-from idp.agents.models import Agency
 from idp.errors import InvalidClient, InvalidRequest, OAuthError
 from idp.oidc.access_tokens import check_access_token
+from idp.oidc.json_endpoints import authenticate, error_response, json_response, read_form
 from idp.oidc.models import Grant, RefreshToken
-from idp.oidc.token_endpoint import authenticate, error_response, json_response, read_form
 from idp.portal import Portal
+from idp.principals.models import Agency
 from idp.security.tokens import digest
 
 router = APIRouter()

@@ -11,8 +11,8 @@ from idp import clock
 from idp.audit.log import record
 from idp.errors import InvalidRequest, OAuthError
 from idp.keys import jws
+from idp.oidc.json_endpoints import authenticate, error_response, json_response, read_form
 from idp.oidc.models import AccessToken, RefreshToken
-from idp.oidc.token_endpoint import authenticate, error_response, json_response, read_form
 from idp.oidc.tokens import revoke_grant
 from idp.portal import Portal
 from idp.security.tokens import digest

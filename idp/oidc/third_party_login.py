@@ -8,9 +8,9 @@ from urllib.parse import quote, urlencode, urlsplit
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
-from idp.agents.principal import Principal
 from idp.bindings.transitions import live_binding
 from idp.portal import Portal
+from idp.principals.principal import Principal
 from idp.sessions.store import load_session
 from idp.web.pages import error_page, render
 from shared.messages import text

@@ -14,41 +14,17 @@ from sqlalchemy import bindparam, select, update
 from starlette.responses import JSONResponse
 
 from idp import clock
-from idp.agents.principal import load_principal
 from idp.audit.log import record, record_now
-from idp.clients.authentication import ClientAuthFailed, authenticate_client
 from idp.clients.registry import ClientInfo
 from idp.errors import InvalidGrant, InvalidRequest, InvalidScope, OAuthError, UnauthorizedClient, UnsupportedGrantType
+from idp.oidc.json_endpoints import authenticate, error_response, json_response, read_form
 from idp.oidc.models import AuthorizationCode, Grant, RefreshToken
 from idp.oidc.tokens import TokenMinter, insert_grant, new_grant, revoke_grant
 from idp.portal import Portal
+from idp.principals.principal import load_principal
 from idp.security.tokens import constant_time_equal, digest
 
 router = APIRouter()
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
-
-
-def json_response(body: dict, status_code: int = 200, headers: dict | None = None) -> JSONResponse:
-    return JSONResponse(body, status_code=status_code, headers={**NO_STORE, **(headers or {})})
-
-
-def error_response(exc: OAuthError) -> JSONResponse:
-    return json_response(exc.body(), exc.status_code, exc.headers)
-
-
-async def read_form(request: Request) -> dict[str, str]:
-    """Form parameters; a parameter sent twice is an error (RFC 6749 §3.2)."""
-    if "application/x-www-form-urlencoded" not in request.headers.get("content-type", ""):
-        raise InvalidRequest("the body must be application/x-www-form-urlencoded")
-    form: dict[str, str] = {}
-    for name, value in (await request.form()).multi_items():
-        if name in form:
-            raise InvalidRequest(f"parameter {name} was sent more than once")
-        if isinstance(value, str) and value != "":
-            form[name] = value
-    return form
-
-
 async def in_transaction(portal: Portal, work):
     """Run ``work(db)`` in one transaction that commits even when it raises an OAuthError:
     a consumed code or a revoked family must stay so although the request fails."""
@@ -59,16 +35,6 @@ async def in_transaction(portal: Portal, work):
         except OAuthError as exc:
             failure = exc
     raise failure
-
-
-async def authenticate(portal: Portal, request: Request, form: dict, endpoint: str) -> ClientInfo:
-    try:
-        return await authenticate_client(portal, request.headers, form, portal.settings.endpoint(endpoint))
-    except ClientAuthFailed as exc:
-        async with portal.sessionmaker.begin() as db:
-            record(db, "client.authentication_failed", outcome="failure", client_id=exc.client_id,
-                   source_ip=request.client.host if request.client else None, endpoint=endpoint, reason=exc.reason)
-        raise
 
 
 @router.post("/token")

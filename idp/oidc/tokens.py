@@ -13,12 +13,13 @@ from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from idp import clock
-from idp.agents.principal import Principal
 from idp.clients.registry import ClientInfo
 from idp.keys import jws
 from idp.keys.store import KeyRing
+from idp.oidc.claims import principal_claims
 from idp.oidc.models import AccessToken, Grant, RefreshToken
 from idp.oidc.scopes import claims_for
+from idp.principals.principal import Principal
 from idp.security.tokens import digest, new_token
 from idp.settings import Settings
 
@@ -138,7 +139,7 @@ class TokenMinter:
         if access_token is not None:
             claims["at_hash"] = half_hash(access_token)
         scope = grant.scope.split()
-        extra = principal.claims(claims_for(scope, grant.claims, "id_token", client.scopes))
+        extra = principal_claims(principal, claims_for(scope, grant.claims, "id_token", client.scopes))
         claims.update({k: v for k, v in extra.items() if k not in claims})
         return jws.sign(self.keys, claims, alg=alg)
 

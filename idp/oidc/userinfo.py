@@ -7,8 +7,9 @@ from starlette.responses import JSONResponse
 
 from idp.errors import InvalidRequest, InvalidToken, OAuthError
 from idp.oidc.access_tokens import check_access_token_with_principal
+from idp.oidc.claims import principal_claims
+from idp.oidc.json_endpoints import error_response, json_response
 from idp.oidc.scopes import claims_for
-from idp.oidc.token_endpoint import error_response, json_response
 from idp.portal import Portal
 
 router = APIRouter()
@@ -47,7 +48,7 @@ async def userinfo(request: Request) -> JSONResponse:
         if client is None:
             raise InvalidToken("the client is no longer active")
         names = claims_for(scope, valid.grant_claims, "userinfo", client.scopes)
-        body = {"sub": principal.subject, **principal.claims(names)}
+        body = {"sub": principal.subject, **principal_claims(principal, names)}
         return json_response(body)
     except OAuthError as exc:
         return error_response(exc)

@@ -1,0 +1,4 @@
+"""Random tokens, digests and constant-time comparison.
+
+Layer: domain (the foundation every layer uses).
+"""

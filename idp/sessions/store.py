@@ -15,10 +15,10 @@ from starlette.responses import Response
 
 from idp import clock
 from idp.accounts.models import Account
-from idp.agents.models import Agency
-from idp.agents.principal import Principal, load_principal
 from idp.clients.models import Client
 from idp.db.ops import insert_ignore
+from idp.principals.models import Agency
+from idp.principals.principal import Principal, load_principal
 from idp.security.tokens import digest, new_token
 from idp.sessions.models import SessionClient, UserSession
 from idp.settings import Settings

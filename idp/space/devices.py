@@ -15,7 +15,8 @@ from idp.errors import DomainError, PageError
 from idp.oidc.logout.single_logout import end_session_everywhere
 from idp.portal import Portal
 from idp.sessions.store import SessionListing, is_live_session_of, live_sessions_of
-from idp.space.routes import SETTINGS, _check_csrf, _ip, _page, _signed_in, _to_login
+from idp.space.profile import SETTINGS
+from idp.web.kit import check_csrf, client_ip, render_page, signed_in, to_login
 
 router = APIRouter()
 DEVICES = SETTINGS + "/devices"
@@ -37,44 +38,44 @@ def _rows(listings: list[SessionListing], current_sid: str) -> list[dict]:
 
 @router.get(DEVICES)
 async def devices_page(request: Request, done: str = "") -> Response:
-    session = await _signed_in(request)
+    session = await signed_in(request)
     if session is None:
-        return _to_login()
+        return to_login()
     portal: Portal = request.app.state.portal
     async with portal.reader() as db:
         listings = await live_sessions_of(db, portal.settings, session.account.id)
     notice = NOTICES.get(done)
-    return _page("space/devices.html", session, sessions=_rows(listings, session.sid),
+    return render_page("space/devices.html", session, sessions=_rows(listings, session.sid),
                  notice=DomainError(notice).text() if notice else None)
 
 
 @router.post(DEVICES + "/{sid}/end")
 async def end_device(request: Request, sid: str) -> Response:
     """退出 one session: only one of the signed-in account's own live sessions."""
-    session = await _signed_in(request)
+    session = await signed_in(request)
     if session is None:
-        return _to_login()
-    _check_csrf(session, await request.form())
+        return to_login()
+    check_csrf(session, await request.form())
     portal: Portal = request.app.state.portal
     async with portal.reader() as db:
         owned = await is_live_session_of(db, portal.settings, session.account.id, sid)
     if not owned:
         raise PageError("devices.not_found", status_code=404, detail="not a live session of this account")
-    await end_session_everywhere(portal, sid, reason="ended_from_devices", source_ip=_ip(request))
+    await end_session_everywhere(portal, sid, reason="ended_from_devices", source_ip=client_ip(request))
     return RedirectResponse(DEVICES + "?done=one", status_code=303)
 
 
 @router.post(DEVICES + "/end-others")
 async def end_other_devices(request: Request) -> Response:
     """退出其他所有设备: every live session of the account but this one."""
-    session = await _signed_in(request)
+    session = await signed_in(request)
     if session is None:
-        return _to_login()
-    _check_csrf(session, await request.form())
+        return to_login()
+    check_csrf(session, await request.form())
     portal: Portal = request.app.state.portal
     async with portal.reader() as db:
         listings = await live_sessions_of(db, portal.settings, session.account.id)
     for item in listings:
         if item.sid != session.sid:
-            await end_session_everywhere(portal, item.sid, reason="ended_from_devices", source_ip=_ip(request))
+            await end_session_everywhere(portal, item.sid, reason="ended_from_devices", source_ip=client_ip(request))
     return RedirectResponse(DEVICES + "?done=others", status_code=303)

@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
+from idp.accounts.display import mask_email, mask_mobile
 from idp.errors import DomainError
-from idp.space.profile import mask_email, mask_mobile
 from shared.identity import InvalidIdentifier, validate_email, validate_mobile
 from shared.passwords import validate_password
 
@@ -20,7 +20,7 @@ class Contact:
 
     key: str  # mobile | email: the URL segment and the Account column
     label: str
-    purpose: str  # idp.flows.codes purpose, also the flow kind
+    purpose: str  # idp.codes.store purpose, also the flow kind
     channel: str  # sms | email
     validate: Callable[[str], str]
     mask: Callable[[str | None], str]

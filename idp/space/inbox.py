@@ -10,18 +10,18 @@ from starlette.responses import Response
 
 from idp import clock
 from idp.inbox.store import latest_messages
-from idp.space.routes import _page, _portal, _signed_in, _to_login
+from idp.web.kit import portal_of, render_page, signed_in, to_login
 
 router = APIRouter()
 
 
 @router.get("/space/messages")
 async def messages_page(request: Request) -> Response:
-    session = await _signed_in(request)
+    session = await signed_in(request)
     if session is None:
-        return _to_login()
-    async with _portal(request).reader() as db:
+        return to_login()
+    async with portal_of(request).reader() as db:
         rows = await latest_messages(db, session.account.id)
     shown = [{"kind": row.kind, "title": row.title, "body": row.body, "at": clock.beijing_text(row.created_at)}
              for row in rows]
-    return _page("space/messages.html", session, messages=shown)
+    return render_page("space/messages.html", session, messages=shown)

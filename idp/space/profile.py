@@ -1,40 +1,16 @@
 """What 账号设置 shows about an account: masked identifiers and the real-name level in the
-portal's wording (seed 000: "实名等级：三级")."""
+portal's wording (idp.accounts.display)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from idp.accounts.display import LEVELS, mask_id_number, mask_mobile
 from idp.accounts.models import Account, AccountType
 
-LEVELS = {0: "未实名", 1: "一级", 2: "二级", 3: "三级"}
+SETTINGS = "/space/settings"  # 账号设置, where the space's settings pages live
 # The space's menu (seed 000). 我的绑定 (idp.bindings), 我的消息 (idp.inbox) and 账号设置 work; the
 # others are to come.
 MENU = ("我的办件", "我的绑定", "我的证照", "我的评价", "我的互动", "我的关注", "我的预约", "我的收藏", "我的消息")
-
-
-def mask_id_number(value: str | None) -> str:
-    """Keep the first and last four characters: 110000198506120133 → 1100**********0133."""
-    if not value:
-        return ""
-    keep = 4 if len(value) > 8 else 1
-    return value[:keep] + "*" * (len(value) - 2 * keep) + value[-keep:]
-
-
-def mask_mobile(value: str | None) -> str:
-    """13800138000 → 138****8000."""
-    if not value:
-        return ""
-    if len(value) < 8:
-        return "*" * len(value)
-    return value[:3] + "*" * (len(value) - 7) + value[-4:]
-
-
-def mask_email(value: str | None) -> str:
-    """Shown where the address is only a destination: zhangsan@example.com → zh******@example.com."""
-    if not value or "@" not in value:
-        return value or ""
-    local, _, domain = value.rpartition("@")
-    return local[:2] + "*" * max(len(local) - 2, 1) + "@" + domain
 
 
 @dataclass(frozen=True)

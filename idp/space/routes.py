@@ -6,49 +6,21 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from sqlalchemy.exc import IntegrityError
-from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
 from idp.errors import DomainError, PageError
 from idp.flows.store import load_flow
 from idp.oidc.interactions import browser_token
-from idp.portal import Portal
-from idp.security.tokens import constant_time_equal
-from idp.sessions.store import ActiveSession, browser_cookie_name, load_session, set_cookie
+from idp.sessions.store import ActiveSession, browser_cookie_name, set_cookie
 from idp.space import transitions
 from idp.space.forms import (CONTACTS, Contact, parse_code, parse_current_password, parse_new_contact,
                              parse_password_change)
-from idp.space.profile import MENU, profile_of
-from idp.web.pages import render
+from idp.space.profile import SETTINGS
+from idp.web.kit import check_csrf, client_ip, portal_of, render_page, signed_in, to_login
 
 router = APIRouter()
-SETTINGS = "/space/settings"
 NOTICES = {"password": "settings.password_changed", "mobile": "settings.mobile_changed",
            "email": "settings.email_changed"}
-
-
-def _ip(request: Request) -> str | None:
-    return request.client.host if request.client else None
-
-
-def _portal(request: Request) -> Portal:
-    return request.app.state.portal
-
-
-async def _signed_in(request: Request) -> ActiveSession | None:
-    portal = _portal(request)
-    async with portal.sessionmaker.begin() as db:  # load_session may touch last_seen_at
-        return await load_session(db, portal.settings, request)
-
-
-def _to_login() -> Response:
-    return RedirectResponse("/login", status_code=303)
-
-
-def _check_csrf(session: ActiveSession, form: FormData) -> None:
-    submitted = form.get("csrf_token")
-    if not isinstance(submitted, str) or not constant_time_equal(submitted, session.csrf_secret):
-        raise PageError("page.expired", status_code=403, detail="CSRF token mismatch")
 
 
 def _contact(key: str) -> Contact:
@@ -57,61 +29,55 @@ def _contact(key: str) -> Contact:
     return CONTACTS[key]
 
 
-def _page(template: str, session: ActiveSession, **context) -> Response:
-    return render(template, profile=profile_of(session.account, session.enterprise), csrf_token=session.csrf_secret,
-                  menu=MENU,
-                  **context)
-
-
 @router.get("/space")
 async def space_home(request: Request) -> Response:
-    session = await _signed_in(request)
+    session = await signed_in(request)
     if session is None:
-        return _to_login()
-    return _page("space/home.html", session)
+        return to_login()
+    return render_page("space/home.html", session)
 
 
 @router.get(SETTINGS)
 async def settings_page(request: Request, done: str = "") -> Response:
-    session = await _signed_in(request)
+    session = await signed_in(request)
     if session is None:
-        return _to_login()
+        return to_login()
     notice = NOTICES.get(done)
-    return _page("space/settings.html", session, notice=DomainError(notice).text() if notice else None)
+    return render_page("space/settings.html", session, notice=DomainError(notice).text() if notice else None)
 
 
 @router.get(SETTINGS + "/password")
 async def password_page(request: Request) -> Response:
-    session = await _signed_in(request)
+    session = await signed_in(request)
     if session is None:
-        return _to_login()
-    return _page("space/password.html", session, error=None)
+        return to_login()
+    return render_page("space/password.html", session, error=None)
 
 
 @router.post(SETTINGS + "/password")
 async def password_submit(request: Request) -> Response:
-    session = await _signed_in(request)
+    session = await signed_in(request)
     if session is None:
-        return _to_login()
+        return to_login()
     form = await request.form()
-    _check_csrf(session, form)
+    check_csrf(session, form)
     try:
         change = parse_password_change(form, session.account.personal_data)
-        await transitions.change_password(_portal(request), session, change, _ip(request))
+        await transitions.change_password(portal_of(request), session, change, client_ip(request))
     except DomainError as exc:
-        return _page("space/password.html", session, error=exc.text())
+        return render_page("space/password.html", session, error=exc.text())
     return RedirectResponse(SETTINGS + "?done=password", status_code=303)
 
 
 @router.get(SETTINGS + "/{key}")
 async def contact_page(request: Request, key: str, flow: str = "") -> Response:
     contact = _contact(key)
-    session = await _signed_in(request)
+    session = await signed_in(request)
     if session is None:
-        return _to_login()
+        return to_login()
     if not flow:
-        return _page("space/contact.html", session, contact=contact, step="enter", value="", error=None)
-    portal = _portal(request)
+        return render_page("space/contact.html", session, contact=contact, step="enter", value="", error=None)
+    portal = portal_of(request)
     async with portal.sessionmaker() as db:
         row = await load_flow(db, portal.settings, request, flow, contact.purpose)
     transitions.check_flow_owner(row, session)
@@ -120,28 +86,28 @@ async def contact_page(request: Request, key: str, flow: str = "") -> Response:
 
 def _code_step(request: Request, session: ActiveSession, contact: Contact, flow_id: str, value: str,
                error: str | None) -> Response:
-    minutes = _portal(request).settings.one_time_code_ttl_seconds // 60
-    return _page("space/contact.html", session, contact=contact, step="code", flow=flow_id,
+    minutes = portal_of(request).settings.one_time_code_ttl_seconds // 60
+    return render_page("space/contact.html", session, contact=contact, step="code", flow=flow_id,
                  destination=value, minutes=minutes, error=error)
 
 
 @router.post(SETTINGS + "/{key}")
 async def contact_submit(request: Request, key: str) -> Response:
     contact = _contact(key)
-    session = await _signed_in(request)
+    session = await signed_in(request)
     if session is None:
-        return _to_login()
+        return to_login()
     form = await request.form()
-    _check_csrf(session, form)
-    portal = _portal(request)
+    check_csrf(session, form)
+    portal = portal_of(request)
     browser, is_new = browser_token(request, portal.settings)
     try:
         value = parse_new_contact(contact, form, getattr(session.account, contact.key))
         flow_id = await transitions.request_contact_change(portal, session, contact, value,
-                                                           parse_current_password(form), browser, _ip(request))
+                                                           parse_current_password(form), browser, client_ip(request))
     except DomainError as exc:
         typed = form.get(contact.key, "")
-        return _page("space/contact.html", session, contact=contact, step="enter",
+        return render_page("space/contact.html", session, contact=contact, step="enter",
                      value=typed if isinstance(typed, str) else "", error=exc.text())
     response = RedirectResponse(f"{SETTINGS}/{contact.key}?flow={flow_id}", status_code=303)
     if is_new:  # the flow is bound to this browser
@@ -152,12 +118,12 @@ async def contact_submit(request: Request, key: str) -> Response:
 @router.post(SETTINGS + "/{key}/confirm")
 async def contact_confirm(request: Request, key: str) -> Response:
     contact = _contact(key)
-    session = await _signed_in(request)
+    session = await signed_in(request)
     if session is None:
-        return _to_login()
+        return to_login()
     form = await request.form()
-    _check_csrf(session, form)
-    portal = _portal(request)
+    check_csrf(session, form)
+    portal = portal_of(request)
     flow_id = form.get("flow")
     error: DomainError | None = None
     try:
@@ -167,7 +133,7 @@ async def contact_confirm(request: Request, key: str) -> Response:
             shown = (row.id, row.data["value"])  # a rollback expires ``row``
             try:
                 notice = await transitions.confirm_contact_change(db, portal, session, contact, row,
-                                                                  parse_code(form), _ip(request))
+                                                                  parse_code(form), client_ip(request))
             except DomainError as exc:
                 error = exc  # leave the block normally: a wrong code's attempt is committed
     except IntegrityError:

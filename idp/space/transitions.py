@@ -13,11 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from idp import clock
 from idp.accounts.lockout import is_locked, record_failure
-from idp.accounts.notices import ChangeNotice, change_notice, note_change, send_change_notice
 from idp.accounts.models import Account, AccountType
+from idp.accounts.notices import ChangeNotice, change_notice, note_change, send_change_notice
 from idp.audit.log import record
+from idp.codes.store import send_code, use_code
 from idp.errors import DomainError, PageError
-from idp.flows.codes import use_code, send_code
 from idp.flows.models import Flow
 from idp.flows.store import EXPIRED, advance, start_flow
 from idp.notify.senders import make_sender

@@ -4,6 +4,8 @@
   ``register_file``, the synthetic registers of :mod:`idp.verification.registers`.
 - ``upgrade_verifier`` (三级): built-in ``ctid_stand_in`` (:mod:`idp.verification.ctid`), which
   answers through a development-only page and therefore does not exist in production mode.
+
+Layer: domain; ctid_app.py (the stand-in's pages, a router) is web.
 """
 from __future__ import annotations
 
@@ -42,11 +44,3 @@ def upgrade_verifier(settings: Settings):
     if settings.upgrade_verifier == "ctid_stand_in" and settings.is_production:
         return None
     return _resolve(settings.upgrade_verifier, "upgrade")
-
-
-def mask_id_number(number: str | None) -> str:
-    """Show an ID number as 1100**********0133 (PIPL: ID numbers are sensitive)."""
-    if not number:
-        return ""
-    keep = 4 if len(number) > 8 else 1
-    return number[:keep] + "*" * (len(number) - 2 * keep) + number[-keep:]

@@ -5,17 +5,17 @@ An :class:`UpgradeVerifier` asks the ID holder to confirm (``start``) and checks
 (``confirm``). :class:`CtidStandIn` plays the app outside production: it sends a one-time
 confirmation to the development sink on channel ``ctid``; /dev/ctid shows it as the app would
 (idp.verification.ctid_app), and the user types it into the upgrade page. The confirmation is an
-idp.flows.codes one-time code: stored as a digest, single use, a few attempts, ten minutes.
+idp.codes.store one-time code: stored as a digest, single use, a few attempts, ten minutes.
 """
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from idp.accounts.display import mask_id_number
 from idp.accounts.models import Account
-from idp.flows.codes import send_code, use_code
+from idp.codes.store import send_code, use_code
 from idp.notify.senders import DevelopmentSink
 from idp.settings import Settings
-from idp.verification import mask_id_number
 
 CHANNEL = "ctid"
 PURPOSE = "upgrade"

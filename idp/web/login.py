@@ -9,17 +9,17 @@ from fastapi import APIRouter, Request
 from sqlalchemy import select
 from starlette.responses import RedirectResponse, Response
 
+from idp import clock
 from idp.audit.log import record
 from idp.db.ops import upsert
 from idp.errors import AccessDenied
 from idp.flows.login.transitions import next_url
 from idp.oidc import interactions
 from idp.oidc.authorization_request import AuthorizationRequest, RedirectTarget
-from idp.oidc.authorize import error_redirect
 from idp.oidc.logout.single_logout import end_session_everywhere
 from idp.oidc.models import Consent
+from idp.oidc.redirects import error_redirect
 from idp.oidc.scopes import SCOPE_LABELS
-from idp import clock
 from idp.portal import Portal
 from idp.sessions.store import load_session
 from idp.web.pages import render

@@ -33,16 +33,16 @@ from mock_systems.common.accounts import (
 )
 from mock_systems.common.binding_intent import fetch_intent
 from mock_systems.common.binding_outbox import deliver_due
-from mock_systems.common.captcha import consume_captcha, issue_captcha
+from mock_systems.common.captcha_store import consume_captcha, issue_captcha
 from mock_systems.common.context import SystemContext
 from mock_systems.common.links import Settled, settle_binding
-from shared.messages import text
 from mock_systems.common.models import LinkKind, LocalAccount, WebSession
 from mock_systems.common.pages import message_page, render
-from mock_systems.common.portal_login import send_to_portal
+from mock_systems.common.portal_request import send_to_portal
 from mock_systems.common.security import constant_time_equal
 from mock_systems.common.sessions import ensure_session, load_session, set_cookie
 from shared.binding import PORTAL_BINDINGS_PAGE, SYSTEM_START, Intent
+from shared.messages import text
 
 router = APIRouter()
 log = logging.getLogger(__name__)

@@ -1,4 +1,5 @@
-"""The system's own database: an async engine, the declarative base and a UTC column type.
+"""The system's own database: an async engine and the declarative base (the UTC column type is
+shared.sqltypes').
 
 These mock services create their tables at start-up (``create_all``), which adds missing
 tables and never alters existing ones; a real business system would use migrations. After a
@@ -14,7 +15,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 
-from shared.sqltypes import UTCDateTime  # noqa: F401  (models import it from here)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",

@@ -11,6 +11,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mock_systems.common.binding_outbox import enqueue
 from mock_systems.common.context import SystemContext
 from mock_systems.common.db import utcnow
 from mock_systems.common.models import BindingOutcome, BindingRecord, LinkKind, LocalAccount, PortalLink
@@ -54,8 +55,6 @@ async def settle_binding(system: SystemContext, *, binding_id: str, subject: str
 
 async def _settle_once(db: AsyncSession, *, binding_id: str, subject: str, kind: LinkKind,
                        account_for: Callable[[AsyncSession], Awaitable[LocalAccount]]) -> Settled:
-    from mock_systems.common.binding_outbox import enqueue
-
     record = await db.get(BindingRecord, binding_id)
     if record is not None:
         link = await db.scalar(select(PortalLink).where(PortalLink.binding_id == binding_id))

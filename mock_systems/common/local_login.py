@@ -9,12 +9,12 @@ from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
 from mock_systems.common.accounts import CredentialsRefused, check_credentials
-from mock_systems.common.captcha import consume_captcha, issue_captcha
+from mock_systems.common.captcha_store import consume_captcha, issue_captcha
 from mock_systems.common.context import SystemContext
-from shared.messages import text
 from mock_systems.common.pages import render
 from mock_systems.common.security import constant_time_equal
 from mock_systems.common.sessions import ensure_session, load_session, log_in, set_cookie
+from shared.messages import text
 
 router = APIRouter()
 

@@ -9,7 +9,8 @@ import enum
 from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from mock_systems.common.db import Base, UTCDateTime
+from mock_systems.common.db import Base
+from shared.sqltypes import UTCDateTime
 
 
 class LocalAccount(Base):

@@ -7,8 +7,6 @@ bound to the browser's session, until ``/auth/callback`` claims them once.
 """
 from __future__ import annotations
 
-import datetime as dt
-import secrets
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
@@ -21,13 +19,13 @@ from mock_systems.common.binding_subject import finish_subject_check
 from mock_systems.common.context import SystemContext
 from mock_systems.common.db import utcnow
 from mock_systems.common.links import linked_account
-from shared.messages import text
 from mock_systems.common.models import PendingLogin, WebSession
 from mock_systems.common.pages import message_page
 from mock_systems.common.portal_client import PortalError
-from mock_systems.common.security import digest, new_token, pkce_challenge
+from mock_systems.common.portal_request import send_to_portal
+from mock_systems.common.security import digest
+from shared.messages import text
 from mock_systems.common.sessions import (
-    ensure_session,
     load_session,
     log_in,
     set_cookie,
@@ -60,32 +58,6 @@ async def start_login(request: Request) -> Response:
         return message_page(system, text("system.login.wrong_issuer"), 400, "iss is not the configured issuer")
     target = params.get("target_link_uri")
     return await send_to_portal(request, system, return_to=local_target(system, str(target) if target is not None else None))
-
-
-async def send_to_portal(request: Request, system: SystemContext, *, return_to: str = "/",
-                         binding_id: str | None = None, prompt: str | None = None,
-                         scope: str | None = None) -> Response:
-    """The authorization request (OIDC Core §3.1.2.1), its state, nonce and verifier kept for the
-    callback; ``binding_id`` marks the silent login that checks a binding's subject."""
-    state, nonce, verifier = new_token(), new_token(), secrets.token_urlsafe(64)
-    extra = {"prompt": prompt} if prompt else {}
-    try:
-        url = await system.portal.authorization_url(
-            response_type="code", client_id=system.settings.client_id,
-            redirect_uri=system.settings.endpoint("/auth/callback"), scope=scope or system.settings.scope, state=state,
-            nonce=nonce, code_challenge=pkce_challenge(verifier), code_challenge_method="S256", **extra)
-    except PortalError as exc:
-        return message_page(system, text("system.login.portal_unavailable"), 502, str(exc))
-    now = utcnow()
-    async with system.sessionmaker.begin() as db:
-        session, new_cookie = await ensure_session(db, system, request)
-        db.add(PendingLogin(state_digest=digest(state), session_digest=session.id_digest, nonce=nonce,
-                            code_verifier=verifier, return_to=return_to, binding_id=binding_id, created_at=now,
-                            expires_at=now + dt.timedelta(seconds=system.settings.login_ttl_seconds)))
-    response = RedirectResponse(url, status_code=303)
-    if new_cookie:
-        set_cookie(response, system, new_cookie)
-    return response
 
 
 async def claim_pending(db: AsyncSession, state: str | None, session: WebSession | None) -> PendingLogin | None:

@@ -9,13 +9,13 @@ from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
-from mock_systems.common.account_settings import logged_in
 from mock_systems.common.context import SystemContext
+from mock_systems.common.page_guard import logged_in
 from mock_systems.common.pages import message_page
 from mock_systems.common.security import constant_time_equal
 from mock_systems.drug.grants import has_grant
-from shared.messages import text
 from mock_systems.drug.modules import MODULES
+from shared.messages import text
 
 LEGAL_PERSON, AGENT = "legal_person", "agent"
 

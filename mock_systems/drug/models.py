@@ -11,7 +11,8 @@ import datetime as dt
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from mock_systems.common.db import Base, UTCDateTime
+from mock_systems.common.db import Base
+from shared.sqltypes import UTCDateTime
 
 DRAFT, SUBMITTED, DELETED = "draft", "submitted", "deleted"
 STATE_LABELS = {DRAFT: "草稿", SUBMITTED: "已提交", DELETED: "已删除"}

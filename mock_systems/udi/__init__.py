@@ -13,13 +13,14 @@ from fastapi import FastAPI
 
 from mock_systems.common import SystemProfile, create_system_app, demo_accounts
 from mock_systems.common.extension import SystemExtension
-from mock_systems.udi import dev_messages, registration, reviews, senders, staff
+from mock_systems.udi import dev_messages, registration, reviews, senders, staff, staff_accounts
 from mock_systems.udi import models as _models  # noqa: F401  (registers the UDI tables before create_all)
 from mock_systems.udi.notifications import run_notifications
 
 EXTENSION = SystemExtension(
     routers=(registration.router, staff.router, reviews.router, dev_messages.router),
-    access_gate=registration.registration_gate, on_start=(senders.check_settings, staff.seed_demo_staff), loops=(run_notifications,))
+    access_gate=registration.registration_gate, on_start=(senders.check_settings, staff_accounts.seed_demo_staff),
+    loops=(run_notifications,))
 
 PROFILE = SystemProfile(client_id="udi", display_name="医疗器械唯一标识管理信息系统", port=8101,
                         demo_accounts=demo_accounts("udi"), agents_may_create=False, extension=EXTENSION)

@@ -13,7 +13,8 @@ import enum
 from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from mock_systems.common.db import Base, UTCDateTime
+from mock_systems.common.db import Base
+from shared.sqltypes import UTCDateTime
 
 
 class RegistrationState(str, enum.Enum):

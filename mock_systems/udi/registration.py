@@ -13,15 +13,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import RedirectResponse, Response
 
-from mock_systems.common.account_settings import forged, logged_in
 from mock_systems.common.context import SystemContext
 from mock_systems.common.links import link_of_account
-from shared.messages import text
 from mock_systems.common.models import LinkKind, LocalAccount, WebSession
+from mock_systems.common.page_guard import forged, logged_in
 from mock_systems.udi.forms import FIELDS, read_details
 from mock_systems.udi.models import Registration, RegistrationState
 from mock_systems.udi.pages import render
 from mock_systems.udi.transitions import resubmit_registration, submit_registration
+from shared.messages import text
 from shared.refusals import Refusal
 
 router = APIRouter()

@@ -8,14 +8,14 @@ from sqlalchemy import select
 from starlette.responses import RedirectResponse, Response
 
 from mock_systems.common.context import SystemContext
-from shared.messages import text
 from mock_systems.common.models import LocalAccount
 from mock_systems.common.security import constant_time_equal
 from mock_systems.udi.models import Registration, RegistrationState
 from mock_systems.udi.notifications import deliver_due
 from mock_systems.udi.pages import render
-from mock_systems.udi.staff import LOGIN, current_staff
+from mock_systems.udi.staff_accounts import LOGIN, current_staff
 from mock_systems.udi.transitions import approve_registration, reject_registration
+from shared.messages import text
 from shared.path_ids import ROW_ID, parse_id
 from shared.refusals import Refusal
 

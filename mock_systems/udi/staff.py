@@ -1,7 +1,5 @@
-"""The UDI system's review staff: their own accounts (argon2id, shared.hashing), sessions behind
-a cookie of their own, and the staff login page (username, password, graphic captcha, as the
-system's own login page). A user's login never opens the review pages,
-and a reviewer's login is not a user's.
+"""The UDI system's review staff login page (username, password, graphic captcha, as the
+system's own login page); the accounts and their sessions are staff_accounts.py.
 """
 from __future__ import annotations
 
@@ -9,61 +7,19 @@ import datetime as dt
 
 from fastapi import APIRouter, Request
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
 from starlette.responses import RedirectResponse, Response
 
-from mock_systems.common.captcha import consume_captcha, issue_captcha
+from mock_systems.common.captcha_store import consume_captcha, issue_captcha
 from mock_systems.common.context import SystemContext
 from mock_systems.common.db import utcnow
-from shared.messages import text
-from mock_systems.common.profile import DEMO_LOCAL_PASSWORD
 from mock_systems.common.security import constant_time_equal, digest, new_token
 from mock_systems.common.sessions import ensure_session, load_session, set_cookie
 from mock_systems.udi.models import StaffMember, StaffSession
 from mock_systems.udi.pages import render
+from mock_systems.udi.staff_accounts import LOGIN, current_staff, staff_cookie
+from shared.messages import text
 
 router = APIRouter()
-LOGIN = "/staff/login"
-DEMO_STAFF = ("udi_staff", "审核员孙八")
-
-
-def staff_cookie(system: SystemContext) -> str:
-    name = system.profile.cookie_prefix + "_staff_session"
-    return "__Host-" + name if system.settings.secure_cookies else name
-
-
-async def create_staff(system: SystemContext, username: str, password: str, display_name: str) -> bool:
-    """A reviewer account unless one of that name exists (two instances seeding at once: one wins)."""
-    username = username.strip().lower()
-    password_hash = await system.passwords.hash(password)
-    try:
-        async with system.sessionmaker.begin() as db:
-            if await db.scalar(select(StaffMember.id).where(StaffMember.username == username)) is not None:
-                return False
-            db.add(StaffMember(username=username, password_hash=password_hash, display_name=display_name,
-                               created_at=utcnow()))
-    except IntegrityError:
-        return False
-    return True
-
-
-async def seed_demo_staff(app, system: SystemContext) -> None:
-    """At start-up, with the demo accounts: the reviewer udi_staff / DEMO_LOCAL_PASSWORD."""
-    if system.settings.seed_demo_accounts:
-        await create_staff(system, DEMO_STAFF[0], DEMO_LOCAL_PASSWORD, DEMO_STAFF[1])
-
-
-async def current_staff(request: Request) -> tuple[StaffSession, StaffMember] | None:
-    system: SystemContext = request.app.state.system
-    token = request.cookies.get(staff_cookie(system))
-    if not token:
-        return None
-    async with system.sessionmaker() as db:
-        row = (await db.execute(select(StaffSession, StaffMember).join(
-            StaffMember, StaffMember.id == StaffSession.staff_id).where(
-            StaffSession.id_digest == digest(token), StaffSession.ended_at.is_(None),
-            StaffSession.expires_at > utcnow()))).first()
-    return (row[0], row[1]) if row else None
 
 
 async def _login_form(request: Request, system: SystemContext, *, username: str = "", error: str | None = None,

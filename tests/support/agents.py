@@ -6,8 +6,8 @@ from urllib.parse import urlencode
 
 from sqlalchemy import select
 
-from idp.agents.models import Agency
 from idp.agents import transitions
+from idp.principals.models import Agency
 from idp.sessions.models import UserSession
 from shared.identity import id_check_char, uscc_check_char
 from tests.support.portal import PortalUnderTest, callback_params

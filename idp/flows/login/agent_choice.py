@@ -1,55 +1,22 @@
-"""法人登录 for an agent (经办人): after its password, which enterprise it acts for.
-
-One enterprise: the session starts acting for it at once. Several: a stored flow (state
-``choosing``, the candidates, the interaction to continue, bound to the browser and with its
-own CSRF token) shows them, and the choice starts the session. None: the person is told to use
-个人登录 — only after the password was right, so nothing is revealed to a guesser.
-"""
+"""法人登录 for an agent (经办人) with several enterprises: the page of the choice
+(idp.flows.login.agent_login starts it), and the choice starts the session."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from idp.accounts.models import Account
 from idp.agents.transitions import agencies_of_person
-from idp.errors import DomainError, PageError
+from idp.errors import PageError
+from idp.flows.login.agent_login import KIND, PATH, signed_in
 from idp.flows.login.transitions import Attempt, log_in, next_url
-from idp.flows.store import EXPIRED, advance, check_flow_csrf, load_flow, start_flow
+from idp.flows.store import EXPIRED, advance, check_flow_csrf, load_flow
 from idp.oidc import interactions
 from idp.portal import Portal
-from idp.sessions.store import load_session, session_cookie_name, set_cookie
+from idp.sessions.store import load_session
 from idp.web.pages import render
 
 router = APIRouter()
-KIND = "agent_choice"
-PATH = "/login/enterprise"
-
-
-def signed_in(portal: Portal, location: str, token: str) -> Response:
-    response = RedirectResponse(location, status_code=303)
-    set_cookie(response, portal.settings, session_cookie_name(portal.settings), token, None)
-    return response
-
-
-async def continue_as_agent(request: Request, portal: Portal, row, person: Account, previous,
-                            attempt: Attempt) -> Response:
-    """The password was right and the person is no legal person: act for an enterprise."""
-    async with portal.reader() as db:
-        choices = await agencies_of_person(db, person.id)
-    if not choices:
-        raise DomainError("login.not_agent")
-    if len(choices) == 1:
-        token = await log_in(portal, person, previous, attempt, choices[0][0])
-        return signed_in(portal, next_url(row), token)
-    browser, _ = interactions.browser_token(request, portal.settings)
-    async with portal.sessionmaker.begin() as db:
-        flow = start_flow(db, KIND, "choosing", browser, data={
-            "account_id": person.id, "interaction": row.id, "agencies": [agency.id for agency, _ in choices],
-            "client_id": attempt.client_id, "source_ip": attempt.source_ip,
-            "device": attempt.device})
-    return RedirectResponse(f"{PATH}?flow={flow.id}", status_code=303)
-
-
 async def _candidates(portal: Portal, flow) -> list:
     """The flow's enterprises that are still live (one may have removed the agent meanwhile)."""
     async with portal.reader() as db:

@@ -13,14 +13,14 @@ from sqlalchemy import bindparam, or_, select, update
 from idp import clock
 from idp.accounts.lockout import is_locked, record_failure
 from idp.accounts.models import Account, AccountType
-from idp.agents.models import Agency
 from idp.audit.log import record, record_now
-from idp.captcha.routes import consume_captcha
+from idp.captcha.store import consume_captcha
 from idp.errors import DomainError
 from idp.flows.login.forms import LEGAL, LoginForm
 from idp.oidc.logout.single_logout import end_session_everywhere
 from idp.oidc.sessions_acr import ACR_PASSWORD, AMR_PASSWORD
 from idp.portal import Portal
+from idp.principals.models import Agency
 from idp.sessions.store import ActiveSession, reauthenticate, start_session
 from shared.identity import InvalidIdentifier, looks_like_mobile, validate_citizen_id, validate_mobile
 

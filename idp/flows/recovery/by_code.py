@@ -18,10 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from idp import clock
 from idp.accounts.models import Account
 from idp.audit.log import record
-from idp.captcha.routes import consume_captcha
+from idp.captcha.store import consume_captcha
+from idp.codes.models import OneTimeCode
+from idp.codes.store import count_send, destination_scope, send_code, use_code
 from idp.errors import DomainError
-from idp.flows.codes import count_send, destination_scope, send_code, use_code
-from idp.flows.models import Flow, OneTimeCode
+from idp.flows.models import Flow
 from idp.flows.recovery.forms import CHANNELS, ContactForm
 from idp.flows.store import advance
 from idp.notify.senders import make_sender
@@ -93,7 +94,7 @@ async def send_contact_code(
     """获取验证码: REQUEST → CODE, with a code sent only when the account matched.
 
     Refused with ``code.too_many_sends`` alike in both cases once the destination, the login
-    name or the account had its share of sends (idp.flows.codes)."""
+    name or the account had its share of sends (idp.codes.store)."""
     login_scope = f"code-login:{contact.login.casefold()}"
     async with portal.sessionmaker.begin() as db:
         account = await find_account(db, contact)

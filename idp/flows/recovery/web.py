@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from idp.captcha.routes import issue_captcha
+from idp.captcha.store import issue_captcha
 from idp.errors import DomainError, PageError
 from idp.flows.models import Flow
 from idp.flows.store import EXPIRED, check_flow_csrf, load_flow, start_flow

@@ -13,7 +13,7 @@ from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
 from idp import clock
-from idp.captcha.routes import consume_captcha, issue_captcha
+from idp.captcha.store import consume_captcha, issue_captcha
 from idp.errors import DomainError, PageError
 from idp.flows import store
 from idp.flows.models import Flow

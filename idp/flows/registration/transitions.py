@@ -13,6 +13,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from idp.accounts.display import mask_id_number
 from idp.accounts.models import Account
 from idp.accounts.service import AccountExists, create_account
 from idp.audit.log import record
@@ -21,7 +22,6 @@ from idp.flows import store
 from idp.flows.models import Flow
 from idp.flows.registration.forms import Credentials, EnterpriseForm, PersonForm
 from idp.portal import Portal
-from idp.verification import mask_id_number
 from idp.verification.registers import (
     EnterpriseClaim,
     EnterpriseVerifier,

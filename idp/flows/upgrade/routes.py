@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
+from idp.accounts.display import LEVELS
 from idp.errors import DomainError, PageError
 from idp.flows import store
 from idp.flows.models import Flow
@@ -29,7 +30,6 @@ from idp.verification import upgrade_verifier
 from idp.web.pages import error_page, render
 
 router = APIRouter()
-LEVELS = {0: "未实名", 1: "一级", 2: "二级", 3: "三级"}
 TO_LOGIN = "/login?window=personal&return_to=/upgrade"
 
 

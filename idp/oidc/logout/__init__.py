@@ -1,1 +1,4 @@
-"""Ending sessions: RP-initiated logout and back-channel logout."""
+"""Ending sessions: RP-initiated logout and back-channel logout.
+
+Layer: protocol; rp_initiated.py (a router) is web.
+"""

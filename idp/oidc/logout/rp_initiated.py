@@ -11,9 +11,11 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
+from sqlalchemy import select
 from starlette.responses import RedirectResponse, Response
 
 from idp import clock
+from idp.clients.models import Client
 from idp.oidc.id_token_hint import InvalidIdTokenHint, verify_id_token_hint
 from idp.oidc.logout.single_logout import end_session_everywhere
 from idp.portal import Portal
@@ -84,10 +86,6 @@ async def confirm(request: Request) -> Response:
 
 
 async def _registered_anywhere(portal: Portal, uri: str) -> bool:
-    from sqlalchemy import select
-
-    from idp.clients.models import Client
-
     async with portal.reader() as db:
         for uris in (await db.scalars(select(Client.post_logout_redirect_uris))).all():
             if uri in (uris or []):

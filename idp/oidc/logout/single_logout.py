@@ -8,11 +8,11 @@ from sqlalchemy import func, or_, select, update
 
 from idp import clock
 from idp.accounts.models import Account
-from idp.agents.models import Agency
 from idp.audit.log import record
 from idp.oidc.logout.backchannel import deliver_due, enqueue_logout
 from idp.oidc.models import AuthorizationCode, Grant
 from idp.portal import Portal
+from idp.principals.models import Agency
 from idp.sessions.models import UserSession
 from idp.sessions.store import end_session, session_clients
 

@@ -20,8 +20,8 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from idp import clock
+from idp.codes.models import OneTimeCode
 from idp.errors import DomainError
-from idp.flows.models import OneTimeCode
 from idp.limits.counters import minutes_until, take
 from idp.notify.senders import MessageSender
 from idp.security.tokens import new_token

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from idp.accounts.models import Account
-from idp.agents.models import Agency
-from idp.oidc.claims import account_claims
+from idp.principals.models import Agency
 
 
 @dataclass(frozen=True)
@@ -28,9 +27,6 @@ class Principal:
     @property
     def is_agent(self) -> bool:
         return self.agency is not None
-
-    def claims(self, names: set[str]) -> dict:
-        return account_claims(self.account, names, self.enterprise)
 
 
 async def load_principal(db: AsyncSession, account_id: int | None, agency_id: int | None) -> Principal | None:
