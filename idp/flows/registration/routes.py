@@ -111,7 +111,7 @@ async def _page(request: Request, template: str, flow: Flow, values: dict, refus
 async def _finished(request: Request, flow_id, kind: str) -> Flow:
     """A completed registration, for its success page (only in the browser that made it)."""
     portal = _portal(request)
-    if store.FLOW_ID.fullmatch(str(flow_id or "")):  # e.g. a NUL, which PostgreSQL cannot even compare
+    if bound.ROW_ID.fullmatch(str(flow_id or "")):  # e.g. a NUL, which PostgreSQL cannot even compare
         async with portal.sessionmaker() as db:
             flow = await db.scalar(select(Flow).where(Flow.id == str(flow_id), Flow.kind == kind,
                                                       Flow.state == "done", Flow.expires_at > clock.now()))
