@@ -10,7 +10,8 @@ from idp.agents.transitions import agencies_of_person
 from idp.errors import PageError
 from idp.flows.login.agent_login import KIND, PATH, signed_in
 from idp.flows.login.transitions import Attempt, log_in, next_url
-from idp.flows.store import EXPIRED, advance, check_flow_csrf, load_flow
+from idp.flows.store import EXPIRED, advance, load_flow
+from idp.flows.web import posted_flow
 from idp.oidc import interactions
 from idp.portal import Portal
 from idp.sessions.store import load_session
@@ -37,9 +38,8 @@ async def choose_page(request: Request, flow: str = "") -> Response:
 async def choose(request: Request) -> Response:
     portal: Portal = request.app.state.portal
     form = await request.form()
+    flow = await posted_flow(request, portal, KIND)(form)
     async with portal.sessionmaker() as db:
-        flow = await load_flow(db, portal.settings, request, str(form.get("flow", "")), KIND)
-        check_flow_csrf(flow, form.get("csrf_token"))
         interaction = await interactions.load_interaction(db, portal.settings, request, flow.data["interaction"])
         previous = await load_session(db, portal.settings, request)
         person = await db.get(Account, flow.data["account_id"])
