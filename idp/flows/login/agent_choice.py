@@ -9,6 +9,7 @@ from idp.accounts.models import Account
 from idp.agents.transitions import agencies_of_person
 from idp.errors import PageError
 from idp.flows.login.agent_login import KIND, PATH, signed_in
+from idp.flows.login.states import State
 from idp.flows.login.transitions import Attempt, log_in, next_url
 from idp.flows.store import EXPIRED, advance, load_flow
 from idp.flows.web import posted_flow
@@ -48,7 +49,7 @@ async def choose(request: Request) -> Response:
     if chosen is None or person is None or person.disabled_at is not None:
         raise PageError(EXPIRED, status_code=409, detail="not one of the flow's live agencies")
     async with portal.sessionmaker.begin() as db:
-        await advance(db, flow, expected="choosing", to="chosen", finish=True, agency=chosen.id)
+        await advance(db, flow, expected=State.CHOOSING, to=State.CHOSEN, finish=True, agency=chosen.id)
     attempt = Attempt(flow.data.get("client_id"), flow.data.get("source_ip"), "legal", flow.data.get("device"))
     token = await log_in(portal, person, previous, attempt, chosen)
     return signed_in(portal, next_url(interaction), token)

@@ -24,6 +24,7 @@ from idp.flows.registration.forms import (
     parse_enterprise,
     parse_person,
 )
+from idp.flows.registration.states import State
 from idp.flows.registration.transitions import LEGAL, PERSONAL
 from idp.flows.web import posted_flow, run_step, source_ip, start
 from idp.portal import Portal
@@ -32,7 +33,7 @@ from idp.web.pages import render
 from shared.messages import text
 
 router = APIRouter()
-START_STATE = {LEGAL: "enterprise", PERSONAL: "form"}
+START_STATE = {LEGAL: State.ENTERPRISE, PERSONAL: State.FORM}
 PATHS = {LEGAL: "/register/legal", PERSONAL: "/register/personal"}
 # The form fields shown again after a refusal: everything except the passwords and the captcha.
 KEPT = ("enterprise_name", "credit_code", "name", "id_type", "id_number", "valid_from", "valid_to", "long_term",
@@ -92,7 +93,7 @@ async def _finished(request: Request, flow_id, kind: str) -> Flow:
     portal = _portal(request)
     async with portal.sessionmaker() as db:
         return await load_bound(db, portal.settings, request, Flow, str(flow_id or ""), expired=store.EXPIRED,
-                                where=(Flow.kind == kind, Flow.state == "done"), finished=True)
+                                where=(Flow.kind == kind, Flow.state == State.DONE), finished=True)
 
 
 def _enterprise_values(flow: Flow) -> dict:
@@ -120,7 +121,7 @@ async def legal_page(request: Request, flow: str | None = None) -> Response:
     if flow is None:
         return await _start(request, LEGAL)
     row = await _load(request, flow, LEGAL)
-    if row.state == "user":
+    if row.state == State.USER:
         return await _page(request, "legal_user.html", row, {}, captcha=False, enterprise=row.data["enterprise"])
     return await _page(request, "legal_enterprise.html", row, _enterprise_values(row))
 
