@@ -14,7 +14,7 @@ from idp.accounts.lockout import is_locked, record_failure
 from idp.accounts.models import Account
 from idp.audit.models import AuditEvent
 from idp.codes.models import OneTimeCode
-from idp.flows.recovery.by_code import masked
+from idp.flows.contact_code import masked
 from idp.inbox.models import AccountMessage
 from idp.oidc.models import LogoutDelivery
 from shared.messages import text

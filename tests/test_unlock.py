@@ -11,7 +11,7 @@ from idp import clock
 from idp.accounts.lockout import is_locked
 from idp.accounts.models import Account
 from idp.codes.models import OneTimeCode
-from idp.flows.recovery.by_code import masked
+from idp.flows.contact_code import masked
 from idp.flows.unlock.transitions import KIND
 from shared.messages import text
 from tests.support.authz import Clock

@@ -1,6 +1,7 @@
-"""Self-service flows (registration, recovery, unlock, upgrade): each a stored object with a
+"""Self-service flows (registration, recovery, unlock, upgrade, login): each a stored object with a
 kind, a state, an expiry and a CSRF token bound to the browser.
 
 Layer: protocol and flows (transitions, forms, the flow store); each flow's routes.py and
-recovery/web.py are web.
+flows/web.py (starting a flow and running a POST step) are web. The base all of
+them and login's interactions share is bound.py.
 """

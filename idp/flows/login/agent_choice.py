@@ -9,8 +9,10 @@ from idp.accounts.models import Account
 from idp.agents.transitions import agencies_of_person
 from idp.errors import PageError
 from idp.flows.login.agent_login import KIND, PATH, signed_in
+from idp.flows.login.states import State
 from idp.flows.login.transitions import Attempt, log_in, next_url
-from idp.flows.store import EXPIRED, advance, check_flow_csrf, load_flow
+from idp.flows.store import EXPIRED, advance, load_flow
+from idp.flows.web import posted_flow
 from idp.oidc import interactions
 from idp.portal import Portal
 from idp.sessions.store import load_session
@@ -37,9 +39,8 @@ async def choose_page(request: Request, flow: str = "") -> Response:
 async def choose(request: Request) -> Response:
     portal: Portal = request.app.state.portal
     form = await request.form()
+    flow = await posted_flow(request, portal, KIND)(form)
     async with portal.sessionmaker() as db:
-        flow = await load_flow(db, portal.settings, request, str(form.get("flow", "")), KIND)
-        check_flow_csrf(flow, form.get("csrf_token"))
         interaction = await interactions.load_interaction(db, portal.settings, request, flow.data["interaction"])
         previous = await load_session(db, portal.settings, request)
         person = await db.get(Account, flow.data["account_id"])
@@ -48,7 +49,7 @@ async def choose(request: Request) -> Response:
     if chosen is None or person is None or person.disabled_at is not None:
         raise PageError(EXPIRED, status_code=409, detail="not one of the flow's live agencies")
     async with portal.sessionmaker.begin() as db:
-        await advance(db, flow, expected="choosing", to="chosen", finish=True, agency=chosen.id)
+        await advance(db, flow, expected=State.CHOOSING, to=State.CHOSEN, finish=True, agency=chosen.id)
     attempt = Attempt(flow.data.get("client_id"), flow.data.get("source_ip"), "legal", flow.data.get("device"))
     token = await log_in(portal, person, previous, attempt, chosen)
     return signed_in(portal, next_url(interaction), token)

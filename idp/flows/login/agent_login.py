@@ -14,6 +14,7 @@ from starlette.responses import RedirectResponse, Response
 from idp.accounts.models import Account
 from idp.agents.transitions import agencies_of_person
 from idp.errors import DomainError
+from idp.flows.login.states import State
 from idp.flows.login.transitions import Attempt, log_in, next_url
 from idp.flows.store import start_flow
 from idp.oidc import interactions
@@ -42,7 +43,7 @@ async def continue_as_agent(request: Request, portal: Portal, row, person: Accou
         return signed_in(portal, next_url(row), token)
     browser, _ = interactions.browser_token(request, portal.settings)
     async with portal.sessionmaker.begin() as db:
-        flow = start_flow(db, KIND, "choosing", browser, data={
+        flow = start_flow(db, KIND, State.CHOOSING, browser, data={
             "account_id": person.id, "interaction": row.id, "agencies": [agency.id for agency, _ in choices],
             "client_id": attempt.client_id, "source_ip": attempt.source_ip,
             "device": attempt.device})

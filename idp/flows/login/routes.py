@@ -27,17 +27,15 @@ from idp.flows.login.transitions import (
     pass_captcha,
     refuse_if_locked,
 )
+from idp.flows.web import bind_browser, run_step, source_ip
 from idp.oidc import interactions
+from idp.oidc.models import Interaction
 from idp.portal import Portal
 from idp.sessions.devices import describe_device
-from idp.sessions.store import browser_cookie_name, load_session, session_cookie_name, set_cookie
+from idp.sessions.store import load_session, session_cookie_name, set_cookie
 from idp.web.pages import render
 
 router = APIRouter()
-
-
-def _ip(request: Request) -> str | None:
-    return request.client.host if request.client else None
 
 
 async def show_login(portal: Portal, row, window: str, login_name: str = "", refusal: DomainError | None = None):
@@ -61,9 +59,7 @@ async def start_portal_login(request: Request, portal: Portal, window: str, retu
                                               request_json={"return_to": return_to} if return_to else {},
                                               browser=browser)
     response = RedirectResponse("/login?" + urlencode({"interaction": row.id, "window": window}), status_code=303)
-    if is_new:
-        set_cookie(response, portal.settings, browser_cookie_name(portal.settings), browser, None)
-    return response
+    return bind_browser(response, portal, browser, is_new)
 
 
 @router.get("/login")
@@ -78,16 +74,29 @@ async def login_page(request: Request, interaction: str | None = None, window: s
     return await show_login(portal, row, window_of(window), hint)
 
 
+def posted_interaction(request: Request, portal: Portal):
+    """The loader for a form posted for an interaction: this browser's, unfinished, with its CSRF token."""
+
+    async def load(form) -> Interaction:
+        async with portal.sessionmaker() as db:
+            row = await interactions.load_interaction(db, portal.settings, request, str(form.get("interaction") or ""))
+        interactions.check_csrf(row, form.get("csrf_token"))
+        return row
+
+    return load
+
+
 @router.post("/login")
 async def login_submit(request: Request) -> Response:
     portal: Portal = request.app.state.portal
-    form = LoginForm.parse(await request.form())
-    async with portal.sessionmaker() as db:
-        row = await interactions.load_interaction(db, portal.settings, request, form.interaction)
-        interactions.check_csrf(row, form.csrf_token)
-        previous = await load_session(db, portal.settings, request)
-    attempt = Attempt(row.client_id, _ip(request), form.window, describe_device(request.headers.get("user-agent")))
-    try:
+
+    async def step(posted, row: Interaction) -> Response:
+        """One login attempt, the transitions in order."""
+        form = LoginForm.parse(posted)
+        async with portal.sessionmaker() as db:
+            previous = await load_session(db, portal.settings, request)
+        attempt = Attempt(row.client_id, source_ip(request), form.window,
+                          describe_device(request.headers.get("user-agent")))
         await pass_captcha(portal, form)
         account = await find_account(portal, form.window, form.login_name)
         await refuse_if_locked(portal, account, attempt)
@@ -96,11 +105,15 @@ async def login_submit(request: Request) -> Response:
             await accept_login(portal, account, form.password)
             return await continue_as_agent(request, portal, row, account, previous, attempt)
         token = await log_in(portal, account, previous, attempt, password=form.password)
-    except DomainError as refusal:
+        response = RedirectResponse(next_url(row), status_code=303)
+        set_cookie(response, portal.settings, session_cookie_name(portal.settings), token, None)
+        return response
+
+    async def refused(posted, row: Interaction, refusal: DomainError) -> Response:
+        form = LoginForm.parse(posted)
         return await show_login(portal, row, form.window, form.login_name, refusal)
-    response = RedirectResponse(next_url(row), status_code=303)
-    set_cookie(response, portal.settings, session_cookie_name(portal.settings), token, None)
-    return response
+
+    return await run_step(request, load=posted_interaction(request, portal), step=step, refused=refused)
 
 
 @router.get("/")

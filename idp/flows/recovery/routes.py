@@ -7,14 +7,14 @@ passwords, captcha answers and codes.
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from idp.errors import DomainError
 from idp.flows.models import Flow
 from idp.flows.recovery import forms, transitions
-from idp.flows.recovery.by_code import CODE, REQUEST, sent_notice, use_captcha
+from idp.flows.contact_code import CODE, REQUEST, contact_values, sent_notice, use_captcha
 from idp.flows.recovery.transitions import IDENTITY, KIND, PASSWORD
-from idp.flows.recovery.web import contact_values, expect_state, new_captcha, posted_flow, run_step, source_ip, start
+from idp.flows.web import new_captcha, posted_flow, run_step, source_ip, start
 from idp.flows.store import load_flow
 from idp.portal import Portal
 from idp.web.pages import render
@@ -71,7 +71,8 @@ async def verify_identity(request: Request) -> Response:
     async def refused(form, flow: Flow, exc: DomainError) -> Response:
         return await _page(portal, flow, values=_kept(form, IDENTITY_FIELDS), error=exc.text())
 
-    return await run_step(request, portal, kind=KIND, state=IDENTITY, step=step, refused=refused, then=_this_page)
+    return await run_step(request, load=posted_flow(request, portal, KIND, IDENTITY), step=step, refused=refused,
+                          then=_this_page)
 
 
 @router.post(f"{PATH}/send")
@@ -86,7 +87,8 @@ async def send_code(request: Request) -> Response:
     async def refused(form, flow: Flow, exc: DomainError) -> Response:
         return await _page(portal, flow, values=_kept(form, CONTACT_FIELDS), error=exc.text())
 
-    return await run_step(request, portal, kind=KIND, state=REQUEST, step=step, refused=refused, then=_this_page)
+    return await run_step(request, load=posted_flow(request, portal, KIND, REQUEST), step=step, refused=refused,
+                          then=_this_page)
 
 
 @router.post(f"{PATH}/verify")
@@ -99,21 +101,23 @@ async def verify_code(request: Request) -> Response:
     async def refused(form, flow: Flow, exc: DomainError) -> Response:
         return await _page(portal, flow, error=exc.text())  # a spent code: back to 获取验证码
 
-    return await run_step(request, portal, kind=KIND, state=CODE, step=step, refused=refused, then=_this_page)
+    return await run_step(request, load=posted_flow(request, portal, KIND, CODE), step=step, refused=refused,
+                          then=_this_page)
 
 
 @router.post(f"{PATH}/password")
 async def set_password(request: Request) -> Response:
     portal: Portal = request.app.state.portal
-    form = await request.form()
-    flow = await posted_flow(request, portal, form, KIND)
-    expect_state(flow, PASSWORD)
-    try:
+
+    async def step(form, flow: Flow) -> None:
         password = forms.parse_new_password(form, await transitions.recovered_account_data(portal, flow))
-    except DomainError as exc:
+        await transitions.reset_password(portal, flow, password, source_ip=source_ip(request))
+
+    async def refused(form, flow: Flow, exc: DomainError) -> Response:
         return await _page(portal, flow, error=exc.text())
-    await transitions.reset_password(portal, flow, password, source_ip=source_ip(request))
-    return RedirectResponse(f"{PATH}/done", status_code=303)
+
+    return await run_step(request, load=posted_flow(request, portal, KIND, PASSWORD), step=step, refused=refused,
+                          then=lambda flow: f"{PATH}/done")
 
 
 @router.get(f"{PATH}/done")

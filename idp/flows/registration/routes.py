@@ -8,14 +8,13 @@ values kept (never the passwords).
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from sqlalchemy import select
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
-from idp import clock
 from idp.captcha.store import consume_captcha, issue_captcha
-from idp.errors import DomainError, PageError
+from idp.errors import DomainError
 from idp.flows import store
+from idp.flows.bound import load_bound
 from idp.flows.models import Flow
 from idp.flows.registration import transitions
 from idp.flows.registration.forms import (
@@ -25,27 +24,22 @@ from idp.flows.registration.forms import (
     parse_enterprise,
     parse_person,
 )
+from idp.flows.registration.states import State
 from idp.flows.registration.transitions import LEGAL, PERSONAL
-from idp.oidc.interactions import browser_token
+from idp.flows.web import posted_flow, run_step, source_ip, start
 from idp.portal import Portal
-from idp.security.tokens import constant_time_equal, digest
-from idp.sessions.store import browser_cookie_name, set_cookie
 from idp.verification import enterprise_verifier, identity_verifier
 from idp.web.pages import render
 from shared.messages import text
 
 router = APIRouter()
-START_STATE = {LEGAL: "enterprise", PERSONAL: "form"}
+START_STATE = {LEGAL: State.ENTERPRISE, PERSONAL: State.FORM}
 PATHS = {LEGAL: "/register/legal", PERSONAL: "/register/personal"}
 # The form fields shown again after a refusal: everything except the passwords and the captcha.
 KEPT = ("enterprise_name", "credit_code", "name", "id_type", "id_number", "valid_from", "valid_to", "long_term",
         "mobile", "email", "username")
 # Refusals that mean "this account already exists": the page offers to recover it instead.
 RECOVERABLE = {"id_number.exists", "credit_code.exists", "registration.mobile_exists"}
-
-
-def _ip(request: Request) -> str | None:
-    return request.client.host if request.client else None
 
 
 def _portal(request: Request) -> Portal:
@@ -57,27 +51,13 @@ def _kept(form: FormData) -> dict[str, str]:
 
 
 async def _start(request: Request, kind: str) -> Response:
-    portal = _portal(request)
-    browser, is_new = browser_token(request, portal.settings)
-    async with portal.sessionmaker.begin() as db:
-        flow = store.start_flow(db, kind, START_STATE[kind], browser)
-    response = RedirectResponse(f"{PATHS[kind]}?flow={flow.id}", status_code=303)
-    if is_new:
-        set_cookie(response, portal.settings, browser_cookie_name(portal.settings), browser, None)
-    return response
+    return await start(request, _portal(request), kind=kind, state=START_STATE[kind], path=PATHS[kind])
 
 
 async def _load(request: Request, flow_id, kind: str) -> Flow:
     portal = _portal(request)
     async with portal.sessionmaker() as db:
         return await store.load_flow(db, portal.settings, request, str(flow_id or ""), kind)
-
-
-async def _posted(request: Request, kind: str) -> tuple[FormData, Flow]:
-    form = await request.form()
-    flow = await _load(request, form.get("flow"), kind)
-    store.check_flow_csrf(flow, form.get("csrf_token"))
-    return form, flow
 
 
 async def _captcha_error(request: Request, form: FormData) -> DomainError | None:
@@ -111,14 +91,9 @@ async def _page(request: Request, template: str, flow: Flow, values: dict, refus
 async def _finished(request: Request, flow_id, kind: str) -> Flow:
     """A completed registration, for its success page (only in the browser that made it)."""
     portal = _portal(request)
-    if store.FLOW_ID.fullmatch(str(flow_id or "")):  # e.g. a NUL, which PostgreSQL cannot even compare
-        async with portal.sessionmaker() as db:
-            flow = await db.scalar(select(Flow).where(Flow.id == str(flow_id), Flow.kind == kind,
-                                                      Flow.state == "done", Flow.expires_at > clock.now()))
-        browser = request.cookies.get(browser_cookie_name(portal.settings), "")
-        if flow is not None and constant_time_equal(digest(browser), flow.browser_digest):
-            return flow
-    raise PageError(store.EXPIRED)
+    async with portal.sessionmaker() as db:
+        return await load_bound(db, portal.settings, request, Flow, str(flow_id or ""), expired=store.EXPIRED,
+                                where=(Flow.kind == kind, Flow.state == State.DONE), finished=True)
 
 
 def _enterprise_values(flow: Flow) -> dict:
@@ -146,7 +121,7 @@ async def legal_page(request: Request, flow: str | None = None) -> Response:
     if flow is None:
         return await _start(request, LEGAL)
     row = await _load(request, flow, LEGAL)
-    if row.state == "user":
+    if row.state == State.USER:
         return await _page(request, "legal_user.html", row, {}, captcha=False, enterprise=row.data["enterprise"])
     return await _page(request, "legal_enterprise.html", row, _enterprise_values(row))
 
@@ -155,32 +130,38 @@ async def legal_page(request: Request, flow: str | None = None) -> Response:
 async def legal_verify(request: Request) -> Response:
     """开始认证."""
     portal = _portal(request)
-    form, flow = await _posted(request, LEGAL)
-    captcha_error = await _captcha_error(request, form)
-    try:
-        enterprise = parse_enterprise(form, captcha_error)
+
+    async def step(form: FormData, flow: Flow) -> None:
+        enterprise = parse_enterprise(form, await _captcha_error(request, form))
         await transitions.verify_enterprise(portal, flow, enterprise, enterprise_verifier(portal.settings),
-                                            _ip(request))
-    except DomainError as refusal:
+                                            source_ip(request))
+
+    async def refused(form: FormData, flow: Flow, refusal: DomainError) -> Response:
         return await _page(request, "legal_enterprise.html", flow, _kept(form), refusal)
-    return RedirectResponse(f"/register/legal?flow={flow.id}", status_code=303)
+
+    return await run_step(request, load=posted_flow(request, portal, LEGAL), step=step, refused=refused,
+                          then=lambda flow: f"/register/legal?flow={flow.id}")
 
 
 @router.post("/register/legal/user")
 async def legal_confirm(request: Request) -> Response:
     """确认注册 (or 上一步)."""
     portal = _portal(request)
-    form, flow = await _posted(request, LEGAL)
-    if form.get("step") == "back":
-        await transitions.return_to_enterprise(portal, flow)
-        return RedirectResponse(f"/register/legal?flow={flow.id}", status_code=303)
-    try:
+
+    async def step(form: FormData, flow: Flow) -> Response | None:
+        if form.get("step") == "back":
+            await transitions.return_to_enterprise(portal, flow)
+            return RedirectResponse(f"/register/legal?flow={flow.id}", status_code=303)
         credentials = parse_credentials(form, transitions.verified_enterprise(flow))
-        await transitions.confirm_registration(portal, flow, credentials, _ip(request))
-    except DomainError as refusal:
+        await transitions.confirm_registration(portal, flow, credentials, source_ip(request))
+        return None
+
+    async def refused(form: FormData, flow: Flow, refusal: DomainError) -> Response:
         return await _page(request, "legal_user.html", flow, _kept(form), refusal, captcha=False,
                            enterprise=flow.data["enterprise"])
-    return RedirectResponse(f"/register/legal/done?flow={flow.id}", status_code=303)
+
+    return await run_step(request, load=posted_flow(request, portal, LEGAL), step=step, refused=refused,
+                          then=lambda flow: f"/register/legal/done?flow={flow.id}")
 
 
 @router.get("/register/legal/done")
@@ -204,14 +185,16 @@ async def personal_page(request: Request, flow: str | None = None) -> Response:
 async def personal_register(request: Request) -> Response:
     """注册: 实名认证 and the account, in one step."""
     portal = _portal(request)
-    form, flow = await _posted(request, PERSONAL)
-    captcha_error = await _captcha_error(request, form)
-    try:
-        person = parse_person(form, captcha_error)
-        await transitions.register_person(portal, flow, person, identity_verifier(portal.settings), _ip(request))
-    except DomainError as refusal:
+
+    async def step(form: FormData, flow: Flow) -> None:
+        person = parse_person(form, await _captcha_error(request, form))
+        await transitions.register_person(portal, flow, person, identity_verifier(portal.settings), source_ip(request))
+
+    async def refused(form: FormData, flow: Flow, refusal: DomainError) -> Response:
         return await _page(request, "personal.html", flow, _kept(form), refusal)
-    return RedirectResponse(f"/register/personal/done?flow={flow.id}", status_code=303)
+
+    return await run_step(request, load=posted_flow(request, portal, PERSONAL), step=step, refused=refused,
+                          then=lambda flow: f"/register/personal/done?flow={flow.id}")
 
 
 @router.get("/register/personal/done")

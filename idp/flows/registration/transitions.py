@@ -21,6 +21,7 @@ from idp.errors import DomainError, PageError
 from idp.flows import store
 from idp.flows.models import Flow
 from idp.flows.registration.forms import Credentials, EnterpriseForm, PersonForm
+from idp.flows.registration.states import State
 from idp.portal import Portal
 from idp.verification.registers import (
     EnterpriseClaim,
@@ -82,7 +83,7 @@ async def verify_enterprise(portal: Portal, flow: Flow, form: EnterpriseForm, ve
         raise await _refused(portal, "registration.legal.refused", DomainError("registration.enterprise_failed"),
                              source_ip, **details)
     async with portal.sessionmaker.begin() as db:
-        await store.advance(db, flow, expected="enterprise", to="user", enterprise=form.as_data())
+        await store.advance(db, flow, expected=State.ENTERPRISE, to=State.USER, enterprise=form.as_data())
         if form.credit_code_warnings:
             # Accepted (early pilot codes fail GB 11714 and are legal), but kept for manual review.
             record(db, "registration.credit_code_warning", outcome="warning", source_ip=source_ip,
@@ -94,7 +95,7 @@ async def return_to_enterprise(portal: Portal, flow: Flow) -> None:
     """上一步: back to the enterprise data, which stays filled in."""
     require_state(flow, "user")
     async with portal.sessionmaker.begin() as db:
-        await store.advance(db, flow, expected="user", to="enterprise")
+        await store.advance(db, flow, expected=State.USER, to=State.ENTERPRISE)
 
 
 def verified_enterprise(flow: Flow) -> EnterpriseForm:
@@ -119,7 +120,7 @@ async def confirm_registration(portal: Portal, flow: Flow, credentials: Credenti
                 credit_code=enterprise.credit_code, mobile=enterprise.mobile, email=enterprise.email,
                 realname_level=2, **enterprise.document.account_fields(),
             )
-            await store.advance(db, flow, expected="user", to="done", finish=True, username=account.username)
+            await store.advance(db, flow, expected=State.USER, to=State.DONE, finish=True, username=account.username)
             record(db, "registration.legal.completed", actor=account.subject, source_ip=source_ip,
                    credit_code_warnings=list(enterprise.credit_code_warnings) or None, **details)
     except AccountExists:
@@ -153,7 +154,7 @@ async def register_person(portal: Portal, flow: Flow, form: PersonForm, verifier
                 account_type="personal", mobile=form.mobile, email=form.email, realname_level=2,
                 **document.account_fields(),
             )
-            await store.advance(db, flow, expected="form", to="done", finish=True, username=account.username)
+            await store.advance(db, flow, expected=State.FORM, to=State.DONE, finish=True, username=account.username)
             record(db, "registration.personal.completed", actor=account.subject, source_ip=source_ip,
                    converted_from_15_digits=bool(document.id_number_original) or None, **details)
     except AccountExists:

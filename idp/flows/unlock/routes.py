@@ -7,8 +7,8 @@ from starlette.responses import Response
 
 from idp.errors import DomainError
 from idp.flows.models import Flow
-from idp.flows.recovery.by_code import CODE, REQUEST, sent_notice, use_captcha
-from idp.flows.recovery.web import contact_values, new_captcha, run_step, source_ip, start
+from idp.flows.contact_code import CODE, REQUEST, contact_values, sent_notice, use_captcha
+from idp.flows.web import new_captcha, posted_flow, run_step, source_ip, start
 from idp.flows.store import load_flow
 from idp.flows.unlock import forms, transitions
 from idp.flows.unlock.transitions import KIND
@@ -53,7 +53,7 @@ async def send_code(request: Request) -> Response:
     async def refused(form, flow: Flow, exc: DomainError) -> Response:
         return await _page(portal, flow, values={n: forms.field(form, n) for n in CONTACT_FIELDS}, error=exc.text())
 
-    return await run_step(request, portal, kind=KIND, state=REQUEST, step=step, refused=refused,
+    return await run_step(request, load=posted_flow(request, portal, KIND, REQUEST), step=step, refused=refused,
                           then=lambda flow: f"{PATH}?flow={flow.id}")
 
 
@@ -67,7 +67,7 @@ async def verify_code(request: Request) -> Response:
     async def refused(form, flow: Flow, exc: DomainError) -> Response:
         return await _page(portal, flow, error=exc.text())  # a spent code: back to 获取验证码
 
-    return await run_step(request, portal, kind=KIND, state=CODE, step=step, refused=refused,
+    return await run_step(request, load=posted_flow(request, portal, KIND, CODE), step=step, refused=refused,
                           then=lambda flow: f"{PATH}/done")
 
 

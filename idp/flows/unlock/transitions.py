@@ -8,13 +8,14 @@ from idp.accounts.lockout import clear_failures
 from idp.accounts.models import Account
 from idp.audit.log import record
 from idp.flows.models import Flow
-from idp.flows.recovery.by_code import CODE, confirm_contact_code, send_contact_code
+from idp.flows.contact_code import CODE, confirm_contact_code, send_contact_code
 from idp.flows.recovery.forms import ContactForm
 from idp.flows.store import advance
+from idp.flows.unlock.states import State
 from idp.portal import Portal
 
 KIND = "unlock"
-DONE = "done"
+DONE = State.DONE
 
 
 async def request_unlock_code(portal: Portal, flow: Flow, contact: ContactForm, *, source_ip: str | None) -> None:

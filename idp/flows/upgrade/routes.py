@@ -17,6 +17,7 @@ from idp.flows import store
 from idp.flows.models import Flow
 from idp.flows.upgrade import transitions
 from idp.flows.upgrade.forms import parse_confirmation
+from idp.flows.web import run_step, source_ip
 from idp.oidc.interactions import browser_token
 from idp.portal import Portal
 from idp.security.tokens import constant_time_equal
@@ -31,10 +32,6 @@ from idp.web.pages import error_page, render
 
 router = APIRouter()
 TO_LOGIN = "/login?window=personal&return_to=/upgrade"
-
-
-def _ip(request: Request) -> str | None:
-    return request.client.host if request.client else None
 
 
 def _portal(request: Request) -> Portal:
@@ -102,7 +99,7 @@ async def upgrade_start(request: Request) -> Response:
         return _page(request, "start.html", session, refusal, can_start=False)
     browser, is_new = browser_token(request, portal.settings)
     try:
-        flow = await transitions.start_upgrade(portal, session.account, browser, verifier, _ip(request))
+        flow = await transitions.start_upgrade(portal, session.account, browser, verifier, source_ip(request))
     except DomainError as refusal:  # too many confirmations sent lately: start again later
         return _page(request, "start.html", session, refusal, can_start=True)
     response = RedirectResponse(f"/upgrade?flow={flow.id}", status_code=303)
@@ -118,20 +115,26 @@ async def upgrade_confirm(request: Request) -> Response:
     session = await _signed_in(request)
     if session is None:
         return RedirectResponse(TO_LOGIN, status_code=303)
-    form: FormData = await request.form()
-    flow = await _flow(request, form.get("flow"), session)
-    store.check_flow_csrf(flow, form.get("csrf_token"))
+
+    async def load(form: FormData) -> Flow:
+        flow = await _flow(request, form.get("flow"), session)
+        store.check_flow_csrf(flow, form.get("csrf_token"))
+        return flow
+
     verifier = upgrade_verifier(portal.settings)
-    if verifier is None:
-        raise PageError(store.EXPIRED)
-    try:
+
+    async def step(form: FormData, flow: Flow) -> None:
+        if verifier is None:
+            raise PageError(store.EXPIRED)
         await transitions.confirm_upgrade(portal, flow, session.account, parse_confirmation(form), verifier,
-                                          _ip(request))
-    except DomainError as refusal:
+                                          source_ip(request))
+
+    def refused(form: FormData, flow: Flow, refusal: DomainError) -> Response:
         if refusal.message_id in ("upgrade.already", "upgrade.not_eligible"):
             return _page(request, "start.html", session, refusal, can_start=False)
         return _page(request, "confirm.html", session, refusal, flow=flow.id, flow_csrf=flow.csrf_token)
-    return RedirectResponse("/upgrade/done", status_code=303)
+
+    return await run_step(request, load=load, step=step, refused=refused, then=lambda flow: "/upgrade/done")
 
 
 @router.get("/upgrade/done")

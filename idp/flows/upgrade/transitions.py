@@ -13,6 +13,7 @@ from idp.audit.log import record
 from idp.errors import DomainError, PageError
 from idp.flows import store
 from idp.flows.models import Flow
+from idp.flows.upgrade.states import State
 from idp.portal import Portal
 from idp.verification.ctid import UpgradeVerifier
 
@@ -32,7 +33,7 @@ async def start_upgrade(portal: Portal, account: Account, browser: str, verifier
     """开始认证: the verifier asks the ID holder to confirm (the CTID app shows a confirmation)."""
     check_eligible(account)
     async with portal.sessionmaker.begin() as db:
-        flow = store.start_flow(db, UPGRADE, "sent", browser)
+        flow = store.start_flow(db, UPGRADE, State.SENT, browser)
         flow.account_id = account.id
         flow.data = {"reference": await verifier.start(db, portal.settings, account), "method": verifier.method}
         record(db, "realname.upgrade_started", actor=account.subject, source_ip=source_ip, method=verifier.method)
@@ -42,7 +43,7 @@ async def start_upgrade(portal: Portal, account: Account, browser: str, verifier
 async def confirm_upgrade(portal: Portal, flow: Flow, account: Account, confirmation: str,
                           verifier: UpgradeVerifier, source_ip: str | None) -> None:
     """确认: a right confirmation moves the account to 三级; a wrong one counts as an attempt."""
-    if flow.state != "sent" or flow.account_id != account.id:
+    if flow.state != State.SENT or flow.account_id != account.id:
         raise PageError(store.EXPIRED, status_code=409, detail="upgrade flow of another state or account")
     check_eligible(account)
     async with portal.sessionmaker.begin() as db:
@@ -57,7 +58,7 @@ async def confirm_upgrade(portal: Portal, flow: Flow, account: Account, confirma
             )
             if result.first() is None:
                 raise DomainError("upgrade.already")
-            await store.advance(db, flow, expected="sent", to="done", finish=True)
+            await store.advance(db, flow, expected=State.SENT, to=State.DONE, finish=True)
             record(db, "realname.upgraded", actor=account.subject, source_ip=source_ip, method=flow.data["method"],
                    from_level=FROM_LEVEL, to_level=TO_LEVEL)
         else:

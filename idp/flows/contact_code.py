@@ -171,3 +171,10 @@ async def _mark_proven(db: AsyncSession, account_id: int, channel: str, destinat
     proven = Account.mobile_verified_at if channel == "sms" else Account.email_verified_at
     await db.execute(update(Account).where(Account.id == account_id, func.lower(column) == destination.lower())
                      .values({proven: clock.now()}))
+
+
+def contact_values(flow: Flow) -> dict:
+    """The 登录账号 / 找回方式 / 手机号或邮箱 a flow was given, to show them again."""
+    data = flow.data
+    return {"username": data.get("login", ""), "channel": data.get("channel", "sms"),
+            "destination": data.get("destination", "")}

@@ -1,0 +1,89 @@
+"""The browser-bound stored flow: the one base under self-service flows and login interactions.
+
+A flow (``idp.flows.models.Flow``) and a login interaction (``idp.oidc.models.Interaction``)
+are both rows with an id that travels in URLs, a CSRF token, the digest of the browser cookie
+that started them, an expiry and a finish time. They are stored, not kept in memory, so a second
+instance can continue them; they are bound to the browser so a leaked URL is useless elsewhere
+(ASVS 3.5: tokens bound to the session that made them), and they finish with one conditional
+UPDATE so a double submit cannot act twice. This module holds that common part once; each
+model keeps only its own columns (a flow's kind, state and data, an interaction's request).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any, Protocol, TypeVar
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+
+from idp import clock
+from idp.errors import PageError
+from idp.security.tokens import constant_time_equal, digest, new_token
+from idp.sessions.store import browser_cookie_name
+from idp.settings import Settings
+
+ROW_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # what new_token() makes
+
+
+class BrowserBound(Protocol):
+    """The columns the base reads: what Flow and Interaction have in common."""
+
+    id: Any
+    csrf_token: Any
+    browser_digest: Any
+    expires_at: Any
+    finished_at: Any
+
+
+Row = TypeVar("Row", bound=BrowserBound)
+
+
+def browser_token(request: Request, settings: Settings) -> tuple[str, bool]:
+    """The browser's binding cookie; returns (value, is_new)."""
+    value = request.cookies.get(browser_cookie_name(settings))
+    if value:
+        return value, False
+    return new_token(), True
+
+
+def create_bound(db: AsyncSession, model: type[Row], browser: str, ttl: dt.timedelta, **columns) -> Row:
+    """A new row bound to ``browser``, with a fresh id and CSRF token, good for ``ttl``."""
+    now = clock.now()
+    row = model(id=new_token(), csrf_token=new_token(), browser_digest=digest(browser), created_at=now,
+                expires_at=now + ttl, **columns)
+    db.add(row)
+    return row
+
+
+async def load_bound(db: AsyncSession, settings: Settings, request: Request, model: type[Row], row_id: str,
+                     *, expired: str, where: tuple = (), finished: bool = False) -> Row:
+    """The row ``row_id`` if it is unexpired, this browser's and unfinished (``finished``: finished,
+    for a success page); else ``expired`` (one message for every case, so a guesser learns nothing)."""
+    if not ROW_ID.fullmatch(row_id or ""):  # e.g. a NUL, which PostgreSQL cannot even compare
+        raise PageError(expired)
+    row = await db.scalar(select(model).where(model.id == row_id, *where))
+    browser = request.cookies.get(browser_cookie_name(settings), "")
+    if (
+        row is None or (row.finished_at is not None) != finished or row.expires_at <= clock.now()
+        or not constant_time_equal(digest(browser), row.browser_digest)
+    ):
+        raise PageError(expired)
+    return row
+
+
+def check_csrf(row: BrowserBound, submitted) -> None:
+    """The form's CSRF token is the row's (ASVS 4.2.2); a mismatch is 页面已过期, 403."""
+    if not submitted or not constant_time_equal(str(submitted), row.csrf_token):
+        raise PageError("page.expired", status_code=403, detail="CSRF token mismatch")
+
+
+async def update_unfinished(db: AsyncSession, model: type[Row], row_id: str, *where, **values) -> bool:
+    """One conditional UPDATE of an unfinished row (and ``where``); False if another request
+    moved or finished it first."""
+    result = await db.execute(
+        update(model).where(model.id == row_id, model.finished_at.is_(None), *where)
+        .values(**values).returning(model.id)
+    )
+    return result.first() is not None
