@@ -38,6 +38,7 @@ from idp.space import routes as space
 from idp.space import devices as space_devices
 from idp.verification import ctid_app
 from idp.web import login
+from idp.web.kit import NotSignedIn, login_redirect
 from idp.web.pages import refusal_page
 from shared.access_log import drop_query_strings_from_access_log
 from shared.refusals import Refusal
@@ -93,6 +94,8 @@ def create_app(settings: Settings | None = None, *, http: httpx.AsyncClient | No
         app.include_router(dev_pages.router)  # /dev/messages shows the development sink's codes
         app.include_router(ctid_app.router)  # /dev/ctid plays the CTID app for the 三级 stand-in
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")
+
+    app.add_exception_handler(NotSignedIn, login_redirect)  # a signed-in page without a session
 
     @app.exception_handler(Refusal)
     async def refused(_request: Request, exc: Refusal) -> Response:
