@@ -16,7 +16,7 @@ from idp.bindings import outbox, transitions
 from idp.bindings.models import Binding
 from idp.bindings.pages import Row, bindable, binding_rows, known_system_name, result_message
 from idp.errors import DomainError, PageError
-from idp.web.kit import check_csrf, portal_of, render_page, signed_in, to_login
+from idp.web.kit import CsrfForm, SignedIn, portal_of, render_page
 from shared.binding import PORTAL_BINDINGS_PAGE
 from shared.messages import text
 
@@ -32,18 +32,13 @@ async def _rows(request: Request, session) -> list[Row]:
 
 async def _list_page(request: Request, session, *, error: str | None = None, notice: str | None = None,
                      status_code: int = 200) -> Response:
-    response = render_page("bindings/list.html", session, rows=await _rows(request, session), error=error,
-                     notice=notice, agent=session.agency is not None)
-    response.status_code = status_code
-    return response
+    return render_page("bindings/list.html", session, status_code=status_code, rows=await _rows(request, session),
+                       error=error, notice=notice, agent=session.agency is not None)
 
 
 @router.get(PORTAL_BINDINGS_PAGE)
-async def bindings_page(request: Request, done: str = "", system: str = "", result: str = "",
+async def bindings_page(request: Request, session: SignedIn, done: str = "", system: str = "", result: str = "",
                         client_id: str = "") -> Response:
-    session = await signed_in(request)
-    if session is None:
-        return to_login()
     notice = error = None
     if done in NOTICES:
         name = await known_system_name(portal_of(request), system)
@@ -83,10 +78,7 @@ def _refuse_agent(session) -> None:
 
 
 @router.get(PORTAL_BINDINGS_PAGE + "/{client_id}")
-async def authorize_page(request: Request, client_id: str) -> Response:
-    session = await signed_in(request)
-    if session is None:
-        return to_login()
+async def authorize_page(request: Request, client_id: str, session: SignedIn) -> Response:
     _refuse_agent(session)
     client = await bindable(request, client_id)
     return render_page("bindings/authorize.html", session, client_id=client.client_id, client_name=client.display_name,
@@ -94,12 +86,7 @@ async def authorize_page(request: Request, client_id: str) -> Response:
 
 
 @router.post(PORTAL_BINDINGS_PAGE + "/{client_id}")
-async def start(request: Request, client_id: str) -> Response:
-    session = await signed_in(request)
-    if session is None:
-        return to_login()
-    form = await request.form()
-    check_csrf(session, form)
+async def start(request: Request, client_id: str, session: SignedIn, form: CsrfForm) -> Response:
     _refuse_agent(session)
     client = await bindable(request, client_id)
     mode = form.get("mode")
@@ -114,12 +101,7 @@ async def start(request: Request, client_id: str) -> Response:
 
 
 @router.post(PORTAL_BINDINGS_PAGE + "/{client_id}/unbind")
-async def unbind(request: Request, client_id: str) -> Response:
-    session = await signed_in(request)
-    if session is None:
-        return to_login()
-    form = await request.form()
-    check_csrf(session, form)
+async def unbind(request: Request, client_id: str, session: SignedIn, _form: CsrfForm) -> Response:
     _refuse_agent(session)
     client = await bindable(request, client_id)
     portal = portal_of(request)
