@@ -37,7 +37,7 @@ from idp.space import inbox as space_inbox
 from idp.space import routes as space
 from idp.space import devices as space_devices
 from idp.verification import ctid_app
-from idp.web import login
+from idp.web import consent, login
 from idp.web.kit import NotSignedIn, login_redirect
 from idp.web.pages import refusal_page
 from shared.access_log import drop_query_strings_from_access_log
@@ -87,7 +87,7 @@ def create_app(settings: Settings | None = None, *, http: httpx.AsyncClient | No
     app = FastAPI(title="政务服务门户", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     # space_devices before space: /space/settings/devices would otherwise reach space's /space/settings/{key}.
     for module in (discovery, authorize, token_endpoint, userinfo, introspection, revocation, rp_initiated,
-                   third_party_login, captcha, login_flow, agent_choice, login, space_devices, space, bindings, agents, binding_api,
+                   third_party_login, captcha, login_flow, agent_choice, consent, login, space_devices, space, bindings, agents, binding_api,
                    unlock, recovery, registration, upgrade, space_inbox):
         app.include_router(module.router)
     if not settings.is_production:
