@@ -25,8 +25,9 @@ from idp.errors import DomainError, PageError
 from idp.portal import Portal
 from idp.security.tokens import constant_time_equal
 from idp.sessions.store import ActiveSession, load_session
-from idp.space.profile import MENU, profile_of
+from idp.space.profile import profile_of
 from idp.web.pages import render
+from idp.web.space import MENU
 
 LOGIN = "/login"
 

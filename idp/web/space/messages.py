@@ -11,11 +11,12 @@ from starlette.responses import Response
 from idp import clock
 from idp.inbox.store import latest_messages
 from idp.web.kit import SignedIn, portal_of, render_page
+from idp.web.space import MESSAGES
 
 router = APIRouter()
 
 
-@router.get("/space/messages")
+@router.get(MESSAGES)
 async def messages_page(request: Request, session: SignedIn) -> Response:
     async with portal_of(request).reader() as db:
         rows = await latest_messages(db, session.account.id)

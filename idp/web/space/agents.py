@@ -15,15 +15,15 @@ from starlette.responses import RedirectResponse, Response
 from idp.accounts.display import mask_id_number, mask_mobile
 from idp.agents import transitions
 from idp.bindings import transitions as bindings
-from idp.bindings.pages import bindable, binding_rows, known_system_name, result_message
+from idp.web.space.binding_rows import bindable, binding_rows, known_system_name, result_message
 from idp.errors import DomainError, PageError
 from idp.principals.principal import Principal
 from idp.web.kit import CsrfForm, LegalPerson, client_ip, portal_of, render_page
+from idp.web.space import AGENTS as PAGE
 from shared.messages import text
 from shared.path_ids import ROW_ID
 
 router = APIRouter()
-PAGE = "/space/agents"
 NOTICES = {"added": "agents.added", "removed": "agents.removed", "revoked": "binding.agent_revoked"}
 
 

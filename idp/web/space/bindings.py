@@ -14,9 +14,10 @@ from starlette.responses import RedirectResponse, Response
 
 from idp.bindings import outbox, transitions
 from idp.bindings.models import Binding
-from idp.bindings.pages import Row, bindable, binding_rows, known_system_name, result_message
+from idp.web.space.binding_rows import Row, bindable, binding_rows, known_system_name, result_message
 from idp.errors import DomainError, PageError
 from idp.web.kit import CsrfForm, SignedIn, portal_of, render_page
+from idp.web.space import AGENTS
 from shared.binding import PORTAL_BINDINGS_PAGE
 from shared.messages import text
 
@@ -69,7 +70,7 @@ async def _agent_binding_page(request: Request, session, client_id: str) -> str 
                               .order_by(Binding.created_at.desc()).limit(1))
     if latest is None or (own is not None and own > latest.created_at):
         return None
-    return f"/space/agents/{latest.agency_id}"
+    return f"{AGENTS}/{latest.agency_id}"
 
 
 def _refuse_agent(session) -> None:

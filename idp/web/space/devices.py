@@ -14,8 +14,8 @@ from starlette.responses import RedirectResponse, Response
 from idp.errors import DomainError, PageError
 from idp.oidc.logout.single_logout import end_session_everywhere
 from idp.sessions.store import SessionListing, is_live_session_of, live_sessions_of
-from idp.space.profile import SETTINGS
 from idp.web.kit import CsrfForm, SignedIn, client_ip, portal_of, render_page
+from idp.web.space import SETTINGS
 
 router = APIRouter()
 DEVICES = SETTINGS + "/devices"

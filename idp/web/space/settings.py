@@ -17,8 +17,8 @@ from idp.sessions.store import ActiveSession, browser_cookie_name, set_cookie
 from idp.space import transitions
 from idp.space.forms import (CONTACTS, Contact, parse_code, parse_current_password, parse_new_contact,
                              parse_password_change)
-from idp.space.profile import SETTINGS
 from idp.web.kit import CsrfForm, SignedIn, client_ip, portal_of, render_page
+from idp.web.space import SETTINGS, SPACE
 
 router = APIRouter()
 NOTICES = {"password": "settings.password_changed", "mobile": "settings.mobile_changed",
@@ -35,7 +35,7 @@ def contact_of(key: str) -> Contact:
 ContactOfPath = Annotated[Contact, Depends(contact_of)]
 
 
-@router.get("/space")
+@router.get(SPACE)
 async def space_home(session: SignedIn) -> Response:
     return render_page("space/home.html", session)
 
