@@ -12,9 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 
 from idp.background import run_background
-from idp.agents import routes as agents
 from idp.bindings import api as binding_api
-from idp.bindings import routes as bindings
 from idp.captcha import routes as captcha
 from idp.clients.admin import load_catalogue
 from idp.db.engine import create_engine, create_sessionmaker
@@ -33,11 +31,13 @@ from idp.oidc.logout import rp_initiated
 from idp.oidc.logout.single_logout import wait_for_background_deliveries
 from idp.portal import Portal
 from idp.settings import Settings
-from idp.space import inbox as space_inbox
-from idp.space import routes as space
-from idp.space import devices as space_devices
 from idp.verification import ctid_app
-from idp.web import login
+from idp.web import consent, login
+from idp.web.kit import NotSignedIn, login_redirect
+from idp.web.space import agents, bindings
+from idp.web.space import devices as space_devices
+from idp.web.space import messages as space_messages
+from idp.web.space import settings as space
 from idp.web.pages import refusal_page
 from shared.access_log import drop_query_strings_from_access_log
 from shared.refusals import Refusal
@@ -86,13 +86,15 @@ def create_app(settings: Settings | None = None, *, http: httpx.AsyncClient | No
     app = FastAPI(title="政务服务门户", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     # space_devices before space: /space/settings/devices would otherwise reach space's /space/settings/{key}.
     for module in (discovery, authorize, token_endpoint, userinfo, introspection, revocation, rp_initiated,
-                   third_party_login, captcha, login_flow, agent_choice, login, space_devices, space, bindings, agents, binding_api,
-                   unlock, recovery, registration, upgrade, space_inbox):
+                   third_party_login, captcha, login_flow, agent_choice, consent, login, space_devices, space,
+                   bindings, agents, binding_api, unlock, recovery, registration, upgrade, space_messages):
         app.include_router(module.router)
     if not settings.is_production:
         app.include_router(dev_pages.router)  # /dev/messages shows the development sink's codes
         app.include_router(ctid_app.router)  # /dev/ctid plays the CTID app for the 三级 stand-in
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")
+
+    app.add_exception_handler(NotSignedIn, login_redirect)  # a signed-in page without a session
 
     @app.exception_handler(Refusal)
     async def refused(_request: Request, exc: Refusal) -> Response:

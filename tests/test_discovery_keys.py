@@ -277,3 +277,16 @@ async def test_cli_rotation_is_audited(put, database_url, monkeypatch, capsys):
         rows = [await db.get(SigningKey, kid) for kid in new_kids]
     assert len(events) == 1 and events[0].actor == "cli" and set(events[0].details["kids"]) == new_kids
     assert all(row.signs_from - row.created_at >= dt.timedelta(seconds=3599) for row in rows)
+
+
+async def test_metadata_and_keys_are_public_and_cacheable_while_token_answers_are_never_stored(put):
+    """One JSON helper answers both: public metadata may be cached (and read cross-origin),
+    a token endpoint answer never (RFC 6749 §5.1)."""
+    async with put.http() as http:
+        metadata, keys = await http.get("/.well-known/openid-configuration"), await http.get("/jwks")
+        refused = await http.post("/token", data={"grant_type": "authorization_code"})
+    assert metadata.headers["cache-control"] == "public, max-age=300" and "pragma" not in metadata.headers
+    assert keys.headers["cache-control"] == "public, max-age=60" and "pragma" not in keys.headers
+    assert metadata.headers["access-control-allow-origin"] == keys.headers["access-control-allow-origin"] == "*"
+    assert refused.status_code in (400, 401)
+    assert (refused.headers["cache-control"], refused.headers["pragma"]) == ("no-store", "no-cache")

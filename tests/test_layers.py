@@ -27,7 +27,7 @@ PACKAGE_MAP = {
     # protocol and flows
     "idp.oidc": "protocol", "idp.flows": "protocol", "idp.agents": "protocol", "idp.space": "protocol",
     # web: routers (wherever they sit), pages and their helpers
-    "idp.web": "web", "idp.dev": "web", "idp.flows.web": "web", "idp.bindings.pages": "web",
+    "idp.web": "web", "idp.dev": "web", "idp.flows.web": "web",
     # composition: the app factory and the process entry points, which wire every layer
     "idp.app": "composition", "idp.cli": "composition", "idp.background": "composition",
     "idp.maintenance": "composition", "idp.schema": "composition", "idp.demo": "composition",

@@ -1,5 +1,5 @@
-"""授权绑定 on the portal side: the bindings table, its transitions, 我的绑定 and the systems' API.
+"""授权绑定 on the portal side: the bindings table, its transitions and the systems' API.
 
-Layer: domain (models, transitions, calls, outbox, parties, staff); api.py and routes.py are
-routers and pages.py their page helpers: web.
+Layer: domain (models, transitions, calls, outbox, parties, staff); api.py, the systems' API, is a
+router: web. 我的绑定 is idp/web/space/bindings.py.
 """

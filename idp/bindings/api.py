@@ -19,8 +19,8 @@ from idp.errors import InvalidClient, InvalidRequest, OAuthError
 from idp.oidc.claims import principal_claims
 from idp.oidc.json_endpoints import error_response, json_response
 from idp.oidc.scopes import SCOPE_CLAIMS
-from idp.portal import Portal
 from idp.security.tokens import digests_match
+from idp.web.kit import portal_of
 from shared import safe_json
 from shared.binding import (
     PORTAL_CONFIRM,
@@ -35,12 +35,8 @@ FORCE_UNBIND = "/admin/api/bindings/{binding_id}/force-unbind"
 REFUSAL_REASONS = ("subject_already_linked", "local_account_taken", "expired", "abandoned")
 
 
-def _portal(request: Request) -> Portal:
-    return request.app.state.portal
-
-
 async def _system(request: Request) -> ClientInfo:
-    portal = _portal(request)
+    portal = portal_of(request)
     try:
         return await authenticate_client(portal, request.headers, {}, portal.settings.endpoint(request.url.path))
     except ClientAuthFailed as exc:
@@ -84,7 +80,7 @@ async def intent(request: Request, binding_id: str) -> Response:
         client = await _system(request)
     except OAuthError as exc:
         return error_response(exc)
-    async with _portal(request).reader() as db:
+    async with portal_of(request).reader() as db:
         try:
             row = await transitions.owned(db, client.client_id, binding_id)
         except LookupError:
@@ -107,7 +103,7 @@ async def _report(request: Request, binding_id: str, change) -> Response:
     except OAuthError as exc:
         return error_response(exc)
     try:
-        async with _portal(request).sessionmaker.begin() as db:
+        async with portal_of(request).sessionmaker.begin() as db:
             row = await change(db, client.client_id, data)
             return json_response({"state": row.state})
     except LookupError:
@@ -146,7 +142,7 @@ async def ended(request: Request, binding_id: str) -> Response:
 
 def _staff_allowed(request: Request) -> bool | None:
     """None: the API is off; False: a wrong or missing token; True: a staff tool."""
-    expected = _portal(request).settings.admin_api_token_digest
+    expected = portal_of(request).settings.admin_api_token_digest
     if not expected:
         return None
     header = request.headers.get("authorization", "")
@@ -171,7 +167,7 @@ async def force_unbind(request: Request, binding_id: str) -> Response:
     reason, staff = _text(data, "reason", 500), _text(data, "staff", 100)
     if reason is None or staff is None:
         return _problem("invalid_request", 400, error_description="reason and staff are required")
-    portal = _portal(request)
+    portal = portal_of(request)
     try:
         async with portal.sessionmaker.begin() as db:
             await transitions.force_unbind(db, binding_id, staff=staff, reason=reason)

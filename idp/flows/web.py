@@ -22,10 +22,6 @@ from idp.sessions.store import browser_cookie_name, set_cookie
 Row = TypeVar("Row")
 
 
-def source_ip(request: Request) -> str | None:
-    return request.client.host if request.client else None
-
-
 async def new_captcha(db: AsyncSession, portal: Portal) -> str:
     """A captcha for the page being drawn: each is good for one attempt only."""
     return await issue_captcha(portal, db)

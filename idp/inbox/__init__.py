@@ -1,4 +1,4 @@
 """我的消息: notes the portal keeps for an account (security notices now, more kinds later).
 
-Layer: domain (no FastAPI, no templates); the page is idp/space/inbox.py in the web layer.
+Layer: domain (no FastAPI, no templates); the page is idp/web/space/messages.py in the web layer.
 """

@@ -35,6 +35,7 @@ from idp.oidc.scopes import scopes_needing_consent
 from idp.portal import Portal
 from idp.security.tokens import digest, new_token
 from idp.sessions.store import ActiveSession, browser_cookie_name, load_session, record_session_client, set_cookie
+from idp.web.kit import client_ip
 from idp.web.pages import error_page
 
 router = APIRouter()
@@ -83,7 +84,7 @@ async def decide(request: Request, portal: Portal, auth: AuthorizationRequest, i
                 return error_page(interactions.EXPIRED)
             code = await issue_code(db, portal, auth, session)
             record(db, "authorization.code_issued", actor=session.subject, client_id=client.client_id,
-                   source_ip=_ip(request), sid=session.sid)
+                   source_ip=client_ip(request), sid=session.sid)
             return code_redirect(portal, target, code)
         if "none" in auth.prompt:
             return error_redirect(portal, target, step.error)
@@ -160,6 +161,3 @@ async def issue_code(db, portal: Portal, auth: AuthorizationRequest, session: Ac
     await record_session_client(db, session.sid, auth.client_id)
     return code
 
-
-def _ip(request: Request) -> str | None:
-    return request.client.host if request.client else None

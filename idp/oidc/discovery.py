@@ -9,12 +9,15 @@ from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse
 
 from idp.keys.store import SUPPORTED_ALGS
+from idp.oidc.json_endpoints import json_response
 from idp.oidc.scopes import ALL_CLAIMS, SUPPORTED_SCOPES
 from idp.oidc.sessions_acr import ACR_VALUES
 from idp.portal import Portal
 from idp.settings import Settings
 
 router = APIRouter()
+# Browser-based relying parties fetch the metadata and keys from another origin.
+ANY_ORIGIN = {"Access-Control-Allow-Origin": "*"}
 
 
 def provider_metadata(settings: Settings) -> dict:
@@ -63,14 +66,11 @@ def provider_metadata(settings: Settings) -> dict:
 @router.get("/.well-known/openid-configuration")
 async def openid_configuration(request: Request) -> JSONResponse:
     portal: Portal = request.app.state.portal
-    return JSONResponse(provider_metadata(portal.settings), headers={"Cache-Control": "public, max-age=300",
-                                                                      "Access-Control-Allow-Origin": "*"})
+    return json_response(provider_metadata(portal.settings), public_for=300, headers=ANY_ORIGIN)
 
 
 @router.get("/jwks")
 async def jwks(request: Request) -> JSONResponse:
     portal: Portal = request.app.state.portal
     ring = await portal.key_ring()
-    return JSONResponse(ring.jwks(), headers={"Cache-Control": "public, max-age=60",
-                                              "Access-Control-Allow-Origin": "*"},
-                        )
+    return json_response(ring.jwks(), public_for=60, headers=ANY_ORIGIN)

@@ -1,6 +1,9 @@
-"""What the JSON endpoints share (token, introspection, revocation, UserInfo, the binding API):
-responses that are never cached (RFC 6749 §5.1), form bodies without repeated parameters
-(RFC 6749 §3.2) and client authentication that leaves an audit trace when it fails."""
+"""What the JSON endpoints share (token, introspection, revocation, UserInfo, the binding API,
+discovery and the JWKS): one JSON response, never cached (RFC 6749 §5.1) unless it is public
+metadata; form bodies without repeated parameters (RFC 6749 §3.2) and client authentication that
+leaves an audit trace when it fails.
+
+Layer: protocol, the lowest that may answer HTTP, so the web layer's JSON routers use it too."""
 from __future__ import annotations
 
 from fastapi import Request
@@ -15,8 +18,12 @@ from idp.portal import Portal
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
-def json_response(body: dict, status_code: int = 200, headers: dict | None = None) -> JSONResponse:
-    return JSONResponse(body, status_code=status_code, headers={**NO_STORE, **(headers or {})})
+def json_response(body: dict, status_code: int = 200, headers: dict | None = None, *,
+                  public_for: int | None = None) -> JSONResponse:
+    """Every JSON answer of the portal. Tokens and account data are never stored by a cache
+    (RFC 6749 §5.1); only public metadata (``public_for`` seconds: discovery, JWKS) may be."""
+    caching = NO_STORE if public_for is None else {"Cache-Control": f"public, max-age={public_for}"}
+    return JSONResponse(body, status_code=status_code, headers={**caching, **(headers or {})})
 
 
 def error_response(exc: OAuthError) -> JSONResponse:

@@ -23,6 +23,7 @@ from idp.oidc.tokens import TokenMinter, insert_grant, new_grant, revoke_grant
 from idp.portal import Portal
 from idp.principals.principal import load_principal
 from idp.security.tokens import constant_time_equal, digest
+from idp.web.kit import client_ip
 
 router = APIRouter()
 async def in_transaction(portal: Portal, work):
@@ -80,7 +81,7 @@ async def authorization_code_grant(portal: Portal, request: Request, client: Cli
         with_refresh = "offline_access" in row.scope.split() and "refresh_token" in client.grant_types
         body = await minter.token_response(client, grant, principal, nonce=row.nonce, with_refresh=with_refresh)
         await record_now(db, "token.issued", actor=principal.subject, client_id=client.client_id,
-               source_ip=request.client.host if request.client else None, grant_type="authorization_code")
+               source_ip=client_ip(request), grant_type="authorization_code")
         return body
 
     return await in_transaction(portal, work)
@@ -142,7 +143,7 @@ async def handle_code_replay(db, code_digest: str, client: ClientInfo, form: dic
         return
     if await revoke_grant(db, row.grant_id, "code_reuse"):
         record(db, "authorization.code_reused", outcome="failure", client_id=client.client_id,
-               source_ip=request.client.host if request.client else None, grant_id=row.grant_id)
+               source_ip=client_ip(request), grant_id=row.grant_id)
 
 
 def check_code(row: AuthorizationCode, client: ClientInfo, form: dict) -> None:
@@ -191,7 +192,7 @@ async def refresh_token_grant(portal: Portal, request: Request, client: ClientIn
         body = await minter.token_response(client, view, principal)
         body["refresh_token"] = await minter.refresh_token(client, grant, old.scope)
         await record_now(db, "token.refreshed", actor=principal.subject, client_id=client.client_id,
-               source_ip=request.client.host if request.client else None)
+               source_ip=client_ip(request))
         return body
 
     return await in_transaction(portal, work)
@@ -203,7 +204,7 @@ async def handle_refresh_replay(db, token_digest: str, client: ClientInfo, reque
         return
     if await revoke_grant(db, row.grant_id, "refresh_token_reuse"):
         record(db, "token.refresh_reused", outcome="failure", client_id=client.client_id,
-               source_ip=request.client.host if request.client else None, grant_id=row.grant_id)
+               source_ip=client_ip(request), grant_id=row.grant_id)
 
 
 def narrowed_scope(granted: str, requested: str | None) -> list[str]:
@@ -230,7 +231,7 @@ async def client_credentials_grant(portal: Portal, request: Request, client: Cli
         minter = TokenMinter(db, portal.settings, await portal.key_ring())
         body = await minter.token_response(client, grant, None)
         await record_now(db, "token.issued", actor=client.client_id, client_id=client.client_id,
-               source_ip=request.client.host if request.client else None, grant_type="client_credentials")
+               source_ip=client_ip(request), grant_type="client_credentials")
     return body
 
 

@@ -7,11 +7,6 @@ from dataclasses import dataclass
 from idp.accounts.display import LEVELS, mask_id_number, mask_mobile
 from idp.accounts.models import Account, AccountType
 
-SETTINGS = "/space/settings"  # 账号设置, where the space's settings pages live
-# The space's menu (seed 000). 我的绑定 (idp.bindings), 我的消息 (idp.inbox) and 账号设置 work; the
-# others are to come.
-MENU = ("我的办件", "我的绑定", "我的证照", "我的评价", "我的互动", "我的关注", "我的预约", "我的收藏", "我的消息")
-
 
 @dataclass(frozen=True)
 class Profile:

@@ -1,21 +1,35 @@
 """What every signed-in page of the spaces needs (个人空间 / 法人空间, 账号设置, 我的绑定,
-经办人授权, 我的消息, 登录设备): the session, the way back to login, the CSRF check and the page
-frame with the account's profile and menu.
+经办人授权, 我的消息, 登录设备, 实名升级), as typed FastAPI dependencies:
+
+- ``SignedIn``: the login session; without one the browser goes to login (:class:`NotSignedIn`,
+  turned into the redirect by the app's handler :func:`login_redirect`);
+- ``CsrfForm``: the submitted form, read once, after its CSRF token matched the session's
+  (OWASP ASVS 4.0 V4.2.2);
+- ``LegalPerson``: the session of a legal person acting for itself (经办人授权);
+- :func:`render_page`: the page frame with the account's profile, menu and CSRF secret.
+
+A handler is then a short list of steps: its dependencies run in the order of its parameters.
 
 Layer: web. Pages import these; nothing below the web layer does.
 """
-from __future__ import annotations
+# No ``from __future__ import annotations``: FastAPI reads the dependencies of the closures
+# below from their annotations, which must be objects, not names of a closure's variables.
+from typing import Annotated, Awaitable, Callable
 
-from fastapi import Request
+from fastapi import Depends, Request
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
-from idp.errors import PageError
+from idp.agents.transitions import require_legal_person
+from idp.errors import DomainError, PageError
 from idp.portal import Portal
 from idp.security.tokens import constant_time_equal
 from idp.sessions.store import ActiveSession, load_session
-from idp.space.profile import MENU, profile_of
+from idp.space.profile import profile_of
 from idp.web.pages import render
+from idp.web.space import MENU
+
+LOGIN = "/login"
 
 
 def client_ip(request: Request) -> str | None:
@@ -27,14 +41,41 @@ def portal_of(request: Request) -> Portal:
 
 
 async def signed_in(request: Request) -> ActiveSession | None:
-    """The login session of this browser, or None (the page then sends it to /login)."""
+    """The login session of this browser, or None."""
     portal = portal_of(request)
     async with portal.sessionmaker.begin() as db:  # load_session may touch last_seen_at
         return await load_session(db, portal.settings, request)
 
 
-def to_login() -> Response:
-    return RedirectResponse("/login", status_code=303)
+class NotSignedIn(Exception):
+    """A signed-in page was asked for without a login session; the app answers :func:`to_login`."""
+
+    def __init__(self, login_url: str = LOGIN):
+        super().__init__(login_url)
+        self.login_url = login_url
+
+
+def to_login(login_url: str = LOGIN) -> Response:
+    return RedirectResponse(login_url, status_code=303)
+
+
+async def login_redirect(_request: Request, exc: NotSignedIn) -> Response:
+    """The app's handler of :class:`NotSignedIn`."""
+    return to_login(exc.login_url)
+
+
+SessionDependency = Callable[[Request], Awaitable[ActiveSession]]
+
+
+def signed_in_for(login_url: str) -> SessionDependency:
+    """A dependency giving the login session, or sending the browser to ``login_url`` (a page
+    may name where login returns to, as /upgrade does)."""
+    async def require_signed_in(request: Request) -> ActiveSession:
+        session = await signed_in(request)
+        if session is None:
+            raise NotSignedIn(login_url)
+        return session
+    return require_signed_in
 
 
 def check_csrf(session: ActiveSession, form: FormData) -> None:
@@ -44,8 +85,37 @@ def check_csrf(session: ActiveSession, form: FormData) -> None:
         raise PageError("page.expired", status_code=403, detail="CSRF token mismatch")
 
 
-def render_page(template: str, session: ActiveSession, **context) -> Response:
+def csrf_form_for(require_session: SessionDependency) -> Callable[..., Awaitable[FormData]]:
+    """A dependency giving the form of a signed-in page once its CSRF token is checked; the
+    session comes from ``require_session`` (FastAPI resolves it once per request)."""
+    async def checked_form(request: Request,
+                           session: Annotated[ActiveSession, Depends(require_session)]) -> FormData:
+        form = await request.form()
+        check_csrf(session, form)
+        return form
+    return checked_form
+
+
+require_signed_in = signed_in_for(LOGIN)
+SignedIn = Annotated[ActiveSession, Depends(require_signed_in)]
+CsrfForm = Annotated[FormData, Depends(csrf_form_for(require_signed_in))]
+
+
+async def require_legal_person_session(session: SignedIn) -> ActiveSession:
+    """经办人授权 is the legal person's own: an agent acting for it, or a personal account, is refused."""
+    if session.agency is not None:
+        raise PageError("agents.legal_only", status_code=403)
+    try:
+        require_legal_person(session.account)
+    except DomainError as exc:
+        raise PageError(exc.message_id, status_code=403, **exc.values) from None
+    return session
+
+
+LegalPerson = Annotated[ActiveSession, Depends(require_legal_person_session)]
+
+
+def render_page(template: str, session: ActiveSession, *, status_code: int = 200, **context) -> Response:
     """A space page: the account's profile (the enterprise's frame for an agent), menu and CSRF secret."""
-    return render(template, profile=profile_of(session.account, session.enterprise), csrf_token=session.csrf_secret,
-                  menu=MENU,
-                  **context)
+    return render(template, status_code=status_code, profile=profile_of(session.account, session.enterprise),
+                  csrf_token=session.csrf_secret, menu=MENU, **context)

@@ -27,12 +27,13 @@ from idp.flows.login.transitions import (
     pass_captcha,
     refuse_if_locked,
 )
-from idp.flows.web import bind_browser, run_step, source_ip
+from idp.flows.web import bind_browser, run_step
 from idp.oidc import interactions
 from idp.oidc.models import Interaction
 from idp.portal import Portal
 from idp.sessions.devices import describe_device
 from idp.sessions.store import load_session, session_cookie_name, set_cookie
+from idp.web.kit import client_ip
 from idp.web.pages import render
 
 router = APIRouter()
@@ -95,7 +96,7 @@ async def login_submit(request: Request) -> Response:
         form = LoginForm.parse(posted)
         async with portal.sessionmaker() as db:
             previous = await load_session(db, portal.settings, request)
-        attempt = Attempt(row.client_id, source_ip(request), form.window,
+        attempt = Attempt(row.client_id, client_ip(request), form.window,
                           describe_device(request.headers.get("user-agent")))
         await pass_captcha(portal, form)
         account = await find_account(portal, form.window, form.login_name)

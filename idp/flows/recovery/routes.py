@@ -14,9 +14,10 @@ from idp.flows.models import Flow
 from idp.flows.recovery import forms, transitions
 from idp.flows.contact_code import CODE, REQUEST, contact_values, sent_notice, use_captcha
 from idp.flows.recovery.transitions import IDENTITY, KIND, PASSWORD
-from idp.flows.web import new_captcha, posted_flow, run_step, source_ip, start
+from idp.flows.web import new_captcha, posted_flow, run_step, start
 from idp.flows.store import load_flow
 from idp.portal import Portal
+from idp.web.kit import client_ip
 from idp.web.pages import render
 
 router = APIRouter()
@@ -66,7 +67,7 @@ async def verify_identity(request: Request) -> Response:
     async def step(form, flow: Flow) -> None:
         identity = forms.parse_identity(form)
         await use_captcha(portal, *forms.parse_captcha(form))
-        await transitions.verify_identity(portal, flow, identity, source_ip=source_ip(request))
+        await transitions.verify_identity(portal, flow, identity, source_ip=client_ip(request))
 
     async def refused(form, flow: Flow, exc: DomainError) -> Response:
         return await _page(portal, flow, values=_kept(form, IDENTITY_FIELDS), error=exc.text())
@@ -82,7 +83,7 @@ async def send_code(request: Request) -> Response:
     async def step(form, flow: Flow) -> None:
         contact = forms.parse_contact(form)
         await use_captcha(portal, *forms.parse_captcha(form))
-        await transitions.request_recovery_code(portal, flow, contact, source_ip=source_ip(request))
+        await transitions.request_recovery_code(portal, flow, contact, source_ip=client_ip(request))
 
     async def refused(form, flow: Flow, exc: DomainError) -> Response:
         return await _page(portal, flow, values=_kept(form, CONTACT_FIELDS), error=exc.text())
@@ -96,7 +97,7 @@ async def verify_code(request: Request) -> Response:
     portal: Portal = request.app.state.portal
 
     async def step(form, flow: Flow) -> None:
-        await transitions.confirm_recovery_code(portal, flow, forms.parse_code(form), source_ip=source_ip(request))
+        await transitions.confirm_recovery_code(portal, flow, forms.parse_code(form), source_ip=client_ip(request))
 
     async def refused(form, flow: Flow, exc: DomainError) -> Response:
         return await _page(portal, flow, error=exc.text())  # a spent code: back to 获取验证码
@@ -111,7 +112,7 @@ async def set_password(request: Request) -> Response:
 
     async def step(form, flow: Flow) -> None:
         password = forms.parse_new_password(form, await transitions.recovered_account_data(portal, flow))
-        await transitions.reset_password(portal, flow, password, source_ip=source_ip(request))
+        await transitions.reset_password(portal, flow, password, source_ip=client_ip(request))
 
     async def refused(form, flow: Flow, exc: DomainError) -> Response:
         return await _page(portal, flow, error=exc.text())

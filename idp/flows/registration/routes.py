@@ -26,9 +26,10 @@ from idp.flows.registration.forms import (
 )
 from idp.flows.registration.states import State
 from idp.flows.registration.transitions import LEGAL, PERSONAL
-from idp.flows.web import posted_flow, run_step, source_ip, start
+from idp.flows.web import posted_flow, run_step, start
 from idp.portal import Portal
 from idp.verification import enterprise_verifier, identity_verifier
+from idp.web.kit import client_ip
 from idp.web.pages import render
 from shared.messages import text
 
@@ -134,7 +135,7 @@ async def legal_verify(request: Request) -> Response:
     async def step(form: FormData, flow: Flow) -> None:
         enterprise = parse_enterprise(form, await _captcha_error(request, form))
         await transitions.verify_enterprise(portal, flow, enterprise, enterprise_verifier(portal.settings),
-                                            source_ip(request))
+                                            client_ip(request))
 
     async def refused(form: FormData, flow: Flow, refusal: DomainError) -> Response:
         return await _page(request, "legal_enterprise.html", flow, _kept(form), refusal)
@@ -153,7 +154,7 @@ async def legal_confirm(request: Request) -> Response:
             await transitions.return_to_enterprise(portal, flow)
             return RedirectResponse(f"/register/legal?flow={flow.id}", status_code=303)
         credentials = parse_credentials(form, transitions.verified_enterprise(flow))
-        await transitions.confirm_registration(portal, flow, credentials, source_ip(request))
+        await transitions.confirm_registration(portal, flow, credentials, client_ip(request))
         return None
 
     async def refused(form: FormData, flow: Flow, refusal: DomainError) -> Response:
@@ -188,7 +189,7 @@ async def personal_register(request: Request) -> Response:
 
     async def step(form: FormData, flow: Flow) -> None:
         person = parse_person(form, await _captcha_error(request, form))
-        await transitions.register_person(portal, flow, person, identity_verifier(portal.settings), source_ip(request))
+        await transitions.register_person(portal, flow, person, identity_verifier(portal.settings), client_ip(request))
 
     async def refused(form: FormData, flow: Flow, refusal: DomainError) -> Response:
         return await _page(request, "personal.html", flow, _kept(form), refusal)

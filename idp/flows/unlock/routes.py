@@ -8,11 +8,12 @@ from starlette.responses import Response
 from idp.errors import DomainError
 from idp.flows.models import Flow
 from idp.flows.contact_code import CODE, REQUEST, contact_values, sent_notice, use_captcha
-from idp.flows.web import new_captcha, posted_flow, run_step, source_ip, start
+from idp.flows.web import new_captcha, posted_flow, run_step, start
 from idp.flows.store import load_flow
 from idp.flows.unlock import forms, transitions
 from idp.flows.unlock.transitions import KIND
 from idp.portal import Portal
+from idp.web.kit import client_ip
 from idp.web.pages import render
 
 router = APIRouter()
@@ -48,7 +49,7 @@ async def send_code(request: Request) -> Response:
     async def step(form, flow: Flow) -> None:
         contact = forms.parse_contact(form)
         await use_captcha(portal, *forms.parse_captcha(form))
-        await transitions.request_unlock_code(portal, flow, contact, source_ip=source_ip(request))
+        await transitions.request_unlock_code(portal, flow, contact, source_ip=client_ip(request))
 
     async def refused(form, flow: Flow, exc: DomainError) -> Response:
         return await _page(portal, flow, values={n: forms.field(form, n) for n in CONTACT_FIELDS}, error=exc.text())
@@ -62,7 +63,7 @@ async def verify_code(request: Request) -> Response:
     portal: Portal = request.app.state.portal
 
     async def step(form, flow: Flow) -> None:
-        await transitions.unlock_account(portal, flow, forms.parse_code(form), source_ip=source_ip(request))
+        await transitions.unlock_account(portal, flow, forms.parse_code(form), source_ip=client_ip(request))
 
     async def refused(form, flow: Flow, exc: DomainError) -> Response:
         return await _page(portal, flow, error=exc.text())  # a spent code: back to 获取验证码

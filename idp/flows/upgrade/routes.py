@@ -7,7 +7,9 @@ or the flow's (confirm); the flow belongs to the account and the browser that st
 """
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
@@ -17,35 +19,21 @@ from idp.flows import store
 from idp.flows.models import Flow
 from idp.flows.upgrade import transitions
 from idp.flows.upgrade.forms import parse_confirmation
-from idp.flows.web import run_step, source_ip
+from idp.flows.web import run_step
 from idp.oidc.interactions import browser_token
-from idp.portal import Portal
-from idp.security.tokens import constant_time_equal
-from idp.sessions.store import (
-    ActiveSession,
-    browser_cookie_name,
-    load_session,
-    set_cookie,
-)
+from idp.sessions.store import ActiveSession, browser_cookie_name, set_cookie
 from idp.verification import upgrade_verifier
-from idp.web.pages import error_page, render
+from idp.web.kit import client_ip, csrf_form_for, portal_of, render_page, signed_in_for
 
 router = APIRouter()
-TO_LOGIN = "/login?window=personal&return_to=/upgrade"
-
-
-def _portal(request: Request) -> Portal:
-    return request.app.state.portal
-
-
-async def _signed_in(request: Request) -> ActiveSession | None:
-    portal = _portal(request)
-    async with portal.sessionmaker.begin() as db:  # load_session may touch last_seen_at
-        return await load_session(db, portal.settings, request)
+# Login comes back here, in the personal window (an upgrade is a personal account's).
+require_upgrader = signed_in_for("/login?window=personal&return_to=/upgrade")
+Upgrader = Annotated[ActiveSession, Depends(require_upgrader)]
+UpgraderForm = Annotated[FormData, Depends(csrf_form_for(require_upgrader))]
 
 
 async def _flow(request: Request, flow_id, session: ActiveSession) -> Flow:
-    portal = _portal(request)
+    portal = portal_of(request)
     async with portal.sessionmaker() as db:
         flow = await store.load_flow(db, portal.settings, request, str(flow_id or ""), transitions.UPGRADE)
     if flow.account_id != session.account.id:  # another user logged in on this browser meanwhile
@@ -55,10 +43,10 @@ async def _flow(request: Request, flow_id, session: ActiveSession) -> Flow:
 
 def _page(request: Request, template: str, session: ActiveSession, refusal: DomainError | None = None,
           **context) -> Response:
-    settings = _portal(request).settings
-    return render(f"upgrade/{template}", account=session.account, level=LEVELS.get(session.account.realname_level, ""),
-                  csrf_token=session.csrf_secret, error=refusal.text() if refusal else None,
-                  dev=not settings.is_production, minutes=settings.one_time_code_ttl_seconds // 60, **context)
+    settings = portal_of(request).settings
+    return render_page(f"upgrade/{template}", session, account=session.account,
+                       level=LEVELS.get(session.account.realname_level, ""), error=refusal.text() if refusal else None,
+                       dev=not settings.is_production, minutes=settings.one_time_code_ttl_seconds // 60, **context)
 
 
 def _refusal(session: ActiveSession, verifier) -> DomainError | None:
@@ -70,11 +58,8 @@ def _refusal(session: ActiveSession, verifier) -> DomainError | None:
 
 
 @router.get("/upgrade")
-async def upgrade_page(request: Request, flow: str | None = None) -> Response:
-    portal = _portal(request)
-    session = await _signed_in(request)
-    if session is None:
-        return RedirectResponse(TO_LOGIN, status_code=303)
+async def upgrade_page(request: Request, session: Upgrader, flow: str | None = None) -> Response:
+    portal = portal_of(request)
     if flow is not None:
         row = await _flow(request, flow, session)
         return _page(request, "confirm.html", session, flow=row.id, flow_csrf=row.csrf_token)
@@ -83,23 +68,16 @@ async def upgrade_page(request: Request, flow: str | None = None) -> Response:
 
 
 @router.post("/upgrade")
-async def upgrade_start(request: Request) -> Response:
+async def upgrade_start(request: Request, session: Upgrader, _form: UpgraderForm) -> Response:
     """开始认证."""
-    portal = _portal(request)
-    session = await _signed_in(request)
-    if session is None:
-        return RedirectResponse(TO_LOGIN, status_code=303)
-    form: FormData = await request.form()
-    submitted = form.get("csrf_token")
-    if not isinstance(submitted, str) or not constant_time_equal(submitted, session.csrf_secret):
-        return error_page("page.expired", 403, "CSRF token mismatch")
+    portal = portal_of(request)
     verifier = upgrade_verifier(portal.settings)
     refusal = _refusal(session, verifier)
     if refusal is not None:
         return _page(request, "start.html", session, refusal, can_start=False)
     browser, is_new = browser_token(request, portal.settings)
     try:
-        flow = await transitions.start_upgrade(portal, session.account, browser, verifier, source_ip(request))
+        flow = await transitions.start_upgrade(portal, session.account, browser, verifier, client_ip(request))
     except DomainError as refusal:  # too many confirmations sent lately: start again later
         return _page(request, "start.html", session, refusal, can_start=True)
     response = RedirectResponse(f"/upgrade?flow={flow.id}", status_code=303)
@@ -109,12 +87,9 @@ async def upgrade_start(request: Request) -> Response:
 
 
 @router.post("/upgrade/confirm")
-async def upgrade_confirm(request: Request) -> Response:
-    """确认: the confirmation from the CTID app."""
-    portal = _portal(request)
-    session = await _signed_in(request)
-    if session is None:
-        return RedirectResponse(TO_LOGIN, status_code=303)
+async def upgrade_confirm(request: Request, session: Upgrader) -> Response:
+    """确认: the confirmation from the CTID app; the form carries the flow's CSRF token."""
+    portal = portal_of(request)
 
     async def load(form: FormData) -> Flow:
         flow = await _flow(request, form.get("flow"), session)
@@ -127,7 +102,7 @@ async def upgrade_confirm(request: Request) -> Response:
         if verifier is None:
             raise PageError(store.EXPIRED)
         await transitions.confirm_upgrade(portal, flow, session.account, parse_confirmation(form), verifier,
-                                          source_ip(request))
+                                          client_ip(request))
 
     def refused(form: FormData, flow: Flow, refusal: DomainError) -> Response:
         if refusal.message_id in ("upgrade.already", "upgrade.not_eligible"):
@@ -138,10 +113,7 @@ async def upgrade_confirm(request: Request) -> Response:
 
 
 @router.get("/upgrade/done")
-async def upgrade_done(request: Request) -> Response:
-    session = await _signed_in(request)
-    if session is None:
-        return RedirectResponse(TO_LOGIN, status_code=303)
+async def upgrade_done(request: Request, session: Upgrader) -> Response:
     if session.account.realname_level < transitions.TO_LEVEL:
         return RedirectResponse("/upgrade", status_code=303)
     return _page(request, "done.html", session)

@@ -21,6 +21,7 @@ from idp.oidc.logout.single_logout import end_session_everywhere
 from idp.portal import Portal
 from idp.security.tokens import constant_time_equal
 from idp.sessions.store import load_session, session_cookie_name
+from idp.web.kit import client_ip
 from idp.web.pages import error_page, render
 
 router = APIRouter()
@@ -58,7 +59,7 @@ async def logout(request: Request) -> Response:
     # Only a current ID token of this very session vouches for the request; an expired one
     # (RP-Initiated Logout §4 accepts it) still names the client, but the user confirms.
     if hint is not None and not hint.expired and hint.sid == session.sid:
-        await end_session_everywhere(portal, session.sid, reason="rp_initiated", source_ip=_ip(request))
+        await end_session_everywhere(portal, session.sid, reason="rp_initiated", source_ip=client_ip(request))
         return _finished(redirect, params.get("state"))
     return render("logout_confirm.html", csrf_token=session.csrf_secret, account=session.account,
                   redirect=redirect or "", state=params.get("state", ""))
@@ -77,7 +78,7 @@ async def confirm(request: Request) -> Response:
         return error_page("page.expired", 403, "CSRF token mismatch")
     if form.get("action") != "logout":
         return render("logged_out.html", logged_out=False)
-    await end_session_everywhere(portal, session.sid, reason="user_confirmed", source_ip=_ip(request))
+    await end_session_everywhere(portal, session.sid, reason="user_confirmed", source_ip=client_ip(request))
     # The redirect target was checked before the confirmation page rendered it; check again.
     redirect = str(form.get("redirect", "")) or None
     if redirect is not None and not await _registered_anywhere(portal, redirect):
@@ -108,6 +109,3 @@ def _finished(redirect: str | None, state: str | None) -> Response:
     separator = "&" if "?" in redirect else "?"
     return RedirectResponse(redirect + (separator + query if query else ""), status_code=303)
 
-
-def _ip(request: Request) -> str | None:
-    return request.client.host if request.client else None

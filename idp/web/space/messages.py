@@ -10,16 +10,14 @@ from starlette.responses import Response
 
 from idp import clock
 from idp.inbox.store import latest_messages
-from idp.web.kit import portal_of, render_page, signed_in, to_login
+from idp.web.kit import SignedIn, portal_of, render_page
+from idp.web.space import MESSAGES
 
 router = APIRouter()
 
 
-@router.get("/space/messages")
-async def messages_page(request: Request) -> Response:
-    session = await signed_in(request)
-    if session is None:
-        return to_login()
+@router.get(MESSAGES)
+async def messages_page(request: Request, session: SignedIn) -> Response:
     async with portal_of(request).reader() as db:
         rows = await latest_messages(db, session.account.id)
     shown = [{"kind": row.kind, "title": row.title, "body": row.body, "at": clock.beijing_text(row.created_at)}

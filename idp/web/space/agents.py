@@ -15,29 +15,16 @@ from starlette.responses import RedirectResponse, Response
 from idp.accounts.display import mask_id_number, mask_mobile
 from idp.agents import transitions
 from idp.bindings import transitions as bindings
-from idp.bindings.pages import bindable, binding_rows, known_system_name, result_message
+from idp.web.space.binding_rows import bindable, binding_rows, known_system_name, result_message
 from idp.errors import DomainError, PageError
 from idp.principals.principal import Principal
-from idp.web.kit import check_csrf, client_ip, portal_of, render_page, signed_in, to_login
+from idp.web.kit import CsrfForm, LegalPerson, client_ip, portal_of, render_page
+from idp.web.space import AGENTS as PAGE
 from shared.messages import text
 from shared.path_ids import ROW_ID
 
 router = APIRouter()
-PAGE = "/space/agents"
 NOTICES = {"added": "agents.added", "removed": "agents.removed", "revoked": "binding.agent_revoked"}
-
-
-async def _legal_session(request: Request):
-    session = await signed_in(request)
-    if session is None:
-        return None
-    if session.agency is not None:
-        raise PageError("agents.legal_only", status_code=403)
-    try:
-        transitions.require_legal_person(session.account)
-    except DomainError as exc:
-        raise PageError(exc.message_id, status_code=403, **exc.values) from None
-    return session
 
 
 async def _agents(request: Request, session) -> list:
@@ -57,30 +44,20 @@ async def _principal(request: Request, session, agency_id: int) -> Principal:
 async def _list(request: Request, session, *, selected: Principal | None = None, notice: str | None = None,
                 error: str | None = None, id_number: str = "", status_code: int = 200) -> Response:
     rows = await binding_rows(portal_of(request), selected) if selected is not None else []
-    response = render_page("agents/page.html", session, agents=await _agents(request, session),
-                     selected=selected, authorized=[r for r in rows if r.shown in ("unbind", "fixed", "unbinding")],
-                     waiting=[r for r in rows if r.shown in ("bind", "pending")], notice=notice, error=error,
-                     id_number=id_number, mask_id=mask_id_number, mask_mobile=mask_mobile)
-    response.status_code = status_code
-    return response
+    return render_page("agents/page.html", session, status_code=status_code, agents=await _agents(request, session),
+                       selected=selected, authorized=[r for r in rows if r.shown in ("unbind", "fixed", "unbinding")],
+                       waiting=[r for r in rows if r.shown in ("bind", "pending")], notice=notice, error=error,
+                       id_number=id_number, mask_id=mask_id_number, mask_mobile=mask_mobile)
 
 
 @router.get(PAGE)
-async def agents_page(request: Request, done: str = "") -> Response:
-    session = await _legal_session(request)
-    if session is None:
-        return to_login()
+async def agents_page(request: Request, session: LegalPerson, done: str = "") -> Response:
     return await _list(request, session, notice=text(NOTICES[done]) if done == "removed" else None)
 
 
 @router.post(PAGE)
-async def add(request: Request) -> Response:
+async def add(request: Request, session: LegalPerson, form: CsrfForm) -> Response:
     """新增经办人 by its full ID number."""
-    session = await _legal_session(request)
-    if session is None:
-        return to_login()
-    form = await request.form()
-    check_csrf(session, form)
     id_number = str(form.get("id_number") or "")[:32]
     try:
         agency = await transitions.add_agent(portal_of(request), session.account, id_number,
@@ -91,12 +68,9 @@ async def add(request: Request) -> Response:
 
 
 @router.get(PAGE + "/{agency_id:" + ROW_ID + "}")
-async def agent_page(request: Request, agency_id: int, done: str = "", result: str = "",
+async def agent_page(request: Request, agency_id: int, session: LegalPerson, done: str = "", result: str = "",
                      client_id: str = "") -> Response:
     """One agent: its data, the systems authorized and those not yet."""
-    session = await _legal_session(request)
-    if session is None:
-        return to_login()
     selected = await _principal(request, session, agency_id)
     notice = error = None
     if done in NOTICES:
@@ -109,12 +83,8 @@ async def agent_page(request: Request, agency_id: int, done: str = "", result: s
 
 
 @router.post(PAGE + "/{agency_id:" + ROW_ID + "}/remove")
-async def remove(request: Request, agency_id: int) -> Response:
+async def remove(request: Request, agency_id: int, session: LegalPerson, _form: CsrfForm) -> Response:
     """移除经办人: its access to the enterprise's systems and its sessions end."""
-    session = await _legal_session(request)
-    if session is None:
-        return to_login()
-    check_csrf(session, await request.form())
     try:
         await transitions.remove_agent(portal_of(request), session.account, agency_id, source_ip=client_ip(request))
     except DomainError as exc:
@@ -123,11 +93,8 @@ async def remove(request: Request, agency_id: int) -> Response:
 
 
 @router.get(PAGE + "/{agency_id:" + ROW_ID + "}/bindings/{client_id}")
-async def authorize_for_agent(request: Request, agency_id: int, client_id: str) -> Response:
+async def authorize_for_agent(request: Request, agency_id: int, client_id: str, session: LegalPerson) -> Response:
     """The 授权绑定 page for the agent: the modes the system allows agents (UDI: existing only)."""
-    session = await _legal_session(request)
-    if session is None:
-        return to_login()
     selected = await _principal(request, session, agency_id)
     client = await bindable(request, client_id)
     return render_page("bindings/authorize.html", session, client_id=client.client_id, client_name=client.display_name,
@@ -138,12 +105,8 @@ async def authorize_for_agent(request: Request, agency_id: int, client_id: str) 
 
 
 @router.post(PAGE + "/{agency_id:" + ROW_ID + "}/bindings/{client_id}")
-async def bind_for_agent(request: Request, agency_id: int, client_id: str) -> Response:
-    session = await _legal_session(request)
-    if session is None:
-        return to_login()
-    form = await request.form()
-    check_csrf(session, form)
+async def bind_for_agent(request: Request, agency_id: int, client_id: str, session: LegalPerson,
+                         form: CsrfForm) -> Response:
     selected = await _principal(request, session, agency_id)
     client = await bindable(request, client_id)
     mode = form.get("mode")
@@ -158,12 +121,9 @@ async def bind_for_agent(request: Request, agency_id: int, client_id: str) -> Re
 
 
 @router.post(PAGE + "/{agency_id:" + ROW_ID + "}/bindings/{client_id}/revoke")
-async def revoke(request: Request, agency_id: int, client_id: str) -> Response:
+async def revoke(request: Request, agency_id: int, client_id: str, session: LegalPerson,
+                 _form: CsrfForm) -> Response:
     """撤销授权: whatever the binding's kind, the legal person may end its agent's access."""
-    session = await _legal_session(request)
-    if session is None:
-        return to_login()
-    check_csrf(session, await request.form())
     selected = await _principal(request, session, agency_id)
     client = await bindable(request, client_id)
     try:

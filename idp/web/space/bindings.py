@@ -14,9 +14,10 @@ from starlette.responses import RedirectResponse, Response
 
 from idp.bindings import outbox, transitions
 from idp.bindings.models import Binding
-from idp.bindings.pages import Row, bindable, binding_rows, known_system_name, result_message
+from idp.web.space.binding_rows import Row, bindable, binding_rows, known_system_name, result_message
 from idp.errors import DomainError, PageError
-from idp.web.kit import check_csrf, portal_of, render_page, signed_in, to_login
+from idp.web.kit import CsrfForm, SignedIn, portal_of, render_page
+from idp.web.space import AGENTS
 from shared.binding import PORTAL_BINDINGS_PAGE
 from shared.messages import text
 
@@ -32,18 +33,13 @@ async def _rows(request: Request, session) -> list[Row]:
 
 async def _list_page(request: Request, session, *, error: str | None = None, notice: str | None = None,
                      status_code: int = 200) -> Response:
-    response = render_page("bindings/list.html", session, rows=await _rows(request, session), error=error,
-                     notice=notice, agent=session.agency is not None)
-    response.status_code = status_code
-    return response
+    return render_page("bindings/list.html", session, status_code=status_code, rows=await _rows(request, session),
+                       error=error, notice=notice, agent=session.agency is not None)
 
 
 @router.get(PORTAL_BINDINGS_PAGE)
-async def bindings_page(request: Request, done: str = "", system: str = "", result: str = "",
+async def bindings_page(request: Request, session: SignedIn, done: str = "", system: str = "", result: str = "",
                         client_id: str = "") -> Response:
-    session = await signed_in(request)
-    if session is None:
-        return to_login()
     notice = error = None
     if done in NOTICES:
         name = await known_system_name(portal_of(request), system)
@@ -74,7 +70,7 @@ async def _agent_binding_page(request: Request, session, client_id: str) -> str 
                               .order_by(Binding.created_at.desc()).limit(1))
     if latest is None or (own is not None and own > latest.created_at):
         return None
-    return f"/space/agents/{latest.agency_id}"
+    return f"{AGENTS}/{latest.agency_id}"
 
 
 def _refuse_agent(session) -> None:
@@ -83,10 +79,7 @@ def _refuse_agent(session) -> None:
 
 
 @router.get(PORTAL_BINDINGS_PAGE + "/{client_id}")
-async def authorize_page(request: Request, client_id: str) -> Response:
-    session = await signed_in(request)
-    if session is None:
-        return to_login()
+async def authorize_page(request: Request, client_id: str, session: SignedIn) -> Response:
     _refuse_agent(session)
     client = await bindable(request, client_id)
     return render_page("bindings/authorize.html", session, client_id=client.client_id, client_name=client.display_name,
@@ -94,12 +87,7 @@ async def authorize_page(request: Request, client_id: str) -> Response:
 
 
 @router.post(PORTAL_BINDINGS_PAGE + "/{client_id}")
-async def start(request: Request, client_id: str) -> Response:
-    session = await signed_in(request)
-    if session is None:
-        return to_login()
-    form = await request.form()
-    check_csrf(session, form)
+async def start(request: Request, client_id: str, session: SignedIn, form: CsrfForm) -> Response:
     _refuse_agent(session)
     client = await bindable(request, client_id)
     mode = form.get("mode")
@@ -114,12 +102,7 @@ async def start(request: Request, client_id: str) -> Response:
 
 
 @router.post(PORTAL_BINDINGS_PAGE + "/{client_id}/unbind")
-async def unbind(request: Request, client_id: str) -> Response:
-    session = await signed_in(request)
-    if session is None:
-        return to_login()
-    form = await request.form()
-    check_csrf(session, form)
+async def unbind(request: Request, client_id: str, session: SignedIn, _form: CsrfForm) -> Response:
     _refuse_agent(session)
     client = await bindable(request, client_id)
     portal = portal_of(request)

@@ -13,10 +13,9 @@ from starlette.responses import RedirectResponse, Response
 
 from idp.errors import DomainError, PageError
 from idp.oidc.logout.single_logout import end_session_everywhere
-from idp.portal import Portal
 from idp.sessions.store import SessionListing, is_live_session_of, live_sessions_of
-from idp.space.profile import SETTINGS
-from idp.web.kit import check_csrf, client_ip, render_page, signed_in, to_login
+from idp.web.kit import CsrfForm, SignedIn, client_ip, portal_of, render_page
+from idp.web.space import SETTINGS
 
 router = APIRouter()
 DEVICES = SETTINGS + "/devices"
@@ -37,11 +36,8 @@ def _rows(listings: list[SessionListing], current_sid: str) -> list[dict]:
 
 
 @router.get(DEVICES)
-async def devices_page(request: Request, done: str = "") -> Response:
-    session = await signed_in(request)
-    if session is None:
-        return to_login()
-    portal: Portal = request.app.state.portal
+async def devices_page(request: Request, session: SignedIn, done: str = "") -> Response:
+    portal = portal_of(request)
     async with portal.reader() as db:
         listings = await live_sessions_of(db, portal.settings, session.account.id)
     notice = NOTICES.get(done)
@@ -50,13 +46,9 @@ async def devices_page(request: Request, done: str = "") -> Response:
 
 
 @router.post(DEVICES + "/{sid}/end")
-async def end_device(request: Request, sid: str) -> Response:
+async def end_device(request: Request, sid: str, session: SignedIn, _form: CsrfForm) -> Response:
     """退出 one session: only one of the signed-in account's own live sessions."""
-    session = await signed_in(request)
-    if session is None:
-        return to_login()
-    check_csrf(session, await request.form())
-    portal: Portal = request.app.state.portal
+    portal = portal_of(request)
     async with portal.reader() as db:
         owned = await is_live_session_of(db, portal.settings, session.account.id, sid)
     if not owned:
@@ -66,13 +58,9 @@ async def end_device(request: Request, sid: str) -> Response:
 
 
 @router.post(DEVICES + "/end-others")
-async def end_other_devices(request: Request) -> Response:
+async def end_other_devices(request: Request, session: SignedIn, _form: CsrfForm) -> Response:
     """退出其他所有设备: every live session of the account but this one."""
-    session = await signed_in(request)
-    if session is None:
-        return to_login()
-    check_csrf(session, await request.form())
-    portal: Portal = request.app.state.portal
+    portal = portal_of(request)
     async with portal.reader() as db:
         listings = await live_sessions_of(db, portal.settings, session.account.id)
     for item in listings:

@@ -1,7 +1,7 @@
 """What the binding pages show (我的绑定, and 经办人授权's bindings of an agent): the systems
 in the catalogue's order with this principal's state, and a system's report as a message.
 
-Layer: web (page helpers of idp/bindings/routes.py and idp/agents/routes.py; no router).
+Layer: web (page helpers of bindings.py and agents.py beside it; no router).
 """
 from __future__ import annotations
 

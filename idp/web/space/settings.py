@@ -4,7 +4,9 @@ Every page needs a login session (else /login); every form carries the session's
 """
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
 from sqlalchemy.exc import IntegrityError
 from starlette.responses import RedirectResponse, Response
 
@@ -15,52 +17,42 @@ from idp.sessions.store import ActiveSession, browser_cookie_name, set_cookie
 from idp.space import transitions
 from idp.space.forms import (CONTACTS, Contact, parse_code, parse_current_password, parse_new_contact,
                              parse_password_change)
-from idp.space.profile import SETTINGS
-from idp.web.kit import check_csrf, client_ip, portal_of, render_page, signed_in, to_login
+from idp.web.kit import CsrfForm, SignedIn, client_ip, portal_of, render_page
+from idp.web.space import SETTINGS, SPACE
 
 router = APIRouter()
 NOTICES = {"password": "settings.password_changed", "mobile": "settings.mobile_changed",
            "email": "settings.email_changed"}
 
 
-def _contact(key: str) -> Contact:
+def contact_of(key: str) -> Contact:
+    """The contact of the path (mobile or email); an unknown one is 404 before anything else."""
     if key not in CONTACTS:
         raise PageError("page.not_found", status_code=404)
     return CONTACTS[key]
 
 
-@router.get("/space")
-async def space_home(request: Request) -> Response:
-    session = await signed_in(request)
-    if session is None:
-        return to_login()
+ContactOfPath = Annotated[Contact, Depends(contact_of)]
+
+
+@router.get(SPACE)
+async def space_home(session: SignedIn) -> Response:
     return render_page("space/home.html", session)
 
 
 @router.get(SETTINGS)
-async def settings_page(request: Request, done: str = "") -> Response:
-    session = await signed_in(request)
-    if session is None:
-        return to_login()
+async def settings_page(session: SignedIn, done: str = "") -> Response:
     notice = NOTICES.get(done)
     return render_page("space/settings.html", session, notice=DomainError(notice).text() if notice else None)
 
 
 @router.get(SETTINGS + "/password")
-async def password_page(request: Request) -> Response:
-    session = await signed_in(request)
-    if session is None:
-        return to_login()
+async def password_page(session: SignedIn) -> Response:
     return render_page("space/password.html", session, error=None)
 
 
 @router.post(SETTINGS + "/password")
-async def password_submit(request: Request) -> Response:
-    session = await signed_in(request)
-    if session is None:
-        return to_login()
-    form = await request.form()
-    check_csrf(session, form)
+async def password_submit(request: Request, session: SignedIn, form: CsrfForm) -> Response:
     try:
         change = parse_password_change(form, session.account.personal_data)
         await transitions.change_password(portal_of(request), session, change, client_ip(request))
@@ -70,11 +62,7 @@ async def password_submit(request: Request) -> Response:
 
 
 @router.get(SETTINGS + "/{key}")
-async def contact_page(request: Request, key: str, flow: str = "") -> Response:
-    contact = _contact(key)
-    session = await signed_in(request)
-    if session is None:
-        return to_login()
+async def contact_page(request: Request, contact: ContactOfPath, session: SignedIn, flow: str = "") -> Response:
     if not flow:
         return render_page("space/contact.html", session, contact=contact, step="enter", value="", error=None)
     portal = portal_of(request)
@@ -92,13 +80,7 @@ def _code_step(request: Request, session: ActiveSession, contact: Contact, flow_
 
 
 @router.post(SETTINGS + "/{key}")
-async def contact_submit(request: Request, key: str) -> Response:
-    contact = _contact(key)
-    session = await signed_in(request)
-    if session is None:
-        return to_login()
-    form = await request.form()
-    check_csrf(session, form)
+async def contact_submit(request: Request, contact: ContactOfPath, session: SignedIn, form: CsrfForm) -> Response:
     portal = portal_of(request)
     browser, is_new = browser_token(request, portal.settings)
     try:
@@ -116,13 +98,7 @@ async def contact_submit(request: Request, key: str) -> Response:
 
 
 @router.post(SETTINGS + "/{key}/confirm")
-async def contact_confirm(request: Request, key: str) -> Response:
-    contact = _contact(key)
-    session = await signed_in(request)
-    if session is None:
-        return to_login()
-    form = await request.form()
-    check_csrf(session, form)
+async def contact_confirm(request: Request, contact: ContactOfPath, session: SignedIn, form: CsrfForm) -> Response:
     portal = portal_of(request)
     flow_id = form.get("flow")
     error: DomainError | None = None
