@@ -11,18 +11,16 @@ from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 
-from idp.background import run_background
 from idp.agents import routes as agents
-from idp.bindings import api as binding_api
-from idp.bindings import routes as bindings
+from idp.background import run_background
+from idp.bindings import api as binding_api, routes as bindings
 from idp.captcha import routes as captcha
 from idp.clients.admin import load_catalogue
 from idp.db.engine import create_engine, create_sessionmaker
 from idp.db.migrate import upgrade_to_head
 from idp.db.ops import lock_for_transaction
 from idp.dev import routes as dev_pages
-from idp.flows.login import agent_choice
-from idp.flows.login import routes as login_flow
+from idp.flows.login import agent_choice, routes as login_flow
 from idp.flows.recovery import routes as recovery
 from idp.flows.registration import routes as registration
 from idp.flows.unlock import routes as unlock
@@ -33,9 +31,7 @@ from idp.oidc.logout import rp_initiated
 from idp.oidc.logout.single_logout import wait_for_background_deliveries
 from idp.portal import Portal
 from idp.settings import Settings
-from idp.space import inbox as space_inbox
-from idp.space import routes as space
-from idp.space import devices as space_devices
+from idp.space import devices as space_devices, inbox as space_inbox, routes as space
 from idp.verification import ctid_app
 from idp.web import login
 from idp.web.pages import refusal_page

@@ -20,8 +20,19 @@ from idp.oidc.models import LogoutDelivery
 from shared.messages import text
 from tests.support.portal import PASSWORD, Browser, hidden_fields
 from tests.support.selfservice import (
-    CAPTCHA, account, error_of, flow_of, form_action, last_code, lock, other_code, outbox, request_code, shape,
-    signed_in, value_of,
+    CAPTCHA,
+    account,
+    error_of,
+    flow_of,
+    form_action,
+    last_code,
+    lock,
+    other_code,
+    outbox,
+    request_code,
+    shape,
+    signed_in,
+    value_of,
 )
 from tests.support.signin import audit_events, received_tokens, settle_backchannel, silent_authorize
 from tests.support.tokens import code_flow, refresh

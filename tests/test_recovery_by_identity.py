@@ -11,7 +11,14 @@ from shared.messages import text
 from tests.support.authz import Clock
 from tests.support.portal import Browser
 from tests.support.selfservice import (
-    CAPTCHA, account, error_of, form_action, last_code, outbox, request_code, shape,
+    CAPTCHA,
+    account,
+    error_of,
+    form_action,
+    last_code,
+    outbox,
+    request_code,
+    shape,
 )
 from tests.support.signin import audit_events
 from tests.test_recovery import WANG, WANG_FORM, identity_step

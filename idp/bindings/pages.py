@@ -10,7 +10,6 @@ from functools import lru_cache
 from pathlib import Path
 
 import yaml
-
 from fastapi import Request
 from sqlalchemy import select
 

@@ -134,7 +134,7 @@ async def _verify_assertion(portal: Portal, client: ClientInfo, assertion: str, 
 async def _remember_jti(portal: Portal, client_id: str, jti: str, exp: int) -> None:
     """A jti is accepted once (RFC 7523 §3 item 7): the primary key makes it atomic. It is
     kept until the assertion is refused as expired anyway, leeway included."""
-    expires = dt.datetime.fromtimestamp(exp + CLOCK_LEEWAY, dt.timezone.utc)
+    expires = dt.datetime.fromtimestamp(exp + CLOCK_LEEWAY, dt.UTC)
     try:
         async with portal.sessionmaker.begin() as db:
             db.add(ClientAssertionJti(client_id=client_id, jti=jti[:255], expires_at=expires))

@@ -50,7 +50,7 @@ class ClientInfo:
         return self.token_endpoint_auth_method == "none"
 
     @classmethod
-    def from_row(cls, row: Client) -> "ClientInfo":
+    def from_row(cls, row: Client) -> ClientInfo:
         return cls(
             client_id=row.client_id,
             secret_digest=row.secret_digest,

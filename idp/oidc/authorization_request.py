@@ -71,7 +71,7 @@ class AuthorizationRequest:
         return scope
 
     @classmethod
-    def from_json(cls, data: dict) -> "AuthorizationRequest":
+    def from_json(cls, data: dict) -> AuthorizationRequest:
         return cls(**data)
 
 

@@ -23,7 +23,6 @@ from idp.principals.principal import Principal
 from idp.security.tokens import digest, new_token
 from idp.settings import Settings
 
-
 INSERT_GRANT = insert(Grant.__table__)
 INSERT_ACCESS_TOKEN = insert(AccessToken.__table__)
 INSERT_REFRESH_TOKEN = insert(RefreshToken.__table__)

@@ -22,8 +22,7 @@ import pytest
 import pytest_asyncio
 
 from idp.testing.client import PortalClient
-from idp.testing.portal_process import portal_process as start_portal_process
-from idp.testing.portal_process import sqlite_url
+from idp.testing.portal_process import portal_process as start_portal_process, sqlite_url
 from idp.testing.setup import DEFAULT_SCOPES, register_client, seed_accounts
 
 OPTIONS = {  # option → (environment variable, help)

@@ -10,8 +10,8 @@ from idp.accounts.service import create_account
 from idp.clients.admin import rotate_secret, upsert_client
 from idp.clients.models import Client
 from idp.db.engine import create_engine, create_sessionmaker
-from shared.hashing import Passwords
 from idp.security.tokens import digest
+from shared.hashing import Passwords
 
 PASSWORD = "Test@2026pass"  # every seeded account's password unless the caller gives one
 DEFAULT_SCOPES = ["openid", "profile", "phone", "identity", "enterprise"]

@@ -10,12 +10,12 @@ from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
 from mock_systems.common.context import SystemContext
-from shared.messages import text
 from mock_systems.common.models import LocalAccount
 from mock_systems.common.pages import message_page, render
 from mock_systems.common.portal_client import PortalError
 from mock_systems.common.security import constant_time_equal
 from mock_systems.common.sessions import clear_cookie, end_session, load_session
+from shared.messages import text
 
 router = APIRouter()
 ACCOUNT_TYPES = {"personal": "个人账号", "legal_person": "法人账号", "agent": "经办人"}

@@ -24,7 +24,6 @@ from mock_systems.common.pages import message_page
 from mock_systems.common.portal_client import PortalError
 from mock_systems.common.portal_request import send_to_portal
 from mock_systems.common.security import digest
-from shared.messages import text
 from mock_systems.common.sessions import (
     load_session,
     log_in,
@@ -32,6 +31,7 @@ from mock_systems.common.sessions import (
 )
 from mock_systems.common.settings import MissingClientSecret
 from mock_systems.common.tokens import TokenRefused, verify_id_token
+from shared.messages import text
 
 router = APIRouter()
 # UserInfo claims kept in the session for the home page (and for the binding to come).

@@ -13,12 +13,18 @@ from mock_systems.common.pages import message_page, refusal_page
 from mock_systems.drug.access import Actor, module_actor, refuse_forged
 from mock_systems.drug.dossier_fields import CHANGE_REASON, FIELDS, content_of, read_values, validate
 from mock_systems.drug.dossier_queries import events_of, find_dossier, find_version, list_dossiers, versions_of
-from mock_systems.drug.dossier_transitions import (DossierRefused, change_dossier, create_draft, delete_draft,
-                                                   edit_draft, submit_dossier)
-from shared.messages import text
+from mock_systems.drug.dossier_transitions import (
+    DossierRefused,
+    change_dossier,
+    create_draft,
+    delete_draft,
+    edit_draft,
+    submit_dossier,
+)
 from mock_systems.drug.models import DRAFT, STATE_LABELS, SUBMITTED
 from mock_systems.drug.modules import EXPORT_DOSSIER
 from mock_systems.drug.pages import render, see_other
+from shared.messages import text
 from shared.path_ids import ROW_ID, parse_id
 
 router = APIRouter()

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from shared.messages import text
 from shared.identity import InvalidIdentifier, validate_credit_code, validate_email, validate_mobile
+from shared.messages import text
 
 # name → (label, required, maximum length)
 FIELDS = {

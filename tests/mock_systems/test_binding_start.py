@@ -12,12 +12,18 @@ import pytest
 from sqlalchemy import func, select
 
 from mock_systems.common import DEMO_LOCAL_PASSWORD
-from shared.messages import text
 from mock_systems.common.models import BindingRecord, LinkKind, LocalAccount, OutboxMessage, PortalLink
 from mock_systems.drug import PROFILE as DRUG
 from shared.binding import PORTAL_BINDINGS_PAGE, SYSTEM_CANCEL
-from tests.support.fake_portal import (CAPTCHA, FakePortal, bind_existing, browser_for, open_binding,
-                                       system_with_fake_portal)
+from shared.messages import text
+from tests.support.fake_portal import (
+    CAPTCHA,
+    FakePortal,
+    bind_existing,
+    browser_for,
+    open_binding,
+    system_with_fake_portal,
+)
 from tests.support.portal import hidden_fields
 
 LEGAL_CLAIMS = {"name": "李四", "preferred_username": "demo_enterprise", "phone_number": "13800000000",

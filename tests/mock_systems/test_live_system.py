@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from shared.messages import text
 from mock_systems.udi import PROFILE as UDI
+from shared.messages import text
 from tests.support.live import LiveBrowser, free_port, live_portals, register_account, register_client
 from tests.support.live_systems import live_system
 from tests.support.portal import hidden_fields

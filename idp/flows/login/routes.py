@@ -12,9 +12,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
+from idp.accounts.models import AccountType
 from idp.captcha.store import issue_captcha
 from idp.errors import DomainError
-from idp.accounts.models import AccountType
 from idp.flows.login.agent_login import continue_as_agent
 from idp.flows.login.forms import LEGAL, LoginForm, local_path, window_of
 from idp.flows.login.transitions import (

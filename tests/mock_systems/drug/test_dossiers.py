@@ -8,9 +8,9 @@ import re
 
 from sqlalchemy import func, select
 
-from shared.messages import text
 from mock_systems.drug.models import DossierEvent, ExportDossier, ExportDossierVersion
 from mock_systems.drug.modules import EXPORT_DOSSIER
+from shared.messages import text
 from tests.mock_systems.drug.conftest import AGENT, LEGAL, OTHER_LEGAL, grant, post_form
 from tests.support.portal import hidden_fields
 

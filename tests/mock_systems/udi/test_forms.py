@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from shared.messages import text
 from mock_systems.udi.forms import read_details
+from shared.messages import text
 from tests.mock_systems.udi.conftest import CREDIT_CODE, DETAILS
 
 
