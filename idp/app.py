@@ -82,8 +82,8 @@ def create_app(settings: Settings | None = None, *, http: httpx.AsyncClient | No
     app = FastAPI(title="政务服务门户", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     # space_devices before space: /space/settings/devices would otherwise reach space's /space/settings/{key}.
     for module in (discovery, authorize, token_endpoint, userinfo, introspection, revocation, rp_initiated,
-                   third_party_login, captcha, login_flow, agent_choice, login, space_devices, space, bindings, agents, binding_api,
-                   unlock, recovery, registration, upgrade, space_inbox):
+                   third_party_login, captcha, login_flow, agent_choice, login, space_devices, space, bindings, agents,
+                   binding_api, unlock, recovery, registration, upgrade, space_inbox):
         app.include_router(module.router)
     if not settings.is_production:
         app.include_router(dev_pages.router)  # /dev/messages shows the development sink's codes

@@ -102,7 +102,7 @@ async def test_one_address_gets_ten_wrong_answers_then_waits(put, browser, later
 async def parallel_answers(browser, forms: list[dict]):
     pages = [await browser.go("/recovery") for _ in forms]
     return await asyncio.gather(*(browser.submit(page, "/recovery/identity", id_type="居民身份证", captcha=CAPTCHA,
-                                                 **form) for page, form in zip(pages, forms)))
+                                                 **form) for page, form in zip(pages, forms, strict=True)))
 
 
 async def test_twenty_parallel_wrong_answers_lock_exactly_at_the_fifth(put, browser):

@@ -100,7 +100,8 @@ async def agent_page(request: Request, agency_id: int, done: str = "", result: s
     selected = await _principal(request, session, agency_id)
     notice = error = None
     if done in NOTICES:
-        notice = text(NOTICES[done], name=selected.account.name, system=await known_system_name(portal_of(request), client_id) or "")
+        system = await known_system_name(portal_of(request), client_id) or ""
+        notice = text(NOTICES[done], name=selected.account.name, system=system)
     elif result:
         reported = await result_message(request, selected, result, client_id)
         if reported is not None:

@@ -119,7 +119,7 @@ async def _cancel_abandoned(portal: Portal, principal: Principal, client: Client
     except calls.SystemUnreachable:
         wait = (holder.expires_at - clock.now()).total_seconds() + RECONCILE_MARGIN_SECONDS
         raise DomainError("binding.pending_unreachable", system=client.display_name,
-                          minutes=max(1, math.ceil(wait / 60)))
+                          minutes=max(1, math.ceil(wait / 60))) from None
     async with portal.sessionmaker.begin() as db:
         await apply_status(db, holder.id, status, by=f"system:{client.client_id}")
     if status.status == "linked":

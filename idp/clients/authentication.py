@@ -44,7 +44,7 @@ def _basic_credentials(header: str | None) -> tuple[str, str] | None:
     try:
         raw = base64.b64decode(header[6:].strip(), validate=True).decode()
     except ValueError:  # binascii.Error, UnicodeDecodeError, and non-ASCII text where base64 goes
-        raise ClientAuthFailed(None, "malformed basic credentials")
+        raise ClientAuthFailed(None, "malformed basic credentials") from None
     client_id, sep, secret = raw.partition(":")
     if not sep:
         raise ClientAuthFailed(None, "malformed basic credentials")
@@ -97,7 +97,7 @@ async def _assertion_client_id(form: dict[str, str]) -> str:
         # Bounded (shared.safe_json) before anything, joserfc included, parses the assertion.
         return str(compact_jws(form["client_assertion"]).payload["sub"])
     except (KeyError, ValueError):
-        raise ClientAuthFailed(None, "malformed client assertion")
+        raise ClientAuthFailed(None, "malformed client assertion") from None
 
 
 async def _verify_assertion(portal: Portal, client: ClientInfo, assertion: str, endpoint_url: str) -> None:
@@ -106,7 +106,7 @@ async def _verify_assertion(portal: Portal, client: ClientInfo, assertion: str, 
     try:
         token = jwt.decode(assertion, KeySet.import_key_set(client.jwks), algorithms=ASSERTION_ALGS)
     except (JoseError, ValueError) as exc:
-        raise ClientAuthFailed(client.client_id, f"assertion signature: {exc.__class__.__name__}")
+        raise ClientAuthFailed(client.client_id, f"assertion signature: {exc.__class__.__name__}") from exc
     claims = token.claims
     now = clock.epoch(clock.now())
     audience = claims.get("aud")
@@ -139,4 +139,4 @@ async def _remember_jti(portal: Portal, client_id: str, jti: str, exp: int) -> N
         async with portal.sessionmaker.begin() as db:
             db.add(ClientAssertionJti(client_id=client_id, jti=jti[:255], expires_at=expires))
     except IntegrityError:
-        raise ClientAuthFailed(client_id, "assertion replayed")
+        raise ClientAuthFailed(client_id, "assertion replayed") from None

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from idp.clients.models import Client
 
 CLIENT_ID_MAX = 64  # the length of clients.client_id
-UNBINDABLE_KINDS = ("existing",)  # 直接授权创建新的账号 (kind "created") is 不可解除 unless the catalogue says otherwise
+# 直接授权创建新的账号 (kind "created") is 不可解除 unless the catalogue says otherwise.
+UNBINDABLE_KINDS = ("existing",)
 
 
 def unbindable_kinds(value: list | None) -> tuple[str, ...]:

@@ -64,8 +64,9 @@ async def change_password(portal: Portal, session: ActiveSession, change: Passwo
                           source_ip: str | None) -> int:
     """New hash, then every other session of the account ends (with its business-system
     logins); this one stays. Returns how many other sessions ended."""
-    await verify_current_password(portal, session, change.old_password, source_ip, failed_event="password.change_failed",
-                                  reason="wrong_old_password", wrong_message="settings.old_password_wrong")
+    await verify_current_password(portal, session, change.old_password, source_ip,
+                                  failed_event="password.change_failed", reason="wrong_old_password",
+                                  wrong_message="settings.old_password_wrong")
     new_hash = await portal.passwords.hash(change.new_password)
     account = session.account
     async with portal.sessionmaker.begin() as db:

@@ -30,7 +30,8 @@ OPTIONS = {  # option → (environment variable, help)
     "system_url": ("IDP_HARNESS_SYSTEM_URL", "your system's base URL, e.g. http://127.0.0.1:8101"),
     "client_id": ("IDP_HARNESS_CLIENT_ID", "your system's client_id (default: team-system)"),
     "client_secret": ("IDP_HARNESS_CLIENT_SECRET", "register this secret instead of a new one"),
-    "client_scopes": ("IDP_HARNESS_CLIENT_SCOPES", "space-separated scopes (default: " + " ".join(DEFAULT_SCOPES) + ")"),
+    "client_scopes": ("IDP_HARNESS_CLIENT_SCOPES",
+                      "space-separated scopes (default: " + " ".join(DEFAULT_SCOPES) + ")"),
 }
 
 

@@ -57,7 +57,8 @@ async def start_login(request: Request) -> Response:
     if "iss" in params and params["iss"] != system.settings.issuer:
         return message_page(system, text("system.login.wrong_issuer"), 400, "iss is not the configured issuer")
     target = params.get("target_link_uri")
-    return await send_to_portal(request, system, return_to=local_target(system, str(target) if target is not None else None))
+    return_to = local_target(system, str(target) if target is not None else None)
+    return await send_to_portal(request, system, return_to=return_to)
 
 
 async def claim_pending(db: AsyncSession, state: str | None, session: WebSession | None) -> PendingLogin | None:

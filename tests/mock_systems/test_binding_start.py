@@ -199,11 +199,11 @@ async def test_twenty_portal_accounts_binding_one_local_account_in_parallel_make
     fake = drug.state.fake
     bindings = [fake.intent("existing", sub=f"rival-{n}") for n in range(20)]
     browsers = [browser_for(drug, drug.state.system.settings.base_url) for _ in bindings]
-    pages = [await open_binding(drug, b, browser) for browser, b in zip(browsers, bindings)]
+    pages = [await open_binding(drug, b, browser) for browser, b in zip(browsers, bindings, strict=True)]
     async with asyncio.TaskGroup() as group:
         tasks = [group.create_task(browser.post("/binding/start", data={
             **hidden_fields(page.text), "username": "drug_demo", "password": DEMO_LOCAL_PASSWORD,
-            "captcha": CAPTCHA})) for browser, page in zip(browsers, pages)]
+            "captcha": CAPTCHA})) for browser, page in zip(browsers, pages, strict=True)]
     for browser in browsers:
         await browser.aclose()
     assert sorted(task.result().status_code for task in tasks) == [303] + [409] * 19
