@@ -33,4 +33,4 @@ async def force_unbind_account(portal: Portal, username: str, client_id: str, *,
         binding_id = binding.id
     await outbox.deliver_binding(portal, binding_id)
     async with portal.reader() as db:
-        return await db.scalar(select(Binding.state).where(Binding.id == binding_id))
+        return (await db.execute(select(Binding.state).where(Binding.id == binding_id))).scalar_one()

@@ -45,7 +45,8 @@ async def authorize(request: Request) -> Response:
     portal: Portal = request.app.state.portal
     items = list(request.query_params.multi_items())
     if request.method == "POST":
-        items = list((await request.form()).multi_items())
+        # A file upload is no parameter value (RFC 6749 §3.1 parameters are text).
+        items = [(k, v) for k, v in (await request.form()).multi_items() if isinstance(v, str)]
     params, duplicated = collect_parameters(items)
     client_id = params.get("client_id")
     # RFC 6749 §A.1: a client_id is printable; looking up a NUL would fail on PostgreSQL.

@@ -9,6 +9,7 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -120,9 +121,9 @@ class InProcessPortal:
 
 def harness_settings(database_url: str, issuer: str = "https://portal.example.test", **overrides) -> Settings:
     """The in-process portal's settings: the same test choices as a process's environment."""
-    values = {"environment": "test", "database_url": database_url, "issuer": issuer, "captcha_provider": "test",
-              "message_sink": "development", "argon2_memory_kib": 64, "argon2_time_cost": 1,
-              "key_publish_lead_seconds": 0}
+    values: dict[str, Any] = {"environment": "test", "database_url": database_url, "issuer": issuer,
+                              "captcha_provider": "test", "message_sink": "development", "argon2_memory_kib": 64,
+                              "argon2_time_cost": 1, "key_publish_lead_seconds": 0}
     values.update(overrides)
     return Settings(**values)
 

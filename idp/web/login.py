@@ -56,7 +56,7 @@ async def consent_submit(request: Request) -> Response:
     form = await request.form()
     async with portal.sessionmaker.begin() as db:
         row = await _load(request, portal, db, str(form.get("interaction", "")))
-        interactions.check_csrf(row, form.get("csrf_token"))
+        interactions.check_csrf(row, str(form.get("csrf_token") or ""))
         session = await load_session(db, portal.settings, request)
         if session is None:
             return RedirectResponse(f"/login?interaction={row.id}", status_code=303)
@@ -95,7 +95,7 @@ async def select_account_submit(request: Request) -> Response:
     form = await request.form()
     async with portal.sessionmaker.begin() as db:
         row = await _load(request, portal, db, str(form.get("interaction", "")))
-        interactions.check_csrf(row, form.get("csrf_token"))
+        interactions.check_csrf(row, str(form.get("csrf_token") or ""))
         session = await load_session(db, portal.settings, request)
         await interactions.update_request(db, row, account_selected=True)
     if form.get("choice") == "other" and session is not None:

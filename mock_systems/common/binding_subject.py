@@ -23,7 +23,7 @@ from shared.messages import text
 log = logging.getLogger(__name__)
 
 
-async def finish_subject_check(system: SystemContext, session: WebSession | None, pending: PendingLogin,
+async def finish_subject_check(system: SystemContext, session: WebSession, pending: PendingLogin,
                                query) -> Response:
     """The callback of the silent login (OIDC Core §3.1.2.6: login_required when the browser has no
     portal session): the ID token's sub must be the intent's sub. Refusals send nothing to the

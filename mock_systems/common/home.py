@@ -29,7 +29,7 @@ async def home(request: Request) -> Response:
         account = await db.get(LocalAccount, session.account_id) if session and session.account_id else None
     if account is not None and (blocked := await system.gate(request, account)) is not None:
         return blocked  # the system's own condition of use comes first (extension.py)
-    portal = (session.portal_claims or {}) if account else {}
+    portal = (session.portal_claims or {}) if session and account else {}
     return render(system, "home.html", account=account, session=session, portal=portal,
                   account_type_label=ACCOUNT_TYPES.get(portal.get("account_type"), "—"))
 
@@ -51,6 +51,7 @@ async def logout(request: Request) -> Response:
             portal_logout = await system.portal.end_session_form(session.id_token)
         except PortalError:
             pass  # our session has ended; the portal's ends with its own logout
+    response: Response
     if portal_logout is None:
         response = RedirectResponse("/", status_code=303)
     else:

@@ -83,7 +83,7 @@ async def callback(request: Request) -> Response:
     async with system.sessionmaker.begin() as db:
         session = await load_session(db, system, request)
         pending = await claim_pending(db, query.get("state"), session)
-    if pending is None:
+    if pending is None or session is None:  # claim_pending finds none without a session
         return message_page(system, text("system.login.expired"), 400, "unknown, used or expired state")
     # RFC 9207 §2.4: the response must come from the portal we sent the user to.
     if query.get("iss") != system.settings.issuer:

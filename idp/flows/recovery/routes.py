@@ -6,6 +6,8 @@ passwords, captcha answers and codes.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
@@ -31,7 +33,7 @@ def _kept(form, names) -> dict:
 
 async def _page(portal: Portal, flow: Flow, *, values: dict | None = None, error: str | None = None) -> Response:
     """The page of the flow's current state."""
-    context = dict(flow_id=flow.id, csrf_token=flow.csrf_token, error=error)
+    context: dict[str, Any] = dict(flow_id=flow.id, csrf_token=flow.csrf_token, error=error)
     if flow.state in (IDENTITY, REQUEST):
         async with portal.sessionmaker.begin() as db:
             context["captcha_id"] = await new_captcha(db, portal)

@@ -71,7 +71,7 @@ async def confirm_recovery_code(portal: Portal, flow: Flow, code: str, *, source
 async def recovered_account_data(portal: Portal, flow: Flow) -> tuple[str | None, ...]:
     """The personal data of the account being recovered, which its new password may not use."""
     async with portal.reader() as db:
-        account = await db.get(Account, flow.data["account_id"])
+        account = await db.get_one(Account, flow.data["account_id"])
     return account.personal_data
 
 
@@ -86,7 +86,7 @@ async def reset_password(portal: Portal, flow: Flow, password: str, *, source_ip
         await db.execute(update(Account).where(Account.id == account_id)
                          .values(password_hash=password_hash, password_changed_at=now, updated_at=now))
         await clear_failures(db, account_id)
-        account = await db.get(Account, account_id)
+        account = await db.get_one(Account, account_id)
         record(db, "password.reset", actor=account.subject, source_ip=source_ip, via=flow.data.get("via"))
         notice = change_notice(account, "password", now)  # a reset is a change the owner must hear of
         note_change(db, account_id, notice)

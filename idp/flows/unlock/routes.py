@@ -2,6 +2,8 @@
 transition. Bad input comes back on the same form, values kept except captcha answers and codes."""
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
@@ -21,7 +23,7 @@ CONTACT_FIELDS = ("username", "channel", "destination")
 
 
 async def _page(portal: Portal, flow: Flow, *, values: dict | None = None, error: str | None = None) -> Response:
-    context = dict(flow_id=flow.id, csrf_token=flow.csrf_token, error=error)
+    context: dict[str, Any] = dict(flow_id=flow.id, csrf_token=flow.csrf_token, error=error)
     if flow.state == REQUEST:
         async with portal.sessionmaker.begin() as db:
             captcha_id = await new_captcha(db, portal)
