@@ -50,8 +50,8 @@ async def seed_demo(db: AsyncSession, settings: Settings, passwords: Passwords) 
         raise RuntimeError("demo data is refused in production mode")
     await load_catalogue(db, settings.catalogue_path, production=False)
     lines = []
-    for spec in DEMO_ACCOUNTS:
-        spec: dict[str, Any] = dict(spec)
+    for entry in DEMO_ACCOUNTS:
+        spec: dict[str, Any] = dict(entry)
         username, agent_of = spec.pop("username"), spec.pop("agent_of", None)
         account = await db.scalar(select(Account).where(Account.username == username))
         if account is None:

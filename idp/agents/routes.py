@@ -15,7 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from idp.accounts.display import mask_id_number, mask_mobile
 from idp.agents import transitions
 from idp.bindings import transitions as bindings
-from idp.bindings.pages import bindable, binding_rows, known_system_name, result_message
+from idp.bindings.pages import bindable, binding_rows, known_system_name, result_message, to_binding_start
 from idp.errors import DomainError, PageError
 from idp.principals.principal import Principal
 from idp.web.kit import check_csrf, client_ip, portal_of, render_page, signed_in, to_login
@@ -153,9 +153,7 @@ async def bind_for_agent(request: Request, agency_id: int, client_id: str) -> Re
                                                   mode if isinstance(mode, str) else "", actor=session.account)
     except DomainError as exc:
         return await _list(request, session, selected=selected, error=exc.text(), status_code=409)
-    separator = "&" if "?" in client.binding_start_uri else "?"
-    return RedirectResponse(client.binding_start_uri + separator + urlencode({"binding": binding_id}),
-                            status_code=303)
+    return to_binding_start(client, binding_id)
 
 
 @router.post(PAGE + "/{agency_id:" + ROW_ID + "}/bindings/{client_id}/revoke")

@@ -14,7 +14,7 @@ from starlette.responses import RedirectResponse, Response
 
 from idp.bindings import outbox, transitions
 from idp.bindings.models import Binding
-from idp.bindings.pages import Row, bindable, binding_rows, known_system_name, result_message
+from idp.bindings.pages import Row, bindable, binding_rows, known_system_name, result_message, to_binding_start
 from idp.errors import DomainError, PageError
 from idp.web.kit import check_csrf, portal_of, render_page, signed_in, to_login
 from shared.binding import PORTAL_BINDINGS_PAGE
@@ -108,9 +108,7 @@ async def start(request: Request, client_id: str) -> Response:
                                                      mode if isinstance(mode, str) else "")
     except DomainError as exc:
         return await _list_page(request, session, error=exc.text(), status_code=409)
-    separator = "&" if "?" in client.binding_start_uri else "?"
-    return RedirectResponse(client.binding_start_uri + separator + urlencode({"binding": binding_id}),
-                            status_code=303)
+    return to_binding_start(client, binding_id)
 
 
 @router.post(PORTAL_BINDINGS_PAGE + "/{client_id}/unbind")

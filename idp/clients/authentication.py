@@ -68,6 +68,7 @@ async def authenticate_client(portal: Portal, headers, form: dict[str, str], end
     method = methods[0] if methods else "none"
 
     if method == "client_secret_basic":
+        assert basic is not None  # the method is chosen by its presence
         client_id, secret = basic
         if form.get("client_id") not in (None, client_id):
             raise InvalidRequest("client_id does not match the authorization header")
@@ -104,7 +105,8 @@ async def _verify_assertion(portal: Portal, client: ClientInfo, assertion: str, 
     if not client.jwks:
         raise ClientAuthFailed(client.client_id, "client has no registered keys")
     try:
-        token = jwt.decode(assertion, KeySet.import_key_set(client.jwks), algorithms=ASSERTION_ALGS)
+        keys = KeySet.import_key_set(client.jwks)  # type: ignore[arg-type]  # a JWKS, checked at registration
+        token = jwt.decode(assertion, keys, algorithms=ASSERTION_ALGS)
     except (JoseError, ValueError) as exc:
         raise ClientAuthFailed(client.client_id, f"assertion signature: {exc.__class__.__name__}") from exc
     claims = token.claims
@@ -125,9 +127,9 @@ async def _verify_assertion(portal: Portal, client: ClientInfo, assertion: str, 
         nbf is not None and not (isinstance(nbf, int) and nbf <= now + CLOCK_LEEWAY) and "not yet valid",
         not claims.get("jti") and "jti",
     ]
-    problems = [p for p in problems if p]
-    if problems:
-        raise ClientAuthFailed(client.client_id, "assertion claims: " + ", ".join(problems))
+    failed = [p for p in problems if isinstance(p, str)]  # each check is False or the claim's name
+    if failed:
+        raise ClientAuthFailed(client.client_id, "assertion claims: " + ", ".join(failed))
     await _remember_jti(portal, client.client_id, str(claims["jti"]), claims["exp"])
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
 
 from idp.app import create_app
 from idp.settings import Settings
@@ -97,7 +98,7 @@ async def portal_process(database_url: str | None = None, log_dir: Path | None =
 class InProcessPortal:
     """The portal app in this process; ``transport()`` reaches it without a socket."""
 
-    app: object
+    app: FastAPI
     settings: Settings
 
     @property

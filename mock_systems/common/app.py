@@ -108,7 +108,7 @@ def create_system_app(profile: SystemProfile, settings: SystemSettings | None = 
     app = FastAPI(title=profile.display_name, lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     for router in (*COMMON_ROUTERS, *extension.routers, *routers):
         app.include_router(router)
-    app.add_exception_handler(Refusal, _refused)
+    app.add_exception_handler(Refusal, _refused)  # type: ignore[arg-type]  # Starlette types handlers for Exception
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.add_middleware(SecurityHeaders)  # as the portal: JSON answers and errors too, not only pages
     return app

@@ -31,7 +31,7 @@ async def home(request: Request) -> Response:
         return blocked  # the system's own condition of use comes first (extension.py)
     portal = (session.portal_claims or {}) if session and account else {}
     return render(system, "home.html", account=account, session=session, portal=portal,
-                  account_type_label=ACCOUNT_TYPES.get(portal.get("account_type"), "—"))
+                  account_type_label=ACCOUNT_TYPES.get(portal.get("account_type", ""), "—"))
 
 
 @router.post("/logout")

@@ -6,6 +6,8 @@ an action on a page drawn before someone else's change is refused (dossier_trans
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
@@ -57,7 +59,7 @@ async def dossier_list(request: Request) -> Response:
     return render(system, "dossier_list.html", actor=actor, rows=rows, states=STATE_LABELS, notice=_notice(request))
 
 
-def _form(request: Request, actor: Actor, *, mode: str, values: dict, errors: list[str] = (), dossier=None,
+def _form(request: Request, actor: Actor, *, mode: str, values: dict, errors: Sequence[str] = (), dossier=None,
           status_code: int = 200) -> Response:
     fields = FIELDS + (CHANGE_REASON,) if mode == "change" else FIELDS
     return render(request.app.state.system, "dossier_form.html", status_code, actor=actor, mode=mode, fields=fields,
@@ -95,7 +97,7 @@ async def _load(request: Request, actor: Actor, dossier_id: int):
     async with system.sessionmaker() as db:
         dossier = await find_dossier(db, actor.enterprise_code, dossier_id)
         version = await find_version(db, dossier, parse_id(wanted)) if dossier else None
-        if version is None or (wanted is not None and parse_id(wanted) is None):
+        if dossier is None or version is None or (wanted is not None and parse_id(wanted) is None):
             return message_page(system, text("drug.dossier.not_found"), 404)
         return dossier, version, await versions_of(db, dossier), await events_of(db, dossier)
 

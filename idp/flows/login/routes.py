@@ -100,7 +100,7 @@ async def login_submit(request: Request) -> Response:
         await pass_captcha(portal, form)
         account = await find_account(portal, form.window, form.login_name)
         await refuse_if_locked(portal, account, attempt)
-        await check_password(portal, account, form.password, attempt)
+        account = await check_password(portal, account, form.password, attempt)
         if form.window == LEGAL and account.account_type == AccountType.personal:
             await accept_login(portal, account, form.password)
             return await continue_as_agent(request, portal, row, account, previous, attempt)
