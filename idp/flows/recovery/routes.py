@@ -12,12 +12,12 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from idp.errors import DomainError
+from idp.flows.contact_code import CODE, REQUEST, contact_values, sent_notice, use_captcha
 from idp.flows.models import Flow
 from idp.flows.recovery import forms, transitions
-from idp.flows.contact_code import CODE, REQUEST, contact_values, sent_notice, use_captcha
 from idp.flows.recovery.transitions import IDENTITY, KIND, PASSWORD
-from idp.flows.web import new_captcha, posted_flow, run_step, source_ip, start
 from idp.flows.store import load_flow
+from idp.flows.web import new_captcha, posted_flow, run_step, source_ip, start
 from idp.portal import Portal
 from idp.web.pages import render
 
