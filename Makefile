@@ -9,11 +9,12 @@ CHROMIUM := /usr/bin/chromium
 CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser run test migrate clean bench
+.PHONY: help install browser run lint test migrate clean bench
 
 help:
 	@echo "make run      install, migrate, seed demo data, start the portal on http://127.0.0.1:8000"
-	@echo "make test     run the test suite (SQLite; set TEST_DATABASE_URL for PostgreSQL)"
+	@echo "make test     lint, then run the test suite (SQLite; set TEST_DATABASE_URL for PostgreSQL)"
+	@echo "make lint     ruff and mypy only (configured in pyproject.toml)"
 	@echo "make install  create $(VENV) and install the project with its test tools"
 	@echo "make browser  install Debian's chromium and a CJK font for the browser tests (apt-get; only if missing)"
 	@echo "make migrate  upgrade the database (IDP_DATABASE_URL, default var/idp.sqlite3)"
@@ -61,7 +62,12 @@ run: install | var
 	$(BIN)/idp seed-demo
 	exec $(BIN)/python deploy/run_local.py
 
-test: install browser
+# The linters first: they take seconds and fail fast, before the minutes of the suite.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+test: lint browser
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
 migrate: install | var

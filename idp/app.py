@@ -19,8 +19,7 @@ from idp.db.engine import create_engine, create_sessionmaker
 from idp.db.migrate import upgrade_to_head
 from idp.db.ops import lock_for_transaction
 from idp.dev import routes as dev_pages
-from idp.flows.login import agent_choice
-from idp.flows.login import routes as login_flow
+from idp.flows.login import agent_choice, routes as login_flow
 from idp.flows.recovery import routes as recovery
 from idp.flows.registration import routes as registration
 from idp.flows.unlock import routes as unlock
@@ -34,11 +33,8 @@ from idp.settings import Settings
 from idp.verification import ctid_app
 from idp.web import consent, login
 from idp.web.kit import NotSignedIn, login_redirect
-from idp.web.space import agents, bindings
-from idp.web.space import devices as space_devices
-from idp.web.space import messages as space_messages
-from idp.web.space import settings as space
 from idp.web.pages import refusal_page
+from idp.web.space import agents, bindings, devices as space_devices, messages as space_messages, settings as space
 from shared.access_log import drop_query_strings_from_access_log
 from shared.refusals import Refusal
 from shared.security_headers import SecurityHeaders
@@ -94,7 +90,8 @@ def create_app(settings: Settings | None = None, *, http: httpx.AsyncClient | No
         app.include_router(ctid_app.router)  # /dev/ctid plays the CTID app for the 三级 stand-in
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static")
 
-    app.add_exception_handler(NotSignedIn, login_redirect)  # a signed-in page without a session
+    # A signed-in page without a session. Starlette types handlers as taking Exception; this one takes its subclass.
+    app.add_exception_handler(NotSignedIn, login_redirect)  # type: ignore[arg-type]
 
     @app.exception_handler(Refusal)
     async def refused(_request: Request, exc: Refusal) -> Response:

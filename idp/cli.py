@@ -109,7 +109,7 @@ async def cmd_bindings_force_unbind(settings: Settings, args) -> None:
             state = await force_unbind_account(portal, args.username, args.client_id, reason=args.reason,
                                                staff=args.staff)
         except StaffError as exc:
-            raise ClientConfigError(str(exc))
+            raise ClientConfigError(str(exc)) from exc
     finally:
         await http.aclose()
         await engine.dispose()

@@ -5,7 +5,7 @@ import datetime as dt
 
 
 def now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def epoch(value: dt.datetime) -> int:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,7 +39,7 @@ SECRETS_FILE = PROJECT_ROOT / "var" / "client-secrets.json"
 
 async def _authorize_demo_agent(db: AsyncSession, enterprise_username: str, person: Account) -> None:
     """经办人授权 of the demo enterprise, unless it exists already (the unique active key)."""
-    enterprise = await db.scalar(select(Account).where(Account.username == enterprise_username))
+    enterprise = (await db.execute(select(Account).where(Account.username == enterprise_username))).scalar_one()
     await insert_ignore(db, Agency, {"enterprise_account_id": enterprise.id, "agent_account_id": person.id,
                                      "subject": new_token(), "active_key": f"{enterprise.id}:{person.id}",
                                      "created_at": clock.now()}, ["active_key"])
@@ -49,8 +50,8 @@ async def seed_demo(db: AsyncSession, settings: Settings, passwords: Passwords) 
         raise RuntimeError("demo data is refused in production mode")
     await load_catalogue(db, settings.catalogue_path, production=False)
     lines = []
-    for spec in DEMO_ACCOUNTS:
-        spec = dict(spec)
+    for entry in DEMO_ACCOUNTS:
+        spec: dict[str, Any] = dict(entry)
         username, agent_of = spec.pop("username"), spec.pop("agent_of", None)
         account = await db.scalar(select(Account).where(Account.username == username))
         if account is None:

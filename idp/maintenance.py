@@ -7,8 +7,9 @@ is never touched (append-only, kept at least six months by the database's own tr
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
-from sqlalchemy import delete, or_
+from sqlalchemy import CursorResult, delete, or_
 
 from idp import clock
 from idp.captcha.models import Captcha
@@ -43,5 +44,5 @@ async def purge_expired(portal: Portal) -> int:
     removed = 0
     for statement in statements:
         async with portal.sessionmaker.begin() as db:
-            removed += (await db.execute(statement)).rowcount or 0
+            removed += cast(CursorResult, await db.execute(statement)).rowcount or 0
     return removed

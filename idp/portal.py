@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from idp.clients.registry import ClientRegistry
 from idp.db.engine import create_read_sessionmaker
 from idp.keys.store import KeyRing
-from shared.hashing import Passwords
 from idp.settings import Settings
+from shared.hashing import Passwords
 
 
 @dataclass
@@ -26,7 +26,7 @@ class Portal:
     http: httpx.AsyncClient
 
     @classmethod
-    def build(cls, settings: Settings, engine: AsyncEngine, sessionmaker, http: httpx.AsyncClient) -> "Portal":
+    def build(cls, settings: Settings, engine: AsyncEngine, sessionmaker, http: httpx.AsyncClient) -> Portal:
         return cls(
             settings=settings,
             engine=engine,

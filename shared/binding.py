@@ -74,7 +74,7 @@ class Intent:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, data: dict) -> "Intent":
+    def from_json(cls, data: dict) -> Intent:
         return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
 
 

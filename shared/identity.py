@@ -55,12 +55,12 @@ class CreditCode:
 
 
 def uscc_check_char(first17: str) -> str:
-    total = sum(USCC_CHARSET.index(c) * w for c, w in zip(first17, USCC_WEIGHTS))
+    total = sum(USCC_CHARSET.index(c) * w for c, w in zip(first17, USCC_WEIGHTS, strict=True))
     return USCC_CHARSET[(31 - total % 31) % 31]
 
 
 def org_code_check_char(body8: str) -> str:
-    total = sum(ORG_VALUES.index(c) * w for c, w in zip(body8, ORG_WEIGHTS))
+    total = sum(ORG_VALUES.index(c) * w for c, w in zip(body8, ORG_WEIGHTS, strict=True))
     check = 11 - total % 11
     return {10: "X", 11: "0"}.get(check, str(check))
 
@@ -71,7 +71,7 @@ def validate_credit_code(raw: str) -> CreditCode:
         raise InvalidIdentifier("credit_code.format")
     if uscc_check_char(value[:17]) != value[17]:
         raise InvalidIdentifier("credit_code.check")
-    warnings = ()
+    warnings: tuple[str, ...] = ()
     if org_code_check_char(value[8:16]) != value[16]:
         warnings = ("credit_code.org_code_check",)
     return CreditCode(value, warnings)
@@ -81,14 +81,14 @@ def validate_credit_code(raw: str) -> CreditCode:
 
 
 def id_check_char(first17: str) -> str:
-    return ID_CHECK[sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS)) % 11]
+    return ID_CHECK[sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS, strict=True)) % 11]
 
 
 def _birth_date(text: str) -> dt.date:
     try:
         born = dt.date(int(text[:4]), int(text[4:6]), int(text[6:8]))
     except ValueError:
-        raise InvalidIdentifier("id_number.birth_date")
+        raise InvalidIdentifier("id_number.birth_date") from None
     if born > dt.date.today():
         raise InvalidIdentifier("id_number.birth_date")
     return born

@@ -30,7 +30,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import ColumnElement, Result as Rows, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 Sessions = Callable[[], AbstractAsyncContextManager[AsyncSession]]
@@ -133,12 +133,12 @@ class Outbox:
         settled, or leased by another deliverer."""
         attempts = self._column(self.columns.attempts)
         async with self.write() as db:
-            result = await db.execute(
+            claimed: Rows[Any] = await db.execute(
                 update(self.model)
                 .where(self._column(self.columns.id) == row_id, *self._due(now))
                 .values({self.columns.lease: now + self.lease, self.columns.attempts: attempts + 1})
                 .returning(self.model))
-            return result.scalars().first()
+            return claimed.scalars().first()
 
     async def attempt(self, row_id: int, deliver: Deliver, *, now: dt.datetime | None = None) -> bool:
         """Claim the row, deliver it and write what came of it; True when it was delivered.
@@ -155,7 +155,7 @@ class Outbox:
             if result.then is not None:
                 await result.then(db)
             if self.gave_up is not None and self.columns.abandoned and values.get(self.columns.abandoned):
-                await _maybe_await(self.gave_up(db, row, result.error))
+                await _maybe_await(self.gave_up(db, row, result.error or ""))  # abandoned only after a failure
             await db.execute(update(self.model).where(self._column(self.columns.id) == row_id).values(values))
         return result.error is None
 

@@ -130,7 +130,7 @@ def _die_with_parent() -> None:
 
 def spawn(name: str, command: Sequence[str], *, port: int, env: Mapping[str, str], log_path: Path | None = None,
           probe: str = "/", cwd: Path = PROJECT_ROOT, die_with_parent: bool = False,
-          kind: type[S] = ServerProcess, **fields) -> S:
+          kind: type[S] = ServerProcess, **fields) -> S:  # type: ignore[assignment]  # PEP 696 defaults need 3.13
     """Start ``command`` in a process group of its own (a terminal's Ctrl-C reaches only the
     launcher, which stops its servers itself), its output appended to ``log_path``; returns a
     ``kind`` (a ServerProcess with ``fields`` of its own). ``die_with_parent`` only from the
@@ -146,7 +146,7 @@ def spawn(name: str, command: Sequence[str], *, port: int, env: Mapping[str, str
 
 async def start(name: str, command: Sequence[str], *, port: int, env: Mapping[str, str], log_path: Path | None,
                 probe: str = "/", timeout: float = STARTUP_TIMEOUT, cwd: Path = PROJECT_ROOT,
-                kind: type[S] = ServerProcess, **fields) -> S:
+                kind: type[S] = ServerProcess, **fields) -> S:  # type: ignore[assignment]  # as spawn
     """:func:`spawn`, then wait until it answers; stopped again if it does not. The caller must
     :func:`stop` it."""
     server = spawn(name, command, port=port, env=env, log_path=log_path, probe=probe, cwd=cwd, kind=kind, **fields)

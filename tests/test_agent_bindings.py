@@ -68,7 +68,8 @@ async def test_udi_offers_agents_the_existing_account_binding_only(setup):
     page, refused = await start_for_agent(put, "udi", "create")
     assert 'id="mode-create"' not in page.text and 'id="mode-existing"' in page.text
     assert refused.status_code == 409
-    assert ALERT.search(refused.text).group(1) == text("binding.agent_mode_refused", system="医疗器械唯一标识管理信息系统")
+    assert ALERT.search(refused.text).group(1) == text("binding.agent_mode_refused",
+                                                       system="医疗器械唯一标识管理信息系统")
     _, started = await start_for_agent(put, "udi", "existing")
     assert started.status_code == 303
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from shared.messages import text
-from tests.support.agents import (add_enterprise, add_person, agent_code_flow, agent_login, authorize_agent,
-                                  sessions_of)
+from tests.support.agents import add_enterprise, add_person, agent_code_flow, agent_login, authorize_agent, sessions_of
 from tests.support.bindings import bound_on_portal
 from tests.support.portal import Browser, hidden_fields
 from tests.support.space import ALERT

@@ -55,7 +55,7 @@ async def deliveries(put) -> list[LogoutDelivery]:
 async def make_due(put) -> None:
     async with put.portal.sessionmaker.begin() as db:
         await db.execute(update(LogoutDelivery).values(
-            next_attempt_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1)))
+            next_attempt_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)))
 
 
 async def test_each_client_of_the_session_gets_one_valid_logout_token(put, browser, posts):
@@ -90,7 +90,7 @@ async def test_each_client_of_the_session_gets_one_valid_logout_token(put, brows
         assert claims["sid"] == id_token["sid"] and claims["sub"] == id_token["sub"] == put.account.subject
         assert claims["events"] == {EVENT: {}}
         assert "nonce" not in claims
-        now = dt.datetime.now(dt.timezone.utc).timestamp()
+        now = dt.datetime.now(dt.UTC).timestamp()
         assert isinstance(claims["iat"], int) and now - 300 <= claims["iat"] <= now + 5
         assert claims["jti"] not in jtis
         jtis.add(claims["jti"])
@@ -104,7 +104,7 @@ async def test_a_client_that_is_down_is_retried_and_served_exactly_once(put, bro
     await settle_backchannel(put)
     [row] = await deliveries(put)
     assert row.attempts == 1 and row.delivered_at is None and row.abandoned_at is None
-    assert row.next_attempt_at > dt.datetime.now(dt.timezone.utc)
+    assert row.next_attempt_at > dt.datetime.now(dt.UTC)
     assert row.last_error
     assert await deliver_due(put.portal) == 0  # not due yet: no hammering of a client that is down
     assert received_tokens(put, host(put.rp)) == []
@@ -125,7 +125,7 @@ async def test_a_retry_after_a_long_outage_carries_a_token_that_has_not_expired(
     await log_out(put, browser, tokens)
     await settle_backchannel(put)
     put.backchannel.down.clear()
-    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
     monkeypatch.setattr(clock, "now", lambda: later)  # the client came back an hour later
     assert await deliver_due(put.portal) == 1
     [token] = received_tokens(put, host(put.rp))
@@ -143,7 +143,7 @@ async def test_the_retry_interval_grows(put, browser):
     waits = []
     for _ in range(3):
         await make_due(put)
-        before = dt.datetime.now(dt.timezone.utc)
+        before = dt.datetime.now(dt.UTC)
         await deliver_due(put.portal)
         [row] = await deliveries(put)
         waits.append((row.next_attempt_at - before).total_seconds())

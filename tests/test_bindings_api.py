@@ -220,13 +220,14 @@ async def test_each_request_to_a_system_is_signed_for_exactly_its_action(put, dr
     await outbox.reconcile_due(put.portal)
     await run_outbox(put)  # status of the second
     page = await browser.go("/space/bindings")
-    await browser.client.post("/space/bindings/drug/unbind", data={"csrf_token": hidden_fields(page.text)["csrf_token"]})
+    await browser.client.post("/space/bindings/drug/unbind",
+                              data={"csrf_token": hidden_fields(page.text)["csrf_token"]})
     expected = [("POST", f"/binding-api/bindings/{first}/cancel", "cancel", first),
                 ("GET", f"/binding-api/bindings/{second}", "status", second),
                 ("DELETE", f"/binding-api/links/{put.account.subject}", "unlink", second)]
     assert [(c.method, c.path) for c in put.systems.calls] == [e[:2] for e in expected]
     jtis = set()
-    for call, (_, _, action, binding_id) in zip(put.systems.calls, expected):
+    for call, (_, _, action, binding_id) in zip(put.systems.calls, expected, strict=True):
         assert call.host == host("drug")
         claims = await verified_claims(put, call.token)
         assert (claims["aud"], claims["action"], claims["binding_id"], claims["sub"]) == (

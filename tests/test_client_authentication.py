@@ -117,7 +117,10 @@ async def test_private_key_jwt_signed_with_unregistered_key_is_rejected(put):
 async def test_private_key_jwt_with_malformed_assertion_is_invalid_client(put):
     """An assertion whose payload is not a JSON object is a failed authentication, not a crash."""
     await add_jwt_client(put)
-    encode = lambda value: base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+    def encode(value) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
     for payload in (["jwtsys"], "jwtsys", 42):
         forged = f"{encode({'alg': 'RS256'})}.{encode(payload)}.c2ln"
         response = await token_call(put, with_assertion(forged))

@@ -18,10 +18,16 @@ from idp.audit.models import AuditEvent
 from idp.cli import main as idp_cli
 from idp.keys.models import SigningKey
 from idp.keys.store import KeyRing, rotate_keys
-from tests.support.portal import ISSUER, Browser, callback_params, running_portal
-from tests.support.portal import test_settings as settings_for
+from tests.support.portal import ISSUER, Browser, callback_params, running_portal, test_settings as settings_for
 from tests.support.tokens import (
-    client_credentials, code_flow, introspect, pkce_pair, set_clock, unverified_header, userinfo, verified_claims,
+    client_credentials,
+    code_flow,
+    introspect,
+    pkce_pair,
+    set_clock,
+    unverified_header,
+    userinfo,
+    verified_claims,
 )
 
 PRIVATE_MEMBERS = {"d", "p", "q", "dp", "dq", "qi", "k", "oth"}
@@ -230,10 +236,10 @@ async def test_rotation_publishes_first_signs_after_the_lead_and_unpublishes_lat
         assert (await introspect(put, put.rp, fresh))["active"] is True
 
         last_exp = (await verified_claims(put, last_old))["exp"]
-        set_clock(monkeypatch, dt.datetime.fromtimestamp(last_exp - 1, dt.timezone.utc))
+        set_clock(monkeypatch, dt.datetime.fromtimestamp(last_exp - 1, dt.UTC))
         assert old_kid in await published_kids(put)  # everything it signed is still verifiable
         assert (await introspect(put, put.rp, last_old))["active"] is True
-        assert old.unpublish_at >= dt.datetime.fromtimestamp(last_exp, dt.timezone.utc)
+        assert old.unpublish_at >= dt.datetime.fromtimestamp(last_exp, dt.UTC)
 
         set_clock(monkeypatch, old.unpublish_at + dt.timedelta(seconds=1))
         remaining = await published_kids(put)

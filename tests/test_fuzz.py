@@ -42,8 +42,8 @@ def json_value(rng: random.Random, kid: str) -> str:
         lambda: rng.choice(["[]", '"x"', "null", "1", "true", "{", "{}}", ""]),
         lambda: json.dumps({"alg": "RS256", "kid": kid, "typ": rng.choice(["JWT", "at+jwt", 1, None])}),
         lambda: json.dumps({"alg": rng.choice(["none", "HS256", ["RS256"], {"x": 1}]), "kid": kid}),
-        lambda: '{"alg": "RS256", "kid": "%s", "exp": %s}' % (kid, huge_number(rng)),
-        lambda: '{"sub": "rp", "iss": "rp", "aud": %s, "exp": %s, "jti": %s}' % (
+        lambda: f'{{"alg": "RS256", "kid": "{kid}", "exp": {huge_number(rng)}}}',
+        lambda: '{{"sub": "rp", "iss": "rp", "aud": {}, "exp": {}, "jti": {}}}'.format(
             rng.choice(['"x"', "[1, {}]", "null"]), huge_number(rng), rng.choice(['"j"', "[]", "{}"])),
         lambda: json.dumps({"alg": "RS256", "kid": kid, "crit": ["b64"], "b64": False}),
     ])()

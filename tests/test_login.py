@@ -40,8 +40,8 @@ def active_tab(page) -> str:
 async def test_the_page_has_two_windows_with_the_guides_fields_and_links(put, browser):
     page = await browser.go("/login")
     assert active_tab(page) == "legal"  # 法人登录 first, as in the guides
-    for text in ("法人登录", "个人登录", "请输入密码", "请输入图形验证码", "用户解锁", "忘记密码", "还没账号? 去注册"):
-        assert text in page.text
+    for label in ("法人登录", "个人登录", "请输入密码", "请输入图形验证码", "用户解锁", "忘记密码", "还没账号? 去注册"):
+        assert label in page.text
     for element in ('id="username"', 'id="password"', 'id="captcha"', 'id="submit"', 'href="/unlock"',
                     'href="/recovery"', 'href="/register/legal"'):
         assert element in page.text

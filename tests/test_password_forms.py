@@ -7,7 +7,13 @@ from idp.accounts.models import Account
 from shared.messages import text
 from tests.support.portal import PASSWORD
 from tests.support.registration import (
-    CREDENTIALS, LEGAL, PERSON, accounts, alert, field_error, legal_step_one, register_person,
+    CREDENTIALS,
+    PERSON,
+    accounts,
+    alert,
+    field_error,
+    legal_step_one,
+    register_person,
 )
 from tests.support.selfservice import error_of, form_action
 from tests.support.space import fresh, signed_in

@@ -20,8 +20,19 @@ from idp.oidc.models import LogoutDelivery
 from shared.messages import text
 from tests.support.portal import PASSWORD, Browser, hidden_fields
 from tests.support.selfservice import (
-    CAPTCHA, account, error_of, flow_of, form_action, last_code, lock, other_code, outbox, request_code, shape,
-    signed_in, value_of,
+    CAPTCHA,
+    account,
+    error_of,
+    flow_of,
+    form_action,
+    last_code,
+    lock,
+    other_code,
+    outbox,
+    request_code,
+    shape,
+    signed_in,
+    value_of,
 )
 from tests.support.signin import audit_events, received_tokens, settle_backchannel, silent_authorize
 from tests.support.tokens import code_flow, refresh
@@ -272,7 +283,7 @@ async def test_parallel_uses_of_one_code_and_one_flow_succeed_exactly_once(put, 
     passwords = [f"Race#{n}Passwort" for n in range(10)]
     reset = await asyncio.gather(*(browser.client.post(
         "/recovery/password", data={**posted, "password": p, "password_confirm": p}) for p in passwords))
-    winners = [p for p, r in zip(passwords, reset) if r.status_code == 303]
+    winners = [p for p, r in zip(passwords, reset, strict=True) if r.status_code == 303]
     assert len(winners) == 1 and reset[passwords.index(winners[0])].headers["location"] == "/recovery/done"
     assert {r.status_code for r in reset} <= {303, 400, 409}
     assert [await password_is(put, put.account.id, p) for p in passwords].count(True) == 1

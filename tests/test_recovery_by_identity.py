@@ -11,7 +11,14 @@ from shared.messages import text
 from tests.support.authz import Clock
 from tests.support.portal import Browser
 from tests.support.selfservice import (
-    CAPTCHA, account, error_of, form_action, last_code, outbox, request_code, shape,
+    CAPTCHA,
+    account,
+    error_of,
+    form_action,
+    last_code,
+    outbox,
+    request_code,
+    shape,
 )
 from tests.support.signin import audit_events
 from tests.test_recovery import WANG, WANG_FORM, identity_step
@@ -95,7 +102,7 @@ async def test_one_address_gets_ten_wrong_answers_then_waits(put, browser, later
 async def parallel_answers(browser, forms: list[dict]):
     pages = [await browser.go("/recovery") for _ in forms]
     return await asyncio.gather(*(browser.submit(page, "/recovery/identity", id_type="居民身份证", captcha=CAPTCHA,
-                                                 **form) for page, form in zip(pages, forms)))
+                                                 **form) for page, form in zip(pages, forms, strict=True)))
 
 
 async def test_twenty_parallel_wrong_answers_lock_exactly_at_the_fifth(put, browser):

@@ -81,7 +81,8 @@ BAD_STEP_ONE = {
                                 text("registration.required", label="企业名称")),
     "enterprise name too long": ({"enterprise_name": "企" * 101}, "enterprise_name",
                                  text("registration.too_long", label="企业名称", max=100)),
-    "credit code missing": ({"credit_code": ""}, "credit_code", text("registration.required", label="统一社会信用代码")),
+    "credit code missing": ({"credit_code": ""}, "credit_code",
+                            text("registration.required", label="统一社会信用代码")),
     "credit code with I and O": ({"credit_code": "91110105PDYIO01752"}, "credit_code", text("credit_code.format")),
     "credit code too short": ({"credit_code": "91110105PDY000175"}, "credit_code", text("credit_code.format")),
     "credit code check character": ({"credit_code": "91110105PDY0001753"}, "credit_code", text("credit_code.check")),
@@ -92,7 +93,8 @@ BAD_STEP_ONE = {
     "ID number birth date": ({"id_number": "330000197002300023"}, "id_number", text("id_number.birth_date")),
     "ID number region": ({"id_number": "990000197001010023"}, "id_number", text("id_number.region")),
     "ID number length": ({"id_number": "33000019700101002"}, "id_number", text("id_number.format")),
-    "validity start missing": ({"valid_from": ""}, "valid_from", text("registration.choose", label="证件有效期开始时间")),
+    "validity start missing": ({"valid_from": ""}, "valid_from",
+                               text("registration.choose", label="证件有效期开始时间")),
     "validity start format": ({"valid_from": "2016/01/01"}, "valid_from", text("registration.date_format")),
     "validity start no such day": ({"valid_from": "2016-02-30"}, "valid_from", text("registration.date_format")),
     "validity start in the future": ({"valid_from": TOMORROW}, "valid_from", text("registration.valid_from_future")),
@@ -256,7 +258,7 @@ async def test_parallel_registrations_of_one_credit_code_make_exactly_one_accoun
         steps = [await legal_step_one(b) for b in browsers]
         pages = await asyncio.gather(*(
             b.submit(s, "/register/legal/user", step="confirm", **{**CREDENTIALS, "username": f"qiye_{i}"})
-            for i, (b, s) in enumerate(zip(browsers, steps))
+            for i, (b, s) in enumerate(zip(browsers, steps, strict=True))
         ))
     finally:
         for b in browsers:
@@ -272,9 +274,9 @@ async def test_parallel_registrations_with_one_username_make_exactly_one_account
                            "long_term": ""}]
     browsers = [Browser(put) for _ in enterprises]
     try:
-        steps = [await legal_step_one(b, **e) for b, e in zip(browsers, enterprises)]
+        steps = [await legal_step_one(b, **e) for b, e in zip(browsers, enterprises, strict=True)]
         pages = await asyncio.gather(*(b.submit(s, "/register/legal/user", step="confirm", **CREDENTIALS)
-                                       for b, s in zip(browsers, steps)))
+                                       for b, s in zip(browsers, steps, strict=True)))
     finally:
         for b in browsers:
             await b.aclose()

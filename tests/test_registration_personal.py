@@ -46,7 +46,8 @@ async def test_a_person_registers_with_real_name_level_two(put, browser):
 
     [account] = await accounts(put, Account.username == "wangfang")
     assert (account.account_type, account.name, account.realname_level) == (AccountType.personal, "王芳", 2)
-    assert (account.id_type, account.id_number, account.id_number_original) == ("居民身份证", "31000019920229024X", None)
+    assert (account.id_type, account.id_number, account.id_number_original) == (
+        "居民身份证", "31000019920229024X", None)
     assert (account.id_valid_from, account.id_valid_to, account.id_long_term) == (
         dt.date(2012, 3, 1), dt.date(2032, 3, 1), False)
     assert (account.mobile, account.email) == ("13700137001", "wangfang@example.com")
@@ -80,7 +81,8 @@ BAD_INPUT = {
                                         text("registration.id_number_format")),
     "passport number format": ({"id_type": "护照", "id_number": "E12"}, "id_number",
                                text("registration.id_number_format")),
-    "validity start missing": ({"valid_from": ""}, "valid_from", text("registration.choose", label="证件有效期开始时间")),
+    "validity start missing": ({"valid_from": ""}, "valid_from",
+                               text("registration.choose", label="证件有效期开始时间")),
     "validity start format": ({"valid_from": "20120301"}, "valid_from", text("registration.date_format")),
     "validity start in the future": ({"valid_from": TOMORROW, "valid_to": "2046-01-01"}, "valid_from",
                                      text("registration.valid_from_future")),
@@ -203,7 +205,7 @@ async def _parallel(put, registrations: list[dict]) -> list[str]:
         forms = [await b.go("/register/personal") for b in browsers]
         pages = await asyncio.gather(*(
             b.submit(f, "/register/personal", **{**PERSON, "captcha": TEST_ANSWER, **r})
-            for b, f, r in zip(browsers, forms, registrations)
+            for b, f, r in zip(browsers, forms, registrations, strict=True)
         ))
     finally:
         for b in browsers:
@@ -222,7 +224,8 @@ async def test_parallel_registrations_of_one_username_or_mobile_make_exactly_one
     zhao = {"name": "赵强", "id_number": "440000200501011014", "valid_from": "2021-01-01", "valid_to": "2031-01-01"}
     same_username = await _parallel(put, [{**chen, "mobile": "13100131001"}, {**zhao, "mobile": "13100131002"}])
     assert same_username == ["", text("registration.username_exists")]
-    wu = {"name": "吴丽", "id_number": "110000196501010024", "valid_from": "2011-01-01", "valid_to": "", "long_term": "1"}
+    wu = {"name": "吴丽", "id_number": "110000196501010024", "valid_from": "2011-01-01", "valid_to": "",
+          "long_term": "1"}
     sun = {"name": "孙伟", "id_number": "410000198005150028", "valid_from": "2020-05-15", "valid_to": "2040-05-15"}
     same_mobile = await _parallel(put, [{**wu, "username": "wuli"}, {**sun, "username": "sunwei"}])
     assert same_mobile == ["", text("registration.mobile_exists")]

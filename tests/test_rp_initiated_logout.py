@@ -10,10 +10,15 @@ from joserfc import jwt
 from joserfc.jwk import RSAKey
 
 from idp.keys import jws
-
 from tests.support.portal import RP, callback_params, hidden_fields
 from tests.support.signin import (
-    authorization_params, claims_of, cookie, session_row, sign_in, silent_authorize, userinfo_status,
+    authorization_params,
+    claims_of,
+    cookie,
+    session_row,
+    sign_in,
+    silent_authorize,
+    userinfo_status,
 )
 
 LOGGED_OUT = "您已安全退出"

@@ -13,7 +13,14 @@ from idp.security.tokens import digest
 from idp.sessions.models import UserSession
 from tests.support.portal import ISSUER, Browser, hidden_fields, running_portal
 from tests.support.signin import (
-    age_session, audit_events, claims_of, cookie, received_tokens, session_row, settle_backchannel, sign_in,
+    age_session,
+    audit_events,
+    claims_of,
+    cookie,
+    received_tokens,
+    session_row,
+    settle_backchannel,
+    sign_in,
     silent_authorize,
 )
 
@@ -78,7 +85,7 @@ async def test_activity_keeps_a_session_and_idleness_ends_it(put, browser):
     idle = put.settings.session_idle_seconds
     await age_session(put, value, last_seen_at=dt.timedelta(seconds=idle - 120))
     assert "code" in await silent_authorize(browser, put.rp)  # still alive, and now touched
-    assert (dt.datetime.now(dt.timezone.utc) - (await session_row(put, value)).last_seen_at).total_seconds() < 60
+    assert (dt.datetime.now(dt.UTC) - (await session_row(put, value)).last_seen_at).total_seconds() < 60
     await age_session(put, value, last_seen_at=dt.timedelta(seconds=idle + 1))
     assert (await silent_authorize(browser, put.rp))["error"] == "login_required"
     home = await browser.client.get("/")
@@ -177,7 +184,7 @@ async def test_third_party_login_to_a_system_without_initiate_login_uri_is_a_404
 
 
 def assert_recent(event) -> None:
-    assert abs((dt.datetime.now(dt.timezone.utc) - event.at).total_seconds()) < 60
+    assert abs((dt.datetime.now(dt.UTC) - event.at).total_seconds()) < 60
 
 
 async def test_logins_and_logouts_are_audited_with_time_actor_and_address(put, browser):

@@ -17,8 +17,19 @@ from shared.messages import text
 from tests.support.authz import Clock
 from tests.support.portal import Browser, hidden_fields
 from tests.support.selfservice import (
-    CAPTCHA, account, checked, error_of, flow_of, form_action, last_code, lock, other_code, outbox, request_code,
-    shape, value_of,
+    CAPTCHA,
+    account,
+    checked,
+    error_of,
+    flow_of,
+    form_action,
+    last_code,
+    lock,
+    other_code,
+    outbox,
+    request_code,
+    shape,
+    value_of,
 )
 from tests.support.signin import audit_events
 

@@ -9,10 +9,15 @@ from joserfc.jwk import RSAKey
 from idp import clock
 from idp.accounts.models import Account
 from idp.clients.models import Client
-
 from tests.support.portal import Browser
 from tests.support.tokens import (
-    client_credentials, code_flow, post_as, shift_clock, unverified_header, userinfo, verified_claims,
+    client_credentials,
+    code_flow,
+    post_as,
+    shift_clock,
+    unverified_header,
+    userinfo,
+    verified_claims,
 )
 
 ENTERPRISE = dict(account_type="legal_person", enterprise_name="示例医疗器械有限公司",

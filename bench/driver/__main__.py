@@ -112,8 +112,9 @@ async def main() -> None:
     backends = [b for b in args.backends.split(",") if b]
     pin = servers.pinning()
     server_cores = str(servers.SERVER_CORE) if pin else None
-    record = {"started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-              "versions": report.versions(await postgres_version(args.postgres_url) if "postgresql" in backends else None),
+    postgres = await postgres_version(args.postgres_url) if "postgresql" in backends else None
+    record = {"started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+              "versions": report.versions(postgres),
               "settings": {
                   "portal": "one uvicorn worker (uvloop, httptools), log level warning, argon2id at the production "
                             "defaults, background worker on; IDP_ENVIRONMENT=test because production mode refuses "

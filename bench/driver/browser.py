@@ -70,7 +70,8 @@ async def fetch(http: aiohttp.ClientSession, url: str, *, method: str = "GET", d
     async with http.request(method, url, data=data, headers=headers, allow_redirects=False) as response:
         text = await response.text()
         location = response.headers.get("location")
-        return Page(response.status, str(response.url), text, urljoin(str(response.url), location) if location else None)
+        redirect = urljoin(str(response.url), location) if location else None
+        return Page(response.status, str(response.url), text, redirect)
 
 
 async def follow(http: aiohttp.ClientSession, target: Target, url: str, *, method: str = "GET",

@@ -16,7 +16,8 @@ def start(pid: int, seconds: float, output: Path) -> subprocess.Popen:
     the thread holding the GIL, which is Python work (waits and the database threads are left out)."""
     output.parent.mkdir(parents=True, exist_ok=True)
     return subprocess.Popen([str(PY_SPY), "record", "--pid", str(pid), "--subprocesses", "--duration",
-                             str(max(1, int(seconds))), "--rate", "250", "--gil", "--format", "raw", "--output", str(output)],
+                             str(max(1, int(seconds))), "--rate", "250", "--gil", "--format", "raw",
+                             "--output", str(output)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 

@@ -8,8 +8,15 @@ from dataclasses import dataclass
 
 import aiohttp
 
-from bench.driver.browser import (Target, authorization_code, exchange_code, follow, submit_login, token_request,
-                                  userinfo)
+from bench.driver.browser import (
+    Target,
+    authorization_code,
+    exchange_code,
+    follow,
+    submit_login,
+    token_request,
+    userinfo,
+)
 from bench.driver.load import Exhausted, Operation, OperationFailed
 
 

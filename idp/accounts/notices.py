@@ -36,7 +36,8 @@ def old_contacts(account: Account) -> tuple[tuple[str, str], ...]:
 def change_notice(account: Account, what: str, when: dt.datetime, new_masked: str = "") -> ChangeNotice:
     """``new_masked``: the new contact as the settings page masks it (never a password)."""
     to = f"为{new_masked}" if new_masked else ""
-    body = (f"【政务服务门户】您的账号{account.username}的{WHAT[what]}已于{clock.beijing_text(when)}（北京时间）修改{to}。"
+    body = (f"【政务服务门户】您的账号{account.username}的{WHAT[what]}"
+            f"已于{clock.beijing_text(when)}（北京时间）修改{to}。"
             "如非本人操作，请立即通过“忘记密码”重置密码，并核对账号的手机号和电子邮箱。")
     return ChangeNotice(account.subject, f"{what}_changed", f"{WHAT[what]}修改提醒", body, old_contacts(account))
 

@@ -7,8 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from idp import clock
 from idp.accounts.models import Account, AccountType
 from idp.audit.log import record
-from shared.hashing import Passwords
 from idp.security.tokens import new_token
+from shared.hashing import Passwords
 
 
 class AccountExists(ValueError):

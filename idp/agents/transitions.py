@@ -7,8 +7,9 @@ removal one removal. Removing an agent ends everything it held in the enterprise
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -82,7 +83,7 @@ async def agency_of(db: AsyncSession, enterprise: Account, agency_id: int) -> tu
     agency = await db.get(Agency, agency_id)
     if agency is None or not agency.active or agency.enterprise_account_id != enterprise.id:
         raise DomainError("agents.not_found")
-    return agency, await db.get(Account, agency.agent_account_id)
+    return agency, await db.get_one(Account, agency.agent_account_id)
 
 
 async def remove_agent(portal: Portal, enterprise: Account, agency_id: int, *, source_ip: str | None) -> Removal:
@@ -95,7 +96,7 @@ async def remove_agent(portal: Portal, enterprise: Account, agency_id: int, *, s
         agency, person = await agency_of(db, enterprise, agency_id)
         result = await db.execute(update(Agency).where(Agency.id == agency.id, Agency.removed_at.is_(None))
                                   .values(removed_at=now, active_key=None, removed_by=enterprise.subject))
-        if result.rowcount != 1:
+        if cast(CursorResult, result).rowcount != 1:
             raise DomainError("agents.not_found")
         await db.execute(update(Grant).where(Grant.agency_id == agency.id, Grant.revoked_at.is_(None))
                          .values(revoked_at=now, revoked_reason="agent_removed"))

@@ -2,14 +2,16 @@
 is stored exactly when the change it describes is."""
 from __future__ import annotations
 
-from sqlalchemy import insert
+from typing import cast
+
+from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from idp import clock
 from idp.audit.models import AuditEvent
 
 # Built once; the hot paths (token issuance) write the event with it instead of an ORM object.
-INSERT_EVENT = insert(AuditEvent.__table__)
+INSERT_EVENT = insert(cast(Table, AuditEvent.__table__))
 
 
 def record(

@@ -5,6 +5,8 @@ A system sees only its own bindings: another client's binding id is answered as 
 """
 from __future__ import annotations
 
+from typing import cast
+
 from fastapi import APIRouter, Request
 from sqlalchemy import select
 from starlette.responses import JSONResponse, Response
@@ -28,6 +30,8 @@ from shared.binding import (
     PORTAL_INTENT,
     PORTAL_REFUSED,
     Intent,
+    Mode,
+    PortalState,
 )
 
 router = APIRouter()
@@ -90,7 +94,9 @@ async def intent(request: Request, binding_id: str) -> Response:
             return _problem("not_found", 404)
         actor = await parties.actor_subject(db, row, principal)
     names = {c for scope in client.scopes for c in SCOPE_CLAIMS.get(scope, ())}
-    body = Intent(binding_id=row.id, client_id=row.client_id, sub=principal.subject, mode=row.mode, state=row.state,
+    body = Intent(binding_id=row.id, client_id=row.client_id, sub=principal.subject,
+                  # Only the transitions write these columns, from the contract's literals.
+                  mode=cast(Mode, row.mode), state=cast(PortalState, row.state),
                   expires_at=clock.epoch(row.expires_at),
                   claims=principal_claims(principal, names) | {"sub": principal.subject}, actor_sub=actor)
     return json_response(body.to_json())

@@ -73,7 +73,7 @@ def _caller(portal: Portal):
     async def make_call(call: BindingCall) -> Result:
         """One attempt at the call; what the answer changes is written when it is settled."""
         async with portal.reader() as db:
-            binding = await db.get(Binding, call.binding_id)
+            binding = await db.get_one(Binding, call.binding_id)
             subject = await parties.subject_of(db, binding)
         try:
             client = await portal.client(binding.client_id)

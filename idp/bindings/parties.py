@@ -13,9 +13,9 @@ from idp.principals.principal import Principal, load_principal
 
 async def subject_of(db: AsyncSession, binding: Binding) -> str:
     """The linked subject, also after the agency ended (the system still needs it to unlink)."""
-    return await db.scalar(select(func.coalesce(Agency.subject, Account.subject)).select_from(Account)
-                           .outerjoin(Agency, Agency.id == binding.agency_id)
-                           .where(Account.id == binding.account_id))
+    return (await db.execute(select(func.coalesce(Agency.subject, Account.subject)).select_from(Account)
+                             .outerjoin(Agency, Agency.id == binding.agency_id)
+                             .where(Account.id == binding.account_id))).scalar_one()
 
 
 async def principal_of(db: AsyncSession, binding: Binding) -> Principal | None:
@@ -26,4 +26,4 @@ async def principal_of(db: AsyncSession, binding: Binding) -> Principal | None:
 async def actor_subject(db: AsyncSession, binding: Binding, principal: Principal) -> str:
     if binding.actor_account_id is None:
         return principal.subject
-    return await db.scalar(select(Account.subject).where(Account.id == binding.actor_account_id))
+    return (await db.execute(select(Account.subject).where(Account.id == binding.actor_account_id))).scalar_one()

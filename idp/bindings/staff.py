@@ -29,8 +29,8 @@ async def force_unbind_account(portal: Portal, username: str, client_id: str, *,
         try:
             await transitions.force_unbind(db, binding.id, staff=staff, reason=reason)
         except transitions.Conflict as exc:
-            raise StaffError(f"the binding is {exc.state}")
+            raise StaffError(f"the binding is {exc.state}") from exc
         binding_id = binding.id
     await outbox.deliver_binding(portal, binding_id)
     async with portal.reader() as db:
-        return await db.scalar(select(Binding.state).where(Binding.id == binding_id))
+        return (await db.execute(select(Binding.state).where(Binding.id == binding_id))).scalar_one()

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -56,7 +57,7 @@ def _ended(now: dt.datetime, reason: str, by: str) -> dict:
 async def _change(db: AsyncSession, binding_id: str, expected: tuple[str, ...], **values) -> bool:
     result = await db.execute(update(Binding).where(Binding.id == binding_id, Binding.state.in_(expected))
                               .values(**values))
-    return result.rowcount == 1
+    return cast(CursorResult, result).rowcount == 1
 
 
 async def _insert_pending(portal: Portal, principal: Principal, client: ClientInfo, mode: str,
@@ -119,7 +120,7 @@ async def _cancel_abandoned(portal: Portal, principal: Principal, client: Client
     except calls.SystemUnreachable:
         wait = (holder.expires_at - clock.now()).total_seconds() + RECONCILE_MARGIN_SECONDS
         raise DomainError("binding.pending_unreachable", system=client.display_name,
-                          minutes=max(1, math.ceil(wait / 60)))
+                          minutes=max(1, math.ceil(wait / 60))) from None
     async with portal.sessionmaker.begin() as db:
         await apply_status(db, holder.id, status, by=f"system:{client.client_id}")
     if status.status == "linked":
@@ -212,7 +213,7 @@ async def request_unbind(db: AsyncSession, account: Account, client: ClientInfo)
     result = await db.execute(update(Binding).where(Binding.id == row.id, Binding.state == "active",
                                                     Binding.kind.in_(client.unbindable_kinds))
                                .values(state="unbinding"))
-    if result.rowcount != 1:
+    if cast(CursorResult, result).rowcount != 1:
         raise DomainError("binding.not_bound", system=client.display_name)
     call = _unlink_call(row.id, clock.now())
     db.add(call)

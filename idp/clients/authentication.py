@@ -44,7 +44,7 @@ def _basic_credentials(header: str | None) -> tuple[str, str] | None:
     try:
         raw = base64.b64decode(header[6:].strip(), validate=True).decode()
     except ValueError:  # binascii.Error, UnicodeDecodeError, and non-ASCII text where base64 goes
-        raise ClientAuthFailed(None, "malformed basic credentials")
+        raise ClientAuthFailed(None, "malformed basic credentials") from None
     client_id, sep, secret = raw.partition(":")
     if not sep:
         raise ClientAuthFailed(None, "malformed basic credentials")
@@ -68,6 +68,7 @@ async def authenticate_client(portal: Portal, headers, form: dict[str, str], end
     method = methods[0] if methods else "none"
 
     if method == "client_secret_basic":
+        assert basic is not None  # the method is chosen by its presence
         client_id, secret = basic
         if form.get("client_id") not in (None, client_id):
             raise InvalidRequest("client_id does not match the authorization header")
@@ -97,16 +98,17 @@ async def _assertion_client_id(form: dict[str, str]) -> str:
         # Bounded (shared.safe_json) before anything, joserfc included, parses the assertion.
         return str(compact_jws(form["client_assertion"]).payload["sub"])
     except (KeyError, ValueError):
-        raise ClientAuthFailed(None, "malformed client assertion")
+        raise ClientAuthFailed(None, "malformed client assertion") from None
 
 
 async def _verify_assertion(portal: Portal, client: ClientInfo, assertion: str, endpoint_url: str) -> None:
     if not client.jwks:
         raise ClientAuthFailed(client.client_id, "client has no registered keys")
     try:
-        token = jwt.decode(assertion, KeySet.import_key_set(client.jwks), algorithms=ASSERTION_ALGS)
+        keys = KeySet.import_key_set(client.jwks)  # type: ignore[arg-type]  # a JWKS, checked at registration
+        token = jwt.decode(assertion, keys, algorithms=ASSERTION_ALGS)
     except (JoseError, ValueError) as exc:
-        raise ClientAuthFailed(client.client_id, f"assertion signature: {exc.__class__.__name__}")
+        raise ClientAuthFailed(client.client_id, f"assertion signature: {exc.__class__.__name__}") from exc
     claims = token.claims
     now = clock.epoch(clock.now())
     audience = claims.get("aud")
@@ -125,18 +127,18 @@ async def _verify_assertion(portal: Portal, client: ClientInfo, assertion: str, 
         nbf is not None and not (isinstance(nbf, int) and nbf <= now + CLOCK_LEEWAY) and "not yet valid",
         not claims.get("jti") and "jti",
     ]
-    problems = [p for p in problems if p]
-    if problems:
-        raise ClientAuthFailed(client.client_id, "assertion claims: " + ", ".join(problems))
+    failed = [p for p in problems if isinstance(p, str)]  # each check is False or the claim's name
+    if failed:
+        raise ClientAuthFailed(client.client_id, "assertion claims: " + ", ".join(failed))
     await _remember_jti(portal, client.client_id, str(claims["jti"]), claims["exp"])
 
 
 async def _remember_jti(portal: Portal, client_id: str, jti: str, exp: int) -> None:
     """A jti is accepted once (RFC 7523 §3 item 7): the primary key makes it atomic. It is
     kept until the assertion is refused as expired anyway, leeway included."""
-    expires = dt.datetime.fromtimestamp(exp + CLOCK_LEEWAY, dt.timezone.utc)
+    expires = dt.datetime.fromtimestamp(exp + CLOCK_LEEWAY, dt.UTC)
     try:
         async with portal.sessionmaker.begin() as db:
             db.add(ClientAssertionJti(client_id=client_id, jti=jti[:255], expires_at=expires))
     except IntegrityError:
-        raise ClientAuthFailed(client_id, "assertion replayed")
+        raise ClientAuthFailed(client_id, "assertion replayed") from None

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from idp.clients.models import Client
 
 CLIENT_ID_MAX = 64  # the length of clients.client_id
-UNBINDABLE_KINDS = ("existing",)  # 直接授权创建新的账号 (kind "created") is 不可解除 unless the catalogue says otherwise
+# 直接授权创建新的账号 (kind "created") is 不可解除 unless the catalogue says otherwise.
+UNBINDABLE_KINDS = ("existing",)
 
 
 def unbindable_kinds(value: list | None) -> tuple[str, ...]:
@@ -50,7 +51,7 @@ class ClientInfo:
         return self.token_endpoint_auth_method == "none"
 
     @classmethod
-    def from_row(cls, row: Client) -> "ClientInfo":
+    def from_row(cls, row: Client) -> ClientInfo:
         return cls(
             client_id=row.client_id,
             secret_digest=row.secret_digest,

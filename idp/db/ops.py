@@ -2,22 +2,23 @@
 from __future__ import annotations
 
 import hashlib
+from typing import cast
 
-from sqlalchemy import text
+from sqlalchemy import CursorResult, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 
 async def insert_ignore(db: AsyncSession, model, values: dict, conflict_columns: list[str]) -> bool:
     """INSERT … ON CONFLICT DO NOTHING. Returns True when the row was inserted."""
-    dialect = postgresql if db.bind.dialect.name == "postgresql" else sqlite
+    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
     stmt = dialect.insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict_columns)
-    result = await db.execute(stmt)
+    result = cast(CursorResult, await db.execute(stmt))
     return result.rowcount == 1
 
 
 async def upsert(db: AsyncSession, model, values: dict, conflict_columns: list[str], update_columns: list[str]) -> None:
-    dialect = postgresql if db.bind.dialect.name == "postgresql" else sqlite
+    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
     stmt = dialect.insert(model).values(**values)
     stmt = stmt.on_conflict_do_update(
         index_elements=conflict_columns, set_={c: stmt.excluded[c] for c in update_columns}
@@ -36,6 +37,6 @@ async def lock_for_transaction(db: AsyncSession | AsyncConnection, name: str) ->
     PostgreSQL: a transaction-level advisory lock. SQLite needs nothing: every write
     transaction begins IMMEDIATE (idp.db.engine), so writers already go one at a time.
     """
-    dialect = db.dialect if isinstance(db, AsyncConnection) else db.bind.dialect
+    dialect = db.dialect if isinstance(db, AsyncConnection) else db.get_bind().dialect
     if dialect.name == "postgresql":
         await db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": advisory_key(name)})

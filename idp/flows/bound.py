@@ -36,6 +36,8 @@ class BrowserBound(Protocol):
     expires_at: Any
     finished_at: Any
 
+    def __init__(self, **columns: Any) -> None: ...  # a declarative model's keyword constructor
+
 
 Row = TypeVar("Row", bound=BrowserBound)
 

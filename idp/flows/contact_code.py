@@ -55,8 +55,11 @@ def _login_names(login: str) -> list:
     return names
 
 
-def _registered(account: Account, channel: str) -> str | None:
-    return account.mobile if channel == "sms" else account.email
+def _registered(account: Account, channel: str) -> str:
+    """The contact the request named; find_account matched the account on it, so it is set."""
+    destination = account.mobile if channel == "sms" else account.email
+    assert destination is not None
+    return destination
 
 
 def _matches(account: Account, contact: ContactForm) -> bool:
@@ -152,8 +155,8 @@ async def confirm_contact_code(
     settings = portal.settings
     code_id, account_id = flow.data.get("code_id"), flow.data.get("account_id")
     async with portal.sessionmaker.begin() as db:
-        if code_id and await use_code(db, settings, code_id=code_id, account_id=account_id, purpose=purpose,
-                                      submitted=submitted):
+        if code_id and account_id and await use_code(db, settings, code_id=code_id, account_id=account_id,
+                                                     purpose=purpose, submitted=submitted):
             await _mark_proven(db, account_id, flow.data["channel"], flow.data["destination"])
             await then(db, account_id)
             return

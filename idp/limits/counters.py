@@ -26,7 +26,7 @@ async def take(db: AsyncSession, scope: str, *, limit: int, window_seconds: int)
     """Count one hit for ``scope``. Returns None when it was counted; when the window is
     already full, counts nothing and returns when the window resets."""
     now = clock.now()
-    dialect = postgresql if db.bind.dialect.name == "postgresql" else sqlite
+    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
     table = WindowCounter.__table__
     insert = dialect.insert(WindowCounter).values(key=_key(scope), hits=1,
                                                   resets_at=now + dt.timedelta(seconds=window_seconds))

@@ -15,7 +15,6 @@ from idp.portal import Portal
 from idp.principals.models import Agency
 from idp.principals.principal import Principal, live_principal
 
-
 # Built once: every userinfo and introspection call runs it, and rebuilding the select with its
 # joins (and SQLAlchemy's cache key for it) on each call was ~10 % of userinfo's Python time.
 TOKEN_STATE = (

@@ -71,7 +71,7 @@ class AuthorizationRequest:
         return scope
 
     @classmethod
-    def from_json(cls, data: dict) -> "AuthorizationRequest":
+    def from_json(cls, data: dict) -> AuthorizationRequest:
         return cls(**data)
 
 
@@ -217,7 +217,7 @@ def _hint_subject(params: dict[str, str], client: ClientInfo, keys: KeyRing, iss
     try:
         verified = verify_id_token_hint(keys, issuer, hint, clock.epoch(clock.now()))
     except InvalidIdTokenHint:
-        raise InvalidRequest("id_token_hint is not a valid ID token of this provider")
+        raise InvalidRequest("id_token_hint is not a valid ID token of this provider") from None
     if not verified.issued_to(client.client_id):
         raise InvalidRequest("id_token_hint was issued to another client")
     return verified.subject
@@ -230,7 +230,7 @@ def _parse_claims(params: dict[str, str]) -> dict | None:
     try:
         value = safe_json.loads(raw)  # bounded: deep nesting would exhaust the decoder's stack
     except safe_json.UntrustedInput:
-        raise InvalidRequest("claims is not valid JSON")
+        raise InvalidRequest("claims is not valid JSON") from None
     if not isinstance(value, dict):
         raise InvalidRequest("claims must be a JSON object")
     return {k: v for k, v in value.items() if k in ("userinfo", "id_token") and isinstance(v, dict)}

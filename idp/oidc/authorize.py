@@ -46,12 +46,14 @@ async def authorize(request: Request) -> Response:
     portal: Portal = request.app.state.portal
     items = list(request.query_params.multi_items())
     if request.method == "POST":
-        items = list((await request.form()).multi_items())
+        # A file upload is no parameter value (RFC 6749 §3.1 parameters are text).
+        items = [(k, v) for k, v in (await request.form()).multi_items() if isinstance(v, str)]
     params, duplicated = collect_parameters(items)
     client_id = params.get("client_id")
     # RFC 6749 §A.1: a client_id is printable; looking up a NUL would fail on PostgreSQL.
     client = await portal.client(client_id) if client_id and client_id.isprintable() else None
     target = verify_client_and_redirect(params, duplicated, client)
+    assert client is not None  # verify_client_and_redirect raised for an unknown client
     try:
         auth_request = await validate(params, duplicated, client, target, await portal.key_ring(),
                                       portal.settings.issuer)
@@ -80,6 +82,7 @@ async def decide(request: Request, portal: Portal, auth: AuthorizationRequest, i
         progress = interaction.request if interaction is not None else {}
         step = await next_step(db, auth, session, client.first_party, started, progress)
         if step is None:
+            assert session is not None  # next_step asks for a login without a session
             if interaction is not None and not await interactions.finish_interaction(db, interaction.id):
                 return error_page(interactions.EXPIRED)
             code = await issue_code(db, portal, auth, session)

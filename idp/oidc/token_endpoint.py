@@ -173,7 +173,8 @@ async def refresh_token_grant(portal: Portal, request: Request, client: ClientIn
 
     async def work(db) -> dict:
         now = clock.now()
-        result = await db.execute(REDEEM_REFRESH_TOKEN, {"b_token_digest": digest(token), "b_client_id": client.client_id,
+        result = await db.execute(REDEEM_REFRESH_TOKEN, {"b_token_digest": digest(token),
+                                                         "b_client_id": client.client_id,
                                                          "b_now": now, "b_consumed_at": now})
         old = result.scalars().first()
         if old is None:

@@ -8,8 +8,9 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+from typing import cast
 
-from sqlalchemy import insert, update
+from sqlalchemy import Table, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from idp import clock
@@ -23,10 +24,9 @@ from idp.principals.principal import Principal
 from idp.security.tokens import digest, new_token
 from idp.settings import Settings
 
-
-INSERT_GRANT = insert(Grant.__table__)
-INSERT_ACCESS_TOKEN = insert(AccessToken.__table__)
-INSERT_REFRESH_TOKEN = insert(RefreshToken.__table__)
+INSERT_GRANT = insert(cast(Table, Grant.__table__))
+INSERT_ACCESS_TOKEN = insert(cast(Table, AccessToken.__table__))
+INSERT_REFRESH_TOKEN = insert(cast(Table, RefreshToken.__table__))
 GRANT_COLUMNS = ("id", "client_id", "account_id", "agency_id", "sid", "scope", "claims", "auth_time", "acr", "amr",
                  "created_at")
 

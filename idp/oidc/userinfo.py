@@ -20,7 +20,8 @@ async def bearer_token(request: Request) -> str:
     in_header = header[7:].strip() if header.lower().startswith("bearer ") else None
     in_body = None
     if request.method == "POST" and "application/x-www-form-urlencoded" in request.headers.get("content-type", ""):
-        in_body = (await request.form()).get("access_token") or None
+        value = (await request.form()).get("access_token")
+        in_body = value if isinstance(value, str) and value else None  # a file upload is no token
     if in_header and in_body:
         raise InvalidRequest("the access token was sent twice")
     token = in_header or in_body

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
@@ -24,7 +25,7 @@ from idp.sessions.models import SessionClient, UserSession
 from idp.settings import Settings
 
 BROWSER_COOKIE = "idp_browser"
-INSERT_SESSION = insert(UserSession.__table__)  # built once: every login runs it
+INSERT_SESSION = insert(cast(Table, UserSession.__table__))  # built once: every login runs it
 SESSION_COLUMNS = tuple(column.key for column in UserSession.__table__.columns)
 
 

@@ -3,8 +3,8 @@ shown on the same form."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from idp.accounts.display import mask_email, mask_mobile
 from idp.errors import DomainError

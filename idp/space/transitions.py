@@ -40,14 +40,14 @@ async def verify_current_password(portal: Portal, session: ActiveSession, passwo
     session (ASVS V7.5.1): argon2id off the event loop, and a wrong password counts as a failed
     login toward the lockout, so a stolen session is no way to guess the password either."""
     account = session.account
-    if is_locked(account):
+    if account.locked_until is not None and is_locked(account):
         raise DomainError("login.locked", minutes=_minutes_until(account.locked_until))
     if await portal.passwords.verify(account.password_hash, password):
         return
     async with portal.sessionmaker.begin() as db:
         failure = await record_failure(db, portal.settings, account.id)
         record(db, failed_event, outcome="failure", actor=account.subject, source_ip=source_ip, reason=reason)
-        if failure.locked_now:
+        if failure.locked_now and failure.locked_until:
             record(db, "account.locked", actor=account.subject, source_ip=source_ip, failures=failure.failures,
                    locked_until=failure.locked_until.isoformat())
     if failure.locked_until is not None:
@@ -64,8 +64,9 @@ async def change_password(portal: Portal, session: ActiveSession, change: Passwo
                           source_ip: str | None) -> int:
     """New hash, then every other session of the account ends (with its business-system
     logins); this one stays. Returns how many other sessions ended."""
-    await verify_current_password(portal, session, change.old_password, source_ip, failed_event="password.change_failed",
-                                  reason="wrong_old_password", wrong_message="settings.old_password_wrong")
+    await verify_current_password(portal, session, change.old_password, source_ip,
+                                  failed_event="password.change_failed", reason="wrong_old_password",
+                                  wrong_message="settings.old_password_wrong")
     new_hash = await portal.passwords.hash(change.new_password)
     account = session.account
     async with portal.sessionmaker.begin() as db:

@@ -9,8 +9,10 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
+from fastapi import FastAPI
 
 from idp.app import create_app
 from idp.settings import Settings
@@ -96,7 +98,7 @@ async def portal_process(database_url: str | None = None, log_dir: Path | None =
 class InProcessPortal:
     """The portal app in this process; ``transport()`` reaches it without a socket."""
 
-    app: object
+    app: FastAPI
     settings: Settings
 
     @property
@@ -120,9 +122,9 @@ class InProcessPortal:
 
 def harness_settings(database_url: str, issuer: str = "https://portal.example.test", **overrides) -> Settings:
     """The in-process portal's settings: the same test choices as a process's environment."""
-    values = {"environment": "test", "database_url": database_url, "issuer": issuer, "captcha_provider": "test",
-              "message_sink": "development", "argon2_memory_kib": 64, "argon2_time_cost": 1,
-              "key_publish_lead_seconds": 0}
+    values: dict[str, Any] = {"environment": "test", "database_url": database_url, "issuer": issuer,
+                              "captcha_provider": "test", "message_sink": "development", "argon2_memory_kib": 64,
+                              "argon2_time_cost": 1, "key_publish_lead_seconds": 0}
     values.update(overrides)
     return Settings(**values)
 

@@ -22,8 +22,7 @@ import pytest
 import pytest_asyncio
 
 from idp.testing.client import PortalClient
-from idp.testing.portal_process import portal_process as start_portal_process
-from idp.testing.portal_process import sqlite_url
+from idp.testing.portal_process import portal_process as start_portal_process, sqlite_url
 from idp.testing.setup import DEFAULT_SCOPES, register_client, seed_accounts
 
 OPTIONS = {  # option → (environment variable, help)
@@ -31,7 +30,8 @@ OPTIONS = {  # option → (environment variable, help)
     "system_url": ("IDP_HARNESS_SYSTEM_URL", "your system's base URL, e.g. http://127.0.0.1:8101"),
     "client_id": ("IDP_HARNESS_CLIENT_ID", "your system's client_id (default: team-system)"),
     "client_secret": ("IDP_HARNESS_CLIENT_SECRET", "register this secret instead of a new one"),
-    "client_scopes": ("IDP_HARNESS_CLIENT_SCOPES", "space-separated scopes (default: " + " ".join(DEFAULT_SCOPES) + ")"),
+    "client_scopes": ("IDP_HARNESS_CLIENT_SCOPES",
+                      "space-separated scopes (default: " + " ".join(DEFAULT_SCOPES) + ")"),
 }
 
 

@@ -10,8 +10,8 @@ from idp.accounts.service import create_account
 from idp.clients.admin import rotate_secret, upsert_client
 from idp.clients.models import Client
 from idp.db.engine import create_engine, create_sessionmaker
-from shared.hashing import Passwords
 from idp.security.tokens import digest
+from shared.hashing import Passwords
 
 PASSWORD = "Test@2026pass"  # every seeded account's password unless the caller gives one
 DEFAULT_SCOPES = ["openid", "profile", "phone", "identity", "enterprise"]
@@ -56,7 +56,8 @@ async def add_personal_account(database_url: str, username: str = "zhangsan", **
 
 async def add_legal_person(database_url: str, username: str = "qiye", **fields):
     """A legal person (法人登录): the enterprise and its legal representative."""
-    values = {"account_type": "legal_person", "name": "李四", "id_type": "居民身份证", "id_number": "330000197001010023",
+    values = {"account_type": "legal_person", "name": "李四", "id_type": "居民身份证",
+              "id_number": "330000197001010023",
               "enterprise_name": "示例医疗器械有限公司", "credit_code": "91110105PDY0001752", "realname_level": 2}
     return await add_account(database_url, username, **{**values, **fields})
 
@@ -131,4 +132,5 @@ async def register_client(database_url: str, client_id: str, *, redirect_uris: l
         if secret is not None:
             # Only the digest is stored, as rotate_secret stores it; for tests only.
             (await db.get(Client, client_id)).secret_digest = digest(secret)
-    return TeamClient(client_id, secret or rotated, metadata["redirect_uris"], metadata["post_logout_redirect_uris"], metadata)
+    return TeamClient(client_id, secret or rotated, metadata["redirect_uris"], metadata["post_logout_redirect_uris"],
+                      metadata)

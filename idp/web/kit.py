@@ -14,7 +14,8 @@ Layer: web. Pages import these; nothing below the web layer does.
 """
 # No ``from __future__ import annotations``: FastAPI reads the dependencies of the closures
 # below from their annotations, which must be objects, not names of a closure's variables.
-from typing import Annotated, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Annotated
 
 from fastapi import Depends, Request
 from starlette.datastructures import FormData

@@ -1,13 +1,13 @@
 """initial schema
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-21 23:50:58.721250
 """
-from alembic import op
 import sqlalchemy as sa
-import idp.db.base
+from alembic import op
 
+import idp.db.base
 
 revision = '0001'
 down_revision = None

@@ -4,10 +4,10 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-21 23:59:56.693493
 """
-from alembic import op
 import sqlalchemy as sa
-import idp.db.base
+from alembic import op
 
+import idp.db.base
 
 revision = '0002'
 down_revision = '0001'

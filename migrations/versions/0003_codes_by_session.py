@@ -5,9 +5,6 @@ Revises: 0002
 Create Date: 2026-11-22 00:20:41.242882
 """
 from alembic import op
-import sqlalchemy as sa
-import idp.db.base
-
 
 revision = '0003'
 down_revision = '0002'

@@ -7,10 +7,10 @@ Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-22 00:26:02.667615
 """
-from alembic import op
 import sqlalchemy as sa
-import idp.db.base
+from alembic import op
 
+import idp.db.base
 
 revision = '0004'
 down_revision = '0003'

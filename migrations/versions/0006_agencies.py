@@ -4,10 +4,10 @@ Revision ID: 0006
 Revises: 0005
 Create Date: 2026-11-22 03:04:22.370193
 """
-from alembic import op
 import sqlalchemy as sa
-import idp.db.base
+from alembic import op
 
+import idp.db.base
 
 revision = '0006'
 down_revision = '0005'

@@ -4,10 +4,10 @@ Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-04 05:55:21.266586
 """
-from alembic import op
 import sqlalchemy as sa
-import idp.db.base
+from alembic import op
 
+import idp.db.base
 
 revision = '0007'
 down_revision = '0006'

@@ -4,10 +4,10 @@ Revision ID: 0008
 Revises: 0006
 Create Date: 2026-12-04 05:56:42.388021
 """
-from alembic import op
 import sqlalchemy as sa
-import idp.db.base
+from alembic import op
 
+import idp.db.base
 
 revision = '0008'
 down_revision = '0007'

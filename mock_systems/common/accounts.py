@@ -64,7 +64,7 @@ def fields_from_claims(claims: dict) -> dict[str, str]:
     """A new account's fields from the portal's claims (docs/claims.md): the name, the
     enterprise's name as the organisation, the mobile number as the contact phone, and who it is
     at the portal (identity_from_claims)."""
-    enterprise = claims.get("enterprise") if isinstance(claims.get("enterprise"), dict) else {}
+    enterprise = claim_object(claims, "enterprise")
     values = {"display_name": claims.get("name") or claims.get("preferred_username") or "政务服务门户用户",
               "organisation": enterprise.get("name") or "", "contact_phone": claims.get("phone_number") or ""}
     return {**{name: str(value)[:100] for name, value in values.items()}, **identity_from_claims(claims)}
@@ -73,13 +73,19 @@ def fields_from_claims(claims: dict) -> dict[str, str]:
 PORTAL_ACCOUNT_TYPES = ("legal_person", "agent", "personal")
 
 
+def claim_object(claims: dict, name: str) -> dict:
+    """A claim that is a JSON object (``enterprise``, ``acting_person``); anything else counts as none."""
+    value = claims.get(name)
+    return value if isinstance(value, dict) else {}
+
+
 def identity_from_claims(claims: dict) -> dict[str, str]:
     """The account's enterprise (统一社会信用代码) and portal account type from the claims; an
     unknown type counts as none, and only an enterprise account (legal person or agent) has an
     enterprise."""
     account_type = claims.get("account_type")
     account_type = account_type if account_type in PORTAL_ACCOUNT_TYPES else ""
-    enterprise = claims.get("enterprise") if isinstance(claims.get("enterprise"), dict) else {}
+    enterprise = claim_object(claims, "enterprise")
     code = str(enterprise.get("unified_social_credit_code") or "").strip()[:32]
     return {"portal_account_type": account_type,
             "enterprise_code": code if account_type in ("legal_person", "agent") else ""}

@@ -20,23 +20,31 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 
-from mock_systems.common import (account_settings, backchannel, binding_api, binding_start, captcha, home,
-                                 local_login, portal_login)
-from mock_systems.common.binding_outbox import run_outbox
+from mock_systems.common import (
+    account_settings,
+    backchannel,
+    binding_api,
+    binding_start,
+    captcha,
+    home,
+    local_login,
+    portal_login,
+)
 from mock_systems.common.accounts import seed_demo_accounts
+from mock_systems.common.binding_outbox import run_outbox
 from mock_systems.common.context import SystemContext
 from mock_systems.common.db import create_engine, create_sessionmaker
 from mock_systems.common.extension import SystemExtension
 from mock_systems.common.pages import refusal_page
-from mock_systems.common.schema import create_tables
 from mock_systems.common.portal_client import PortalClient
 from mock_systems.common.profile import SystemProfile
+from mock_systems.common.schema import create_tables
+from mock_systems.common.sessions import purge_expired
+from mock_systems.common.settings import MissingClientSecret, SystemSettings, settings_for
 from shared.access_log import drop_query_strings_from_access_log
 from shared.hashing import Passwords
 from shared.refusals import Refusal
 from shared.security_headers import SecurityHeaders
-from mock_systems.common.sessions import purge_expired
-from mock_systems.common.settings import MissingClientSecret, SystemSettings, settings_for
 
 log = logging.getLogger(__name__)
 COMMON_ROUTERS = (home.router, local_login.router, captcha.router, portal_login.router, backchannel.router,
@@ -100,7 +108,7 @@ def create_system_app(profile: SystemProfile, settings: SystemSettings | None = 
     app = FastAPI(title=profile.display_name, lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     for router in (*COMMON_ROUTERS, *extension.routers, *routers):
         app.include_router(router)
-    app.add_exception_handler(Refusal, _refused)
+    app.add_exception_handler(Refusal, _refused)  # type: ignore[arg-type]  # Starlette types handlers for Exception
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.add_middleware(SecurityHeaders)  # as the portal: JSON answers and errors too, not only pages
     return app

@@ -123,6 +123,7 @@ async def unlink(request: Request, sub: str) -> Response:
                 return JSONResponse({"error": "created_not_unbindable"}, status_code=409, headers=NO_STORE)
             await remove_link(db, link)
             await end_portal_sessions(db, sid=None, subject=sub)
+            forced = f" (forced: {str(claims.get('reason', ''))[:200]})" if claims.get("force") else ""
             log.info("%s: link of %s to %s removed by the portal%s", system.profile.client_id, sub,
-                     account.username, f" (forced: {str(claims.get('reason', ''))[:200]})" if claims.get("force") else "")
+                     account.username, forced)
     return Response(status_code=204, headers=NO_STORE)

@@ -148,7 +148,7 @@ async def bind_existing(request: Request) -> Response:
         return message_page(system, text("system.binding.invalid"), 400, "the binding has expired")
 
     async def proven_account(db: AsyncSession) -> LocalAccount:
-        return await db.get(LocalAccount, account.id)
+        return await db.get_one(LocalAccount, account.id)
 
     settled = await settle_binding(system, binding_id=intent.binding_id, subject=intent.sub,
                                    kind=LinkKind.bound_existing, account_for=proven_account)

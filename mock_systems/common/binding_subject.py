@@ -11,7 +11,6 @@ from starlette.responses import RedirectResponse, Response
 
 from mock_systems.common.binding_intent import fetch_intent
 from mock_systems.common.context import SystemContext
-from shared.messages import text
 from mock_systems.common.models import PendingLogin, WebSession
 from mock_systems.common.pages import message_page
 from mock_systems.common.portal_client import PortalError
@@ -19,11 +18,12 @@ from mock_systems.common.security import constant_time_equal
 from mock_systems.common.settings import MissingClientSecret
 from mock_systems.common.tokens import TokenRefused, verify_id_token
 from shared.binding import SYSTEM_START
+from shared.messages import text
 
 log = logging.getLogger(__name__)
 
 
-async def finish_subject_check(system: SystemContext, session: WebSession | None, pending: PendingLogin,
+async def finish_subject_check(system: SystemContext, session: WebSession, pending: PendingLogin,
                                query) -> Response:
     """The callback of the silent login (OIDC Core §3.1.2.6: login_required when the browser has no
     portal session): the ID token's sub must be the intent's sub. Refusals send nothing to the

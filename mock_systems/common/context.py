@@ -7,14 +7,14 @@ from dataclasses import dataclass
 
 import httpx
 from fastapi import Request
-from starlette.responses import Response
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.responses import Response
 
 from mock_systems.common.models import LocalAccount
 from mock_systems.common.portal_client import PortalClient
 from mock_systems.common.profile import SystemProfile
-from shared.hashing import Passwords
 from mock_systems.common.settings import SystemSettings
+from shared.hashing import Passwords
 
 
 @dataclass

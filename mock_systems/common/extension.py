@@ -7,8 +7,9 @@ the profile so that every way of building the app (``make run``, the tests) buil
 """
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import APIRouter
 from starlette.responses import Response
@@ -26,6 +27,6 @@ class SystemExtension:
     access_gate: AccessGate | None = None
     # Run once at start-up, after the tables exist (e.g. seeding the system's own staff).
     # Called with (app, system) once at start-up.
-    on_start: tuple[Callable[..., Awaitable[None]], ...] = ()
+    on_start: tuple[Callable[..., Coroutine[Any, Any, None]], ...] = ()
     # Background loops run for the app's lifetime with (system), cancelled at shutdown (e.g. an outbox).
-    loops: tuple[Callable[..., Awaitable[None]], ...] = ()
+    loops: tuple[Callable[..., Coroutine[Any, Any, None]], ...] = ()

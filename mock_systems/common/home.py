@@ -10,12 +10,12 @@ from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
 from mock_systems.common.context import SystemContext
-from shared.messages import text
 from mock_systems.common.models import LocalAccount
 from mock_systems.common.pages import message_page, render
 from mock_systems.common.portal_client import PortalError
 from mock_systems.common.security import constant_time_equal
 from mock_systems.common.sessions import clear_cookie, end_session, load_session
+from shared.messages import text
 
 router = APIRouter()
 ACCOUNT_TYPES = {"personal": "个人账号", "legal_person": "法人账号", "agent": "经办人"}
@@ -29,9 +29,9 @@ async def home(request: Request) -> Response:
         account = await db.get(LocalAccount, session.account_id) if session and session.account_id else None
     if account is not None and (blocked := await system.gate(request, account)) is not None:
         return blocked  # the system's own condition of use comes first (extension.py)
-    portal = (session.portal_claims or {}) if account else {}
+    portal = (session.portal_claims or {}) if session and account else {}
     return render(system, "home.html", account=account, session=session, portal=portal,
-                  account_type_label=ACCOUNT_TYPES.get(portal.get("account_type"), "—"))
+                  account_type_label=ACCOUNT_TYPES.get(portal.get("account_type", ""), "—"))
 
 
 @router.post("/logout")
@@ -51,6 +51,7 @@ async def logout(request: Request) -> Response:
             portal_logout = await system.portal.end_session_form(session.id_token)
         except PortalError:
             pass  # our session has ended; the portal's ends with its own logout
+    response: Response
     if portal_logout is None:
         response = RedirectResponse("/", status_code=303)
     else:

@@ -15,7 +15,7 @@ from mock_systems.common.binding_outbox import enqueue
 from mock_systems.common.context import SystemContext
 from mock_systems.common.db import utcnow
 from mock_systems.common.models import BindingOutcome, BindingRecord, LinkKind, LocalAccount, PortalLink
-from shared.binding import Confirmation, Refusal
+from shared.binding import Confirmation, Refusal, RefusalReason
 
 
 async def linked_account(db: AsyncSession, portal_subject: str) -> tuple[PortalLink, LocalAccount] | None:
@@ -65,7 +65,7 @@ async def _settle_once(db: AsyncSession, *, binding_id: str, subject: str, kind:
     db.add(BindingRecord(binding_id=binding_id, outcome=BindingOutcome.linked, portal_subject=subject,
                          recorded_at=now))
     await db.flush()  # takes the binding id first: a parallel completion waits here, then fails
-    reason = None
+    reason: RefusalReason | None = None
     if await db.scalar(select(PortalLink.id).where(PortalLink.portal_subject == subject)) is not None:
         reason = "subject_already_linked"
     else:

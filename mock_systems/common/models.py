@@ -10,6 +10,7 @@ from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, Index, Integer, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mock_systems.common.db import Base
+from shared.binding import Kind
 from shared.sqltypes import UTCDateTime
 
 
@@ -40,7 +41,7 @@ class LinkKind(str, enum.Enum):
     bound_existing = "bound_existing"  # 已有用户的登录授权: the user may undo it
 
     @property
-    def wire(self) -> str:
+    def wire(self) -> Kind:
         """The contract's name (shared.binding.Kind): "created" or "existing"."""
         return "created" if self is LinkKind.created_by_binding else "existing"
 

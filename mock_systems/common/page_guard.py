@@ -18,7 +18,7 @@ async def logged_in(request: Request, *, gated: bool = True) -> tuple[WebSession
     async with system.sessionmaker.begin() as db:  # begin: load_session may touch the idle clock
         session = await load_session(db, system, request)
         account = await db.get(LocalAccount, session.account_id) if session and session.account_id else None
-    if account is None:
+    if session is None or account is None:
         return RedirectResponse("/", status_code=303)
     if gated and (blocked := await system.gate(request, account)) is not None:
         return blocked  # the system's own condition of use comes first (extension.py)

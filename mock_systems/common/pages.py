@@ -9,7 +9,8 @@ from starlette.responses import HTMLResponse
 from mock_systems.common.context import SystemContext
 from shared.refusals import Refusal
 
-TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+LOADER = FileSystemLoader(Path(__file__).parent / "templates")  # the systems' own templates fall back to it
+TEMPLATES = Environment(loader=LOADER,
                         autoescape=select_autoescape(["html"]))
 
 # As the portal's pages: no framing (RFC 9700 §4.16), no referrer leakage (§4.2.4); forms may

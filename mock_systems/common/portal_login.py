@@ -24,7 +24,6 @@ from mock_systems.common.pages import message_page
 from mock_systems.common.portal_client import PortalError
 from mock_systems.common.portal_request import send_to_portal
 from mock_systems.common.security import digest
-from shared.messages import text
 from mock_systems.common.sessions import (
     load_session,
     log_in,
@@ -32,6 +31,7 @@ from mock_systems.common.sessions import (
 )
 from mock_systems.common.settings import MissingClientSecret
 from mock_systems.common.tokens import TokenRefused, verify_id_token
+from shared.messages import text
 
 router = APIRouter()
 # UserInfo claims kept in the session for the home page (and for the binding to come).
@@ -57,7 +57,8 @@ async def start_login(request: Request) -> Response:
     if "iss" in params and params["iss"] != system.settings.issuer:
         return message_page(system, text("system.login.wrong_issuer"), 400, "iss is not the configured issuer")
     target = params.get("target_link_uri")
-    return await send_to_portal(request, system, return_to=local_target(system, str(target) if target is not None else None))
+    return_to = local_target(system, str(target) if target is not None else None)
+    return await send_to_portal(request, system, return_to=return_to)
 
 
 async def claim_pending(db: AsyncSession, state: str | None, session: WebSession | None) -> PendingLogin | None:
@@ -82,7 +83,7 @@ async def callback(request: Request) -> Response:
     async with system.sessionmaker.begin() as db:
         session = await load_session(db, system, request)
         pending = await claim_pending(db, query.get("state"), session)
-    if pending is None:
+    if pending is None or session is None:  # claim_pending finds none without a session
         return message_page(system, text("system.login.expired"), 400, "unknown, used or expired state")
     # RFC 9207 §2.4: the response must come from the portal we sent the user to.
     if query.get("iss") != system.settings.issuer:

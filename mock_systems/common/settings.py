@@ -84,7 +84,8 @@ class SystemSettings(BaseSettings):
 
 def settings_for(profile: SystemProfile, **values) -> SystemSettings:
     """The settings of one system: ``values``, then its environment variables, then defaults."""
-    settings = SystemSettings(_env_prefix=profile.env_prefix, **values)
+    # pydantic-settings' init-time prefix; the dataclass-style signature mypy sees omits it.
+    settings = SystemSettings(_env_prefix=profile.env_prefix, **values)  # type: ignore[call-arg]
     defaults = {
         "client_id": profile.client_id,
         "base_url": f"http://127.0.0.1:{profile.port}",

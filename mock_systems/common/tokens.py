@@ -50,7 +50,7 @@ async def _decode(portal: PortalClient, settings: SystemSettings, token: str, *,
     key = await portal.signing_key(kid)
     if key is None:
         raise TokenRefused("unknown signing key")
-    algorithm = KEY_ALGORITHMS.get(key.get("kty"))
+    algorithm = KEY_ALGORITHMS.get(key.get("kty", ""))
     if algorithm is None or key.get("alg", algorithm) != algorithm or header.get("alg") != algorithm:
         raise TokenRefused("algorithm does not fit the key")
     try:

@@ -10,8 +10,12 @@ from fastapi import FastAPI
 
 from mock_systems.common import SystemProfile, create_system_app, demo_accounts
 from mock_systems.common.extension import SystemExtension
-from mock_systems.drug import models  # noqa: F401  (its tables join the common create_tables)
-from mock_systems.drug import collection_routes, dossier_routes, grant_routes
+from mock_systems.drug import (
+    collection_routes,
+    dossier_routes,
+    grant_routes,
+    models,  # noqa: F401  (its tables join the common create_tables)
+)
 
 # On the profile, so that every way of building the app (make run, the tests) has the pages.
 EXTENSION = SystemExtension(routers=(collection_routes.router, grant_routes.router, dossier_routes.router),

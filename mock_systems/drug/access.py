@@ -9,6 +9,7 @@ from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
+from mock_systems.common.accounts import claim_object
 from mock_systems.common.context import SystemContext
 from mock_systems.common.page_guard import logged_in
 from mock_systems.common.pages import message_page
@@ -46,8 +47,8 @@ async def enterprise_actor(request: Request) -> Actor | Response:
     if account.portal_account_type not in (LEGAL_PERSON, AGENT) or not account.enterprise_code:
         return message_page(system, text("drug.collection.enterprise_only"), 403)
     claims = (session.portal_claims or {}) if session.login_method == "portal" else {}
-    acting = claims.get("acting_person") if isinstance(claims.get("acting_person"), dict) else {}
-    enterprise = claims.get("enterprise") if isinstance(claims.get("enterprise"), dict) else {}
+    acting = claim_object(claims, "acting_person")
+    enterprise = claim_object(claims, "enterprise")
     return Actor(account_id=account.id, account_type=account.portal_account_type,
                  enterprise_code=account.enterprise_code,
                  enterprise_name=str(enterprise.get("name") or account.organisation or ""),

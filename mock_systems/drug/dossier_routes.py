@@ -6,6 +6,8 @@ an action on a page drawn before someone else's change is refused (dossier_trans
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
@@ -13,12 +15,18 @@ from mock_systems.common.pages import message_page, refusal_page
 from mock_systems.drug.access import Actor, module_actor, refuse_forged
 from mock_systems.drug.dossier_fields import CHANGE_REASON, FIELDS, content_of, read_values, validate
 from mock_systems.drug.dossier_queries import events_of, find_dossier, find_version, list_dossiers, versions_of
-from mock_systems.drug.dossier_transitions import (DossierRefused, change_dossier, create_draft, delete_draft,
-                                                   edit_draft, submit_dossier)
-from shared.messages import text
+from mock_systems.drug.dossier_transitions import (
+    DossierRefused,
+    change_dossier,
+    create_draft,
+    delete_draft,
+    edit_draft,
+    submit_dossier,
+)
 from mock_systems.drug.models import DRAFT, STATE_LABELS, SUBMITTED
 from mock_systems.drug.modules import EXPORT_DOSSIER
 from mock_systems.drug.pages import render, see_other
+from shared.messages import text
 from shared.path_ids import ROW_ID, parse_id
 
 router = APIRouter()
@@ -51,7 +59,7 @@ async def dossier_list(request: Request) -> Response:
     return render(system, "dossier_list.html", actor=actor, rows=rows, states=STATE_LABELS, notice=_notice(request))
 
 
-def _form(request: Request, actor: Actor, *, mode: str, values: dict, errors: list[str] = (), dossier=None,
+def _form(request: Request, actor: Actor, *, mode: str, values: dict, errors: Sequence[str] = (), dossier=None,
           status_code: int = 200) -> Response:
     fields = FIELDS + (CHANGE_REASON,) if mode == "change" else FIELDS
     return render(request.app.state.system, "dossier_form.html", status_code, actor=actor, mode=mode, fields=fields,
@@ -89,7 +97,7 @@ async def _load(request: Request, actor: Actor, dossier_id: int):
     async with system.sessionmaker() as db:
         dossier = await find_dossier(db, actor.enterprise_code, dossier_id)
         version = await find_version(db, dossier, parse_id(wanted)) if dossier else None
-        if version is None or (wanted is not None and parse_id(wanted) is None):
+        if dossier is None or version is None or (wanted is not None and parse_id(wanted) is None):
             return message_page(system, text("drug.dossier.not_found"), 404)
         return dossier, version, await versions_of(db, dossier), await events_of(db, dossier)
 

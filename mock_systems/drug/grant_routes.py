@@ -8,9 +8,9 @@ from starlette.responses import Response
 from mock_systems.common.pages import message_page, refusal_page
 from mock_systems.drug.access import legal_person_actor, refuse_forged
 from mock_systems.drug.grants import agents_of, granted_modules, save_grants
-from shared.messages import text
 from mock_systems.drug.modules import MODULES
 from mock_systems.drug.pages import render, see_other
+from shared.messages import text
 from shared.refusals import Refusal
 
 router = APIRouter()

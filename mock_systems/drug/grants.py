@@ -6,7 +6,9 @@ which runs again as an UPDATE). A grant counts only for the enterprise that made
 """
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from typing import cast
+
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -65,6 +67,6 @@ async def _replace(db: AsyncSession, *, enterprise_code: str, agent_id: int, mod
     values = {"enterprise_code": enterprise_code, "modules": modules, "granted_by_name": granted_by_name[:100],
               "granted_at": utcnow()}
     result = await db.execute(update(AgentGrant).where(AgentGrant.account_id == agent_id).values(**values))
-    if result.rowcount == 0:
+    if cast(CursorResult, result).rowcount == 0:
         db.add(AgentGrant(account_id=agent_id, **values))
         await db.flush()

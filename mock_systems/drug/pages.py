@@ -12,7 +12,7 @@ import mock_systems.common.pages as common_pages
 from mock_systems.common.context import SystemContext
 
 TEMPLATES = Environment(loader=ChoiceLoader([FileSystemLoader(Path(__file__).parent / "templates"),
-                                             common_pages.TEMPLATES.loader]),
+                                             common_pages.LOADER]),
                         autoescape=select_autoescape(["html"]))
 BEIJING = dt.timezone(dt.timedelta(hours=8), "北京时间")
 # Times are stored in UTC and shown in Beijing time, as the enterprises filling them in read them.

@@ -13,8 +13,15 @@ from fastapi import FastAPI
 
 from mock_systems.common import SystemProfile, create_system_app, demo_accounts
 from mock_systems.common.extension import SystemExtension
-from mock_systems.udi import dev_messages, registration, reviews, senders, staff, staff_accounts
-from mock_systems.udi import models as _models  # noqa: F401  (registers the UDI tables before create_all)
+from mock_systems.udi import (
+    dev_messages,
+    models as _models,  # noqa: F401  (registers the UDI tables before create_all)
+    registration,
+    reviews,
+    senders,
+    staff,
+    staff_accounts,
+)
 from mock_systems.udi.notifications import run_notifications
 
 EXTENSION = SystemExtension(

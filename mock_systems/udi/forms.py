@@ -6,10 +6,11 @@ stored unless every field passes.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
+from shared.identity import CreditCode, InvalidIdentifier, validate_credit_code, validate_email, validate_mobile
 from shared.messages import text
-from shared.identity import InvalidIdentifier, validate_credit_code, validate_email, validate_mobile
 
 # name → (label, required, maximum length)
 FIELDS = {
@@ -20,7 +21,8 @@ FIELDS = {
     "contact_phone": ("联系电话", True, 11),
     "contact_email": ("电子邮箱", False, 254),
 }
-VALIDATORS = {"credit_code": validate_credit_code, "contact_phone": validate_mobile, "contact_email": validate_email}
+VALIDATORS: dict[str, Callable[[str], CreditCode | str]] = {
+    "credit_code": validate_credit_code, "contact_phone": validate_mobile, "contact_email": validate_email}
 MAX_INPUT = 300  # what is read of any field at all
 
 
@@ -62,7 +64,7 @@ def read_details(form) -> tuple[OrganisationDetails | None, dict[str, str], dict
             except InvalidIdentifier as exc:
                 errors[name] = text(exc.message_id)
                 continue
-            value = checked.value if name == "credit_code" else checked
+            value = checked.value if isinstance(checked, CreditCode) else checked
         if len(value) > maximum:
             errors[name] = text("udi.field_too_long", field=label, maximum=maximum)
             continue

@@ -20,9 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mock_systems.common.context import SystemContext
 from mock_systems.common.db import utcnow
-from shared.messages import text
 from mock_systems.udi.models import Notification, Registration, RegistrationState
 from mock_systems.udi.senders import UdiSettings, make_sender
+from shared.messages import text
 from shared.outbox import Columns, Outbox, Result
 
 log = logging.getLogger(__name__)

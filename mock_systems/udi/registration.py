@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import RedirectResponse, Response
 
+from mock_systems.common.accounts import claim_object
 from mock_systems.common.context import SystemContext
 from mock_systems.common.links import link_of_account
 from mock_systems.common.models import LinkKind, LocalAccount, WebSession
@@ -58,7 +59,7 @@ def prefilled(account: LocalAccount, session: WebSession) -> dict[str, str]:
     (the ``enterprise`` claim), the user's name and mobile number (the e-mail address is not among
     the claims the system asks for)."""
     claims = session.portal_claims or {}
-    enterprise = claims.get("enterprise") if isinstance(claims.get("enterprise"), dict) else {}
+    enterprise = claim_object(claims, "enterprise")
     values = {"organisation_name": enterprise.get("name") or account.organisation,
               "credit_code": enterprise.get("unified_social_credit_code") or "",
               "contact_name": account.display_name, "contact_phone": account.contact_phone}
@@ -124,5 +125,6 @@ async def submit(request: Request) -> Response:
     except Refusal as exc:  # 待审核 already (another tab), or decided meanwhile
         async with system.sessionmaker() as db:
             registration = await registration_of(db, account.id)
+        assert registration is not None  # refused for the state of an existing registration
         return _status(system, session, registration, exc.status_code, error=exc.text())
     return RedirectResponse(ORGANISATION, status_code=303)

@@ -12,7 +12,9 @@ details under review. A decision writes its notification in the same transaction
 """
 from __future__ import annotations
 
-from sqlalchemy import update
+from typing import cast
+
+from sqlalchemy import CursorResult, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -46,7 +48,7 @@ async def resubmit_registration(db: AsyncSession, account_id: int, details: Orga
                                    Registration.state == RegistrationState.rejected)
         .values(state=RegistrationState.pending, submission=Registration.submission + 1, submitted_at=utcnow(),
                 reviewed_at=None, reviewer_id=None, reject_reason=None, **details.values()))
-    if result.rowcount != 1:
+    if cast(CursorResult, result).rowcount != 1:
         raise Refusal("udi.already_submitted", status_code=409)
 
 
@@ -72,6 +74,6 @@ async def _decide(db: AsyncSession, registration_id: int, submission: int, revie
         update(Registration).where(Registration.id == registration_id, Registration.submission == submission,
                                    Registration.state == RegistrationState.pending)
         .values(state=outcome, reviewed_at=utcnow(), reviewer_id=reviewer_id, reject_reason=reason))
-    if result.rowcount != 1:  # another reviewer decided first, or the user resubmitted since
+    if cast(CursorResult, result).rowcount != 1:  # another reviewer decided first, or the user resubmitted since
         raise Refusal("udi.already_reviewed", status_code=409)
-    await enqueue_result(db, await db.get(Registration, registration_id, populate_existing=True))
+    await enqueue_result(db, await db.get_one(Registration, registration_id, populate_existing=True))

@@ -20,7 +20,8 @@ from tests.support.agents import citizen_id, credit_code
 from tests.support.live import register_account
 
 pytestmark = ON_BROWSER_LOOP
-ENTERPRISE = dict(account_type="legal_person", name="李法人", id_type="居民身份证", id_number=citizen_id(901, "19700101"),
+ENTERPRISE = dict(account_type="legal_person", name="李法人", id_type="居民身份证",
+                  id_number=citizen_id(901, "19700101"),
                   mobile="13900139000", enterprise_name="示例药业股份有限公司", credit_code=credit_code(7),
                   realname_level=2)
 
@@ -126,7 +127,8 @@ async def test_seed_002_an_agent_files_an_export_dossier_after_both_authorizatio
 
 async def test_seed_001_step_4_an_agent_on_an_existing_udi_sub_account_and_its_removal(
         page, chromium, portal, databases, tmp_path, shot, console_errors):
-    await register_account(portal.database_url, "qiye_demo", **{**ENTERPRISE, "enterprise_name": "示例医疗器械有限公司"})
+    await register_account(portal.database_url, "qiye_demo",
+                           **{**ENTERPRISE, "enterprise_name": "示例医疗器械有限公司"})
     await register_account(portal.database_url, "lisi", **person("李四", 21, "13700137001"))
     async with running(portal, databases, tmp_path, "udi", UDI) as udi:
         await legal_login(page, "qiye_demo")

@@ -44,7 +44,8 @@ def row(page: Page, client_id: str):
     return page.locator(f"#system-{client_id}")
 
 
-async def test_bind_an_existing_account_sso_into_it_unbind_and_sso_refused(page, portal, databases, tmp_path, shot, console_errors):
+async def test_bind_an_existing_account_sso_into_it_unbind_and_sso_refused(
+        page, portal, databases, tmp_path, shot, console_errors):
     async with running(portal, databases, tmp_path, "udi", UDI) as udi:
         await on_my_bindings(page, portal)
         await expect(row(page, "udi")).to_have_attribute("data-state", "bind")
@@ -83,7 +84,8 @@ async def test_bind_an_existing_account_sso_into_it_unbind_and_sso_refused(page,
         await shot(page, "unbound")
 
         await page.goto(f"{portal.url}/sso/udi")
-        await expect(page.get_by_text(f"您尚未绑定{UDI.display_name}，请先在“我的绑定”中授权绑定后再单点登录。")).to_be_visible()
+        refusal = f"您尚未绑定{UDI.display_name}，请先在“我的绑定”中授权绑定后再单点登录。"
+        await expect(page.get_by_text(refusal)).to_be_visible()
         answered(console_errors, 403)
         await shot(page, "sso-refused-at-portal")
         await page.goto(f"{udi.url}/auth/login")  # from the system's side: its own clear page
@@ -121,7 +123,8 @@ async def test_create_a_new_account_cannot_be_undone_and_a_second_binding_is_ref
         await shot(page, "second-binding-refused")
 
 
-async def test_classification_bound_then_combination_refused_naming_it(page, portal, databases, tmp_path, shot, console_errors):
+async def test_classification_bound_then_combination_refused_naming_it(
+        page, portal, databases, tmp_path, shot, console_errors):
     async with running(portal, databases, tmp_path, "classification", CLASSIFICATION), \
             running(portal, databases, tmp_path, "combination", COMBINATION):
         await on_my_bindings(page, portal)

@@ -13,8 +13,7 @@ import pytest_asyncio
 import uvicorn
 from playwright.async_api import expect
 
-from mock_systems.drug import PROFILE as DRUG
-from mock_systems.drug import create_app
+from mock_systems.drug import PROFILE as DRUG, create_app
 from tests.browser.conftest import STEP_TIMEOUT_MS
 from tests.browser.steps import ON_BROWSER_LOOP
 from tests.mock_systems.drug.conftest import AGENT, LEGAL, DrugSystem

@@ -12,8 +12,14 @@ from sqlalchemy import select
 from mock_systems.common.models import PortalLink
 from mock_systems.drug import PROFILE as DRUG
 from shared.binding import SYSTEM_CANCEL, SYSTEM_STATUS, SYSTEM_UNLINK
-from tests.support.fake_portal import (FakePortal, bind_existing, browser_for, new_key, open_binding,
-                                       system_with_fake_portal)
+from tests.support.fake_portal import (
+    FakePortal,
+    bind_existing,
+    browser_for,
+    new_key,
+    open_binding,
+    system_with_fake_portal,
+)
 
 
 @pytest.fixture

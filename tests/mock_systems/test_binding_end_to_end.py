@@ -15,9 +15,9 @@ from idp.bindings.models import Binding
 from idp.bindings.staff import force_unbind_account
 from mock_systems.common import DEMO_LOCAL_PASSWORD
 from mock_systems.common.models import LinkKind, PortalLink
-from shared.messages import text
 from mock_systems.drug import PROFILE as DRUG
 from shared.binding import PORTAL_BINDINGS_PAGE, SYSTEM_START
+from shared.messages import text
 from tests.support.binding_flows import binding_of, on_bindings_page, shown, start, unbind
 from tests.support.portal import ISSUER, hidden_fields
 from tests.support.systems import CAPTCHA, running_system, sso

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, update
 
-from shared.messages import text
 from mock_systems.common.models import LinkKind, PortalLink
 from mock_systems.drug import PROFILE as DRUG
+from shared.messages import text
 from tests.support.fake_portal import FakePortal, bind_existing, browser_for, system_with_fake_portal
 from tests.support.portal import hidden_fields
 from tests.support.systems import CAPTCHA

@@ -12,12 +12,18 @@ import pytest
 from sqlalchemy import func, select
 
 from mock_systems.common import DEMO_LOCAL_PASSWORD
-from shared.messages import text
 from mock_systems.common.models import BindingRecord, LinkKind, LocalAccount, OutboxMessage, PortalLink
 from mock_systems.drug import PROFILE as DRUG
 from shared.binding import PORTAL_BINDINGS_PAGE, SYSTEM_CANCEL
-from tests.support.fake_portal import (CAPTCHA, FakePortal, bind_existing, browser_for, open_binding,
-                                       system_with_fake_portal)
+from shared.messages import text
+from tests.support.fake_portal import (
+    CAPTCHA,
+    FakePortal,
+    bind_existing,
+    browser_for,
+    open_binding,
+    system_with_fake_portal,
+)
 from tests.support.portal import hidden_fields
 
 LEGAL_CLAIMS = {"name": "李四", "preferred_username": "demo_enterprise", "phone_number": "13800000000",
@@ -193,11 +199,11 @@ async def test_twenty_portal_accounts_binding_one_local_account_in_parallel_make
     fake = drug.state.fake
     bindings = [fake.intent("existing", sub=f"rival-{n}") for n in range(20)]
     browsers = [browser_for(drug, drug.state.system.settings.base_url) for _ in bindings]
-    pages = [await open_binding(drug, b, browser) for browser, b in zip(browsers, bindings)]
+    pages = [await open_binding(drug, b, browser) for browser, b in zip(browsers, bindings, strict=True)]
     async with asyncio.TaskGroup() as group:
         tasks = [group.create_task(browser.post("/binding/start", data={
             **hidden_fields(page.text), "username": "drug_demo", "password": DEMO_LOCAL_PASSWORD,
-            "captcha": CAPTCHA})) for browser, page in zip(browsers, pages)]
+            "captcha": CAPTCHA})) for browser, page in zip(browsers, pages, strict=True)]
     for browser in browsers:
         await browser.aclose()
     assert sorted(task.result().status_code for task in tasks) == [303] + [409] * 19

@@ -10,11 +10,17 @@ import pytest
 from sqlalchemy import select
 
 from mock_systems.common import DEMO_LOCAL_PASSWORD
-from shared.messages import text
 from mock_systems.common.models import PortalLink
 from mock_systems.drug import PROFILE as DRUG
-from tests.support.fake_portal import (CAPTCHA, FakePortal, bind_existing, browser_for, open_binding,
-                                       system_with_fake_portal)
+from shared.messages import text
+from tests.support.fake_portal import (
+    CAPTCHA,
+    FakePortal,
+    bind_existing,
+    browser_for,
+    open_binding,
+    system_with_fake_portal,
+)
 from tests.support.portal import hidden_fields
 
 

@@ -10,8 +10,8 @@ import json
 import httpx
 import pytest
 
-from shared.messages import text
 from mock_systems.udi import PROFILE as UDI
+from shared.messages import text
 from tests.support.forgery import (
     expired,
     hmac_with_public_key,

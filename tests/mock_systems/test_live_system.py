@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from shared.messages import text
 from mock_systems.udi import PROFILE as UDI
+from shared.messages import text
 from tests.support.live import LiveBrowser, free_port, live_portals, register_account, register_client
 from tests.support.live_systems import live_system
 from tests.support.portal import hidden_fields
@@ -50,7 +50,8 @@ async def test_sso_and_both_logouts_between_a_system_process_and_a_portal_proces
         # After the portal loaded its catalogue: the udi client, at this test's port.
         client = await register_client(
             portal_db, "udi", rp_base=system_url, redirect_uris=[f"{system_url}/auth/callback"],
-            post_logout_redirect_uris=[f"{system_url}/"], backchannel_logout_uri=f"{system_url}/auth/backchannel-logout",
+            post_logout_redirect_uris=[f"{system_url}/"],
+            backchannel_logout_uri=f"{system_url}/auth/backchannel-logout",
             initiate_login_uri=f"{system_url}/auth/login", scopes=["openid", "profile", "identity", "enterprise"])
         account = await register_account(portal_db, "zhangsan")
         async with live_system("udi", UDI, port, tmp_path, issuer=portal.issuer, database_url=system_db,

@@ -7,8 +7,8 @@ import pytest
 
 from mock_systems import classification, combination, drug, udi as udi_module
 from mock_systems.common import DEMO_LOCAL_PASSWORD
-from shared.messages import text
 from mock_systems.common.sessions import cookie_name
+from shared.messages import text
 from tests.support.portal import hidden_fields
 from tests.support.systems import CAPTCHA, running_system
 

@@ -41,7 +41,7 @@ class AuthRequest:
     verifier: str | None = None
 
     @classmethod
-    def build(cls, client: RegisteredClient, *, pkce: bool = True, **overrides) -> "AuthRequest":
+    def build(cls, client: RegisteredClient, *, pkce: bool = True, **overrides) -> AuthRequest:
         params = {
             "response_type": "code", "client_id": client.client_id, "redirect_uri": client.redirect_uri,
             "scope": "openid", "state": secrets.token_urlsafe(12), "nonce": secrets.token_urlsafe(12),

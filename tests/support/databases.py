@@ -29,7 +29,7 @@ class TestDatabases:
         self._created: list[str] = []
 
     @classmethod
-    def from_environment(cls, workdir: Path) -> "TestDatabases":
+    def from_environment(cls, workdir: Path) -> TestDatabases:
         return cls(os.environ.get("TEST_DATABASE_URL") or None, workdir)
 
     def _pg_admin_dsn(self) -> str:

@@ -22,8 +22,7 @@ from idp import clock
 from idp.bindings.models import Binding, BindingCall
 from idp.captcha.providers import TEST_ANSWER
 from idp.clients.admin import upsert_client
-from mock_systems.common.db import create_engine as system_engine
-from mock_systems.common.db import create_sessionmaker as system_sessions
+from mock_systems.common.db import create_engine as system_engine, create_sessionmaker as system_sessions
 from mock_systems.common.models import LocalAccount, PortalLink
 from shared.binding import SYSTEM_START
 from tests.support import live

@@ -184,7 +184,8 @@ class Browser:
                 return "legal"
         return "personal"
 
-    async def authorize(self, params: dict, *, username: str | None = "zhangsan", consent: bool = True) -> httpx.Response:
+    async def authorize(self, params: dict, *, username: str | None = "zhangsan",
+                        consent: bool = True) -> httpx.Response:
         """Start at /authorize, log in and consent when asked; return the redirect to the RP."""
         response = await self.go("/authorize?" + urlencode(params))
         if username and 'action="/login"' in response.text:

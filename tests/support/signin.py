@@ -87,7 +87,7 @@ async def session_row(put: PortalUnderTest, cookie_value: str) -> UserSession | 
 
 async def age_session(put: PortalUnderTest, cookie_value: str, **columns: dt.timedelta) -> None:
     """Move a session's timestamps into the past (e.g. last_seen_at=timedelta(hours=1))."""
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     async with put.portal.sessionmaker.begin() as db:
         await db.execute(update(UserSession).where(UserSession.id_digest == digest(cookie_value))
                          .values(**{name: now - delta for name, delta in columns.items()}))

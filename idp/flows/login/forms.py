@@ -37,7 +37,7 @@ class LoginForm:
     captcha_answer: str
 
     @classmethod
-    def parse(cls, form) -> "LoginForm":
+    def parse(cls, form) -> LoginForm:
         def field(name: str) -> str:
             return str(form.get(name) or "")
 

@@ -12,9 +12,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
+from idp.accounts.models import AccountType
 from idp.captcha.store import issue_captcha
 from idp.errors import DomainError
-from idp.accounts.models import AccountType
 from idp.flows.login.agent_login import continue_as_agent
 from idp.flows.login.forms import LEGAL, LoginForm, local_path, window_of
 from idp.flows.login.transitions import (
@@ -101,7 +101,7 @@ async def login_submit(request: Request) -> Response:
         await pass_captcha(portal, form)
         account = await find_account(portal, form.window, form.login_name)
         await refuse_if_locked(portal, account, attempt)
-        await check_password(portal, account, form.password, attempt)
+        account = await check_password(portal, account, form.password, attempt)
         if form.window == LEGAL and account.account_type == AccountType.personal:
             await accept_login(portal, account, form.password)
             return await continue_as_agent(request, portal, row, account, previous, attempt)

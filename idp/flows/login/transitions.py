@@ -101,11 +101,11 @@ async def refuse_if_locked(portal: Portal, account: Account | None, attempt: Att
     raise locked_refusal(account.locked_until)
 
 
-async def check_password(portal: Portal, account: Account | None, password: str, attempt: Attempt) -> None:
+async def check_password(portal: Portal, account: Account | None, password: str, attempt: Attempt) -> Account:
     """argon2id off the loop; an unknown user is checked against the dummy hash, so the time
     taken does not tell whether the account exists. A wrong password counts a failure."""
     if await portal.passwords.verify(account.password_hash if account else None, password) and account:
-        return
+        return account
     failure = None
     async with portal.sessionmaker.begin() as db:
         if account is not None:
@@ -113,7 +113,7 @@ async def check_password(portal: Portal, account: Account | None, password: str,
         record(db, "login.failed", outcome="failure", actor=account.subject if account else None,
                client_id=attempt.client_id, source_ip=attempt.source_ip,
                reason="wrong_password" if account else "unknown_login_name", window=attempt.window)
-        if failure is not None and failure.locked_now:
+        if account is not None and failure is not None and failure.locked_now and failure.locked_until:
             record(db, "account.locked", actor=account.subject, source_ip=attempt.source_ip,
                    failures=failure.failures, locked_until=failure.locked_until.isoformat())
     if failure is not None and failure.locked_until is not None:
@@ -187,6 +187,7 @@ async def log_in(portal: Portal, account: Account, previous: ActiveSession | Non
         if password is not None:
             await accept_in(db, account, new_hash)
         if same:
+            assert previous is not None  # same implies a previous session
             token = await reauthenticate(db, previous, amr=AMR_PASSWORD, acr=ACR_PASSWORD,
                                          source_ip=attempt.source_ip, device=attempt.device)
         if token is None:

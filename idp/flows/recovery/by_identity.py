@@ -62,7 +62,7 @@ async def check_answer(
     if identity_matches(account, form):
         return None, "matched"
     failure = await record_failure(db, settings, account.id)
-    if failure.locked_now:
+    if failure.locked_now and failure.locked_until:
         record(db, "account.locked", actor=account.subject, source_ip=source_ip, failures=failure.failures,
                locked_until=failure.locked_until.isoformat())
     if failure.locked_until is not None:

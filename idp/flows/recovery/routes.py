@@ -6,16 +6,18 @@ passwords, captcha answers and codes.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from idp.errors import DomainError
+from idp.flows.contact_code import CODE, REQUEST, contact_values, sent_notice, use_captcha
 from idp.flows.models import Flow
 from idp.flows.recovery import forms, transitions
-from idp.flows.contact_code import CODE, REQUEST, contact_values, sent_notice, use_captcha
 from idp.flows.recovery.transitions import IDENTITY, KIND, PASSWORD
-from idp.flows.web import new_captcha, posted_flow, run_step, start
 from idp.flows.store import load_flow
+from idp.flows.web import new_captcha, posted_flow, run_step, start
 from idp.portal import Portal
 from idp.web.kit import client_ip
 from idp.web.pages import render
@@ -32,7 +34,7 @@ def _kept(form, names) -> dict:
 
 async def _page(portal: Portal, flow: Flow, *, values: dict | None = None, error: str | None = None) -> Response:
     """The page of the flow's current state."""
-    context = dict(flow_id=flow.id, csrf_token=flow.csrf_token, error=error)
+    context: dict[str, Any] = dict(flow_id=flow.id, csrf_token=flow.csrf_token, error=error)
     if flow.state in (IDENTITY, REQUEST):
         async with portal.sessionmaker.begin() as db:
             context["captcha_id"] = await new_captcha(db, portal)

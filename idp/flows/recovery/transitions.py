@@ -14,8 +14,8 @@ from idp.accounts.lockout import clear_failures
 from idp.accounts.models import Account, AccountType
 from idp.accounts.notices import change_notice, note_change, send_change_notice
 from idp.audit.log import record
-from idp.flows.models import Flow
 from idp.flows.contact_code import CODE, REQUEST, confirm_contact_code, send_contact_code
+from idp.flows.models import Flow
 from idp.flows.recovery.by_identity import check_answer, count_address_attempt, forgive_address_attempt
 from idp.flows.recovery.forms import ContactForm, IdentityForm
 from idp.flows.recovery.states import State
@@ -43,6 +43,7 @@ async def verify_identity(portal: Portal, flow: Flow, form: IdentityForm, *, sou
             ))
             refusal, reason = await check_answer(db, portal.settings, account, form, source_ip)
         if refusal is None:
+            assert account is not None  # check_answer refuses when no account matched
             await forgive_address_attempt(db, source_ip)
             await advance(db, flow, expected=IDENTITY, to=PASSWORD, account_id=account.id, via="identity")
             record(db, "recovery.identity_verified", actor=account.subject, source_ip=source_ip)
@@ -71,7 +72,7 @@ async def confirm_recovery_code(portal: Portal, flow: Flow, code: str, *, source
 async def recovered_account_data(portal: Portal, flow: Flow) -> tuple[str | None, ...]:
     """The personal data of the account being recovered, which its new password may not use."""
     async with portal.reader() as db:
-        account = await db.get(Account, flow.data["account_id"])
+        account = await db.get_one(Account, flow.data["account_id"])
     return account.personal_data
 
 
@@ -86,7 +87,7 @@ async def reset_password(portal: Portal, flow: Flow, password: str, *, source_ip
         await db.execute(update(Account).where(Account.id == account_id)
                          .values(password_hash=password_hash, password_changed_at=now, updated_at=now))
         await clear_failures(db, account_id)
-        account = await db.get(Account, account_id)
+        account = await db.get_one(Account, account_id)
         record(db, "password.reset", actor=account.subject, source_ip=source_ip, via=flow.data.get("via"))
         notice = change_notice(account, "password", now)  # a reset is a change the owner must hear of
         note_change(db, account_id, notice)

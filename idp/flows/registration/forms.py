@@ -260,6 +260,7 @@ def parse_enterprise(form, captcha_error: DomainError | None = None) -> Enterpri
     if captcha_error:
         check.errors.setdefault("captcha", captcha_error)
     check.finish()
+    assert document is not None and mobile is not None and email is not None  # finish() raised otherwise
     return EnterpriseForm(enterprise_name, code.value, code.warnings, name, document, mobile, email)
 
 
@@ -281,4 +282,5 @@ def parse_person(form, captcha_error: DomainError | None = None) -> PersonForm:
     if captcha_error:
         check.errors.setdefault("captcha", captcha_error)
     check.finish()
+    assert document is not None and mobile is not None and email is not None  # finish() raised otherwise
     return PersonForm(name, document, mobile, email, Credentials(username, password))

@@ -2,16 +2,18 @@
 transition. Bad input comes back on the same form, values kept except captcha answers and codes."""
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from idp.errors import DomainError
-from idp.flows.models import Flow
 from idp.flows.contact_code import CODE, REQUEST, contact_values, sent_notice, use_captcha
-from idp.flows.web import new_captcha, posted_flow, run_step, start
+from idp.flows.models import Flow
 from idp.flows.store import load_flow
 from idp.flows.unlock import forms, transitions
 from idp.flows.unlock.transitions import KIND
+from idp.flows.web import new_captcha, posted_flow, run_step, start
 from idp.portal import Portal
 from idp.web.kit import client_ip
 from idp.web.pages import render
@@ -22,7 +24,7 @@ CONTACT_FIELDS = ("username", "channel", "destination")
 
 
 async def _page(portal: Portal, flow: Flow, *, values: dict | None = None, error: str | None = None) -> Response:
-    context = dict(flow_id=flow.id, csrf_token=flow.csrf_token, error=error)
+    context: dict[str, Any] = dict(flow_id=flow.id, csrf_token=flow.csrf_token, error=error)
     if flow.state == REQUEST:
         async with portal.sessionmaker.begin() as db:
             captcha_id = await new_captcha(db, portal)

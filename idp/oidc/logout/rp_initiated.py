@@ -32,7 +32,7 @@ END_SESSION_PARAMETERS = ("id_token_hint", "post_logout_redirect_uri", "state", 
 async def logout(request: Request) -> Response:
     portal: Portal = request.app.state.portal
     items = request.query_params if request.method == "GET" else await request.form()
-    params = {k: v for k, v in items.items() if v}
+    params = {k: v for k, v in items.items() if isinstance(v, str) and v}  # a file upload is no value
     hint = None
     if "id_token_hint" in params:
         try:

@@ -24,10 +24,10 @@ async def end_session_everywhere(portal: Portal, sid: str, *, reason: str, sourc
         if not await end_session(db, sid):
             return False
         # The logout token's sub is the one the systems saw: an agent's is its agency's.
-        subject = await db.scalar(select(func.coalesce(Agency.subject, Account.subject))
-                                  .select_from(UserSession).join(Account, Account.id == UserSession.account_id)
-                                  .outerjoin(Agency, Agency.id == UserSession.agency_id)
-                                  .where(UserSession.sid == sid))
+        subject = (await db.execute(select(func.coalesce(Agency.subject, Account.subject))
+                                    .select_from(UserSession).join(Account, Account.id == UserSession.account_id)
+                                    .outerjoin(Agency, Agency.id == UserSession.agency_id)
+                                    .where(UserSession.sid == sid))).scalar_one()
         # A code not yet redeemed is a login still in flight in this session: it must not yield
         # tokens after the logout. Marking it used (not expired) is what the redemption's own
         # conditional UPDATE re-checks after waiting for our lock; doing it before the

@@ -15,11 +15,11 @@ from starlette.responses import RedirectResponse, Response
 from idp.accounts.display import mask_id_number, mask_mobile
 from idp.agents import transitions
 from idp.bindings import transitions as bindings
-from idp.web.space.binding_rows import bindable, binding_rows, known_system_name, result_message
 from idp.errors import DomainError, PageError
 from idp.principals.principal import Principal
 from idp.web.kit import CsrfForm, LegalPerson, client_ip, portal_of, render_page
 from idp.web.space import AGENTS as PAGE
+from idp.web.space.binding_rows import bindable, binding_rows, known_system_name, result_message, to_binding_start
 from shared.messages import text
 from shared.path_ids import ROW_ID
 
@@ -74,7 +74,8 @@ async def agent_page(request: Request, agency_id: int, session: LegalPerson, don
     selected = await _principal(request, session, agency_id)
     notice = error = None
     if done in NOTICES:
-        notice = text(NOTICES[done], name=selected.account.name, system=await known_system_name(portal_of(request), client_id) or "")
+        system = await known_system_name(portal_of(request), client_id) or ""
+        notice = text(NOTICES[done], name=selected.account.name, system=system)
     elif result:
         reported = await result_message(request, selected, result, client_id)
         if reported is not None:
@@ -115,9 +116,7 @@ async def bind_for_agent(request: Request, agency_id: int, client_id: str, sessi
                                                   mode if isinstance(mode, str) else "", actor=session.account)
     except DomainError as exc:
         return await _list(request, session, selected=selected, error=exc.text(), status_code=409)
-    separator = "&" if "?" in client.binding_start_uri else "?"
-    return RedirectResponse(client.binding_start_uri + separator + urlencode({"binding": binding_id}),
-                            status_code=303)
+    return to_binding_start(client, binding_id)
 
 
 @router.post(PAGE + "/{agency_id:" + ROW_ID + "}/bindings/{client_id}/revoke")

@@ -8,11 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlencode
 
 import yaml
-
 from fastapi import Request
 from sqlalchemy import select
+from starlette.responses import RedirectResponse
 
 from idp.bindings import transitions
 from idp.bindings.models import Binding
@@ -96,6 +97,13 @@ async def known_system_name(portal: Portal, client_id: str) -> str | None:
         return None
     client = await portal.client(client_id)
     return client.display_name if client else None
+
+
+def to_binding_start(client: ClientInfo, binding_id: str) -> RedirectResponse:
+    """The browser on to the system's binding_start_uri (:func:`bindable` made sure it has one)."""
+    start = client.binding_start_uri or ""
+    separator = "&" if "?" in start else "?"
+    return RedirectResponse(start + separator + urlencode({"binding": binding_id}), status_code=303)
 
 
 async def bindable(request: Request, client_id: str) -> ClientInfo:

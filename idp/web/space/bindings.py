@@ -14,10 +14,10 @@ from starlette.responses import RedirectResponse, Response
 
 from idp.bindings import outbox, transitions
 from idp.bindings.models import Binding
-from idp.web.space.binding_rows import Row, bindable, binding_rows, known_system_name, result_message
 from idp.errors import DomainError, PageError
 from idp.web.kit import CsrfForm, SignedIn, portal_of, render_page
 from idp.web.space import AGENTS
+from idp.web.space.binding_rows import Row, bindable, binding_rows, known_system_name, result_message, to_binding_start
 from shared.binding import PORTAL_BINDINGS_PAGE
 from shared.messages import text
 
@@ -96,9 +96,7 @@ async def start(request: Request, client_id: str, session: SignedIn, form: CsrfF
                                                      mode if isinstance(mode, str) else "")
     except DomainError as exc:
         return await _list_page(request, session, error=exc.text(), status_code=409)
-    separator = "&" if "?" in client.binding_start_uri else "?"
-    return RedirectResponse(client.binding_start_uri + separator + urlencode({"binding": binding_id}),
-                            status_code=303)
+    return to_binding_start(client, binding_id)
 
 
 @router.post(PORTAL_BINDINGS_PAGE + "/{client_id}/unbind")

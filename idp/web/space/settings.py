@@ -15,8 +15,14 @@ from idp.flows.store import load_flow
 from idp.oidc.interactions import browser_token
 from idp.sessions.store import ActiveSession, browser_cookie_name, set_cookie
 from idp.space import transitions
-from idp.space.forms import (CONTACTS, Contact, parse_code, parse_current_password, parse_new_contact,
-                             parse_password_change)
+from idp.space.forms import (
+    CONTACTS,
+    Contact,
+    parse_code,
+    parse_current_password,
+    parse_new_contact,
+    parse_password_change,
+)
 from idp.web.kit import CsrfForm, SignedIn, client_ip, portal_of, render_page
 from idp.web.space import SETTINGS, SPACE
 

@@ -12,8 +12,7 @@ from sqlalchemy import select
 from mock_systems.common.accounts import create_account
 from mock_systems.common.db import utcnow
 from mock_systems.common.models import LinkKind, LocalAccount, PortalLink
-from mock_systems.drug import PROFILE as DRUG
-from mock_systems.drug import create_app
+from mock_systems.drug import PROFILE as DRUG, create_app
 from mock_systems.drug.grants import save_grants
 from tests.support.fake_portal import FakePortal, browser_for, portal_login, system_settings
 from tests.support.portal import hidden_fields

@@ -6,9 +6,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from mock_systems.common import DEMO_LOCAL_PASSWORD
-from shared.messages import text
 from mock_systems.drug.models import DossierEvent, ExportDossier
 from mock_systems.drug.modules import EXPORT_DOSSIER
+from shared.messages import text
 from tests.mock_systems.drug.conftest import AGENT, ENTERPRISE, LEGAL, grant, legal_person, post_form
 from tests.support.fake_portal import CAPTCHA
 from tests.support.portal import hidden_fields

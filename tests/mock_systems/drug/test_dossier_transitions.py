@@ -9,8 +9,14 @@ import pytest
 from sqlalchemy import func, select
 
 from mock_systems.drug.access import Actor
-from mock_systems.drug.dossier_transitions import (DossierRefused, change_dossier, create_draft, delete_draft,
-                                                   edit_draft, submit_dossier)
+from mock_systems.drug.dossier_transitions import (
+    DossierRefused,
+    change_dossier,
+    create_draft,
+    delete_draft,
+    edit_draft,
+    submit_dossier,
+)
 from mock_systems.drug.models import DossierEvent, ExportDossier, ExportDossierVersion
 from tests.mock_systems.drug.conftest import LEGAL
 

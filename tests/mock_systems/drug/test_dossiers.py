@@ -8,9 +8,9 @@ import re
 
 from sqlalchemy import func, select
 
-from shared.messages import text
 from mock_systems.drug.models import DossierEvent, ExportDossier, ExportDossierVersion
 from mock_systems.drug.modules import EXPORT_DOSSIER
+from shared.messages import text
 from tests.mock_systems.drug.conftest import AGENT, LEGAL, OTHER_LEGAL, grant, post_form
 from tests.support.portal import hidden_fields
 
@@ -52,7 +52,8 @@ async def test_required_fields_are_checked_with_every_error_named(drug):
                                                                             "destination": "",
                                                                             "strength": "x" * 101})
     assert response.status_code == 400
-    for message in (text("drug.dossier.required", label="药品通用名称"), text("drug.dossier.required", label="出口国家或地区"),
+    for message in (text("drug.dossier.required", label="药品通用名称"),
+                    text("drug.dossier.required", label="出口国家或地区"),
                     text("drug.dossier.too_long", label="规格", limit=100)):
         assert message in response.text
     assert "请填写药品通用名称。" in response.text

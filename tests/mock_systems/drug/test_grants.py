@@ -8,12 +8,20 @@ from sqlalchemy import delete, select
 
 from mock_systems.common.models import PortalLink
 from mock_systems.drug.grants import granted_modules, save_grants
-from shared.refusals import Refusal
-from shared.messages import text
 from mock_systems.drug.models import AgentGrant
 from mock_systems.drug.modules import EXPORT_DOSSIER
-from tests.mock_systems.drug.conftest import (AGENT, LEGAL, OTHER_AGENT, OTHER_LEGAL, ENTERPRISE, agent,
-                                              legal_person, post_form)
+from shared.messages import text
+from shared.refusals import Refusal
+from tests.mock_systems.drug.conftest import (
+    AGENT,
+    ENTERPRISE,
+    LEGAL,
+    OTHER_AGENT,
+    OTHER_LEGAL,
+    agent,
+    legal_person,
+    post_form,
+)
 
 GRANTS = "/collection/sub-users"
 CODE = ENTERPRISE["unified_social_credit_code"]

@@ -13,7 +13,14 @@ from mock_systems.common import DEMO_LOCAL_PASSWORD
 from mock_systems.common.models import LocalAccount, PortalLink
 from mock_systems.udi import PROFILE as UDI
 from mock_systems.udi.models import Notification, Registration
-from tests.support.fake_portal import CAPTCHA, FakePortal, browser_for, open_binding, portal_login, system_with_fake_portal
+from tests.support.fake_portal import (
+    CAPTCHA,
+    FakePortal,
+    browser_for,
+    open_binding,
+    portal_login,
+    system_with_fake_portal,
+)
 from tests.support.portal import hidden_fields
 
 CREDIT_CODE = "91110105PDY0001752"

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from shared.messages import text
 from mock_systems.common.models import LocalAccount, PortalLink
 from mock_systems.udi import PROFILE as UDI
+from shared.messages import text
 from tests.support.fake_portal import FakePortal, bind_existing, browser_for, open_binding, system_with_fake_portal
 
 AGENT_CLAIMS = {"name": "钱七", "account_type": "agent", "phone_number": "13900000000",

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from shared.messages import text
 from mock_systems.udi.forms import read_details
+from shared.messages import text
 from tests.mock_systems.udi.conftest import CREDIT_CODE, DETAILS
 
 
 def test_good_details_are_normalised_and_choose_the_channel():
-    details, _, errors = read_details({**DETAILS, "credit_code": " 91110105pdy0001752 ", "contact_phone": "+86 138-0000-0000"})
+    details, _, errors = read_details({**DETAILS, "credit_code": " 91110105pdy0001752 ",
+                                       "contact_phone": "+86 138-0000-0000"})
     assert errors == {} and details.credit_code == CREDIT_CODE and details.contact_phone == "13800000000"
     assert details.channel == "sms"
     with_email, _, _ = read_details({**DETAILS, "contact_email": "Li@Example.COM"})

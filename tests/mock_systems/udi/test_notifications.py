@@ -10,8 +10,14 @@ from sqlalchemy import update
 
 from mock_systems.udi.models import Notification
 from mock_systems.udi.notifications import deliver_due
-from tests.mock_systems.udi.conftest import created_user, notifications, registration_of, review, staff_browser, \
-    submit_details
+from tests.mock_systems.udi.conftest import (
+    created_user,
+    notifications,
+    registration_of,
+    review,
+    staff_browser,
+    submit_details,
+)
 from tests.support.server_errors import logged_error_expected
 
 
@@ -58,7 +64,7 @@ async def test_a_failed_send_is_tried_again_after_its_lease(udi):
     sender = Recorder()
     assert await deliver_due(udi.state.system, sender) == 0  # still claimed by the failed attempt
     async with udi.state.system.sessionmaker.begin() as db:
-        await db.execute(update(Notification).values(claimed_until=dt.datetime.now(dt.timezone.utc)
+        await db.execute(update(Notification).values(claimed_until=dt.datetime.now(dt.UTC)
                                                      - dt.timedelta(seconds=1)))
     assert await deliver_due(udi.state.system, sender) == 1 and sender.sent == [notification.id]
     (after,) = await notifications(udi)

@@ -6,10 +6,16 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from mock_systems.common import DEMO_LOCAL_PASSWORD
-from shared.messages import text
 from mock_systems.udi.models import Registration, RegistrationState
-from tests.mock_systems.udi.conftest import (CREDIT_CODE, DETAILS, LEGAL_CLAIMS, created_user, registration_of,
-                                             submit_details)
+from shared.messages import text
+from tests.mock_systems.udi.conftest import (
+    CREDIT_CODE,
+    DETAILS,
+    LEGAL_CLAIMS,
+    created_user,
+    registration_of,
+    submit_details,
+)
 from tests.support.fake_portal import bind_existing, browser_for, portal_login
 from tests.support.portal import hidden_fields
 

@@ -6,10 +6,16 @@ from __future__ import annotations
 import asyncio
 
 from mock_systems.common import DEMO_LOCAL_PASSWORD
-from shared.messages import text
 from mock_systems.udi.models import RegistrationState
-from tests.mock_systems.udi.conftest import (created_user, notifications, registration_of, review, staff_browser,
-                                             submit_details)
+from shared.messages import text
+from tests.mock_systems.udi.conftest import (
+    created_user,
+    notifications,
+    registration_of,
+    review,
+    staff_browser,
+    submit_details,
+)
 from tests.support.fake_portal import CAPTCHA, browser_for
 from tests.support.portal import hidden_fields
 

@@ -10,8 +10,12 @@ from sqlalchemy import select
 
 from mock_systems.udi.forms import read_details
 from mock_systems.udi.models import RegistrationState, StaffMember
-from mock_systems.udi.transitions import (approve_registration, reject_registration,
-                                          resubmit_registration, submit_registration)
+from mock_systems.udi.transitions import (
+    approve_registration,
+    reject_registration,
+    resubmit_registration,
+    submit_registration,
+)
 from shared.refusals import Refusal
 from tests.mock_systems.udi.conftest import DETAILS, created_user, notifications, registration_of
 
