@@ -51,7 +51,7 @@ async def database_url(databases):
     """A migrated database of this test's own, dropped once the fixtures using it are torn down."""
     url = await databases.fresh()
     yield url
-    await databases.release(url)
+    databases.release(url)
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ databases are dropped by the next run, a running one's are left alone."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 
 import asyncpg
@@ -46,7 +47,7 @@ async def test_the_next_test_sees_none_of_the_previous_tests_rows(databases):
     await _on(first, _add_audit_event)
     await _on(first, _add_audit_event)
     assert sum((await _on(first, _row_counts)).values()) > 3
-    await databases.release(first)
+    databases.release(first)
 
     second = await databases.fresh()
     try:
@@ -57,13 +58,13 @@ async def test_the_next_test_sees_none_of_the_previous_tests_rows(databases):
         async with running_portal(second) as portal:  # and the portal starts on it as on a new one
             await portal.add_account("zhangsan")
     finally:
-        await databases.release(second)
+        databases.release(second)
 
 
 async def test_a_database_whose_schema_changed_is_not_handed_out_again(databases):
     changed = await databases.fresh()
     await _on(changed, lambda conn: conn.execute(text("DROP INDEX ix_grants_sid")))
-    await databases.release(changed)
+    databases.release(changed)
 
     following = await databases.fresh()
     try:
@@ -72,7 +73,7 @@ async def test_a_database_whose_schema_changed_is_not_handed_out_again(databases
             lambda sync: {i["name"] for i in inspect(sync).get_indexes("grants")}))
         assert "ix_grants_sid" in indexes
     finally:
-        await databases.release(following)
+        databases.release(following)
 
 
 async def test_a_database_still_in_use_is_not_handed_out_again(databases):
@@ -80,16 +81,18 @@ async def test_a_database_still_in_use_is_not_handed_out_again(databases):
         pytest.skip("a SQLite file is never handed out twice")
     in_use = await databases.fresh()
     engine = create_engine(in_use, pooled=False)
+    holder = await engine.connect()  # a process the test forgot to stop
     try:
-        async with engine.connect() as holder:  # a process the test forgot to stop
-            await holder.execute(text("SELECT 1"))
-            with pytest.warns(ResourceWarning, match="still open"):
-                await databases.release(in_use)
+        await holder.execute(text("SELECT 1"))
+        databases.release(in_use)
+        with pytest.warns(ResourceWarning, match="still open"):
+            following = await databases.fresh()
     finally:
+        with contextlib.suppress(Exception):  # the drop (WITH FORCE) may have closed it already
+            await holder.close()
         await engine.dispose()
-    following = await databases.fresh()
     assert following != in_use
-    await databases.release(following)
+    databases.release(following)
 
 
 async def test_a_crashed_runs_databases_are_dropped_and_a_running_ones_kept(databases, tmp_path):

@@ -13,7 +13,7 @@ async def system_database_url(databases):
     """A business system's own empty database, dropped after the test."""
     url = await databases.empty()
     yield url
-    await databases.release(url)
+    databases.release(url)
 
 
 @pytest.fixture

@@ -5,8 +5,9 @@ schema is migrated once into a template; each test gets a copy (a file copy on S
 CREATE DATABASE … TEMPLATE on PostgreSQL). If PostgreSQL was asked for and cannot be
 reached, the tests fail: they never skip.
 
-On PostgreSQL a database is not dropped after its test: once the test's fixtures are torn down
-(``release``), its rows are deleted and its sequences restarted, and the next test gets it. That
+On PostgreSQL a database is not dropped after its test: the test's fixtures release it, and when
+the next test asks for one its rows are deleted and its sequences restarted and it is handed out
+again. That
 costs a few milliseconds, where CREATE DATABASE writes the whole copy to the write-ahead log and
 DROP DATABASE waits for a checkpoint (dropping the whole suite's copies at the end took ~100 s).
 A database is reused only when it is exactly as it was handed out but for rows: no connection is
@@ -83,6 +84,7 @@ class TestDatabases:
         self.run = f"{int(time.time()):08x}{uuid.uuid4().hex[:6]}"
         self._template: str | None = None
         self._created: set[str] = set()
+        self._released: list[str] = []
         self._free: dict[str, list[str]] = {"t": [], "b": []}  # reset databases, by kind
         self._fingerprints: dict[str, str] = {}
         self._serial = 0
@@ -204,6 +206,7 @@ class TestDatabases:
 
     async def fresh(self) -> str:
         template = await self.template()
+        await self._recycle()
         if self.is_postgres:
             if self._free["t"]:
                 return self._pg_url(self._free["t"].pop())
@@ -217,6 +220,7 @@ class TestDatabases:
 
     async def empty(self) -> str:
         """A new database without any table (a business system's own, which creates its tables)."""
+        await self._recycle()
         if self.is_postgres:
             if self._free["b"]:
                 return self._pg_url(self._free["b"].pop())
@@ -228,24 +232,28 @@ class TestDatabases:
             return self._pg_url(name)
         return f"sqlite+aiosqlite:///{self.workdir / uuid.uuid4().hex}.sqlite3"
 
-    async def release(self, url: str) -> None:
-        """The test that used ``url`` is over: empty the database for the next test, or drop it
-        (in the background) when it cannot be reused. Databases never released (a session-wide
-        portal's, one a test made for itself) are dropped at the end of the run."""
-        name = make_url(url).database
-        if not self.is_postgres:
-            for suffix in ("", "-wal", "-shm"):
-                with contextlib.suppress(FileNotFoundError):
-                    os.remove(f"{name}{suffix}")
-            return
-        if name not in self._created or self._dropper is None:
-            return
-        kind = name.rsplit("_", 1)[1][0]
-        if await self._reset(name, kind):
-            self._free[kind].append(name)
-        else:
-            self._created.discard(name)
-            self._dropper.call(self._dropper.drop(name))
+    def release(self, url: str) -> None:
+        """The test that used ``url`` is over. The database is emptied (or dropped, or on SQLite
+        deleted) when the next one is asked for: by then the test's event loop is closed, so no
+        task it left behind (a delivery the portal still makes to a system on its way down) can
+        touch it. Databases never released (a session-wide portal's, one a test made for itself)
+        are dropped at the end of the run."""
+        self._released.append(make_url(url).database)
+
+    async def _recycle(self) -> None:
+        released, self._released = self._released, []
+        for name in released:
+            if not self.is_postgres:
+                for suffix in ("", "-wal", "-shm"):
+                    with contextlib.suppress(FileNotFoundError):
+                        os.remove(f"{name}{suffix}")
+            elif name in self._created and self._dropper is not None:
+                kind = name.rsplit("_", 1)[1][0]
+                if await self._reset(name, kind):
+                    self._free[kind].append(name)
+                else:
+                    self._created.discard(name)
+                    self._dropper.call(self._dropper.drop(name))
 
     def finish(self) -> None:
         """After the last test: wait for the drops under way, drop what is left, then the template."""
