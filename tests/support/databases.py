@@ -169,7 +169,8 @@ class TestDatabases:
         # DELETE rather than TRUNCATE: on a few rows it is twenty times faster (no new files). The
         # replica role skips foreign-key checks and the audit log's append-only trigger.
         tables = [r[0] for r in await conn.fetch(
-            "SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")]
+            "SELECT quote_ident(tablename) FROM pg_tables"
+            " WHERE schemaname = 'public' AND tablename <> 'alembic_version'")]
         sequences = [r[0] for r in await conn.fetch(
             "SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename) FROM pg_sequences")]
         return "".join(["SET LOCAL session_replication_role = replica;",
