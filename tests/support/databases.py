@@ -137,8 +137,9 @@ class TestDatabases:
             return False
         try:
             if not await self._alone_on(conn):
+                # Shown on the test that asks next; the one that left the connection open came before.
                 warnings.warn(ResourceWarning(
-                    "a connection to the test's database was still open after its fixtures were torn down"))
+                    f"a connection to {name} was still open after the test that used it ended; dropped"))
                 return False
             async with conn.transaction():
                 if kind == "b":  # a business system's database: it creates its own tables at start
