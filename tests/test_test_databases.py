@@ -35,7 +35,7 @@ async def _row_counts(conn) -> dict[str, int]:
 async def _add_audit_event(conn) -> int:
     await conn.execute(text("INSERT INTO audit_events (at, event, outcome, details) "
                             "VALUES (:at, 'x', 'success', '{}')"),
-                       {"at": dt.datetime.now(dt.timezone.utc)})
+                       {"at": dt.datetime.now(dt.UTC)})
     return (await conn.execute(text("SELECT max(id) FROM audit_events"))).scalar_one()
 
 

@@ -139,7 +139,7 @@ class TestDatabases:
             if not await self._alone_on(conn):
                 # Shown on the test that asks next; the one that left the connection open came before.
                 warnings.warn(ResourceWarning(
-                    f"a connection to {name} was still open after the test that used it ended; dropped"))
+                    f"a connection to {name} was still open after the test that used it ended; dropped"), stacklevel=2)
                 return False
             async with conn.transaction():
                 if kind == "b":  # a business system's database: it creates its own tables at start
