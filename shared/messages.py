@@ -62,7 +62,7 @@ MESSAGES: dict[str, str] = {
     "upgrade.code_required": "请输入CTID客户端显示的确认码",
     "upgrade.code_format": "确认码为6位数字，请核对后重新输入",
     "upgrade.code_wrong": "确认码错误或已失效，请重新输入，或重新发起认证",
-    # 用户解锁 and 忘记密码 (seed 004); one wording whether or not an account matched
+    # 用户解锁 and 忘记密码; one wording whether or not an account matched
     "contact.login_required": "请输入登录账号",
     "contact.channel_required": "请选择找回方式",
     "contact.destination_required": "请输入您的手机号或邮箱",
@@ -99,7 +99,7 @@ MESSAGES: dict[str, str] = {
     "settings.current_password_wrong": "当前登录密码输入错误",
     "settings.device_ended": "已退出该设备上的登录，其访问过的业务系统也已通知退出。",
     "settings.devices_ended": "已退出其他所有设备上的登录，其访问过的业务系统也已通知退出。",
-    # binding (seed 000), word for word
+    # binding, word for word (docs/behaviours.md, Binding)
     "binding.no_such_user": "用户绑定授权异常: 用户不存在",
     "binding.wrong_password": "用户绑定授权异常: 密码错误",
     "binding.already_bound": "用户绑定授权异常：当前政务门户用户已经绑定了{system}，请勿重新绑定！",
@@ -124,7 +124,7 @@ MESSAGES: dict[str, str] = {
     "binding.agent_by_legal_person": "经办人的业务系统授权由法人账号在“经办人授权”中办理。",
     "binding.agent_revoked": "已撤销经办人对{system}的授权。",
     "binding.agent_revoking": "经办人对{system}的授权正在撤销中，业务系统确认后即完成。",
-    # 经办人授权 (seed 001 第四步, seed 002 2.3)
+    # 经办人授权
     "agents.legal_only": "仅法人账号可以进行经办人授权。",
     "agents.id_number_required": "请输入经办人完整的身份证号码。",
     "agents.no_account": "未找到该身份证号码对应的个人账号。请经办人先在“个人登录”窗口注册个人账号并完成实名认证，再添加为经办人。",
@@ -163,7 +163,7 @@ MESSAGES: dict[str, str] = {
     "system.login.denied": "您未完成政务服务门户的登录或授权，请重新登录。",
     "system.login.failed": "通过政务服务门户登录失败：门户返回的登录凭证未通过校验，请重新登录。",
     "system.login.portal_unavailable": "暂时无法连接政务服务门户，请稍后再试。",
-    # 授权绑定 on the system (seed 000: binding.no_such_user, binding.wrong_password and
+    # 授权绑定 on the system (binding.no_such_user, binding.wrong_password and
     # binding.already_bound above word for word)
     "system.binding.invalid": "授权绑定请求无效或已失效，请回到政务服务门户“我的绑定”重新授权绑定。",
     "system.binding.cancelled": "该授权绑定请求已取消或已结束，请回到政务服务门户“我的绑定”重新授权绑定。",
@@ -178,7 +178,7 @@ MESSAGES: dict[str, str] = {
     "system.settings.not_unbindable": "该绑定为直接授权创建的账号，不可解除。如需解除，请在政务服务门户的咨询栏目申请。",
     "system.settings.not_linked": "本系统账号未绑定政务服务门户账号。",
     "system.settings.login_required": "请先登录。",
-    # UDI: 机构信息完善 and its review (seed 001, 第二步 2.1)
+    # UDI: 机构信息完善 and its review
     "udi.field_required": "请填写{field}",
     "udi.field_too_long": "{field}不能超过{maximum}个字符",
     "udi.field_invalid": "{field}含有不能使用的字符",

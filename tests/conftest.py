@@ -1,8 +1,6 @@
 """Fixtures: a fresh migrated database per test, the portal running in-process, a browser."""
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from tests.support import server_errors
@@ -41,16 +39,19 @@ def pytest_sessionfinish(session, exitstatus):
 @pytest.fixture(scope="session")
 def databases(tmp_path_factory):
     dbs = TestDatabases.from_environment(tmp_path_factory.mktemp("databases"))
-    # Migrate the template once, up front: callers that start at the same moment then only copy it.
-    asyncio.run(dbs.template())
-    yield dbs
-    if dbs.is_postgres:
-        asyncio.run(dbs.drop_all())
+    dbs.start()
+    try:
+        yield dbs
+    finally:
+        dbs.finish()
 
 
 @pytest.fixture
-async def database_url(databases) -> str:
-    return await databases.fresh()
+async def database_url(databases):
+    """A migrated database of this test's own, dropped once the fixtures using it are torn down."""
+    url = await databases.fresh()
+    yield url
+    databases.release(url)
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
-"""授权绑定 for an agent, made by the legal person on the agent's page (seed 001 第四步): the
+"""授权绑定 for an agent, made by the legal person on the agent's page (docs/behaviours.md, Agents): the
 intent the system reads (the agency's subject, the legal person as the browser's user, the
-agent's claims), UDI's existing-only rule, and seed 000 item 7 (classification ⟂ combination
+agent's claims), UDI's existing-only rule, and the exclusion (classification ⟂ combination
 per portal account: a legal person bound to one has its agent bind the other)."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""经办人授权 in 法人空间 (seed 001 第四步): adding an agent by its full ID number with the guide's
+"""经办人授权 in 法人空间 (docs/behaviours.md, Agents): adding an agent by its full ID number with the guide's
 refusals, the list, one agent's authorized and waiting systems, and who may open the page."""
 from __future__ import annotations
 

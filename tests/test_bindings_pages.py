@@ -1,4 +1,4 @@
-"""我的绑定 and the authorization page (seed 000), from the user's side: what each state shows,
+"""我的绑定 and the authorization page (docs/behaviours.md, Binding), from the user's side: what each state shows,
 starting both modes, the one-binding and classification ⟂ combination rules with the guide's
 wording, unbinding (refused for a link created by binding), and /sso without a binding."""
 from __future__ import annotations

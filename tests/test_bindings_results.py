@@ -1,7 +1,7 @@
 """我的绑定 after a business system sends the browser back (?result=…&client_id=…): a success
 line naming the system, or the refusal's message from the catalogue; nothing for a code it does
 not know or a system the user has no binding with (no text from the query is reflected). The
-systems are listed in the catalogue file's order (seed 000), not alphabetically."""
+systems are listed in the catalogue file's order, not alphabetically."""
 from __future__ import annotations
 
 import re

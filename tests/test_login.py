@@ -1,6 +1,6 @@
 """The login page: two windows (法人登录, 个人登录), what each accepts as a login name, the
-graphic captcha on every attempt, where a login lands, and rehashing on login (issue 3; seed
-000 item 4, seed 004)."""
+graphic captcha on every attempt, where a login lands, and rehashing on login (issue 3;
+docs/behaviours.md, Login windows)."""
 import re
 from urllib.parse import parse_qs, urlsplit
 
@@ -107,7 +107,7 @@ async def test_legal_window_refuses_a_mobile_number_and_an_id_number(put, browse
 
 
 async def test_legal_window_tells_a_person_who_is_nobodys_agent_to_use_个人登录(put, browser):
-    """Agents use 法人登录 with their own username (domain.md); a person no enterprise authorized
+    """Agents use 法人登录 with their own username; a person no enterprise authorized
     is told so — only after the right password, so a guesser learns nothing."""
     response = await attempt(browser, await open_login(browser, "legal"), "zhangsan")
     assert alert(response) == text("login.not_agent") and not has_session_cookie(response)

@@ -1,5 +1,5 @@
-"""忘记密码 (seed 004): 1 信息验证 by identity data or by a code (原找回密码方式), 2 设置新密码,
-3 完成. A reset ends every session of the account, one code sets one password, and the
+"""忘记密码 (docs/behaviours.md, Recovery and unlock): 1 信息验证 by identity data or by a code
+(原找回密码方式), 2 设置新密码, 3 完成. A reset ends every session of the account, one code sets one password, and the
 by-code way never tells whether an account exists."""
 import asyncio
 import datetime as dt

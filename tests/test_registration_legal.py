@@ -1,4 +1,4 @@
-"""法人用户注册 (seed 001, 第一步): 填写认证信息 → 开始认证 (every field validated, 工商认证) →
+"""法人用户注册 (docs/behaviours.md, Registration): 填写认证信息 → 开始认证 (every field validated, 工商认证) →
 创建用户 → 确认注册 → 登录法人空间. One legal-person account per 统一社会信用代码."""
 from __future__ import annotations
 

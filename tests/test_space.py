@@ -1,4 +1,4 @@
-"""个人空间 and 法人空间 (seed 000): who gets which space, the portal's menu, and the profile
+"""个人空间 and 法人空间: who gets which space, the portal's menu, and the profile
 that 账号设置 shows — masked identifiers and 实名等级 in the portal's wording."""
 from __future__ import annotations
 

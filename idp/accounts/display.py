@@ -1,6 +1,6 @@
 """How account data is shown on pages and in the audit log: identifiers masked (PIPL: ID numbers
 and mobile numbers are personal information; an ID number is sensitive) and the real-name level
-in the portal's wording (seed 000: "实名等级：三级")."""
+in the portal's wording ("实名等级：三级")."""
 from __future__ import annotations
 
 LEVELS = {0: "未实名", 1: "一级", 2: "二级", 3: "三级"}

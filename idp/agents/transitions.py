@@ -1,4 +1,4 @@
-"""经办人授权: the legal person adds and removes agents (seed 001 第四步, seed 002 2.3).
+"""经办人授权: the legal person adds and removes agents (docs/behaviours.md, Agents).
 
 Each change is one function named after it that checks the current state in the database: the
 unique ``active_key`` makes a double add one agency; a conditional UPDATE makes a double

@@ -31,13 +31,13 @@ class Client(Base):
     binding_start_uri: Mapped[str | None] = mapped_column(String(500))
     binding_api_uri: Mapped[str | None] = mapped_column(String(500))
     # The binding modes a legal person may use for its agents (经办人): the UDI system lets
-    # agents bind existing sub-accounts only (seed 001, 第四步).
+    # agents bind existing sub-accounts only.
     agent_binding_modes: Mapped[list | None] = mapped_column(JSON)  # None: both
     # Systems with the same binding slot exclude each other: one portal account binds one of
-    # them (分类界定 ⟂ 药械组合, seed 000). None: the system's own slot, its client id.
+    # them (分类界定 ⟂ 药械组合, docs/behaviours.md, Binding). None: the system's own slot, its client id.
     binding_slot: Mapped[str | None] = mapped_column(String(40))
     # The kinds of link the user may undo (解除绑定); a link "created" by 直接授权创建新的账号 is
-    # 不可解除 by default (seed 000). None: existing only.
+    # 不可解除 by default. None: existing only.
     unbindable_kinds: Mapped[list | None] = mapped_column(JSON)
     id_token_signed_response_alg: Mapped[str] = mapped_column(String(8), default="RS256")
     # PKCE is required unless a confidential client's registration says otherwise.

@@ -1,5 +1,5 @@
 """The stronger check behind real-name level 三级, and the development stand-in for the CTID app
-(“CTID”，居民身份证网上功能凭证, seed 004 §六).
+(“CTID”，居民身份证网上功能凭证; docs/behaviours.md, Real-name levels).
 
 An :class:`UpgradeVerifier` asks the ID holder to confirm (``start``) and checks the answer
 (``confirm``). :class:`CtidStandIn` plays the app outside production: it sends a one-time

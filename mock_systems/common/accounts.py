@@ -1,7 +1,7 @@
 """The system's own accounts: lookup, the credential check, and the demo accounts.
 
 :func:`check_credentials` tells "no such user" from "wrong password" because the binding page
-(已有用户的登录授权) must say which (seed 000); the local login page shows one message for both.
+(已有用户的登录授权) must say which (docs/behaviours.md, Binding); the local login page shows one message for both.
 """
 from __future__ import annotations
 

@@ -26,7 +26,7 @@ class SystemProfile:
     port: int  # the development port of `make run`
     demo_accounts: tuple[DemoAccount, ...] = ()
     # Whether an agent (经办人, account_type "agent") may bind with 直接授权创建新的账号; a system
-    # that says no lets agents bind existing sub-accounts only (UDI: ../shared/domain.md).
+    # that says no lets agents bind existing sub-accounts only (UDI; docs/behaviours.md, Agents).
     agents_may_create: bool = True
     # The system's own pages, access gate and background work (extension.py), if any.
     extension: SystemExtension | None = None

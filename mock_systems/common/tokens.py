@@ -1,5 +1,5 @@
-"""Verifying the portal's JWTs with python-jose, as ../shared/notes/python-stack-pitfalls.md
-§3.3 says (and docs/claims.md shows business-system teams):
+"""Verifying the portal's JWTs with python-jose, which leaves these checks to its caller (and
+docs/claims.md shows business-system teams):
 
 - the key is chosen by the header's ``kid`` from the portal's JWKS (python-jose selects none),
   refetching the JWKS once on an unknown kid;

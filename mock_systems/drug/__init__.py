@@ -1,5 +1,6 @@
 """药品业务应用系统 (drug): a business system logging in through the portal, with the 信息采集
-column: 出口药品档案信息采集 and 子用户授权 (seed 002; mock_systems/README.md lists its pages).
+column: 出口药品档案信息采集 and 子用户授权 (docs/behaviours.md, Business systems;
+mock_systems/README.md lists its pages).
 
 Run it with `uvicorn mock_systems.drug:create_app --factory --port 8104` (`make run` does);
 settings are BIZ_DRUG_… environment variables (mock_systems/README.md).

@@ -1,4 +1,4 @@
-"""出口药品档案信息 (seed 002, section 3): 填报, 修改, 删除 (drafts only), 提交, 查看 and 变更.
+"""出口药品档案信息: 填报, 修改, 删除 (drafts only), 提交, 查看 and 变更.
 
 Every page and action first asks access.module_actor (an agent needs the grant, read from the
 database on each request); forms carry the session's CSRF token and the dossier's revision, so

@@ -1,4 +1,4 @@
-"""子用户授权 (seed 002, 2.3.2): the legal person picks an agent in 经办人列表, ticks modules in
+"""子用户授权: the legal person picks an agent in 经办人列表, ticks modules in
 信息采集类事项绑定 and clicks 保存. Only a legal-person account may open it."""
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ settings are BIZ_UDI_… environment variables (mock_systems/README.md).
 
 Beyond the common code, an account created by binding must complete its organisation details
 and pass staff review before it may use the system (registration.py, reviews.py), and an agent
-may not create an account here (seed 001; ../shared/domain.md).
+may not create an account here (docs/behaviours.md, Agents).
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""机构信息完善 and the access gate of the UDI system (seed 001, 第二步 2.1).
+"""机构信息完善 and the access gate of the UDI system (docs/behaviours.md, Business systems).
 
 An account created by binding (直接授权创建新的账号) may use the system only once staff approved
 its organisation and contact details: until then every page of the system (the access gate,

@@ -1,7 +1,7 @@
 """经办人 in a real browser, against the portal and business systems as live processes (as
-`make run` runs them): seed 002's walk-through (the legal person binds the drug system, authorizes
+`make run` runs them): the drug system's walk-through (the legal person binds the drug system, authorizes
 two agents, grants one of them 出口药品档案信息采集 inside the drug system; that agent files and
-submits a dossier, the other is refused) and seed 001 第四步 (an agent bound to an existing UDI
+submits a dossier, the other is refused) and UDI for agents (an agent bound to an existing UDI
 sub-account, logging in through 法人登录), then the agent's removal: its open session in UDI ends
 and its next single sign-on fails."""
 from __future__ import annotations

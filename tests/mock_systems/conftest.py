@@ -9,8 +9,11 @@ from tests.support.systems import running_system
 
 
 @pytest.fixture
-async def system_database_url(databases) -> str:
-    return await databases.empty()
+async def system_database_url(databases):
+    """A business system's own empty database, dropped after the test."""
+    url = await databases.empty()
+    yield url
+    databases.release(url)
 
 
 @pytest.fixture

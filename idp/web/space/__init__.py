@@ -9,5 +9,5 @@ SPACE = "/space"  # every page of the space lives under it
 SETTINGS = SPACE + "/settings"  # 账号设置
 MESSAGES = SPACE + "/messages"  # 我的消息
 AGENTS = SPACE + "/agents"  # 经办人授权 (我的绑定 is shared.binding.PORTAL_BINDINGS_PAGE: the systems link to it)
-# The space's menu (seed 000). 我的绑定, 我的消息 and 账号设置 work; the others are to come.
+# The space's menu (docs/behaviours.md, Account settings). 我的绑定, 我的消息 and 账号设置 work; the others are to come.
 MENU = ("我的办件", "我的绑定", "我的证照", "我的评价", "我的互动", "我的关注", "我的预约", "我的收藏", "我的消息")

@@ -1,4 +1,4 @@
-"""经办人授权 in 法人空间 (seed 001 第四步): add an agent by its full ID number, see each agent's
+"""经办人授权 in 法人空间 (docs/behaviours.md, Agents): add an agent by its full ID number, see each agent's
 authorized and not-yet-authorized systems, 授权绑定 a system for it, revoke it, remove the agent.
 
 Legal persons only; every POST carries the session's CSRF secret; each action is one

@@ -50,7 +50,7 @@ def _shown(binding: Binding | None, unbindable: tuple[str, ...]) -> str:
 
 @lru_cache(maxsize=4)
 def _catalogue_order(path: Path) -> dict[str, int]:
-    """client_id → its place in the catalogue file: 我的绑定 lists the systems in seed 000's order."""
+    """client_id → its place in the catalogue file: 我的绑定 lists the systems in the portal's order."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except OSError:

@@ -1,4 +1,4 @@
-"""我的绑定 (/space/bindings) and the authorization page of one system (seed 000).
+"""我的绑定 (/space/bindings) and the authorization page of one system (docs/behaviours.md, Binding).
 
 Every page needs a login session; every POST carries the session's CSRF secret. Starting a
 binding sends the browser to the system's binding_start_uri; the system reports back through
@@ -27,7 +27,7 @@ NOTICES = {"unbound": "binding.unbound", "unbind_requested": "binding.unbind_req
 
 async def _rows(request: Request, session) -> list[Row]:
     rows = await binding_rows(portal_of(request), session.principal)
-    # An agent sees only what its enterprise authorized, and changes nothing (seed 001 第四步).
+    # An agent sees only what its enterprise authorized, and changes nothing.
     return [row for row in rows if row.shown in ("unbind", "fixed")] if session.agency else rows
 
 

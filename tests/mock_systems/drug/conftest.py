@@ -87,9 +87,9 @@ class DrugSystem:
 
 
 @pytest.fixture
-async def drug(databases):
+async def drug(system_database_url):
     fake = FakePortal(DRUG.client_id)
-    settings = system_settings(DRUG, fake, await databases.empty())
+    settings = system_settings(DRUG, fake, system_database_url)
     app = create_app(settings, http=httpx.AsyncClient(transport=fake.transport()))
     app.state.fake = fake
     async with app.router.lifespan_context(app):

@@ -1,4 +1,4 @@
-"""出口药品档案信息 through its pages (seed 002, section 3): 填报 with required fields checked,
+"""出口药品档案信息 through its pages: 填报 with required fields checked,
 修改 of a draft, 提交, 删除 (drafts only: 提交后无法删除), 查看 and 变更 keeping every version;
 each refusal says why and changes nothing; every action names who did it; another enterprise's
 dossiers are never seen."""

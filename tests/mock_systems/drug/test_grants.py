@@ -1,4 +1,4 @@
-"""子用户授权 (seed 002, 2.3.2): the legal person's 经办人列表 (its enterprise's agents only),
+"""子用户授权: the legal person's 经办人列表 (its enterprise's agents only),
 信息采集类事项绑定 and 保存, which replaces the agent's grants at once; nobody else may use it."""
 from __future__ import annotations
 

@@ -32,9 +32,9 @@ DETAILS = {"organisation_name": "示例医疗器械有限公司", "credit_code":
 
 
 @pytest.fixture
-async def udi(databases):
+async def udi(system_database_url):
     fake = FakePortal(UDI.client_id)
-    async with system_with_fake_portal(UDI, fake, await databases.empty()) as app:
+    async with system_with_fake_portal(UDI, fake, system_database_url) as app:
         async with browser_for(app, app.state.system.settings.base_url) as browser:
             app.state.browser = browser
             yield app
