@@ -22,8 +22,8 @@ from idp.captcha.store import consume_captcha
 from idp.codes.models import OneTimeCode
 from idp.codes.store import count_send, destination_scope, send_code, use_code
 from idp.errors import DomainError
+from idp.flows.contact_forms import CHANNELS, ContactForm
 from idp.flows.models import Flow
-from idp.flows.recovery.forms import CHANNELS, ContactForm
 from idp.flows.store import advance
 from idp.notify.senders import make_sender
 from idp.portal import Portal

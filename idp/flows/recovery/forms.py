@@ -1,4 +1,4 @@
-"""Parsing the posted forms of 忘记密码 (and of 用户解锁, which shares the by-code step).
+"""Parsing the posted forms of 忘记密码 (the by-code step's forms are idp.flows.contact_forms).
 
 Each parser returns a dataclass of normalised values or raises :class:`DomainError` naming the
 first field that is wrong; nothing is looked up here.
@@ -11,26 +11,14 @@ import unicodedata
 from dataclasses import dataclass
 
 from idp.errors import DomainError
-from shared.identity import InvalidIdentifier, validate_citizen_id, validate_email, validate_mobile
+from idp.flows.contact_forms import field, identified
+from shared.identity import validate_citizen_id
 from shared.passwords import validate_password
 
 CITIZEN_ID = "居民身份证"
-CHANNELS = {"sms": "手机号", "email": "邮箱"}
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-CODE = re.compile(r"\d{6}")
 # The interpunct in names of minority nationalities comes in several look-alikes.
 NAME_DOTS = str.maketrans({"•": "·", "・": "·", "．": "·", "●": "·"})
-
-
-def field(form, name: str) -> str:
-    return str(form.get(name) or "")
-
-
-def _identified(validator, raw: str) -> str:
-    try:
-        return validator(raw)
-    except InvalidIdentifier as exc:
-        raise DomainError(exc.message_id) from None
 
 
 def normalise_name(raw: str) -> str:
@@ -66,7 +54,7 @@ def parse_identity(form) -> IdentityForm:
         raise DomainError("recovery.name_required")
     if not field(form, "id_number").strip():
         raise DomainError("recovery.id_number_required")
-    id_number = _identified(validate_citizen_id, field(form, "id_number"))
+    id_number = identified(validate_citizen_id, field(form, "id_number"))
     if not field(form, "valid_from").strip():
         raise DomainError("recovery.valid_from_required")
     valid_from = _date(field(form, "valid_from"))
@@ -76,53 +64,13 @@ def parse_identity(form) -> IdentityForm:
     return IdentityForm(name, id_number, valid_from, valid_to)
 
 
-# --- 1 信息验证, by a code (原找回密码方式; also 用户解锁) -------------------------------------
-
-
-@dataclass(frozen=True)
-class ContactForm:
-    login: str  # 用户名、手机号码或身份证号, as typed (trimmed)
-    channel: str  # sms | email
-    destination: str  # the mobile or e-mail, normalised
-
-
-def parse_contact(form) -> ContactForm:
-    login = unicodedata.normalize("NFKC", field(form, "username")).strip()
-    if not login:
-        raise DomainError("contact.login_required")
-    channel = field(form, "channel")
-    if channel not in CHANNELS:
-        raise DomainError("contact.channel_required")
-    raw = field(form, "destination")
-    if not raw.strip():
-        raise DomainError("contact.destination_required")
-    destination = _identified(validate_mobile if channel == "sms" else validate_email, raw)
-    return ContactForm(login, channel, destination)
-
-
-def parse_code(form) -> str:
-    code = unicodedata.normalize("NFKC", field(form, "code")).strip()
-    if not code:
-        raise DomainError("code.required")
-    if not CODE.fullmatch(code):
-        raise DomainError("code.format")
-    return code
-
-
-def parse_captcha(form) -> tuple[str, str]:
-    answer = field(form, "captcha").strip()
-    if not answer:
-        raise DomainError("captcha.required")
-    return field(form, "captcha_id"), answer
-
-
 # --- 2 设置新密码 ----------------------------------------------------------------------
 
 
 def parse_new_password(form, personal: tuple[str | None, ...]) -> str:
     """``personal``: the account's :attr:`~idp.accounts.models.Account.personal_data`."""
     password = field(form, "password")
-    _identified(lambda raw: validate_password(raw, personal), password)
+    identified(lambda raw: validate_password(raw, personal), password)
     if field(form, "password_confirm") != password:
         raise DomainError("password.mismatch")
     return password

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from idp.errors import DomainError
+from idp.flows import contact_forms
 from idp.flows.contact_code import CODE, REQUEST, contact_values, sent_notice, use_captcha
 from idp.flows.models import Flow
 from idp.flows.recovery import forms, transitions
@@ -29,7 +30,7 @@ CONTACT_FIELDS = ("username", "channel", "destination")
 
 
 def _kept(form, names) -> dict:
-    return {name: forms.field(form, name) for name in names}
+    return {name: contact_forms.field(form, name) for name in names}
 
 
 async def _page(portal: Portal, flow: Flow, *, values: dict | None = None, error: str | None = None) -> Response:
@@ -68,7 +69,7 @@ async def verify_identity(request: Request) -> Response:
 
     async def step(form, flow: Flow) -> None:
         identity = forms.parse_identity(form)
-        await use_captcha(portal, *forms.parse_captcha(form))
+        await use_captcha(portal, *contact_forms.parse_captcha(form))
         await transitions.verify_identity(portal, flow, identity, source_ip=client_ip(request))
 
     async def refused(form, flow: Flow, exc: DomainError) -> Response:
@@ -83,8 +84,8 @@ async def send_code(request: Request) -> Response:
     portal: Portal = request.app.state.portal
 
     async def step(form, flow: Flow) -> None:
-        contact = forms.parse_contact(form)
-        await use_captcha(portal, *forms.parse_captcha(form))
+        contact = contact_forms.parse_contact(form)
+        await use_captcha(portal, *contact_forms.parse_captcha(form))
         await transitions.request_recovery_code(portal, flow, contact, source_ip=client_ip(request))
 
     async def refused(form, flow: Flow, exc: DomainError) -> Response:
@@ -99,7 +100,8 @@ async def verify_code(request: Request) -> Response:
     portal: Portal = request.app.state.portal
 
     async def step(form, flow: Flow) -> None:
-        await transitions.confirm_recovery_code(portal, flow, forms.parse_code(form), source_ip=client_ip(request))
+        code = contact_forms.parse_code(form)
+        await transitions.confirm_recovery_code(portal, flow, code, source_ip=client_ip(request))
 
     async def refused(form, flow: Flow, exc: DomainError) -> Response:
         return await _page(portal, flow, error=exc.text())  # a spent code: back to 获取验证码

@@ -15,9 +15,10 @@ from idp.accounts.models import Account, AccountType
 from idp.accounts.notices import change_notice, note_change, send_change_notice
 from idp.audit.log import record
 from idp.flows.contact_code import CODE, REQUEST, confirm_contact_code, send_contact_code
+from idp.flows.contact_forms import ContactForm
 from idp.flows.models import Flow
 from idp.flows.recovery.by_identity import check_answer, count_address_attempt, forgive_address_attempt
-from idp.flows.recovery.forms import ContactForm, IdentityForm
+from idp.flows.recovery.forms import IdentityForm
 from idp.flows.recovery.states import State
 from idp.flows.store import advance
 from idp.notify.senders import make_sender

@@ -8,8 +8,8 @@ from idp.accounts.lockout import clear_failures
 from idp.accounts.models import Account
 from idp.audit.log import record
 from idp.flows.contact_code import CODE, confirm_contact_code, send_contact_code
+from idp.flows.contact_forms import ContactForm
 from idp.flows.models import Flow
-from idp.flows.recovery.forms import ContactForm
 from idp.flows.store import advance
 from idp.flows.unlock.states import State
 from idp.portal import Portal
