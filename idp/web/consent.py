@@ -16,7 +16,7 @@ from idp.oidc.consent import deny_consent, grant_consent
 from idp.oidc.redirects import error_redirect
 from idp.oidc.scopes import SCOPE_LABELS
 from idp.sessions.store import load_session
-from idp.web.kit import portal_of
+from idp.web.kit import interaction_page, portal_of
 from idp.web.pages import render
 
 router = APIRouter()
@@ -24,14 +24,11 @@ router = APIRouter()
 
 @router.get("/consent")
 async def consent_page(request: Request, interaction: str = "") -> Response:
-    portal = portal_of(request)
-    async with portal.sessionmaker() as db:
-        row = await interactions.load_interaction(db, portal.settings, request, interaction)
-        session = await load_session(db, portal.settings, request)
+    row, session = await interaction_page(request, interaction)
     if session is None:
         return RedirectResponse(f"/login?interaction={row.id}", status_code=303)
     auth = AuthorizationRequest.from_json(row.request["authorization"])
-    client = await portal.client(auth.client_id)
+    client = await portal_of(request).client(auth.client_id)
     labels = [SCOPE_LABELS[s] for s in auth.consent_scope() if s in SCOPE_LABELS]
     return render("consent.html", interaction=row.id, csrf_token=row.csrf_token, client_name=client.display_name,
                   labels=labels, account=session.account)

@@ -23,6 +23,8 @@ from starlette.responses import RedirectResponse, Response
 
 from idp.agents.transitions import require_legal_person
 from idp.errors import DomainError, PageError
+from idp.oidc.interactions import load_interaction
+from idp.oidc.models import Interaction
 from idp.portal import Portal
 from idp.security.tokens import constant_time_equal
 from idp.sessions.store import ActiveSession, load_session
@@ -120,3 +122,13 @@ def render_page(template: str, session: ActiveSession, *, status_code: int = 200
     """A space page: the account's profile (the enterprise's frame for an agent), menu and CSRF secret."""
     return render(template, status_code=status_code, profile=profile_of(session.account, session.enterprise),
                   csrf_token=session.csrf_secret, menu=MENU, **context)
+
+
+async def interaction_page(request: Request, interaction_id: str) -> tuple[Interaction, ActiveSession | None]:
+    """A page of the login interaction (consent, account choice): this browser's unfinished
+    interaction and the login session, if any (the caller sends a browser without one to log in)."""
+    portal = portal_of(request)
+    async with portal.sessionmaker() as db:
+        row = await load_interaction(db, portal.settings, request, interaction_id)
+        session = await load_session(db, portal.settings, request)
+    return row, session

@@ -13,7 +13,7 @@ from idp.flows.login.transitions import next_url
 from idp.oidc import interactions
 from idp.oidc.logout.single_logout import end_session_everywhere
 from idp.sessions.store import load_session
-from idp.web.kit import client_ip, portal_of
+from idp.web.kit import client_ip, interaction_page, portal_of
 from idp.web.pages import render
 
 router = APIRouter()
@@ -21,10 +21,7 @@ router = APIRouter()
 
 @router.get("/select-account")
 async def select_account_page(request: Request, interaction: str = "") -> Response:
-    portal = portal_of(request)
-    async with portal.sessionmaker() as db:
-        row = await interactions.load_interaction(db, portal.settings, request, interaction)
-        session = await load_session(db, portal.settings, request)
+    row, session = await interaction_page(request, interaction)
     if session is None:
         return RedirectResponse(f"/login?interaction={row.id}", status_code=303)
     return render("select_account.html", interaction=row.id, csrf_token=row.csrf_token, account=session.account)
