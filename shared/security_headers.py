@@ -12,6 +12,16 @@ ALWAYS = {"X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Refer
 # One year (the minimum for browsers' preload lists); never outside production: a developer's
 # browser would remember it for 127.0.0.1 and refuse every plain-http service there.
 HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+# What every server-rendered page of the portal and the systems adds: only our own resources, no
+# framing (RFC 9700 §4.16); forms may lead to another of our servers (a system's logout posts to the
+# portal), so form-action allows http(s); pages are never cached (they show personal data).
+PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "form-action 'self' http: https:; frame-ancestors 'none'; base-uri 'none'",
+    **ALWAYS,
+    "Cache-Control": "no-store",
+    "Pragma": "no-cache",
+}
 
 
 class SecurityHeaders:

@@ -8,27 +8,16 @@ from starlette.responses import HTMLResponse
 
 from shared.messages import text
 from shared.refusals import Refusal
+from shared.security_headers import PAGE_HEADERS
 
 TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
     autoescape=select_autoescape(["html"]),
 )
 
-# RFC 9700 §4.16 (clickjacking) and §4.2.4 (referrer leakage); no third-party resources.
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
-    "script-src 'self'; form-action 'self' http: https:; frame-ancestors 'none'; base-uri 'none'",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-    "X-Content-Type-Options": "nosniff",
-    "Cache-Control": "no-store",
-    "Pragma": "no-cache",
-}
-
-
 def render(name: str, status_code: int = 200, **context) -> HTMLResponse:
     html = TEMPLATES.get_template(name).render(**context)
-    return HTMLResponse(html, status_code=status_code, headers=SECURITY_HEADERS)
+    return HTMLResponse(html, status_code=status_code, headers=PAGE_HEADERS)
 
 
 def error_page(message_id: str, status_code: int = 400, detail: str = "", **values) -> HTMLResponse:

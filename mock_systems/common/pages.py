@@ -8,27 +8,22 @@ from starlette.responses import HTMLResponse
 
 from mock_systems.common.context import SystemContext
 from shared.refusals import Refusal
+from shared.security_headers import PAGE_HEADERS
 
 LOADER = FileSystemLoader(Path(__file__).parent / "templates")  # the systems' own templates fall back to it
 TEMPLATES = Environment(loader=LOADER,
                         autoescape=select_autoescape(["html"]))
 
-# As the portal's pages: no framing (RFC 9700 §4.16), no referrer leakage (§4.2.4); forms may
-# lead to the portal (the logout page posts its form there), so form-action allows http(s).
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-    "form-action 'self' http: https:; frame-ancestors 'none'; base-uri 'none'",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-    "X-Content-Type-Options": "nosniff",
-    "Cache-Control": "no-store",
-}
+def render_from(templates: Environment, system: SystemContext, name: str, status_code: int = 200,
+                **context) -> HTMLResponse:
+    """A page of ``templates`` (a system's own over the common ones) with the page headers."""
+    context.setdefault("home_links", system.home_links)
+    html = templates.get_template(name).render(system_name=system.name, portal_url=system.settings.issuer, **context)
+    return HTMLResponse(html, status_code=status_code, headers=PAGE_HEADERS)
 
 
 def render(system: SystemContext, name: str, status_code: int = 200, **context) -> HTMLResponse:
-    html = TEMPLATES.get_template(name).render(system_name=system.name, portal_url=system.settings.issuer,
-                                               home_links=system.home_links, **context)
-    return HTMLResponse(html, status_code=status_code, headers=SECURITY_HEADERS)
+    return render_from(TEMPLATES, system, name, status_code, **context)
 
 
 def message_page(system: SystemContext, message: str, status_code: int = 400, detail: str = "") -> HTMLResponse:

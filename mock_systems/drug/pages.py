@@ -20,9 +20,7 @@ TEMPLATES.filters["beijing"] = lambda moment, pattern="%Y-%m-%d %H:%M": moment.a
 
 
 def render(system: SystemContext, name: str, status_code: int = 200, **context) -> HTMLResponse:
-    html = TEMPLATES.get_template(name).render(system_name=system.name, portal_url=system.settings.issuer,
-                                               **context)
-    return HTMLResponse(html, status_code=status_code, headers=common_pages.SECURITY_HEADERS)
+    return common_pages.render_from(TEMPLATES, system, name, status_code, home_links=(), **context)
 
 
 def see_other(path: str) -> RedirectResponse:

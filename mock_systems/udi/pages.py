@@ -9,7 +9,7 @@ from starlette.responses import HTMLResponse
 
 import mock_systems.common
 from mock_systems.common.context import SystemContext
-from mock_systems.common.pages import SECURITY_HEADERS
+from mock_systems.common.pages import render_from
 
 TEMPLATES = Environment(loader=ChoiceLoader([
     FileSystemLoader(Path(__file__).parent / "templates"),
@@ -18,6 +18,4 @@ TEMPLATES = Environment(loader=ChoiceLoader([
 
 
 def render(system: SystemContext, name: str, status_code: int = 200, **context) -> HTMLResponse:
-    html = TEMPLATES.get_template(name).render(system_name=system.name, portal_url=system.settings.issuer,
-                                               home_links=(), **context)
-    return HTMLResponse(html, status_code=status_code, headers=SECURITY_HEADERS)
+    return render_from(TEMPLATES, system, name, status_code, home_links=(), **context)
