@@ -12,26 +12,23 @@ from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 
 from idp.background import run_background
-from idp.bindings import api as binding_api
 from idp.captcha import routes as captcha
-from idp.clients.admin import load_catalogue
 from idp.db.engine import create_engine, create_sessionmaker
 from idp.db.migrate import upgrade_to_head
 from idp.db.ops import lock_for_transaction
-from idp.dev import routes as dev_pages
+from idp.dev import ctid as ctid_app, routes as dev_pages
 from idp.flows.login import agent_choice, routes as login_flow
 from idp.flows.recovery import routes as recovery
 from idp.flows.registration import routes as registration
 from idp.flows.unlock import routes as unlock
 from idp.flows.upgrade import routes as upgrade
 from idp.keys.store import ensure_signing_keys
-from idp.oidc import authorize, discovery, introspection, revocation, third_party_login, token_endpoint, userinfo
-from idp.oidc.logout import rp_initiated
+from idp.oidc import discovery, introspection, revocation, token_endpoint, userinfo
+from idp.oidc.client_registration import load_catalogue
 from idp.oidc.logout.single_logout import wait_for_background_deliveries
 from idp.portal import Portal
 from idp.settings import Settings
-from idp.verification import ctid_app
-from idp.web import consent, login
+from idp.web import authorize, binding_api, consent, login, logout as rp_initiated, sso as third_party_login
 from idp.web.kit import NotSignedIn, login_redirect
 from idp.web.pages import refusal_page
 from idp.web.space import agents, bindings, devices as space_devices, messages as space_messages, settings as space

@@ -10,11 +10,11 @@ import sys
 from idp.accounts.service import create_account
 from idp.audit.log import record
 from idp.bindings.staff import StaffError, force_unbind_account
-from idp.clients.admin import ClientConfigError, load_catalogue, rotate_secret, upsert_client
 from idp.db.engine import create_engine, create_sessionmaker
 from idp.db.migrate import upgrade_to_head
 from idp.demo import seed_demo
 from idp.keys.store import ensure_signing_keys, rotate_keys
+from idp.oidc.client_registration import ClientConfigError, load_catalogue, rotate_secret, upsert_client
 from idp.portal import Portal
 from idp.settings import Settings
 from shared.hashing import Passwords

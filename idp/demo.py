@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from idp import clock
 from idp.accounts.models import Account
 from idp.accounts.service import create_account
-from idp.clients.admin import load_catalogue, rotate_secret
 from idp.db.ops import insert_ignore
+from idp.oidc.client_registration import load_catalogue, rotate_secret
 from idp.principals.models import Agency
 from idp.security.tokens import new_token
 from idp.settings import PROJECT_ROOT, Settings

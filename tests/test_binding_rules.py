@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from idp.clients.admin import ClientConfigError, check_client_fields
+from idp.oidc.client_registration import ClientConfigError, check_client_fields
 from shared.messages import text
 from tests.support.binding_flows import (
     binding,

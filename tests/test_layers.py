@@ -22,8 +22,6 @@ PACKAGE_MAP = {
     "idp.sessions": "domain", "idp.clients": "domain", "idp.keys": "domain", "idp.audit": "domain",
     "idp.notify": "domain", "idp.inbox": "domain", "idp.limits": "domain", "idp.captcha": "domain",
     "idp.verification": "domain", "idp.bindings": "domain",
-    # protocol: registering a client checks it against the provider's scopes and rules (RFC 9700)
-    "idp.clients.admin": "protocol",
     # protocol and flows
     "idp.oidc": "protocol", "idp.flows": "protocol", "idp.agents": "protocol", "idp.space": "protocol",
     # web: routers (wherever they sit), pages and their helpers
@@ -42,7 +40,15 @@ CONTRACT = Contract(
     # the portal's app factory; a business system's routers are wired by the common app factory
     # and by the system's own package (its extension)
     app_factories=frozenset({"idp.app", "mock_systems.common.app", "mock_systems.drug", "mock_systems.udi"}),
-    forbidden={"mock_systems": ("idp",), "shared": ("idp", "mock_systems")},
+    forbidden={
+        "mock_systems": ("idp",), "shared": ("idp", "mock_systems"),
+        # Package-level, whatever a module's router makes it: the provider never reaches into the
+        # pages (endpoints that answer with pages live in idp/web), and the domain packages reach
+        # neither the provider, the flows nor the pages.
+        "idp.oidc": ("idp.web",),
+        **{package: ("idp.web", "idp.oidc", "idp.flows")
+           for package, layer in PACKAGE_MAP.items() if layer == "domain" and package != "idp"},
+    },
 )
 
 

@@ -15,7 +15,7 @@ import pytest
 from pydantic import ValidationError
 
 from idp.app import create_app, start_portal
-from idp.clients.admin import ClientConfigError
+from idp.oidc.client_registration import ClientConfigError
 from idp.settings import (
     DEVELOPMENT_KEY_ENCRYPTION_KEY,
     PROJECT_ROOT,

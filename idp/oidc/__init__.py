@@ -1,5 +1,6 @@
 """The OpenID provider, organised by specification.
 
-Layer: protocol. The endpoint modules that define a router (authorize, token_endpoint,
-userinfo, introspection, revocation, discovery, third_party_login, logout/rp_initiated) are web.
+Layer: protocol. The JSON endpoint modules that define a router (token_endpoint, userinfo,
+introspection, revocation, discovery) count as web but import nothing from idp/web; the
+endpoints that answer with pages (authorize, logout, third-party login) live in idp/web.
 """

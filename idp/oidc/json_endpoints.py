@@ -13,6 +13,7 @@ from idp.audit.log import record
 from idp.clients.authentication import ClientAuthFailed, authenticate_client
 from idp.clients.registry import ClientInfo
 from idp.errors import InvalidRequest, OAuthError
+from idp.oidc.client_address import client_ip
 from idp.portal import Portal
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -49,5 +50,5 @@ async def authenticate(portal: Portal, request: Request, form: dict, endpoint: s
     except ClientAuthFailed as exc:
         async with portal.sessionmaker.begin() as db:
             record(db, "client.authentication_failed", outcome="failure", client_id=exc.client_id,
-                   source_ip=request.client.host if request.client else None, endpoint=endpoint, reason=exc.reason)
+                   source_ip=client_ip(request), endpoint=endpoint, reason=exc.reason)
         raise

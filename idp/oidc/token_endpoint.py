@@ -17,13 +17,13 @@ from idp import clock
 from idp.audit.log import record, record_now
 from idp.clients.registry import ClientInfo
 from idp.errors import InvalidGrant, InvalidRequest, InvalidScope, OAuthError, UnauthorizedClient, UnsupportedGrantType
+from idp.oidc.client_address import client_ip
 from idp.oidc.json_endpoints import authenticate, error_response, json_response, read_form
 from idp.oidc.models import AuthorizationCode, Grant, RefreshToken
 from idp.oidc.tokens import TokenMinter, insert_grant, new_grant, revoke_grant
 from idp.portal import Portal
 from idp.principals.principal import load_principal
 from idp.security.tokens import constant_time_equal, digest
-from idp.web.kit import client_ip
 
 router = APIRouter()
 async def in_transaction(portal: Portal, work):

@@ -7,9 +7,9 @@ import hashlib
 from dataclasses import dataclass, field
 
 from idp.accounts.service import create_account
-from idp.clients.admin import rotate_secret, upsert_client
 from idp.clients.models import Client
 from idp.db.engine import create_engine, create_sessionmaker
+from idp.oidc.client_registration import rotate_secret, upsert_client
 from idp.security.tokens import digest
 from shared.hashing import Passwords
 

@@ -5,7 +5,7 @@
 - ``upgrade_verifier`` (三级): built-in ``ctid_stand_in`` (:mod:`idp.verification.ctid`), which
   answers through a development-only page and therefore does not exist in production mode.
 
-Layer: domain; ctid_app.py (the stand-in's pages, a router) is web.
+Layer: domain (the stand-in's pages are idp/dev/ctid.py).
 """
 from __future__ import annotations
 

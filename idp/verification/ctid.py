@@ -4,7 +4,7 @@
 An :class:`UpgradeVerifier` asks the ID holder to confirm (``start``) and checks the answer
 (``confirm``). :class:`CtidStandIn` plays the app outside production: it sends a one-time
 confirmation to the development sink on channel ``ctid``; /dev/ctid shows it as the app would
-(idp.verification.ctid_app), and the user types it into the upgrade page. The confirmation is an
+(idp.dev.ctid, development only), and the user types it into the upgrade page. The confirmation is an
 idp.codes.store one-time code: stored as a digest, single use, a few attempts, ten minutes.
 """
 from __future__ import annotations

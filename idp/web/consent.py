@@ -10,13 +10,11 @@ from starlette.responses import RedirectResponse, Response
 
 from idp.errors import AccessDenied
 from idp.flows.login.transitions import next_url
-from idp.oidc import interactions
 from idp.oidc.authorization_request import AuthorizationRequest, RedirectTarget
 from idp.oidc.consent import deny_consent, grant_consent
 from idp.oidc.redirects import error_redirect
 from idp.oidc.scopes import SCOPE_LABELS
-from idp.sessions.store import load_session
-from idp.web.kit import interaction_page, portal_of
+from idp.web.kit import interaction_page, portal_of, posted_interaction, to_interaction_login
 from idp.web.pages import render
 
 router = APIRouter()
@@ -26,7 +24,7 @@ router = APIRouter()
 async def consent_page(request: Request, interaction: str = "") -> Response:
     row, session = await interaction_page(request, interaction)
     if session is None:
-        return RedirectResponse(f"/login?interaction={row.id}", status_code=303)
+        return to_interaction_login(row)
     auth = AuthorizationRequest.from_json(row.request["authorization"])
     client = await portal_of(request).client(auth.client_id)
     labels = [SCOPE_LABELS[s] for s in auth.consent_scope() if s in SCOPE_LABELS]
@@ -39,11 +37,9 @@ async def consent_submit(request: Request) -> Response:
     portal = portal_of(request)
     form = await request.form()
     async with portal.sessionmaker.begin() as db:
-        row = await interactions.load_interaction(db, portal.settings, request, str(form.get("interaction", "")))
-        interactions.check_csrf(row, form.get("csrf_token"))
-        session = await load_session(db, portal.settings, request)
+        row, session = await posted_interaction(db, request, form)
         if session is None:
-            return RedirectResponse(f"/login?interaction={row.id}", status_code=303)
+            return to_interaction_login(row)
         auth = AuthorizationRequest.from_json(row.request["authorization"])
         if form.get("decision") != "allow":
             await deny_consent(db, row, session, auth)

@@ -18,12 +18,14 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
 from idp.agents.transitions import require_legal_person
 from idp.errors import DomainError, PageError
-from idp.oidc.interactions import load_interaction
+from idp.oidc import interactions
+from idp.oidc.client_address import client_ip as client_ip  # the pages' helper, from below
 from idp.oidc.models import Interaction
 from idp.portal import Portal
 from idp.security.tokens import constant_time_equal
@@ -33,10 +35,6 @@ from idp.web.pages import render
 from idp.web.space import MENU
 
 LOGIN = "/login"
-
-
-def client_ip(request: Request) -> str | None:
-    return request.client.host if request.client else None
 
 
 def portal_of(request: Request) -> Portal:
@@ -129,6 +127,21 @@ async def interaction_page(request: Request, interaction_id: str) -> tuple[Inter
     interaction and the login session, if any (the caller sends a browser without one to log in)."""
     portal = portal_of(request)
     async with portal.sessionmaker() as db:
-        row = await load_interaction(db, portal.settings, request, interaction_id)
+        row = await interactions.load_interaction(db, portal.settings, request, interaction_id)
         session = await load_session(db, portal.settings, request)
     return row, session
+
+
+async def posted_interaction(db: AsyncSession, request: Request,
+                             form: FormData) -> tuple[Interaction, ActiveSession | None]:
+    """The interaction a form of such a page was posted for (this browser's, with its CSRF token)
+    and the login session, read in the caller's transaction."""
+    portal = portal_of(request)
+    row = await interactions.load_interaction(db, portal.settings, request, str(form.get("interaction") or ""))
+    interactions.check_csrf(row, form.get("csrf_token"))
+    return row, await load_session(db, portal.settings, request)
+
+
+def to_interaction_login(row: Interaction) -> Response:
+    """On to the login page of this interaction (no login session, or another account wanted)."""
+    return RedirectResponse(f"/login?interaction={row.id}", status_code=303)

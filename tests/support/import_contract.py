@@ -127,13 +127,19 @@ def _unmapped(modules: dict[str, Module], contract: Contract) -> list[str]:
 
 
 def _forbidden(modules: dict[str, Module], contract: Contract) -> list[str]:
+    """Package-level bans (``forbidden``: a dotted prefix → the prefixes it must never import),
+    whatever layer single modules of the package have."""
     found = []
     for module in modules.values():
-        banned = next((b for p, b in contract.forbidden.items() if module.name.split(".")[0] == p), ())
+        banned = [b for p, bans in contract.forbidden.items() if _within(module.name, p) for b in bans]
         for base, _names, line in module.raw_imports:
-            if base.split(".")[0] in banned:
+            if any(_within(base, b) for b in banned):
                 found.append(f"{module.path}:{line}: {module.name} imports {base}, which it must never import")
     return found
+
+
+def _within(name: str, prefix: str) -> bool:
+    return name == prefix or name.startswith(prefix + ".")
 
 
 def _upward(edge: Edge, modules: dict[str, Module], contract: Contract) -> list[str]:

@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 from idp import clock
 from idp.bindings.models import Binding, BindingCall
 from idp.captcha.providers import TEST_ANSWER
-from idp.clients.admin import upsert_client
+from idp.oidc.client_registration import upsert_client
 from mock_systems.common.db import create_engine as system_engine, create_sessionmaker as system_sessions
 from mock_systems.common.models import LocalAccount, PortalLink
 from shared.binding import SYSTEM_START

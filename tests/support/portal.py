@@ -17,7 +17,7 @@ from idp.accounts.models import Account, AccountType
 from idp.accounts.service import create_account
 from idp.app import create_app
 from idp.captcha.providers import TEST_ANSWER
-from idp.clients.admin import rotate_secret, upsert_client
+from idp.oidc.client_registration import rotate_secret, upsert_client
 from idp.settings import Settings
 from tests.support.binding_systems import FakeSystems
 

@@ -29,11 +29,11 @@ from idp.flows.login.transitions import (
 )
 from idp.flows.web import bind_browser, run_step
 from idp.oidc import interactions
+from idp.oidc.client_address import client_ip
 from idp.oidc.models import Interaction
 from idp.portal import Portal
 from idp.sessions.devices import describe_device
 from idp.sessions.store import load_session, session_cookie_name, set_cookie
-from idp.web.kit import client_ip
 from idp.web.pages import render
 
 router = APIRouter()

@@ -19,8 +19,8 @@ from idp.flows.recovery import forms, transitions
 from idp.flows.recovery.transitions import IDENTITY, KIND, PASSWORD
 from idp.flows.store import load_flow
 from idp.flows.web import new_captcha, posted_flow, run_step, start
+from idp.oidc.client_address import client_ip
 from idp.portal import Portal
-from idp.web.kit import client_ip
 from idp.web.pages import render
 
 router = APIRouter()

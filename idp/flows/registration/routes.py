@@ -27,9 +27,9 @@ from idp.flows.registration.forms import (
 from idp.flows.registration.states import State
 from idp.flows.registration.transitions import LEGAL, PERSONAL
 from idp.flows.web import posted_flow, run_step, start
+from idp.oidc.client_address import client_ip
 from idp.portal import Portal
 from idp.verification import enterprise_verifier, identity_verifier
-from idp.web.kit import client_ip
 from idp.web.pages import render
 from shared.messages import text
 

@@ -14,8 +14,8 @@ from idp.flows.store import load_flow
 from idp.flows.unlock import forms, transitions
 from idp.flows.unlock.transitions import KIND
 from idp.flows.web import new_captcha, posted_flow, run_step, start
+from idp.oidc.client_address import client_ip
 from idp.portal import Portal
-from idp.web.kit import client_ip
 from idp.web.pages import render
 
 router = APIRouter()

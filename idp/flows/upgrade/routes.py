@@ -20,10 +20,11 @@ from idp.flows.models import Flow
 from idp.flows.upgrade import transitions
 from idp.flows.upgrade.forms import parse_confirmation
 from idp.flows.web import run_step
+from idp.oidc.client_address import client_ip
 from idp.oidc.interactions import browser_token
 from idp.sessions.store import ActiveSession, browser_cookie_name, set_cookie
 from idp.verification import upgrade_verifier
-from idp.web.kit import client_ip, csrf_form_for, portal_of, render_page, signed_in_for
+from idp.web.kit import csrf_form_for, portal_of, render_page, signed_in_for
 
 router = APIRouter()
 # Login comes back here, in the personal window (an upgrade is a personal account's).

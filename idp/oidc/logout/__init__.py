@@ -1,4 +1,5 @@
-"""Ending sessions: RP-initiated logout and back-channel logout.
+"""Ending sessions: back-channel logout and single logout (the RP-initiated logout endpoint,
+which answers with pages, is idp/web/logout.py).
 
-Layer: protocol; rp_initiated.py (a router) is web.
+Layer: protocol.
 """

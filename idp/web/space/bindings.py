@@ -2,7 +2,7 @@
 
 Every page needs a login session; every POST carries the session's CSRF secret. Starting a
 binding sends the browser to the system's binding_start_uri; the system reports back through
-idp.bindings.api, and the page shows the portal's bindings table.
+idp.web.binding_api, and the page shows the portal's bindings table.
 """
 from __future__ import annotations
 
