@@ -217,6 +217,20 @@ MESSAGES: dict[str, str] = {
     "drug.dossier.submitted": "提交成功。",
     "drug.dossier.deleted": "草稿已删除。",
     "drug.dossier.changed": "变更成功，已生成新版本。",
+    # help pages (常见问题, 新手指导)
+
+    # 咨询: the form, the anonymous lookup, 我的互动
+
+    # 我的消息 (notes the portal posts to an account)
+
+    # the staff console: staff accounts, sign-in, TOTP, roles
+
+    # the staff console: 咨询受理 (help desk)
+
+    # the staff console: 绑定管理 (binding administration)
+
+    # the audit log (auditors' search and export)
+
 }
 
 
