@@ -270,7 +270,8 @@ CASES: list[tuple[Action, list[Expect]]] = [
                      Expect("binding.agent_revoked", lambda s: f"legal:{s.accounts['acme'].subject}", ZHANGSAN,
                             client_id="combination", source_ip=None)]),
     (remove_agent, [Expect("agent.removed", ENTERPRISE, ZHANGSAN)]),
-    (issue_token, [Expect("token.issued", ZHANGSAN, ZHANGSAN, client_id="rp")]),
+    (issue_token, [Expect("login.succeeded", ZHANGSAN, ZHANGSAN, client_id="rp"),  # a login for a client
+                   Expect("token.issued", ZHANGSAN, ZHANGSAN, client_id="rp")]),
     (bad_code, [Expect("token.refused", "rp", None, "failure", client_id="rp")]),
     (replayed_code, [Expect("authorization.code_reused", None, None, "failure", client_id="rp"),
                      Expect("token.refused", "rp", None, "failure", client_id="rp")]),
