@@ -252,6 +252,10 @@ MESSAGES: dict[str, str] = {
     # the staff console: 绑定管理 (binding administration)
 
     # the audit log (auditors' search and export)
+    "audit.filter_invalid": "“{label}”的内容过长或含有不可见字符，请修改后重新查询",
+    "audit.time_invalid": "“{label}”的格式不正确，请按“2026-12-01 08:00”（北京时间）填写",
+    "audit.range_empty": "开始时间应早于结束时间",
+    "audit.page_token_invalid": "翻页链接无效或已被修改，请重新查询",
 
 }
 
