@@ -19,6 +19,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from idp import clock
+from idp.audit.log import record
 from idp.keys.models import SigningKey
 from idp.security.tokens import new_token
 from idp.settings import Settings
@@ -63,6 +64,8 @@ async def ensure_signing_keys(db: AsyncSession, settings: Settings) -> list[str]
             row = _new_key_row(settings, alg, signs_from=clock.now())
             db.add(row)
             created.append(row.kid)
+    if created:
+        record(db, "keys.created", actor="startup", kids=created)
     return created
 
 
