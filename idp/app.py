@@ -41,6 +41,8 @@ from idp.web import (
 from idp.web.kit import NotSignedIn, login_redirect
 from idp.web.pages import refusal_page
 from idp.web.space import agents, bindings, devices as space_devices, messages as space_messages, settings as space
+from idp.web.staff import admin as staff_admin, home as staff_home, login as staff_login
+from idp.web.staff.kit import MissingRole, missing_role_page
 from shared.access_log import drop_query_strings_from_access_log
 from shared.refusals import Refusal
 from shared.security_headers import SecurityHeaders
@@ -90,7 +92,8 @@ def create_app(settings: Settings | None = None, *, http: httpx.AsyncClient | No
     # space_devices before space: /space/settings/devices would otherwise reach space's /space/settings/{key}.
     for module in (discovery, authorize, token_endpoint, userinfo, introspection, revocation, rp_initiated,
                    third_party_login, captcha, login_flow, agent_choice, consent, login, space_devices, space,
-                   bindings, agents, binding_api, unlock, recovery, registration, upgrade, space_messages, help_pages):
+                   bindings, agents, binding_api, unlock, recovery, registration, upgrade, space_messages, help_pages,
+                   staff_login, staff_home, staff_admin):
         app.include_router(module.router)
     if not settings.is_production:
         app.include_router(dev_pages.router)  # /dev/messages shows the development sink's codes
@@ -99,6 +102,7 @@ def create_app(settings: Settings | None = None, *, http: httpx.AsyncClient | No
 
     # A signed-in page without a session. Starlette types handlers as taking Exception; this one takes its subclass.
     app.add_exception_handler(NotSignedIn, login_redirect)  # type: ignore[arg-type]
+    app.add_exception_handler(MissingRole, missing_role_page)  # type: ignore[arg-type]  # 403 in the console
 
     @app.exception_handler(Refusal)
     async def refused(_request: Request, exc: Refusal) -> Response:
