@@ -218,12 +218,54 @@ MESSAGES: dict[str, str] = {
     "drug.dossier.deleted": "草稿已删除。",
     "drug.dossier.changed": "变更成功，已生成新版本。",
     # help pages (常见问题, 新手指导)
+    "help.query_too_long": "搜索内容不能超过{max}个字符，请精简关键词后再试",
 
     # 咨询: the form, the anonymous lookup, 我的互动
+    "consultation.required": "请输入{label}",
+    "consultation.choose": "请选择{label}",
+    "consultation.too_long": "{label}不能超过{max}个字符",
+    "consultation.unprintable": "{label}含有不能使用的字符",
+    "consultation.invalid": "咨询内容不完整，请按提示填写后重新提交。",
+    "consultation.form_errors": "提交失败，请按提示修改后重新提交。",
+    "consultation.busy": "系统繁忙，请稍后重新提交。",
+    "consultation.too_many": "提交过于频繁，请{minutes}分钟后再试。",
+    "consultation.lookups_too_many": "查询过于频繁，请{minutes}分钟后再试。",
+    "consultation.not_found": "该咨询不存在。",
+    "consultation.not_open": "该咨询已被回复或关闭，请刷新后查看。",
+    "consultation.answer_required": "请输入回复内容",
+    "consultation.answer_too_long": "回复内容不能超过{max}个字符",
+    "consultation.assignee_required": "请选择转派给哪位咨询受理人员",
+    "consultation.assignee_unknown": "转派对象不是在岗的咨询受理人员，请重新选择。",
+    "consultation.answered_title": "咨询已回复",
+    "consultation.answered_note": "您的咨询（受理编号：{reference}）“{title}”已回复：{answer}",
+    "consultation.answer_sms": "【政务服务门户】您的咨询（受理编号：{reference}）已回复，请登录后在“我的互动—在线办事反馈”"
+                               "中查看，未登录时提交的问题请到在线办事反馈查询界面查询。",
+    "consultation.answer_mail_subject": "政务服务门户咨询回复（受理编号：{reference}）",
+    "consultation.answer_mail_body": "{name}，您好：\n\n您在政务服务门户提交的咨询（受理编号：{reference}）“{title}”"
+                                     "已回复：\n\n{answer}\n\n【政务服务门户】",
 
     # 我的消息 (notes the portal posts to an account)
 
     # the staff console: staff accounts, sign-in, TOTP, roles
+    "staff.locked": "账号已被锁定，请{minutes}分钟后再试，或联系管理员解锁。",
+    "staff.totp_wrong": "动态验证码错误，请输入验证器当前显示的6位数字",
+    "staff.totp_replayed": "该动态验证码已使用过，请等待验证器显示新的验证码后再输入",
+    "staff.missing_role": "您没有访问该页面的权限，需要“{role}”角色。",
+    "staff.username_format": "用户名应为3至32位小写字母、数字或“_.-”，并以字母或数字开头",
+    "staff.username_taken": "该用户名已被使用",
+    "staff.name_required": "请输入姓名（不超过100个字）",
+    "staff.role_required": "请至少选择一个角色",
+    "staff.role_unknown": "所选角色不存在",
+    "staff.not_found": "该工作人员不存在",
+    "staff.self_disable": "不能停用自己的账号",
+    "staff.self_admin": "不能取消自己的管理员角色",
+    "staff.already_disabled": "该工作人员已停用",
+    "staff.not_disabled": "该工作人员未停用",
+    "staff.created": "已创建工作人员 {username}，首次登录时绑定动态验证码。",
+    "staff.disabled": "已停用工作人员 {username}。",
+    "staff.enabled": "已启用工作人员 {username}。",
+    "staff.roles_changed": "已更新工作人员 {username} 的角色。",
+    "staff.totp_reset": "已重置工作人员 {username} 的动态验证码，下次登录时重新绑定。",
 
     # the staff console: 咨询受理 (help desk)
 
