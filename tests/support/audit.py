@@ -12,8 +12,9 @@ from tests.support.portal import PortalUnderTest
 BASE = dt.datetime(2026, 11, 30, 16, 0, tzinfo=dt.UTC)  # 2026-12-01 00:00 in Beijing
 
 
-async def add_events(target: PortalUnderTest | str, count: int, *, start: dt.datetime = BASE, step: dt.timedelta = dt.timedelta(minutes=1),
-                     event: str = "test.event", **values) -> list[int]:
+async def add_events(target: PortalUnderTest | str, count: int, *, start: dt.datetime = BASE,
+                     step: dt.timedelta = dt.timedelta(minutes=1), event: str = "test.event",
+                     **values) -> list[int]:
     """``count`` events, one ``step`` apart from ``start`` on, in the portal under test or in a live
     portal's database given its URL; their ids, oldest first."""
     rows = [AuditEvent(at=start + i * step, event=event, outcome=values.get("outcome", "success"),
