@@ -22,6 +22,7 @@ from idp.bindings import calls
 from idp.bindings.models import Binding, BindingCall
 from idp.clients.registry import ClientInfo
 from idp.errors import DomainError
+from idp.inbox.notes import note_agent_authorized, note_force_unbound
 from idp.portal import Portal
 from idp.principals.principal import Principal
 from idp.security.tokens import new_token
@@ -139,6 +140,15 @@ async def apply_status(db: AsyncSession, binding_id: str, status: calls.Status, 
         event = "binding.failed"
     if changed:
         record(db, event, actor=by, binding_id=binding_id, reason=status.status)
+        if status.status == "linked":
+            await _tell_agent_authorized(db, binding_id)
+
+
+async def _tell_agent_authorized(db: AsyncSession, binding_id: str) -> None:
+    """A binding the legal person made for its agent is live: the agent reads it in 我的消息."""
+    row = await db.get_one(Binding, binding_id)
+    if row.agency_id is not None:
+        await note_agent_authorized(db, row.agency_id, row.client_id)
 
 
 async def owned(db: AsyncSession, client_id: str, binding_id: str) -> Binding:
@@ -158,6 +168,7 @@ async def confirm(db: AsyncSession, client_id: str, binding_id: str, kind: str, 
                      confirmed_at=clock.now()):
         record(db, "binding.confirmed", actor=f"system:{client_id}", client_id=client_id, binding_id=binding_id,
                kind=kind)
+        await _tell_agent_authorized(db, binding_id)
     await db.refresh(row)
     if row.state != "active" or row.kind != kind:
         raise Conflict(row.state)
@@ -239,13 +250,21 @@ async def unbind_refused(db: AsyncSession, binding_id: str) -> None:
         record(db, "binding.unbind_refused", outcome="failure", binding_id=binding_id)
 
 
-async def force_unbind(db: AsyncSession, binding_id: str, *, staff: str, reason: str) -> BindingCall:
-    """Staff undo any live binding (不可解除 included) with a reason."""
-    return await end_with_force(db, binding_id, by=f"staff:{staff}", reason=reason, event="binding.force_unbind")
+async def force_unbind(db: AsyncSession, binding_id: str, *, staff: str, reason: str,
+                       request: str | None = None) -> BindingCall:
+    """Staff undo any live binding (不可解除 included) with a reason (and the consultation it
+    answers, ``request``, in the audit record); its holder reads it in 我的消息."""
+    call = await end_with_force(db, binding_id, by=f"staff:{staff}", reason=reason, event="binding.force_unbind",
+                                request=request)
+    row = await db.get_one(Binding, binding_id)
+    await note_force_unbound(db, account_id=row.account_id, agency_id=row.agency_id, client_id=row.client_id,
+                             reason=reason)
+    return call
 
 
 async def end_with_force(db: AsyncSession, binding_id: str, *, by: str, reason: str, event: str,
-                         linked_states: tuple[str, ...] = ("active", "unbinding")) -> BindingCall:
+                         linked_states: tuple[str, ...] = ("active", "unbinding"),
+                         request: str | None = None) -> BindingCall:
     """Undo any live binding (不可解除 included) with a reason — staff on request, or the legal
     person revoking (or removing) its agent: → unbinding with force. ``linked_states`` are the
     states a linked binding may be in for this (staff may force one already unbinding; a
@@ -267,7 +286,7 @@ async def end_with_force(db: AsyncSession, binding_id: str, *, by: str, reason: 
         raise Conflict(row.state)
     db.add(call)
     record(db, event, actor=by, client_id=row.client_id, binding_id=binding_id, reason=reason,
-           account_id=row.account_id, agency_id=row.agency_id)
+           account_id=row.account_id, agency_id=row.agency_id, **({"request": request} if request else {}))
     await db.flush()
     return call
 
