@@ -83,11 +83,12 @@ async def deliver_due(system: SystemContext, sender=None) -> int:
             return Result(error=exc.__class__.__name__)
         return Result(values={"sent_by": sender.name})
 
-    return await outbox.deliver_due(send, limit=BATCH) + await deliver_portal_notices(system)
+    return await outbox.deliver_due(send, limit=BATCH)
 
 
 async def deliver_portal_notices(system: SystemContext) -> int:
-    """POST the due review results to the portal (PORTAL_NOTICES) with our client credentials."""
+    """POST the due review results to the portal (PORTAL_NOTICES) with our client credentials;
+    returns how many the portal took."""
     outbox = Outbox(PortalNotice, read=system.sessionmaker, write=system.sessionmaker.begin, clock=utcnow,
                     lease=dt.timedelta(seconds=system.settings.outbox_lease_seconds), columns=PORTAL_COLUMNS)
 
@@ -109,6 +110,7 @@ async def run_notifications(system: SystemContext) -> None:
     while True:
         try:
             await deliver_due(system)
+            await deliver_portal_notices(system)
         except Exception:  # noqa: BLE001 (a database hiccup must not end the loop)
             log.exception("udi notification loop")
         await asyncio.sleep(system.settings.outbox_poll_seconds)
