@@ -250,6 +250,18 @@ MESSAGES: dict[str, str] = {
     # the staff console: 咨询受理 (help desk)
 
     # the staff console: 绑定管理 (binding administration)
+    "bindings_admin.reason_required": "请填写解除绑定的原因。",
+    "bindings_admin.reason_too_long": "原因不能超过{max}个字符。",
+    "bindings_admin.binding_not_live": "该绑定已解除或正在解除（可能已由其他工作人员处理），请刷新后查看。",
+    "bindings_admin.unbound": "已解除{holder}与{system}的绑定，已通知用户。",
+    "bindings_admin.unbinding": "已提交解除{holder}与{system}的绑定，业务系统确认后生效；已通知用户。",
+    "bindings_admin.account_not_found": "账号不存在。",
+    "bindings_admin.not_level_two": "该账号不是“二级”实名的个人账号，不能作为重复账号注销。",
+    "bindings_admin.no_duplicate": "没有其他实名账号持有该账号的证件号码，不能作为重复账号注销。",
+    "bindings_admin.already_deactivated": "该账号已注销。",
+    "bindings_admin.deactivated": "已注销重复账号{username}，其登录已全部退出。",
+    "bindings_admin.request_not_found": "该申请不存在。",
+    "bindings_admin.not_unbind_request": "该咨询不是解除绑定申请。",
 
     # the audit log (auditors' search and export)
 

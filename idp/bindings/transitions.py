@@ -55,8 +55,8 @@ def _ended(now: dt.datetime, reason: str, by: str) -> dict:
     return {"slot": None, "ended_at": now, "ended_reason": reason[:500], "ended_by": by[:128]}
 
 
-async def _change(db: AsyncSession, binding_id: str, expected: tuple[str, ...], **values) -> bool:
-    result = await db.execute(update(Binding).where(Binding.id == binding_id, Binding.state.in_(expected))
+async def _change(db: AsyncSession, binding_id: str, expected: tuple[str, ...], *also, **values) -> bool:
+    result = await db.execute(update(Binding).where(Binding.id == binding_id, Binding.state.in_(expected), *also)
                               .values(**values))
     return cast(CursorResult, result).rowcount == 1
 
@@ -267,8 +267,9 @@ async def end_with_force(db: AsyncSession, binding_id: str, *, by: str, reason: 
                          request: str | None = None) -> BindingCall:
     """Undo any live binding (不可解除 included) with a reason — staff on request, or the legal
     person revoking (or removing) its agent: → unbinding with force. ``linked_states`` are the
-    states a linked binding may be in for this (staff may force one already unbinding; a
-    revocation only an active one, so of two at once one wins).
+    states a linked binding may be in for this (staff may force one the user is unbinding; a
+    revocation only an active one). One already being forced (``ended_by`` set) is not forced
+    again, so of two at once exactly one wins and the other gets the Conflict.
     A still-pending binding is cancelled at the system, not unlinked: an unlink finds no link
     yet, and the system's late commit would leave it linked while the portal says ended. The
     tombstone of SYSTEM_CANCEL refuses that commit; a "linked" answer is unlinked next."""
@@ -280,7 +281,7 @@ async def end_with_force(db: AsyncSession, binding_id: str, *, by: str, reason: 
     if await _change(db, binding_id, ("pending",), **marks):
         call = BindingCall(binding_id=binding_id, action="cancel", force=True, reason=reason, created_at=now,
                            next_attempt_at=now, attempts=0)
-    elif await _change(db, binding_id, linked_states, **marks):
+    elif await _change(db, binding_id, linked_states, Binding.ended_by.is_(None), **marks):
         call = _unlink_call(binding_id, now, force=True, reason=reason)
     else:
         raise Conflict(row.state)
