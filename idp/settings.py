@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     interaction_ttl_seconds: int = 900
     session_idle_seconds: int = 30 * 60
     session_absolute_seconds: int = 12 * 3600
+    # The staff console's sessions (their own cookie): a short idle timeout, a working day at most.
+    staff_session_idle_seconds: int = 15 * 60
+    staff_session_absolute_seconds: int = 8 * 3600
 
     # argon2id; the defaults are OWASP's minimum (19 MiB, t=2, p=1).
     argon2_memory_kib: int = 19456
