@@ -13,6 +13,7 @@ from sqlalchemy import select
 from starlette.responses import JSONResponse, Response
 
 from idp import clock
+from idp.accounts.service import subject_of
 from idp.audit.log import record
 from idp.bindings import outbox, parties, transitions
 from idp.bindings.models import Binding
@@ -21,6 +22,7 @@ from idp.clients.registry import ClientInfo
 from idp.errors import InvalidClient, InvalidRequest, OAuthError
 from idp.inbox.notes import note_from_system
 from idp.oidc.claims import principal_claims
+from idp.oidc.client_address import client_ip
 from idp.oidc.json_endpoints import error_response, json_response
 from idp.oidc.scopes import SCOPE_CLAIMS
 from idp.security.tokens import digests_match
@@ -180,7 +182,8 @@ async def notice(request: Request) -> Response:
             return _problem("not_found", 404)
         await note_from_system(db, account_id, client.client_id, title, body)
         record(db, "inbox.system_notice", actor=f"system:{client.client_id}", client_id=client.client_id,
-               subject=sub)
+               source_ip=client_ip(request), subject=await subject_of(db, account_id),
+               linked_subject=sub)
     return json_response({"posted": True}, 201)
 
 
