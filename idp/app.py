@@ -29,9 +29,17 @@ from idp.oidc.logout.single_logout import wait_for_background_deliveries
 from idp.portal import Portal
 from idp.settings import Settings
 from idp.web import authorize, binding_api, consent, login, logout as rp_initiated, sso as third_party_login
+from idp.web.consultations import pages as consultations
 from idp.web.kit import NotSignedIn, login_redirect
 from idp.web.pages import refusal_page
-from idp.web.space import agents, bindings, devices as space_devices, messages as space_messages, settings as space
+from idp.web.space import (
+    agents,
+    bindings,
+    devices as space_devices,
+    feedback as space_feedback,
+    messages as space_messages,
+    settings as space,
+)
 from shared.access_log import drop_query_strings_from_access_log
 from shared.refusals import Refusal
 from shared.security_headers import SecurityHeaders
@@ -80,7 +88,8 @@ def create_app(settings: Settings | None = None, *, http: httpx.AsyncClient | No
     # space_devices before space: /space/settings/devices would otherwise reach space's /space/settings/{key}.
     for module in (discovery, authorize, token_endpoint, userinfo, introspection, revocation, rp_initiated,
                    third_party_login, captcha, login_flow, agent_choice, consent, login, space_devices, space,
-                   bindings, agents, binding_api, unlock, recovery, registration, upgrade, space_messages):
+                   bindings, agents, binding_api, unlock, recovery, registration, upgrade, space_messages,
+                   space_feedback, consultations):
         app.include_router(module.router)
     if not settings.is_production:
         app.include_router(dev_pages.router)  # /dev/messages shows the development sink's codes
