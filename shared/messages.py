@@ -248,6 +248,9 @@ MESSAGES: dict[str, str] = {
     # the staff console: staff accounts, sign-in, TOTP, roles
 
     # the staff console: 咨询受理 (help desk)
+    "consultation.staff_answered": "已回复咨询{reference}。",
+    "consultation.staff_closed": "已关闭咨询{reference}。",
+    "consultation.staff_reassigned": "已转派咨询{reference}。",
 
     # the staff console: 绑定管理 (binding administration)
 

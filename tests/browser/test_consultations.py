@@ -8,12 +8,16 @@ import re
 
 from playwright.async_api import expect
 
-from tests.browser.steps import CAPTCHA, ON_BROWSER_LOOP, answered, log_in
-from tests.support.consultations import ASKER, file_question_in
+import pyotp
+
+from tests.browser.steps import CAPTCHA, ON_BROWSER_LOOP, another_browser, answered, log_in
+from tests.support.consultations import ASKER, add_staff_in, file_question_in
 from tests.support.live import register_account
 
 pytestmark = ON_BROWSER_LOOP
 
+STAFF_PASSWORD = "Staff@2026pass"
+ANSWER = "请在“我的绑定”页面刷新后重新登录，即可正常使用。"
 DESCRIPTION = "北京示例医疗器械有限公司申请解除与医疗器械分类界定信息系统的绑定。"
 
 
@@ -32,7 +36,18 @@ async def fill_asker(page) -> None:
     await page.fill("#email", ASKER["email"])
 
 
-async def test_ask_look_up_and_read_the_answer(page, portal, shot, console_errors):
+async def staff_sign_in(page, username: str, secret: str) -> None:
+    await page.goto("/staff/login")
+    await page.fill("#username", username)
+    await page.fill("#password", STAFF_PASSWORD)
+    await page.fill("#captcha", CAPTCHA)
+    await page.click("#submit")
+    await page.fill("#code", pyotp.TOTP(secret).now())
+    await page.click("#submit")
+    await page.wait_for_url(re.compile(r"/staff$"))
+
+
+async def test_ask_look_up_and_read_the_answer(page, portal, chromium, shot, console_errors):
     old = await file_question_in(portal.database_url, age=dt.timedelta(days=122), title="四个月前的问题")
     await register_account(portal.database_url, "zhangsan", account_type="personal", id_type="居民身份证",
                            id_number="110000198506120133", realname_level=2)
@@ -91,3 +106,31 @@ async def test_ask_look_up_and_read_the_answer(page, portal, shot, console_error
     await page.click("#feedback-link")
     await expect(page.locator(f'article[data-reference="{mine}"]')).to_contain_text("待回复")
     await shot(page, "feedback-before-answer")
+
+    # the help desk answers in the staff console
+    secret = await add_staff_in(portal.database_url, "helpdesk1", ["helpdesk"], STAFF_PASSWORD)
+    async with another_browser(chromium, portal, console_errors) as desk:
+        await staff_sign_in(desk, "helpdesk1", secret)
+        await desk.click("#menu-helpdesk")
+        overdue = desk.locator(f'tr.question.overdue[data-reference="{old}"]')
+        await expect(overdue.locator("td.due")).to_contain_text("已逾期")
+        await expect(desk.locator("tr.question").first).to_have_attribute("data-reference", old)
+        await shot(desk, "staff-queue")
+        await desk.click(f'tr.question[data-reference="{mine}"] a')
+        await expect(desk.locator("#reference")).to_have_text(mine)
+        await desk.fill("#answer", ANSWER)
+        await shot(desk, "staff-answering")
+        await desk.click("#send-answer")
+        await expect(desk.locator("#staff-notice")).to_have_text(f"已回复咨询{mine}。")
+        await expect(desk.locator(f'tr.question[data-reference="{mine}"]')).to_have_count(0)
+        await shot(desk, "staff-answered")
+
+    # the user reads it in 我的互动 and in 我的消息
+    await page.reload()
+    answered_question = page.locator(f'article[data-reference="{mine}"]')
+    await expect(answered_question).to_contain_text("已回复")
+    await expect(answered_question.locator(".answer-text")).to_have_text(ANSWER)
+    await shot(page, "feedback-answered")
+    await page.click("#menu-messages")
+    await expect(page.locator('tr.message[data-kind="consultation_answered"] td.body')).to_contain_text(ANSWER)
+    await shot(page, "messages-answered")

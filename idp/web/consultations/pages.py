@@ -30,7 +30,7 @@ from idp.consultations.questions import (
     parse_question,
 )
 from idp.consultations.transitions import submit_consultation
-from idp.consultations.working_days import due_date
+from idp.consultations.working_days import last_day
 from idp.errors import DomainError
 from idp.flows.bound import browser_token, load_bound
 from idp.flows.models import Flow
@@ -169,7 +169,7 @@ async def file_question(request: Request) -> Response:
                                             actor=session.account.subject if session else None, source_ip=source_ip)
             # Finishing the flow in the same transaction: a double submit files one question.
             await advance(db, flow, expected=ASK, to=FILED, finish=True, reference=row.reference,
-                          due=due_date(row.submitted_at).isoformat(), signed_in=session is not None)
+                          due=last_day(row.due_at).isoformat(), signed_in=session is not None)
 
     async def refused(form: FormData, flow: Flow, refusal: DomainError) -> Response:
         return await question_page(request, flow, posted_values(form, QUESTION_FIELDS), refusal)
