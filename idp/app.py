@@ -22,13 +22,22 @@ from idp.flows.recovery import routes as recovery
 from idp.flows.registration import routes as registration
 from idp.flows.unlock import routes as unlock
 from idp.flows.upgrade import routes as upgrade
+from idp.help.loader import load_library
 from idp.keys.store import ensure_signing_keys
 from idp.oidc import discovery, introspection, revocation, token_endpoint, userinfo
 from idp.oidc.client_registration import load_catalogue
 from idp.oidc.logout.single_logout import wait_for_background_deliveries
 from idp.portal import Portal
 from idp.settings import Settings
-from idp.web import authorize, binding_api, consent, login, logout as rp_initiated, sso as third_party_login
+from idp.web import (
+    authorize,
+    binding_api,
+    consent,
+    help as help_pages,
+    login,
+    logout as rp_initiated,
+    sso as third_party_login,
+)
 from idp.web.consultations import pages as consultations
 from idp.web.kit import NotSignedIn, login_redirect
 from idp.web.pages import refusal_page
@@ -40,6 +49,13 @@ from idp.web.space import (
     messages as space_messages,
     settings as space,
 )
+from idp.web.staff import (
+    admin as staff_admin,
+    consultations as staff_consultations,
+    home as staff_home,
+    login as staff_login,
+)
+from idp.web.staff.kit import MissingRole, missing_role_page
 from shared.access_log import drop_query_strings_from_access_log
 from shared.refusals import Refusal
 from shared.security_headers import SecurityHeaders
@@ -85,11 +101,12 @@ def create_app(settings: Settings | None = None, *, http: httpx.AsyncClient | No
             await portal.engine.dispose()
 
     app = FastAPI(title="政务服务门户", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.help = load_library()  # 常见问题 and 新手指导: a malformed data file stops the start here
     # space_devices before space: /space/settings/devices would otherwise reach space's /space/settings/{key}.
     for module in (discovery, authorize, token_endpoint, userinfo, introspection, revocation, rp_initiated,
                    third_party_login, captcha, login_flow, agent_choice, consent, login, space_devices, space,
-                   bindings, agents, binding_api, unlock, recovery, registration, upgrade, space_messages,
-                   space_feedback, consultations):
+                   bindings, agents, binding_api, unlock, recovery, registration, upgrade, space_messages, help_pages,
+                   staff_login, staff_home, staff_admin, space_feedback, consultations, staff_consultations):
         app.include_router(module.router)
     if not settings.is_production:
         app.include_router(dev_pages.router)  # /dev/messages shows the development sink's codes
@@ -98,6 +115,7 @@ def create_app(settings: Settings | None = None, *, http: httpx.AsyncClient | No
 
     # A signed-in page without a session. Starlette types handlers as taking Exception; this one takes its subclass.
     app.add_exception_handler(NotSignedIn, login_redirect)  # type: ignore[arg-type]
+    app.add_exception_handler(MissingRole, missing_role_page)  # type: ignore[arg-type]  # 403 in the console
 
     @app.exception_handler(Refusal)
     async def refused(_request: Request, exc: Refusal) -> Response:

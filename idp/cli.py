@@ -1,5 +1,5 @@
 """The operators' command line: ``idp migrate``, ``idp keys rotate``, ``idp clients …``,
-``idp accounts create``, ``idp bindings force-unbind``, ``idp seed-demo``."""
+``idp accounts create``, ``idp bindings force-unbind``, ``idp audit export``, ``idp seed-demo``."""
 from __future__ import annotations
 
 import argparse
@@ -8,11 +8,15 @@ import json
 import sys
 
 from idp.accounts.service import create_account
+from idp.audit.export import export_chunks
+from idp.audit.filters import TEXT_FIELDS, parse_filters
 from idp.audit.log import record
+from idp.audit.search import every_event
 from idp.bindings.staff import StaffError, force_unbind_account
-from idp.db.engine import create_engine, create_sessionmaker
+from idp.db.engine import create_engine, create_read_sessionmaker, create_sessionmaker
 from idp.db.migrate import upgrade_to_head
 from idp.demo import seed_demo
+from idp.errors import DomainError
 from idp.keys.store import ensure_signing_keys, rotate_keys
 from idp.oidc.client_registration import ClientConfigError, load_catalogue, rotate_secret, upsert_client
 from idp.portal import Portal
@@ -61,7 +65,7 @@ async def cmd_clients_add(settings: Settings, args) -> None:
     values = json.loads(args.json)
 
     async def work(db):
-        await upsert_client(db, args.client_id, values, source="cli", production=settings.is_production)
+        await upsert_client(db, args.client_id, values, source="cli", production=settings.is_production, actor="cli")
         if values.get("token_endpoint_auth_method", "client_secret_basic").startswith("client_secret"):
             return await rotate_secret(db, args.client_id)
         return None
@@ -78,15 +82,19 @@ async def cmd_clients_rotate_secret(settings: Settings, args) -> None:
 
 
 async def cmd_catalogue_load(settings: Settings, _args) -> None:
-    ids = await _with_db(settings, lambda db: load_catalogue(db, settings.catalogue_path,
-                                                           production=settings.is_production))
+    async def work(db):
+        ids = await load_catalogue(db, settings.catalogue_path, production=settings.is_production, actor="cli")
+        record(db, "client.catalogue_loaded", actor="cli", path=str(settings.catalogue_path), systems=len(ids))
+        return ids
+
+    ids = await _with_db(settings, work)
     print(f"{len(ids)} business systems loaded")
 
 
 async def cmd_accounts_create(settings: Settings, args) -> None:
     async def work(db):
         return await create_account(db, _passwords(settings), username=args.username, password=args.password,
-                                    name=args.name, account_type=args.type)
+                                    name=args.name, account_type=args.type, actor="cli")
 
     account = await _with_db(settings, work)
     print(f"account {account.username} created, subject {account.subject}")
@@ -117,6 +125,25 @@ async def cmd_bindings_force_unbind(settings: Settings, args) -> None:
         print(f"binding of {args.username} to {args.client_id} ended")
     else:
         print(f"binding of {args.username} to {args.client_id} is unbinding: the system will be asked again")
+
+
+async def cmd_audit_export(settings: Settings, args) -> None:
+    """The archive path: the search to stdout, streamed batch by batch; the export is itself recorded."""
+    try:
+        filters = parse_filters(vars(args))
+    except DomainError as exc:
+        raise ClientConfigError(exc.text()) from exc
+    engine = create_engine(settings.database_url, pooled=False)
+    try:
+        await upgrade_to_head(engine)
+        async with create_sessionmaker(engine).begin() as db:
+            record(db, "audit.export", actor="cli", format=args.format, filters=filters.as_text())
+        out = sys.stdout.buffer
+        async for chunk in export_chunks(args.format, every_event(create_read_sessionmaker(engine), filters)):
+            out.write(chunk.encode())
+        out.flush()
+    finally:
+        await engine.dispose()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -152,6 +179,18 @@ def build_parser() -> argparse.ArgumentParser:
     force.add_argument("--reason", required=True)
     force.add_argument("--staff", required=True, help="the staff member's id, for the audit log")
     force.set_defaults(run=cmd_bindings_force_unbind)
+    audit = sub.add_parser("audit").add_subparsers(dest="audit_command", required=True)
+    export = audit.add_parser("export", help="the audit log (or a search of it) as CSV or NDJSON on stdout, "
+                                             "newest first: the archive before the purge")
+    export.add_argument("--since", help="from this time on (Beijing time unless an offset is given), "
+                                        "e.g. '2026-06-01 00:00' or 2026-06-01T00:00+00:00")
+    export.add_argument("--until", help="before this time (same format)")
+    export.add_argument("--event", help="an event type, or a prefix ending in '.' such as binding.")
+    for name in TEXT_FIELDS:
+        if name != "event":
+            export.add_argument(f"--{name.replace('_', '-')}", dest=name)
+    export.add_argument("--format", choices=["csv", "json"], default="csv", help="json: NDJSON, one event a line")
+    export.set_defaults(run=cmd_audit_export)
     return parser
 
 

@@ -218,6 +218,7 @@ MESSAGES: dict[str, str] = {
     "drug.dossier.deleted": "草稿已删除。",
     "drug.dossier.changed": "变更成功，已生成新版本。",
     # help pages (常见问题, 新手指导)
+    "help.query_too_long": "搜索内容不能超过{max}个字符，请精简关键词后再试",
 
     # 咨询: the form, the anonymous lookup, 我的互动
     "consultation.required": "请输入{label}",
@@ -246,6 +247,25 @@ MESSAGES: dict[str, str] = {
     # 我的消息 (notes the portal posts to an account)
 
     # the staff console: staff accounts, sign-in, TOTP, roles
+    "staff.locked": "账号已被锁定，请{minutes}分钟后再试，或联系管理员解锁。",
+    "staff.totp_wrong": "动态验证码错误，请输入验证器当前显示的6位数字",
+    "staff.totp_replayed": "该动态验证码已使用过，请等待验证器显示新的验证码后再输入",
+    "staff.missing_role": "您没有访问该页面的权限，需要“{role}”角色。",
+    "staff.username_format": "用户名应为3至32位小写字母、数字或“_.-”，并以字母或数字开头",
+    "staff.username_taken": "该用户名已被使用",
+    "staff.name_required": "请输入姓名（不超过100个字）",
+    "staff.role_required": "请至少选择一个角色",
+    "staff.role_unknown": "所选角色不存在",
+    "staff.not_found": "该工作人员不存在",
+    "staff.self_disable": "不能停用自己的账号",
+    "staff.self_admin": "不能取消自己的管理员角色",
+    "staff.already_disabled": "该工作人员已停用",
+    "staff.not_disabled": "该工作人员未停用",
+    "staff.created": "已创建工作人员 {username}，首次登录时绑定动态验证码。",
+    "staff.disabled": "已停用工作人员 {username}。",
+    "staff.enabled": "已启用工作人员 {username}。",
+    "staff.roles_changed": "已更新工作人员 {username} 的角色。",
+    "staff.totp_reset": "已重置工作人员 {username} 的动态验证码，下次登录时重新绑定。",
 
     # the staff console: 咨询受理 (help desk)
     "consultation.staff_answered": "已回复咨询{reference}。",
@@ -255,6 +275,10 @@ MESSAGES: dict[str, str] = {
     # the staff console: 绑定管理 (binding administration)
 
     # the audit log (auditors' search and export)
+    "audit.filter_invalid": "“{label}”的内容过长或含有不可见字符，请修改后重新查询",
+    "audit.time_invalid": "“{label}”的格式不正确，请按“2026-12-01 08:00”（北京时间）填写",
+    "audit.range_empty": "开始时间应早于结束时间",
+    "audit.page_token_invalid": "翻页链接无效或已被修改，请重新查询",
 
 }
 

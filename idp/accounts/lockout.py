@@ -2,12 +2,14 @@
 
 One UPDATE per failure: the counter restarts when the window has passed, and the lock is set
 by the failure that reaches the threshold and never extended by later ones, so parallel
-failures on many instances lock the account exactly as documented.
+failures on many instances lock the account exactly as documented. The same count locks staff
+accounts (idp.staff), whose table has the same three columns.
 """
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import case, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,31 +27,38 @@ class FailureCount:
     locked_now: bool = False
 
 
-def is_locked(account: Account, now: dt.datetime | None = None) -> bool:
+def is_locked(account: Any, now: dt.datetime | None = None) -> bool:
+    """An account or a staff account (anything with ``locked_until``)."""
     return account.locked_until is not None and account.locked_until > (now or clock.now())
 
 
 async def record_failure(db: AsyncSession, settings: Settings, account_id: int) -> FailureCount:
+    return await count_failure(db, settings, Account, account_id)
+
+
+async def count_failure(db: AsyncSession, settings: Settings, model: Any, row_id: int) -> FailureCount:
+    """One failure of the row ``row_id`` of ``model``, a table with ``failed_logins``,
+    ``failed_window_start`` and ``locked_until`` (portal accounts, staff accounts)."""
     now = clock.now()
     lock_from_now = now + dt.timedelta(seconds=settings.lockout_seconds)
-    window_open = Account.failed_window_start > now - dt.timedelta(seconds=settings.lockout_window_seconds)
-    still_locked = Account.locked_until > now
+    window_open = model.failed_window_start > now - dt.timedelta(seconds=settings.lockout_window_seconds)
+    still_locked = model.locked_until > now
     # A lock that has run out starts a fresh count, even inside the old window.
-    counting = window_open & Account.locked_until.is_(None)
-    new_count = case((still_locked, Account.failed_logins), (counting, Account.failed_logins + 1), else_=1)
+    counting = window_open & model.locked_until.is_(None)
+    new_count = case((still_locked, model.failed_logins), (counting, model.failed_logins + 1), else_=1)
     result = await db.execute(
-        update(Account)
-        .where(Account.id == account_id)
+        update(model)
+        .where(model.id == row_id)
         .values(
             failed_logins=new_count,
-            failed_window_start=case((still_locked | counting, Account.failed_window_start), else_=now),
+            failed_window_start=case((still_locked | counting, model.failed_window_start), else_=now),
             locked_until=case(
-                (still_locked, Account.locked_until),
+                (still_locked, model.locked_until),
                 (new_count >= settings.lockout_threshold, lock_from_now),
                 else_=None,
             ),
         )
-        .returning(Account.failed_logins, Account.locked_until)
+        .returning(model.failed_logins, model.locked_until)
     )
     row = result.one()
     # A lock is never extended, so only the failure that set it sees its own deadline.

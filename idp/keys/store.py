@@ -6,29 +6,23 @@ the old key stops signing then and stays published until everything it signed ha
 """
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
 import json
 import time
 from dataclasses import dataclass
 
-from cryptography.fernet import Fernet
 from joserfc.jwk import ECKey, RSAKey
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from idp import clock
+from idp.audit.log import record
 from idp.keys.models import SigningKey
+from idp.security.encryption import decrypt_at_rest, encrypt_at_rest
 from idp.security.tokens import new_token
 from idp.settings import Settings
 
 SUPPORTED_ALGS = ("RS256", "ES256")
-
-
-def _fernet(settings: Settings) -> Fernet:
-    raw = hashlib.sha256(settings.key_encryption_key.get_secret_value().encode()).digest()
-    return Fernet(base64.urlsafe_b64encode(raw))
 
 
 def _generate(alg: str):
@@ -48,7 +42,7 @@ def _new_key_row(settings: Settings, alg: str, signs_from: dt.datetime) -> Signi
         kid=kid,
         alg=alg,
         public_jwk=public,
-        private_jwk_encrypted=_fernet(settings).encrypt(json.dumps(private).encode()).decode(),
+        private_jwk_encrypted=encrypt_at_rest(settings, json.dumps(private).encode()),
         created_at=clock.now(),
         signs_from=signs_from,
     )
@@ -63,6 +57,8 @@ async def ensure_signing_keys(db: AsyncSession, settings: Settings) -> list[str]
             row = _new_key_row(settings, alg, signs_from=clock.now())
             db.add(row)
             created.append(row.kid)
+    if created:
+        record(db, "keys.created", actor="startup", kids=created)
     return created
 
 
@@ -133,12 +129,11 @@ class KeyRing:
                     )
                 )
             ).all()
-        fernet = _fernet(self._settings)
         keys = []
         for row in rows:
             private = self._decrypted.get(row.kid)
             if private is None:
-                data = json.loads(fernet.decrypt(row.private_jwk_encrypted.encode()))
+                data = json.loads(decrypt_at_rest(self._settings, row.private_jwk_encrypted))
                 private = (RSAKey if row.alg == "RS256" else ECKey).import_key(data)
                 self._decrypted[row.kid] = private
             keys.append(LoadedKey(row.kid, row.alg, private, row.public_jwk, row.signs_from, row.signs_until,
