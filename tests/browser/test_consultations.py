@@ -6,9 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from playwright.async_api import expect
-
 import pyotp
+from playwright.async_api import expect
 
 from tests.browser.steps import CAPTCHA, ON_BROWSER_LOOP, another_browser, answered, log_in
 from tests.support.consultations import ASKER, add_staff_in, file_question_in
