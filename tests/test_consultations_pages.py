@@ -126,6 +126,12 @@ async def test_bad_input_is_refused_field_by_field(put, visitor):
     assert await stored(put) == []
 
 
+async def test_control_characters_are_refused_not_stored(put, visitor):
+    refused = await ask(visitor, title="标题\x00", description="描述\x07", name="王\x00小明")
+    assert refused.status_code == 400 and set(field_errors(refused.text)) == {"title", "description", "name"}
+    assert await stored(put) == []
+
+
 async def test_a_wrong_captcha_alone_refuses_the_question(put, visitor):
     refused = await ask(visitor, captcha="NOPE")
     assert field_errors(refused.text) == {"captcha": "图形验证码错误，请重新输入"} and await stored(put) == []

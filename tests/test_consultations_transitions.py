@@ -102,7 +102,8 @@ async def test_two_answers_at_once_one_wins_the_other_is_told(put):
 
 
 @pytest.mark.parametrize("text, message_id", [("   ", "consultation.answer_required"),
-                                               ("答" * 2001, "consultation.answer_too_long")])
+                                               ("答" * 2001, "consultation.answer_too_long"),
+                                               ("回复\x00", "consultation.unprintable")])
 async def test_an_empty_or_overlong_answer_is_refused(put, text, message_id):
     row = await file_question(put)
     with pytest.raises(DomainError) as refused:

@@ -115,6 +115,8 @@ async def answer_consultation(db: AsyncSession, consultation_id: int, *, staff: 
         raise DomainError("consultation.answer_required")
     if len(answer) > ANSWER_MAX:
         raise DomainError("consultation.answer_too_long", max=ANSWER_MAX)
+    if not answer.replace("\n", "").replace("\t", " ").isprintable():  # a NUL cannot even be stored on PostgreSQL
+        raise DomainError("consultation.unprintable", label="回复内容")
     await _open_one(db, consultation_id, OPEN)
     now = clock.now()
     row = await _move(db, consultation_id, (OPEN,), status=ANSWERED, answer=answer, answered_at=now,
