@@ -16,7 +16,7 @@ from idp.consultations.models import Consultation
 from idp.consultations.transitions import answer_consultation
 from tests.support.authz import Clock
 from tests.support.consultations import ASKER, FORM, file_question
-from tests.support.portal import Browser, running_portal
+from tests.support.portal import Browser, hidden_fields, running_portal
 from tests.support.space import alert, signed_in
 
 REFERENCE = re.compile(r'<strong id="reference">(ZX\d{14})</strong>')
@@ -130,6 +130,14 @@ async def test_control_characters_are_refused_not_stored(put, visitor):
     refused = await ask(visitor, title="标题\x00", description="描述\x07", name="王\x00小明")
     assert refused.status_code == 400 and set(field_errors(refused.text)) == {"title", "description", "name"}
     assert await stored(put) == []
+
+
+async def test_a_file_in_place_of_a_text_field_is_refused_not_a_crash(put, visitor):
+    page = await visitor.go("/problem?ssywxt=ZWFW")
+    fields = {**hidden_fields(page.text), **FORM, "captcha": TEST_ANSWER}
+    del fields["description"]
+    refused = await visitor.client.post("/problem", data=fields, files={"description": ("x.txt", b"x", "text/plain")})
+    assert refused.status_code == 400 and "description" in field_errors(refused.text) and await stored(put) == []
 
 
 async def test_a_wrong_captcha_alone_refuses_the_question(put, visitor):
