@@ -19,6 +19,7 @@ from shared.identity import (
     validate_mobile,
 )
 
+PORTAL_NAME = "政务服务门户"  # 咨询系统类型 of a question about the portal itself (models.PORTAL)
 # 问题分类
 CATEGORIES = {"register": "注册", "login": "登录", "realname": "实名认证", "binding": "账号绑定",
               "unbinding": "解除绑定", "other": "其他"}

@@ -25,6 +25,7 @@ from idp.consultations.questions import (
     ACCOUNT_TYPES,
     CATEGORIES,
     DESCRIPTION_MAX,
+    PORTAL_NAME,
     InvalidQuestion,
     parse_asker,
     parse_question,
@@ -50,8 +51,6 @@ from shared.messages import text
 router = APIRouter()
 ASK, FILED = "ask", "filed"  # the states of a question's flow
 ASK_KIND, LOOKUP_KIND, LOOKING = "consultation", "consultation_lookup", "lookup"
-PORTAL_NAME = "政务服务门户"
-ZWFW = "zwfw"  # ssywxt of the portal itself (the guides write ZWFW and ZWFw)
 QUESTION_FIELDS = ("system", "category", "account_type", "title", "description", "name", "id_type", "id_number",
                    "mobile", "email")
 ASKER_FIELDS = ("name", "mobile", "email")

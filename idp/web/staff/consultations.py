@@ -20,10 +20,10 @@ from starlette.responses import RedirectResponse, Response
 
 from idp import clock
 from idp.consultations import transitions
-from idp.consultations.models import Consultation
+from idp.consultations.models import PORTAL, Consultation
 from idp.consultations.notices import answer_notice, send_answer_notice
 from idp.consultations.queries import get_consultation, open_queue
-from idp.consultations.questions import ACCOUNT_TYPES, CATEGORIES
+from idp.consultations.questions import ACCOUNT_TYPES, CATEGORIES, PORTAL_NAME
 from idp.consultations.working_days import last_day
 from idp.errors import DomainError
 from idp.notify.senders import make_sender
@@ -41,12 +41,13 @@ HelpdeskForm = Annotated[tuple[StaffMember, FormData], Depends(staff_form_with(H
 QUESTION = CONSULTATIONS + "/{consultation_id:" + ROW_ID + "}"
 NOTICES = {"answered": "consultation.staff_answered", "closed": "consultation.staff_closed",
            "reassigned": "consultation.staff_reassigned"}
-PORTAL_NAME = "政务服务门户"
 
 
 async def system_name(request: Request, system: str) -> str:
-    client = await portal_of(request).client(system) if system != "portal" else None
-    return client.display_name if client else PORTAL_NAME if system == "portal" else system
+    if system == PORTAL:
+        return PORTAL_NAME
+    client = await portal_of(request).client(system)
+    return client.display_name if client else system
 
 
 async def queue_row(request: Request, row: Consultation) -> dict[str, Any]:
