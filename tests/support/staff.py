@@ -18,6 +18,8 @@ from idp.portal import Portal
 from idp.staff import totp
 from idp.staff.accounts import CLI, create_staff
 from idp.staff.models import StaffAccount
+from shared.hashing import Passwords
+from idp.testing.setup import admin_session
 from tests.support.portal import PortalUnderTest, hidden_fields
 
 STAFF_PASSWORD = "Staff@2026pass"
@@ -46,6 +48,16 @@ async def add_staff(put: PortalUnderTest | Portal, username: str, roles, passwor
                          .values(totp_secret_encrypted=totp.seal(portal.settings, secret),
                                  totp_enrolled_at=clock.now()))
     return secret
+
+
+async def register_staff(database_url: str, username: str, roles, password: str = STAFF_PASSWORD, *,
+                         name: str | None = None) -> None:
+    """A staff member in a live portal's database (the CLI's way), TOTP not enrolled yet: the
+    browser tests enrol it on the pages."""
+    roles = [roles] if isinstance(roles, str) else list(roles)
+    async with admin_session(database_url) as db:
+        await create_staff(db, Passwords(memory_kib=64, time_cost=1), username=username,
+                           name=name or f"工作人员{username}", password=password, roles=roles, by=CLI)
 
 
 async def fresh_code(secret: str) -> str:
