@@ -18,8 +18,8 @@ from idp.portal import Portal
 from idp.staff import totp
 from idp.staff.accounts import CLI, create_staff
 from idp.staff.models import StaffAccount
-from shared.hashing import Passwords
 from idp.testing.setup import admin_session
+from shared.hashing import Passwords
 from tests.support.portal import PortalUnderTest, hidden_fields
 
 STAFF_PASSWORD = "Staff@2026pass"
