@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select, update
 
 from idp.audit.models import AuditEvent
+from idp.maintenance import purge_expired
 from idp.staff.models import StaffAccount, StaffSession
 from idp.staff.roles import ADMIN, HELPDESK
 from tests.support.signin import audit_events
@@ -225,3 +226,17 @@ async def test_every_attempt_is_audited_with_the_source_address(put, staff_clien
     async with put.portal.reader() as db:
         events = (await db.scalars(select(AuditEvent).where(AuditEvent.event.like("staff.login%")))).all()
     assert events and all(e.source_ip for e in events)
+
+
+async def test_sessions_idle_past_the_timeout_are_purged(put, staff_client):
+    secret = await add_staff(put, "liuyi", [HELPDESK])
+    await staff_client.get("/staff/login")  # an abandoned sign-in page
+    async with put.http() as other:
+        await staff_sign_in(other, "liuyi", secret=secret)
+        long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=put.settings.staff_session_idle_seconds, hours=2)
+        async with put.portal.sessionmaker.begin() as db:
+            await db.execute(update(StaffSession).where(StaffSession.staff_id.is_(None)).values(last_seen_at=long_ago))
+        await purge_expired(put.portal)
+        async with put.portal.reader() as db:
+            assert [s.stage for s in (await db.scalars(select(StaffSession))).all()] == ["active"]
+        assert (await other.get("/staff")).status_code == 200
