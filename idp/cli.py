@@ -1,5 +1,6 @@
 """The operators' command line: ``idp migrate``, ``idp keys rotate``, ``idp clients …``,
-``idp accounts create``, ``idp bindings force-unbind``, ``idp staff …``, ``idp seed-demo``."""
+``idp accounts create``, ``idp bindings force-unbind``, ``idp audit export``, ``idp staff …``,
+``idp seed-demo``."""
 from __future__ import annotations
 
 import argparse
@@ -9,9 +10,12 @@ import json
 import sys
 
 from idp.accounts.service import create_account
+from idp.audit.export import export_chunks
+from idp.audit.filters import TEXT_FIELDS, parse_filters
 from idp.audit.log import record
+from idp.audit.search import every_event
 from idp.bindings.staff import StaffError, force_unbind_account
-from idp.db.engine import create_engine, create_sessionmaker
+from idp.db.engine import create_engine, create_read_sessionmaker, create_sessionmaker
 from idp.db.migrate import upgrade_to_head
 from idp.demo import seed_demo
 from idp.errors import DomainError
@@ -195,6 +199,25 @@ def add_staff_commands(sub) -> None:
     roles.set_defaults(run=cmd_staff_roles)
 
 
+async def cmd_audit_export(settings: Settings, args) -> None:
+    """The archive path: the search to stdout, streamed batch by batch; the export is itself recorded."""
+    try:
+        filters = parse_filters(vars(args))
+    except DomainError as exc:
+        raise ClientConfigError(exc.text()) from exc
+    engine = create_engine(settings.database_url, pooled=False)
+    try:
+        await upgrade_to_head(engine)
+        async with create_sessionmaker(engine).begin() as db:
+            record(db, "audit.export", actor="cli", format=args.format, filters=filters.as_text())
+        out = sys.stdout.buffer
+        async for chunk in export_chunks(args.format, every_event(create_read_sessionmaker(engine), filters)):
+            out.write(chunk.encode())
+        out.flush()
+    finally:
+        await engine.dispose()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="idp", description="政务服务门户 operations")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -228,6 +251,18 @@ def build_parser() -> argparse.ArgumentParser:
     force.add_argument("--reason", required=True)
     force.add_argument("--staff", required=True, help="the staff member's id, for the audit log")
     force.set_defaults(run=cmd_bindings_force_unbind)
+    audit = sub.add_parser("audit").add_subparsers(dest="audit_command", required=True)
+    export = audit.add_parser("export", help="the audit log (or a search of it) as CSV or NDJSON on stdout, "
+                                             "newest first: the archive before the purge")
+    export.add_argument("--since", help="from this time on (Beijing time unless an offset is given), "
+                                        "e.g. '2026-06-01 00:00' or 2026-06-01T00:00+00:00")
+    export.add_argument("--until", help="before this time (same format)")
+    export.add_argument("--event", help="an event type, or a prefix ending in '.' such as binding.")
+    for name in TEXT_FIELDS:
+        if name != "event":
+            export.add_argument(f"--{name.replace('_', '-')}", dest=name)
+    export.add_argument("--format", choices=["csv", "json"], default="csv", help="json: NDJSON, one event a line")
+    export.set_defaults(run=cmd_audit_export)
     add_staff_commands(sub)
     return parser
 

@@ -2,7 +2,8 @@
 
 Nothing here is needed for correctness (every check also looks at expiry); it keeps tables
 small. Safe on many instances at once: each statement is one idempotent DELETE. The audit log
-is never touched (append-only, kept at least six months by the database's own triggers).
+loses only events older than IDP_AUDIT_RETENTION_DAYS (idp.audit.retention); the database's own
+triggers refuse to delete anything younger than six months.
 """
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from typing import cast
 from sqlalchemy import CursorResult, delete, or_
 
 from idp import clock
+from idp.audit.log import record
+from idp.audit.retention import purge_cutoff, purge_old_events
 from idp.captcha.models import Captcha
 from idp.clients.models import ClientAssertionJti
 from idp.codes.models import OneTimeCode
@@ -49,4 +52,9 @@ async def purge_expired(portal: Portal) -> int:
     for statement in statements:
         async with portal.sessionmaker.begin() as db:
             removed += cast(CursorResult, await db.execute(statement)).rowcount or 0
-    return removed
+    async with portal.sessionmaker.begin() as db:
+        purged = await purge_old_events(db, portal.settings, now)
+        if purged:  # the purge itself is on the record, with what it removed
+            record(db, "audit.purged", actor="maintenance", events=purged,
+                   before=purge_cutoff(portal.settings, now).isoformat())
+    return removed + purged

@@ -5,6 +5,7 @@ from idp.bindings.models import Binding, BindingCall  # noqa: F401
 from idp.captcha.models import Captcha  # noqa: F401
 from idp.clients.models import Client, ClientAssertionJti  # noqa: F401
 from idp.codes.models import OneTimeCode  # noqa: F401
+from idp.consultations.models import Consultation  # noqa: F401
 from idp.db.base import Base  # noqa: F401
 from idp.flows.models import Flow  # noqa: F401
 from idp.inbox.models import AccountMessage  # noqa: F401

@@ -93,6 +93,11 @@ class Settings(BaseSettings):
     # SHA-256 (hex) of the bearer token of the staff API (/admin/api/…); empty: the API is off.
     admin_api_token_digest: str = ""
 
+    # The audit log is kept this long, then purged by the background loop (export it first to
+    # archive it: ``idp audit export``). Production refuses less than 180 days, and the database
+    # refuses to delete a younger row whatever this says.
+    audit_retention_days: int = 180
+
     log_level: str = "info"
 
     @property
@@ -128,6 +133,8 @@ class Settings(BaseSettings):
         for name in ("enterprise_verifier", "identity_verifier"):
             if getattr(self, name) == "register_file":
                 problems.append(f"IDP_{name.upper()}=register_file checks against synthetic records")
+        if self.audit_retention_days < 180:
+            problems.append("IDP_AUDIT_RETENTION_DAYS must be at least 180 (the audit log is kept six months)")
         if self.message_sink == "smtp" and not self.sms_gateway_url:
             problems.append("IDP_SMS_GATEWAY_URL is required to send SMS")
         if problems:

@@ -4,6 +4,7 @@
   code checked as a warning only (some early pilot codes fail it and are legal).
 - 公民身份号码: GB 11643-1999 (ISO 7064 MOD 11-2), 15-digit legacy numbers converted to 18.
 - Mobile numbers and e-mail addresses.
+- The identity documents the portal accepts (证件类型) and their numbers.
 
 Every validator normalises first (trim, drop spaces and hyphens, full-width to ASCII,
 upper-case) and returns the normalised value, or raises :class:`InvalidIdentifier` with a
@@ -34,6 +35,15 @@ EMAIL = re.compile(
     r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
 )
+
+
+CITIZEN_ID = "居民身份证"
+# The document types the portal offers (GA/T 517 names). Residence permits of 港澳台 residents
+# carry GB 11643 numbers with the address codes 810000/820000 (港澳) and 830000 (台湾).
+ID_TYPES = (CITIZEN_ID, "港澳居民居住证", "台湾居民居住证", "港澳居民来往内地通行证", "台湾居民来往大陆通行证",
+            "外国人永久居留身份证", "护照")
+RESIDENCE_PERMITS = {"港澳居民居住证": ("810000", "820000"), "台湾居民居住证": ("830000",)}
+OTHER_DOCUMENT = re.compile(r"[A-Z0-9]{5,20}")
 
 
 class InvalidIdentifier(Refusal, ValueError):
@@ -149,3 +159,25 @@ def looks_like_mobile(value: str) -> bool:
     except InvalidIdentifier:
         return False
     return True
+
+
+# --- identity documents ---------------------------------------------------------------
+
+
+def validate_document_number(id_type: str, raw: str) -> str:
+    """The number of a document of ``id_type`` (one of :data:`ID_TYPES`), normalised: a
+    居民身份证 number in its 18-character form, a residence permit's GB 11643 number with its
+    region, any other document's 5 to 20 letters and digits."""
+    if id_type == CITIZEN_ID:
+        return validate_citizen_id(raw)
+    value = normalise(raw)
+    if id_type in RESIDENCE_PERMITS:
+        if len(value) != 18:  # no 15-digit residence permits exist
+            raise InvalidIdentifier("registration.id_number_format")
+        number = validate_citizen_id(value)
+        if not number.startswith(RESIDENCE_PERMITS[id_type]):
+            raise InvalidIdentifier("registration.residence_permit_region")
+        return number
+    if not OTHER_DOCUMENT.fullmatch(value):
+        raise InvalidIdentifier("registration.id_number_format")
+    return value

@@ -220,6 +220,28 @@ MESSAGES: dict[str, str] = {
     # help pages (常见问题, 新手指导)
 
     # 咨询: the form, the anonymous lookup, 我的互动
+    "consultation.required": "请输入{label}",
+    "consultation.choose": "请选择{label}",
+    "consultation.too_long": "{label}不能超过{max}个字符",
+    "consultation.unprintable": "{label}含有不能使用的字符",
+    "consultation.invalid": "咨询内容不完整，请按提示填写后重新提交。",
+    "consultation.form_errors": "提交失败，请按提示修改后重新提交。",
+    "consultation.busy": "系统繁忙，请稍后重新提交。",
+    "consultation.too_many": "提交过于频繁，请{minutes}分钟后再试。",
+    "consultation.lookups_too_many": "查询过于频繁，请{minutes}分钟后再试。",
+    "consultation.not_found": "该咨询不存在。",
+    "consultation.not_open": "该咨询已被回复或关闭，请刷新后查看。",
+    "consultation.answer_required": "请输入回复内容",
+    "consultation.answer_too_long": "回复内容不能超过{max}个字符",
+    "consultation.assignee_required": "请选择转派给哪位咨询受理人员",
+    "consultation.assignee_unknown": "转派对象不是在岗的咨询受理人员，请重新选择。",
+    "consultation.answered_title": "咨询已回复",
+    "consultation.answered_note": "您的咨询（受理编号：{reference}）“{title}”已回复：{answer}",
+    "consultation.answer_sms": "【政务服务门户】您的咨询（受理编号：{reference}）已回复，请登录后在“我的互动—在线办事反馈”"
+                               "中查看，未登录时提交的问题请到在线办事反馈查询界面查询。",
+    "consultation.answer_mail_subject": "政务服务门户咨询回复（受理编号：{reference}）",
+    "consultation.answer_mail_body": "{name}，您好：\n\n您在政务服务门户提交的咨询（受理编号：{reference}）“{title}”"
+                                     "已回复：\n\n{answer}\n\n【政务服务门户】",
 
     # 我的消息 (notes the portal posts to an account)
 
@@ -249,6 +271,10 @@ MESSAGES: dict[str, str] = {
     # the staff console: 绑定管理 (binding administration)
 
     # the audit log (auditors' search and export)
+    "audit.filter_invalid": "“{label}”的内容过长或含有不可见字符，请修改后重新查询",
+    "audit.time_invalid": "“{label}”的格式不正确，请按“2026-12-01 08:00”（北京时间）填写",
+    "audit.range_empty": "开始时间应早于结束时间",
+    "audit.page_token_invalid": "翻页链接无效或已被修改，请重新查询",
 
 }
 

@@ -21,7 +21,8 @@ PACKAGE_MAP = {
     "idp.accounts": "domain", "idp.principals": "domain", "idp.codes": "domain",
     "idp.sessions": "domain", "idp.clients": "domain", "idp.keys": "domain", "idp.audit": "domain",
     "idp.notify": "domain", "idp.inbox": "domain", "idp.limits": "domain", "idp.captcha": "domain",
-    "idp.verification": "domain", "idp.bindings": "domain", "idp.staff": "domain",
+    "idp.verification": "domain", "idp.bindings": "domain", "idp.consultations": "domain",
+    "idp.staff": "domain",
     # protocol and flows
     "idp.oidc": "protocol", "idp.flows": "protocol", "idp.agents": "protocol", "idp.space": "protocol",
     # web: routers (wherever they sit), pages and their helpers

@@ -51,7 +51,8 @@ async def test_an_administrator_creates_a_member_who_enrols_at_first_sign_in(put
     row = re.search(r'<tr id="staff-kefu01".*?</tr>', page.text, re.S).group(0)
     assert "客服一" in row and "未绑定动态验证码" in row
     [event] = [e for e in await audit_events(put, "staff.created") if e.details["staff"] == "kefu01"]
-    assert event.actor == "staff:guanli" and event.details == {"staff": "kefu01", "roles": [AUDITOR, HELPDESK]}
+    assert event.actor == "staff:guanli" and event.subject == "staff:kefu01"
+    assert event.details == {"staff": "kefu01", "roles": [AUDITOR, HELPDESK]}
     async with put.http() as newcomer:
         assert (await post_password(newcomer, "kefu01")).headers["location"] == "/staff/login/totp"
         assert "totp-qr" in (await newcomer.get("/staff/login/totp")).text

@@ -12,7 +12,11 @@ from dataclasses import dataclass
 
 from idp import clock
 from idp.errors import DomainError
-from shared.identity import (
+from shared.identity import (  # the document types are shared with 咨询's form
+    CITIZEN_ID,
+    ID_TYPES,
+    OTHER_DOCUMENT,
+    RESIDENCE_PERMITS,
     InvalidIdentifier,
     normalise,
     validate_citizen_id,
@@ -22,13 +26,6 @@ from shared.identity import (
 )
 from shared.passwords import validate_password
 
-CITIZEN_ID = "居民身份证"
-# The document types the portal offers (GA/T 517 names). Residence permits of 港澳台 residents
-# carry GB 11643 numbers with the address codes 810000/820000 (港澳) and 830000 (台湾).
-ID_TYPES = (CITIZEN_ID, "港澳居民居住证", "台湾居民居住证", "港澳居民来往内地通行证", "台湾居民来往大陆通行证",
-            "外国人永久居留身份证", "护照")
-RESIDENCE_PERMITS = {"港澳居民居住证": ("810000", "820000"), "台湾居民居住证": ("830000",)}
-OTHER_DOCUMENT = re.compile(r"[A-Z0-9]{5,20}")
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")  # the guide: “请按照xxxx-xx-xx格式输入”
 # Starts with a letter, so a username never looks like a mobile or ID number (个人登录 takes all three).
 USERNAME = re.compile(r"[a-z][a-z0-9_]{3,19}")
