@@ -8,9 +8,11 @@ import datetime as dt
 import re
 
 import pyotp
+from cryptography.fernet import InvalidToken
 from sqlalchemy import or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from idp.errors import DomainError
 from idp.security.encryption import decrypt_at_rest, encrypt_at_rest
 from idp.security.tokens import constant_time_equal
 from idp.settings import Settings
@@ -36,7 +38,12 @@ def seal(settings: Settings, secret: str) -> str:
 
 
 def unseal(settings: Settings, sealed: str) -> str:
-    return decrypt_at_rest(settings, sealed).decode()
+    """The secret; refused (not a server error) when IDP_KEY_ENCRYPTION_KEY has changed since it
+    was stored: an administrator resets the member's TOTP, and it enrols again."""
+    try:
+        return decrypt_at_rest(settings, sealed).decode()
+    except InvalidToken:
+        raise DomainError("staff.totp_unreadable", detail="TOTP secret sealed with another key") from None
 
 
 def matching_step(secret: str, code: str, now: dt.datetime) -> int | None:

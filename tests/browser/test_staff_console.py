@@ -10,7 +10,7 @@ import pyotp
 from playwright.async_api import expect
 
 from tests.browser.steps import CAPTCHA, ON_BROWSER_LOOP, answered
-from tests.support.staff import STAFF_PASSWORD, register_staff
+from tests.support.staff import STAFF_PASSWORD, add_staff
 
 pytestmark = ON_BROWSER_LOOP
 WRONG_CODE = "动态验证码错误，请输入验证器当前显示的6位数字"
@@ -34,7 +34,7 @@ async def enter_code(page, code: str) -> None:
 
 
 async def test_enrol_totp_sign_in_and_create_a_staff_member(page, portal, shot, console_errors):
-    await register_staff(portal.database_url, "guanli", ["admin"], name="王管理")
+    await add_staff(portal.database_url, "guanli", ["admin"], name="王管理", enrolled=False)
     await sign_in_with_password(page, "guanli")
     await expect(page.locator("h1")).to_have_text("绑定动态验证码")
     await expect(page.locator("#totp-qr")).to_be_visible()
