@@ -61,13 +61,14 @@ def matching_step(secret: str, code: str, now: dt.datetime) -> int | None:
     return found
 
 
-async def claim_step(db: AsyncSession, staff_id: int, step: int, **values) -> bool:
-    """Record ``step`` as the newest accepted one, only if it is newer than the last: False for a
-    replay (the same code again, or an older one), including the loser of two racing uses.
+async def claim_step(db: AsyncSession, staff_id: int, sealed: str, step: int, **values) -> bool:
+    """Record ``step`` as the newest accepted one, only if it is newer than the last and the
+    secret is still ``sealed``, the one the code was checked against (not reset meanwhile): False
+    for a replay (the same code again, or an older one), including the loser of two racing uses.
     ``values`` are set in the same UPDATE (enrolment's time)."""
     result = await db.execute(
         update(StaffAccount)
-        .where(StaffAccount.id == staff_id,
+        .where(StaffAccount.id == staff_id, StaffAccount.totp_secret_encrypted == sealed,
                or_(StaffAccount.totp_last_step.is_(None), StaffAccount.totp_last_step < step))
         .values(totp_last_step=step, **values)
         .returning(StaffAccount.id)
