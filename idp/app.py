@@ -22,13 +22,22 @@ from idp.flows.recovery import routes as recovery
 from idp.flows.registration import routes as registration
 from idp.flows.unlock import routes as unlock
 from idp.flows.upgrade import routes as upgrade
+from idp.help.loader import load_library
 from idp.keys.store import ensure_signing_keys
 from idp.oidc import discovery, introspection, revocation, token_endpoint, userinfo
 from idp.oidc.client_registration import load_catalogue
 from idp.oidc.logout.single_logout import wait_for_background_deliveries
 from idp.portal import Portal
 from idp.settings import Settings
-from idp.web import authorize, binding_api, consent, login, logout as rp_initiated, sso as third_party_login
+from idp.web import (
+    authorize,
+    binding_api,
+    consent,
+    help as help_pages,
+    login,
+    logout as rp_initiated,
+    sso as third_party_login,
+)
 from idp.web.kit import NotSignedIn, login_redirect
 from idp.web.pages import refusal_page
 from idp.web.space import agents, bindings, devices as space_devices, messages as space_messages, settings as space
@@ -79,10 +88,11 @@ def create_app(settings: Settings | None = None, *, http: httpx.AsyncClient | No
             await portal.engine.dispose()
 
     app = FastAPI(title="政务服务门户", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.help = load_library()  # 常见问题 and 新手指导: a malformed data file stops the start here
     # space_devices before space: /space/settings/devices would otherwise reach space's /space/settings/{key}.
     for module in (discovery, authorize, token_endpoint, userinfo, introspection, revocation, rp_initiated,
                    third_party_login, captcha, login_flow, agent_choice, consent, login, space_devices, space,
-                   bindings, agents, binding_api, unlock, recovery, registration, upgrade, space_messages,
+                   bindings, agents, binding_api, unlock, recovery, registration, upgrade, space_messages, help_pages,
                    staff_login, staff_home, staff_admin):
         app.include_router(module.router)
     if not settings.is_production:

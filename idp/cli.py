@@ -69,7 +69,7 @@ async def cmd_clients_add(settings: Settings, args) -> None:
     values = json.loads(args.json)
 
     async def work(db):
-        await upsert_client(db, args.client_id, values, source="cli", production=settings.is_production)
+        await upsert_client(db, args.client_id, values, source="cli", production=settings.is_production, actor="cli")
         if values.get("token_endpoint_auth_method", "client_secret_basic").startswith("client_secret"):
             return await rotate_secret(db, args.client_id)
         return None
@@ -86,15 +86,19 @@ async def cmd_clients_rotate_secret(settings: Settings, args) -> None:
 
 
 async def cmd_catalogue_load(settings: Settings, _args) -> None:
-    ids = await _with_db(settings, lambda db: load_catalogue(db, settings.catalogue_path,
-                                                           production=settings.is_production))
+    async def work(db):
+        ids = await load_catalogue(db, settings.catalogue_path, production=settings.is_production, actor="cli")
+        record(db, "client.catalogue_loaded", actor="cli", path=str(settings.catalogue_path), systems=len(ids))
+        return ids
+
+    ids = await _with_db(settings, work)
     print(f"{len(ids)} business systems loaded")
 
 
 async def cmd_accounts_create(settings: Settings, args) -> None:
     async def work(db):
         return await create_account(db, _passwords(settings), username=args.username, password=args.password,
-                                    name=args.name, account_type=args.type)
+                                    name=args.name, account_type=args.type, actor="cli")
 
     account = await _with_db(settings, work)
     print(f"account {account.username} created, subject {account.subject}")

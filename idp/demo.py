@@ -72,7 +72,8 @@ async def seed_demo(db: AsyncSession, settings: Settings, passwords: Passwords) 
         username, agent_of = spec.pop("username"), spec.pop("agent_of", None)
         account = await db.scalar(select(Account).where(Account.username == username))
         if account is None:
-            account = await create_account(db, passwords, username=username, password=DEMO_PASSWORD, **spec)
+            account = await create_account(db, passwords, username=username, password=DEMO_PASSWORD, actor="demo",
+                                           **spec)
         if agent_of is not None:
             await _authorize_demo_agent(db, agent_of, account)
         lines.append(f"demo account {username} / {DEMO_PASSWORD}")

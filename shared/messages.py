@@ -218,6 +218,7 @@ MESSAGES: dict[str, str] = {
     "drug.dossier.deleted": "草稿已删除。",
     "drug.dossier.changed": "变更成功，已生成新版本。",
     # help pages (常见问题, 新手指导)
+    "help.query_too_long": "搜索内容不能超过{max}个字符，请精简关键词后再试",
 
     # 咨询: the form, the anonymous lookup, 我的互动
     "consultation.required": "请输入{label}",

@@ -245,7 +245,8 @@ async def test_mobile_change_sends_a_code_to_the_new_number_and_proves_it(put, m
     assert account.mobile_verified_at is not None and account.email_verified_at is None
     assert account.updated_at > put.account.updated_at
     [event] = await audit_events(put, "account.mobile_changed")
-    assert event.actor == put.account.subject and event.details == {"old": "138****8000", "new": "137****0000"}
+    assert event.actor == event.subject == put.account.subject
+    assert event.details == {"old": "138****8000", "new": "137****0000"}
 
 
 async def test_email_change_sends_a_code_to_the_new_address_and_proves_it(put, me):

@@ -75,6 +75,7 @@ async def test_a_level_two_account_upgrades_to_level_three_through_the_ctid_stan
     [upgraded] = await events(put, "realname.upgraded")
     assert started.actor == upgraded.actor == put.account.subject
     assert upgraded.details == {"method": "ctid", "from_level": 2, "to_level": 3}
+    assert upgraded.subject == put.account.subject
 
     replay = await browser.submit(confirm, "/upgrade/confirm", confirmation=confirmation)
     assert "页面已过期" in replay.text

@@ -17,8 +17,9 @@ class AccountExists(ValueError):
 
 async def create_account(
     db: AsyncSession, passwords: Passwords, *, username: str, password: str, name: str,
-    account_type: str = "personal", **fields,
+    account_type: str = "personal", actor: str | None = None, **fields,
 ) -> Account:
+    """``actor``: who creates it when not the person registering (the CLI, the demo data)."""
     username = username.strip().lower()
     if await db.scalar(select(Account.id).where(Account.username == username)) is not None:
         raise AccountExists(f"username {username} is taken")
@@ -34,5 +35,12 @@ async def create_account(
         account.personal_mobile = account.mobile
     db.add(account)
     await db.flush()
-    record(db, "account.created", actor=account.subject, account_type=account_type)
+    record(db, "account.created", actor=actor or account.subject, account_type=account_type, subject=account.subject)
     return account
+
+
+async def subject_of(db: AsyncSession, account_id: int | None) -> str | None:
+    """The account's subject, for an audit event about it (None for none)."""
+    if account_id is None:
+        return None
+    return await db.scalar(select(Account.subject).where(Account.id == account_id))

@@ -72,7 +72,8 @@ async def add_agent(portal: Portal, enterprise: Account, id_number: str, *, sour
                             active_key=f"{enterprise.id}:{person.id}", created_at=clock.now())
             db.add(agency)
             await db.flush()
-            record(db, "agent.added", actor=enterprise.subject, source_ip=source_ip, agent=person.subject)
+            record(db, "agent.added", actor=enterprise.subject, source_ip=source_ip, agent=person.subject,
+                   subject=person.subject, agency_subject=agency.subject)
     except IntegrityError:
         raise DomainError("agents.already_added", name=person.name) from None
     return agency
@@ -111,7 +112,7 @@ async def remove_agent(portal: Portal, enterprise: Account, agency_id: int, *, s
         sids = (await db.scalars(select(UserSession.sid).where(UserSession.agency_id == agency.id,
                                                                UserSession.ended_at.is_(None)))).all()
         record(db, "agent.removed", actor=enterprise.subject, source_ip=source_ip, agent=person.subject,
-               agency_subject=agency.subject, bindings=len(live), sessions=len(sids))
+               agency_subject=agency.subject, bindings=len(live), sessions=len(sids), subject=person.subject)
     ended = 0
     for sid in sids:
         ended += await end_session_everywhere(portal, sid, reason="agent_removed", source_ip=source_ip)
@@ -136,7 +137,7 @@ async def revoke_agent_binding(portal: Portal, enterprise: Account, agency_id: i
             raise DomainError("binding.agent_revoking", system=client.display_name) from None
         call_id = call.id
         record(db, "agent.binding_revoked", actor=enterprise.subject, client_id=client.client_id, source_ip=source_ip,
-               agency_subject=agency.subject)
+               agency_subject=agency.subject, subject=person.subject)
     await outbox.deliver_one(portal, call_id)
 
 

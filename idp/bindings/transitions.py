@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from idp import clock
 from idp.accounts.models import Account
+from idp.accounts.service import subject_of
 from idp.audit.log import record
 from idp.bindings import calls
 from idp.bindings.models import Binding, BindingCall
@@ -54,6 +55,13 @@ def _ended(now: dt.datetime, reason: str, by: str) -> dict:
     return {"slot": None, "ended_at": now, "ended_reason": reason[:500], "ended_by": by[:128]}
 
 
+async def _about(db: AsyncSession, binding_id: str) -> dict:
+    """What an audit event of a binding names: its system and the subject of its account."""
+    row = (await db.execute(select(Binding.client_id, Account.subject).join(Account, Account.id == Binding.account_id)
+                            .where(Binding.id == binding_id))).first()
+    return {"client_id": row.client_id, "subject": row.subject} if row is not None else {}
+
+
 async def _change(db: AsyncSession, binding_id: str, expected: tuple[str, ...], **values) -> bool:
     result = await db.execute(update(Binding).where(Binding.id == binding_id, Binding.state.in_(expected))
                               .values(**values))
@@ -61,7 +69,7 @@ async def _change(db: AsyncSession, binding_id: str, expected: tuple[str, ...], 
 
 
 async def _insert_pending(portal: Portal, principal: Principal, client: ClientInfo, mode: str,
-                          actor: Account) -> str | None:
+                          actor: Account, source_ip: str | None) -> str | None:
     """INSERT the pending row; None when the slot is taken."""
     now = clock.now()
     binding_id = new_token()
@@ -73,8 +81,13 @@ async def _insert_pending(portal: Portal, principal: Principal, client: ClientIn
                            mode=mode, state="pending", created_at=now,
                            expires_at=now + dt.timedelta(seconds=INTENT_SECONDS)))
             await db.flush()
-            record(db, "binding.started", actor=actor.subject, client_id=client.client_id,
-                   binding_id=binding_id, mode=mode, subject=principal.subject)
+            agency_subject = principal.subject if principal.is_agent else None
+            record(db, "binding.started", actor=actor.subject, client_id=client.client_id, source_ip=source_ip,
+                   binding_id=binding_id, mode=mode, subject=principal.account.subject, agency_subject=agency_subject)
+            if actor.id != principal.account.id:  # the legal person authorizes a system for its agent
+                record(db, "agent.binding_authorized", actor=actor.subject, client_id=client.client_id,
+                       source_ip=source_ip, binding_id=binding_id, mode=mode, subject=principal.account.subject,
+                       agency_subject=agency_subject)
     except IntegrityError:
         return None
     return binding_id
@@ -87,7 +100,7 @@ async def _holder(portal: Portal, principal: Principal, client: ClientInfo) -> B
 
 
 async def start_binding(portal: Portal, principal: Principal, client: ClientInfo, mode: str,
-                        actor: Account | None = None) -> str:
+                        actor: Account | None = None, *, source_ip: str | None = None) -> str:
     """授权绑定: reserve the slot with a pending binding and return its id. ``actor`` is the
     legal person when it binds a system for its agent (``principal`` is then the agent's)."""
     if mode not in KIND_OF_MODE or not client.binding_start_uri:
@@ -96,7 +109,7 @@ async def start_binding(portal: Portal, principal: Principal, client: ClientInfo
         raise DomainError("binding.agent_mode_refused", system=client.display_name)
     actor = actor or principal.account
     for _ in range(3):  # the holder may end between our INSERT and our look at it
-        binding_id = await _insert_pending(portal, principal, client, mode, actor)
+        binding_id = await _insert_pending(portal, principal, client, mode, actor, source_ip)
         if binding_id is not None:
             return binding_id
         holder = await _holder(portal, principal, client)
@@ -138,7 +151,7 @@ async def apply_status(db: AsyncSession, binding_id: str, status: calls.Status, 
         changed = await _change(db, binding_id, ("pending",), state="failed", **_ended(now, status.status, by))
         event = "binding.failed"
     if changed:
-        record(db, event, actor=by, binding_id=binding_id, reason=status.status)
+        record(db, event, actor=by, binding_id=binding_id, reason=status.status, **await _about(db, binding_id))
 
 
 async def owned(db: AsyncSession, client_id: str, binding_id: str) -> Binding:
@@ -157,7 +170,7 @@ async def confirm(db: AsyncSession, client_id: str, binding_id: str, kind: str, 
     if await _change(db, binding_id, ("pending",), state="active", kind=kind, local_account=local_account[:200],
                      confirmed_at=clock.now()):
         record(db, "binding.confirmed", actor=f"system:{client_id}", client_id=client_id, binding_id=binding_id,
-               kind=kind)
+               kind=kind, subject=await subject_of(db, row.account_id))
     await db.refresh(row)
     if row.state != "active" or row.kind != kind:
         raise Conflict(row.state)
@@ -170,7 +183,7 @@ async def refuse(db: AsyncSession, client_id: str, binding_id: str, reason: str)
     if await _change(db, binding_id, ("pending",), state="failed",
                      **_ended(clock.now(), reason, f"system:{client_id}")):
         record(db, "binding.refused", actor=f"system:{client_id}", client_id=client_id, binding_id=binding_id,
-               reason=reason)
+               reason=reason, subject=await subject_of(db, row.account_id))
     await db.refresh(row)
     if row.state != "failed":
         raise Conflict(row.state)
@@ -183,7 +196,7 @@ async def system_ended(db: AsyncSession, client_id: str, binding_id: str, reason
     if await _change(db, binding_id, ("active", "unbinding"), state="ended",
                      **_ended(clock.now(), reason, f"system:{client_id}")):
         record(db, "binding.ended", actor=f"system:{client_id}", client_id=client_id, binding_id=binding_id,
-               reason=reason)
+               reason=reason, subject=await subject_of(db, row.account_id))
     await db.refresh(row)
     if row.state != "ended":
         raise Conflict(row.state)
@@ -201,7 +214,8 @@ def _unlink_call(binding_id: str, now: dt.datetime, *, force: bool = False, reas
                        next_attempt_at=now, attempts=0)
 
 
-async def request_unbind(db: AsyncSession, account: Account, client: ClientInfo) -> BindingCall:
+async def request_unbind(db: AsyncSession, account: Account, client: ClientInfo, *,
+                         source_ip: str | None = None) -> BindingCall:
     """解除绑定 by the user: active + a kind the user may undo → unbinding, and an unlink call in the outbox.
     A link of a kind the catalogue does not let the user undo (不可解除: by default one created by
     binding) is refused here whatever the page showed."""
@@ -217,7 +231,8 @@ async def request_unbind(db: AsyncSession, account: Account, client: ClientInfo)
         raise DomainError("binding.not_bound", system=client.display_name)
     call = _unlink_call(row.id, clock.now())
     db.add(call)
-    record(db, "binding.unbind_requested", actor=account.subject, client_id=client.client_id, binding_id=row.id)
+    record(db, "binding.unbind_requested", actor=account.subject, client_id=client.client_id, binding_id=row.id,
+           source_ip=source_ip, subject=account.subject)
     await db.flush()
     return call
 
@@ -228,7 +243,7 @@ async def finish_unbind(db: AsyncSession, binding_id: str, by: str) -> bool:
     # A forced end (staff, or the legal person for its agent) keeps the reason it was given.
     reason = (row.ended_reason or "forced") if row is not None and by == row.ended_by else "unbound"
     if await _change(db, binding_id, ("unbinding",), state="ended", **_ended(clock.now(), reason, by)):
-        record(db, "binding.unbound", actor=by, client_id=row.client_id if row else None, binding_id=binding_id)
+        record(db, "binding.unbound", actor=by, binding_id=binding_id, **await _about(db, binding_id))
         return True
     return False
 
@@ -236,7 +251,7 @@ async def finish_unbind(db: AsyncSession, binding_id: str, by: str) -> bool:
 async def unbind_refused(db: AsyncSession, binding_id: str) -> None:
     """The system refused to remove a link created by binding: unbinding → active again."""
     if await _change(db, binding_id, ("unbinding",), state="active"):
-        record(db, "binding.unbind_refused", outcome="failure", binding_id=binding_id)
+        record(db, "binding.unbind_refused", outcome="failure", binding_id=binding_id, **await _about(db, binding_id))
 
 
 async def force_unbind(db: AsyncSession, binding_id: str, *, staff: str, reason: str) -> BindingCall:
@@ -267,7 +282,7 @@ async def end_with_force(db: AsyncSession, binding_id: str, *, by: str, reason: 
         raise Conflict(row.state)
     db.add(call)
     record(db, event, actor=by, client_id=row.client_id, binding_id=binding_id, reason=reason,
-           account_id=row.account_id, agency_id=row.agency_id)
+           account_id=row.account_id, agency_id=row.agency_id, subject=await subject_of(db, row.account_id))
     await db.flush()
     return call
 
@@ -283,4 +298,4 @@ async def forced_cancel_answered(db: AsyncSession, binding_id: str, status: call
                      local_account=status.local_account[:200] if status.local_account else None,
                      confirmed_at=clock.now()):
         db.add(_unlink_call(binding_id, clock.now(), force=True, reason=reason))
-        record(db, "binding.force_unbind_linked", actor=by, binding_id=binding_id)
+        record(db, "binding.force_unbind_linked", actor=by, binding_id=binding_id, **await _about(db, binding_id))

@@ -117,7 +117,7 @@ async def send_contact_code(
         # The audit log is for staff: it may say that nothing matched (never what was typed).
         record(db, f"{purpose}.requested", outcome="success" if account else "failure",
                actor=account.subject if account else None, source_ip=source_ip, channel=contact.channel,
-               matched=account is not None)
+               matched=account is not None, subject=account.subject if account else None)
 
 
 async def _real_code_spent(db: AsyncSession, settings: Settings, code_id: str) -> bool:
@@ -163,8 +163,9 @@ async def confirm_contact_code(
         spent = await (_real_code_spent(db, settings, code_id) if code_id else _decoy_spent(db, settings, flow))
         if spent:
             await advance(db, flow, expected=CODE, to=REQUEST, code_id=None, account_id=None)
-        record(db, f"{purpose}.code_rejected", outcome="failure", source_ip=source_ip, spent=spent,
-               actor=await db.scalar(select(Account.subject).where(Account.id == account_id)) if account_id else None)
+        subject = await db.scalar(select(Account.subject).where(Account.id == account_id)) if account_id else None
+        record(db, f"{purpose}.code_rejected", outcome="failure", source_ip=source_ip, spent=spent, actor=subject,
+               subject=subject)
     raise DomainError("code.expired" if spent else "code.wrong")
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from idp import clock
+from idp.audit.log import record
 from idp.keys.models import SigningKey
 from idp.security.encryption import decrypt_at_rest, encrypt_at_rest
 from idp.security.tokens import new_token
@@ -56,6 +57,8 @@ async def ensure_signing_keys(db: AsyncSession, settings: Settings) -> list[str]
             row = _new_key_row(settings, alg, signs_from=clock.now())
             db.add(row)
             created.append(row.kid)
+    if created:
+        record(db, "keys.created", actor="startup", kids=created)
     return created
 
 

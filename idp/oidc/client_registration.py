@@ -64,28 +64,36 @@ def check_client_fields(values: dict, *, production: bool) -> None:
             raise ClientConfigError(f"production mode refuses http URIs for a confidential client: {uri}")
 
 
-async def upsert_client(db: AsyncSession, client_id: str, values: dict, *, source: str, production: bool) -> Client:
+async def upsert_client(db: AsyncSession, client_id: str, values: dict, *, source: str, production: bool,
+                        actor: str | None = None) -> Client:
+    """Create or update a client; a change is recorded (client.added, client.updated with the
+    fields that changed), loading an unchanged catalogue again records nothing."""
     check_client_fields(values, production=production)
     now = clock.now()
     row = await db.get(Client, client_id)
+    added = row is None
     if row is None:
         row = Client(client_id=client_id, created_at=now, source=source)
         db.add(row)
-    for field in FIELDS:
-        if field in values:
-            setattr(row, field, values[field])
-    row.updated_at = now
+    changed = [field for field in FIELDS if field in values and (added or getattr(row, field) != values[field])]
+    for field in changed:
+        setattr(row, field, values[field])
+    if changed or added:
+        row.updated_at = now
+        record(db, "client.added" if added else "client.updated", actor=actor or source, client_id=client_id,
+               source=source, fields=changed)
     return row
 
 
-async def load_catalogue(db: AsyncSession, path: Path, *, production: bool) -> list[str]:
-    """Create or update every system of the catalogue file; secrets are left alone."""
+async def load_catalogue(db: AsyncSession, path: Path, *, production: bool, actor: str | None = None) -> list[str]:
+    """Create or update every system of the catalogue file; secrets are left alone. ``actor``:
+    who loads it (the CLI); at start-up, "catalogue"."""
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     loaded = []
     for entry in data.get("systems", []):
         entry = dict(entry)
         client_id = entry.pop("client_id")
-        await upsert_client(db, client_id, entry, source="catalogue", production=production)
+        await upsert_client(db, client_id, entry, source="catalogue", production=production, actor=actor)
         loaded.append(client_id)
     return loaded
 

@@ -5,19 +5,27 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import JSONResponse
 
 from idp import clock
+from idp.accounts.service import subject_of
 from idp.audit.log import record
 from idp.errors import InvalidRequest, OAuthError
 from idp.keys import jws
+from idp.oidc.client_address import client_ip
 from idp.oidc.json_endpoints import authenticate, error_response, json_response, read_form
-from idp.oidc.models import AccessToken, RefreshToken
+from idp.oidc.models import AccessToken, Grant, RefreshToken
 from idp.oidc.tokens import revoke_grant
 from idp.portal import Portal
 from idp.security.tokens import digest
 
 router = APIRouter()
+
+
+async def subject_of_grant(db: AsyncSession, grant_id: str) -> str | None:
+    """The subject of the account the grant's tokens were issued for."""
+    return await subject_of(db, await db.scalar(select(Grant.account_id).where(Grant.id == grant_id)))
 
 
 @router.post("/revoke")
@@ -31,21 +39,28 @@ async def revoke(request: Request) -> JSONResponse:
             raise InvalidRequest("missing token")
     except OAuthError as exc:
         return error_response(exc)
+    source_ip = client_ip(request)
     async with portal.sessionmaker.begin() as db:
         refresh = await db.scalar(select(RefreshToken).where(RefreshToken.token_digest == digest(token)))
         if refresh is not None and refresh.client_id == client.client_id:
             await revoke_grant(db, refresh.grant_id, "revoked_by_client")
-            record(db, "token.revoked", client_id=client.client_id, token_type="refresh_token")
+            record(db, "token.revoked", actor=client.client_id, client_id=client.client_id, source_ip=source_ip,
+                   token_type="refresh_token", grant_id=refresh.grant_id,
+                   subject=await subject_of_grant(db, refresh.grant_id))
         elif refresh is None and token.count(".") == 2:
             try:
                 _, claims = jws.verify(await portal.key_ring(), token, typ="at+jwt")
             except jws.BadSignature:
                 claims = {}
             if claims.get("client_id") == client.client_id:
-                await db.execute(
+                revoked = await db.scalar(
                     update(AccessToken)
                     .where(AccessToken.jti == str(claims.get("jti")), AccessToken.revoked_at.is_(None))
                     .values(revoked_at=clock.now())
+                    .returning(AccessToken.grant_id)
                 )
-                record(db, "token.revoked", client_id=client.client_id, token_type="access_token")
+                if revoked is not None:  # revoking a revoked token again changes nothing
+                    record(db, "token.revoked", actor=client.client_id, client_id=client.client_id,
+                           source_ip=source_ip, token_type="access_token", grant_id=revoked,
+                           subject=await subject_of_grant(db, revoked))
     return json_response({})

@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse
 
 from idp import clock
 from idp.audit.log import record, record_now
+from idp.clients.authentication import ClientAuthFailed
 from idp.clients.registry import ClientInfo
 from idp.errors import InvalidGrant, InvalidRequest, InvalidScope, OAuthError, UnauthorizedClient, UnsupportedGrantType
 from idp.oidc.client_address import client_ip
@@ -41,6 +42,8 @@ async def in_transaction(portal: Portal, work):
 @router.post("/token")
 async def token(request: Request) -> JSONResponse:
     portal: Portal = request.app.state.portal
+    form: dict[str, str] = {}
+    client: ClientInfo | None = None
     try:
         form = await read_form(request)
         client = await authenticate(portal, request, form, "/token")
@@ -53,8 +56,22 @@ async def token(request: Request) -> JSONResponse:
         if grant_type not in client.grant_types:
             raise UnauthorizedClient(f"the client may not use {grant_type}")
         return json_response(await handler(portal, request, client, form))
-    except OAuthError as exc:
+    except ClientAuthFailed as exc:  # recorded as client.authentication_failed by authenticate()
         return error_response(exc)
+    except OAuthError as exc:
+        await record_refusal(portal, request, exc, client, form)
+        return error_response(exc)
+
+
+async def record_refusal(portal: Portal, request: Request, exc: OAuthError, client: ClientInfo | None,
+                         form: dict[str, str]) -> None:
+    """token.refused: no token was issued, and why (the error code the client was sent)."""
+    async with portal.sessionmaker.begin() as db:
+        await record_now(db, "token.refused", outcome="failure", actor=client.client_id if client else None,
+                         client_id=client.client_id if client else form.get("client_id"),
+                         source_ip=client_ip(request), error=exc.error,
+                         grant_type=(form.get("grant_type") or "")[:64] or None,
+                         reason=(exc.description or "")[:200] or None)
 
 
 async def authorization_code_grant(portal: Portal, request: Request, client: ClientInfo, form: dict) -> dict:
@@ -81,7 +98,7 @@ async def authorization_code_grant(portal: Portal, request: Request, client: Cli
         with_refresh = "offline_access" in row.scope.split() and "refresh_token" in client.grant_types
         body = await minter.token_response(client, grant, principal, nonce=row.nonce, with_refresh=with_refresh)
         await record_now(db, "token.issued", actor=principal.subject, client_id=client.client_id,
-               source_ip=client_ip(request), grant_type="authorization_code")
+               source_ip=client_ip(request), grant_type="authorization_code", subject=principal.account.subject)
         return body
 
     return await in_transaction(portal, work)
@@ -193,7 +210,7 @@ async def refresh_token_grant(portal: Portal, request: Request, client: ClientIn
         body = await minter.token_response(client, view, principal)
         body["refresh_token"] = await minter.refresh_token(client, grant, old.scope)
         await record_now(db, "token.refreshed", actor=principal.subject, client_id=client.client_id,
-               source_ip=client_ip(request))
+               source_ip=client_ip(request), subject=principal.account.subject)
         return body
 
     return await in_transaction(portal, work)

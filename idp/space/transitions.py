@@ -46,10 +46,11 @@ async def verify_current_password(portal: Portal, session: ActiveSession, passwo
         return
     async with portal.sessionmaker.begin() as db:
         failure = await record_failure(db, portal.settings, account.id)
-        record(db, failed_event, outcome="failure", actor=account.subject, source_ip=source_ip, reason=reason)
+        record(db, failed_event, outcome="failure", actor=account.subject, source_ip=source_ip, reason=reason,
+               subject=account.subject)
         if failure.locked_now and failure.locked_until:
             record(db, "account.locked", actor=account.subject, source_ip=source_ip, failures=failure.failures,
-                   locked_until=failure.locked_until.isoformat())
+                   locked_until=failure.locked_until.isoformat(), subject=account.subject)
     if failure.locked_until is not None:
         raise DomainError("login.locked", minutes=_minutes_until(failure.locked_until))
     raise DomainError(wrong_message)
@@ -78,7 +79,8 @@ async def change_password(portal: Portal, session: ActiveSession, change: Passwo
         )
         if result.first() is None:
             raise DomainError("settings.old_password_wrong")
-        record(db, "password.changed", actor=account.subject, source_ip=source_ip, sid=session.sid)
+        record(db, "password.changed", actor=account.subject, source_ip=source_ip, sid=session.sid,
+               subject=account.subject)
         notice = change_notice(account, "password", now)
         note_change(db, account.id, notice)
     await announce_change(portal, notice)
@@ -112,7 +114,7 @@ async def request_contact_change(portal: Portal, session: ActiveSession, contact
         flow = start_flow(db, contact.purpose, CODE_SENT, browser, {"value": value, "code_id": code_id})
         flow.account_id = account.id
         record(db, f"account.{contact.key}_change_requested", actor=account.subject, source_ip=source_ip,
-               destination=contact.mask(value))
+               destination=contact.mask(value), subject=account.subject)
     return flow.id
 
 
@@ -134,7 +136,7 @@ async def confirm_contact_change(db: AsyncSession, portal: Portal, session: Acti
     if not await use_code(db, portal.settings, code_id=flow.data["code_id"], account_id=account.id,
                           purpose=contact.purpose, submitted=code):
         record(db, f"account.{contact.key}_change_failed", outcome="failure", actor=account.subject,
-               source_ip=source_ip, reason="wrong_code")
+               source_ip=source_ip, reason="wrong_code", subject=account.subject)
         raise DomainError("settings.code_wrong")
     await advance(db, flow, expected=CODE_SENT, to=DONE, finish=True)
     now = clock.now()
@@ -144,7 +146,7 @@ async def confirm_contact_change(db: AsyncSession, portal: Portal, session: Acti
     old = getattr(account, contact.key)
     await db.execute(update(Account).where(Account.id == account.id).values(**values))
     record(db, f"account.{contact.key}_changed", actor=account.subject, source_ip=source_ip,
-           old=contact.mask(old), new=contact.mask(value))
+           old=contact.mask(old), new=contact.mask(value), subject=account.subject)
     notice = change_notice(account, contact.key, now, contact.mask(value))
     note_change(db, account.id, notice)
     return notice

@@ -97,7 +97,7 @@ async def refuse_if_locked(portal: Portal, account: Account | None, attempt: Att
         return
     async with portal.sessionmaker.begin() as db:
         record(db, "login.failed", outcome="failure", actor=account.subject, client_id=attempt.client_id,
-               source_ip=attempt.source_ip, reason="locked", window=attempt.window)
+               source_ip=attempt.source_ip, reason="locked", window=attempt.window, subject=account.subject)
     raise locked_refusal(account.locked_until)
 
 
@@ -112,10 +112,12 @@ async def check_password(portal: Portal, account: Account | None, password: str,
             failure = await record_failure(db, portal.settings, account.id)
         record(db, "login.failed", outcome="failure", actor=account.subject if account else None,
                client_id=attempt.client_id, source_ip=attempt.source_ip,
-               reason="wrong_password" if account else "unknown_login_name", window=attempt.window)
+               reason="wrong_password" if account else "unknown_login_name", window=attempt.window,
+               subject=account.subject if account else None)
         if account is not None and failure is not None and failure.locked_now and failure.locked_until:
             record(db, "account.locked", actor=account.subject, source_ip=attempt.source_ip,
-                   failures=failure.failures, locked_until=failure.locked_until.isoformat())
+                   failures=failure.failures, locked_until=failure.locked_until.isoformat(),
+                   client_id=attempt.client_id, subject=account.subject)
     if failure is not None and failure.locked_until is not None:
         raise locked_refusal(failure.locked_until)
     raise DomainError("login.wrong_credentials")
@@ -195,5 +197,5 @@ async def log_in(portal: Portal, account: Account, previous: ActiveSession | Non
                                            source_ip=attempt.source_ip, agency_id=agency_id, device=attempt.device)
         await record_now(db, "login.succeeded", actor=account.subject, client_id=attempt.client_id,
                source_ip=attempt.source_ip, window=attempt.window,
-               acting_as=agency.subject if agency is not None else None)
+               acting_as=agency.subject if agency is not None else None, subject=account.subject)
     return token

@@ -64,7 +64,7 @@ async def check_answer(
     failure = await record_failure(db, settings, account.id)
     if failure.locked_now and failure.locked_until:
         record(db, "account.locked", actor=account.subject, source_ip=source_ip, failures=failure.failures,
-               locked_until=failure.locked_until.isoformat())
+               locked_until=failure.locked_until.isoformat(), subject=account.subject)
     if failure.locked_until is not None:
         return locked_refusal(failure.locked_until), "wrong_answer"
     return mismatch, "wrong_answer"

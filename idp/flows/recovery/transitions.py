@@ -47,10 +47,12 @@ async def verify_identity(portal: Portal, flow: Flow, form: IdentityForm, *, sou
             assert account is not None  # check_answer refuses when no account matched
             await forgive_address_attempt(db, source_ip)
             await advance(db, flow, expected=IDENTITY, to=PASSWORD, account_id=account.id, via="identity")
-            record(db, "recovery.identity_verified", actor=account.subject, source_ip=source_ip)
+            record(db, "recovery.identity_verified", actor=account.subject, source_ip=source_ip,
+                   subject=account.subject)
             return
         record(db, "recovery.identity_failed", outcome="failure", source_ip=source_ip,
-               actor=account.subject if account else None, reason=reason)
+               actor=account.subject if account else None, reason=reason,
+               subject=account.subject if account else None)
     raise refusal
 
 
@@ -65,7 +67,8 @@ async def confirm_recovery_code(portal: Portal, flow: Flow, code: str, *, source
     async def to_password(db: AsyncSession, account_id: int) -> None:
         await advance(db, flow, expected=CODE, to=PASSWORD, via="code")
         subject = await db.scalar(select(Account.subject).where(Account.id == account_id))
-        record(db, "recovery.code_verified", actor=subject, source_ip=source_ip, channel=flow.data["channel"])
+        record(db, "recovery.code_verified", actor=subject, source_ip=source_ip, channel=flow.data["channel"],
+               subject=subject)
 
     await confirm_contact_code(portal, flow, code, purpose="recovery", source_ip=source_ip, then=to_password)
 
@@ -89,7 +92,8 @@ async def reset_password(portal: Portal, flow: Flow, password: str, *, source_ip
                          .values(password_hash=password_hash, password_changed_at=now, updated_at=now))
         await clear_failures(db, account_id)
         account = await db.get_one(Account, account_id)
-        record(db, "password.reset", actor=account.subject, source_ip=source_ip, via=flow.data.get("via"))
+        record(db, "password.reset", actor=account.subject, source_ip=source_ip, via=flow.data.get("via"),
+               subject=account.subject)
         notice = change_notice(account, "password", now)  # a reset is a change the owner must hear of
         note_change(db, account_id, notice)
     await send_change_notice(portal.sessionmaker, make_sender(portal.settings, portal.http), notice)

@@ -122,7 +122,8 @@ async def confirm_registration(portal: Portal, flow: Flow, credentials: Credenti
             )
             await store.advance(db, flow, expected=State.USER, to=State.DONE, finish=True, username=account.username)
             record(db, "registration.legal.completed", actor=account.subject, source_ip=source_ip,
-                   credit_code_warnings=list(enterprise.credit_code_warnings) or None, **details)
+                   credit_code_warnings=list(enterprise.credit_code_warnings) or None, subject=account.subject,
+                   **details)
     except AccountExists:
         raise DomainError("registration.username_exists") from None
     except IntegrityError as exc:
@@ -156,7 +157,8 @@ async def register_person(portal: Portal, flow: Flow, form: PersonForm, verifier
             )
             await store.advance(db, flow, expected=State.FORM, to=State.DONE, finish=True, username=account.username)
             record(db, "registration.personal.completed", actor=account.subject, source_ip=source_ip,
-                   converted_from_15_digits=bool(document.id_number_original) or None, **details)
+                   converted_from_15_digits=bool(document.id_number_original) or None, subject=account.subject,
+                   **details)
     except AccountExists:
         raise await _refused(portal, "registration.personal.refused", DomainError("registration.username_exists"),
                              source_ip, **details) from None

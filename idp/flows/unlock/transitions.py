@@ -30,6 +30,7 @@ async def unlock_account(portal: Portal, flow: Flow, code: str, *, source_ip: st
         await advance(db, flow, expected=CODE, to=DONE, finish=True)
         await clear_failures(db, account_id)
         subject = await db.scalar(select(Account.subject).where(Account.id == account_id))
-        record(db, "unlock.completed", actor=subject, source_ip=source_ip, channel=flow.data["channel"])
+        record(db, "unlock.completed", actor=subject, source_ip=source_ip, channel=flow.data["channel"],
+               subject=subject)
 
     await confirm_contact_code(portal, flow, code, purpose="unlock", source_ip=source_ip, then=unlock)

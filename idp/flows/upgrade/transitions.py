@@ -36,7 +36,8 @@ async def start_upgrade(portal: Portal, account: Account, browser: str, verifier
         flow = store.start_flow(db, UPGRADE, State.SENT, browser)
         flow.account_id = account.id
         flow.data = {"reference": await verifier.start(db, portal.settings, account), "method": verifier.method}
-        record(db, "realname.upgrade_started", actor=account.subject, source_ip=source_ip, method=verifier.method)
+        record(db, "realname.upgrade_started", actor=account.subject, source_ip=source_ip, method=verifier.method,
+               subject=account.subject)
     return flow
 
 
@@ -60,10 +61,10 @@ async def confirm_upgrade(portal: Portal, flow: Flow, account: Account, confirma
                 raise DomainError("upgrade.already")
             await store.advance(db, flow, expected=State.SENT, to=State.DONE, finish=True)
             record(db, "realname.upgraded", actor=account.subject, source_ip=source_ip, method=flow.data["method"],
-                   from_level=FROM_LEVEL, to_level=TO_LEVEL)
+                   from_level=FROM_LEVEL, to_level=TO_LEVEL, subject=account.subject)
         else:
             # Committed with the attempt use_code counted: a refusal must not roll that back.
             record(db, "realname.upgrade_failed", outcome="failure", actor=account.subject, source_ip=source_ip,
-                   method=flow.data["method"])
+                   method=flow.data["method"], subject=account.subject)
     if not confirmed:
         raise DomainError("upgrade.code_wrong")

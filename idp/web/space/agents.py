@@ -113,7 +113,8 @@ async def bind_for_agent(request: Request, agency_id: int, client_id: str, sessi
     mode = form.get("mode")
     try:
         binding_id = await bindings.start_binding(portal_of(request), selected, client,
-                                                  mode if isinstance(mode, str) else "", actor=session.account)
+                                                  mode if isinstance(mode, str) else "", actor=session.account,
+                                                  source_ip=client_ip(request))
     except DomainError as exc:
         return await _list(request, session, selected=selected, error=exc.text(), status_code=409)
     return to_binding_start(client, binding_id)

@@ -15,6 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from idp.bindings import outbox, transitions
 from idp.bindings.models import Binding
 from idp.errors import DomainError, PageError
+from idp.oidc.client_address import client_ip
 from idp.web.kit import CsrfForm, SignedIn, portal_of, render_page
 from idp.web.space import AGENTS
 from idp.web.space.binding_rows import Row, bindable, binding_rows, known_system_name, result_message, to_binding_start
@@ -93,7 +94,8 @@ async def start(request: Request, client_id: str, session: SignedIn, form: CsrfF
     mode = form.get("mode")
     try:
         binding_id = await transitions.start_binding(portal_of(request), session.principal, client,
-                                                     mode if isinstance(mode, str) else "")
+                                                     mode if isinstance(mode, str) else "",
+                                                     source_ip=client_ip(request))
     except DomainError as exc:
         return await _list_page(request, session, error=exc.text(), status_code=409)
     return to_binding_start(client, binding_id)
@@ -106,7 +108,7 @@ async def unbind(request: Request, client_id: str, session: SignedIn, _form: Csr
     portal = portal_of(request)
     try:
         async with portal.sessionmaker.begin() as db:
-            call = await transitions.request_unbind(db, session.account, client)
+            call = await transitions.request_unbind(db, session.account, client, source_ip=client_ip(request))
             call_id, binding_id = call.id, call.binding_id
     except DomainError as exc:
         return await _list_page(request, session, error=exc.text(), status_code=409)
