@@ -10,12 +10,12 @@ import pyotp
 from playwright.async_api import expect
 
 from tests.browser.steps import CAPTCHA, ON_BROWSER_LOOP, another_browser, answered, log_in
-from tests.support.consultations import ASKER, add_staff_in, file_question_in
+from tests.support.consultations import ASKER, file_question_in
 from tests.support.live import register_account
+from tests.support.staff import STAFF_PASSWORD, add_staff
 
 pytestmark = ON_BROWSER_LOOP
 
-STAFF_PASSWORD = "Staff@2026pass"
 ANSWER = "请在“我的绑定”页面刷新后重新登录，即可正常使用。"
 DESCRIPTION = "北京示例医疗器械有限公司申请解除与医疗器械分类界定信息系统的绑定。"
 
@@ -107,7 +107,7 @@ async def test_ask_look_up_and_read_the_answer(page, portal, chromium, shot, con
     await shot(page, "feedback-before-answer")
 
     # the help desk answers in the staff console
-    secret = await add_staff_in(portal.database_url, "helpdesk1", ["helpdesk"], STAFF_PASSWORD)
+    secret = await add_staff(portal.database_url, "helpdesk1", "helpdesk")
     async with another_browser(chromium, portal, console_errors) as desk:
         await staff_sign_in(desk, "helpdesk1", secret)
         await desk.click("#menu-helpdesk")

@@ -47,25 +47,3 @@ async def file_question_in(database_url: str, *, age: dt.timedelta | None = None
                 submitted_at=row.submitted_at - age, due_at=row.due_at - age))
         return row.reference
 
-
-async def add_staff_in(database_url: str, username: str, roles: list[str], password: str) -> str:
-    """An enrolled staff member in a live portal's database (the development key seals its TOTP
-    secret, as the test portal's settings do); returns the base32 secret for pyotp."""
-    import pyotp
-
-    from idp.settings import Settings
-    from idp.staff import totp
-    from idp.staff.accounts import CLI, create_staff
-    from idp.staff.models import StaffAccount
-    from idp.testing.setup import admin_session
-    from shared.hashing import Passwords
-
-    secret = totp.new_secret()
-    settings = Settings(database_url=database_url)
-    async with admin_session(database_url) as db:
-        account = await create_staff(db, Passwords(memory_kib=64, time_cost=1, parallelism=1), username=username,
-                                     name=f"工作人员{username}", password=password, roles=roles, by=CLI)
-        await db.execute(update(StaffAccount).where(StaffAccount.id == account.id).values(
-            totp_secret_encrypted=totp.seal(settings, secret), totp_enrolled_at=dt.datetime.now(dt.UTC)))
-    assert pyotp.TOTP(secret).now()
-    return secret
