@@ -269,6 +269,9 @@ MESSAGES: dict[str, str] = {
     "staff.totp_reset": "已重置工作人员 {username} 的动态验证码，下次登录时重新绑定。",
 
     # the staff console: 咨询受理 (help desk)
+    "consultation.staff_answered": "已回复咨询{reference}。",
+    "consultation.staff_closed": "已关闭咨询{reference}。",
+    "consultation.staff_reassigned": "已转派咨询{reference}。",
 
     # the staff console: 绑定管理 (binding administration)
 
