@@ -272,6 +272,7 @@ MESSAGES: dict[str, str] = {
     "staff.locked": "账号已被锁定，请{minutes}分钟后再试，或联系管理员解锁。",
     "staff.totp_wrong": "动态验证码错误，请输入验证器当前显示的6位数字",
     "staff.totp_replayed": "该动态验证码已使用过，请等待验证器显示新的验证码后再输入",
+    "staff.totp_unreadable": "动态验证码无法校验，请联系管理员重置您的动态验证码",
     "staff.missing_role": "您没有访问该页面的权限，需要“{role}”角色。",
     "staff.username_format": "用户名应为3至32位小写字母、数字或“_.-”，并以字母或数字开头",
     "staff.username_taken": "该用户名已被使用",
@@ -290,6 +291,9 @@ MESSAGES: dict[str, str] = {
     "staff.totp_reset": "已重置工作人员 {username} 的动态验证码，下次登录时重新绑定。",
 
     # the staff console: 咨询受理 (help desk)
+    "consultation.staff_answered": "已回复咨询{reference}。",
+    "consultation.staff_closed": "已关闭咨询{reference}。",
+    "consultation.staff_reassigned": "已转派咨询{reference}。",
 
     # the staff console: 绑定管理 (binding administration)
     "bindings_admin.reason_required": "请填写解除绑定的原因。",
