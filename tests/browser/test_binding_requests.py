@@ -5,41 +5,20 @@ and undoes it; the user's 我的绑定 shows 授权绑定 again, the header coun
 我的消息 shows it."""
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 import pyotp
 from playwright.async_api import expect
-from sqlalchemy import update
 
+from idp.staff.roles import BINDINGS
 from mock_systems.classification import PROFILE as CLASSIFICATION
 from tests.browser.steps import CAPTCHA, ON_BROWSER_LOOP, another_browser, log_in, running
 from tests.support.live import register_account
+from tests.support.staff import STAFF_PASSWORD, add_staff
 
 pytestmark = ON_BROWSER_LOOP
-STAFF_PASSWORD = "Staff@2026pass"
 REASON = "用户申请解除不可解除的绑定，已核实身份"
 DESCRIPTION = "本人绑定时误选了“直接授权创建新的账号”，现申请解除与医疗器械分类界定信息系统的绑定。"
-
-
-async def add_binding_administrator(database_url: str, username: str) -> str:
-    """An enrolled member with the role 绑定管理 in the live portal's database; its TOTP secret."""
-    from idp.settings import Settings
-    from idp.staff import totp
-    from idp.staff.accounts import CLI, create_staff
-    from idp.staff.models import StaffAccount
-    from idp.staff.roles import BINDINGS
-    from idp.testing.setup import admin_session
-    from shared.hashing import Passwords
-
-    secret = totp.new_secret()
-    async with admin_session(database_url) as db:
-        account = await create_staff(db, Passwords(memory_kib=64, time_cost=1, parallelism=1), username=username,
-                                     name="绑定管理员", password=STAFF_PASSWORD, roles=[BINDINGS], by=CLI)
-        await db.execute(update(StaffAccount).where(StaffAccount.id == account.id).values(
-            totp_secret_encrypted=totp.seal(Settings(database_url=database_url), secret),
-            totp_enrolled_at=dt.datetime.now(dt.UTC)))
-    return secret
 
 
 async def test_a_binding_administrator_undoes_a_fixed_binding_on_request(page, portal, databases, tmp_path, chromium,
@@ -72,7 +51,7 @@ async def test_a_binding_administrator_undoes_a_fixed_binding_on_request(page, p
         await shot(page, "request-filed")
 
         # A binding administrator acts on it in the staff console.
-        secret = await add_binding_administrator(portal.database_url, "bangding01")
+        secret = await add_staff(portal.database_url, "bangding01", BINDINGS, name="绑定管理员")
         async with another_browser(chromium, portal, console_errors) as desk:
             await desk.goto("/staff/login")
             await desk.fill("#username", "bangding01")

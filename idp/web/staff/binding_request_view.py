@@ -38,7 +38,8 @@ async def request_shown(portal: Portal, row: Consultation) -> dict:
             "mobile": row.mobile, "email": row.email, "status": STATUSES.get(row.status, row.status),
             "open": row.status == OPEN, "closed": row.status == "closed", "answer": row.answer,
             "logged_in": row.account_id is not None,
-            "submitted_at": clock.beijing_text(row.submitted_at), "due_at": clock.beijing_text(row.due_at),
+            "submitted_at": clock.beijing_text(row.submitted_at),
+            "due_at": clock.beijing_text(row.due_at)[:10],  # two working days end on a date
             "overdue": row.status == OPEN and row.due_at < clock.now()}
 
 
