@@ -120,6 +120,9 @@ MESSAGES: dict[str, str] = {
                                     "请使用其他账号，或选择“直接授权创建新的账号”。",
     "binding.result_expired": "授权绑定{system}的请求已过期，请重新授权绑定。",
     "binding.sso_unbound": "您尚未绑定{system}，请先在“我的绑定”中授权绑定后再单点登录。",
+    # who may bind a system (catalogue account_types, min_realname_level: idp.bindings.eligibility)
+    "binding.account_type_refused": "{system}仅支持个人账号以本人身份（个人登录）授权绑定，法人账号和经办人不能绑定。",
+    "binding.level_required": "{system}要求实名等级为三级，您的账号需三级实名认证后才可以绑定，请先升级为三级实名。",
     "binding.agent_mode_refused": "{system}不支持为经办人直接创建新账号，请选择“已有用户的登录授权”绑定已有的子账号。",
     "binding.agent_by_legal_person": "经办人的业务系统授权由法人账号在“经办人授权”中办理。",
     "binding.agent_revoked": "已撤销经办人对{system}的授权。",
