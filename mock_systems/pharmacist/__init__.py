@@ -31,7 +31,7 @@ EXTENSION = SystemExtension(
 # the ones 已有用户的登录授权 binds.
 DEMO_ACCOUNTS = (DemoAccount("pharmacist_demo", "陈明", ""), DemoAccount("pharmacist_demo2", "孙伟", ""))
 PROFILE = SystemProfile(client_id="pharmacist", display_name="全国执业药师注册管理信息系统", port=8105,
-                        demo_accounts=DEMO_ACCOUNTS, agents_may_create=False, extension=EXTENSION)
+                        demo_accounts=DEMO_ACCOUNTS, extension=EXTENSION)
 
 
 def create_app(settings=None, **kwargs) -> FastAPI:

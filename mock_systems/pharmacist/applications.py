@@ -53,9 +53,11 @@ async def application_of(db: AsyncSession, account_id: int) -> Application | Non
     return await db.scalar(select(Application).where(Application.account_id == account_id))
 
 
-async def _changed(db: AsyncSession, application_id: int, state: ApplicationState, revision: int, **values) -> bool:
+async def _changed(db: AsyncSession, application_id: int, expected: ApplicationState, read: int,
+                   **values) -> bool:
+    """The UPDATE, if the application is still in the state and at the revision the caller read."""
     result = await db.execute(update(Application).where(
-        Application.id == application_id, Application.state == state, Application.revision == revision)
+        Application.id == application_id, Application.state == expected, Application.revision == read)
         .values(**values))
     return cast(CursorResult, result).rowcount == 1
 

@@ -107,10 +107,10 @@ async def upgrade_id_number(db: AsyncSession, record_id: int, old: str, new: str
     new = validate_citizen_id(new)  # or its InvalidIdentifier refusal, in the portal's words
     if len(old) != 15 or len(new) != 18:
         raise Refusal("pharmacist.upgrade_not_fifteen", status_code=409)
-    if new[6:8] + old[6:12] != new[6:14]:
-        raise Refusal("pharmacist.upgrade_birth_date")
     if await db.scalar(select(QualificationRecord.id).where(QualificationRecord.id_number == new)) is not None:
         raise Refusal("pharmacist.upgrade_exists", status_code=409)
+    if new[6:8] + old[6:12] != new[6:14]:
+        raise Refusal("pharmacist.upgrade_birth_date")
     try:
         result = await db.execute(update(QualificationRecord).where(
             QualificationRecord.id == record_id, QualificationRecord.id_number == old)
