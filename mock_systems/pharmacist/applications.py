@@ -32,12 +32,12 @@ class Details:
     practice_scope: str  # 执业范围
 
 
-def read_details(form) -> tuple[Details, dict[str, str]]:
-    """The form's values, and the errors by field (none: valid)."""
+def read_details(form) -> tuple[Details, dict[str, tuple[str, dict[str, object]]]]:
+    """The form's values, and the errors by field as (message id, values) (none: valid)."""
     values = Details(employer=str(form.get("employer", "")).strip()[:EMPLOYER_MAX + 1],
                      practice_category=str(form.get("practice_category", "")),
                      practice_scope=str(form.get("practice_scope", "")))
-    errors = {}
+    errors: dict[str, tuple[str, dict[str, object]]] = {}
     if not values.employer:
         errors["employer"] = ("pharmacist.field_required", {"field": "执业单位"})
     elif len(values.employer) > EMPLOYER_MAX or not values.employer.isprintable():
@@ -46,7 +46,7 @@ def read_details(form) -> tuple[Details, dict[str, str]]:
         errors["practice_category"] = ("pharmacist.field_choice", {"field": "执业类别"})
     if values.practice_scope not in PRACTICE_SCOPES:
         errors["practice_scope"] = ("pharmacist.field_choice", {"field": "执业范围"})
-    return values, errors  # type: ignore[return-value]
+    return values, errors
 
 
 async def application_of(db: AsyncSession, account_id: int) -> Application | None:

@@ -14,8 +14,7 @@ from starlette.responses import RedirectResponse, Response
 
 from idp.accounts.display import mask_id_number, mask_mobile
 from idp.agents import transitions
-from idp.bindings import eligibility
-from idp.bindings import transitions as bindings
+from idp.bindings import eligibility, transitions as bindings
 from idp.errors import DomainError, PageError
 from idp.principals.principal import Principal
 from idp.web.kit import CsrfForm, LegalPerson, client_ip, portal_of, render_page

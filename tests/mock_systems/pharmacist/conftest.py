@@ -11,8 +11,14 @@ from mock_systems.common import DEMO_LOCAL_PASSWORD
 from mock_systems.common.models import LocalAccount, PortalLink
 from mock_systems.pharmacist import PROFILE as PHARMACIST
 from mock_systems.pharmacist.models import QualificationRecord
-from tests.support.fake_portal import CAPTCHA, FakePortal, browser_for, open_binding, portal_login, \
-    system_with_fake_portal
+from tests.support.fake_portal import (
+    CAPTCHA,
+    FakePortal,
+    browser_for,
+    open_binding,
+    portal_login,
+    system_with_fake_portal,
+)
 from tests.support.portal import hidden_fields
 
 WANG_FANG = {"name": "王芳", "id_number": "31000019920229024X"}  # an 18-digit record

@@ -78,7 +78,7 @@ async def test_two_first_submissions_at_once_make_one_application(pharmacist):
     pages = [await first.get("/registration") for _ in range(2)]
     answers = await asyncio.gather(*(b.post("/registration", data={"csrf_token": hidden_fields(p.text)["csrf_token"],
                                                                    **DETAILS})
-                                     for b, p in zip((first, second), pages)))
+                                     for b, p in zip((first, second), pages, strict=True)))
     assert sorted(a.status_code for a in answers) == [303, 409]
     async with pharmacist.state.system.sessionmaker() as db:
         assert await db.scalar(select(func.count(Application.id))) == 1

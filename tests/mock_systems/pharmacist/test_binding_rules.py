@@ -151,7 +151,8 @@ async def test_two_bindings_of_one_record_at_once_one_takes_it(pharmacist):
     fake = pharmacist.state.fake
     ids = [fake.intent("create", sub=f"sub-{n}", claims=person(WANG_FANG)) for n in (1, 2)]
     browsers = [browser_for(pharmacist, pharmacist.state.system.settings.base_url) for _ in ids]
-    answers = await asyncio.gather(*(open_binding(pharmacist, b, browser) for b, browser in zip(ids, browsers)))
+    answers = await asyncio.gather(*(open_binding(pharmacist, b, browser)
+                                     for b, browser in zip(ids, browsers, strict=True)))
     assert sorted(a.status_code for a in answers) == [303, 409]
     async with pharmacist.state.system.sessionmaker() as db:
         assert await db.scalar(select(func.count(PortalLink.id))) == 1

@@ -8,8 +8,7 @@ import asyncio
 
 from mock_systems.common import DEMO_LOCAL_PASSWORD
 from shared.messages import text
-from tests.mock_systems.pharmacist.conftest import ZHOU_JIE, admin_browser, created, linked_account, person, \
-    record_of
+from tests.mock_systems.pharmacist.conftest import ZHOU_JIE, admin_browser, created, linked_account, person, record_of
 from tests.support.fake_portal import CAPTCHA, browser_for
 from tests.support.portal import hidden_fields
 
@@ -75,7 +74,7 @@ async def test_two_administrators_upgrading_at_once_one_wins(pharmacist):
     answers = await asyncio.gather(*(admin.post(
         f"/staff/register/{record.id}/upgrade", data={"csrf_token": hidden_fields(page.text)["csrf_token"],
                                                       "old": "310000720315122", "id_number": NEW})
-        for admin, page in zip(admins, pages)))
+        for admin, page in zip(admins, pages, strict=True)))
     assert sorted(a.status_code for a in answers) == [200, 409]
     loser = next(a for a in answers if a.status_code == 409)  # told, in whichever order they ran
     assert text("pharmacist.upgrade_stale") in loser.text or text("pharmacist.upgrade_exists") in loser.text
