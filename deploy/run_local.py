@@ -155,7 +155,7 @@ def banner(services: list[Service]) -> str:
     lines.append(f"  http://{HOST}:{UDI.port}/staff/login  {DEMO_STAFF[0]} (审核人员 reviewer; "
                  f"dev messages: http://{HOST}:{UDI.port}/dev/messages)")
     from mock_systems.pharmacist import PROFILE as PHARMACIST
-    from mock_systems.pharmacist.admin_accounts import DEMO_ADMIN  # the provincial administrators, apart
+    from mock_systems.pharmacist.admins import DEMO_ADMIN  # the provincial administrators, apart
     lines.append(f"  http://{HOST}:{PHARMACIST.port}/staff/login  {DEMO_ADMIN[0]} (省局管理员 provincial "
                  "administrator: upgrades 15-digit ID numbers, reviews 执业药师注册申请)")
     lines.append(f"  {PHARMACIST.display_name}: 个人登录 at 三级 only; zhangsan (三级) binds it with "

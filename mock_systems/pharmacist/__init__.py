@@ -15,8 +15,9 @@ from fastapi import FastAPI
 from mock_systems.common import DemoAccount, SystemProfile, create_system_app
 from mock_systems.common.extension import SystemExtension
 from mock_systems.pharmacist import (
-    admin_accounts,
+    admin_login,
     admin_pages,
+    admins,
     eligibility,
     models,  # noqa: F401  (its tables join the common create_tables)
     register,
@@ -24,9 +25,9 @@ from mock_systems.pharmacist import (
 )
 
 EXTENSION = SystemExtension(
-    routers=(registration.router, admin_accounts.router, admin_pages.router),
+    routers=(registration.router, admin_login.router, admin_pages.router),
     home_links=((registration.REGISTRATION, "执业药师注册"),), access_gate=eligibility.level_gate,
-    on_start=(register.seed_register, admin_accounts.seed_demo_admin), binding_rules=eligibility.RULES)
+    on_start=(register.seed_register, admins.seed_demo_admin), binding_rules=eligibility.RULES)
 # Older accounts of the system (before the portal), each holding a register record (register.SEED):
 # the ones 已有用户的登录授权 binds.
 DEMO_ACCOUNTS = (DemoAccount("pharmacist_demo", "陈明", ""), DemoAccount("pharmacist_demo2", "孙伟", ""))

@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from mock_systems.common.context import SystemContext
 from mock_systems.common.models import LocalAccount
 from mock_systems.common.security import constant_time_equal
-from mock_systems.pharmacist.admin_accounts import HOME as REGISTER, LOGIN, current_admin
+from mock_systems.pharmacist.admins import HOME as REGISTER, LOGIN, current_admin
 from mock_systems.pharmacist.applications import approve_application, return_application
 from mock_systems.pharmacist.models import Application, ApplicationState, QualificationRecord
 from mock_systems.pharmacist.pages import render

@@ -1,68 +1,24 @@
-"""The provincial administrators (省局管理员) of the licensed-pharmacist system: their own
-accounts (argon2id), their login page (username, password, graphic captcha, as the system's own
-login) and sessions behind a cookie of their own; a pharmacist's login never opens their pages.
-Their pages are admin_pages.py."""
+"""The provincial administrators' login page (username, password, graphic captcha, as the
+system's own login page) and logout; the accounts and sessions are admins.py."""
 from __future__ import annotations
 
 import datetime as dt
 
 from fastapi import APIRouter, Request
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
 from starlette.responses import RedirectResponse, Response
 
 from mock_systems.common.captcha_store import consume_captcha, issue_captcha
 from mock_systems.common.context import SystemContext
 from mock_systems.common.db import utcnow
-from mock_systems.common.profile import DEMO_LOCAL_PASSWORD
 from mock_systems.common.security import constant_time_equal, digest, new_token
 from mock_systems.common.sessions import ensure_session, load_session, set_cookie
+from mock_systems.pharmacist.admins import HOME, LOGIN, admin_cookie, current_admin
 from mock_systems.pharmacist.models import Administrator, AdminSession
 from mock_systems.pharmacist.pages import render
 from shared.messages import text
 
 router = APIRouter()
-LOGIN = "/staff/login"
-HOME = "/staff/register"
-DEMO_ADMIN = ("pharmacist_admin", "省局管理员周九")
-
-
-def admin_cookie(system: SystemContext) -> str:
-    name = system.profile.cookie_prefix + "_admin_session"
-    return "__Host-" + name if system.settings.secure_cookies else name
-
-
-async def create_admin(system: SystemContext, username: str, password: str, display_name: str) -> bool:
-    """An administrator unless one of that name exists (two instances seeding at once: one wins)."""
-    username = username.strip().lower()
-    password_hash = await system.passwords.hash(password)
-    try:
-        async with system.sessionmaker.begin() as db:
-            if await db.scalar(select(Administrator.id).where(Administrator.username == username)) is not None:
-                return False
-            db.add(Administrator(username=username, password_hash=password_hash, display_name=display_name,
-                                 created_at=utcnow()))
-    except IntegrityError:
-        return False
-    return True
-
-
-async def seed_demo_admin(app, system: SystemContext) -> None:
-    if system.settings.seed_demo_accounts:
-        await create_admin(system, DEMO_ADMIN[0], DEMO_LOCAL_PASSWORD, DEMO_ADMIN[1])
-
-
-async def current_admin(request: Request) -> tuple[AdminSession, Administrator] | None:
-    system: SystemContext = request.app.state.system
-    token = request.cookies.get(admin_cookie(system))
-    if not token:
-        return None
-    async with system.sessionmaker() as db:
-        row = (await db.execute(select(AdminSession, Administrator).join(
-            Administrator, Administrator.id == AdminSession.admin_id).where(
-            AdminSession.id_digest == digest(token), AdminSession.ended_at.is_(None),
-            AdminSession.expires_at > utcnow()))).first()
-    return (row[0], row[1]) if row else None
 
 
 async def _login_form(request: Request, system: SystemContext, *, username: str = "", error: str | None = None,
