@@ -8,10 +8,11 @@ import asyncio
 
 from sqlalchemy import func, select
 
+from mock_systems.common import DEMO_LOCAL_PASSWORD
 from mock_systems.pharmacist.models import Application
 from shared.messages import text
 from tests.mock_systems.pharmacist.conftest import WANG_FANG, admin_browser, person, pharmacist_browser
-from tests.support.fake_portal import browser_for
+from tests.support.fake_portal import CAPTCHA, browser_for
 from tests.support.portal import hidden_fields
 
 DETAILS = {"employer": "示例大药房连锁有限公司", "practice_category": "药学", "practice_scope": "药品经营"}
@@ -111,4 +112,16 @@ async def test_the_module_needs_a_login(pharmacist):
     browser = browser_for(pharmacist, pharmacist.state.system.settings.base_url)
     answer = await browser.get("/registration")
     assert answer.status_code == 303 and answer.headers["location"] == "/"
+    await browser.aclose()
+
+
+async def test_an_older_account_logging_in_locally_uses_the_module(pharmacist):
+    """The system's own accounts (before the portal) pass the access gate: only portal logins carry claims."""
+    browser = browser_for(pharmacist, pharmacist.state.system.settings.base_url)
+    page = await browser.get("/local/login")
+    answer = await browser.post("/local/login", data={**hidden_fields(page.text), "username": "pharmacist_demo",
+                                                      "password": DEMO_LOCAL_PASSWORD, "captcha": CAPTCHA})
+    assert answer.status_code == 303, answer.text[:300]
+    page = await browser.get("/registration")
+    assert page.status_code == 200 and "陈明" in page.text and 'id="application-form"' in page.text
     await browser.aclose()
