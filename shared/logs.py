@@ -117,7 +117,8 @@ class _OurHandler(logging.StreamHandler):
 def configure_logging(level: str = "info", fmt: LogFormat = "text", *, stream: IO[str] | None = None
                       ) -> logging.Handler:
     """Install the one handler on the root logger (replacing ours from an earlier call, leaving any
-    other in place) at ``level``; uvicorn's loggers hand their records to it."""
+    other in place) at ``level``; uvicorn's loggers hand their records to it, at the level
+    uvicorn's ``--log-level`` gave them (unset: the root's)."""
     root = logging.getLogger()
     for handler in [h for h in root.handlers if isinstance(h, _OurHandler)]:
         root.removeHandler(handler)
@@ -131,7 +132,6 @@ def configure_logging(level: str = "info", fmt: LogFormat = "text", *, stream: I
         if logger.handlers or logger.propagate:  # else uvicorn silenced it (--no-access-log)
             logger.handlers.clear()  # uvicorn's own, with its own format
             logger.propagate = True
-            logger.setLevel(logging.NOTSET)
     for name in QUIET:
         logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
     return handler
