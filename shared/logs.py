@@ -45,6 +45,8 @@ PATTERNS = (
     (re.compile(rf"(?i)\b({_KEYS})=([^&\s\"',;)]+)"), rf"\1={MASK}"),
     # "key": "value" and 'key': 'value' (JSON, a dict's repr)
     (re.compile(rf"(?i)([\"']({_KEYS})[\"']\s*:\s*)([\"'])(?:(?!\3).)*\3"), rf"\1\3{MASK}\3"),
+    # a Cookie or Set-Cookie header's whole value: "Cookie: a=…; b=…", (b'set-cookie', b'…')
+    (re.compile(r"(?i)((?:set-)?cookie['\"]?\s*[:,]\s*b?['\"]?)[^'\"\r\n]+"), rf"\1{MASK}"),
     # Authorization: Bearer …, Basic …
     (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}"), rf"\1 {MASK}"),
     # a compact JWS/JWT anywhere (ID tokens, access tokens, logout tokens, id_token_hint)

@@ -48,7 +48,7 @@ class RequestId:
             await send(message)
 
         token = current.set(request_id)
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
-            current.reset(token)
+        await self.app(scope, receive, send_with_id)
+        # Not in a finally: an exception leaves the id set, so the server's traceback line (uvicorn
+        # logs it in this request's own task, after the application) still carries it.
+        current.reset(token)

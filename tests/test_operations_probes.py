@@ -4,12 +4,13 @@ audit record)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 import pytest
 from sqlalchemy import delete, func, select, text
 
 from idp.audit.models import AuditEvent
-from idp.db.engine import create_engine
+from idp.db.engine import create_engine, create_read_sessionmaker
 from idp.keys.models import SigningKey
 from idp.operations import readiness
 from idp.sessions.models import UserSession
@@ -18,16 +19,27 @@ from tests.support.server_errors import server_error_expected
 UNREACHABLE = "postgresql+asyncpg://postgres@127.0.0.1:1/nothing"
 
 
+@contextlib.asynccontextmanager
+async def database_unreachable(put, monkeypatch):
+    """The portal's pools pointed at a port where no database listens."""
+    engine = create_engine(UNREACHABLE)
+    monkeypatch.setattr(put.portal, "engine", engine)
+    monkeypatch.setattr(put.portal, "reader", create_read_sessionmaker(engine))
+    try:
+        yield
+    finally:
+        await engine.dispose()
+
+
 async def get(put, path: str, **headers):
     async with put.http() as http:
         return await http.get(path, headers=headers)
 
 
 async def test_healthz_answers_without_the_database(put, monkeypatch):
-    monkeypatch.setattr(put.portal, "engine", create_engine(UNREACHABLE))
-    response = await get(put, "/healthz")
+    async with database_unreachable(put, monkeypatch):
+        response = await get(put, "/healthz")
     assert response.status_code == 200 and response.json() == {"status": "ok"}
-    await put.portal.engine.dispose()
 
 
 async def test_readyz_names_every_check_when_ready(put):
@@ -39,10 +51,9 @@ async def test_readyz_names_every_check_when_ready(put):
 
 
 async def test_readyz_is_503_when_the_database_is_unreachable(put, monkeypatch):
-    monkeypatch.setattr(put.portal, "engine", create_engine(UNREACHABLE))
-    with server_error_expected(503, "/readyz"):
-        response = await get(put, "/readyz")
-    await put.portal.engine.dispose()
+    async with database_unreachable(put, monkeypatch):
+        with server_error_expected(503, "/readyz"):
+            response = await get(put, "/readyz")
     assert response.status_code == 503
     assert response.json() == {"status": "not ready", "failed": ["database"],
                                "checks": {"database": "failed", "migrations": "skipped", "signing_keys": "skipped"}}

@@ -27,7 +27,7 @@ from tests.support.portal import (
     callback_params,
     test_settings as portal_settings,
 )
-from tests.support.server_errors import logged_error_expected
+from tests.support.server_errors import logged_error_expected, server_error_expected
 from tests.support.token_flows import pkce_pair
 
 
@@ -177,9 +177,35 @@ def test_the_redaction_filter_masks_known_secrets_that_reach_it_anyway():
     log.debug("header Authorization: Bearer at-0123456789abcdef")
     log.debug("hint %s", jwt)
     log.debug("cookie", extra={"cookie": "idp_session=ck-0123456789", "client_id": "udi"})
+    log.debug("headers %s", [(b"set-cookie", b"idp_session=sc-0123456789; Path=/; HttpOnly")])
+    log.debug("Cookie: idp_browser=br-0123456789; idp_session=ck-9876543210")
     text = buffer.getvalue()
-    for value in ("S3cret-pass", "cs-0123456789", "rt-0123456789", "at-0123456789abcdef", jwt, "ck-0123456789"):
+    for value in ("S3cret-pass", "cs-0123456789", "rt-0123456789", "at-0123456789abcdef", jwt, "ck-0123456789",
+                  "sc-0123456789", "br-0123456789", "ck-9876543210"):
         assert value not in text, value
     lines = json_lines(buffer)
     assert lines[0]["message"] == "form password=[redacted]&username=zhangsan"
     assert "'scope': 'openid'" in lines[1]["message"] and lines[5]["client_id"] == "udi"
+
+
+async def test_the_traceback_of_an_unhandled_error_carries_the_request_id():
+    from fastapi import FastAPI
+
+    from shared.request_id import RequestId
+    app = FastAPI()
+
+    @app.get("/boom")
+    async def boom():
+        raise RuntimeError("unhandled")
+
+    app.add_middleware(RequestId)
+    buffer = io.StringIO()
+    configure_logging("info", "json", stream=buffer)
+    port = free_port()
+    with server_error_expected(500, "/boom"), logged_error_expected("uvicorn.error", RuntimeError):
+        async with served(app, port):
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+                response = await http.get("/boom", headers={HEADER: "trace-boom"})
+    assert response.status_code == 500
+    [error] = [line for line in json_lines(buffer) if line["level"] == "error"]
+    assert error["request_id"] == "trace-boom" and "RuntimeError: unhandled" in error["exception"]

@@ -27,9 +27,11 @@ def migrations_head() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
+# Through the readers' pool: on SQLite the writers' pool is one connection, which a long write
+# holds; a probe queued behind it would call a busy database unreachable.
 async def _schema_revision(portal: Portal) -> str | None:
-    async with portal.engine.connect() as connection:
-        return (await connection.execute(text("SELECT version_num FROM alembic_version"))).scalar()
+    async with portal.reader() as db:
+        return (await db.execute(text("SELECT version_num FROM alembic_version"))).scalar()
 
 
 async def check_readiness(portal: Portal) -> dict[str, str]:
@@ -57,5 +59,5 @@ async def check_readiness(portal: Portal) -> dict[str, str]:
 
 
 async def _ping(portal: Portal) -> None:
-    async with portal.engine.connect() as connection:
-        await connection.execute(text("SELECT 1"))
+    async with portal.reader() as db:
+        await db.execute(text("SELECT 1"))
