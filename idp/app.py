@@ -39,10 +39,24 @@ from idp.web import (
     operations,
     sso as third_party_login,
 )
+from idp.web.consultations import pages as consultations
 from idp.web.kit import NotSignedIn, login_redirect
 from idp.web.pages import refusal_page
-from idp.web.space import agents, bindings, devices as space_devices, messages as space_messages, settings as space
-from idp.web.staff import admin as staff_admin, home as staff_home, login as staff_login
+from idp.web.space import (
+    agents,
+    bindings,
+    devices as space_devices,
+    feedback as space_feedback,
+    messages as space_messages,
+    settings as space,
+)
+from idp.web.staff import (
+    admin as staff_admin,
+    binding_requests,
+    consultations as staff_consultations,
+    home as staff_home,
+    login as staff_login,
+)
 from idp.web.staff.kit import MissingRole, missing_role_page
 from shared.access_log import drop_query_strings_from_access_log
 from shared.logs import configure_logging
@@ -98,7 +112,8 @@ def create_app(settings: Settings | None = None, *, http: httpx.AsyncClient | No
     for module in (operations, discovery, authorize, token_endpoint, userinfo, introspection, revocation, rp_initiated,
                    third_party_login, captcha, login_flow, agent_choice, consent, login, space_devices, space,
                    bindings, agents, binding_api, unlock, recovery, registration, upgrade, space_messages, help_pages,
-                   staff_login, staff_home, staff_admin):
+                   staff_login, staff_home, staff_admin, space_feedback, consultations, staff_consultations,
+                   binding_requests):
         app.include_router(module.router)
     if not settings.is_production:
         app.include_router(dev_pages.router)  # /dev/messages shows the development sink's codes

@@ -1,9 +1,11 @@
 """The operators' command line: ``idp migrate``, ``idp keys rotate``, ``idp clients …``,
-``idp accounts create``, ``idp bindings force-unbind``, ``idp audit export``, ``idp seed-demo``."""
+``idp accounts create``, ``idp bindings force-unbind``, ``idp audit export``, ``idp staff …``,
+``idp seed-demo``."""
 from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import json
 import sys
 
@@ -21,6 +23,8 @@ from idp.keys.store import ensure_signing_keys, rotate_keys
 from idp.oidc.client_registration import ClientConfigError, load_catalogue, rotate_secret, upsert_client
 from idp.portal import Portal
 from idp.settings import Settings
+from idp.staff import accounts as staff_accounts
+from idp.staff.roles import ROLE_NAMES
 from shared.hashing import Passwords
 
 
@@ -127,6 +131,78 @@ async def cmd_bindings_force_unbind(settings: Settings, args) -> None:
         print(f"binding of {args.username} to {args.client_id} is unbinding: the system will be asked again")
 
 
+def _new_staff_password(args) -> str:
+    """From stdin (--password-stdin, for scripts) or typed twice at a prompt: never an argument,
+    which would stay in the shell's history and the process list."""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    password = getpass.getpass("password: ")
+    if getpass.getpass("password again: ") != password:
+        raise ClientConfigError("the two passwords differ")
+    return password
+
+
+async def _staff_by_name(db, username: str):
+    account = await staff_accounts.find_staff(db, username)
+    if account is None:
+        raise DomainError("staff.not_found")
+    return account
+
+
+async def cmd_staff_create(settings: Settings, args) -> None:
+    password = _new_staff_password(args)
+
+    async def work(db):
+        return await staff_accounts.create_staff(db, _passwords(settings), username=args.username, name=args.name,
+                                                 password=password, roles=args.role, by=staff_accounts.CLI)
+
+    account = await _with_db(settings, work)
+    print(f"staff member {account.username} created ({', '.join(ROLE_NAMES[r] for r in sorted(args.role))}); "
+          "TOTP is enrolled at the first sign-in at /staff/login")
+
+
+def _staff_change(change, done: str):
+    """A command changing one staff member found by username."""
+    async def command(settings: Settings, args) -> None:
+        async def work(db):
+            account = await _staff_by_name(db, args.username)
+            await change(db, account.id, args)
+        await _with_db(settings, work)
+        print(f"staff member {args.username.lower()}: {done}")
+    return command
+
+
+cmd_staff_disable = _staff_change(lambda db, staff_id, _a: staff_accounts.disable_staff(
+    db, staff_id, by=staff_accounts.CLI), "disabled, its sessions ended")
+cmd_staff_enable = _staff_change(lambda db, staff_id, _a: staff_accounts.enable_staff(
+    db, staff_id, by=staff_accounts.CLI), "enabled")
+cmd_staff_roles = _staff_change(lambda db, staff_id, args: staff_accounts.set_roles(
+    db, staff_id, args.role, by=staff_accounts.CLI), "roles set")
+cmd_staff_reset_totp = _staff_change(lambda db, staff_id, _a: staff_accounts.reset_totp(
+    db, staff_id, by=staff_accounts.CLI), "TOTP reset; it enrols again at its next sign-in")
+
+
+def add_staff_commands(sub) -> None:
+    staff = sub.add_parser("staff", help="staff console accounts").add_subparsers(dest="staff_command", required=True)
+    roles_help = "a role: " + ", ".join(f"{role} ({name})" for role, name in ROLE_NAMES.items())
+    create = staff.add_parser("create", help="a new staff member; the password is prompted for")
+    create.add_argument("username")
+    create.add_argument("--name", required=True)
+    create.add_argument("--role", action="append", required=True, choices=list(ROLE_NAMES), help=roles_help)
+    create.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    create.set_defaults(run=cmd_staff_create)
+    for name, run, text in (("disable", cmd_staff_disable, "stop a member signing in; ends its sessions"),
+                            ("enable", cmd_staff_enable, "let a disabled member sign in again (lifts a lockout)"),
+                            ("reset-totp", cmd_staff_reset_totp, "forget a member's authenticator (a lost phone)")):
+        command = staff.add_parser(name, help=text)
+        command.add_argument("username")
+        command.set_defaults(run=run)
+    roles = staff.add_parser("roles", help="set a member's roles (every role it is to have)")
+    roles.add_argument("username")
+    roles.add_argument("--role", action="append", required=True, choices=list(ROLE_NAMES), help=roles_help)
+    roles.set_defaults(run=cmd_staff_roles)
+
+
 async def cmd_audit_export(settings: Settings, args) -> None:
     """The archive path: the search to stdout, streamed batch by batch; the export is itself recorded."""
     try:
@@ -191,6 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
             export.add_argument(f"--{name.replace('_', '-')}", dest=name)
     export.add_argument("--format", choices=["csv", "json"], default="csv", help="json: NDJSON, one event a line")
     export.set_defaults(run=cmd_audit_export)
+    add_staff_commands(sub)
     return parser
 
 
@@ -200,6 +277,9 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(args.run(Settings(), args))
     except ClientConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except DomainError as exc:  # a rule refused the change (the staff commands)
+        print(f"error: {exc.text()}", file=sys.stderr)
         return 2
     return 0
 

@@ -19,6 +19,8 @@ from idp.oidc.client_registration import load_catalogue, rotate_secret
 from idp.principals.models import Agency
 from idp.security.tokens import new_token
 from idp.settings import PROJECT_ROOT, Settings
+from idp.staff.accounts import Actor, create_staff, find_staff
+from idp.staff.roles import ADMIN, AUDITOR, BINDINGS, HELPDESK, ROLE_NAMES
 from shared.hashing import Passwords
 
 DEMO_PASSWORD = "Demo@2026pass"
@@ -33,6 +35,10 @@ DEMO_ACCOUNTS = [
      "email": "wangwu@example.com", "id_type": "居民身份证", "id_number": "110105199003070017",
      "realname_level": 2, "agent_of": "demo_enterprise"},
 ]
+# The staff console's demo members, one role each; each enrols TOTP at its first sign-in.
+DEMO_STAFF_PASSWORD = "Staff@2026pass"
+DEMO_STAFF = (("staff_admin", "管理员演示", ADMIN), ("staff_helpdesk", "咨询受理演示", HELPDESK),
+              ("staff_bindings", "绑定管理演示", BINDINGS), ("staff_auditor", "审计演示", AUDITOR))
 LOCAL_SYSTEMS = ("udi", "classification", "combination", "drug")
 SECRETS_FILE = PROJECT_ROOT / "var" / "client-secrets.json"
 
@@ -43,6 +49,17 @@ async def _authorize_demo_agent(db: AsyncSession, enterprise_username: str, pers
     await insert_ignore(db, Agency, {"enterprise_account_id": enterprise.id, "agent_account_id": person.id,
                                      "subject": new_token(), "active_key": f"{enterprise.id}:{person.id}",
                                      "created_at": clock.now()}, ["active_key"])
+
+
+async def seed_demo_staff(db: AsyncSession, passwords: Passwords) -> list[str]:
+    lines = []
+    for username, name, role in DEMO_STAFF:
+        if await find_staff(db, username) is None:
+            await create_staff(db, passwords, username=username, name=name, password=DEMO_STAFF_PASSWORD,
+                               roles=[role], by=Actor("seed-demo"))
+        lines.append(f"demo staff {username} / {DEMO_STAFF_PASSWORD} ({ROLE_NAMES[role]}) at /staff/login")
+    lines.append("demo staff enrol TOTP at their first sign-in: scan the QR code with an authenticator app")
+    return lines
 
 
 async def seed_demo(db: AsyncSession, settings: Settings, passwords: Passwords) -> list[str]:
@@ -60,6 +77,7 @@ async def seed_demo(db: AsyncSession, settings: Settings, passwords: Passwords) 
         if agent_of is not None:
             await _authorize_demo_agent(db, agent_of, account)
         lines.append(f"demo account {username} / {DEMO_PASSWORD}")
+    lines += await seed_demo_staff(db, passwords)
     secrets = {}
     if SECRETS_FILE.exists():
         secrets = json.loads(SECRETS_FILE.read_text())

@@ -22,6 +22,7 @@ from idp.flows.models import Flow
 from idp.limits.models import WindowCounter
 from idp.oidc.models import AccessToken, AuthorizationCode, Interaction, LogoutDelivery
 from idp.portal import Portal
+from idp.staff.models import StaffSession
 
 # Tombstones outlive expiry a little, so a replay just after expiry still finds its row.
 GRACE = dt.timedelta(hours=1)
@@ -31,6 +32,7 @@ DELIVERY_KEEP = dt.timedelta(days=7)
 async def purge_expired(portal: Portal) -> int:
     now = clock.now()
     old = now - GRACE
+    staff_idle = dt.timedelta(seconds=portal.settings.staff_session_idle_seconds)
     statements = [
         delete(ClientAssertionJti).where(ClientAssertionJti.expires_at < old),
         delete(Captcha).where(Captcha.expires_at < now),
@@ -40,6 +42,8 @@ async def purge_expired(portal: Portal) -> int:
         delete(WindowCounter).where(WindowCounter.resets_at < now),
         delete(AuthorizationCode).where(AuthorizationCode.expires_at < old),
         delete(AccessToken).where(AccessToken.expires_at < old),
+        # Every showing of the staff sign-in page starts a session: the idle ones go too.
+        delete(StaffSession).where(or_(StaffSession.expires_at < old, StaffSession.last_seen_at < old - staff_idle)),
         delete(LogoutDelivery).where(
             or_(LogoutDelivery.delivered_at < now - DELIVERY_KEEP, LogoutDelivery.abandoned_at < now - DELIVERY_KEEP)
         ),

@@ -85,6 +85,13 @@ class Settings(BaseSettings):
     # against the account's lockout, like wrong passwords).
     recovery_identity_failures_per_address: int = 10
     recovery_identity_address_window_seconds: int = 3600
+    # 咨询: questions filed from one source address per window, and lookups without login from
+    # one source address per window (the lookup is keyed by name, mobile and e-mail: a guesser
+    # gets few tries).
+    consultations_per_address: int = 10
+    consultation_window_seconds: int = 3600
+    consultation_lookups_per_address: int = 10
+    consultation_lookup_window_seconds: int = 3600
 
     backchannel_logout_timeout_seconds: float = 5.0
     backchannel_retry_seconds: float = 30.0

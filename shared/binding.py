@@ -37,6 +37,11 @@ PORTAL_CONFIRM = "/api/bindings/{binding_id}/confirm"  # POST Confirmation → {
 PORTAL_REFUSED = "/api/bindings/{binding_id}/refused"  # POST Refusal → {"state": "failed"}
 PORTAL_ENDED = "/api/bindings/{binding_id}/ended"  # POST {"reason": …} → {"state": "ended"}
 PORTAL_BINDINGS_PAGE = "/space/bindings"  # where the browser returns (我的绑定)
+# POST {"sub", "title", "body"} → 201 {"posted": true}: a note in the bound user's 我的消息;
+# 404 {"error": "not_found"} unless ``sub`` is bound to the calling system (docs/binding-protocol.md).
+PORTAL_NOTICES = "/api/notices"
+NOTICE_TITLE_MAX = 100
+NOTICE_BODY_MAX = 1000
 
 # --- business-system endpoints -----------------------------------------------------------------
 

@@ -190,6 +190,7 @@ MESSAGES: dict[str, str] = {
     "udi.review_approved": "已审核通过，审核结果已通知联系人。",
     "udi.review_rejected": "已审核不通过，审核结果已通知联系人。",
     "udi.notice_subject": "医疗器械唯一标识管理信息系统注册用户信息审核结果：{result}",
+    "udi.portal_notice_title": "注册用户信息审核结果：{result}",
     "udi.notice_approved": "{organisation}：您在医疗器械唯一标识管理信息系统提交的注册用户信息已审核通过。"
                            "请登录政务服务门户，在“我的绑定”中点击“医疗器械唯一标识管理信息系统”进入系统。",
     "udi.notice_rejected": "{organisation}：您在医疗器械唯一标识管理信息系统提交的注册用户信息审核不通过，"
@@ -245,11 +246,33 @@ MESSAGES: dict[str, str] = {
                                      "已回复：\n\n{answer}\n\n【政务服务门户】",
 
     # 我的消息 (notes the portal posts to an account)
+    "inbox.force_unbound.title": "业务系统绑定已解除",
+    "inbox.force_unbound.body": "工作人员已于{at}（北京时间）解除了您的账号与{system}的绑定，原因：{reason}。"
+                                "如需再次使用该系统，请在“我的绑定”中重新授权绑定。",
+    "inbox.force_unbound_agent.body": "工作人员已于{at}（北京时间）解除了经办人{agent}代表{enterprise}与{system}的绑定，"
+                                      "原因：{reason}。",
+    "inbox.agent_added.title": "经办人授权提醒",
+    "inbox.agent_added.body": "{enterprise}已于{at}（北京时间）将您添加为经办人。您可在“法人登录”中使用本人的用户名和密码，"
+                              "代表该企业办理业务。",
+    "inbox.agent_removed.title": "经办人移除提醒",
+    "inbox.agent_removed.body": "{enterprise}已于{at}（北京时间）将您移除出经办人，您不能再代表该企业办理业务，"
+                                "代表该企业的业务系统绑定已一并解除。",
+    "inbox.agent_authorized.title": "经办人业务系统授权提醒",
+    "inbox.agent_authorized.body": "{enterprise}已于{at}（北京时间）授权您代表该企业使用{system}。"
+                                   "请通过“法人登录”进入该系统。",
+    "inbox.agent_revoked.title": "经办人业务系统授权撤销提醒",
+    "inbox.agent_revoked.body": "{enterprise}已于{at}（北京时间）撤销了您代表该企业使用{system}的授权。",
+    "inbox.new_login_place.title": "新地点登录提醒",
+    "inbox.new_login_place.body": "您的账号{username}于{at}（北京时间）在新的地点或设备登录：IP地址{address}，设备{device}。"
+                                  "如非本人操作，请立即修改密码，并在“账号设置”的“登录设备”中退出该设备。",
+    "inbox.system_notice.title": "【{system}】{title}",
+    "inbox.unknown_address": "未知",
 
     # the staff console: staff accounts, sign-in, TOTP, roles
     "staff.locked": "账号已被锁定，请{minutes}分钟后再试，或联系管理员解锁。",
     "staff.totp_wrong": "动态验证码错误，请输入验证器当前显示的6位数字",
     "staff.totp_replayed": "该动态验证码已使用过，请等待验证器显示新的验证码后再输入",
+    "staff.totp_unreadable": "动态验证码无法校验，请联系管理员重置您的动态验证码",
     "staff.missing_role": "您没有访问该页面的权限，需要“{role}”角色。",
     "staff.username_format": "用户名应为3至32位小写字母、数字或“_.-”，并以字母或数字开头",
     "staff.username_taken": "该用户名已被使用",
@@ -268,8 +291,26 @@ MESSAGES: dict[str, str] = {
     "staff.totp_reset": "已重置工作人员 {username} 的动态验证码，下次登录时重新绑定。",
 
     # the staff console: 咨询受理 (help desk)
+    "consultation.staff_answered": "已回复咨询{reference}。",
+    "consultation.staff_closed": "已关闭咨询{reference}。",
+    "consultation.staff_reassigned": "已转派咨询{reference}。",
 
     # the staff console: 绑定管理 (binding administration)
+    "bindings_admin.reason_required": "请填写解除绑定的原因。",
+    "bindings_admin.reason_too_long": "原因不能超过{max}个字符。",
+    "bindings_admin.binding_not_live": "该绑定已解除或正在解除（可能已由其他工作人员处理），请刷新后查看。",
+    "bindings_admin.unbound": "已解除绑定，业务系统已确认；用户可在“我的消息”中看到通知。",
+    "bindings_admin.unbinding": "已提交解除绑定，业务系统确认后生效；用户可在“我的消息”中看到通知。",
+    "bindings_admin.answered": "已回复该申请。",
+    "bindings_admin.closed": "已关闭该申请。",
+    "bindings_admin.default_reason": "根据解除绑定申请{reference}（{system}）",
+    "bindings_admin.account_not_found": "账号不存在。",
+    "bindings_admin.not_level_two": "该账号不是“二级”实名的个人账号，不能作为重复账号注销。",
+    "bindings_admin.no_duplicate": "没有其他实名账号持有该账号的证件号码，不能作为重复账号注销。",
+    "bindings_admin.already_deactivated": "该账号已注销。",
+    "bindings_admin.deactivated": "已注销重复账号，其登录已全部退出。",
+    "bindings_admin.request_not_found": "该申请不存在。",
+    "bindings_admin.not_unbind_request": "该咨询不是解除绑定申请。",
 
     # the audit log (auditors' search and export)
     "audit.filter_invalid": "“{label}”的内容过长或含有不可见字符，请修改后重新查询",

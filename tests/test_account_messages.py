@@ -19,8 +19,8 @@ from tests.support.space import code_sent_to, messages_to, signed_in
 OLD_MOBILE, OLD_EMAIL = "13800138000", "zhangsan@example.com"
 NEW_MOBILE, NEW_EMAIL = "13700000000", "zhang.san@mail.example.cn"
 NEW_PASSWORD = "New#2026pass"
-ROW = re.compile(r'<tr class="message" data-kind="([a-z_]+)"><td class="at">([^<]*)</td>'
-                 r'<td class="title">([^<]*)</td><td class="body">([^<]*)</td></tr>')
+ROW = re.compile(r'<tr class="message(?: new)?" data-kind="([a-z_]+)" data-id="\d+"><td class="at">([^<]*)</td>'
+                 r'<td class="title">([^<]*)</td><td class="body">([^<]*)</td>')
 
 
 @pytest.fixture

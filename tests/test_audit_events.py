@@ -9,20 +9,23 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from idp.accounts.models import Account
 from idp.audit.models import AuditEvent
 from idp.cli import main as idp_cli
 from idp.notify.models import OutboundMessage
+from idp.staff.roles import BINDINGS
 from tests.support.agents import add_enterprise, authorize_agent
 from tests.support.binding_flows import binding_of, bound, unbind
 from tests.support.bindings import bound_on_portal
+from tests.support.consultations import file_question
 from tests.support.login import attempt, open_login
 from tests.support.portal import PASSWORD, Browser, PortalUnderTest, hidden_fields
 from tests.support.registration import register_person
 from tests.support.selfservice import last_code, lock, request_code
 from tests.support.space import code_sent_to, signed_in
+from tests.support.staff import add_staff, staff_sign_in
 from tests.support.token_flows import get_code, redeem, token_call, tokens_for
 
 HERE = "127.0.0.1"  # the test client's address, as the portal sees it
@@ -52,6 +55,7 @@ class Setup:
 ZHANGSAN = lambda s: s.accounts["zhangsan"].subject  # noqa: E731
 ENTERPRISE = lambda s: s.accounts["acme"].subject  # noqa: E731
 WANGFANG = lambda s: s.accounts["wangfang"].subject  # noqa: E731
+ZHANGSAN2 = lambda s: s.accounts["zhangsan2"].subject  # noqa: E731
 
 
 async def events(put: PortalUnderTest, name: str) -> list[AuditEvent]:
@@ -140,6 +144,31 @@ async def force_unbind(s: Setup) -> None:
     await bound_on_portal(s.put, s.put.account, "drug", "created")
     assert await cli(s, ["bindings", "force-unbind", "zhangsan", "drug", "--reason", "咨询单 1", "--staff",
                          "kefu-01"]) == 0
+
+
+async def system_notice(s: Setup) -> None:
+    udi = await s.put.add_client("udi", display_name="医疗器械唯一标识管理信息系统")
+    await bound_on_portal(s.put, s.put.account, "udi", "created")
+    async with s.put.http() as http:
+        response = await http.post("/api/notices", auth=(udi.client_id, udi.client_secret), json={
+            "sub": s.put.account.subject, "title": "注册用户信息审核结果：审核通过", "body": "已审核通过。"})
+    assert response.status_code == 201
+
+
+async def deactivate_duplicate(s: Setup) -> None:
+    duplicate = await s.put.add_account("zhangsan2", id_type="居民身份证", id_number="110105199001010771",
+                                        realname_level=2)
+    s.accounts["zhangsan2"] = duplicate
+    async with s.put.portal.sessionmaker.begin() as db:
+        await db.execute(update(Account).where(Account.id == duplicate.id).values(id_number=s.put.account.id_number))
+    request = await file_question(s.put, account_id=duplicate.id)
+    secret = await add_staff(s.put, "bangding01", BINDINGS)
+    async with s.put.http() as staff:
+        await staff_sign_in(staff, "bangding01", secret=secret)
+        page = await staff.get(f"/staff/bindings/{request.id}")
+        response = await staff.post(f"/staff/bindings/{request.id}/deactivate", data={
+            "csrf_token": hidden_fields(page.text)["csrf_token"], "account": str(duplicate.id)})
+    assert response.status_code == 303
 
 
 async def enterprise_with_agent_page(s: Setup):
@@ -264,6 +293,8 @@ CASES: list[tuple[Action, list[Expect]]] = [
                   Expect("binding.unbound", lambda s: f"account:{s.accounts['zhangsan'].subject}", ZHANGSAN,
                          client_id="drug", source_ip=None)]),
     (force_unbind, [Expect("binding.force_unbind", "staff:kefu-01", ZHANGSAN, client_id="drug", source_ip=None)]),
+    (system_notice, [Expect("inbox.system_notice", "system:udi", ZHANGSAN, client_id="udi")]),
+    (deactivate_duplicate, [Expect("account.deactivated", "staff:bangding01", ZHANGSAN2)]),
     (add_agent, [Expect("agent.added", ENTERPRISE, ZHANGSAN)]),
     (authorize_system, [Expect("agent.binding_authorized", ENTERPRISE, ZHANGSAN, client_id="combination")]),
     (revoke_system, [Expect("agent.binding_revoked", ENTERPRISE, ZHANGSAN, client_id="combination"),

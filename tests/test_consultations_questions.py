@@ -15,6 +15,11 @@ def test_a_complete_form_is_a_question():
     assert (q.system, q.category, q.mobile, q.email) == ("portal", "unbinding", "13912345678", "WXM@example.com")
 
 
+def test_chinese_punctuation_stays_as_written():
+    q = parse_question({**FORM, "title": "登录问题：无法登录", "description": "您好，我无法登录。"}, SYSTEMS)
+    assert (q.title, q.description) == ("登录问题：无法登录", "您好，我无法登录。")
+
+
 def test_a_15_digit_id_number_is_converted():
     assert parse_question({**FORM, "id_number": "110101900307001"}, SYSTEMS).id_number == "110101199003070011"
 

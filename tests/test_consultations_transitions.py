@@ -65,6 +65,7 @@ async def test_answering_tells_the_account_in_my_messages_and_is_audited(put):
     assert note.kind == "consultation_answered" and row.reference in note.body and "已为您解除绑定。" in note.body
     [event] = await events(put, "consultation.answered")
     assert event.actor == "staff:helpdesk1" and event.details["reference"] == row.reference
+    assert event.subject == put.account.subject  # whom it concerns: the asker's account
 
 
 async def test_a_question_filed_without_login_gets_no_note(put):
@@ -101,7 +102,8 @@ async def test_two_answers_at_once_one_wins_the_other_is_told(put):
 
 
 @pytest.mark.parametrize("text, message_id", [("   ", "consultation.answer_required"),
-                                               ("答" * 2001, "consultation.answer_too_long")])
+                                               ("答" * 2001, "consultation.answer_too_long"),
+                                               ("回复\x00", "consultation.unprintable")])
 async def test_an_empty_or_overlong_answer_is_refused(put, text, message_id):
     row = await file_question(put)
     with pytest.raises(DomainError) as refused:

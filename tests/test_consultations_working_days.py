@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 
 from idp.consultations import working_days
-from idp.consultations.working_days import add_working_days, due_at, due_date
+from idp.consultations.working_days import add_working_days, due_at, due_date, last_day
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 
@@ -18,6 +18,7 @@ def beijing(*args) -> dt.datetime:
 def test_a_question_of_friday_is_due_by_the_end_of_tuesday():
     assert due_date(beijing(2026, 12, 4, 15, 0)) == dt.date(2026, 12, 8)
     assert due_at(beijing(2026, 12, 4, 15, 0)) == beijing(2026, 12, 9, 0, 0)
+    assert last_day(due_at(beijing(2026, 12, 4, 15, 0))) == dt.date(2026, 12, 8)  # the date pages show
 
 
 def test_the_day_is_beijing_time():

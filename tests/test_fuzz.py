@@ -134,6 +134,8 @@ class Fuzzer:
             calls.append((f"POST /api/bindings/{{id}}/{action}", lambda action=action: http.post(
                 f"/api/bindings/{binding_id}/{action}", content=b, auth=system,
                 headers={"Content-Type": "application/json"})))
+        calls.append(("POST /api/notices", lambda: http.post("/api/notices", content=b, auth=system,
+                                                             headers={"Content-Type": "application/json"})))
         calls.append(("GET /api/bindings/{id} basic", lambda: http.get(f"/api/bindings/{binding_id}", headers={
             "Authorization": b"Basic " + (t if isinstance(t, bytes) else t.encode())})))
         for case, call in calls:

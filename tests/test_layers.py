@@ -25,7 +25,7 @@ PACKAGE_MAP = {
     "idp.help": "domain", "idp.staff": "domain", "idp.metrics": "domain",
     # protocol and flows
     "idp.oidc": "protocol", "idp.flows": "protocol", "idp.agents": "protocol", "idp.space": "protocol",
-    "idp.operations": "protocol",
+    "idp.operations": "protocol", "idp.casework": "protocol",
     # web: routers (wherever they sit), pages and their helpers
     "idp.web": "web", "idp.dev": "web", "idp.flows.web": "web",
     # composition: the app factory and the process entry points, which wire every layer

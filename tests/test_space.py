@@ -18,7 +18,7 @@ LEGAL = dict(account_type="legal_person", name="李四", enterprise_name="示例
              mobile="13900000001", email="corp@example.com", realname_level=3)
 MENU = ("我的办件", "我的绑定", "我的证照", "我的评价", "我的互动", "我的关注", "我的预约", "我的收藏", "我的消息")
 PAGES = ("/space", "/space/settings", "/space/settings/password", "/space/settings/mobile", "/space/settings/email",
-         "/space/messages")
+         "/space/messages", "/space/feedback")
 
 
 def hrefs(html: str) -> set[str]:
@@ -76,13 +76,15 @@ async def test_menu_lists_the_portal_entries_and_only_working_ones_are_links(put
     try:
         page = await browser.go("/space")
         menu = page.text.split('<nav class="space-menu"', 1)[1].split("</nav>", 1)[0]
-        for entry in (e for e in MENU if e not in ("我的绑定", "我的消息")):
+        for entry in (e for e in MENU if e not in ("我的绑定", "我的互动", "我的消息")):
             # Shown, marked as coming, and not a link anywhere on the page.
             soon = rf'<span class="soon" aria-disabled="true">{entry}<small>即将开放</small></span>'
             assert re.search(soon, menu), entry
             assert not re.search(rf"<a [^>]*>{entry}", page.text), entry
-        assert re.findall(r'<a [^>]*href="([^"]+)"', menu) == ["/space/bindings", "/space/messages", "/space/settings"]
+        assert re.findall(r'<a [^>]*href="([^"]+)"', menu) == ["/space/bindings", "/space/feedback", "/space/messages",
+                                                              "/space/settings"]
         assert re.search(r'<a [^>]*href="/space/bindings">我的绑定</a>', menu)
+        assert re.search(r'<a [^>]*href="/space/feedback">我的互动</a>', menu)
         assert re.search(r'<a [^>]*href="/space/messages">我的消息</a>', menu)
         assert "账号设置" in menu
         # No link on any page of the space leads nowhere (/upgrade is the upgrade flow's page).

@@ -10,9 +10,11 @@ from html import unescape
 
 import pyotp
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import select, update
 
 from idp.audit.models import AuditEvent
+from idp.maintenance import purge_expired
 from idp.staff.models import StaffAccount, StaffSession
 from idp.staff.roles import ADMIN, HELPDESK
 from tests.support.signin import audit_events
@@ -225,3 +227,31 @@ async def test_every_attempt_is_audited_with_the_source_address(put, staff_clien
     async with put.portal.reader() as db:
         events = (await db.scalars(select(AuditEvent).where(AuditEvent.event.like("staff.login%")))).all()
     assert events and all(e.source_ip for e in events)
+
+
+async def test_sessions_idle_past_the_timeout_are_purged(put, staff_client):
+    secret = await add_staff(put, "liuyi", [HELPDESK])
+    await staff_client.get("/staff/login")  # an abandoned sign-in page
+    async with put.http() as other:
+        await staff_sign_in(other, "liuyi", secret=secret)
+        long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=put.settings.staff_session_idle_seconds, hours=2)
+        async with put.portal.sessionmaker.begin() as db:
+            await db.execute(update(StaffSession).where(StaffSession.staff_id.is_(None)).values(last_seen_at=long_ago))
+        await purge_expired(put.portal)
+        async with put.portal.reader() as db:
+            assert [s.stage for s in (await db.scalars(select(StaffSession))).all()] == ["active"]
+        assert (await other.get("/staff")).status_code == 200
+
+
+async def test_a_secret_sealed_with_another_key_asks_for_a_reset(put, staff_client):
+    secret = await add_staff(put, "liuyi", [HELPDESK])
+    put.settings.key_encryption_key = SecretStr("another key-encryption key, 32 characters or more")
+    await post_password(staff_client, "liuyi")
+    response = await post_code(staff_client, await fresh_code(secret))
+    assert response.status_code == 400 and alert(response) == "动态验证码无法校验，请联系管理员重置您的动态验证码"
+
+
+async def test_a_member_added_to_the_database_by_url_signs_in(put, database_url, staff_client):
+    # How tests of a live portal process add an enrolled member (tests/support/staff.py).
+    secret = await add_staff(database_url, "liuyi", [HELPDESK])
+    await staff_sign_in(staff_client, "liuyi", secret=secret)

@@ -20,6 +20,7 @@ from idp.bindings import outbox, transitions as bindings
 from idp.bindings.models import Binding
 from idp.clients.registry import ClientInfo
 from idp.errors import DomainError
+from idp.inbox.notes import note_agent_added, note_agent_removed, note_agent_revoked
 from idp.oidc.logout.single_logout import end_session_everywhere
 from idp.oidc.models import Grant
 from idp.portal import Portal
@@ -74,6 +75,7 @@ async def add_agent(portal: Portal, enterprise: Account, id_number: str, *, sour
             await db.flush()
             record(db, "agent.added", actor=enterprise.subject, source_ip=source_ip, agent=person.subject,
                    subject=person.subject, agency_subject=agency.subject)
+            note_agent_added(db, person.id, enterprise)
     except IntegrityError:
         raise DomainError("agents.already_added", name=person.name) from None
     return agency
@@ -113,6 +115,7 @@ async def remove_agent(portal: Portal, enterprise: Account, agency_id: int, *, s
                                                                UserSession.ended_at.is_(None)))).all()
         record(db, "agent.removed", actor=enterprise.subject, source_ip=source_ip, agent=person.subject,
                agency_subject=agency.subject, bindings=len(live), sessions=len(sids), subject=person.subject)
+        note_agent_removed(db, person.id, enterprise)
     ended = 0
     for sid in sids:
         ended += await end_session_everywhere(portal, sid, reason="agent_removed", source_ip=source_ip)
@@ -138,6 +141,7 @@ async def revoke_agent_binding(portal: Portal, enterprise: Account, agency_id: i
         call_id = call.id
         record(db, "agent.binding_revoked", actor=enterprise.subject, client_id=client.client_id, source_ip=source_ip,
                agency_subject=agency.subject, subject=person.subject)
+        await note_agent_revoked(db, agency.id, client.client_id)
     await outbox.deliver_one(portal, call_id)
 
 

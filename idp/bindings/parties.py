@@ -27,3 +27,16 @@ async def actor_subject(db: AsyncSession, binding: Binding, principal: Principal
     if binding.actor_account_id is None:
         return principal.subject
     return (await db.execute(select(Account.subject).where(Account.id == binding.actor_account_id))).scalar_one()
+
+
+async def bound_account(db: AsyncSession, client_id: str, sub: str) -> int | None:
+    """The portal account behind ``sub`` (an account's own subject, or an agency's) if it holds
+    an active binding to this system; None otherwise, whatever the reason (a system learns
+    nothing about subjects not bound to it)."""
+    active = (Binding.client_id == client_id, Binding.state == "active")
+    account_id = await db.scalar(select(Binding.account_id).join(Account, Account.id == Binding.account_id)
+                                 .where(Account.subject == sub, Binding.agency_id.is_(None), *active).limit(1))
+    if account_id is not None:
+        return account_id
+    return await db.scalar(select(Binding.account_id).join(Agency, Agency.id == Binding.agency_id)
+                           .where(Agency.subject == sub, *active).limit(1))

@@ -23,6 +23,7 @@ from idp.bindings import calls
 from idp.bindings.models import Binding, BindingCall
 from idp.clients.registry import ClientInfo
 from idp.errors import DomainError
+from idp.inbox.notes import note_agent_authorized, note_force_unbound
 from idp.portal import Portal
 from idp.principals.principal import Principal
 from idp.security.tokens import new_token
@@ -62,8 +63,8 @@ async def _about(db: AsyncSession, binding_id: str) -> dict:
     return {"client_id": row.client_id, "subject": row.subject} if row is not None else {}
 
 
-async def _change(db: AsyncSession, binding_id: str, expected: tuple[str, ...], **values) -> bool:
-    result = await db.execute(update(Binding).where(Binding.id == binding_id, Binding.state.in_(expected))
+async def _change(db: AsyncSession, binding_id: str, expected: tuple[str, ...], *also, **values) -> bool:
+    result = await db.execute(update(Binding).where(Binding.id == binding_id, Binding.state.in_(expected), *also)
                               .values(**values))
     return cast(CursorResult, result).rowcount == 1
 
@@ -152,6 +153,15 @@ async def apply_status(db: AsyncSession, binding_id: str, status: calls.Status, 
         event = "binding.failed"
     if changed:
         record(db, event, actor=by, binding_id=binding_id, reason=status.status, **await _about(db, binding_id))
+        if status.status == "linked":
+            await _tell_agent_authorized(db, binding_id)
+
+
+async def _tell_agent_authorized(db: AsyncSession, binding_id: str) -> None:
+    """A binding the legal person made for its agent is live: the agent reads it in 我的消息."""
+    row = await db.get_one(Binding, binding_id)
+    if row.agency_id is not None:
+        await note_agent_authorized(db, row.agency_id, row.client_id)
 
 
 async def owned(db: AsyncSession, client_id: str, binding_id: str) -> Binding:
@@ -171,6 +181,7 @@ async def confirm(db: AsyncSession, client_id: str, binding_id: str, kind: str, 
                      confirmed_at=clock.now()):
         record(db, "binding.confirmed", actor=f"system:{client_id}", client_id=client_id, binding_id=binding_id,
                kind=kind, subject=await subject_of(db, row.account_id))
+        await _tell_agent_authorized(db, binding_id)
     await db.refresh(row)
     if row.state != "active" or row.kind != kind:
         raise Conflict(row.state)
@@ -254,17 +265,26 @@ async def unbind_refused(db: AsyncSession, binding_id: str) -> None:
         record(db, "binding.unbind_refused", outcome="failure", binding_id=binding_id, **await _about(db, binding_id))
 
 
-async def force_unbind(db: AsyncSession, binding_id: str, *, staff: str, reason: str) -> BindingCall:
-    """Staff undo any live binding (不可解除 included) with a reason."""
-    return await end_with_force(db, binding_id, by=f"staff:{staff}", reason=reason, event="binding.force_unbind")
+async def force_unbind(db: AsyncSession, binding_id: str, *, staff: str, reason: str,
+                       request: str | None = None) -> BindingCall:
+    """Staff undo any live binding (不可解除 included) with a reason (and the consultation it
+    answers, ``request``, in the audit record); its holder reads it in 我的消息."""
+    call = await end_with_force(db, binding_id, by=f"staff:{staff}", reason=reason, event="binding.force_unbind",
+                                request=request)
+    row = await db.get_one(Binding, binding_id)
+    await note_force_unbound(db, account_id=row.account_id, agency_id=row.agency_id, client_id=row.client_id,
+                             reason=reason)
+    return call
 
 
 async def end_with_force(db: AsyncSession, binding_id: str, *, by: str, reason: str, event: str,
-                         linked_states: tuple[str, ...] = ("active", "unbinding")) -> BindingCall:
+                         linked_states: tuple[str, ...] = ("active", "unbinding"),
+                         request: str | None = None) -> BindingCall:
     """Undo any live binding (不可解除 included) with a reason — staff on request, or the legal
     person revoking (or removing) its agent: → unbinding with force. ``linked_states`` are the
-    states a linked binding may be in for this (staff may force one already unbinding; a
-    revocation only an active one, so of two at once one wins).
+    states a linked binding may be in for this (staff may force one the user is unbinding; a
+    revocation only an active one). One already being forced (``ended_by`` set) is not forced
+    again, so of two at once exactly one wins and the other gets the Conflict.
     A still-pending binding is cancelled at the system, not unlinked: an unlink finds no link
     yet, and the system's late commit would leave it linked while the portal says ended. The
     tombstone of SYSTEM_CANCEL refuses that commit; a "linked" answer is unlinked next."""
@@ -276,13 +296,14 @@ async def end_with_force(db: AsyncSession, binding_id: str, *, by: str, reason: 
     if await _change(db, binding_id, ("pending",), **marks):
         call = BindingCall(binding_id=binding_id, action="cancel", force=True, reason=reason, created_at=now,
                            next_attempt_at=now, attempts=0)
-    elif await _change(db, binding_id, linked_states, **marks):
+    elif await _change(db, binding_id, linked_states, Binding.ended_by.is_(None), **marks):
         call = _unlink_call(binding_id, now, force=True, reason=reason)
     else:
         raise Conflict(row.state)
     db.add(call)
     record(db, event, actor=by, client_id=row.client_id, binding_id=binding_id, reason=reason,
-           account_id=row.account_id, agency_id=row.agency_id, subject=await subject_of(db, row.account_id))
+           account_id=row.account_id, agency_id=row.agency_id, subject=await subject_of(db, row.account_id),
+           **({"request": request} if request else {}))
     await db.flush()
     return call
 

@@ -19,6 +19,7 @@ from shared.identity import (
     validate_mobile,
 )
 
+PORTAL_NAME = "政务服务门户"  # 咨询系统类型 of a question about the portal itself (models.PORTAL)
 # 问题分类
 CATEGORIES = {"register": "注册", "login": "登录", "realname": "实名认证", "binding": "账号绑定",
               "unbinding": "解除绑定", "other": "其他"}
@@ -58,15 +59,21 @@ class Question:
 
 
 def clean_text(value: str) -> str:
-    """NFKC (full-width letters and digits to ASCII), trimmed, line ends as ``\\n``: a textarea's
-    CR LF must not count twice against the 500 characters the page's counter shows."""
-    return unicodedata.normalize("NFKC", value or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    """Trimmed, line ends as ``\\n``: a textarea's CR LF must not count twice against the 500
+    characters the page's counter shows. No NFKC here: it would turn Chinese full-width
+    punctuation (，。：) into ASCII in what the user wrote."""
+    return (value or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def clean_name(value: str) -> str:
+    """A person's name as registration takes it: NFKC (full-width letters to ASCII), trimmed."""
+    return unicodedata.normalize("NFKC", value or "").strip()
 
 
 def lookup_key(name: str, mobile: str, email: str) -> str:
     """The digest the lookup without login finds an asker's questions by (an indexed, fixed-size
     column instead of three wide ones); the inputs are the checked, normalised values."""
-    joined = "\x1f".join((clean_text(name), mobile, email.lower()))
+    joined = "\x1f".join((clean_name(name), mobile, email.lower()))
     return hashlib.sha256(joined.encode()).hexdigest()
 
 
@@ -82,8 +89,8 @@ class _Checker:
     def fail(self, field: str, message_id: str, **values) -> None:
         self.errors.setdefault(field, DomainError(message_id, **values))
 
-    def text(self, field: str, label: str, max_len: int) -> str:
-        value = clean_text(self.raw(field))
+    def text(self, field: str, label: str, max_len: int, clean=clean_text) -> str:
+        value = clean(self.raw(field))
         if not value:
             self.fail(field, "consultation.required", label=label)
         elif len(value) > max_len:
@@ -118,7 +125,7 @@ def parse_question(form: Mapping, systems: Mapping[str, str]) -> Question:
     account_type = check.choice("account_type", "咨询账号类型", ACCOUNT_TYPES)
     title = check.text("title", "问题标题", TITLE_MAX)
     description = check.text("description", "问题描述", DESCRIPTION_MAX)
-    name = check.text("name", "咨询人", NAME_MAX)
+    name = check.text("name", "咨询人", NAME_MAX, clean_name)
     id_type = check.choice("id_type", "咨询人证件类型", ID_TYPES)
     id_number = ""
     if id_type in ID_TYPES:
@@ -144,7 +151,7 @@ class Asker:
 
 def parse_asker(form: Mapping) -> Asker:
     check = _Checker(form)
-    name = check.text("name", "咨询人", NAME_MAX)
+    name = check.text("name", "咨询人", NAME_MAX, clean_name)
     mobile = check.identifier("mobile", "手机号", validate_mobile)
     email = check.identifier("email", "电子邮箱", validate_email)
     if check.errors:

@@ -8,11 +8,12 @@ actor ``staff:<username>`` in the same transaction.
 """
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from idp import clock
+from idp.accounts.models import Account
 from idp.audit.log import record
 from idp.consultations import references, working_days
 from idp.consultations.models import ANSWERED, CLOSED, OPEN, Consultation
@@ -84,6 +85,14 @@ async def _open_one(db: AsyncSession, consultation_id: int, *statuses: str) -> C
     return row
 
 
+async def _asker(db: AsyncSession, row: Consultation) -> str | None:
+    """The audit log's subject of a staff action: the asker's account, when the question is tied
+    to one (else the event concerns no account and the subject is the actor)."""
+    if row.account_id is None:
+        return None
+    return await db.scalar(select(Account.subject).where(Account.id == row.account_id))
+
+
 async def _move(db: AsyncSession, consultation_id: int, statuses: tuple[str, ...], **values) -> Consultation:
     """One conditional UPDATE; the loser of a race gets ``consultation.not_open``."""
     result = await db.execute(
@@ -106,6 +115,8 @@ async def answer_consultation(db: AsyncSession, consultation_id: int, *, staff: 
         raise DomainError("consultation.answer_required")
     if len(answer) > ANSWER_MAX:
         raise DomainError("consultation.answer_too_long", max=ANSWER_MAX)
+    if not answer.replace("\n", "").replace("\t", " ").isprintable():  # a NUL cannot even be stored on PostgreSQL
+        raise DomainError("consultation.unprintable", label="回复内容")
     await _open_one(db, consultation_id, OPEN)
     now = clock.now()
     row = await _move(db, consultation_id, (OPEN,), status=ANSWERED, answer=answer, answered_at=now,
@@ -113,8 +124,8 @@ async def answer_consultation(db: AsyncSession, consultation_id: int, *, staff: 
     if row.account_id is not None:
         post_message(db, row.account_id, ANSWERED_KIND, message("consultation.answered_title"),
                      message("consultation.answered_note", reference=row.reference, title=row.title, answer=answer))
-    record(db, "consultation.answered", actor=staff_actor(staff), source_ip=source_ip, reference=row.reference,
-           consultation_id=row.id)
+    record(db, "consultation.answered", actor=staff_actor(staff), subject=await _asker(db, row),
+           source_ip=source_ip, reference=row.reference, consultation_id=row.id)
     return row
 
 
@@ -123,8 +134,8 @@ async def close_consultation(db: AsyncSession, consultation_id: int, *, staff: s
     """关闭: an open or answered question; a closed one stays as it is."""
     await _open_one(db, consultation_id, OPEN, ANSWERED)
     row = await _move(db, consultation_id, (OPEN, ANSWERED), status=CLOSED, closed_at=clock.now())
-    record(db, "consultation.closed", actor=staff_actor(staff), source_ip=source_ip, reference=row.reference,
-           consultation_id=row.id)
+    record(db, "consultation.closed", actor=staff_actor(staff), subject=await _asker(db, row),
+           source_ip=source_ip, reference=row.reference, consultation_id=row.id)
     return row
 
 
@@ -138,6 +149,6 @@ async def reassign_consultation(db: AsyncSession, consultation_id: int, *, staff
     before = await _open_one(db, consultation_id, OPEN)
     previous = before.assignee
     row = await _move(db, consultation_id, (OPEN,), assignee=to)
-    record(db, "consultation.reassigned", actor=staff_actor(staff), source_ip=source_ip, reference=row.reference,
-           consultation_id=row.id, assignee=to, previous=previous)
+    record(db, "consultation.reassigned", actor=staff_actor(staff), subject=await _asker(db, row),
+           source_ip=source_ip, reference=row.reference, consultation_id=row.id, assignee=to, previous=previous)
     return row

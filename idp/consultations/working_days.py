@@ -49,3 +49,8 @@ def due_at(submitted_at: dt.datetime) -> dt.datetime:
     """The end of :func:`due_date` (midnight Beijing time, in UTC): overdue after it."""
     after = due_date(submitted_at) + dt.timedelta(days=1)
     return dt.datetime.combine(after, dt.time(), tzinfo=BEIJING).astimezone(dt.UTC)
+
+
+def last_day(due: dt.datetime) -> dt.date:
+    """The day (Beijing time) a stored ``due_at`` is the end of: what pages show as the deadline."""
+    return (due.astimezone(BEIJING) - dt.timedelta(microseconds=1)).date()

@@ -39,6 +39,11 @@ def staff_actor(staff_id: int, username: str) -> Actor:
     return Actor(f"staff:{username}", staff_id)
 
 
+def record_change(db: AsyncSession, event: str, by: Actor, username: str, **details) -> None:
+    """A change to a staff account in the audit log: who made it, and the member it concerns."""
+    record(db, event, actor=by.audit_name, subject=f"staff:{username}", staff=username, **details)
+
+
 def checked_username(username: str) -> str:
     username = (username or "").strip().lower()
     if not USERNAME.fullmatch(username):
@@ -111,7 +116,7 @@ async def create_staff(db: AsyncSession, passwords: Passwords, *, username: str,
     for role in chosen:
         await insert_ignore(db, StaffRole, {"staff_id": account.id, "role": role, "granted_at": now},
                             ["staff_id", "role"])
-    record(db, "staff.created", actor=by.audit_name, staff=username, roles=chosen)
+    record_change(db, "staff.created", by, username, roles=chosen)
     return account
 
 
@@ -132,7 +137,7 @@ async def disable_staff(db: AsyncSession, staff_id: int, *, by: Actor) -> StaffA
     if result.first() is None:
         raise DomainError("staff.already_disabled", status_code=409)
     await end_sessions_of(db, staff_id)
-    record(db, "staff.disabled", actor=by.audit_name, staff=account.username)
+    record_change(db, "staff.disabled", by, account.username)
     return account
 
 
@@ -145,7 +150,7 @@ async def enable_staff(db: AsyncSession, staff_id: int, *, by: Actor) -> StaffAc
                               .returning(StaffAccount.id))
     if result.first() is None:
         raise DomainError("staff.not_disabled", status_code=409)
-    record(db, "staff.enabled", actor=by.audit_name, staff=account.username)
+    record_change(db, "staff.enabled", by, account.username)
     return account
 
 
@@ -156,7 +161,7 @@ async def grant_role(db: AsyncSession, staff_id: int, role: str, *, by: Actor) -
     if not await insert_ignore(db, StaffRole, {"staff_id": staff_id, "role": role, "granted_at": clock.now()},
                                ["staff_id", "role"]):
         return False
-    record(db, "staff.role_granted", actor=by.audit_name, staff=account.username, role=role)
+    record_change(db, "staff.role_granted", by, account.username, role=role)
     return True
 
 
@@ -171,7 +176,7 @@ async def revoke_role(db: AsyncSession, staff_id: int, role: str, *, by: Actor) 
                               .returning(StaffRole.role))
     if result.first() is None:
         return False
-    record(db, "staff.role_revoked", actor=by.audit_name, staff=account.username, role=role)
+    record_change(db, "staff.role_revoked", by, account.username, role=role)
     return True
 
 
@@ -195,5 +200,5 @@ async def reset_totp(db: AsyncSession, staff_id: int, *, by: Actor) -> StaffAcco
     await db.execute(update(StaffAccount).where(StaffAccount.id == staff_id)
                      .values(totp_secret_encrypted=None, totp_enrolled_at=None, totp_last_step=None))
     await end_sessions_of(db, staff_id)
-    record(db, "staff.totp_reset", actor=by.audit_name, staff=account.username)
+    record_change(db, "staff.totp_reset", by, account.username)
     return account

@@ -120,13 +120,13 @@ async def check_code(portal: Portal, session: LoadedSession, code: str, source_i
     assert account is not None
     await refuse_if_locked(portal, account, source_ip, "totp")
     enrolling = account.totp_enrolled_at is None
-    secret = totp.unseal(portal.settings, account.totp_secret_encrypted) if account.totp_secret_encrypted else None
-    step = totp.matching_step(secret, code, now) if secret else None
-    if step is None:
+    sealed = account.totp_secret_encrypted
+    step = totp.matching_step(totp.unseal(portal.settings, sealed), code, now) if sealed else None
+    if step is None or sealed is None:
         await count_and_refuse(portal, account, source_ip, reason="wrong_code", message_id="staff.totp_wrong")
-    assert step is not None
+    assert step is not None and sealed is not None
     async with portal.sessionmaker.begin() as db:
-        claimed = await totp.claim_step(db, staff_id, step, **({"totp_enrolled_at": now} if enrolling else {}))
+        claimed = await totp.claim_step(db, staff_id, sealed, step, **({"totp_enrolled_at": now} if enrolling else {}))
         token = await sign_in(db, session, account, source_ip, enrolled=enrolling) if claimed else None
     if not claimed:
         await count_and_refuse(portal, account, source_ip, reason="replayed_code", message_id="staff.totp_replayed")

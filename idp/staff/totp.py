@@ -8,9 +8,11 @@ import datetime as dt
 import re
 
 import pyotp
+from cryptography.fernet import InvalidToken
 from sqlalchemy import or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from idp.errors import DomainError
 from idp.security.encryption import decrypt_at_rest, encrypt_at_rest
 from idp.security.tokens import constant_time_equal
 from idp.settings import Settings
@@ -36,7 +38,12 @@ def seal(settings: Settings, secret: str) -> str:
 
 
 def unseal(settings: Settings, sealed: str) -> str:
-    return decrypt_at_rest(settings, sealed).decode()
+    """The secret; refused (not a server error) when IDP_KEY_ENCRYPTION_KEY has changed since it
+    was stored: an administrator resets the member's TOTP, and it enrols again."""
+    try:
+        return decrypt_at_rest(settings, sealed).decode()
+    except InvalidToken:
+        raise DomainError("staff.totp_unreadable", detail="TOTP secret sealed with another key") from None
 
 
 def matching_step(secret: str, code: str, now: dt.datetime) -> int | None:
@@ -54,13 +61,14 @@ def matching_step(secret: str, code: str, now: dt.datetime) -> int | None:
     return found
 
 
-async def claim_step(db: AsyncSession, staff_id: int, step: int, **values) -> bool:
-    """Record ``step`` as the newest accepted one, only if it is newer than the last: False for a
-    replay (the same code again, or an older one), including the loser of two racing uses.
+async def claim_step(db: AsyncSession, staff_id: int, sealed: str, step: int, **values) -> bool:
+    """Record ``step`` as the newest accepted one, only if it is newer than the last and the
+    secret is still ``sealed``, the one the code was checked against (not reset meanwhile): False
+    for a replay (the same code again, or an older one), including the loser of two racing uses.
     ``values`` are set in the same UPDATE (enrolment's time)."""
     result = await db.execute(
         update(StaffAccount)
-        .where(StaffAccount.id == staff_id,
+        .where(StaffAccount.id == staff_id, StaffAccount.totp_secret_encrypted == sealed,
                or_(StaffAccount.totp_last_step.is_(None), StaffAccount.totp_last_step < step))
         .values(totp_last_step=step, **values)
         .returning(StaffAccount.id)

@@ -1,4 +1,5 @@
-"""The binding API for business systems (HTTP Basic with their client credentials), and the
+"""The binding API for business systems (HTTP Basic with their client credentials) — the
+binding's calls and the notices a system posts to a bound user's 我的消息 — and the
 staff API for force-unbind (a bearer token whose SHA-256 is IDP_ADMIN_API_TOKEN_DIGEST).
 
 A system sees only its own bindings: another client's binding id is answered as unknown.
@@ -12,22 +13,28 @@ from sqlalchemy import select
 from starlette.responses import JSONResponse, Response
 
 from idp import clock
+from idp.accounts.service import subject_of
 from idp.audit.log import record
 from idp.bindings import outbox, parties, transitions
 from idp.bindings.models import Binding
 from idp.clients.authentication import ClientAuthFailed, authenticate_client
 from idp.clients.registry import ClientInfo
 from idp.errors import InvalidClient, InvalidRequest, OAuthError
+from idp.inbox.notes import note_from_system
 from idp.oidc.claims import principal_claims
+from idp.oidc.client_address import client_ip
 from idp.oidc.json_endpoints import error_response, json_response
 from idp.oidc.scopes import SCOPE_CLAIMS
 from idp.security.tokens import digests_match
 from idp.web.kit import portal_of
 from shared import safe_json
 from shared.binding import (
+    NOTICE_BODY_MAX,
+    NOTICE_TITLE_MAX,
     PORTAL_CONFIRM,
     PORTAL_ENDED,
     PORTAL_INTENT,
+    PORTAL_NOTICES,
     PORTAL_REFUSED,
     Intent,
     Mode,
@@ -144,6 +151,40 @@ async def ended(request: Request, binding_id: str) -> Response:
     async def change(db, client_id, data):
         return await transitions.system_ended(db, client_id, binding_id, _text(data, "reason", 200) or "unlinked")
     return await _report(request, binding_id, change)
+
+
+def _notice_text(data: dict, name: str, limit: int) -> str | None:
+    """A notice's title (one line) or body (lines), bounded; None when missing or unfit."""
+    value = data.get(name)
+    if not isinstance(value, str) or not value.strip() or len(value) > limit:
+        return None
+    lines = value.strip().split("\n") if name == "body" else [value.strip()]
+    return value.strip() if all(line.isprintable() for line in lines) else None
+
+
+@router.post(PORTAL_NOTICES)
+async def notice(request: Request) -> Response:
+    """A business system tells a user something (e.g. the UDI review result): a ``system_notice``
+    in 我的消息 of the account bound to that system under ``sub``. Any other subject is 404,
+    the same answer whether it exists or not."""
+    try:
+        client = await _system(request)
+        data = await _body(request)
+    except OAuthError as exc:
+        return error_response(exc)
+    sub = _text(data, "sub", 64)
+    title, body = _notice_text(data, "title", NOTICE_TITLE_MAX), _notice_text(data, "body", NOTICE_BODY_MAX)
+    if sub is None or title is None or body is None:
+        return _problem("invalid_request", 400, error_description="sub, title and body are required")
+    async with portal_of(request).sessionmaker.begin() as db:
+        account_id = await parties.bound_account(db, client.client_id, sub)
+        if account_id is None:
+            return _problem("not_found", 404)
+        await note_from_system(db, account_id, client.client_id, title, body)
+        record(db, "inbox.system_notice", actor=f"system:{client.client_id}", client_id=client.client_id,
+               source_ip=client_ip(request), subject=await subject_of(db, account_id),
+               linked_subject=sub)
+    return json_response({"posted": True}, 201)
 
 
 def _staff_allowed(request: Request) -> bool | None:

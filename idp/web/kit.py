@@ -15,6 +15,7 @@ Layer: web. Pages import these; nothing below the web layer does.
 # No ``from __future__ import annotations``: FastAPI reads the dependencies of the closures
 # below from their annotations, which must be objects, not names of a closure's variables.
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -24,6 +25,7 @@ from starlette.responses import RedirectResponse, Response
 
 from idp.agents.transitions import require_legal_person
 from idp.errors import DomainError, PageError
+from idp.inbox.store import unread_count
 from idp.oidc import interactions
 from idp.oidc.client_address import client_ip as client_ip  # the pages' helper, from below
 from idp.oidc.models import Interaction
@@ -41,11 +43,22 @@ def portal_of(request: Request) -> Portal:
     return request.app.state.portal
 
 
-async def signed_in(request: Request) -> ActiveSession | None:
+@dataclass(frozen=True)
+class PageSession(ActiveSession):
+    """The login session as a signed-in page sees it: with the count of unread notes in 我的消息
+    that the header of every such page shows, read in the same transaction as the session."""
+
+    unread_messages: int = 0
+
+
+async def signed_in(request: Request) -> PageSession | None:
     """The login session of this browser, or None."""
     portal = portal_of(request)
     async with portal.sessionmaker.begin() as db:  # load_session may touch last_seen_at
-        return await load_session(db, portal.settings, request)
+        session = await load_session(db, portal.settings, request)
+        if session is None:
+            return None
+        return PageSession(**vars(session), unread_messages=await unread_count(db, session.account.id))
 
 
 class NotSignedIn(Exception):
@@ -117,7 +130,10 @@ LegalPerson = Annotated[ActiveSession, Depends(require_legal_person_session)]
 
 
 def render_page(template: str, session: ActiveSession, *, status_code: int = 200, **context) -> Response:
-    """A space page: the account's profile (the enterprise's frame for an agent), menu and CSRF secret."""
+    """A space page: the account's profile (the enterprise's frame for an agent), menu, CSRF secret
+    and the header's unread count (a page that just changed it passes ``unread_messages``)."""
+    if isinstance(session, PageSession):
+        context.setdefault("unread_messages", session.unread_messages)
     return render(template, status_code=status_code, profile=profile_of(session.account, session.enterprise),
                   csrf_token=session.csrf_secret, menu=MENU, **context)
 

@@ -2,7 +2,7 @@
 not a portal account), with the TOTP secret encrypted and the last accepted TOTP step
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0013
 Create Date: 2026-12-04 08:58:19.359866
 """
 import sqlalchemy as sa

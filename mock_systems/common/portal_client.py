@@ -14,6 +14,7 @@ import httpx
 
 from mock_systems.common.settings import SystemSettings
 from shared import safe_json
+from shared.binding import PORTAL_NOTICES
 
 
 class PortalError(Exception):
@@ -122,6 +123,15 @@ class PortalClient:
                                         timeout=self.settings.http_timeout_seconds)
         except httpx.HTTPError as exc:
             raise PortalError(f"{path}: {exc.__class__.__name__}") from exc
+
+    async def post_notice(self, sub: str, title: str, body: str) -> httpx.Response:
+        """POST PORTAL_NOTICES: a note in 我的消息 of the portal user bound to us as ``sub``."""
+        url = self.settings.issuer.rstrip("/") + PORTAL_NOTICES
+        try:
+            return await self.http.post(url, json={"sub": sub, "title": title, "body": body}, auth=self._basic_auth(),
+                                        timeout=self.settings.http_timeout_seconds)
+        except httpx.HTTPError as exc:
+            raise PortalError(f"{PORTAL_NOTICES}: {exc.__class__.__name__}") from exc
 
     async def userinfo(self, access_token: str) -> dict:
         return await self._get_json(await self.endpoint("userinfo_endpoint"),

@@ -1,6 +1,7 @@
 """The UDI system's own tables: the organisation details an account created by binding submits
 for review (机构信息完善, 待审核 → 审核通过 / 审核不通过), its review staff and their sessions, and
-the notifications of review results waiting for the system's sender (an outbox).
+the notifications of review results waiting for the system's sender (an outbox), and the same
+results owed to the portal user as a 我的消息 note (another outbox).
 
 They sit on the common ``Base``: importing this module (mock_systems.udi does) registers them,
 so the common start-up (schema.create_tables) creates them with the rest.
@@ -99,3 +100,24 @@ class Notification(Base):
     claimed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
     sent_by: Mapped[str | None] = mapped_column(String(16))  # the sender that took it (dev_sink)
+
+
+class PortalNotice(Base):
+    """The same review result owed to the portal user the account is linked to: a note in their
+    我的消息 (POST PORTAL_NOTICES), written in the review's transaction beside the Notification
+    and delivered the same way; one per submission reviewed."""
+
+    __tablename__ = "udi_portal_notices"
+    __table_args__ = (Index("uq_udi_portal_notices_submission", "registration_id", "submission", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("udi_registrations.id"))
+    submission: Mapped[int] = mapped_column(Integer)
+    portal_subject: Mapped[str] = mapped_column(String(255))
+    title: Mapped[str] = mapped_column(String(100))
+    body: Mapped[str] = mapped_column(String(1000))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
+    last_error: Mapped[str | None] = mapped_column(String(200))

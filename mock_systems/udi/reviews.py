@@ -11,7 +11,7 @@ from mock_systems.common.context import SystemContext
 from mock_systems.common.models import LocalAccount
 from mock_systems.common.security import constant_time_equal
 from mock_systems.udi.models import Registration, RegistrationState
-from mock_systems.udi.notifications import deliver_due
+from mock_systems.udi.notifications import deliver_due, deliver_portal_notices
 from mock_systems.udi.pages import render
 from mock_systems.udi.staff_accounts import LOGIN, current_staff
 from mock_systems.udi.transitions import approve_registration, reject_registration
@@ -67,6 +67,7 @@ async def decide(request: Request, registration_id: int, decision: str) -> Respo
                                           str(form.get("reason", ""))[:1000])
     except Refusal as exc:
         return await _page(request, system, *current, error=exc.text(), status_code=exc.status_code)
-    await deliver_due(system)  # the loop retries whatever this does not send
+    await deliver_due(system)  # the loop retries whatever these do not send
+    await deliver_portal_notices(system)
     done = "approved" if decision == "approve" else "rejected"
     return RedirectResponse(f"{REVIEWS}?done={done}", status_code=303)

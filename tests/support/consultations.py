@@ -34,3 +34,16 @@ async def file_question(put: PortalUnderTest, *, account_id: int | None = None, 
             await db.execute(update(Consultation).where(Consultation.id == row.id).values(
                 submitted_at=row.submitted_at - age, due_at=row.due_at - age))
         return row
+
+
+async def file_question_in(database_url: str, *, age: dt.timedelta | None = None, **changes) -> str:
+    """A question filed straight into a live portal's database (``age`` ago); its reference."""
+    from idp.testing.setup import admin_session
+
+    async with admin_session(database_url) as db:
+        row = await submit_consultation(db, question(**changes))
+        if age is not None:
+            await db.execute(update(Consultation).where(Consultation.id == row.id).values(
+                submitted_at=row.submitted_at - age, due_at=row.due_at - age))
+        return row.reference
+

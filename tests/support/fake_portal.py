@@ -1,6 +1,6 @@
 """A FAKE portal for the business system's side of 授权绑定 (shared.binding), so those tests do
 not depend on the portal's side: an ``httpx.MockTransport`` handler serving discovery, a JWKS
-with a key generated here, PORTAL_INTENT and the confirm / refused / ended calls (recorded,
+with a key generated here, PORTAL_INTENT, the confirm / refused / ended calls and PORTAL_NOTICES (recorded,
 with the Basic credentials they came with), and a signer of portal requests to the binding API.
 It also answers the silent login by which /binding/start checks the browser's portal user
 (``answer_authorization``: the portal's redirect back, as the intent's subject by default) and
@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jose import jwk, jwt
 
 from mock_systems.common import DEMO_LOCAL_PASSWORD, SystemProfile, create_system_app, settings_for
-from shared.binding import PORTAL_REQUEST_TYP, Intent
+from shared.binding import PORTAL_NOTICES, PORTAL_REQUEST_TYP, Intent
 from tests.support.portal import hidden_fields
 
 ISSUER = "https://portal.example.test"
@@ -176,6 +176,8 @@ class FakePortal:
             return self._userinfo(request)
         if path == "/jwks":
             return httpx.Response(200, json={"keys": [self.key.public]})
+        if path == PORTAL_NOTICES and request.method == "POST":
+            return self._notice(request)
         match = BINDING_PATH.fullmatch(path)
         if match is None:
             return httpx.Response(404)
@@ -193,6 +195,16 @@ class FakePortal:
             return httpx.Response(200, json=intent) if request.method == "GET" else httpx.Response(405)
         status = self.answer_status.get(match["action"], 200)
         return httpx.Response(status, json=ANSWERS[match["action"]] if status == 200 else {"error": "conflict"})
+
+    def _notice(self, request: httpx.Request) -> httpx.Response:
+        """A notice for 我的消息 (recorded with its credentials): 201, or ``answer_status["notice"]``."""
+        basic = _basic(request)
+        self.calls.append(Call(request.method, request.url.path, basic, httpx.Response(200, content=request.content)
+                               .json()))
+        if basic != (self.client_id, self.client_secret):
+            return httpx.Response(401, json={"error": "invalid_client"})
+        status = self.answer_status.get("notice", 201)
+        return httpx.Response(status, json={"posted": True} if status == 201 else {"error": "not_found"})
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handler)

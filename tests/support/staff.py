@@ -4,6 +4,7 @@ process, tests.support.portal), the way a member's browser does."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import time
 from html import unescape
@@ -15,9 +16,12 @@ from sqlalchemy import update
 from idp import clock
 from idp.captcha.providers import TEST_ANSWER
 from idp.portal import Portal
+from idp.settings import Settings
 from idp.staff import totp
 from idp.staff.accounts import CLI, create_staff
 from idp.staff.models import StaffAccount
+from idp.testing.setup import admin_session
+from shared.hashing import Passwords
 from tests.support.portal import PortalUnderTest, hidden_fields
 
 STAFF_PASSWORD = "Staff@2026pass"
@@ -26,25 +30,33 @@ ALERT = re.compile(r'<p class="error" role="alert"[^>]*>(.*?)</p>', re.S)
 _last_steps: dict[str, int] = {}
 
 
-def portal_of(put: PortalUnderTest | Portal) -> Portal:
-    return put.portal if isinstance(put, PortalUnderTest) else put
-
-
-async def add_staff(put: PortalUnderTest | Portal, username: str, roles, password: str = STAFF_PASSWORD, *,
-                    name: str | None = None, enrolled: bool = True) -> str:
-    """A staff member with ``roles`` (a role or several); with TOTP enrolled unless ``enrolled`` is
-    False. Returns its base32 TOTP secret ("" when not enrolled)."""
-    portal = portal_of(put)
-    roles = [roles] if isinstance(roles, str) else list(roles)
+@contextlib.asynccontextmanager
+async def staff_database(target: PortalUnderTest | Portal | str):
+    """(transaction, password hasher, settings) of a portal in process, or of a live portal's
+    database by URL (the CLI's way; the live portal has this process's IDP_KEY_ENCRYPTION_KEY)."""
+    if isinstance(target, str):
+        async with admin_session(target) as db:
+            yield db, Passwords(memory_kib=64, time_cost=1), Settings(database_url=target)
+        return
+    portal = target.portal if isinstance(target, PortalUnderTest) else target
     async with portal.sessionmaker.begin() as db:
-        account = await create_staff(db, portal.passwords, username=username, name=name or f"工作人员{username}",
+        yield db, portal.passwords, portal.settings
+
+
+async def add_staff(target: PortalUnderTest | Portal | str, username: str, roles, password: str = STAFF_PASSWORD,
+                    *, name: str | None = None, enrolled: bool = True) -> str:
+    """A staff member with ``roles`` (a role or several) in the portal under test, or in a live
+    portal's database given its URL; with TOTP enrolled unless ``enrolled`` is False. Returns its
+    base32 TOTP secret ("" when not enrolled: it enrols on the pages)."""
+    roles = [roles] if isinstance(roles, str) else list(roles)
+    async with staff_database(target) as (db, passwords, settings):
+        account = await create_staff(db, passwords, username=username, name=name or f"工作人员{username}",
                                      password=password, roles=roles, by=CLI)
         if not enrolled:
             return ""
         secret = totp.new_secret()
         await db.execute(update(StaffAccount).where(StaffAccount.id == account.id)
-                         .values(totp_secret_encrypted=totp.seal(portal.settings, secret),
-                                 totp_enrolled_at=clock.now()))
+                         .values(totp_secret_encrypted=totp.seal(settings, secret), totp_enrolled_at=clock.now()))
     return secret
 
 

@@ -17,10 +17,12 @@ from idp.audit.log import record, record_now
 from idp.captcha.store import consume_captcha
 from idp.errors import DomainError
 from idp.flows.login.forms import LEGAL, LoginForm
+from idp.inbox.notes import note_new_login_place
 from idp.oidc.logout.single_logout import end_session_everywhere
 from idp.oidc.sessions_acr import ACR_PASSWORD, AMR_PASSWORD
 from idp.portal import Portal
 from idp.principals.models import Agency
+from idp.sessions.places import is_new_place
 from idp.sessions.store import ActiveSession, reauthenticate, start_session
 from shared.identity import InvalidIdentifier, looks_like_mobile, validate_citizen_id, validate_mobile
 
@@ -188,6 +190,8 @@ async def log_in(portal: Portal, account: Account, previous: ActiveSession | Non
     async with portal.sessionmaker.begin() as db:
         if password is not None:
             await accept_in(db, account, new_hash)
+        if await is_new_place(db, account.id, attempt.source_ip, attempt.device):
+            note_new_login_place(db, account, source_ip=attempt.source_ip, device=attempt.device)
         if same:
             assert previous is not None  # same implies a previous session
             token = await reauthenticate(db, previous, amr=AMR_PASSWORD, acr=ACR_PASSWORD,
