@@ -28,7 +28,6 @@ from typing import IO, Literal
 from shared.request_id import current as current_request_id
 
 LogFormat = Literal["json", "text"]
-LEVELS = ("debug", "info", "warning", "error", "critical")
 # Library loggers whose debug or info output carries what must not be logged: httpcore prints raw
 # request and response headers (cookies, Authorization), SQLAlchemy's engine and aiosqlite print
 # statement parameters (personal data, token digests), hpack the decoded headers.
@@ -110,6 +109,9 @@ class TextFormatter(logging.Formatter):
             return super().format(record)
         finally:
             del record.__dict__["request_id"]
+
+    def formatException(self, ei) -> str:
+        return redact(super().formatException(ei))
 
 
 class _OurHandler(logging.StreamHandler):

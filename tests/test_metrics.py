@@ -14,10 +14,12 @@ from starlette.routing import Mount
 from idp import clock
 from idp.bindings.models import Binding, BindingCall
 from idp.oidc.logout.backchannel import deliver_due, enqueue_logout
+from idp.staff.roles import ADMIN
 from shared.metrics import HTTP_DURATION, HTTP_REQUESTS, METHODS, UNMATCHED
 from tests.support.login import attempt, open_login
 from tests.support.portal import running_portal
 from tests.support.production import production_overrides
+from tests.support.staff import add_staff, post_password, staff_sign_in
 from tests.support.token_flows import get_code, redeem, tokens_for
 from tests.support.tokens import client_credentials, refresh
 
@@ -56,14 +58,24 @@ async def test_logins_are_counted_by_result(put, browser):
         page = await attempt(browser, page, "zhangsan", WRONG)
     await attempt(browser, await open_login(browser), "zhangsan")  # refused: locked
     await attempt(browser, await open_login(browser), "nobody", WRONG)
-    other = await put.add_account("lisi")
-    assert other is not None
+    await put.add_account("lisi")
     await attempt(browser, await open_login(browser), "lisi")
     delta = Delta(before, await scrape(put))
     assert delta("idp_logins_total", result="failed") == 6
     assert delta("idp_logins_total", result="locked") == 1
     assert delta("idp_logins_total", result="succeeded") == 1
     assert delta("idp_account_lockouts_total") == 1
+
+
+async def test_staff_sign_ins_are_counted_by_result(put):
+    secret = await add_staff(put, "ops_admin", ADMIN)
+    before = await scrape(put)
+    async with put.http() as http:
+        await post_password(http, "ops_admin", WRONG)
+        await staff_sign_in(http, "ops_admin", secret=secret)
+    delta = Delta(before, await scrape(put))
+    assert delta("idp_staff_logins_total", result="failed") == 1
+    assert delta("idp_staff_logins_total", result="succeeded") == 1
 
 
 async def test_tokens_are_counted_by_grant_and_replays_by_kind(put, browser):
