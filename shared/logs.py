@@ -51,8 +51,10 @@ PATTERNS = (
     # a compact JWS/JWT anywhere (ID tokens, access tokens, logout tokens, id_token_hint)
     (re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*"), MASK),
 )
-# What every LogRecord has; anything else on a record came from ``extra=``.
-STANDARD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+# What every LogRecord has; anything else on a record came from ``extra=`` (uvicorn's
+# ``color_message``, the message with terminal colour codes, is left out too).
+STANDARD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName",
+                                                                     "color_message"}
 
 
 def redact(text: str) -> str:
