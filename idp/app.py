@@ -62,7 +62,7 @@ from shared.access_log import drop_query_strings_from_access_log
 from shared.logs import configure_logging
 from shared.metrics import HttpMetrics
 from shared.refusals import Refusal
-from shared.request_id import RequestId
+from shared.request_id import RequestId, forward_on
 from shared.security_headers import SecurityHeaders
 
 log = logging.getLogger(__name__)
@@ -74,7 +74,7 @@ async def start_portal(settings: Settings, *, http: httpx.AsyncClient | None = N
     engine = create_engine(settings.database_url)
     if settings.auto_migrate:
         await upgrade_to_head(engine)
-    portal = Portal.build(settings, engine, create_sessionmaker(engine), http or httpx.AsyncClient())
+    portal = Portal.build(settings, engine, create_sessionmaker(engine), forward_on(http or httpx.AsyncClient()))
     async with portal.sessionmaker.begin() as db:
         # Replicas starting together would each create keys and insert the catalogue's rows.
         await lock_for_transaction(db, "idp.startup")

@@ -5,7 +5,9 @@ is kept when it is a short token of safe characters, so one id follows a request
 portal and the systems' logs. Anything else (too long, spaces, quotes, control characters that
 could forge a log line) is replaced by a new id. The id lives in a context variable for the
 duration of the request, so every log record made while serving it, by whatever logger, can carry
-it (shared/logs.py), and the response returns it in ``X-Request-ID``.
+it (shared/logs.py), and the response returns it in ``X-Request-ID``. Calls made to another
+of our servers while serving it (a back-channel logout, a binding call, a system's token request)
+send it on (:func:`forward_on`), so one id finds a request's lines in every log it touched.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import re
 import secrets
 from contextvars import ContextVar
 
+import httpx
 from starlette.datastructures import MutableHeaders
 
 HEADER = "X-Request-ID"
@@ -52,3 +55,18 @@ class RequestId:
         # Not in a finally: an exception leaves the id set, so the server's traceback line (uvicorn
         # logs it in this request's own task, after the application) still carries it.
         current.reset(token)
+
+
+async def forward_request_id(request: httpx.Request) -> None:
+    """httpx request hook: an outgoing call made while serving a request carries its id."""
+    request_id = current.get()
+    if request_id is not None and HEADER not in request.headers:
+        request.headers[HEADER] = request_id
+
+
+def forward_on(client: httpx.AsyncClient) -> httpx.AsyncClient:
+    """``client`` with :func:`forward_request_id` among its request hooks (once)."""
+    hooks = client.event_hooks
+    if forward_request_id not in hooks["request"]:
+        client.event_hooks = {**hooks, "request": [*hooks["request"], forward_request_id]}
+    return client

@@ -16,11 +16,13 @@ import pytest
 import uvicorn
 
 from idp.app import create_app
+from idp.oidc.logout.single_logout import wait_for_background_deliveries
 from shared.logs import QUIET, configure_logging, installed_handler
 from shared.processes import free_port
 from shared.request_id import HEADER
 from tests.support.portal import (
     PASSWORD,
+    RP,
     Backchannel,
     Browser,
     PortalUnderTest,
@@ -29,6 +31,7 @@ from tests.support.portal import (
 )
 from tests.support.server_errors import logged_error_expected, server_error_expected
 from tests.support.token_flows import pkce_pair
+from tests.support.tokens import code_flow
 
 
 @pytest.fixture(autouse=True)
@@ -209,3 +212,21 @@ async def test_the_traceback_of_an_unhandled_error_carries_the_request_id():
     assert response.status_code == 500
     [error] = [line for line in json_lines(buffer) if line["level"] == "error"]
     assert error["request_id"] == "trace-boom" and "RuntimeError: unhandled" in error["exception"]
+
+
+async def test_a_back_channel_logout_carries_the_request_id_of_the_logout(put, browser, monkeypatch):
+    seen = []
+    deliver = put.backchannel.handler
+
+    def noting(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get(HEADER))
+        return deliver(request)
+
+    monkeypatch.setattr(put.backchannel, "handler", noting)
+    tokens = await code_flow(put, browser, put.rp)
+    browser.client.headers[HEADER] = "logout-trace-1"
+    response = await browser.client.get("/logout?" + urlencode({
+        "id_token_hint": tokens["id_token"], "post_logout_redirect_uri": f"{RP}/rp/logged-out"}))
+    await wait_for_background_deliveries()
+    assert response.status_code == 303 and response.headers[HEADER] == "logout-trace-1"
+    assert seen == ["logout-trace-1"]

@@ -47,7 +47,7 @@ from shared.hashing import Passwords
 from shared.logs import configure_logging
 from shared.metrics import HttpMetrics
 from shared.refusals import Refusal
-from shared.request_id import RequestId
+from shared.request_id import RequestId, forward_on
 from shared.security_headers import SecurityHeaders
 
 log = logging.getLogger(__name__)
@@ -91,7 +91,7 @@ def create_system_app(profile: SystemProfile, settings: SystemSettings | None = 
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
-        client = http or httpx.AsyncClient()
+        client = forward_on(http or httpx.AsyncClient())  # the request id goes on to the portal
         system = await start_system(profile, settings, client, (*extension.home_links, *home_links))
         app.state.system = system
         for start in extension.on_start:

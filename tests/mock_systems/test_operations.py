@@ -8,12 +8,15 @@ import json
 import logging
 import secrets
 
+import httpx
+
 from mock_systems.common.db import create_engine
 from mock_systems.udi import PROFILE
 from shared.logs import installed_handler
 from shared.request_id import HEADER
+from tests.support.portal import Browser
 from tests.support.server_errors import server_error_expected
-from tests.support.systems import running_system
+from tests.support.systems import running_system, sso
 
 UNREACHABLE = "postgresql+asyncpg://postgres@127.0.0.1:1/nothing"
 
@@ -73,3 +76,31 @@ async def test_its_log_lines_carry_the_request_id_of_the_request_they_were_writt
     lines = [json.loads(line) for line in buffer.getvalue().splitlines()]
     [refused] = [line for line in lines if line["logger"] == "mock_systems.common.backchannel"]
     assert refused["request_id"] == "system-trace-1" and refused["level"] == "warning"
+
+
+class Recording(httpx.AsyncBaseTransport):
+    """The system's way to the portal, noting each request's path and X-Request-ID."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport):
+        self.inner, self.seen = inner, []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.seen.append((request.url.path, request.headers.get(HEADER)))
+        return await self.inner.handle_async_request(request)
+
+
+async def test_its_calls_to_the_portal_carry_the_request_id_they_were_made_for(put, system_database_url):
+    transports = []
+
+    def recording(inner):
+        transports.append(Recording(inner))
+        return transports[0]
+
+    async with running_system(put, PROFILE, system_database_url, portal_transport=recording) as system:
+        await system.link(put.account.subject, "udi_demo")
+        portal_browser = Browser(put)
+        async with system.browser(headers={HEADER: "sso-trace-1"}) as browser:
+            home = await sso(browser, portal_browser)
+        await portal_browser.aclose()
+    assert home.status_code in (200, 303)
+    assert ("/token", "sso-trace-1") in transports[0].seen
