@@ -5,6 +5,7 @@ start while any of them is still in force (see :meth:`Settings.check_production`
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -113,6 +114,14 @@ class Settings(BaseSettings):
     # None: json in production, text elsewhere.
     log_level: Literal["debug", "info", "warning", "error", "critical"] = "info"
     log_format: Literal["json", "text"] | None = None
+
+    @field_validator("metrics_token_digest")
+    @classmethod
+    def _a_digest(cls, value: str) -> str:
+        # The token itself put here by mistake would sit in the environment, and match nothing.
+        if value and not re.fullmatch(r"[0-9a-fA-F]{64}", value):
+            raise ValueError("IDP_METRICS_TOKEN_DIGEST is the SHA-256 of the token (64 hex digits), not the token")
+        return value.lower()
 
     @field_validator("log_level", "log_format", mode="before")
     @classmethod

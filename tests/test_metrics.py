@@ -9,11 +9,13 @@ import secrets
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from pydantic import ValidationError
 from starlette.routing import Mount
 
 from idp import clock
 from idp.bindings.models import Binding, BindingCall
 from idp.oidc.logout.backchannel import deliver_due, enqueue_logout
+from idp.settings import Settings
 from idp.staff.roles import ADMIN
 from shared.metrics import HTTP_DURATION, HTTP_REQUESTS, METHODS, UNMATCHED
 from tests.support.login import attempt, open_login
@@ -213,3 +215,9 @@ async def test_with_a_token_digest_metrics_need_the_bearer_token(database_url, t
     assert missing.headers["www-authenticate"] == 'Bearer realm="metrics"'
     assert "http_requests_total" not in wrong.text
     assert right.status_code == 200 and "idp_logins_total" in right.text
+
+
+def test_the_token_digest_setting_refuses_anything_but_a_sha256():
+    with pytest.raises(ValidationError, match="SHA-256 of the token"):
+        Settings(metrics_token_digest="the-raw-token")
+    assert Settings(metrics_token_digest="AB" * 32).metrics_token_digest == "ab" * 32

@@ -14,12 +14,14 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 import uvicorn
+from fastapi import FastAPI
 
 from idp.app import create_app
 from idp.oidc.logout.single_logout import wait_for_background_deliveries
+from idp.settings import Settings
 from shared.logs import QUIET, configure_logging, installed_handler
 from shared.processes import free_port
-from shared.request_id import HEADER
+from shared.request_id import HEADER, RequestId
 from tests.support.portal import (
     PASSWORD,
     RP,
@@ -86,7 +88,6 @@ def test_idp_log_level_and_format_are_applied(settings, level, fmt):
 
 
 def test_production_logs_json_by_default():
-    from idp.settings import Settings
     assert Settings(environment="production").effective_log_format == "json"
     assert Settings().effective_log_format == "text"
 
@@ -192,9 +193,6 @@ def test_the_redaction_filter_masks_known_secrets_that_reach_it_anyway():
 
 
 async def test_the_traceback_of_an_unhandled_error_carries_the_request_id():
-    from fastapi import FastAPI
-
-    from shared.request_id import RequestId
     app = FastAPI()
 
     @app.get("/boom")
