@@ -123,7 +123,8 @@ def _columns(text: str) -> int:
 
 
 def banner(services: list[Service]) -> str:
-    from idp.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, SECRETS_FILE
+    from idp.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_STAFF, DEMO_STAFF_PASSWORD, SECRETS_FILE
+    from idp.staff.roles import ROLE_NAMES
     from mock_systems import SYSTEMS
     from mock_systems.common import DEMO_LOCAL_PASSWORD
 
@@ -140,13 +141,16 @@ def banner(services: list[Service]) -> str:
         if account.get("agent_of"):
             who += f"; 经办人 agent of {account['agent_of']}: 法人登录 with this username"
         lines.append(f"  {account['username']:<18} {kind}, {who}")
+    lines += ["", f"工作人员控制台 staff console {services[0].url}/staff/login (password 密码: {DEMO_STAFF_PASSWORD}; "
+              "TOTP enrolled at the first sign-in):"]
+    lines += [f"  {username:<18} {ROLE_NAMES[role]}" for username, _, role in DEMO_STAFF]
     lines += ["", f"业务系统本地账号 business systems' own logins (password 密码: {DEMO_LOCAL_PASSWORD}):"]
     for module in SYSTEMS:
         profile = importlib.import_module(f"mock_systems.{module}").PROFILE
         usernames = ", ".join(demo.username for demo in profile.demo_accounts)
         lines.append(f"  http://{HOST}:{profile.port}/local/login  {usernames}")
     from mock_systems.udi import PROFILE as UDI
-    from mock_systems.udi.staff import DEMO_STAFF  # the UDI system's reviewers log in apart
+    from mock_systems.udi.staff_accounts import DEMO_STAFF  # the UDI system's reviewers log in apart
     lines.append(f"  http://{HOST}:{UDI.port}/staff/login  {DEMO_STAFF[0]} (审核人员 reviewer; "
                  f"dev messages: http://{HOST}:{UDI.port}/dev/messages)")
     lines += ["", f"业务系统 client secrets: {SECRETS_FILE.relative_to(PROJECT_ROOT)}",

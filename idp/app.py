@@ -52,6 +52,7 @@ from idp.web.space import (
 )
 from idp.web.staff import (
     admin as staff_admin,
+    audit as staff_audit,
     binding_requests,
     consultations as staff_consultations,
     home as staff_home,
@@ -113,7 +114,7 @@ def create_app(settings: Settings | None = None, *, http: httpx.AsyncClient | No
                    third_party_login, captcha, login_flow, agent_choice, consent, login, space_devices, space,
                    bindings, agents, binding_api, unlock, recovery, registration, upgrade, space_messages, help_pages,
                    staff_login, staff_home, staff_admin, space_feedback, consultations, staff_consultations,
-                   binding_requests):
+                   binding_requests, staff_audit):
         app.include_router(module.router)
     if not settings.is_production:
         app.include_router(dev_pages.router)  # /dev/messages shows the development sink's codes

@@ -1,0 +1,35 @@
+"""`make run`'s launcher (deploy/run_local.py): the banner it prints once every server is ready
+names each server's address and every demo login, the staff console's included. It is only
+built at start-up, so a broken import there stops `make run` after the servers came up."""
+from __future__ import annotations
+
+import importlib.util
+import sys
+
+from idp.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_STAFF, DEMO_STAFF_PASSWORD
+from idp.settings import PROJECT_ROOT
+from mock_systems.common import DEMO_LOCAL_PASSWORD
+
+
+def load_launcher():
+    spec = importlib.util.spec_from_file_location("run_local", PROJECT_ROOT / "deploy" / "run_local.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_banner_names_every_server_and_every_demo_login():
+    launcher = load_launcher()
+    text = launcher.banner(launcher.SERVICES)
+    for service in launcher.SERVICES:
+        assert service.url + "/" in text
+    assert "/.well-known/openid-configuration" in text
+    assert DEMO_PASSWORD in text and DEMO_LOCAL_PASSWORD in text and DEMO_STAFF_PASSWORD in text
+    for account in DEMO_ACCOUNTS:
+        assert account["username"] in text
+    assert f"{launcher.SERVICES[0].url}/staff/login" in text
+    for username, _, _ in DEMO_STAFF:
+        assert username in text
+    assert "udi_staff" in text  # the UDI system's own reviewer
