@@ -36,6 +36,7 @@ from idp.web import (
     help as help_pages,
     login,
     logout as rp_initiated,
+    operations,
     sso as third_party_login,
 )
 from idp.web.consultations import pages as consultations
@@ -59,7 +60,10 @@ from idp.web.staff import (
 )
 from idp.web.staff.kit import MissingRole, missing_role_page
 from shared.access_log import drop_query_strings_from_access_log
+from shared.logs import configure_logging
+from shared.metrics import HttpMetrics
 from shared.refusals import Refusal
+from shared.request_id import RequestId, forward_on
 from shared.security_headers import SecurityHeaders
 
 log = logging.getLogger(__name__)
@@ -71,7 +75,7 @@ async def start_portal(settings: Settings, *, http: httpx.AsyncClient | None = N
     engine = create_engine(settings.database_url)
     if settings.auto_migrate:
         await upgrade_to_head(engine)
-    portal = Portal.build(settings, engine, create_sessionmaker(engine), http or httpx.AsyncClient())
+    portal = Portal.build(settings, engine, create_sessionmaker(engine), forward_on(http or httpx.AsyncClient()))
     async with portal.sessionmaker.begin() as db:
         # Replicas starting together would each create keys and insert the catalogue's rows.
         await lock_for_transaction(db, "idp.startup")
@@ -82,6 +86,7 @@ async def start_portal(settings: Settings, *, http: httpx.AsyncClient | None = N
 
 def create_app(settings: Settings | None = None, *, http: httpx.AsyncClient | None = None) -> FastAPI:
     settings = settings or Settings()
+    configure_logging(settings.log_level, settings.effective_log_format)
     drop_query_strings_from_access_log()  # id_token_hint at /logout and /authorize
 
     @contextlib.asynccontextmanager
@@ -105,7 +110,7 @@ def create_app(settings: Settings | None = None, *, http: httpx.AsyncClient | No
     app = FastAPI(title="政务服务门户", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.help = load_library()  # 常见问题 and 新手指导: a malformed data file stops the start here
     # space_devices before space: /space/settings/devices would otherwise reach space's /space/settings/{key}.
-    for module in (discovery, authorize, token_endpoint, userinfo, introspection, revocation, rp_initiated,
+    for module in (operations, discovery, authorize, token_endpoint, userinfo, introspection, revocation, rp_initiated,
                    third_party_login, captcha, login_flow, agent_choice, consent, login, space_devices, space,
                    bindings, agents, binding_api, unlock, recovery, registration, upgrade, space_messages, help_pages,
                    staff_login, staff_home, staff_admin, space_feedback, consultations, staff_consultations,
@@ -125,4 +130,6 @@ def create_app(settings: Settings | None = None, *, http: httpx.AsyncClient | No
         return refusal_page(exc)
 
     app.add_middleware(SecurityHeaders, hsts=settings.is_production)
+    app.add_middleware(HttpMetrics)  # by route template: after routing has set it on the scope
+    app.add_middleware(RequestId)  # outermost: every line logged while serving carries the id
     return app

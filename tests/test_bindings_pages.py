@@ -69,7 +69,7 @@ async def test_the_three_states_授权绑定_解除绑定_不可解除(systems):
     page = await browser.go(PAGE)
     assert shown(page.text, "classification") == "fixed"
     row = page.text.split('id="system-classification"', 1)[1].split("</tr>", 1)[0]
-    assert "不可解除" in row and "unbind" not in row
+    assert "不可解除" in row and "/unbind\"" not in row and "解除绑定</button>" not in row  # no way to undo it oneself
     assert shown(page.text, "drug") == "unbind"
     row = page.text.split('id="system-drug"', 1)[1].split("</tr>", 1)[0]
     assert "解除绑定" in row and 'action="/space/bindings/drug/unbind"' in row

@@ -22,10 +22,10 @@ PACKAGE_MAP = {
     "idp.sessions": "domain", "idp.clients": "domain", "idp.keys": "domain", "idp.audit": "domain",
     "idp.notify": "domain", "idp.inbox": "domain", "idp.limits": "domain", "idp.captcha": "domain",
     "idp.verification": "domain", "idp.bindings": "domain", "idp.consultations": "domain",
-    "idp.help": "domain", "idp.staff": "domain",
+    "idp.help": "domain", "idp.staff": "domain", "idp.metrics": "domain",
     # protocol and flows
     "idp.oidc": "protocol", "idp.flows": "protocol", "idp.agents": "protocol", "idp.space": "protocol",
-    "idp.casework": "protocol",
+    "idp.operations": "protocol", "idp.casework": "protocol",
     # web: routers (wherever they sit), pages and their helpers
     "idp.web": "web", "idp.dev": "web", "idp.flows.web": "web",
     # composition: the app factory and the process entry points, which wire every layer
