@@ -37,7 +37,7 @@ from mock_systems.common.captcha_store import consume_captcha, issue_captcha
 from mock_systems.common.context import SystemContext
 from mock_systems.common.extension import BindingRules
 from mock_systems.common.links import Settled, refuse_binding, settle_binding
-from mock_systems.common.models import LinkKind, LocalAccount, WebSession
+from mock_systems.common.models import BindingRecord, LinkKind, LocalAccount, WebSession
 from mock_systems.common.pages import message_page, render
 from mock_systems.common.portal_request import send_to_portal
 from mock_systems.common.security import constant_time_equal
@@ -75,7 +75,12 @@ async def refused_by_rules(system: SystemContext, intent: Intent) -> Response | 
     """The system's own rules (extension.BindingRules.admit): their page, after the refusal was
     recorded and reported to the portal; None when they admit the binding (or there are none)."""
     rules = binding_rules(system)
-    page = await rules.admit(system, intent) if rules is not None else None
+    if rules is None:
+        return None
+    async with system.sessionmaker() as db:
+        if await db.get(BindingRecord, intent.binding_id) is not None:
+            return None  # settled here already (a reload): the common path says how
+    page = await rules.admit(system, intent)
     if page is not None:
         await refuse_binding(system, binding_id=intent.binding_id, subject=intent.sub, reason="not_eligible")
         await deliver_due(system, binding_id=intent.binding_id)

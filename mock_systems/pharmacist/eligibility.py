@@ -10,8 +10,10 @@ legal-person login, is refused).
 """
 from __future__ import annotations
 
+from typing import cast
+
 from fastapi import Request
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
@@ -80,11 +82,11 @@ async def on_created(db: AsyncSession, system: SystemContext, intent: Intent, ac
     of two bindings at once, one takes it; the other is rolled back whole)."""
     claims = _claims(intent)
     record = await matching(db, _text(claims, "id_number"), _text(claims, "name"))
-    taken = record is None or (await db.execute(
-        update(QualificationRecord).where(QualificationRecord.id == record.id,
-                                          QualificationRecord.account_id.is_(None))
-        .values(account_id=account.id))).rowcount != 1  # type: ignore[attr-defined]
-    if taken:
+    if record is not None:
+        result = await db.execute(update(QualificationRecord).where(
+            QualificationRecord.id == record.id, QualificationRecord.account_id.is_(None))
+            .values(account_id=account.id))
+    if record is None or cast(CursorResult, result).rowcount != 1:
         raise Refusal("pharmacist.has_account", status_code=409, detail="the record has an account")
 
 

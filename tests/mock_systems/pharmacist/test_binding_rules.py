@@ -69,6 +69,11 @@ async def test_create_new_takes_the_register_record_of_the_same_name_and_id_numb
     assert account is not None and account.display_name == "王芳"
     assert (await record_of(pharmacist, "王芳")).account_id == account.id
     assert pharmacist.state.fake.calls_to("confirm")[0].json["kind"] == "created"
+    # A reload of the same binding is the link already made, not a refusal (the record is taken by it).
+    binding_id = pharmacist.state.fake.calls_to("confirm")[0].path.split("/")[3]
+    again = await open_binding(pharmacist, binding_id)
+    assert again.status_code == 303 and "result=linked" in again.headers["location"]
+    assert refused_calls(pharmacist, binding_id) == []
 
 
 async def test_an_18_digit_portal_number_matches_a_15_digit_record_by_the_standard_conversion(pharmacist):
