@@ -11,10 +11,12 @@ from sqlalchemy import select
 
 from idp.audit.models import AuditEvent
 from idp.metrics import RATE_LIMITED
+from idp.staff.roles import ADMIN
 from shared.messages import text
 from tests.support.login import alert, attempt, open_login
 from tests.support.portal import Browser, running_portal
 from tests.support.selfservice import error_of, request_code
+from tests.support.staff import add_staff, alert as staff_alert, post_password
 
 TOO_MANY = text("limits.too_many", minutes=10)
 
@@ -126,3 +128,14 @@ async def test_codes_requested_from_one_address_stop_at_its_budget(database_url)
         refused = await request_code(browser, "/unlock", username="zhangsan", channel="sms",
                                      destination="13800138000")
         assert_refused(refused, 3600, text("code.too_many_sends", minutes=60))
+
+
+async def test_staff_sign_in_attempts_naming_one_member_stop_at_its_budget(database_url):
+    async with portal_with(database_url, rate_limits="staff_login_per_account=2/600") as (put, browser):
+        await add_staff(put, "ops", ADMIN)
+        async with put.http() as staff:
+            for _ in range(2):
+                assert (await post_password(staff, "ops", "Wrong@2026x")).status_code == 400
+            refused = await post_password(staff, "ops")  # the right password: refused all the same
+            assert refused.status_code == 429 and 0 < int(refused.headers["Retry-After"]) <= 600
+            assert staff_alert(refused) == TOO_MANY

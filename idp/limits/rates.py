@@ -41,6 +41,8 @@ DEFAULTS: dict[str, Rate] = {
     "recovery_per_address": Rate(100, 3600),  # 忘记密码 steps posted from one address
     "unlock_per_address": Rate(100, 3600),  # 用户解锁 steps posted from one address
     "registration_per_address": Rate(100, 3600),  # registration forms posted from one address
+    "staff_login_per_address": Rate(100, 600),  # staff console sign-in steps (password, code) from one address
+    "staff_login_per_account": Rate(30, 600),  # staff sign-ins naming one username (its lockout counts wrong ones)
     "codes_per_address": Rate(30, 3600),  # codes by SMS or e-mail requested from one address
     # The older settings' limits (their settings stay their defaults):
     "codes_per_destination": Rate(5, 600),  # IDP_CODE_SENDS_PER_WINDOW / IDP_CODE_SEND_WINDOW_SECONDS
