@@ -1,4 +1,4 @@
-"""The operators' command line: ``idp migrate``, ``idp keys rotate``, ``idp clients …``,
+"""The operators' command line: ``idp migrate``, ``idp keys rotate``, ``idp keys rewrap``, ``idp clients …``,
 ``idp accounts create``, ``idp bindings force-unbind``, ``idp audit export``, ``idp staff …``,
 ``idp seed-demo``."""
 from __future__ import annotations
@@ -8,6 +8,8 @@ import asyncio
 import getpass
 import json
 import sys
+
+from cryptography.fernet import InvalidToken
 
 from idp.accounts.service import create_account
 from idp.audit.export import export_chunks
@@ -19,6 +21,7 @@ from idp.db.engine import create_engine, create_read_sessionmaker, create_sessio
 from idp.db.migrate import upgrade_to_head
 from idp.demo import seed_demo
 from idp.errors import DomainError
+from idp.keys.rewrap import rewrap_secrets
 from idp.keys.store import ensure_signing_keys, rotate_keys
 from idp.oidc.client_registration import ClientConfigError, load_catalogue, rotate_secret, upsert_client
 from idp.portal import Portal
@@ -63,6 +66,13 @@ async def cmd_keys_rotate(settings: Settings, _args) -> None:
     rows = await _with_db(settings, work)
     for row in rows:
         print(f"{row.alg}: new key {row.kid} published now, signs from {row.signs_from.isoformat()}")
+
+
+async def cmd_keys_rewrap(settings: Settings, _args) -> None:
+    outcome = await _with_db(settings, lambda db: rewrap_secrets(db, settings, actor="cli"))
+    print(f"re-encrypted with the current key-encryption key: {outcome.signing_keys} signing keys, "
+          f"{outcome.totp_secrets} staff TOTP secrets ({outcome.already_current} already were); "
+          "the previous keys can now be removed from IDP_PREVIOUS_KEY_ENCRYPTION_KEYS")
 
 
 async def cmd_clients_add(settings: Settings, args) -> None:
@@ -231,6 +241,8 @@ def build_parser() -> argparse.ArgumentParser:
     keys = sub.add_parser("keys").add_subparsers(dest="keys_command", required=True)
     keys.add_parser("rotate", help="publish new signing keys; they sign after the publish lead").set_defaults(
         run=cmd_keys_rotate)
+    keys.add_parser("rewrap", help="re-encrypt every stored secret with the current IDP_KEY_ENCRYPTION_KEY "
+                    "(after rotating it)").set_defaults(run=cmd_keys_rewrap)
     clients = sub.add_parser("clients").add_subparsers(dest="clients_command", required=True)
     add = clients.add_parser("add", help="register or update a client from JSON metadata")
     add.add_argument("client_id")
@@ -280,6 +292,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except DomainError as exc:  # a rule refused the change (the staff commands)
         print(f"error: {exc.text()}", file=sys.stderr)
+        return 2
+    except InvalidToken:  # idp keys rewrap: nothing was changed
+        print("error: a stored secret is encrypted with a key that is not configured; add that key to "
+              "IDP_PREVIOUS_KEY_ENCRYPTION_KEYS", file=sys.stderr)
         return 2
     return 0
 

@@ -154,6 +154,8 @@ MESSAGES: dict[str, str] = {
     # one-time codes by SMS or e-mail; {purpose} is the flow's name (用户解锁, 找回密码…)
     "code.message_subject": "政务服务门户{purpose}验证码",
     "code.message_body": "【政务服务门户】您的{purpose}验证码为{code}，{minutes}分钟内有效，请勿告诉他人。",
+    # rate limits (idp.limits.rates): too many requests from one address or for one account
+    "limits.too_many": "操作过于频繁，请{minutes}分钟后再试。",
     # page errors, the portal's and the systems' alike
     "page.expired": "页面已失效，请刷新后重试。",
     "page.not_found": "您访问的页面不存在。",
