@@ -51,12 +51,13 @@ def client_row(client: Client) -> dict:
 
 def key_row(key: KeyState) -> dict:
     return {"kid": key.kid, "alg": key.alg, "state": key.state, "state_name": STATE_NAMES[key.state],
-            "signs_from": key.signs_from.isoformat(),
-            "signs_until": key.signs_until.isoformat() if key.signs_until else None,
-            "unpublish_at": key.unpublish_at.isoformat() if key.unpublish_at else None}
+            "signs_from": key.signs_from.isoformat(timespec="seconds"),
+            "signs_until": key.signs_until.isoformat(timespec="seconds") if key.signs_until else None,
+            "unpublish_at": key.unpublish_at.isoformat(timespec="seconds") if key.unpublish_at else None}
 
 
 def session_row(session: SessionListing) -> dict:
     return {"sid": session.sid, "device": session.device, "source_ip": session.source_ip,
-            "created_at": session.created_at.isoformat(), "last_seen_at": session.last_seen_at.isoformat(),
+            "created_at": session.created_at.isoformat(timespec="seconds"),
+            "last_seen_at": session.last_seen_at.isoformat(timespec="seconds"),
             "systems": list(session.systems)}
