@@ -46,6 +46,7 @@ SERVICES = [
     Service("医疗器械分类界定信息系统 classification", "mock_systems.classification:create_app", 8102),
     Service("药械组合产品属性界定信息系统 combination", "mock_systems.combination:create_app", 8103),
     Service("药品业务应用系统 drug", "mock_systems.drug:create_app", 8104),
+    Service("全国执业药师注册管理信息系统 pharmacist", "mock_systems.pharmacist:create_app", 8105),
 ]
 
 
@@ -153,6 +154,12 @@ def banner(services: list[Service]) -> str:
     from mock_systems.udi.staff_accounts import DEMO_STAFF  # the UDI system's reviewers log in apart
     lines.append(f"  http://{HOST}:{UDI.port}/staff/login  {DEMO_STAFF[0]} (审核人员 reviewer; "
                  f"dev messages: http://{HOST}:{UDI.port}/dev/messages)")
+    from mock_systems.pharmacist import PROFILE as PHARMACIST
+    from mock_systems.pharmacist.admins import DEMO_ADMIN  # the provincial administrators, apart
+    lines.append(f"  http://{HOST}:{PHARMACIST.port}/staff/login  {DEMO_ADMIN[0]} (省局管理员 provincial "
+                 "administrator: upgrades 15-digit ID numbers, reviews 执业药师注册申请)")
+    lines.append(f"  {PHARMACIST.display_name}: 个人登录 at 三级 only; zhangsan (三级) binds it with "
+                 "直接授权创建新的账号")
     lines += ["", f"业务系统 client secrets: {SECRETS_FILE.relative_to(PROJECT_ROOT)}",
               "按 Ctrl-C 停止 — press Ctrl-C to stop everything.", "=" * 72, ""]
     return "\n".join(lines)

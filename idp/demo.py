@@ -40,7 +40,7 @@ DEMO_STAFF_PASSWORD = "Staff@2026pass"
 DEMO_STAFF = (("staff_admin", "管理员演示", ADMIN), ("staff_helpdesk", "咨询受理演示", HELPDESK),
               ("staff_bindings", "绑定管理演示", BINDINGS), ("staff_auditor", "审计演示", AUDITOR),
               ("staff_operator", "运维演示", OPERATOR))
-LOCAL_SYSTEMS = ("udi", "classification", "combination", "drug")
+LOCAL_SYSTEMS = ("udi", "classification", "combination", "drug", "pharmacist")
 SECRETS_FILE = PROJECT_ROOT / "var" / "client-secrets.json"
 
 

@@ -33,3 +33,4 @@ def test_the_banner_names_every_server_and_every_demo_login():
     for username, _, _ in DEMO_STAFF:
         assert username in text
     assert "udi_staff" in text  # the UDI system's own reviewer
+    assert "pharmacist_admin" in text  # the licensed-pharmacist system's provincial administrator

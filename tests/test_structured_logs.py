@@ -108,7 +108,10 @@ async def test_the_request_id_is_kept_when_safe_and_replaced_otherwise(put):
 @contextlib.asynccontextmanager
 async def served(app, port: int):
     """The application on a real uvicorn server (its access log included), in this event loop."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on"))
+    # log_level sets uvicorn's own loggers for this server: an earlier in-process server of the run
+    # (log_level="warning") would otherwise keep the access lines out of what this test reads.
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, log_level="debug",
+                                           lifespan="on"))
     task = asyncio.create_task(server.serve())
     while not server.started:
         assert not task.done(), "uvicorn did not start"

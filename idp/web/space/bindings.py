@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from sqlalchemy import select
 from starlette.responses import RedirectResponse, Response
 
-from idp.bindings import outbox, transitions
+from idp.bindings import eligibility, outbox, transitions
 from idp.bindings.models import Binding
 from idp.errors import DomainError, PageError
 from idp.oidc.client_address import client_ip
@@ -83,6 +83,8 @@ def _refuse_agent(session) -> None:
 async def authorize_page(request: Request, client_id: str, session: SignedIn) -> Response:
     _refuse_agent(session)
     client = await bindable(request, client_id)
+    if (refused := eligibility.refusal(session.principal, client)) is not None:  # not offered: say why
+        return await _list_page(request, session, error=text(refused, system=client.display_name), status_code=403)
     return render_page("bindings/authorize.html", session, client_id=client.client_id, client_name=client.display_name,
                  create_note=text("binding.create_new_note"), existing_note=text("binding.existing_note"), error=None)
 
