@@ -69,7 +69,9 @@ async def test_the_openapi_document_is_for_signed_in_operators_only(put, ops):
 
 async def test_a_write_without_the_sessions_csrf_token_is_refused_and_changes_nothing(put, ops):
     response = await ops.client.post(API + f"/clients/{put.rp.client_id}/disable")
-    assert response.status_code == 403
+    assert response.status_code == 403 and response.json()["error"] == "ops.csrf"
+    forged = await ops.client.post(API + f"/clients/{put.rp.client_id}/disable", headers={"X-CSRF-Token": "forged"})
+    assert forged.status_code == 403
     assert (await client_row(put, put.rp.client_id)).disabled_at is None
 
 

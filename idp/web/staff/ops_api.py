@@ -36,9 +36,7 @@ class RefusalAsJson(APIRoute):
         async def answer(request: Request) -> Response:
             try:
                 return await handler(request)
-            except Refusal as exc:
-                if exc.message_id in ("page.expired", "ops.csrf"):
-                    raise  # the console's own refusal pages
+            except Refusal as exc:  # a missing CSRF token (403) included
                 return JSONResponse({"error": exc.message_id, "message": exc.text()}, status_code=exc.status_code)
         return answer
 
