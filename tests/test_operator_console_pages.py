@@ -102,3 +102,16 @@ async def test_an_account_is_found_masked_unlocked_and_disabled_from_the_page(pu
     row = re.search(r'<tr id="account-zhangsan".*?</tr>', page.text, re.S).group(0)
     assert "已停用" in row
     assert [e.actor for e in await audit_events(put, "account.disabled")] == ["staff:yunwei"]
+
+
+async def test_a_client_registered_on_the_page_gets_its_secret_once_and_a_bad_one_is_refused(put, operator):
+    page = await post(operator, "/staff/ops/clients", client_id="newsys", display_name="新系统",
+                      redirect_uris="https://newsys.example.cn/cb", scope=["profile"])
+    assert "已登记客户端 newsys" in NOTICE.search(page.text).group(1)
+    assert re.search(r'<code id="secret-value">[^<]{40,}</code>', page.text)
+    async with put.portal.reader() as db:
+        row = await db.get(Client, "newsys")
+    assert row.scopes == ["openid", "profile"] and row.redirect_uris == ["https://newsys.example.cn/cb"]
+    refused = await post(operator, "/staff/ops/clients", client_id="Bad Id", display_name="x")
+    assert refused.status_code == 400 and "客户端标识应为2至64位" in ERROR.search(refused.text).group(1)
+    assert 'id="secret-value"' not in refused.text

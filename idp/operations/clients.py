@@ -53,6 +53,7 @@ async def register_client(portal: Portal, client_id: str, values: dict, *, actor
     name = values.get("display_name")
     if not isinstance(name, str) or not name.strip() or len(name) > 200:
         raise DomainError("ops.client_name_required")
+    values = {"token_endpoint_auth_method": "client_secret_basic", **values}
     checked(values, portal.settings.is_production)
     async with portal.sessionmaker.begin() as db:
         if await db.get(Client, client_id) is not None:
@@ -60,7 +61,7 @@ async def register_client(portal: Portal, client_id: str, values: dict, *, actor
         row = await upsert_client(db, client_id, values, source="cli", production=portal.settings.is_production,
                                   actor=actor)
         secret = None
-        if row.token_endpoint_auth_method.startswith("client_secret"):
+        if values["token_endpoint_auth_method"].startswith("client_secret"):
             secret = await rotate_secret(db, client_id, actor=actor)
     portal.clients.invalidate(client_id)
     return row, secret
