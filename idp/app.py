@@ -59,6 +59,8 @@ from idp.web.staff import (
     consultations as staff_consultations,
     home as staff_home,
     login as staff_login,
+    ops as staff_ops,
+    ops_api as staff_ops_api,
 )
 from idp.web.staff.kit import MissingRole, missing_role_page
 from shared.access_log import drop_query_strings_from_access_log
@@ -119,7 +121,7 @@ def create_app(settings: Settings | None = None, *, http: httpx.AsyncClient | No
                    third_party_login, captcha, login_flow, agent_choice, consent, login, space_devices, space,
                    bindings, agents, binding_api, unlock, recovery, registration, upgrade, space_messages, help_pages,
                    staff_login, staff_home, staff_admin, space_feedback, consultations, staff_consultations,
-                   binding_requests, staff_audit):
+                   binding_requests, staff_audit, staff_ops, staff_ops_api):
         app.include_router(module.router)
     if not settings.is_production:
         app.include_router(dev_pages.router)  # /dev/messages shows the development sink's codes

@@ -20,7 +20,7 @@ from idp.principals.models import Agency
 from idp.security.tokens import new_token
 from idp.settings import PROJECT_ROOT, Settings
 from idp.staff.accounts import Actor, create_staff, find_staff
-from idp.staff.roles import ADMIN, AUDITOR, BINDINGS, HELPDESK, ROLE_NAMES
+from idp.staff.roles import ADMIN, AUDITOR, BINDINGS, HELPDESK, OPERATOR, ROLE_NAMES
 from shared.hashing import Passwords
 
 DEMO_PASSWORD = "Demo@2026pass"
@@ -38,7 +38,8 @@ DEMO_ACCOUNTS = [
 # The staff console's demo members, one role each; each enrols TOTP at its first sign-in.
 DEMO_STAFF_PASSWORD = "Staff@2026pass"
 DEMO_STAFF = (("staff_admin", "管理员演示", ADMIN), ("staff_helpdesk", "咨询受理演示", HELPDESK),
-              ("staff_bindings", "绑定管理演示", BINDINGS), ("staff_auditor", "审计演示", AUDITOR))
+              ("staff_bindings", "绑定管理演示", BINDINGS), ("staff_auditor", "审计演示", AUDITOR),
+              ("staff_operator", "运维演示", OPERATOR))
 LOCAL_SYSTEMS = ("udi", "classification", "combination", "drug", "pharmacist")
 SECRETS_FILE = PROJECT_ROOT / "var" / "client-secrets.json"
 

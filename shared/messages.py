@@ -350,6 +350,32 @@ MESSAGES: dict[str, str] = {
     "audit.range_empty": "开始时间应早于结束时间",
     "audit.page_token_invalid": "翻页链接无效或已被修改，请重新查询",
 
+    # the operator console (运维): clients, signing keys, sessions, accounts
+    "ops.client_not_found": "该客户端不存在。",
+    "ops.client_exists": "该客户端标识已被使用。",
+    "ops.client_id_format": "客户端标识应为2至64位小写字母、数字或“_-”，并以字母或数字开头。",
+    "ops.client_name_required": "请输入客户端名称（不超过200个字）。",
+    "ops.client_invalid": "客户端配置不正确：{reason}",
+    "ops.client_already_disabled": "该客户端已停用。",
+    "ops.client_not_disabled": "该客户端未停用。",
+    "ops.client_public": "该客户端为公开客户端，没有密钥。",
+    "ops.client_registered": "已登记客户端 {client_id}。",
+    "ops.client_updated": "已更新客户端 {client_id} 的回调地址和权限范围。",
+    "ops.client_disabled": "已停用客户端 {client_id}，其授权、令牌和刷新均已失效。",
+    "ops.client_enabled": "已启用客户端 {client_id}。",
+    "ops.secret_rotated": "已为客户端 {client_id} 生成新密钥，仅显示这一次，请立即妥善保存：",
+    "ops.keys_rotated": "已生成新的签名密钥，{seconds}秒后开始签名。",
+    "ops.user_not_found": "该用户名不存在。",
+    "ops.session_not_live": "该会话已结束或不存在。",
+    "ops.session_ended": "已结束该会话，并通知了相关业务系统退出。",
+    "ops.account_not_found": "账号不存在。",
+    "ops.account_not_locked": "该账号未被锁定。",
+    "ops.account_already_disabled": "该账号已停用。",
+    "ops.account_unlocked": "已解锁账号 {username}。",
+    "ops.account_disabled": "已停用账号 {username}，其登录已全部退出。",
+    "ops.search_words": "请输入用户名、手机号码或证件号码（不超过64个字）。",
+    "ops.csrf": "请求缺少有效的 X-CSRF-Token，请刷新后重试。",
+
 }
 
 

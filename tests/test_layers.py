@@ -29,7 +29,8 @@ PACKAGE_MAP = {
     # web: routers (wherever they sit), pages and their helpers
     "idp.web": "web", "idp.dev": "web", "idp.flows.web": "web",
     # composition: the app factory and the process entry points, which wire every layer
-    "idp.app": "composition", "idp.cli": "composition", "idp.background": "composition",
+    "idp.app": "composition", "idp.cli": "composition", "idp.cli_operations": "composition",
+    "idp.background": "composition",
     "idp.maintenance": "composition", "idp.schema": "composition", "idp.demo": "composition",
     "idp.testing": "composition",
 }
