@@ -124,6 +124,12 @@ MESSAGES: dict[str, str] = {
     "binding.agent_by_legal_person": "经办人的业务系统授权由法人账号在“经办人授权”中办理。",
     "binding.agent_revoked": "已撤销经办人对{system}的授权。",
     "binding.agent_revoking": "经办人对{system}的授权正在撤销中，业务系统确认后即完成。",
+    # a system that cannot be reached right now: nothing was started, the user may retry at once
+    "binding.system_unavailable": "{system}暂时无法访问，请稍后再试。",
+    # an agent cannot bind in 我的绑定: its enterprise authorizes systems (经办人授权)
+    "binding.agent_sso_unbound": "您尚未获得{system}的授权，或授权已被撤销，请联系法人账号在“经办人授权”中为您授权。",
+    # 公共服务 → 在线办理
+    "services.no_such_item": "该事项不存在或暂不支持在线办理。",
     # 经办人授权
     "agents.legal_only": "仅法人账号可以进行经办人授权。",
     "agents.id_number_required": "请输入经办人完整的身份证号码。",
