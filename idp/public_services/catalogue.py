@@ -1,7 +1,8 @@
 """The public service catalogue (公共服务): 事项 by theme, each naming its business system.
 
-Read once at start-up from a YAML file (Settings.services_path, beside the systems' catalogue); a malformed file stops the
-start with the reason (as the help pages' data files do), so a broken entry never reaches a user.
+Read once at start-up from a YAML file (Settings.services_path, beside the systems' catalogue);
+a malformed file stops the start with the reason (as the help pages' data files do), so a broken
+entry never reaches a user.
 """
 from __future__ import annotations
 
