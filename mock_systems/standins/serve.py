@@ -27,9 +27,13 @@ class _Server(uvicorn.Server):
         yield
 
 
-async def serve(client_ids: list[str], *, host: str = HOST, log_level: str | None = None) -> None:
+async def serve(client_ids: list[str], *, host: str = HOST, port: int | None = None,
+                log_level: str | None = None) -> None:
+    """``port``: another port than the profile's, for a single stand-in (the tests' free ports)."""
     profiles = [profile_of(c) for c in client_ids] if client_ids else list(STANDINS)
-    servers = [_Server(uvicorn.Config(create_app(p.client_id), host=host, port=p.port, log_level=log_level))
+    if port is not None and len(profiles) != 1:
+        raise ValueError("--port needs exactly one client_id")
+    servers = [_Server(uvicorn.Config(create_app(p.client_id), host=host, port=port or p.port, log_level=log_level))
                for p in profiles]
 
     def stop(*_args) -> None:
@@ -46,9 +50,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("client_ids", nargs="*", help="only these stand-ins (default: all)")
     parser.add_argument("--host", default=HOST)
+    parser.add_argument("--port", type=int, default=None, help="with one client_id: listen here instead")
     parser.add_argument("--log-level", default=None)
     args = parser.parse_args(argv)
-    asyncio.run(serve(args.client_ids, host=args.host, log_level=args.log_level))
+    if args.port is not None and len(args.client_ids) != 1:
+        parser.error("--port needs exactly one client_id")
+    asyncio.run(serve(args.client_ids, host=args.host, port=args.port, log_level=args.log_level))
     return 0
 
 
