@@ -203,6 +203,10 @@ MESSAGES: dict[str, str] = {
                            "原因：{reason}。请登录政务服务门户，进入本系统修改机构信息后重新提交。",
     # 药品业务应用系统: who may use 信息采集
     "drug.collection.enterprise_only": "信息采集仅供企业账号使用，请通过政务服务门户“法人登录”（法人账号或经办人账号）进入本系统。",
+    # 补充企业信息 (seed 002 section 2.2 (6)) and the steps into the system from the portal (2.2 (3), (4))
+    "drug.enterprise.bad_phone": "联系电话格式不正确，请填写数字（可含“-”）。",
+    "drug.enterprise.supplied": "企业信息已补充，现在可以办理信息采集类业务。",
+    "drug.enterprise.already_supplied": "本企业的企业信息已由其他账号补充。",
     "drug.module.not_granted": "您没有{module}的操作权限，请联系法人账号在“子用户授权”中授权。",
     # 子用户授权
     "drug.grants.legal_only": "只有法人账号可以进行子用户授权，经办人账号不能为其他账号授权。",
