@@ -159,7 +159,7 @@ def banner(services: list[Service]) -> str:
                  "<client_id>_demo, <client_id>_demo2 (e.g. appointments_demo on "
                  f":{next(p.port for p in STANDINS if p.client_id == 'appointments')}, 网上预约系统)")
     from mock_systems.udi import PROFILE as UDI
-    from mock_systems.udi.staff import DEMO_STAFF  # the UDI system's reviewers log in apart
+    from mock_systems.udi.staff_accounts import DEMO_STAFF  # the UDI system's reviewers log in apart
     lines.append(f"  http://{HOST}:{UDI.port}/staff/login  {DEMO_STAFF[0]} (审核人员 reviewer; "
                  f"dev messages: http://{HOST}:{UDI.port}/dev/messages)")
     lines += ["", f"业务系统 client secrets: {SECRETS_FILE.relative_to(PROJECT_ROOT)}",
