@@ -44,16 +44,18 @@ class ServiceCatalogue:
 def _service(entry: object, themes: tuple[str, ...], n: int) -> Service:
     if not isinstance(entry, dict):
         raise ServiceCatalogueError(f"services[{n}] is not a mapping")
-    fields = {key: entry.get(key) for key in ("id", "name", "theme", "system", "summary")}
+    fields: dict[str, str] = {}
     for key in ("id", "name", "theme", "system"):
-        if not isinstance(fields[key], str) or not fields[key]:
+        value = entry.get(key)
+        if not isinstance(value, str) or not value:
             raise ServiceCatalogueError(f"services[{n}] needs a {key}")
+        fields[key] = value
     if not ID.match(fields["id"]):
         raise ServiceCatalogueError(f"services[{n}]: id {fields['id']!r} is not a short lowercase slug")
     if fields["theme"] not in themes:
         raise ServiceCatalogueError(f"services[{n}]: theme {fields['theme']!r} is none of {list(themes)}")
-    return Service(id=fields["id"], name=fields["name"], theme=fields["theme"], system=fields["system"],
-                   summary=fields["summary"] if isinstance(fields["summary"], str) else "")
+    summary = entry.get("summary")
+    return Service(**fields, summary=summary if isinstance(summary, str) else "")
 
 
 def load_services(path: Path) -> ServiceCatalogue:
