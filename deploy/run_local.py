@@ -49,6 +49,7 @@ SERVICES = [
     Service("医疗器械分类界定信息系统 classification", "mock_systems.classification:create_app", 8102),
     Service("药械组合产品属性界定信息系统 combination", "mock_systems.combination:create_app", 8103),
     Service("药品业务应用系统 drug", "mock_systems.drug:create_app", 8104),
+    Service("全国执业药师注册管理信息系统 pharmacist", "mock_systems.pharmacist:create_app", 8105),
     # The catalogue's other systems: generic stand-ins, one process on ports 8110–8127; it
     # answers on the last port once every one is up (they start together).
     Service(f"其他业务系统 stand-ins ({len(STANDINS)}, :{STANDINS[0].port}–{STANDINS[-1].port})", "",
@@ -131,7 +132,8 @@ def _columns(text: str) -> int:
 
 
 def banner(services: list[Service]) -> str:
-    from idp.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, SECRETS_FILE
+    from idp.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_STAFF, DEMO_STAFF_PASSWORD, SECRETS_FILE
+    from idp.staff.roles import ROLE_NAMES
     from mock_systems import SYSTEMS
     from mock_systems.common import DEMO_LOCAL_PASSWORD
 
@@ -150,6 +152,9 @@ def banner(services: list[Service]) -> str:
         if account.get("agent_of"):
             who += f"; 经办人 agent of {account['agent_of']}: 法人登录 with this username"
         lines.append(f"  {account['username']:<18} {kind}, {who}")
+    lines += ["", f"工作人员控制台 staff console {services[0].url}/staff/login (password 密码: {DEMO_STAFF_PASSWORD}; "
+              "TOTP enrolled at the first sign-in):"]
+    lines += [f"  {username:<18} {ROLE_NAMES[role]}" for username, _, role in DEMO_STAFF]
     lines += ["", f"业务系统本地账号 business systems' own logins (password 密码: {DEMO_LOCAL_PASSWORD}):"]
     for module in SYSTEMS:
         profile = importlib.import_module(f"mock_systems.{module}").PROFILE
@@ -162,6 +167,12 @@ def banner(services: list[Service]) -> str:
     from mock_systems.udi.staff_accounts import DEMO_STAFF  # the UDI system's reviewers log in apart
     lines.append(f"  http://{HOST}:{UDI.port}/staff/login  {DEMO_STAFF[0]} (审核人员 reviewer; "
                  f"dev messages: http://{HOST}:{UDI.port}/dev/messages)")
+    from mock_systems.pharmacist import PROFILE as PHARMACIST
+    from mock_systems.pharmacist.admins import DEMO_ADMIN  # the provincial administrators, apart
+    lines.append(f"  http://{HOST}:{PHARMACIST.port}/staff/login  {DEMO_ADMIN[0]} (省局管理员 provincial "
+                 "administrator: upgrades 15-digit ID numbers, reviews 执业药师注册申请)")
+    lines.append(f"  {PHARMACIST.display_name}: 个人登录 at 三级 only; zhangsan (三级) binds it with "
+                 "直接授权创建新的账号")
     lines += ["", f"业务系统 client secrets: {SECRETS_FILE.relative_to(PROJECT_ROOT)}",
               "按 Ctrl-C 停止 — press Ctrl-C to stop everything.", "=" * 72, ""]
     return "\n".join(lines)

@@ -37,6 +37,7 @@ from idp.web import (
     help as help_pages,
     login,
     logout as rp_initiated,
+    operations,
     services as public_services,
     sso as third_party_login,
 )
@@ -53,6 +54,7 @@ from idp.web.space import (
 )
 from idp.web.staff import (
     admin as staff_admin,
+    audit as staff_audit,
     binding_requests,
     consultations as staff_consultations,
     home as staff_home,
@@ -60,7 +62,10 @@ from idp.web.staff import (
 )
 from idp.web.staff.kit import MissingRole, missing_role_page
 from shared.access_log import drop_query_strings_from_access_log
+from shared.logs import configure_logging
+from shared.metrics import HttpMetrics
 from shared.refusals import Refusal
+from shared.request_id import RequestId, forward_on
 from shared.security_headers import SecurityHeaders
 
 log = logging.getLogger(__name__)
@@ -72,7 +77,7 @@ async def start_portal(settings: Settings, *, http: httpx.AsyncClient | None = N
     engine = create_engine(settings.database_url)
     if settings.auto_migrate:
         await upgrade_to_head(engine)
-    portal = Portal.build(settings, engine, create_sessionmaker(engine), http or httpx.AsyncClient())
+    portal = Portal.build(settings, engine, create_sessionmaker(engine), forward_on(http or httpx.AsyncClient()))
     async with portal.sessionmaker.begin() as db:
         # Replicas starting together would each create keys and insert the catalogue's rows.
         await lock_for_transaction(db, "idp.startup")
@@ -83,6 +88,7 @@ async def start_portal(settings: Settings, *, http: httpx.AsyncClient | None = N
 
 def create_app(settings: Settings | None = None, *, http: httpx.AsyncClient | None = None) -> FastAPI:
     settings = settings or Settings()
+    configure_logging(settings.log_level, settings.effective_log_format)
     drop_query_strings_from_access_log()  # id_token_hint at /logout and /authorize
 
     @contextlib.asynccontextmanager
@@ -107,11 +113,11 @@ def create_app(settings: Settings | None = None, *, http: httpx.AsyncClient | No
     app.state.help = load_library()  # 常见问题 and 新手指导: a malformed data file stops the start here
     app.state.public_services = load_services(settings.services_path)  # 公共服务's 事项, checked likewise
     # space_devices before space: /space/settings/devices would otherwise reach space's /space/settings/{key}.
-    for module in (discovery, authorize, token_endpoint, userinfo, introspection, revocation, rp_initiated,
+    for module in (operations, discovery, authorize, token_endpoint, userinfo, introspection, revocation, rp_initiated,
                    third_party_login, captcha, login_flow, agent_choice, consent, login, space_devices, space,
                    bindings, agents, binding_api, unlock, recovery, registration, upgrade, space_messages, help_pages,
                    staff_login, staff_home, staff_admin, space_feedback, consultations, staff_consultations,
-                   binding_requests, public_services):
+                   binding_requests, staff_audit, public_services):
         app.include_router(module.router)
     if not settings.is_production:
         app.include_router(dev_pages.router)  # /dev/messages shows the development sink's codes
@@ -127,4 +133,6 @@ def create_app(settings: Settings | None = None, *, http: httpx.AsyncClient | No
         return refusal_page(exc)
 
     app.add_middleware(SecurityHeaders, hsts=settings.is_production)
+    app.add_middleware(HttpMetrics)  # by route template: after routing has set it on the scope
+    app.add_middleware(RequestId)  # outermost: every line logged while serving carries the id
     return app

@@ -19,3 +19,8 @@ BEIJING = dt.timezone(dt.timedelta(hours=8))
 def beijing_text(value: dt.datetime) -> str:
     """``2026-11-22 11:30`` for 2026-11-22T03:30Z: how notices and pages show a moment."""
     return value.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+
+
+def beijing_seconds_text(value: dt.datetime) -> str:
+    """``2026-11-22 11:30:05``: to the second, where the order of events matters (the audit log)."""
+    return value.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")

@@ -5,11 +5,12 @@ start while any of them is still in force (see :meth:`Settings.check_production`
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import SecretStr
+from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -107,7 +108,31 @@ class Settings(BaseSettings):
     # refuses to delete a younger row whatever this says.
     audit_retention_days: int = 180
 
-    log_level: str = "info"
+    # SHA-256 (hex) of the bearer token /metrics asks for; empty: /metrics is open outside
+    # production and does not exist in production (docs/operations.md, "Metrics").
+    metrics_token_digest: str = ""
+
+    # Logs (shared/logs.py): the root level, and one JSON object per line or readable text;
+    # None: json in production, text elsewhere.
+    log_level: Literal["debug", "info", "warning", "error", "critical"] = "info"
+    log_format: Literal["json", "text"] | None = None
+
+    @field_validator("metrics_token_digest")
+    @classmethod
+    def _a_digest(cls, value: str) -> str:
+        # The token itself put here by mistake would sit in the environment, and match nothing.
+        if value and not re.fullmatch(r"[0-9a-fA-F]{64}", value):
+            raise ValueError("IDP_METRICS_TOKEN_DIGEST is the SHA-256 of the token (64 hex digits), not the token")
+        return value.lower()
+
+    @field_validator("log_level", "log_format", mode="before")
+    @classmethod
+    def _lower_case(cls, value):
+        return value.lower() if isinstance(value, str) else value
+
+    @property
+    def effective_log_format(self) -> Literal["json", "text"]:
+        return self.log_format or ("json" if self.is_production else "text")
 
     @property
     def is_production(self) -> bool:

@@ -1,7 +1,7 @@
-"""The business systems (业务系统) that log in through the portal: four small FastAPI services.
+"""The business systems (业务系统) that log in through the portal: five small FastAPI services.
 
 Each is its own process with its own port and database and talks to the portal over HTTP only,
 as a real business system does; they never import the portal's code (``idp``). What they share
 is in :mod:`mock_systems.common`; each system's module holds only its profile. See README.md.
 """
-SYSTEMS = ("udi", "classification", "combination", "drug")  # the modules, in port order
+SYSTEMS = ("udi", "classification", "combination", "drug", "pharmacist")  # the modules, in port order

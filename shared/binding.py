@@ -22,7 +22,9 @@ Mode = Literal["create", "existing"]  # 直接授权创建新的账号 / 已有�
 Kind = Literal["created", "existing"]  # how a link was made; "created" is never undone by the user
 PortalState = Literal["pending", "active", "unbinding", "ended", "failed"]
 LinkStatus = Literal["linked", "cancelled", "unknown"]
-RefusalReason = Literal["subject_already_linked", "local_account_taken", "expired", "abandoned"]
+# not_eligible: the system's own rules refuse the subject (e.g. the licensed-pharmacist system
+# finds no qualification record of this name and ID number); the system shows the user why.
+RefusalReason = Literal["subject_already_linked", "local_account_taken", "expired", "abandoned", "not_eligible"]
 
 KIND_OF_MODE: dict[str, str] = {"create": "created", "existing": "existing"}
 

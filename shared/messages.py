@@ -6,7 +6,7 @@ the business systems alike (they import ``shared``, never ``idp``). Static page 
 labels, buttons) stays in the templates; field labels passed as ``{label}`` stay with the form.
 Ids are namespaced by area: the portal's by feature (``login.``, ``binding.``, ``agents.``…),
 ``page.`` for both sides' page errors, and the business systems' under ``system.`` (all of them),
-``drug.`` and ``udi.``. One id, one text: an id two places need is defined once.
+``drug.``, ``udi.`` and ``pharmacist.``. One id, one text: an id two places need is defined once.
 
 Code refers to messages by id; pages render ``text(id, **values)``.
 """
@@ -120,6 +120,9 @@ MESSAGES: dict[str, str] = {
                                     "请使用其他账号，或选择“直接授权创建新的账号”。",
     "binding.result_expired": "授权绑定{system}的请求已过期，请重新授权绑定。",
     "binding.sso_unbound": "您尚未绑定{system}，请先在“我的绑定”中授权绑定后再单点登录。",
+    # who may bind a system (catalogue account_types, min_realname_level: idp.bindings.eligibility)
+    "binding.account_type_refused": "{system}仅支持个人账号以本人身份（个人登录）授权绑定，法人账号和经办人不能绑定。",
+    "binding.level_required": "{system}要求实名等级为三级，您的账号需三级实名认证后才可以绑定，请先升级为三级实名。",
     "binding.agent_mode_refused": "{system}不支持为经办人直接创建新账号，请选择“已有用户的登录授权”绑定已有的子账号。",
     "binding.agent_by_legal_person": "经办人的业务系统授权由法人账号在“经办人授权”中办理。",
     "binding.agent_revoked": "已撤销经办人对{system}的授权。",
@@ -201,6 +204,33 @@ MESSAGES: dict[str, str] = {
                            "请登录政务服务门户，在“我的绑定”中点击“医疗器械唯一标识管理信息系统”进入系统。",
     "udi.notice_rejected": "{organisation}：您在医疗器械唯一标识管理信息系统提交的注册用户信息审核不通过，"
                            "原因：{reason}。请登录政务服务门户，进入本系统修改机构信息后重新提交。",
+    # 全国执业药师注册管理信息系统: who may bind and use it (seed 004), the register, 执业药师注册申请
+    "pharmacist.personal_only": "执业药师注册需要从政务服务门户“个人登录”后办理：本系统仅支持个人账号以本人身份绑定和登录，"
+                                "法人账号和经办人不能绑定。",
+    "pharmacist.level_required": "执业药师注册需要在政务服务门户进行实名认证（三级认证）后才可绑定本系统："
+                                 "您的账号实名等级不是三级，请先在政务服务门户升级为三级实名。",
+    "pharmacist.no_record": "政务服务平台身份证信息需要与执业药师注册系统一致才可以绑定：本系统中没有与您的姓名和"
+                            "身份证号码一致的执业药师资格信息。",
+    "pharmacist.has_account": "您在本系统已有账号，请在政务服务门户“我的绑定”中选择“已有用户的登录授权”，使用原账号绑定。",
+    "pharmacist.no_account": "您在本系统没有账号，请在政务服务门户“我的绑定”中选择“直接授权创建新的账号”绑定。",
+    "pharmacist.id_mismatch": "该账号的身份证号码与政务服务门户实名认证的身份证号码不一致，不能绑定。",
+    "pharmacist.no_qualification": "未找到您的执业药师资格信息。",
+    "pharmacist.field_required": "请填写{field}。",
+    "pharmacist.field_too_long": "{field}不能超过{maximum}个字。",
+    "pharmacist.field_choice": "请选择{field}。",
+    "pharmacist.application_pending": "您的注册申请正在审核中，审核完成前不能修改。",
+    "pharmacist.application_registered": "您已注册，不能重复提交首次注册申请。",
+    "pharmacist.application_stale": "该申请已被审核或已重新提交，请刷新后查看。",
+    "pharmacist.application_submitted": "注册申请已提交，请等待审核。",
+    "pharmacist.reason_required": "退回时必须填写退回原因。",
+    "pharmacist.reason_too_long": "退回原因不能超过500个字。",
+    "pharmacist.application_approved": "已审核通过，状态为已注册。",
+    "pharmacist.application_returned": "已退回申请。",
+    "pharmacist.upgrade_not_fifteen": "该记录的身份证号码已是18位，无需升级。",
+    "pharmacist.upgrade_birth_date": "升级后的身份证号码与原15位号码的出生日期不一致，请核实后重新输入。",
+    "pharmacist.upgrade_exists": "证件号码已存在：注册系统中已有该身份证号码的执业药师资格信息。",
+    "pharmacist.upgrade_stale": "该记录已被升级或修改，请刷新后查看。",
+    "pharmacist.upgrade_done": "身份证号码已升级为18位：{id_number}。",
     # 药品业务应用系统: who may use 信息采集
     "drug.collection.enterprise_only": "信息采集仅供企业账号使用，请通过政务服务门户“法人登录”（法人账号或经办人账号）进入本系统。",
     # 补充企业信息 (seed 002 section 2.2 (6)) and the steps into the system from the portal (2.2 (3), (4))

@@ -113,6 +113,17 @@ async def test_a_refusal_fails_the_binding_and_frees_the_slot(put, drug):
     assert binding_of(await start(await on_bindings_page(put, put.account), "drug", "existing"))
 
 
+async def test_a_system_refusing_by_its_own_rules_ends_the_binding_at_once(put, drug):
+    """not_eligible: e.g. the licensed-pharmacist system finds no register record; the user may retry at once."""
+    binding_id = await started(put, drug, "create")
+    async with system_api(put, drug) as api:
+        response = await api.post(f"/api/bindings/{binding_id}/refused", json={"reason": "not_eligible"})
+    assert response.json() == {"state": "failed"}
+    row = await binding(put, binding_id)
+    assert (row.state, row.slot, row.ended_reason) == ("failed", None, "not_eligible")
+    assert binding_of(await start(await on_bindings_page(put, put.account), "drug", "create"))
+
+
 async def test_the_system_ending_a_link_ends_the_binding(put, drug):
     browser = await on_bindings_page(put, put.account)
     binding_id = await bound(put, browser, drug, "existing")

@@ -60,6 +60,9 @@ async def test_the_form_shows_the_tips_and_preselects_the_system(visitor):
     assert selected(page.text)["system"] == "portal"
     assert selected((await visitor.go("/problem?ssywxt=UDI")).text)["system"] == "udi"
     assert selected((await visitor.go("/problem?ssywxt=nonsense")).text)["system"] == "portal"
+    # The binding page's 申请解除 asks for 解除绑定; an unknown category preselects nothing.
+    assert selected((await visitor.go("/problem?ssywxt=ZWFW&category=unbinding")).text)["category"] == "unbinding"
+    assert "category" not in selected((await visitor.go("/problem?ssywxt=ZWFW&category=nonsense")).text)
     assert '<script src="/static/consultations.js"></script>' in page.text
     assert "script-src 'self'" in page.headers["content-security-policy"]
 

@@ -139,7 +139,7 @@ async def test_the_binding_page_links_to_咨询_and_explains_不可解除(put, b
     page = (await on_bindings_page(put, put.account)).last
     row = page.text.split('<tr id="system-udi"', 1)[1].split("</tr>", 1)[0]
     assert re.search(r'<span class="fixed" title="[^"]*请通过“咨询”申请解除绑定[^"]*"', row)
-    assert f'<a class="fixed-apply" href="{CONSULT}"' in row
+    assert f'<a class="fixed-apply" href="{CONSULT}&amp;category=unbinding"' in row
     assert f'绑定业务系统遇到问题，<a id="feedback" href="{CONSULT}">请反馈给我们</a>' in page.text
 
 

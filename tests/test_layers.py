@@ -22,10 +22,10 @@ PACKAGE_MAP = {
     "idp.sessions": "domain", "idp.clients": "domain", "idp.keys": "domain", "idp.audit": "domain",
     "idp.notify": "domain", "idp.inbox": "domain", "idp.limits": "domain", "idp.captcha": "domain",
     "idp.verification": "domain", "idp.bindings": "domain", "idp.consultations": "domain",
-    "idp.help": "domain", "idp.staff": "domain", "idp.public_services": "domain",
+    "idp.help": "domain", "idp.staff": "domain", "idp.metrics": "domain", "idp.public_services": "domain",
     # protocol and flows
     "idp.oidc": "protocol", "idp.flows": "protocol", "idp.agents": "protocol", "idp.space": "protocol",
-    "idp.casework": "protocol",
+    "idp.operations": "protocol", "idp.casework": "protocol",
     # web: routers (wherever they sit), pages and their helpers
     "idp.web": "web", "idp.dev": "web", "idp.flows.web": "web",
     # composition: the app factory and the process entry points, which wire every layer
@@ -41,7 +41,8 @@ CONTRACT = Contract(
     router_layer="web",
     # the portal's app factory; a business system's routers are wired by the common app factory
     # and by the system's own package (its extension)
-    app_factories=frozenset({"idp.app", "mock_systems.common.app", "mock_systems.drug", "mock_systems.udi"}),
+    app_factories=frozenset({"idp.app", "mock_systems.common.app", "mock_systems.drug", "mock_systems.udi",
+                              "mock_systems.pharmacist"}),
     forbidden={
         "mock_systems": ("idp",), "shared": ("idp", "mock_systems"),
         # Package-level, whatever a module's router makes it: the provider never reaches into the

@@ -1,23 +1,49 @@
-"""`make run` (deploy/run_local.py): the stand-ins are one of its services, and the banner it
-prints names every system of the catalogue with its address and the stand-ins' demo logins."""
+"""`make run`'s launcher (deploy/run_local.py): the banner it prints once every server is ready
+names each server's address and every demo login, the staff console's included. It is only
+built at start-up, so a broken import there stops `make run` after the servers came up."""
 from __future__ import annotations
+
+import importlib.util
+import sys
 
 import yaml
 
-from deploy.run_local import SERVICES, banner
-from idp.settings import Settings
+from idp.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_STAFF, DEMO_STAFF_PASSWORD
+from idp.settings import PROJECT_ROOT
+from mock_systems.common import DEMO_LOCAL_PASSWORD
 from mock_systems.standins import STANDINS
 
 
-def test_the_banner_names_every_catalogue_system_with_its_address():
-    printed = banner(SERVICES)
-    for entry in yaml.safe_load(Settings().catalogue_path.read_text(encoding="utf-8"))["systems"]:
-        assert entry["display_name"] in printed
-        assert entry["binding_api_uri"] + "/" in printed
-    assert "appointments_demo on :8115, 网上预约系统" in printed
-    assert "udi_staff" in printed
+def load_launcher():
+    spec = importlib.util.spec_from_file_location("run_local", PROJECT_ROOT / "deploy" / "run_local.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
 
 
-def test_the_stand_ins_are_one_process_answering_on_the_last_port():
-    (standins,) = [s for s in SERVICES if s.command]
+def test_the_banner_names_every_server_and_every_demo_login():
+    launcher = load_launcher()
+    text = launcher.banner(launcher.SERVICES)
+    for service in launcher.SERVICES:
+        assert service.url + "/" in text
+    assert "/.well-known/openid-configuration" in text
+    assert DEMO_PASSWORD in text and DEMO_LOCAL_PASSWORD in text and DEMO_STAFF_PASSWORD in text
+    for account in DEMO_ACCOUNTS:
+        assert account["username"] in text
+    assert f"{launcher.SERVICES[0].url}/staff/login" in text
+    for username, _, _ in DEMO_STAFF:
+        assert username in text
+    assert "udi_staff" in text  # the UDI system's own reviewer
+    assert "pharmacist_admin" in text  # the licensed-pharmacist system's provincial administrator
+
+
+def test_the_banner_names_every_catalogue_system_with_its_address_and_the_stand_ins_logins():
+    launcher = load_launcher()
+    text = launcher.banner(launcher.SERVICES)
+    for entry in yaml.safe_load((PROJECT_ROOT / "idp" / "catalogue" / "systems.yaml").read_text("utf-8"))["systems"]:
+        assert entry["display_name"] in text and entry["binding_api_uri"] + "/" in text
+    assert "appointments_demo on :8115, 网上预约系统" in text
+    (standins,) = [s for s in launcher.SERVICES if s.command]  # one process for all of them
     assert standins.command[-2:] == ("-m", "mock_systems.standins.serve") and standins.port == STANDINS[-1].port

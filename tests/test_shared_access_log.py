@@ -7,7 +7,7 @@ from uvicorn.logging import AccessFormatter
 
 from idp.app import create_app
 from mock_systems.udi import create_app as create_udi_app
-from shared.access_log import ACCESS_LOGGER, DropQueryStrings
+from shared.access_log import ACCESS_LOGGER, HTTPX_LOGGER, DropOutgoingQueryStrings, DropQueryStrings
 from tests.support.portal import test_settings as portal_settings
 
 ID_TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ6aGFuZ3NhbiJ9.c2lnbmF0dXJl"
@@ -50,3 +50,23 @@ def test_the_portal_and_the_systems_install_the_filter_once(factory, monkeypatch
     factory()
     factory()
     assert [type(f) for f in logger.filters] == [DropQueryStrings]
+
+
+@pytest.mark.parametrize("path, status, logged", [
+    ("/healthz", 200, False), ("/readyz", 200, False), ("/readyz?verbose=1", 200, False),
+    ("/readyz", 503, True),  # a failing probe is what an operator looks for
+    ("/metrics", 200, True), ("/healthz/x", 404, True),
+])
+def test_successful_probes_are_left_out_of_the_access_log(path, status, logged):
+    record = logging.getLogger(ACCESS_LOGGER).makeRecord(
+        ACCESS_LOGGER, logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:50000", "GET", path, "1.1", status), None)
+    assert DropQueryStrings().filter(record) is logged
+
+
+def test_an_outgoing_request_line_of_httpx_loses_its_query():
+    record = logging.getLogger(HTTPX_LOGGER).makeRecord(
+        HTTPX_LOGGER, logging.INFO, __file__, 1, 'HTTP Request: %s %s "%s %d %s"',
+        ("GET", f"https://op.example.test/logout?id_token_hint={ID_TOKEN}", "HTTP/1.1", 200, "OK"), None)
+    assert DropOutgoingQueryStrings().filter(record) is True
+    assert record.getMessage() == 'HTTP Request: GET https://op.example.test/logout?[query removed] "HTTP/1.1 200 OK"'

@@ -63,7 +63,7 @@ class AuditFilters:
         values = {k: v for k, v in asdict(self).items() if v is not None}
         for name in ("since", "until"):
             if name in values:
-                values[name] = values[name].astimezone(clock.BEIJING).strftime("%Y-%m-%d %H:%M:%S")
+                values[name] = clock.beijing_seconds_text(values[name])
         return values
 
     def fingerprint(self) -> bytes:

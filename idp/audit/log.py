@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from idp import clock
 from idp.audit.models import AuditEvent
+from idp.metrics import count_when_committed
 
 # Built once; the hot paths (token issuance) write the event with it instead of an ORM object.
 INSERT_EVENT = insert(cast(Table, AuditEvent.__table__))
@@ -28,6 +29,7 @@ def record(
     """``subject``: whom the event concerns when that is not the actor (staff acting on an
     account, a system confirming a binding); it defaults to the actor, a user acting for itself."""
     db.add(AuditEvent(**event_values(event, outcome, actor, client_id, source_ip, details, subject)))
+    count_when_committed(db, event, details)  # logins, tokens, replays: idp/metrics.py
 
 
 async def record_now(
@@ -46,6 +48,7 @@ async def record_now(
     connection = await db.connection()
     await connection.execute(INSERT_EVENT, event_values(event, outcome, actor, client_id, source_ip, details,
                                                         subject))
+    count_when_committed(db, event, details)
 
 
 def event_values(event: str, outcome: str, actor: str | None, client_id: str | None, source_ip: str | None,

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from idp import clock
 from idp.bindings import calls, parties, transitions
 from idp.bindings.models import Binding, BindingCall
+from idp.metrics import BINDING_CALL_FAILURES
 from idp.portal import Portal
 from shared.binding import RECONCILE_MARGIN_SECONDS
 from shared.outbox import Columns, Outbox, Result, Retry
@@ -81,6 +82,7 @@ def _caller(portal: Portal):
                 raise calls.SystemUnreachable("client disabled")
             return Result(then=await _perform(portal, client, call, binding, subject))
         except calls.SystemUnreachable as exc:
+            BINDING_CALL_FAILURES.inc()
             log.warning("binding %s call to %s failed (%s), attempt %s", call.action, binding.client_id,
                         str(exc)[:200], call.attempts)
             return Result(error=str(exc)[:200])

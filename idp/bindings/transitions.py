@@ -19,7 +19,7 @@ from idp import clock
 from idp.accounts.models import Account
 from idp.accounts.service import subject_of
 from idp.audit.log import record
-from idp.bindings import calls
+from idp.bindings import calls, eligibility
 from idp.bindings.models import Binding, BindingCall
 from idp.clients.registry import ClientInfo
 from idp.errors import DomainError
@@ -106,6 +106,8 @@ async def start_binding(portal: Portal, principal: Principal, client: ClientInfo
     legal person when it binds a system for its agent (``principal`` is then the agent's)."""
     if mode not in KIND_OF_MODE or not client.binding_start_uri:
         raise DomainError("binding.not_bindable")
+    if (refused := eligibility.refusal(principal, client)) is not None:
+        raise DomainError(refused, system=client.display_name)
     if principal.is_agent and mode not in client.agent_binding_modes:
         raise DomainError("binding.agent_mode_refused", system=client.display_name)
     actor = actor or principal.account

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, String
+from sqlalchemy import JSON, Boolean, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from idp.db.base import Base, UTCDateTime
@@ -39,6 +39,11 @@ class Client(Base):
     # The kinds of link the user may undo (解除绑定); a link "created" by 直接授权创建新的账号 is
     # 不可解除 by default. None: existing only.
     unbindable_kinds: Mapped[list | None] = mapped_column(JSON)
+    # Who may bind the system at all (idp.bindings.eligibility): the principal kinds allowed
+    # (personal, legal_person, agent; None: all) and the real-name level required (None: any).
+    # The licensed-pharmacist system: personal accounts in their own capacity, at 三级.
+    account_types: Mapped[list | None] = mapped_column(JSON)
+    min_realname_level: Mapped[int | None] = mapped_column(Integer)
     id_token_signed_response_alg: Mapped[str] = mapped_column(String(8), default="RS256")
     # PKCE is required unless a confidential client's registration says otherwise.
     require_pkce: Mapped[bool] = mapped_column(Boolean, default=True)

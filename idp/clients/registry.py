@@ -12,11 +12,19 @@ from idp.clients.models import Client
 CLIENT_ID_MAX = 64  # the length of clients.client_id
 # 直接授权创建新的账号 (kind "created") is 不可解除 unless the catalogue says otherwise.
 UNBINDABLE_KINDS = ("existing",)
+# Who may bind a system (idp.bindings.eligibility): a personal account in its own capacity
+# (个人登录), a legal person, an agent (经办人, 法人登录) — all unless the catalogue says otherwise.
+ACCOUNT_TYPES = ("personal", "legal_person", "agent")
 
 
 def unbindable_kinds(value: list | None) -> tuple[str, ...]:
     """The catalogue's ``unbindable_kinds`` of a client row, or the default."""
     return tuple(value) if value is not None else UNBINDABLE_KINDS
+
+
+def account_types(value: list | None) -> tuple[str, ...]:
+    """The catalogue's ``account_types`` of a client row, or the default (all)."""
+    return tuple(value) if value is not None else ACCOUNT_TYPES
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,8 @@ class ClientInfo:
     agent_binding_modes: tuple[str, ...] = ("create", "existing")
     binding_slot: str | None = None
     unbindable_kinds: tuple[str, ...] = UNBINDABLE_KINDS
+    account_types: tuple[str, ...] = ACCOUNT_TYPES
+    min_realname_level: int = 0
     enabled: bool = True
     extra: dict = field(default_factory=dict)
 
@@ -73,6 +83,8 @@ class ClientInfo:
             agent_binding_modes=tuple(row.agent_binding_modes or ("create", "existing")),
             binding_slot=row.binding_slot,
             unbindable_kinds=unbindable_kinds(row.unbindable_kinds),
+            account_types=account_types(row.account_types),
+            min_realname_level=row.min_realname_level or 0,
             enabled=row.disabled_at is None,
         )
 

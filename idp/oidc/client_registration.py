@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from idp import clock
 from idp.audit.log import record
 from idp.clients.models import Client
+from idp.clients.registry import ACCOUNT_TYPES
 from idp.oidc.scopes import SUPPORTED_SCOPES
 from idp.security.tokens import digest, new_token
 
@@ -19,7 +20,7 @@ GRANT_TYPES = {"authorization_code", "refresh_token", "client_credentials"}
 FIELDS = ("display_name", "contact", "token_endpoint_auth_method", "redirect_uris", "post_logout_redirect_uris",
           "grant_types", "scopes", "jwks", "backchannel_logout_uri", "initiate_login_uri",
           "id_token_signed_response_alg", "require_pkce", "first_party", "binding_start_uri", "binding_api_uri",
-          "agent_binding_modes", "binding_slot", "unbindable_kinds")
+          "agent_binding_modes", "binding_slot", "unbindable_kinds", "account_types", "min_realname_level")
 
 
 class ClientConfigError(ValueError):
@@ -39,6 +40,11 @@ def check_client_fields(values: dict, *, production: bool) -> None:
         raise ClientConfigError("agent_binding_modes may hold create and existing only")
     if not set(values.get("unbindable_kinds") or []) <= {"created", "existing"}:
         raise ClientConfigError("unbindable_kinds may hold created and existing only")
+    if not set(values.get("account_types") or []) <= set(ACCOUNT_TYPES):
+        raise ClientConfigError("account_types may hold personal, legal_person and agent only")
+    level = values.get("min_realname_level")
+    if level is not None and (isinstance(level, bool) or level not in (0, 2, 3)):
+        raise ClientConfigError("min_realname_level is 0, 2 or 3")
     slot = values.get("binding_slot")
     # An agent's slot appends "@<agency id>" (idp.bindings.transitions.slot_of), within bindings.slot's 64.
     if slot is not None and not (isinstance(slot, str) and 0 < len(slot) <= 40 and slot.isprintable()

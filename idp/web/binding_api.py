@@ -6,7 +6,7 @@ A system sees only its own bindings: another client's binding id is answered as 
 """
 from __future__ import annotations
 
-from typing import cast
+from typing import cast, get_args
 
 from fastapi import APIRouter, Request
 from sqlalchemy import select
@@ -39,11 +39,12 @@ from shared.binding import (
     Intent,
     Mode,
     PortalState,
+    RefusalReason,
 )
 
 router = APIRouter()
 FORCE_UNBIND = "/admin/api/bindings/{binding_id}/force-unbind"
-REFUSAL_REASONS = ("subject_already_linked", "local_account_taken", "expired", "abandoned")
+REFUSAL_REASONS = get_args(RefusalReason)
 
 
 async def _system(request: Request) -> ClientInfo:

@@ -28,6 +28,7 @@ from mock_systems.common import (
     captcha,
     home,
     local_login,
+    operations,
     portal_login,
 )
 from mock_systems.common.accounts import seed_demo_accounts
@@ -43,12 +44,15 @@ from mock_systems.common.sessions import purge_expired
 from mock_systems.common.settings import MissingClientSecret, SystemSettings, settings_for
 from shared.access_log import drop_query_strings_from_access_log
 from shared.hashing import Passwords
+from shared.logs import configure_logging
+from shared.metrics import HttpMetrics
 from shared.refusals import Refusal
+from shared.request_id import RequestId, forward_on
 from shared.security_headers import SecurityHeaders
 
 log = logging.getLogger(__name__)
-COMMON_ROUTERS = (home.router, local_login.router, captcha.router, portal_login.router, backchannel.router,
-                  binding_start.router, binding_api.router, account_settings.router)
+COMMON_ROUTERS = (operations.router, home.router, local_login.router, captcha.router, portal_login.router,
+                  backchannel.router, binding_start.router, binding_api.router, account_settings.router)
 
 
 async def start_system(profile: SystemProfile, settings: SystemSettings, http: httpx.AsyncClient,
@@ -81,12 +85,13 @@ def create_system_app(profile: SystemProfile, settings: SystemSettings | None = 
                       http: httpx.AsyncClient | None = None, routers: Iterable[APIRouter] = (),
                       home_links: Iterable[tuple[str, str]] = ()) -> FastAPI:
     settings = settings or settings_for(profile)
+    configure_logging(settings.log_level, settings.log_format)
     drop_query_strings_from_access_log()  # the code at our callback, binding tokens
     extension = profile.extension or SystemExtension()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
-        client = http or httpx.AsyncClient()
+        client = forward_on(http or httpx.AsyncClient())  # the request id goes on to the portal
         system = await start_system(profile, settings, client, (*extension.home_links, *home_links))
         app.state.system = system
         for start in extension.on_start:
@@ -111,4 +116,6 @@ def create_system_app(profile: SystemProfile, settings: SystemSettings | None = 
     app.add_exception_handler(Refusal, _refused)  # type: ignore[arg-type]  # Starlette types handlers for Exception
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.add_middleware(SecurityHeaders)  # as the portal: JSON answers and errors too, not only pages
+    app.add_middleware(HttpMetrics)  # by route template, as the portal
+    app.add_middleware(RequestId)  # the request id on every line logged while serving, and in the answer
     return app

@@ -14,6 +14,7 @@ import asyncio
 import datetime as dt
 import logging
 
+from prometheus_client import Counter
 from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -43,6 +44,8 @@ async def enqueue(db: AsyncSession, binding_id: str, action: str, body: dict) ->
     return row
 
 
+OUTBOX_FAILURES = Counter("system_binding_outbox_failures_total",
+                          "Attempts at a binding call to the portal that failed (retried)")
 COLUMNS = Columns(lease="claimed_until")  # due at next_attempt_at, leased in a column of its own
 
 
@@ -64,6 +67,7 @@ def _caller(system: SystemContext):
         except (PortalError, MissingClientSecret) as exc:
             error, final = str(exc)[:200], False
         if error is not None:
+            OUTBOX_FAILURES.inc()
             log.warning("%s: %s of binding %s %s (attempt %d): %s", system.profile.client_id, message.action,
                         message.binding_id, "answered for good" if final else "not delivered", message.attempts,
                         error)

@@ -35,8 +35,9 @@ from mock_systems.common.binding_intent import fetch_intent
 from mock_systems.common.binding_outbox import deliver_due
 from mock_systems.common.captcha_store import consume_captcha, issue_captcha
 from mock_systems.common.context import SystemContext
-from mock_systems.common.links import Settled, settle_binding
-from mock_systems.common.models import LinkKind, LocalAccount, WebSession
+from mock_systems.common.extension import BindingRules
+from mock_systems.common.links import Settled, refuse_binding, settle_binding
+from mock_systems.common.models import BindingRecord, LinkKind, LocalAccount, WebSession
 from mock_systems.common.pages import message_page, render
 from mock_systems.common.portal_request import send_to_portal
 from mock_systems.common.security import constant_time_equal
@@ -66,14 +67,38 @@ async def finish(system: SystemContext, binding_id: str, settled: Settled) -> Re
     return message_page(system, text("system.binding.cancelled"), 409, f"binding already {settled.reason}")
 
 
+def binding_rules(system: SystemContext) -> BindingRules | None:
+    return system.profile.extension.binding_rules if system.profile.extension else None
+
+
+async def refused_by_rules(system: SystemContext, intent: Intent) -> Response | None:
+    """The system's own rules (extension.BindingRules.admit): their page, after the refusal was
+    recorded and reported to the portal; None when they admit the binding (or there are none)."""
+    rules = binding_rules(system)
+    if rules is None:
+        return None
+    async with system.sessionmaker() as db:
+        if await db.get(BindingRecord, intent.binding_id) is not None:
+            return None  # settled here already (a reload): the common path says how
+    page = await rules.admit(system, intent)
+    if page is not None:
+        await refuse_binding(system, binding_id=intent.binding_id, subject=intent.sub, reason="not_eligible")
+        await deliver_due(system, binding_id=intent.binding_id)
+    return page
+
+
 async def create_new(system: SystemContext, intent: Intent) -> Response:
     """直接授权创建新的账号: a new account from the claims (what the system asks of it before
     use, if anything, is the profile's access gate: extension.py)."""
     fields = fields_from_claims(intent.claims if isinstance(intent.claims, dict) else {})
+    rules = binding_rules(system)
 
     async def new_account(db: AsyncSession) -> LocalAccount:
         username = f"{system.settings.client_id}_{secrets.token_hex(5)}"
-        return await create_account(db, system, username=username, password=None, **fields)
+        account = await create_account(db, system, username=username, password=None, **fields)
+        if rules is not None and rules.on_created is not None:
+            await rules.on_created(db, system, intent, account)
+        return account
 
     settled = await settle_binding(system, binding_id=intent.binding_id, subject=intent.sub,
                                    kind=LinkKind.created_by_binding, account_for=new_account)
@@ -124,6 +149,8 @@ async def start_binding(request: Request) -> Response:
     if not is_subject(session, intent):
         # Only the sub is needed: scope openid never asks for consent, so prompt=none can pass.
         return await send_to_portal(request, system, binding_id=intent.binding_id, prompt="none", scope="openid")
+    if (refused := await refused_by_rules(system, intent)) is not None:
+        return refused
     if intent.mode == "create":
         return await create_new(system, intent)
     return await show_form(request, system, intent)
@@ -158,6 +185,10 @@ async def bind_existing(request: Request) -> Response:
     if isinstance(account, CredentialsRefused):
         message = "binding.no_such_user" if account is CredentialsRefused.no_such_user else "binding.wrong_password"
         return await show_form(request, system, intent, username=username, error=text(message), status_code=400)
+    rules = binding_rules(system)
+    if rules is not None and rules.check_existing is not None \
+            and (refusal := await rules.check_existing(system, intent, account)) is not None:
+        return await show_form(request, system, intent, username=username, error=text(refusal), status_code=400)
     if intent.expires_at <= time.time():  # the password check took time: never link after the expiry
         return message_page(system, text("system.binding.invalid"), 400, "the binding has expired")
 

@@ -20,6 +20,26 @@ AccessGate = Callable[..., Awaitable[Response | None]]
 
 
 @dataclass(frozen=True)
+class BindingRules:
+    """A system's own rules of 授权绑定 (binding_start.py), beyond the common ones; the
+    licensed-pharmacist system's: 个人登录 at 三级, and a register record that matches.
+
+    - ``admit(system, intent)``, once the browser proved to be the binding's subject: None to go
+      on, or the page refusing the binding; the refusal is then reported to the portal
+      (``not_eligible``), so the binding is over at once and the user may retry when the cause
+      is fixed.
+    - ``check_existing(system, intent, account)``, mode existing, after the password: None, or
+      the message id shown on the system's login form (another account may be tried).
+    - ``on_created(db, system, intent, account)``, mode create, in the transaction that links the
+      new account: the system's own records for it; a Refusal raised rolls everything back.
+    """
+
+    admit: Callable[..., Awaitable[Response | None]]
+    check_existing: Callable[..., Awaitable[str | None]] | None = None
+    on_created: Callable[..., Awaitable[None]] | None = None
+
+
+@dataclass(frozen=True)
 class SystemExtension:
     routers: tuple[APIRouter, ...] = ()
     # The system's own pages linked from the home page: (path, label), e.g. the drug system's 信息采集.
@@ -34,3 +54,4 @@ class SystemExtension:
     on_start: tuple[Callable[..., Coroutine[Any, Any, None]], ...] = ()
     # Background loops run for the app's lifetime with (system), cancelled at shutdown (e.g. an outbox).
     loops: tuple[Callable[..., Coroutine[Any, Any, None]], ...] = ()
+    binding_rules: BindingRules | None = None

@@ -85,6 +85,22 @@ async def _settle_once(db: AsyncSession, *, binding_id: str, subject: str, kind:
     return Settled("linked", link=link)
 
 
+async def refuse_binding(system: SystemContext, *, binding_id: str, subject: str, reason: RefusalReason) -> bool:
+    """A binding the system's own rules refuse (extension.BindingRules): its record (refused) and
+    the refused call, in one transaction; False when the binding id was settled already."""
+    try:
+        async with system.sessionmaker.begin() as db:
+            if await db.get(BindingRecord, binding_id) is not None:
+                return False
+            db.add(BindingRecord(binding_id=binding_id, outcome=BindingOutcome.refused, portal_subject=subject,
+                                 recorded_at=utcnow()))
+            await db.flush()
+            await enqueue(db, binding_id, "refused", Refusal(reason=reason).to_json())
+    except IntegrityError:  # a parallel request settled it first
+        return False
+    return True
+
+
 async def tombstone(db: AsyncSession, binding_id: str) -> BindingRecord:
     """SYSTEM_CANCEL: the binding's record, made a tombstone (cancelled) unless it exists."""
     record = await db.get(BindingRecord, binding_id)

@@ -60,6 +60,12 @@ class SystemSettings(BaseSettings):
     outbox_backoff_max_seconds: float = 300.0
     outbox_lease_seconds: float = 60.0
 
+    # Logs and metrics as the portal's (docs/operations.md): level, "text" or "json" (one JSON
+    # object per line), and the SHA-256 (hex) of the bearer token /metrics asks for (empty: open).
+    log_level: Literal["debug", "info", "warning", "error", "critical"] = "info"
+    log_format: Literal["json", "text"] = "text"
+    metrics_token_digest: str = ""
+
     @property
     def secure_cookies(self) -> bool:
         return self.base_url.startswith("https://")

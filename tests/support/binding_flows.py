@@ -24,7 +24,7 @@ from tests.support.space import signed_in
 
 PAGE = "/space/bindings"
 CATALOGUE = Path(__file__).resolve().parents[2] / "idp" / "catalogue" / "systems.yaml"
-RULES = ("agent_binding_modes", "binding_slot", "unbindable_kinds")
+RULES = ("agent_binding_modes", "binding_slot", "unbindable_kinds", "account_types", "min_realname_level")
 
 
 def catalogue_rules(client_id: str, catalogue: Path = CATALOGUE) -> dict:

@@ -21,6 +21,7 @@ from idp import clock
 from idp.audit.log import record
 from idp.clients.models import Client
 from idp.keys import jws
+from idp.metrics import LOGOUT_FAILURES
 from idp.oidc.models import LogoutDelivery
 from idp.portal import Portal
 from idp.security.tokens import new_token
@@ -108,6 +109,7 @@ def _poster(portal: Portal):
         except httpx.HTTPError as exc:
             error = exc.__class__.__name__
         if error:
+            LOGOUT_FAILURES.labels("attempt").inc()
             log.warning("back-channel logout to %s failed (%s), attempt %s", row.client_id, error, row.attempts)
         return Result(error=error)
     return post

@@ -123,23 +123,30 @@ async def question_page(request: Request, flow: Flow, values: dict[str, str],
                   refresh=f"{PROBLEM}?flow={flow.id}", query_path=PROBLEM_QUERY, feedback_path=FEEDBACK)
 
 
-async def start_question(request: Request, portal: Portal, ssywxt: str | None) -> Response:
-    """A new flow for this browser (setting its binding cookie if it has none), ``ssywxt`` kept."""
+async def start_question(request: Request, portal: Portal, ssywxt: str | None, category: str | None) -> Response:
+    """A new flow for this browser (setting its binding cookie if it has none), ``ssywxt`` and a
+    known ``category`` kept."""
     browser, is_new = browser_token(request, portal.settings)
     async with portal.sessionmaker.begin() as db:
         row = start_flow(db, ASK_KIND, ASK, browser)
-    query = {"ssywxt": ssywxt[:64], "flow": row.id} if ssywxt else {"flow": row.id}
+    query = {"ssywxt": ssywxt[:64]} if ssywxt else {}
+    if category in CATEGORIES:
+        query["category"] = category
+    query["flow"] = row.id
     return bind_browser(RedirectResponse(f"{PROBLEM}?{urlencode(query)}", status_code=303), portal, browser, is_new)
 
 
 @router.get(PROBLEM)
-async def question_form(request: Request, ssywxt: str | None = None, flow: str | None = None) -> Response:
+async def question_form(request: Request, ssywxt: str | None = None, category: str | None = None,
+                        flow: str | None = None) -> Response:
+    """``category`` preselects 问题分类 (the binding page's 申请解除 asks for ``unbinding``)."""
     portal = portal_of(request)
     if flow is None:
-        return await start_question(request, portal, ssywxt)
+        return await start_question(request, portal, ssywxt, category)
     async with portal.reader() as db:
         row = await load_flow(db, portal.settings, request, flow, ASK_KIND)
     values = {"system": preselected(await system_choices(portal), ssywxt),
+              **({"category": category} if category in CATEGORIES else {}),
               **account_values(await signed_in(request))}
     return await question_page(request, row, values)
 

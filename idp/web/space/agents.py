@@ -14,7 +14,7 @@ from starlette.responses import RedirectResponse, Response
 
 from idp.accounts.display import mask_id_number, mask_mobile
 from idp.agents import transitions
-from idp.bindings import calls, transitions as bindings
+from idp.bindings import calls, eligibility, transitions as bindings
 from idp.errors import DomainError, PageError
 from idp.principals.principal import Principal
 from idp.web.kit import CsrfForm, LegalPerson, client_ip, portal_of, render_page
@@ -105,6 +105,9 @@ async def authorize_for_agent(request: Request, agency_id: int, client_id: str, 
     """The 授权绑定 page for the agent: the modes the system allows agents (UDI: existing only)."""
     selected = await _principal(request, session, agency_id)
     client = await bindable(request, client_id)
+    if (refused := eligibility.refusal(selected, client)) is not None:  # e.g. 个人登录 only
+        return await _list(request, session, selected=selected, error=text(refused, system=client.display_name),
+                           status_code=403)
     return render_page("bindings/authorize.html", session, client_id=client.client_id, client_name=client.display_name,
                  create_note=text("binding.create_new_note"), existing_note=text("binding.existing_note"),
                  error=None, agent_name=selected.account.name, action=f"{PAGE}/{agency_id}/bindings/{client_id}",
@@ -118,7 +121,7 @@ async def bind_for_agent(request: Request, agency_id: int, client_id: str, sessi
     selected = await _principal(request, session, agency_id)
     client = await bindable(request, client_id)
     mode = form.get("mode")
-    if not await calls.reachable(portal_of(request), client):
+    if eligibility.refusal(selected, client) is None and not await calls.reachable(portal_of(request), client):
         return unavailable_page(client)  # before any pending binding: nothing to clean up
     try:
         binding_id = await bindings.start_binding(portal_of(request), selected, client,

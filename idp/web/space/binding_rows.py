@@ -15,7 +15,7 @@ from fastapi import Request
 from sqlalchemy import select
 from starlette.responses import RedirectResponse, Response
 
-from idp.bindings import transitions
+from idp.bindings import eligibility, transitions
 from idp.bindings.models import Binding
 from idp.clients.models import Client
 from idp.clients.registry import ClientInfo, unbindable_kinds
@@ -38,12 +38,12 @@ RESULTS = {"linked": ("binding.result_linked", False), "cancelled": ("binding.re
 class Row:
     client_id: str
     name: str
-    shown: str  # bind | pending | unbind | fixed | unbinding
+    shown: str  # bind | pending | unbind | fixed | unbinding | level (需三级实名认证)
 
 
-def _shown(binding: Binding | None, unbindable: tuple[str, ...]) -> str:
+def _shown(binding: Binding | None, unbindable: tuple[str, ...], refused: str | None) -> str:
     if binding is None:
-        return "bind"
+        return "level" if refused == "binding.level_required" else "bind"
     if binding.state == "active":
         return "unbind" if binding.kind in unbindable else "fixed"
     return binding.state  # pending | unbinding
@@ -62,15 +62,24 @@ def _catalogue_order(path: Path) -> dict[str, int]:
 async def binding_rows(portal: Portal, principal: Principal) -> list[Row]:
     """Every bindable system with this principal's state, in the catalogue's order."""
     async with portal.reader() as db:
-        systems = (await db.execute(select(Client.client_id, Client.display_name, Client.unbindable_kinds).where(
-            Client.disabled_at.is_(None), Client.binding_start_uri.is_not(None)))).all()
+        systems = (await db.execute(select(
+            Client.client_id, Client.display_name, Client.unbindable_kinds, Client.account_types,
+            Client.min_realname_level).where(Client.disabled_at.is_(None),
+                                             Client.binding_start_uri.is_not(None)))).all()
         live = (await db.scalars(select(Binding).where(
             Binding.account_id == principal.account.id, transitions.same_capacity(principal.agency_id),
             Binding.state.in_(transitions.LIVE)))).all()
     order = _catalogue_order(portal.settings.catalogue_path)
     systems = sorted(systems, key=lambda s: (order.get(s[0], len(order)), s[1], s[0]))  # others last, by name
     by_client = {b.client_id: b for b in live}
-    return [Row(cid, name, _shown(by_client.get(cid), unbindable_kinds(kinds))) for cid, name, kinds in systems]
+    rows = []
+    for cid, name, kinds, types, level in systems:
+        rules = eligibility.RowRules.of(types, level)
+        if not eligibility.offered(principal, rules) and cid not in by_client:
+            continue  # e.g. the licensed-pharmacist system in 法人登录: never offered
+        rows.append(Row(cid, name, _shown(by_client.get(cid), unbindable_kinds(kinds),
+                                          eligibility.refusal(principal, rules))))
+    return rows
 
 
 async def result_message(request: Request, principal: Principal, result: str,

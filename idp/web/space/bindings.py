@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from sqlalchemy import select
 from starlette.responses import RedirectResponse, Response
 
-from idp.bindings import calls, outbox, transitions
+from idp.bindings import calls, eligibility, outbox, transitions
 from idp.bindings.models import Binding
 from idp.errors import DomainError, PageError
 from idp.oidc.client_address import client_ip
@@ -91,6 +91,8 @@ def _refuse_agent(session) -> None:
 async def authorize_page(request: Request, client_id: str, session: SignedIn) -> Response:
     _refuse_agent(session)
     client = await bindable(request, client_id)
+    if (refused := eligibility.refusal(session.principal, client)) is not None:  # not offered: say why
+        return await _list_page(request, session, error=text(refused, system=client.display_name), status_code=403)
     return render_page("bindings/authorize.html", session, client_id=client.client_id, client_name=client.display_name,
                  create_note=text("binding.create_new_note"), existing_note=text("binding.existing_note"), error=None)
 
@@ -100,7 +102,8 @@ async def start(request: Request, client_id: str, session: SignedIn, form: CsrfF
     _refuse_agent(session)
     client = await bindable(request, client_id)
     mode = form.get("mode")
-    if not await calls.reachable(portal_of(request), client):
+    # An ineligible request is refused by start_binding, whether or not the system answers.
+    if eligibility.refusal(session.principal, client) is None and not await calls.reachable(portal_of(request), client):
         return unavailable_page(client)  # before any pending binding: nothing to clean up
     try:
         binding_id = await transitions.start_binding(portal_of(request), session.principal, client,
