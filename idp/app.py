@@ -30,6 +30,7 @@ from idp.oidc import discovery, introspection, revocation, token_endpoint, useri
 from idp.oidc.client_registration import load_catalogue
 from idp.oidc.logout.single_logout import wait_for_background_deliveries
 from idp.portal import Portal
+from idp.public_services.catalogue import load_services
 from idp.settings import Settings
 from idp.web import (
     authorize,
@@ -39,6 +40,7 @@ from idp.web import (
     login,
     logout as rp_initiated,
     operations,
+    services as public_services,
     sso as third_party_login,
 )
 from idp.web.consultations import pages as consultations
@@ -116,12 +118,13 @@ def create_app(settings: Settings | None = None, *, http: httpx.AsyncClient | No
 
     app = FastAPI(title="政务服务门户", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.help = load_library()  # 常见问题 and 新手指导: a malformed data file stops the start here
+    app.state.public_services = load_services(settings.services_path)  # 公共服务's 事项, checked likewise
     # space_devices before space: /space/settings/devices would otherwise reach space's /space/settings/{key}.
     for module in (operations, discovery, authorize, token_endpoint, userinfo, introspection, revocation, rp_initiated,
                    third_party_login, captcha, login_flow, agent_choice, consent, login, space_devices, space,
                    bindings, agents, binding_api, unlock, recovery, registration, upgrade, space_messages, help_pages,
                    staff_login, staff_home, staff_admin, space_feedback, consultations, staff_consultations,
-                   binding_requests, staff_audit, staff_ops, staff_ops_api):
+                   binding_requests, staff_audit, staff_ops, staff_ops_api, public_services):
         app.include_router(module.router)
     if not settings.is_production:
         app.include_router(dev_pages.router)  # /dev/messages shows the development sink's codes

@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     client_cache_seconds: int = 30
 
     catalogue_path: Path = PROJECT_ROOT / "idp" / "catalogue" / "systems.yaml"
+    # 公共服务: the 事项 and the system that handles each (idp/public_services).
+    services_path: Path = PROJECT_ROOT / "idp" / "catalogue" / "services.yaml"
 
     authorization_code_ttl_seconds: int = 60
     access_token_ttl_seconds: int = 600

@@ -127,6 +127,12 @@ MESSAGES: dict[str, str] = {
     "binding.agent_by_legal_person": "经办人的业务系统授权由法人账号在“经办人授权”中办理。",
     "binding.agent_revoked": "已撤销经办人对{system}的授权。",
     "binding.agent_revoking": "经办人对{system}的授权正在撤销中，业务系统确认后即完成。",
+    # a system that cannot be reached right now: nothing was started, the user may retry at once
+    "binding.system_unavailable": "{system}暂时无法访问，请稍后再试。",
+    # an agent cannot bind in 我的绑定: its enterprise authorizes systems (经办人授权)
+    "binding.agent_sso_unbound": "您尚未获得{system}的授权，或授权已被撤销，请联系法人账号在“经办人授权”中为您授权。",
+    # 公共服务 → 在线办理
+    "services.no_such_item": "该事项不存在或暂不支持在线办理。",
     # 经办人授权
     "agents.legal_only": "仅法人账号可以进行经办人授权。",
     "agents.id_number_required": "请输入经办人完整的身份证号码。",
@@ -229,6 +235,10 @@ MESSAGES: dict[str, str] = {
     "pharmacist.upgrade_done": "身份证号码已升级为18位：{id_number}。",
     # 药品业务应用系统: who may use 信息采集
     "drug.collection.enterprise_only": "信息采集仅供企业账号使用，请通过政务服务门户“法人登录”（法人账号或经办人账号）进入本系统。",
+    # 补充企业信息 (seed 002 section 2.2 (6)) and the steps into the system from the portal (2.2 (3), (4))
+    "drug.enterprise.bad_phone": "联系电话格式不正确，请填写数字（可含“-”）。",
+    "drug.enterprise.supplied": "企业信息已补充，现在可以办理信息采集类业务。",
+    "drug.enterprise.already_supplied": "本企业的企业信息已由其他账号补充。",
     "drug.module.not_granted": "您没有{module}的操作权限，请联系法人账号在“子用户授权”中授权。",
     # 子用户授权
     "drug.grants.legal_only": "只有法人账号可以进行子用户授权，经办人账号不能为其他账号授权。",

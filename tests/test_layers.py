@@ -22,7 +22,7 @@ PACKAGE_MAP = {
     "idp.sessions": "domain", "idp.clients": "domain", "idp.keys": "domain", "idp.audit": "domain",
     "idp.notify": "domain", "idp.inbox": "domain", "idp.limits": "domain", "idp.captcha": "domain",
     "idp.verification": "domain", "idp.bindings": "domain", "idp.consultations": "domain",
-    "idp.help": "domain", "idp.staff": "domain", "idp.metrics": "domain",
+    "idp.help": "domain", "idp.staff": "domain", "idp.metrics": "domain", "idp.public_services": "domain",
     # protocol and flows
     "idp.oidc": "protocol", "idp.flows": "protocol", "idp.agents": "protocol", "idp.space": "protocol",
     "idp.operations": "protocol", "idp.casework": "protocol",
