@@ -109,8 +109,9 @@ async def request_contact_change(portal: Portal, session: ActiveSession, contact
     async with portal.sessionmaker.begin() as db:
         await _check_not_taken(db, account, contact, value)
         # send_code refuses once the new value or the account had its share of codes.
-        code_id = await send_code(db, portal.settings, account_id=account.id, purpose=contact.purpose, channel=contact.channel,
-                                  destination=value, also_count=(("codes_per_address", source_ip),))
+        code_id = await send_code(db, portal.settings, account_id=account.id, purpose=contact.purpose,
+                                  channel=contact.channel, destination=value,
+                                  also_count=(("codes_per_address", source_ip),))
         flow = start_flow(db, contact.purpose, CODE_SENT, browser, {"value": value, "code_id": code_id})
         flow.account_id = account.id
         record(db, f"account.{contact.key}_change_requested", actor=account.subject, source_ip=source_ip,
