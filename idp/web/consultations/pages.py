@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
@@ -151,6 +152,14 @@ async def question_form(request: Request, ssywxt: str | None = None, category: s
     return await question_page(request, row, values)
 
 
+async def count_attempt(db: AsyncSession, scope: str, refusal: str, *, limit: int, window_seconds: int) -> None:
+    """One attempt counted against ``scope``; with the window full, nothing is counted and the
+    refusal says how many minutes to wait."""
+    resets_at = await take(db, scope, limit=limit, window_seconds=window_seconds)
+    if resets_at is not None:
+        raise DomainError(refusal, minutes=minutes_until(resets_at))
+
+
 @router.post(PROBLEM)
 async def file_question(request: Request) -> Response:
     portal = portal_of(request)
@@ -166,11 +175,9 @@ async def file_question(request: Request) -> Response:
             raise InvalidQuestion({"captcha": problem})
         session = await signed_in(request)
         async with portal.sessionmaker.begin() as db:
-            resets_at = await take(db, f"consultation.submit:{source_ip}",
-                                   limit=portal.settings.consultations_per_address,
-                                   window_seconds=portal.settings.consultation_window_seconds)
-            if resets_at is not None:
-                raise DomainError("consultation.too_many", minutes=minutes_until(resets_at))
+            await count_attempt(db, f"consultation.submit:{source_ip}", "consultation.too_many",
+                                limit=portal.settings.consultations_per_address,
+                                window_seconds=portal.settings.consultation_window_seconds)
             row = await submit_consultation(db, question, account_id=session.account.id if session else None,
                                             actor=session.account.subject if session else None, source_ip=source_ip)
             # Finishing the flow in the same transaction: a double submit files one question.
@@ -228,11 +235,9 @@ async def look_up(request: Request) -> Response:
 
     async def step(form: FormData, flow: Flow) -> Response:
         async with portal.sessionmaker.begin() as db:
-            resets_at = await take(db, f"consultation.lookup:{client_ip(request)}",
-                                   limit=portal.settings.consultation_lookups_per_address,
-                                   window_seconds=portal.settings.consultation_lookup_window_seconds)
-        if resets_at is not None:
-            raise DomainError("consultation.lookups_too_many", minutes=minutes_until(resets_at))
+            await count_attempt(db, f"consultation.lookup:{client_ip(request)}", "consultation.lookups_too_many",
+                                limit=portal.settings.consultation_lookups_per_address,
+                                window_seconds=portal.settings.consultation_lookup_window_seconds)
         problem = await captcha_problem(portal, form)
         try:
             asker = parse_asker(form)
