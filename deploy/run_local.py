@@ -20,6 +20,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from mock_systems.standins import STANDINS
 from shared.processes import HOST, ServerProcess, port_in_use, spawn, stop_all, uvicorn_command
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -33,6 +34,8 @@ class Service:
     app: str  # an ASGI application factory for `uvicorn --factory`
     port: int
     probe: str = "/"  # a path that answers 200 once the service is up
+    # Instead of `uvicorn <app>`: a command of its own (the stand-ins serve several ports).
+    command: tuple[str, ...] = ()
 
     @property
     def url(self) -> str:
@@ -47,12 +50,17 @@ SERVICES = [
     Service("药械组合产品属性界定信息系统 combination", "mock_systems.combination:create_app", 8103),
     Service("药品业务应用系统 drug", "mock_systems.drug:create_app", 8104),
     Service("全国执业药师注册管理信息系统 pharmacist", "mock_systems.pharmacist:create_app", 8105),
+    # The catalogue's other systems: generic stand-ins, one process on ports 8110–8127; it
+    # answers on the last port once every one is up (they start together).
+    Service(f"其他业务系统 stand-ins ({len(STANDINS)}, :{STANDINS[0].port}–{STANDINS[-1].port})", "",
+            STANDINS[-1].port, command=(sys.executable, "-m", "mock_systems.standins.serve")),
 ]
 
 
 def start(service: Service) -> ServerProcess:
     """Its output goes to this terminal; it dies with the launcher if that is killed outright."""
-    return spawn(service.name, uvicorn_command(service.app, service.port, host=HOST, log_level=None),
+    command = service.command or uvicorn_command(service.app, service.port, host=HOST, log_level=None)
+    return spawn(service.name, command,
                  port=service.port, env={**os.environ, "PYTHONUNBUFFERED": "1"}, probe=service.probe,
                  die_with_parent=True)
 
@@ -129,7 +137,9 @@ def banner(services: list[Service]) -> str:
     from mock_systems import SYSTEMS
     from mock_systems.common import DEMO_LOCAL_PASSWORD
 
-    rows = [(s.name, s.url + "/") for s in services]
+    rows = [(s.name, s.url + "/") for s in services if not s.command]
+    if any(s.command for s in services):
+        rows += [(f"{p.display_name} {p.client_id}", f"http://{HOST}:{p.port}/") for p in STANDINS]
     rows.append(("OpenID configuration", services[0].url + "/.well-known/openid-configuration"))
     width = max(_columns(name) for name, _ in rows) + 2
     lines = ["", "=" * 72, "本地开发环境已启动 — local development servers are running:", ""]
@@ -150,6 +160,9 @@ def banner(services: list[Service]) -> str:
         profile = importlib.import_module(f"mock_systems.{module}").PROFILE
         usernames = ", ".join(demo.username for demo in profile.demo_accounts)
         lines.append(f"  http://{HOST}:{profile.port}/local/login  {usernames}")
+    lines.append(f"  stand-ins http://{HOST}:{STANDINS[0].port}–{STANDINS[-1].port}/local/login  "
+                 "<client_id>_demo, <client_id>_demo2 (e.g. appointments_demo on "
+                 f":{next(p.port for p in STANDINS if p.client_id == 'appointments')}, 网上预约系统)")
     from mock_systems.udi import PROFILE as UDI
     from mock_systems.udi.staff_accounts import DEMO_STAFF  # the UDI system's reviewers log in apart
     lines.append(f"  http://{HOST}:{UDI.port}/staff/login  {DEMO_STAFF[0]} (审核人员 reviewer; "

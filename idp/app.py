@@ -24,10 +24,13 @@ from idp.flows.unlock import routes as unlock
 from idp.flows.upgrade import routes as upgrade
 from idp.help.loader import load_library
 from idp.keys.store import ensure_signing_keys
+from idp.limits.backends import close_redis_counters
+from idp.limits.rates import check_limit_names
 from idp.oidc import discovery, introspection, revocation, token_endpoint, userinfo
 from idp.oidc.client_registration import load_catalogue
 from idp.oidc.logout.single_logout import wait_for_background_deliveries
 from idp.portal import Portal
+from idp.public_services.catalogue import load_services
 from idp.settings import Settings
 from idp.web import (
     authorize,
@@ -37,6 +40,7 @@ from idp.web import (
     login,
     logout as rp_initiated,
     operations,
+    services as public_services,
     sso as third_party_login,
 )
 from idp.web.consultations import pages as consultations
@@ -57,9 +61,12 @@ from idp.web.staff import (
     consultations as staff_consultations,
     home as staff_home,
     login as staff_login,
+    ops as staff_ops,
+    ops_api as staff_ops_api,
 )
 from idp.web.staff.kit import MissingRole, missing_role_page
 from shared.access_log import drop_query_strings_from_access_log
+from shared.forwarded import TrustedProxies
 from shared.logs import configure_logging
 from shared.metrics import HttpMetrics
 from shared.refusals import Refusal
@@ -86,6 +93,7 @@ async def start_portal(settings: Settings, *, http: httpx.AsyncClient | None = N
 
 def create_app(settings: Settings | None = None, *, http: httpx.AsyncClient | None = None) -> FastAPI:
     settings = settings or Settings()
+    check_limit_names(settings)  # a misspelt IDP_RATE_LIMITS entry would otherwise limit nothing
     configure_logging(settings.log_level, settings.effective_log_format)
     drop_query_strings_from_access_log()  # id_token_hint at /logout and /authorize
 
@@ -106,15 +114,17 @@ def create_app(settings: Settings | None = None, *, http: httpx.AsyncClient | No
             if http is None:
                 await portal.http.aclose()
             await portal.engine.dispose()
+            await close_redis_counters()
 
     app = FastAPI(title="政务服务门户", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.help = load_library()  # 常见问题 and 新手指导: a malformed data file stops the start here
+    app.state.public_services = load_services(settings.services_path)  # 公共服务's 事项, checked likewise
     # space_devices before space: /space/settings/devices would otherwise reach space's /space/settings/{key}.
     for module in (operations, discovery, authorize, token_endpoint, userinfo, introspection, revocation, rp_initiated,
                    third_party_login, captcha, login_flow, agent_choice, consent, login, space_devices, space,
                    bindings, agents, binding_api, unlock, recovery, registration, upgrade, space_messages, help_pages,
                    staff_login, staff_home, staff_admin, space_feedback, consultations, staff_consultations,
-                   binding_requests, staff_audit):
+                   binding_requests, staff_audit, staff_ops, staff_ops_api, public_services):
         app.include_router(module.router)
     if not settings.is_production:
         app.include_router(dev_pages.router)  # /dev/messages shows the development sink's codes
@@ -131,5 +141,7 @@ def create_app(settings: Settings | None = None, *, http: httpx.AsyncClient | No
 
     app.add_middleware(SecurityHeaders, hsts=settings.is_production)
     app.add_middleware(HttpMetrics)  # by route template: after routing has set it on the scope
-    app.add_middleware(RequestId)  # outermost: every line logged while serving carries the id
+    app.add_middleware(RequestId)  # every line logged while serving carries the id
+    # Outermost: the address behind our own proxies is the one everything else reads.
+    app.add_middleware(TrustedProxies, networks=settings.trusted_proxy_networks)
     return app

@@ -1,6 +1,6 @@
-"""The operators' command line: ``idp migrate``, ``idp keys rotate``, ``idp clients …``,
-``idp accounts create``, ``idp bindings force-unbind``, ``idp audit export``, ``idp staff …``,
-``idp seed-demo``."""
+"""The operators' command line: ``idp migrate``, ``idp keys …`` (``rewrap`` here), ``idp clients …``,
+``idp accounts …``, ``idp sessions …`` (the console's operations: cli_operations.py),
+``idp bindings force-unbind``, ``idp audit export``, ``idp staff …``, ``idp seed-demo``."""
 from __future__ import annotations
 
 import argparse
@@ -9,17 +9,20 @@ import getpass
 import json
 import sys
 
+from cryptography.fernet import InvalidToken
+
 from idp.accounts.service import create_account
 from idp.audit.export import export_chunks
 from idp.audit.filters import TEXT_FIELDS, parse_filters
 from idp.audit.log import record
 from idp.audit.search import every_event
 from idp.bindings.staff import StaffError, force_unbind_account
+from idp.cli_operations import add_operation_commands
 from idp.db.engine import create_engine, create_read_sessionmaker, create_sessionmaker
 from idp.db.migrate import upgrade_to_head
 from idp.demo import seed_demo
 from idp.errors import DomainError
-from idp.keys.store import ensure_signing_keys, rotate_keys
+from idp.keys.rewrap import rewrap_secrets
 from idp.oidc.client_registration import ClientConfigError, load_catalogue, rotate_secret, upsert_client
 from idp.portal import Portal
 from idp.settings import Settings
@@ -52,17 +55,11 @@ async def _noop():
     return None
 
 
-async def cmd_keys_rotate(settings: Settings, _args) -> None:
-    async def work(db):
-        await ensure_signing_keys(db, settings)
-        rows = await rotate_keys(db, settings)
-
-        record(db, "keys.rotated", actor="cli", kids=[r.kid for r in rows])
-        return rows
-
-    rows = await _with_db(settings, work)
-    for row in rows:
-        print(f"{row.alg}: new key {row.kid} published now, signs from {row.signs_from.isoformat()}")
+async def cmd_keys_rewrap(settings: Settings, _args) -> None:
+    outcome = await _with_db(settings, lambda db: rewrap_secrets(db, settings, actor="cli"))
+    print(f"re-encrypted with the current key-encryption key: {outcome.signing_keys} signing keys, "
+          f"{outcome.totp_secrets} staff TOTP secrets ({outcome.already_current} already were); "
+          "the previous keys can now be removed from IDP_PREVIOUS_KEY_ENCRYPTION_KEYS")
 
 
 async def cmd_clients_add(settings: Settings, args) -> None:
@@ -78,11 +75,6 @@ async def cmd_clients_add(settings: Settings, args) -> None:
     print(f"client {args.client_id} registered")
     if secret:
         print(f"client_secret (shown once): {secret}")
-
-
-async def cmd_clients_rotate_secret(settings: Settings, args) -> None:
-    secret = await _with_db(settings, lambda db: rotate_secret(db, args.client_id))
-    print(f"client_secret for {args.client_id} (shown once): {secret}")
 
 
 async def cmd_catalogue_load(settings: Settings, _args) -> None:
@@ -229,16 +221,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("seed-demo", help="development data: demo accounts and client secrets").set_defaults(
         run=cmd_seed_demo)
     keys = sub.add_parser("keys").add_subparsers(dest="keys_command", required=True)
-    keys.add_parser("rotate", help="publish new signing keys; they sign after the publish lead").set_defaults(
-        run=cmd_keys_rotate)
+    keys.add_parser("rewrap", help="re-encrypt every stored secret with the current IDP_KEY_ENCRYPTION_KEY "
+                    "(after rotating it)").set_defaults(run=cmd_keys_rewrap)
     clients = sub.add_parser("clients").add_subparsers(dest="clients_command", required=True)
     add = clients.add_parser("add", help="register or update a client from JSON metadata")
     add.add_argument("client_id")
     add.add_argument("json", help='e.g. {"display_name": "…", "redirect_uris": ["https://…/cb"], …}')
     add.set_defaults(run=cmd_clients_add)
-    rot = clients.add_parser("rotate-secret", help="issue a new client secret, shown once")
-    rot.add_argument("client_id")
-    rot.set_defaults(run=cmd_clients_rotate_secret)
     clients.add_parser("load-catalogue", help="load the business-system catalogue").set_defaults(
         run=cmd_catalogue_load)
     accounts = sub.add_parser("accounts").add_subparsers(dest="accounts_command", required=True)
@@ -248,6 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--name", required=True)
     create.add_argument("--type", choices=["personal", "legal_person"], default="personal")
     create.set_defaults(run=cmd_accounts_create)
+    add_operation_commands(keys, clients, accounts, sub)
     bindings = sub.add_parser("bindings").add_subparsers(dest="bindings_command", required=True)
     force = bindings.add_parser("force-unbind", help="staff: undo a binding (不可解除 included), recorded")
     force.add_argument("username")
@@ -280,6 +270,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except DomainError as exc:  # a rule refused the change (the staff commands)
         print(f"error: {exc.text()}", file=sys.stderr)
+        return 2
+    except InvalidToken:  # idp keys rewrap: nothing was changed
+        print("error: a stored secret is encrypted with a key that is not configured; add that key to "
+              "IDP_PREVIOUS_KEY_ENCRYPTION_KEYS", file=sys.stderr)
         return 2
     return 0
 

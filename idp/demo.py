@@ -20,7 +20,7 @@ from idp.principals.models import Agency
 from idp.security.tokens import new_token
 from idp.settings import PROJECT_ROOT, Settings
 from idp.staff.accounts import Actor, create_staff, find_staff
-from idp.staff.roles import ADMIN, AUDITOR, BINDINGS, HELPDESK, ROLE_NAMES
+from idp.staff.roles import ADMIN, AUDITOR, BINDINGS, HELPDESK, OPERATOR, ROLE_NAMES
 from shared.hashing import Passwords
 
 DEMO_PASSWORD = "Demo@2026pass"
@@ -38,8 +38,8 @@ DEMO_ACCOUNTS = [
 # The staff console's demo members, one role each; each enrols TOTP at its first sign-in.
 DEMO_STAFF_PASSWORD = "Staff@2026pass"
 DEMO_STAFF = (("staff_admin", "管理员演示", ADMIN), ("staff_helpdesk", "咨询受理演示", HELPDESK),
-              ("staff_bindings", "绑定管理演示", BINDINGS), ("staff_auditor", "审计演示", AUDITOR))
-LOCAL_SYSTEMS = ("udi", "classification", "combination", "drug", "pharmacist")
+              ("staff_bindings", "绑定管理演示", BINDINGS), ("staff_auditor", "审计演示", AUDITOR),
+              ("staff_operator", "运维演示", OPERATOR))
 SECRETS_FILE = PROJECT_ROOT / "var" / "client-secrets.json"
 
 
@@ -65,7 +65,8 @@ async def seed_demo_staff(db: AsyncSession, passwords: Passwords) -> list[str]:
 async def seed_demo(db: AsyncSession, settings: Settings, passwords: Passwords) -> list[str]:
     if settings.is_production:
         raise RuntimeError("demo data is refused in production mode")
-    await load_catalogue(db, settings.catalogue_path, production=False)
+    # Every system of the development catalogue runs locally (`make run`): each needs its secret.
+    local_systems = await load_catalogue(db, settings.catalogue_path, production=False)
     lines = []
     for entry in DEMO_ACCOUNTS:
         spec: dict[str, Any] = dict(entry)
@@ -81,7 +82,7 @@ async def seed_demo(db: AsyncSession, settings: Settings, passwords: Passwords) 
     secrets = {}
     if SECRETS_FILE.exists():
         secrets = json.loads(SECRETS_FILE.read_text())
-    for client_id in LOCAL_SYSTEMS:
+    for client_id in local_systems:
         if client_id not in secrets:
             secrets[client_id] = await rotate_secret(db, client_id, actor="seed-demo")
     SECRETS_FILE.parent.mkdir(parents=True, exist_ok=True)

@@ -26,6 +26,7 @@ LOGOUT_FAILURES = Counter("idp_backchannel_logout_failures_total",
                           "Back-channel logout deliveries that failed: an attempt, or given up for good", ("stage",))
 BINDING_CALL_FAILURES = Counter("idp_binding_call_failures_total",
                                 "Attempts at a binding call to a business system that failed (retried)")
+RATE_LIMITED = Counter("idp_rate_limited_total", "Requests refused by a rate limit (429), by limit name", ("limit",))
 
 LOGIN_RESULTS = ("succeeded", "failed", "locked")
 GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
@@ -86,3 +87,8 @@ def _count_committed(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _forget_rolled_back(session: Session) -> None:
     session.info.pop(PENDING, None)
+
+
+def count_rate_limited(limit: str) -> None:
+    """A refusal by a rate limit; the label is the limit's name (idp.limits.rates), never a scope."""
+    RATE_LIMITED.labels(limit).inc()

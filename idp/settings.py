@@ -5,7 +5,9 @@ start while any of them is still in force (see :meth:`Settings.check_production`
 """
 from __future__ import annotations
 
+import ipaddress
 import re
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -33,12 +35,18 @@ class Settings(BaseSettings):
     # Signing keys live in the database, their private halves encrypted with this key.
     key_storage: Literal["database"] = "database"
     key_encryption_key: SecretStr = SecretStr(DEVELOPMENT_KEY_ENCRYPTION_KEY)
+    # Keys that encrypted before the current one, comma-separated: they still decrypt (never
+    # encrypt) until `idp keys rewrap` has re-encrypted every stored secret with the current key
+    # (docs/operations.md, "Key-encryption key rotation").
+    previous_key_encryption_keys: SecretStr = SecretStr("")
     # A rotated-in key is published this long before it signs (RPs refresh their JWKS cache).
     key_publish_lead_seconds: int = 600
     key_cache_seconds: int = 60
     client_cache_seconds: int = 30
 
     catalogue_path: Path = PROJECT_ROOT / "idp" / "catalogue" / "systems.yaml"
+    # 公共服务: the 事项 and the system that handles each (idp/public_services).
+    services_path: Path = PROJECT_ROOT / "idp" / "catalogue" / "services.yaml"
 
     authorization_code_ttl_seconds: int = 60
     access_token_ttl_seconds: int = 600
@@ -94,6 +102,16 @@ class Settings(BaseSettings):
     consultation_lookups_per_address: int = 10
     consultation_lookup_window_seconds: int = 3600
 
+    # Rate limits (idp.limits.rates; docs/operations.md, "Rate limits"): budgets by limit name,
+    # "login_per_address=60/600,login_per_account=20/600" (hits per seconds) over the defaults.
+    rate_limits: str = ""
+    # Empty: the counters are in the database. A redis:// URL: in that Redis (one for all instances).
+    rate_limit_redis_url: SecretStr = SecretStr("")
+    # The reverse proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For is believed:
+    # the client address is the last hop before them. Empty: the header is ignored (it is the
+    # client's to forge) and the address is the TCP peer's.
+    trusted_proxies: str = ""
+
     backchannel_logout_timeout_seconds: float = 5.0
     backchannel_retry_seconds: float = 30.0
     backchannel_max_attempts: int = 8
@@ -122,6 +140,32 @@ class Settings(BaseSettings):
         if value and not re.fullmatch(r"[0-9a-fA-F]{64}", value):
             raise ValueError("IDP_METRICS_TOKEN_DIGEST is the SHA-256 of the token (64 hex digits), not the token")
         return value.lower()
+
+    @field_validator("rate_limits")
+    @classmethod
+    def _budgets(cls, value: str) -> str:
+        parse_rate_limits(value)
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        parse_networks(value)
+        return value
+
+    @cached_property
+    def rate_limit_overrides(self) -> dict[str, tuple[int, int]]:
+        return parse_rate_limits(self.rate_limits)
+
+    @cached_property
+    def trusted_proxy_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        return parse_networks(self.trusted_proxies)
+
+    @property
+    def key_encryption_keys(self) -> list[str]:
+        """The current key first (it encrypts), then the previous ones (they only decrypt)."""
+        previous = [k.strip() for k in self.previous_key_encryption_keys.get_secret_value().split(",") if k.strip()]
+        return [self.key_encryption_key.get_secret_value(), *previous]
 
     @field_validator("log_level", "log_format", mode="before")
     @classmethod
@@ -154,6 +198,8 @@ class Settings(BaseSettings):
             problems.append("IDP_KEY_ENCRYPTION_KEY is the development key")
         if len(self.key_encryption_key.get_secret_value()) < 32:
             problems.append("IDP_KEY_ENCRYPTION_KEY must be at least 32 characters")
+        if any(len(key) < 32 for key in self.key_encryption_keys[1:]):
+            problems.append("each of IDP_PREVIOUS_KEY_ENCRYPTION_KEYS must be at least 32 characters")
         if not self.issuer_is_https:
             problems.append("IDP_ISSUER must be an https URL")
         if self.captcha_provider == "test":
@@ -174,3 +220,24 @@ class Settings(BaseSettings):
 
     def endpoint(self, path: str) -> str:
         return self.issuer.rstrip("/") + path
+
+
+def parse_rate_limits(value: str) -> dict[str, tuple[int, int]]:
+    """ "name=hits/seconds,…" → {name: (hits, seconds)}; a malformed entry stops the start."""
+    budgets = {}
+    for entry in (e.strip() for e in value.split(",")):
+        if not entry:
+            continue
+        match = re.fullmatch(r"([a-z_]+)\s*=\s*(\d+)\s*/\s*(\d+)", entry)
+        if match is None or int(match[2]) < 1 or int(match[3]) < 1:
+            raise ValueError(f"IDP_RATE_LIMITS: {entry!r} is not name=hits/seconds (both at least 1)")
+        budgets[match[1]] = (int(match[2]), int(match[3]))
+    return budgets
+
+
+def parse_networks(value: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """ "10.0.0.1, 192.168.0.0/16" → networks; a malformed entry stops the start."""
+    try:
+        return tuple(ipaddress.ip_network(e.strip(), strict=False) for e in value.split(",") if e.strip())
+    except ValueError as exc:
+        raise ValueError(f"IDP_TRUSTED_PROXIES: {exc}") from None

@@ -127,6 +127,12 @@ MESSAGES: dict[str, str] = {
     "binding.agent_by_legal_person": "经办人的业务系统授权由法人账号在“经办人授权”中办理。",
     "binding.agent_revoked": "已撤销经办人对{system}的授权。",
     "binding.agent_revoking": "经办人对{system}的授权正在撤销中，业务系统确认后即完成。",
+    # a system that cannot be reached right now: nothing was started, the user may retry at once
+    "binding.system_unavailable": "{system}暂时无法访问，请稍后再试。",
+    # an agent cannot bind in 我的绑定: its enterprise authorizes systems (经办人授权)
+    "binding.agent_sso_unbound": "您尚未获得{system}的授权，或授权已被撤销，请联系法人账号在“经办人授权”中为您授权。",
+    # 公共服务 → 在线办理
+    "services.no_such_item": "该事项不存在或暂不支持在线办理。",
     # 经办人授权
     "agents.legal_only": "仅法人账号可以进行经办人授权。",
     "agents.id_number_required": "请输入经办人完整的身份证号码。",
@@ -154,6 +160,8 @@ MESSAGES: dict[str, str] = {
     # one-time codes by SMS or e-mail; {purpose} is the flow's name (用户解锁, 找回密码…)
     "code.message_subject": "政务服务门户{purpose}验证码",
     "code.message_body": "【政务服务门户】您的{purpose}验证码为{code}，{minutes}分钟内有效，请勿告诉他人。",
+    # rate limits (idp.limits.rates): too many requests from one address or for one account
+    "limits.too_many": "操作过于频繁，请{minutes}分钟后再试。",
     # page errors, the portal's and the systems' alike
     "page.expired": "页面已失效，请刷新后重试。",
     "page.not_found": "您访问的页面不存在。",
@@ -227,6 +235,10 @@ MESSAGES: dict[str, str] = {
     "pharmacist.upgrade_done": "身份证号码已升级为18位：{id_number}。",
     # 药品业务应用系统: who may use 信息采集
     "drug.collection.enterprise_only": "信息采集仅供企业账号使用，请通过政务服务门户“法人登录”（法人账号或经办人账号）进入本系统。",
+    # 补充企业信息 (seed 002 section 2.2 (6)) and the steps into the system from the portal (2.2 (3), (4))
+    "drug.enterprise.bad_phone": "联系电话格式不正确，请填写数字（可含“-”）。",
+    "drug.enterprise.supplied": "企业信息已补充，现在可以办理信息采集类业务。",
+    "drug.enterprise.already_supplied": "本企业的企业信息已由其他账号补充。",
     "drug.module.not_granted": "您没有{module}的操作权限，请联系法人账号在“子用户授权”中授权。",
     # 子用户授权
     "drug.grants.legal_only": "只有法人账号可以进行子用户授权，经办人账号不能为其他账号授权。",
@@ -347,6 +359,32 @@ MESSAGES: dict[str, str] = {
     "audit.time_invalid": "“{label}”的格式不正确，请按“2026-12-01 08:00”（北京时间）填写",
     "audit.range_empty": "开始时间应早于结束时间",
     "audit.page_token_invalid": "翻页链接无效或已被修改，请重新查询",
+
+    # the operator console (运维): clients, signing keys, sessions, accounts
+    "ops.client_not_found": "该客户端不存在。",
+    "ops.client_exists": "该客户端标识已被使用。",
+    "ops.client_id_format": "客户端标识应为2至64位小写字母、数字或“_-”，并以字母或数字开头。",
+    "ops.client_name_required": "请输入客户端名称（不超过200个字）。",
+    "ops.client_invalid": "客户端配置不正确：{reason}",
+    "ops.client_already_disabled": "该客户端已停用。",
+    "ops.client_not_disabled": "该客户端未停用。",
+    "ops.client_public": "该客户端为公开客户端，没有密钥。",
+    "ops.client_registered": "已登记客户端 {client_id}。",
+    "ops.client_updated": "已更新客户端 {client_id} 的回调地址和权限范围。",
+    "ops.client_disabled": "已停用客户端 {client_id}，其授权、令牌和刷新均已失效。",
+    "ops.client_enabled": "已启用客户端 {client_id}。",
+    "ops.secret_rotated": "已为客户端 {client_id} 生成新密钥，仅显示这一次，请立即妥善保存：",
+    "ops.keys_rotated": "已生成新的签名密钥，{seconds}秒后开始签名。",
+    "ops.user_not_found": "该用户名不存在。",
+    "ops.session_not_live": "该会话已结束或不存在。",
+    "ops.session_ended": "已结束该会话，并通知了相关业务系统退出。",
+    "ops.account_not_found": "账号不存在。",
+    "ops.account_not_locked": "该账号未被锁定。",
+    "ops.account_already_disabled": "该账号已停用。",
+    "ops.account_unlocked": "已解锁账号 {username}。",
+    "ops.account_disabled": "已停用账号 {username}，其登录已全部退出。",
+    "ops.search_words": "请输入用户名、手机号码或证件号码（不超过64个字）。",
+    "ops.csrf": "请求缺少有效的 X-CSRF-Token，请刷新后重试。",
 
 }
 

@@ -58,8 +58,12 @@ def port_in_use(port: int, host: str = HOST) -> bool:
 
 def uvicorn_command(app: str, port: int, *, host: str = HOST, log_level: str | None = "warning",
                     access_log: bool = True, workers: int | None = None) -> list[str]:
-    """``python -m uvicorn <app> --factory`` on ``host:port``: ``app`` is an application factory."""
-    command = [sys.executable, "-m", "uvicorn", app, "--factory", "--host", host, "--port", str(port)]
+    """``python -m uvicorn <app> --factory`` on ``host:port``: ``app`` is an application factory.
+
+    ``--no-proxy-headers``: uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1 by
+    default; which forwarded address counts is the portal's setting (IDP_TRUSTED_PROXIES)."""
+    command = [sys.executable, "-m", "uvicorn", app, "--factory", "--host", host, "--port", str(port),
+               "--no-proxy-headers"]
     if log_level is not None:
         command += ["--log-level", log_level]
     if not access_log:

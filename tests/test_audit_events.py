@@ -272,6 +272,10 @@ async def cli_rotate_keys(s: Setup) -> None:
     assert await cli(s, ["keys", "rotate"]) == 0
 
 
+async def cli_rewrap_keys(s: Setup) -> None:
+    assert await cli(s, ["keys", "rewrap"]) == 0
+
+
 Action = Callable[[Setup], Awaitable[None]]
 CASES: list[tuple[Action, list[Expect]]] = [
     (log_in, [Expect("login.succeeded", ZHANGSAN, ZHANGSAN)]),
@@ -314,6 +318,7 @@ CASES: list[tuple[Action, list[Expect]]] = [
     (cli_rotate_secret, [Expect("client.secret_rotated", "cli", None, client_id="rp", source_ip=None)]),
     (cli_load_catalogue, [Expect("client.catalogue_loaded", "cli", None, source_ip=None)]),
     (cli_rotate_keys, [Expect("keys.rotated", "cli", None, source_ip=None)]),
+    (cli_rewrap_keys, [Expect("keys.rewrapped", "cli", None, source_ip=None)]),
 ]
 
 

@@ -65,15 +65,16 @@ def password() -> str:
 async def test_system_down_when_the_browser_arrives_then_the_user_starts_again(pair, tmp_path):
     async with walker() as browser:
         await browser.log_in(pair.portal.url)
+        # The portal finds the system up and sends the browser on; the system stops meanwhile.
         async with run_system(pair, "udi", UDI, tmp_path, **FAST_OUTBOX):
-            pass  # up once (its database made and seeded), then stopped
+            to_system = await browser.start_then_stop(pair.portal.url, "udi", "existing")
         with pytest.raises(httpx.ConnectError):
-            await browser.start(pair.portal.url, "udi", "existing")
+            await browser.get(to_system)
         first = await portal_binding(pair.portal_db, pair.account.id, "udi")
         assert first.state == "pending"
-        # While the system is down, starting again is refused with a clear wait, the slot kept.
+        # While the system is down, starting again gets the portal's own page; the slot is kept.
         page = await browser.start(pair.portal.url, "udi", "existing")
-        assert page.status_code == 409 and "暂时无法联系该业务系统" in page.text
+        assert page.status_code == 200 and "暂时无法访问，请稍后再试" in page.text
         async with run_system(pair, "udi", UDI, tmp_path, **FAST_OUTBOX) as system:
             # Back up: the old binding is cancelled on the system and a fresh one goes through.
             login = await browser.start(pair.portal.url, "udi", "existing")
@@ -87,8 +88,10 @@ async def test_system_down_when_the_browser_arrives_then_the_user_starts_again(p
 async def test_system_down_when_the_browser_arrives_the_reconciler_fails_the_binding_after_the_margin(pair, tmp_path):
     async with walker() as browser:
         await browser.log_in(pair.portal.url)
+        async with run_system(pair, "udi", UDI, tmp_path, **FAST_OUTBOX):
+            to_system = await browser.start_then_stop(pair.portal.url, "udi", "create")
         with pytest.raises(httpx.ConnectError):
-            await browser.start(pair.portal.url, "udi", "create")
+            await browser.get(to_system)
         binding = await portal_binding(pair.portal_db, pair.account.id, "udi")
         async with run_system(pair, "udi", UDI, tmp_path, **FAST_OUTBOX) as system:
             await expire(pair.portal_db, binding.id, RECONCILE_MARGIN_SECONDS + 1)

@@ -136,9 +136,9 @@ async def test_the_system_ending_a_link_ends_the_binding(put, drug):
 
 
 async def test_twenty_parallel_starts_make_exactly_one_binding(put, drug):
-    """The system is down, so an abandoned pending binding cannot be cancelled: the unique slot
-    alone decides, and only one of twenty submissions gets a binding."""
-    put.systems.down.add(host("drug"))
+    """The system's binding calls fail, so an abandoned pending binding cannot be cancelled: the
+    unique slot alone decides, and only one of twenty submissions gets a binding."""
+    put.systems.failing.add(host("drug"))
     browser = await signed_in(put, put.account)
     page = await browser.go("/space/bindings/drug")
     csrf = hidden_fields(page.text)["csrf_token"]

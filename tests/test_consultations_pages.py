@@ -161,7 +161,8 @@ async def test_filing_is_rate_limited_per_address(database_url):
             for _ in range(2):
                 assert (await ask(browser)).status_code == 200
             refused = await ask(browser)
-            assert refused.status_code == 400 and "提交过于频繁" in alert(refused.text)
+            assert refused.status_code == 429 and "提交过于频繁" in alert(refused.text)
+            assert 0 < int(refused.headers["Retry-After"]) <= put.settings.consultation_window_seconds
             assert len(await stored(put)) == 2
         finally:
             await browser.aclose()
@@ -215,7 +216,8 @@ async def test_lookups_are_rate_limited_per_address(database_url):
             for _ in range(3):
                 assert (await look_up(browser, captcha="WRONG")).status_code == 400  # wrong attempts count too
             refused = await look_up(browser)
-            assert refused.status_code == 400 and "查询过于频繁" in alert(refused.text)
+            assert refused.status_code == 429 and "查询过于频繁" in alert(refused.text)
+            assert 0 < int(refused.headers["Retry-After"]) <= put.settings.consultation_lookup_window_seconds
             assert 'id="results"' not in refused.text
         finally:
             await browser.aclose()

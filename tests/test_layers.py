@@ -22,14 +22,15 @@ PACKAGE_MAP = {
     "idp.sessions": "domain", "idp.clients": "domain", "idp.keys": "domain", "idp.audit": "domain",
     "idp.notify": "domain", "idp.inbox": "domain", "idp.limits": "domain", "idp.captcha": "domain",
     "idp.verification": "domain", "idp.bindings": "domain", "idp.consultations": "domain",
-    "idp.help": "domain", "idp.staff": "domain", "idp.metrics": "domain",
+    "idp.help": "domain", "idp.staff": "domain", "idp.metrics": "domain", "idp.public_services": "domain",
     # protocol and flows
     "idp.oidc": "protocol", "idp.flows": "protocol", "idp.agents": "protocol", "idp.space": "protocol",
     "idp.operations": "protocol", "idp.casework": "protocol",
     # web: routers (wherever they sit), pages and their helpers
     "idp.web": "web", "idp.dev": "web", "idp.flows.web": "web",
     # composition: the app factory and the process entry points, which wire every layer
-    "idp.app": "composition", "idp.cli": "composition", "idp.background": "composition",
+    "idp.app": "composition", "idp.cli": "composition", "idp.cli_operations": "composition",
+    "idp.background": "composition",
     "idp.maintenance": "composition", "idp.schema": "composition", "idp.demo": "composition",
     "idp.testing": "composition",
 }

@@ -6,9 +6,12 @@ from __future__ import annotations
 import importlib.util
 import sys
 
+import yaml
+
 from idp.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_STAFF, DEMO_STAFF_PASSWORD
 from idp.settings import PROJECT_ROOT
 from mock_systems.common import DEMO_LOCAL_PASSWORD
+from mock_systems.standins import STANDINS
 
 
 def load_launcher():
@@ -34,3 +37,13 @@ def test_the_banner_names_every_server_and_every_demo_login():
         assert username in text
     assert "udi_staff" in text  # the UDI system's own reviewer
     assert "pharmacist_admin" in text  # the licensed-pharmacist system's provincial administrator
+
+
+def test_the_banner_names_every_catalogue_system_with_its_address_and_the_stand_ins_logins():
+    launcher = load_launcher()
+    text = launcher.banner(launcher.SERVICES)
+    for entry in yaml.safe_load((PROJECT_ROOT / "idp" / "catalogue" / "systems.yaml").read_text("utf-8"))["systems"]:
+        assert entry["display_name"] in text and entry["binding_api_uri"] + "/" in text
+    assert "appointments_demo on :8115, 网上预约系统" in text
+    (standins,) = [s for s in launcher.SERVICES if s.command]  # one process for all of them
+    assert standins.command[-2:] == ("-m", "mock_systems.standins.serve") and standins.port == STANDINS[-1].port

@@ -55,6 +55,8 @@ DEVELOPMENT_DEFAULTS = {
     "development key-encryption key": (
         {"key_encryption_key": DEVELOPMENT_KEY_ENCRYPTION_KEY}, "IDP_KEY_ENCRYPTION_KEY is the development key"),
     "short key-encryption key": ({"key_encryption_key": "x" * 31}, "IDP_KEY_ENCRYPTION_KEY must be at least 32"),
+    "short previous key-encryption key": (
+        {"previous_key_encryption_keys": "y" * 40 + ",short"}, "IDP_PREVIOUS_KEY_ENCRYPTION_KEYS must be at least 32"),
     "http issuer": ({"issuer": "http://sso.example.gov.cn"}, "IDP_ISSUER must be an https URL"),
     "test captcha": ({"captcha_provider": "test"}, "IDP_CAPTCHA_PROVIDER=test"),
     "development message sink": ({"message_sink": "development"}, "IDP_MESSAGE_SINK=development"),

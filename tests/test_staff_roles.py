@@ -13,7 +13,7 @@ from fastapi.routing import APIRoute
 from starlette.datastructures import FormData
 from starlette.responses import PlainTextResponse
 
-from idp.staff.roles import ADMIN, AUDITOR, BINDINGS, HELPDESK, ROLES
+from idp.staff.roles import ADMIN, AUDITOR, BINDINGS, HELPDESK, OPERATOR, ROLES
 from idp.web.staff.kit import StaffMember, staff_form_with, staff_with
 from tests.support.staff import add_staff, staff_sign_in
 
@@ -57,7 +57,8 @@ async def signed_in_client(put, username: str, roles):
 
 async def test_every_route_with_a_role_refuses_a_member_without_it(put):
     routes = guarded_routes(put.app)
-    assert {role for _, _, role in routes} >= {ADMIN}, routes  # the administration pages at least
+    assert {role for _, _, role in routes} >= {ADMIN, OPERATOR}, routes  # 运维's pages and API included
+    assert ("POST", "/staff/api/ops/clients/1/disable", OPERATOR) in routes
     clients = {}
     try:
         for role in ROLES:  # one member per role, holding every role but that one
@@ -122,7 +123,8 @@ async def test_the_guard_refuses_another_role_with_the_403_page(put, probe):
 @pytest.mark.parametrize("roles, shown, hidden", [
     ([HELPDESK], ["咨询受理"], ["绑定管理", "审计", "管理员"]),
     ([BINDINGS, AUDITOR], ["绑定管理", "审计"], ["咨询受理", "管理员"]),
-    ([ADMIN], ["管理员"], ["咨询受理", "绑定管理", "审计"]),
+    ([ADMIN], ["管理员"], ["咨询受理", "绑定管理", "审计", "运维"]),
+    ([OPERATOR], ["运维"], ["咨询受理", "绑定管理", "审计", "管理员"]),
 ])
 async def test_the_menu_shows_only_the_members_roles(put, roles, shown, hidden):
     client = await signed_in_client(put, "member", roles)

@@ -95,3 +95,24 @@ async def ask_unlink(portal: Portal, client: ClientInfo, binding_id: str, sub: s
     if response.status_code == 409 and not force:
         return Unlinked(False)
     raise SystemUnreachable(f"HTTP {response.status_code}")
+
+
+
+REACHABLE_TIMEOUT_SECONDS = 3.0
+REACHABLE_PATH = "/binding-api/"  # any answer will do, even 404: the system is there
+
+
+async def reachable(portal: Portal, client: ClientInfo) -> bool:
+    """Whether the system answers at all (a HEAD to its binding API): not when nothing listens,
+    its name does not resolve, it is too slow, or its gateway answers 5xx. Asked before the
+    browser is sent there, so a system that is down gets the portal's own page and no pending
+    binding is left behind."""
+    address = client.binding_api_uri.rstrip("/") + REACHABLE_PATH if client.binding_api_uri else None
+    address = address or client.binding_start_uri or client.initiate_login_uri
+    if not address:
+        return False
+    try:
+        response = await portal.http.head(address, timeout=REACHABLE_TIMEOUT_SECONDS)
+    except httpx.HTTPError:
+        return False
+    return response.status_code < 500

@@ -5,7 +5,8 @@ key (a plain hash of six digits would fall to a million guesses). Verification i
 conditional UPDATE, so of parallel uses of one code exactly one succeeds.
 
 Every code goes out through :func:`send_code`, which first counts the send against the
-destination and the account (``IDP_CODE_SENDS_PER_WINDOW`` per ``IDP_CODE_SEND_WINDOW_SECONDS``):
+destination and the account (the rate limits ``codes_per_destination`` and ``codes_per_account``, by default
+``IDP_CODE_SENDS_PER_WINDOW`` per ``IDP_CODE_SEND_WINDOW_SECONDS``):
 without that cap the portal could be used to flood someone's phone or mailbox, and each code
 sent is one more to guess (OWASP ASVS 4.0 V2.2.1, V2.7.x).
 """
@@ -21,8 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from idp import clock
 from idp.codes.models import OneTimeCode
-from idp.errors import DomainError
-from idp.limits.counters import minutes_until, take
+from idp.limits.rates import Hit, hit_each
 from idp.notify.senders import MessageSender
 from idp.security.tokens import new_token
 from idp.settings import Settings
@@ -42,33 +42,27 @@ def _code_digest(settings: Settings, code_id: str, code: str) -> str:
     return hmac.new(key, f"{code_id}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
-def destination_scope(channel: str, destination: str) -> str:
-    return f"code-destination:{channel}:{destination.casefold()}"
+def destination_scope(channel: str, destination: str) -> Hit:
+    return ("codes_per_destination", f"{channel}:{destination}")
 
 
-async def count_send(db: AsyncSession, settings: Settings, *scopes: str) -> None:
-    """Count one send against each scope, or refuse (``code.too_many_sends``) and count none.
-
-    A savepoint undoes the scopes already counted when a later one is full. Callers list the
-    destination first and the account next, so parallel sends take the counters' row locks in
-    one order and cannot deadlock."""
-    async with db.begin_nested():
-        for scope in scopes:
-            resets_at = await take(db, scope, limit=settings.code_sends_per_window,
-                                   window_seconds=settings.code_send_window_seconds)
-            if resets_at is not None:
-                raise DomainError("code.too_many_sends", minutes=minutes_until(resets_at))
+async def count_send(db: AsyncSession, settings: Settings, *hits: Hit) -> None:
+    """Count one send against each limit (idp.limits.rates), or refuse (``code.too_many_sends``,
+    429) and count none. Callers list the destination first and the account next, so parallel
+    sends take the counters' row locks in one order and cannot deadlock."""
+    await hit_each(db, settings, *hits, message_id="code.too_many_sends")
 
 
 async def send_code(
     db: AsyncSession, settings: Settings, sender: MessageSender, *, account_id: int, purpose: str,
-    channel: str, destination: str, also_count: tuple[str, ...] = (),
+    channel: str, destination: str, also_count: tuple[Hit, ...] = (),
 ) -> str:
     """Create and send a code; returns the code's id (kept in the flow, never the code).
 
     Refused with ``code.too_many_sends`` (nothing sent, nothing stored) once the destination or
-    the account had its share in the window; ``also_count`` names further scopes to count."""
-    await count_send(db, settings, destination_scope(channel, destination), f"code-account:{account_id}",
+    the account had its share in the window; ``also_count`` names further limits to count (the
+    source address, the login name typed)."""
+    await count_send(db, settings, destination_scope(channel, destination), ("codes_per_account", account_id),
                      *also_count)
     code = f"{secrets.randbelow(10**6):06d}"
     code_id = new_token()

@@ -98,7 +98,7 @@ async def send_contact_code(
 
     Refused with ``code.too_many_sends`` alike in both cases once the destination, the login
     name or the account had its share of sends (idp.codes.store)."""
-    login_scope = f"code-login:{contact.login.casefold()}"
+    login_scope = ("codes_per_login_name", contact.login)
     async with portal.sessionmaker.begin() as db:
         account = await find_account(db, contact)
         code_id = None
@@ -106,11 +106,11 @@ async def send_contact_code(
             code_id = await send_code(
                 db, portal.settings, make_sender(portal.settings, portal.http), account_id=account.id,
                 purpose=purpose, channel=contact.channel, destination=_registered(account, contact.channel),
-                also_count=(login_scope,),
+                also_count=(login_scope, ("codes_per_address", source_ip)),
             )
         else:
             await count_send(db, portal.settings, destination_scope(contact.channel, contact.destination),
-                             login_scope)
+                             login_scope, ("codes_per_address", source_ip))
         await advance(db, flow, expected=REQUEST, to=CODE, login=contact.login, channel=contact.channel,
                       destination=contact.destination, code_id=code_id,
                       account_id=account.id if account else None, sent_at=clock.now().isoformat(), attempts=0)

@@ -16,8 +16,11 @@ from idp.errors import DomainError
 from idp.flows.bound import browser_token, check_csrf
 from idp.flows.models import Flow
 from idp.flows.store import expect_state, load_flow, start_flow
+from idp.limits.rates import hit_now
+from idp.oidc.client_address import client_ip
 from idp.portal import Portal
 from idp.sessions.store import browser_cookie_name, set_cookie
+from idp.web.pages import with_retry_after
 
 Row = TypeVar("Row")
 
@@ -65,17 +68,23 @@ async def run_step(
     step: Callable[[FormData, Row], Awaitable[Response | None]],
     refused: Callable[[FormData, Row, DomainError], Awaitable[Response] | Response],
     then: Callable[[Row], str] | None = None,
+    limit: str | None = None,
 ) -> Response:
     """One POST of a flow: ``load`` the posted row (browser, CSRF, state; a PageError is the
     "页面已过期" page), run ``step``; a DomainError re-draws the same form through ``refused``.
-    A step that answers itself (a cookie to set) returns its Response; otherwise 303 to ``then(row)``."""
+    A step that answers itself (a cookie to set) returns its Response; otherwise 303 to ``then(row)``.
+    ``limit`` names the rate limit (idp.limits.rates) the source address spends a hit of first,
+    committed before the step runs: a step that fails still counted; an exhausted budget is the
+    same form with 429 and ``Retry-After``."""
     form = await request.form()
     row = await load(form)
     try:
+        if limit is not None:
+            await hit_now(request.app.state.portal, (limit, client_ip(request)))
         answer = await step(form, row)
     except DomainError as exc:
         page = refused(form, row, exc)
-        return page if isinstance(page, Response) else await page
+        return with_retry_after(page if isinstance(page, Response) else await page, exc)
     if answer is not None:
         return answer
     assert then is not None, "a step that answers nothing needs a page to go to"

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import math
 
 from sqlalchemy import case, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -47,7 +46,3 @@ async def give_back(db: AsyncSession, scope: str) -> None:
     await db.execute(update(WindowCounter).where(WindowCounter.key == _key(scope), WindowCounter.hits > 0)
                      .values(hits=WindowCounter.hits - 1))
 
-
-def minutes_until(moment: dt.datetime) -> int:
-    """Whole minutes to tell the user to wait (at least one)."""
-    return max(1, math.ceil((moment - clock.now()).total_seconds() / 60))

@@ -110,7 +110,7 @@ async def request_contact_change(portal: Portal, session: ActiveSession, contact
         # send_code refuses once the new value or the account had its share of codes.
         code_id = await send_code(db, portal.settings, make_sender(portal.settings, portal.http),
                                   account_id=account.id, purpose=contact.purpose, channel=contact.channel,
-                                  destination=value)
+                                  destination=value, also_count=(("codes_per_address", source_ip),))
         flow = start_flow(db, contact.purpose, CODE_SENT, browser, {"value": value, "code_id": code_id})
         flow.account_id = account.id
         record(db, f"account.{contact.key}_change_requested", actor=account.subject, source_ip=source_ip,

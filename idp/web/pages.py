@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from starlette.responses import HTMLResponse
+from starlette.responses import HTMLResponse, Response
 
 from shared.messages import text
 from shared.refusals import Refusal
@@ -25,6 +25,17 @@ def error_page(message_id: str, status_code: int = 400, detail: str = "", **valu
     return render("error.html", status_code=status_code, message=text(message_id, **values), detail=detail)
 
 
-def refusal_page(refusal: Refusal) -> HTMLResponse:
+def refusal_page(refusal: Refusal) -> Response:
     """How the portal shows a refusal nobody caught on its way up (the app's exception handler)."""
-    return error_page(refusal.message_id, refusal.status_code, refusal.detail, **refusal.values)
+    return with_retry_after(error_page(refusal.message_id, refusal.status_code, refusal.detail, **refusal.values),
+                            refusal)
+
+
+def with_retry_after(response: Response, refusal: Refusal) -> Response:
+    """A rate limit's refusal (idp.limits.rates) as 429 with ``Retry-After`` (RFC 9110 §10.2.3),
+    whatever status the page that shows it would have had; any other response as it is."""
+    seconds = refusal.values.get("retry_after")
+    if refusal.status_code == 429 and seconds is not None:
+        response.status_code = 429
+        response.headers["Retry-After"] = str(int(seconds))
+    return response

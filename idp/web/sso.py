@@ -8,11 +8,13 @@ from urllib.parse import quote, urlencode, urlsplit
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
+from idp.bindings import calls
 from idp.bindings.transitions import live_binding
 from idp.portal import Portal
 from idp.principals.principal import Principal
 from idp.sessions.store import load_session
 from idp.web.pages import error_page, render
+from idp.web.space.binding_rows import unavailable_page
 from shared.messages import text
 
 router = APIRouter()
@@ -33,8 +35,12 @@ async def initiate_login(request: Request, client_id: str) -> Response:
     if client.binding_start_uri and not await _bound(portal, session.principal, client_id):
         # A system that takes part in 授权绑定 knows the user only through a binding: without
         # an active one its login would fail there; say so here and point to 我的绑定.
+        # An agent cannot bind in 我的绑定: its enterprise authorizes it (经办人授权).
+        message = "binding.agent_sso_unbound" if session.principal.is_agent else "binding.sso_unbound"
         return render("bindings/not_bound.html", status_code=403, client_name=client.display_name,
-                      message=text("binding.sso_unbound", system=client.display_name))
+                      message=text(message, system=client.display_name), agent=session.principal.is_agent)
+    if not await calls.reachable(portal, client):
+        return unavailable_page(client)
     # No login_hint: the user is already logged in here, and a subject is no username to pre-fill.
     params = {"iss": portal.settings.issuer, "target_link_uri": home_page(client.initiate_login_uri)}
     separator = "&" if "?" in client.initiate_login_uri else "?"

@@ -114,11 +114,25 @@ async def show_form(request: Request, system: SystemContext, intent: Intent, *, 
     claims = intent.claims if isinstance(intent.claims, dict) else {}
     response = render(system, "binding_login.html", status_code, csrf_token=session.csrf_secret,
                       captcha_id=captcha_id, username=username, error=error, binding_id=intent.binding_id,
-                      portal_name=claims.get("name") or claims.get("preferred_username") or "",
+                      portal_name=portal_name(claims),
                       cancel_url=portal_bindings_page(system, "cancelled"))
     if new_cookie:
         set_cookie(response, system, new_cookie)
     return response
+
+
+def portal_name(claims: dict) -> str:
+    """Who is binding, as the guides name the account: a legal-person account by its enterprise
+    (not the representative's personal name), an agent by the enterprise it acts for and its own
+    name, a person by name."""
+    enterprise = claims.get("enterprise")
+    enterprise_name = enterprise.get("name") if isinstance(enterprise, dict) else None
+    person = claims.get("name") or claims.get("preferred_username") or ""
+    if isinstance(enterprise_name, str) and enterprise_name:
+        if claims.get("account_type") == "agent" and person:
+            return f"{enterprise_name}（经办人：{person}）"
+        return enterprise_name
+    return person if isinstance(person, str) else ""
 
 
 def is_subject(session: WebSession | None, intent: Intent) -> bool:

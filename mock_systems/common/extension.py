@@ -45,6 +45,10 @@ class SystemExtension:
     # The system's own pages linked from the home page: (path, label), e.g. the drug system's 信息采集.
     home_links: tuple[tuple[str, str], ...] = ()
     access_gate: AccessGate | None = None
+    # Asked when the portal sends a user in (third-party-initiated login, /auth/login with iss),
+    # as gate(request, system, params): None goes on to the portal's login, or the page to show
+    # first (the drug system's 是否登录 confirmation and CA prompt).
+    before_portal_login: AccessGate | None = None
     # Run once at start-up, after the tables exist (e.g. seeding the system's own staff).
     # Called with (app, system) once at start-up.
     on_start: tuple[Callable[..., Coroutine[Any, Any, None]], ...] = ()

@@ -56,6 +56,9 @@ async def start_login(request: Request) -> Response:
     params = request.query_params if request.method == "GET" else await request.form()
     if "iss" in params and params["iss"] != system.settings.issuer:
         return message_page(system, text("system.login.wrong_issuer"), 400, "iss is not the configured issuer")
+    prompts = system.profile.extension.before_portal_login if system.profile.extension else None
+    if prompts is not None and "iss" in params and (page := await prompts(request, system, params)) is not None:
+        return page
     target = params.get("target_link_uri")
     return_to = local_target(system, str(target) if target is not None else None)
     return await send_to_portal(request, system, return_to=return_to)

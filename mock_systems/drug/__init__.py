@@ -14,13 +14,17 @@ from mock_systems.common.extension import SystemExtension
 from mock_systems.drug import (
     collection_routes,
     dossier_routes,
+    enterprise_routes,
+    entry,
     grant_routes,
     models,  # noqa: F401  (its tables join the common create_tables)
 )
 
 # On the profile, so that every way of building the app (make run, the tests) has the pages.
-EXTENSION = SystemExtension(routers=(collection_routes.router, grant_routes.router, dossier_routes.router),
-                            home_links=((collection_routes.COLLECTION, "信息采集"),))
+EXTENSION = SystemExtension(routers=(collection_routes.router, grant_routes.router, dossier_routes.router,
+                                     enterprise_routes.router),
+                            home_links=((collection_routes.COLLECTION, "信息采集"),),
+                            before_portal_login=entry.entry_prompts)
 PROFILE = SystemProfile(client_id="drug", display_name="药品业务应用系统", port=8104,
                         demo_accounts=demo_accounts("drug"), extension=EXTENSION)
 

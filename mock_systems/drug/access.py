@@ -7,13 +7,14 @@ from dataclasses import dataclass
 
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from mock_systems.common.accounts import claim_object
 from mock_systems.common.context import SystemContext
 from mock_systems.common.page_guard import logged_in
 from mock_systems.common.pages import message_page
 from mock_systems.common.security import constant_time_equal
+from mock_systems.drug.enterprise_info import enterprise_info
 from mock_systems.drug.grants import has_grant
 from mock_systems.drug.modules import MODULES
 from shared.messages import text
@@ -55,6 +56,20 @@ async def enterprise_actor(request: Request) -> Actor | Response:
                  name=str(acting.get("name") or account.display_name)[:100], csrf_token=session.csrf_secret)
 
 
+ENTERPRISE_INFO = "/collection/enterprise"  # 补充企业信息
+
+
+async def collection_actor(request: Request) -> Actor | Response:
+    """:func:`enterprise_actor` once its enterprise has supplied its details (补充企业信息);
+    before that, every page of 信息采集 sends the browser to that form."""
+    actor = await enterprise_actor(request)
+    if isinstance(actor, Response):
+        return actor
+    async with request.app.state.system.sessionmaker() as db:
+        supplied = await enterprise_info(db, actor.enterprise_code)
+    return actor if supplied is not None else RedirectResponse(ENTERPRISE_INFO, status_code=303)
+
+
 async def may_use(db: AsyncSession, actor: Actor, module_id: str) -> bool:
     """A legal person uses every module of its enterprise; an agent only those granted."""
     return actor.is_legal_person or await has_grant(db, actor.account_id, actor.enterprise_code, module_id)
@@ -64,7 +79,7 @@ async def module_actor(request: Request, module_id: str) -> Actor | Response:
     """The actor allowed to use ``module_id``, or the refusal (checked in the database each time,
     so revoking a grant takes effect on the next request)."""
     system: SystemContext = request.app.state.system
-    actor = await enterprise_actor(request)
+    actor = await collection_actor(request)
     if isinstance(actor, Response):
         return actor
     async with system.sessionmaker() as db:
@@ -76,7 +91,7 @@ async def module_actor(request: Request, module_id: str) -> Actor | Response:
 
 async def legal_person_actor(request: Request) -> Actor | Response:
     system: SystemContext = request.app.state.system
-    actor = await enterprise_actor(request)
+    actor = await collection_actor(request)
     if isinstance(actor, Response) or actor.is_legal_person:
         return actor
     return message_page(system, text("drug.grants.legal_only"), 403)

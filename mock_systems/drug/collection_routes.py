@@ -4,9 +4,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from mock_systems.drug.access import enterprise_actor, may_use
+from mock_systems.drug.access import collection_actor, may_use
 from mock_systems.drug.modules import EXPORT_DOSSIER
 from mock_systems.drug.pages import render
+from shared.messages import text
 
 router = APIRouter()
 COLLECTION = "/collection"
@@ -15,9 +16,12 @@ COLLECTION = "/collection"
 @router.get(COLLECTION)
 async def collection_home(request: Request) -> Response:
     system = request.app.state.system
-    actor = await enterprise_actor(request)
+    actor = await collection_actor(request)
     if isinstance(actor, Response):
         return actor
     async with system.sessionmaker() as db:
         export_allowed = await may_use(db, actor, EXPORT_DOSSIER)
-    return render(system, "collection.html", actor=actor, export_allowed=export_allowed)
+    supplied = {"1": "drug.enterprise.supplied", "0": "drug.enterprise.already_supplied"}.get(
+        request.query_params.get("supplied", ""))
+    return render(system, "collection.html", actor=actor, export_allowed=export_allowed,
+                  supplied=text(supplied) if supplied else None)

@@ -88,3 +88,19 @@ class DossierEvent(Base):
     actor_account_id: Mapped[int] = mapped_column(ForeignKey("local_accounts.id"))
     actor_name: Mapped[str] = mapped_column(String(100))
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class EnterpriseInfo(Base):
+    """补充企业信息 (seed 002 section 2.2 (6)): what an enterprise supplies on its first entry to
+    信息采集, before any business. One row per enterprise; the primary key makes the first of
+    two concurrent submissions the one kept."""
+
+    __tablename__ = "drug_enterprise_info"
+
+    enterprise_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    enterprise_name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(200))  # 注册地址
+    contact_name: Mapped[str] = mapped_column(String(100))  # 联系人
+    contact_phone: Mapped[str] = mapped_column(String(32))  # 联系电话
+    filled_by_name: Mapped[str] = mapped_column(String(100))
+    filled_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

@@ -10,7 +10,7 @@ from playwright.async_api import Page
 from tests.browser.conftest import STEP_TIMEOUT_MS
 from tests.support.live import free_port
 from tests.support.live_binding import register_system
-from tests.support.live_systems import live_system
+from tests.support.live_systems import live_standin, live_system
 from tests.support.portal import PASSWORD
 
 # Playwright's objects belong to the loop that made them: the session's (see conftest.py).
@@ -71,6 +71,17 @@ async def running(portal, databases, tmp_path, module: str, profile, *, host: st
     client = await register_system(portal.database_url, profile.client_id, url, display_name=profile.display_name)
     async with live_system(module, profile, port, tmp_path, issuer=portal.process.issuer, BASE_URL=url,
                            database_url=await databases.empty(), client_secret=client.client_secret) as system:
+        yield system
+
+
+@contextlib.asynccontextmanager
+async def running_standin(portal, databases, tmp_path, profile):
+    """A generic stand-in (mock_systems/standins) as a live process beside the test's portal."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    client = await register_system(portal.database_url, profile.client_id, url, display_name=profile.display_name)
+    async with live_standin(profile, port, tmp_path, issuer=portal.process.issuer, BASE_URL=url,
+                            database_url=await databases.empty(), client_secret=client.client_secret) as system:
         yield system
 
 

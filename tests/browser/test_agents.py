@@ -51,10 +51,21 @@ async def bind_for_agent(page: Page, client_id: str, mode: str) -> None:
     await page.click(f"#mode-{mode}")
 
 
-async def sso_from_my_bindings(page: Page, portal_url: str, client_id: str, name: str, system_url: str) -> None:
+async def sso_from_my_bindings(page: Page, portal_url: str, client_id: str, name: str, system_url: str,
+                               shot=None) -> None:
     await page.goto(f"{portal_url}/space/bindings")
     await page.locator(f"#system-{client_id}").get_by_role("link", name=name).click()
     await page.wait_for_url(f"{system_url}/**")
+    if client_id == "drug":  # seed 002 section 2.2 (3) and (4): the drug system's own first steps
+        await expect(page.locator("#entry-question")).to_have_text("是否登录【药品业务应用系统】")
+        if shot is not None:
+            await shot(page, "drug-confirm")
+        await page.locator("#entry-confirm").click()
+        await expect(page.locator("#ca-skip")).to_have_text("跳过，普通用户登录")
+        if shot is not None:
+            await shot(page, "drug-ca-prompt")
+        await page.locator("#ca-skip").click()
+        await expect(page.get_by_role("link", name="信息采集")).to_be_visible()
 
 
 async def test_seed_002_an_agent_files_an_export_dossier_after_both_authorizations(
@@ -79,8 +90,16 @@ async def test_seed_002_an_agent_files_an_export_dossier_after_both_authorizatio
             await expect(page.locator("#authorized-drug")).to_have_attribute("data-state", "fixed")
         await shot(page, "agents-authorized")
         # 2.3.2 子用户授权 inside the drug system: 出口药品档案信息采集 for 李四 only.
-        await sso_from_my_bindings(page, portal.url, "drug", DRUG.display_name, drug.url)
+        await sso_from_my_bindings(page, portal.url, "drug", DRUG.display_name, drug.url, shot)
         await page.get_by_role("link", name="信息采集").click()
+        # 2.2 (6) the enterprise's first entry to 信息采集: 补充企业信息 before any business.
+        await expect(page.locator("#enterprise-needed")).to_be_visible()
+        await page.fill("#address", "北京市西城区示例路1号")
+        await page.fill("#contact_name", "李四")
+        await page.fill("#contact_phone", "010-12345678")
+        await shot(page, "drug-enterprise-info")
+        await page.get_by_role("button", name="保存").click()
+        await expect(page.locator("#notice")).to_have_text("企业信息已补充，现在可以办理信息采集类业务。")
         await page.locator("#sub-user-grants").click()
         await page.locator("#agents tr", has_text="李四").get_by_role("link", name="选择").click()
         await page.locator("#module-export_dossier").check()

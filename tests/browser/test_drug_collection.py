@@ -50,6 +50,7 @@ async def drug(databases):
 async def browser_as(chromium, drug: DrugSystem, person):
     """A browser context logged in to the drug system as ``person`` through the fake portal."""
     await drug.bind(person)
+    await drug.supply_enterprise_info(person)  # 补充企业信息: test_agents.py walks through it
     drug.fake.userinfo[person.sub] = person.claims
     base = drug.system.settings.base_url
     context = await chromium.new_context(base_url=base, locale="zh-CN", viewport={"width": 1280, "height": 900})

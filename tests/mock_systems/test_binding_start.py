@@ -212,3 +212,17 @@ async def test_twenty_portal_accounts_binding_one_local_account_in_parallel_make
     refused = [c.path for c in fake.calls if c.path.endswith("/refused")]
     assert len(refused) == 19 and len(fake.calls_to("confirm")) == 1
     assert f"/{link.binding_id}/" in fake.calls_to("confirm")[0].path
+
+
+@pytest.mark.parametrize(("claims", "shown", "hidden"), [
+    ({**LEGAL_CLAIMS, "account_type": "legal_person"}, "示例医疗器械有限公司", "李四"),
+    ({"name": "王五", "account_type": "agent", "enterprise": {"name": "示例医疗器械有限公司"}},
+     "示例医疗器械有限公司（经办人：王五）", None),
+    ({"name": "张三", "account_type": "personal"}, "张三", None),
+])
+async def test_the_binding_page_names_a_legal_person_by_its_enterprise(drug, claims, shown, hidden):
+    page = await open_binding(drug, drug.state.fake.intent("existing", sub="sub-1", claims=claims))
+    assert page.status_code == 200
+    assert f'<strong id="portal-name">{shown}</strong>' in page.text
+    if hidden:
+        assert hidden not in page.text

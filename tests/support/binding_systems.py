@@ -2,7 +2,8 @@
 
 Answers SYSTEM_STATUS, SYSTEM_CANCEL and SYSTEM_UNLINK from an in-memory table of links,
 verifies nothing itself (tests check the recorded JWTs against the portal's JWKS), and records
-every call; a host in ``down`` refuses connections like a stopped process.
+every call; a host in ``down`` refuses connections like a stopped process, one in ``failing``
+answers but fails every binding call.
 """
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ class FakeSystems:
     cancelled: set[tuple[str, str]] = field(default_factory=set)
     calls: list[Call] = field(default_factory=list)
     down: set[str] = field(default_factory=set)
+    failing: set[str] = field(default_factory=set)  # up, but every binding call answers 500
 
     def link(self, host: str, binding_id: str, sub: str, kind: str, local_account: str = "local-1") -> None:
         self.links[(host, binding_id)] = {"kind": kind, "local_account": local_account, "sub": sub}
@@ -44,6 +46,10 @@ class FakeSystems:
         host = request.url.host
         if host in self.down:
             raise httpx.ConnectError("connection refused", request=request)
+        if request.method == "HEAD":  # the portal asks whether the system is there (calls.reachable)
+            return httpx.Response(404)
+        if host in self.failing:
+            return httpx.Response(500)
         token = request.headers.get("authorization", "").removeprefix("Bearer ")
         path = request.url.path
         self.calls.append(Call(host, request.method, path, token))

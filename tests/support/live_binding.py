@@ -63,6 +63,14 @@ class Walker:
         return await self.client.post(f"{portal_url}{PAGE}/{client_id}",
                                       data={"csrf_token": hidden_fields(page.text)["csrf_token"], "mode": mode})
 
+    async def start_then_stop(self, portal_url: str, client_id: str, mode: str) -> str:
+        """授权绑定 → a button, the portal's redirect to the system not followed yet: its address."""
+        page = await self.get(f"{portal_url}{PAGE}/{client_id}")
+        response = await self.client.post(f"{portal_url}{PAGE}/{client_id}", follow_redirects=False,
+                                          data={"csrf_token": hidden_fields(page.text)["csrf_token"], "mode": mode})
+        assert response.status_code == 303, response.text[:300]
+        return response.headers["location"]
+
     async def prove(self, page: httpx.Response, username: str, password: str) -> httpx.Response:
         """The system's own login page inside the binding (its captcha answer in tests)."""
         assert f'action="{SYSTEM_START}"' in page.text, page.text[:500]

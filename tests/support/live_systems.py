@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,6 +62,22 @@ async def live_system(module: str, profile: SystemProfile, port: int, log_dir: P
     live = await start(profile.client_id, uvicorn_command(f"mock_systems.{module}:create_app", port), port=port,
                        env=env, log_path=log_dir / f"{profile.client_id}-{port}.log", kind=LiveSystem,
                        profile=profile, database_url=database_url)
+    try:
+        yield live
+    finally:
+        await stop(live)
+
+
+@contextlib.asynccontextmanager
+async def live_standin(profile: SystemProfile, port: int, log_dir: Path, *, issuer: str, database_url: str,
+                       client_secret: str, **overrides: str):
+    """A generic stand-in (mock_systems/standins) as `make run` serves it, alone on ``port``."""
+    env = system_environment(profile, port=port, issuer=issuer, database_url=database_url,
+                             client_secret=client_secret, **overrides)
+    command = [sys.executable, "-m", "mock_systems.standins.serve", profile.client_id, "--port", str(port)]
+    live = await start(profile.client_id, command, port=port, env=env,
+                       log_path=log_dir / f"{profile.client_id}-{port}.log", kind=LiveSystem, profile=profile,
+                       database_url=database_url)
     try:
         yield live
     finally:

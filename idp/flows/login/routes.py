@@ -28,6 +28,7 @@ from idp.flows.login.transitions import (
     refuse_if_locked,
 )
 from idp.flows.web import bind_browser, run_step
+from idp.limits.rates import hit_now
 from idp.oidc import interactions
 from idp.oidc.client_address import client_ip
 from idp.oidc.models import Interaction
@@ -98,6 +99,9 @@ async def login_submit(request: Request) -> Response:
             previous = await load_session(db, portal.settings, request)
         attempt = Attempt(row.client_id, client_ip(request), form.window,
                           describe_device(request.headers.get("user-agent")))
+        # Counted before the captcha and the password: every attempt spends a hit, right or wrong.
+        await hit_now(portal, ("login_per_address", attempt.source_ip),
+                      ("login_per_account", f"{form.window}:{form.login_name}"))
         await pass_captcha(portal, form)
         account = await find_account(portal, form.window, form.login_name)
         await refuse_if_locked(portal, account, attempt)

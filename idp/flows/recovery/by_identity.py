@@ -16,7 +16,7 @@ from idp.audit.log import record
 from idp.errors import DomainError
 from idp.flows.login.transitions import locked_refusal
 from idp.flows.recovery.forms import CITIZEN_ID, IdentityForm, normalise_name
-from idp.limits.counters import give_back, minutes_until, take
+from idp.limits.rates import give_back, hit
 from idp.settings import Settings
 
 
@@ -31,22 +31,23 @@ def identity_matches(account: Account, form: IdentityForm) -> bool:
     return not account.id_long_term and account.id_valid_to == form.valid_to
 
 
-def _address_scope(source_ip: str | None) -> str:
-    return f"recovery-identity-address:{source_ip or ''}"
+ADDRESS_LIMIT = "recovery_identity_per_address"
 
 
 async def count_address_attempt(db: AsyncSession, settings: Settings, source_ip: str | None) -> DomainError | None:
     """Count the attempt for its source address first (the count is undone if the answer is
     right): parallel attempts cannot all pass the check before any is counted. Returns the
     refusal when the address has used up its wrong answers for the window."""
-    resets_at = await take(db, _address_scope(source_ip), limit=settings.recovery_identity_failures_per_address,
-                           window_seconds=settings.recovery_identity_address_window_seconds)
-    return None if resets_at is None else DomainError("recovery.identity_too_many", minutes=minutes_until(resets_at))
+    try:
+        await hit(db, settings, ADDRESS_LIMIT, source_ip, message_id="recovery.identity_too_many")
+    except DomainError as refusal:
+        return refusal
+    return None
 
 
-async def forgive_address_attempt(db: AsyncSession, source_ip: str | None) -> None:
+async def forgive_address_attempt(db: AsyncSession, settings: Settings, source_ip: str | None) -> None:
     """A right answer is no guess: it leaves the address's count as it was."""
-    await give_back(db, _address_scope(source_ip))
+    await give_back(db, settings, ADDRESS_LIMIT, source_ip)
 
 
 async def check_answer(

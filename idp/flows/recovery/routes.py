@@ -24,6 +24,7 @@ from idp.portal import Portal
 from idp.web.pages import render
 
 router = APIRouter()
+LIMIT = "recovery_per_address"  # each POST spends a hit of the source address's budget (idp.limits.rates)
 PATH = "/recovery"
 IDENTITY_FIELDS = ("name", "id_number", "valid_from", "valid_to")
 CONTACT_FIELDS = ("username", "channel", "destination")
@@ -76,7 +77,7 @@ async def verify_identity(request: Request) -> Response:
         return await _page(portal, flow, values=_kept(form, IDENTITY_FIELDS), error=exc.text())
 
     return await run_step(request, load=posted_flow(request, portal, KIND, IDENTITY), step=step, refused=refused,
-                          then=_this_page)
+                          limit=LIMIT, then=_this_page)
 
 
 @router.post(f"{PATH}/send")
@@ -92,7 +93,7 @@ async def send_code(request: Request) -> Response:
         return await _page(portal, flow, values=_kept(form, CONTACT_FIELDS), error=exc.text())
 
     return await run_step(request, load=posted_flow(request, portal, KIND, REQUEST), step=step, refused=refused,
-                          then=_this_page)
+                          limit=LIMIT, then=_this_page)
 
 
 @router.post(f"{PATH}/verify")
@@ -107,7 +108,7 @@ async def verify_code(request: Request) -> Response:
         return await _page(portal, flow, error=exc.text())  # a spent code: back to 获取验证码
 
     return await run_step(request, load=posted_flow(request, portal, KIND, CODE), step=step, refused=refused,
-                          then=_this_page)
+                          limit=LIMIT, then=_this_page)
 
 
 @router.post(f"{PATH}/password")
@@ -122,7 +123,7 @@ async def set_password(request: Request) -> Response:
         return await _page(portal, flow, error=exc.text())
 
     return await run_step(request, load=posted_flow(request, portal, KIND, PASSWORD), step=step, refused=refused,
-                          then=lambda flow: f"{PATH}/done")
+                          limit=LIMIT, then=lambda flow: f"{PATH}/done")
 
 
 @router.get(f"{PATH}/done")

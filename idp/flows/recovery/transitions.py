@@ -45,7 +45,7 @@ async def verify_identity(portal: Portal, flow: Flow, form: IdentityForm, *, sou
             refusal, reason = await check_answer(db, portal.settings, account, form, source_ip)
         if refusal is None:
             assert account is not None  # check_answer refuses when no account matched
-            await forgive_address_attempt(db, source_ip)
+            await forgive_address_attempt(db, portal.settings, source_ip)
             await advance(db, flow, expected=IDENTITY, to=PASSWORD, account_id=account.id, via="identity")
             record(db, "recovery.identity_verified", actor=account.subject, source_ip=source_ip,
                    subject=account.subject)

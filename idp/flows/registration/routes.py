@@ -34,6 +34,7 @@ from idp.web.pages import render
 from shared.messages import text
 
 router = APIRouter()
+LIMIT = "registration_per_address"  # each POST spends a hit of the source address's budget (idp.limits.rates)
 START_STATE = {LEGAL: State.ENTERPRISE, PERSONAL: State.FORM}
 PATHS = {LEGAL: "/register/legal", PERSONAL: "/register/personal"}
 # The form fields shown again after a refusal: everything except the passwords and the captcha.
@@ -141,7 +142,7 @@ async def legal_verify(request: Request) -> Response:
         return await _page(request, "legal_enterprise.html", flow, _kept(form), refusal)
 
     return await run_step(request, load=posted_flow(request, portal, LEGAL), step=step, refused=refused,
-                          then=lambda flow: f"/register/legal?flow={flow.id}")
+                          limit=LIMIT, then=lambda flow: f"/register/legal?flow={flow.id}")
 
 
 @router.post("/register/legal/user")
@@ -162,7 +163,7 @@ async def legal_confirm(request: Request) -> Response:
                            enterprise=flow.data["enterprise"])
 
     return await run_step(request, load=posted_flow(request, portal, LEGAL), step=step, refused=refused,
-                          then=lambda flow: f"/register/legal/done?flow={flow.id}")
+                          limit=LIMIT, then=lambda flow: f"/register/legal/done?flow={flow.id}")
 
 
 @router.get("/register/legal/done")
@@ -195,7 +196,7 @@ async def personal_register(request: Request) -> Response:
         return await _page(request, "personal.html", flow, _kept(form), refusal)
 
     return await run_step(request, load=posted_flow(request, portal, PERSONAL), step=step, refused=refused,
-                          then=lambda flow: f"/register/personal/done?flow={flow.id}")
+                          limit=LIMIT, then=lambda flow: f"/register/personal/done?flow={flow.id}")
 
 
 @router.get("/register/personal/done")

@@ -19,6 +19,7 @@ from idp.portal import Portal
 from idp.web.pages import render
 
 router = APIRouter()
+LIMIT = "unlock_per_address"  # each POST spends a hit of the source address's budget (idp.limits.rates)
 PATH = "/unlock"
 CONTACT_FIELDS = ("username", "channel", "destination")
 
@@ -57,7 +58,7 @@ async def send_code(request: Request) -> Response:
         return await _page(portal, flow, values={n: forms.field(form, n) for n in CONTACT_FIELDS}, error=exc.text())
 
     return await run_step(request, load=posted_flow(request, portal, KIND, REQUEST), step=step, refused=refused,
-                          then=lambda flow: f"{PATH}?flow={flow.id}")
+                          limit=LIMIT, then=lambda flow: f"{PATH}?flow={flow.id}")
 
 
 @router.post(f"{PATH}/verify")
@@ -71,7 +72,7 @@ async def verify_code(request: Request) -> Response:
         return await _page(portal, flow, error=exc.text())  # a spent code: back to 获取验证码
 
     return await run_step(request, load=posted_flow(request, portal, KIND, CODE), step=step, refused=refused,
-                          then=lambda flow: f"{PATH}/done")
+                          limit=LIMIT, then=lambda flow: f"{PATH}/done")
 
 
 @router.get(f"{PATH}/done")

@@ -4,7 +4,8 @@ with the reference number, and the lookup of answers without login (在线办事
 Both forms belong to a stored flow bound to this browser (CSRF token, expiry: idp.flows). Filing
 finishes the flow in the transaction that stores the question, so a double submit files once.
 Bad input comes back on the same form with every problem under its field and changes nothing.
-Both are rate-limited per source address (idp.limits window counters; docs/helpdesk.md).
+Both are rate-limited per source address, filing also per signed-in account (idp.limits.rates;
+docs/operations.md, "Rate limits"); a refusal is the form again with 429 and Retry-After.
 """
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
@@ -38,7 +38,7 @@ from idp.flows.bound import browser_token, load_bound
 from idp.flows.models import Flow
 from idp.flows.store import EXPIRED, advance, load_flow, start_flow
 from idp.flows.web import bind_browser, new_captcha, posted_flow, run_step, start
-from idp.limits.counters import minutes_until, take
+from idp.limits.rates import hit_each, hit_now
 from idp.portal import Portal
 from idp.sessions.store import ActiveSession
 from idp.web.consultations import PROBLEM, PROBLEM_DONE, PROBLEM_QUERY
@@ -152,14 +152,6 @@ async def question_form(request: Request, ssywxt: str | None = None, category: s
     return await question_page(request, row, values)
 
 
-async def count_attempt(db: AsyncSession, scope: str, refusal: str, *, limit: int, window_seconds: int) -> None:
-    """One attempt counted against ``scope``; with the window full, nothing is counted and the
-    refusal says how many minutes to wait."""
-    resets_at = await take(db, scope, limit=limit, window_seconds=window_seconds)
-    if resets_at is not None:
-        raise DomainError(refusal, minutes=minutes_until(resets_at))
-
-
 @router.post(PROBLEM)
 async def file_question(request: Request) -> Response:
     portal = portal_of(request)
@@ -175,9 +167,10 @@ async def file_question(request: Request) -> Response:
             raise InvalidQuestion({"captcha": problem})
         session = await signed_in(request)
         async with portal.sessionmaker.begin() as db:
-            await count_attempt(db, f"consultation.submit:{source_ip}", "consultation.too_many",
-                                limit=portal.settings.consultations_per_address,
-                                window_seconds=portal.settings.consultation_window_seconds)
+            # Counted with the question: a refused or failed filing counts nothing.
+            await hit_each(db, portal.settings, ("consultations_per_address", source_ip),
+                           *([("consultations_per_account", session.account.id)] if session else []),
+                           message_id="consultation.too_many")
             row = await submit_consultation(db, question, account_id=session.account.id if session else None,
                                             actor=session.account.subject if session else None, source_ip=source_ip)
             # Finishing the flow in the same transaction: a double submit files one question.
@@ -234,10 +227,7 @@ async def look_up(request: Request) -> Response:
     portal = portal_of(request)
 
     async def step(form: FormData, flow: Flow) -> Response:
-        async with portal.sessionmaker.begin() as db:
-            await count_attempt(db, f"consultation.lookup:{client_ip(request)}", "consultation.lookups_too_many",
-                                limit=portal.settings.consultation_lookups_per_address,
-                                window_seconds=portal.settings.consultation_lookup_window_seconds)
+        await hit_now(portal, ("lookups_per_address", client_ip(request)), message_id="consultation.lookups_too_many")
         problem = await captcha_problem(portal, form)
         try:
             asker = parse_asker(form)

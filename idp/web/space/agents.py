@@ -14,12 +14,19 @@ from starlette.responses import RedirectResponse, Response
 
 from idp.accounts.display import mask_id_number, mask_mobile
 from idp.agents import transitions
-from idp.bindings import eligibility, transitions as bindings
+from idp.bindings import calls, eligibility, transitions as bindings
 from idp.errors import DomainError, PageError
 from idp.principals.principal import Principal
 from idp.web.kit import CsrfForm, LegalPerson, client_ip, portal_of, render_page
 from idp.web.space import AGENTS as PAGE
-from idp.web.space.binding_rows import bindable, binding_rows, known_system_name, result_message, to_binding_start
+from idp.web.space.binding_rows import (
+    bindable,
+    binding_rows,
+    known_system_name,
+    result_message,
+    to_binding_start,
+    unavailable_page,
+)
 from shared.messages import text
 from shared.path_ids import ROW_ID
 
@@ -114,6 +121,8 @@ async def bind_for_agent(request: Request, agency_id: int, client_id: str, sessi
     selected = await _principal(request, session, agency_id)
     client = await bindable(request, client_id)
     mode = form.get("mode")
+    if eligibility.refusal(selected, client) is None and not await calls.reachable(portal_of(request), client):
+        return unavailable_page(client)  # before any pending binding: nothing to clean up
     try:
         binding_id = await bindings.start_binding(portal_of(request), selected, client,
                                                   mode if isinstance(mode, str) else "", actor=session.account,

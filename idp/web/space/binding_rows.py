@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 import yaml
 from fastapi import Request
 from sqlalchemy import select
-from starlette.responses import RedirectResponse
+from starlette.responses import RedirectResponse, Response
 
 from idp.bindings import eligibility, transitions
 from idp.bindings.models import Binding
@@ -23,6 +23,7 @@ from idp.errors import PageError
 from idp.portal import Portal
 from idp.principals.principal import Principal
 from idp.web.kit import portal_of
+from idp.web.pages import render
 from shared.messages import text
 
 # ?result=… from the system's redirect back (shared.binding RefusalReason and the system's own
@@ -106,6 +107,14 @@ async def known_system_name(portal: Portal, client_id: str) -> str | None:
         return None
     client = await portal.client(client_id)
     return client.display_name if client else None
+
+
+def unavailable_page(client: ClientInfo) -> Response:
+    """The portal's own page for a system that does not answer (calls.reachable); nothing was
+    started, so the user may try again at once. 200, not 503: the portal itself works, and its
+    5xx alarms are no place for another system's outage."""
+    return render("bindings/unavailable.html", status_code=200, client_name=client.display_name,
+                  message=text("binding.system_unavailable", system=client.display_name))
 
 
 def to_binding_start(client: ClientInfo, binding_id: str) -> RedirectResponse:

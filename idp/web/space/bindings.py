@@ -12,13 +12,21 @@ from fastapi import APIRouter, Request
 from sqlalchemy import select
 from starlette.responses import RedirectResponse, Response
 
-from idp.bindings import eligibility, outbox, transitions
+from idp.bindings import calls, eligibility, outbox, transitions
 from idp.bindings.models import Binding
 from idp.errors import DomainError, PageError
 from idp.oidc.client_address import client_ip
 from idp.web.kit import CsrfForm, SignedIn, portal_of, render_page
 from idp.web.space import AGENTS
-from idp.web.space.binding_rows import Row, bindable, binding_rows, known_system_name, result_message, to_binding_start
+from idp.web.space.binding_rows import (
+    Row,
+    bindable,
+    binding_rows,
+    known_system_name,
+    result_message,
+    to_binding_start,
+    unavailable_page,
+)
 from shared.binding import PORTAL_BINDINGS_PAGE
 from shared.messages import text
 
@@ -94,6 +102,9 @@ async def start(request: Request, client_id: str, session: SignedIn, form: CsrfF
     _refuse_agent(session)
     client = await bindable(request, client_id)
     mode = form.get("mode")
+    # An ineligible request is refused by start_binding, whether or not the system answers.
+    if eligibility.refusal(session.principal, client) is None and not await calls.reachable(portal_of(request), client):
+        return unavailable_page(client)  # before any pending binding: nothing to clean up
     try:
         binding_id = await transitions.start_binding(portal_of(request), session.principal, client,
                                                      mode if isinstance(mode, str) else "",

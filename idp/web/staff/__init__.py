@@ -12,3 +12,5 @@ CONSULTATIONS = STAFF + "/consultations"  # 咨询受理
 BINDING_REQUESTS = STAFF + "/bindings"  # 绑定管理
 AUDIT = STAFF + "/audit"  # 审计
 STAFF_ADMIN = STAFF + "/admin"  # 管理员
+OPERATIONS = STAFF + "/ops"  # 运维: the operator console
+OPERATIONS_API = STAFF + "/api/ops"  # 运维: its JSON API (OpenAPI at OPERATIONS_API + "/openapi.json")

@@ -26,11 +26,11 @@ from starlette.responses import Response
 from idp.errors import PageError
 from idp.security.tokens import constant_time_equal
 from idp.settings import Settings
-from idp.staff.roles import ADMIN, AUDITOR, BINDINGS, HELPDESK, ROLE_NAMES
+from idp.staff.roles import ADMIN, AUDITOR, BINDINGS, HELPDESK, OPERATOR, ROLE_NAMES
 from idp.staff.sessions import ACTIVE, LoadedSession, load_staff_session
 from idp.web.kit import NotSignedIn, portal_of
 from idp.web.pages import render
-from idp.web.staff import AUDIT, BINDING_REQUESTS, CONSULTATIONS, STAFF, STAFF_ADMIN, STAFF_LOGIN
+from idp.web.staff import AUDIT, BINDING_REQUESTS, CONSULTATIONS, OPERATIONS, STAFF, STAFF_ADMIN, STAFF_LOGIN
 from shared.messages import text
 
 STAFF_COOKIE = "staff_session"
@@ -62,7 +62,8 @@ class MenuEntry(NamedTuple):
 MENU = (MenuEntry(HELPDESK, ROLE_NAMES[HELPDESK], CONSULTATIONS),
         MenuEntry(BINDINGS, ROLE_NAMES[BINDINGS], BINDING_REQUESTS),
         MenuEntry(AUDITOR, ROLE_NAMES[AUDITOR], AUDIT),
-        MenuEntry(ADMIN, ROLE_NAMES[ADMIN], STAFF_ADMIN))
+        MenuEntry(ADMIN, ROLE_NAMES[ADMIN], STAFF_ADMIN),
+        MenuEntry(OPERATOR, ROLE_NAMES[OPERATOR], OPERATIONS))
 
 
 class MissingRole(Exception):

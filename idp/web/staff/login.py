@@ -10,13 +10,14 @@ from starlette.responses import RedirectResponse, Response
 from idp.audit.log import record
 from idp.captcha.store import issue_captcha
 from idp.errors import DomainError, PageError
+from idp.limits.rates import hit_now
 from idp.oidc.client_address import client_ip
 from idp.portal import Portal
 from idp.security.tokens import constant_time_equal
 from idp.staff import signin, totp
 from idp.staff.sessions import ACTIVE, FACTOR, LOGIN, LoadedSession, end_staff_session, open_session
 from idp.web.kit import portal_of
-from idp.web.pages import render
+from idp.web.pages import render, with_retry_after
 from idp.web.staff import STAFF, STAFF_LOGIN, STAFF_LOGIN_CODE, STAFF_LOGOUT
 from idp.web.staff.kit import (
     StaffSignedIn,
@@ -80,11 +81,13 @@ async def login_submit(request: Request) -> Response:
     username = field(form, "username", 64).strip()
     source_ip = client_ip(request)
     try:
+        await hit_now(portal, ("staff_login_per_address", source_ip), ("staff_login_per_account", username))
         await signin.pass_captcha(portal, field(form, "captcha_id"), field(form, "captcha", 16))
         account = await signin.check_staff_password(portal, username, field(form, "password"), source_ip)
         token = await signin.to_second_factor(portal, session, account)
     except DomainError as exc:
-        return await login_form(portal, session, username=username, error=exc.text(), status_code=400)
+        return with_retry_after(
+            await login_form(portal, session, username=username, error=exc.text(), status_code=400), exc)
     response = to(STAFF_LOGIN_CODE)
     set_staff_cookie(response, portal.settings, token)
     return response
@@ -117,9 +120,10 @@ async def code_submit(request: Request) -> Response:
     portal = portal_of(request)
     session, form = await posted_in(request, FACTOR)
     try:
+        await hit_now(portal, ("staff_login_per_address", client_ip(request)))
         token = await signin.check_code(portal, session, field(form, "code", 16), client_ip(request))
     except DomainError as exc:
-        return await code_page(portal, session, error=exc.text(), status_code=400)
+        return with_retry_after(await code_page(portal, session, error=exc.text(), status_code=400), exc)
     response = to(STAFF)
     set_staff_cookie(response, portal.settings, token)
     return response

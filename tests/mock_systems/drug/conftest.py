@@ -13,6 +13,7 @@ from mock_systems.common.accounts import create_account
 from mock_systems.common.db import utcnow
 from mock_systems.common.models import LinkKind, LocalAccount, PortalLink
 from mock_systems.drug import PROFILE as DRUG, create_app
+from mock_systems.drug.enterprise_info import supplement_enterprise_info
 from mock_systems.drug.grants import save_grants
 from tests.support.fake_portal import FakePortal, browser_for, portal_login, system_settings
 from tests.support.portal import hidden_fields
@@ -77,9 +78,22 @@ class DrugSystem:
                                   kind=LinkKind.created_by_binding, linked_at=utcnow()))
         return account
 
-    async def log_in(self, person: Person, browser: httpx.AsyncClient | None = None) -> httpx.AsyncClient:
-        """A browser logged in as ``person`` through the (fake) portal."""
+    async def supply_enterprise_info(self, person: Person) -> None:
+        """补充企业信息 of the person's enterprise, done (test_enterprise_info.py has the form)."""
+        enterprise = person.claims.get("enterprise") or {}
+        if enterprise.get("unified_social_credit_code"):
+            await supplement_enterprise_info(
+                self.system, enterprise_code=enterprise["unified_social_credit_code"],
+                enterprise_name=enterprise["name"], filled_by_name=person.claims["name"],
+                values={"address": "北京市西城区示例路1号", "contact_name": "李四", "contact_phone": "010-12345678"})
+
+    async def log_in(self, person: Person, browser: httpx.AsyncClient | None = None, *,
+                     enterprise_info: bool = True) -> httpx.AsyncClient:
+        """A browser logged in as ``person`` through the (fake) portal; its enterprise has supplied
+        its details unless ``enterprise_info`` is False."""
         await self.bind(person)
+        if enterprise_info:
+            await self.supply_enterprise_info(person)
         browser = browser or self.browser()
         response = await portal_login(self.app, browser, person.sub, person.claims)
         assert response.status_code == 303 and response.headers["location"] == "/", response.text[:300]
