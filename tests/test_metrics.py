@@ -159,7 +159,7 @@ async def test_label_values_are_a_fixed_set_whatever_clients_send(put, browser):
         "result": {"succeeded", "failed", "locked"}, "grant_type": {"authorization_code", "refresh_token",
                                                                   "client_credentials"},
         "kind": {"authorization_code", "refresh_token"}, "stage": {"attempt", "abandoned"},
-        "pool": {"writer", "reader"}, "limit": set(RATE_LIMITS),  # counted by earlier tests of the process
+        "pool": {"writer", "reader"}, "limit": set(RATE_LIMITS),
     }
     samples = await scrape(put)
     seen = set()
