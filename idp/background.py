@@ -1,5 +1,6 @@
 """The background loop of each instance: deliver due back-channel logouts, make due calls to
-business systems for bindings (and ask about stale pending ones), purge expired rows.
+business systems for bindings (and ask about stale pending ones), retry SMS and e-mail not
+sent yet, purge expired rows.
 
 Every step claims its work in the database, so any number of instances may run it at once.
 """
@@ -11,6 +12,7 @@ import time
 
 from idp.bindings import outbox as binding_outbox
 from idp.maintenance import purge_expired
+from idp.notify import outbox as message_outbox
 from idp.oidc.logout.backchannel import deliver_due
 from idp.portal import Portal
 
@@ -25,6 +27,7 @@ async def run_background(portal: Portal, interval: float = 2.0) -> None:
             await deliver_due(portal)
             await binding_outbox.reconcile_due(portal)
             await binding_outbox.deliver_due(portal)
+            await message_outbox.deliver_due(portal)
             if time.monotonic() - last_purge >= PURGE_EVERY_SECONDS:
                 last_purge = time.monotonic()
                 await purge_expired(portal)

@@ -20,6 +20,7 @@ from idp.clients.models import ClientAssertionJti
 from idp.codes.models import OneTimeCode
 from idp.flows.models import Flow
 from idp.limits.models import WindowCounter
+from idp.notify.models import QueuedMessage
 from idp.oidc.models import AccessToken, AuthorizationCode, Interaction, LogoutDelivery
 from idp.portal import Portal
 from idp.staff.models import StaffSession
@@ -44,6 +45,7 @@ async def purge_expired(portal: Portal) -> int:
         delete(AccessToken).where(AccessToken.expires_at < old),
         # Every showing of the staff sign-in page starts a session: the idle ones go too.
         delete(StaffSession).where(or_(StaffSession.expires_at < old, StaffSession.last_seen_at < old - staff_idle)),
+        delete(QueuedMessage).where(QueuedMessage.expires_at < old),  # sent, given up or expired: text cleared
         delete(LogoutDelivery).where(
             or_(LogoutDelivery.delivered_at < now - DELIVERY_KEEP, LogoutDelivery.abandoned_at < now - DELIVERY_KEEP)
         ),

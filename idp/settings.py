@@ -77,6 +77,18 @@ class Settings(BaseSettings):
     smtp_password: SecretStr = SecretStr("")
     smtp_sender: str = "noreply@zwfw.example.gov.cn"
     sms_gateway_url: str = ""
+    # The SMS gateway's account (docs/operations.md "Sending SMS and e-mail"): the signature
+    # (签名) the operator registered, a template code per message kind, and the access key that
+    # signs each request.
+    sms_sign_name: str = ""
+    sms_template_code: str = ""  # a one-time code; parameters code, purpose, minutes
+    sms_template_notice: str = ""  # a notice (account change, consultation answer); parameter content
+    sms_access_key_id: str = ""
+    sms_access_key_secret: SecretStr = SecretStr("")
+    # The message outbox: a failed send is retried after message_retry_seconds, doubling, at
+    # most message_max_attempts times and never after the message's code expired.
+    message_retry_seconds: float = 5.0
+    message_max_attempts: int = 6
 
     # Lockout: after lockout_threshold wrong passwords within lockout_window_seconds the account
     # locks for lockout_seconds.
@@ -213,8 +225,13 @@ class Settings(BaseSettings):
                 problems.append(f"IDP_{name.upper()}=register_file checks against synthetic records")
         if self.audit_retention_days < 180:
             problems.append("IDP_AUDIT_RETENTION_DAYS must be at least 180 (the audit log is kept six months)")
-        if self.message_sink == "smtp" and not self.sms_gateway_url:
-            problems.append("IDP_SMS_GATEWAY_URL is required to send SMS")
+        if self.message_sink == "smtp":
+            for name in ("sms_gateway_url", "sms_sign_name", "sms_template_code", "sms_template_notice",
+                         "sms_access_key_id"):
+                if not getattr(self, name):
+                    problems.append(f"IDP_{name.upper()} is required to send SMS")
+            if not self.sms_access_key_secret.get_secret_value():
+                problems.append("IDP_SMS_ACCESS_KEY_SECRET is required to send SMS")
         if problems:
             raise ProductionConfigError("production mode refuses to start: " + "; ".join(problems))
 

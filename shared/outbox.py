@@ -85,6 +85,7 @@ class Result:
 
 
 Deliver = Callable[[Any], Awaitable[Result]]
+RowId = int | str  # an autoincrement, or a token (the message outbox keys a code's message by the code's id)
 GaveUp = Callable[[AsyncSession, Any, str], Any]
 
 
@@ -119,7 +120,7 @@ class Outbox:
         return conditions
 
     async def due_ids(self, *where: ColumnElement[bool], now: dt.datetime | None = None,
-                      limit: int | None = 100) -> Sequence[int]:
+                      limit: int | None = 100) -> Sequence[Any]:
         """The ids of the rows due at ``now``, oldest first (and matching ``where``)."""
         row_id = self._column(self.columns.id)
         query = select(row_id).where(*self._due(now or self.clock()), *where).order_by(row_id)
@@ -128,7 +129,7 @@ class Outbox:
         async with self.read() as db:
             return (await db.scalars(query)).all()
 
-    async def claim(self, row_id: int, now: dt.datetime) -> Any | None:
+    async def claim(self, row_id: RowId, now: dt.datetime) -> Any | None:
         """Lease the row for one attempt (one conditional UPDATE); None when it is not due,
         settled, or leased by another deliverer."""
         attempts = self._column(self.columns.attempts)
@@ -140,7 +141,7 @@ class Outbox:
                 .returning(self.model))
             return claimed.scalars().first()
 
-    async def attempt(self, row_id: int, deliver: Deliver, *, now: dt.datetime | None = None) -> bool:
+    async def attempt(self, row_id: RowId, deliver: Deliver, *, now: dt.datetime | None = None) -> bool:
         """Claim the row, deliver it and write what came of it; True when it was delivered.
         The retry counts from ``now`` when the caller gives one (a test letting time pass),
         else from the moment the attempt failed."""

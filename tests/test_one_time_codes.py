@@ -11,7 +11,7 @@ from idp.codes.models import OneTimeCode
 from idp.codes.store import send_code, use_code
 from idp.errors import DomainError
 from idp.notify.models import OutboundMessage
-from idp.notify.senders import DevelopmentSink
+from idp.notify.outbox import deliver_now
 from shared.messages import text
 from tests.support.authz import Clock
 
@@ -23,8 +23,9 @@ def later(monkeypatch):
 
 async def _send(put, purpose="unlock"):
     async with put.portal.sessionmaker.begin() as db:
-        code_id = await send_code(db, put.settings, DevelopmentSink(), account_id=put.account.id, purpose=purpose,
+        code_id = await send_code(db, put.settings, account_id=put.account.id, purpose=purpose,
                                   channel="sms", destination="13800138000")
+    await deliver_now(put.portal, code_id)
     async with put.portal.reader() as db:
         message = (await db.scalars(select(OutboundMessage).order_by(OutboundMessage.id.desc()))).first()
     return code_id, re.search(r"验证码为(\d{6})", message.body).group(1)
@@ -81,10 +82,11 @@ async def _try_send(put, destination="13800138000", account_id=None, channel="sm
     """One send; the refusal's message id (nothing sent) or None."""
     try:
         async with put.portal.sessionmaker.begin() as db:
-            await send_code(db, put.settings, DevelopmentSink(), account_id=account_id or put.account.id,
-                            purpose="recovery", channel=channel, destination=destination)
+            code_id = await send_code(db, put.settings, account_id=account_id or put.account.id,
+                                      purpose="recovery", channel=channel, destination=destination)
     except DomainError as refusal:
         return refusal
+    await deliver_now(put.portal, code_id)
     return None
 
 
@@ -130,3 +132,16 @@ async def test_twenty_parallel_sends_send_exactly_five(put):
     assert await _sent(put) == 5
     async with put.portal.reader() as db:
         assert len((await db.scalars(select(OneTimeCode))).all()) == 5
+
+
+async def test_at_most_ten_codes_to_one_destination_in_an_hour(put, later):
+    """The per-hour cap holds whatever the captcha says: the ten-minute budget refills, it does not."""
+    for _ in range(2):
+        for _ in range(5):
+            assert await _try_send(put) is None
+        later.advance(10 * 60)
+    refusal = await _try_send(put)
+    assert refusal.message_id == "code.too_many_sends" and refusal.text() == text("code.too_many_sends", minutes=40)
+    assert await _sent(put) == 10
+    later.advance(40 * 60)
+    assert await _try_send(put) is None and await _sent(put) == 11

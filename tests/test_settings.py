@@ -41,7 +41,9 @@ def production_settings(**overrides) -> Settings:
     values = dict(
         environment="production", issuer=PRODUCTION_ISSUER, database_url=UNREACHABLE_DATABASE,
         key_encryption_key=secrets.token_urlsafe(32), captcha_provider="image", message_sink="smtp",
-        sms_gateway_url="https://sms.example.gov.cn/send",
+        sms_gateway_url="https://sms.example.gov.cn/send", sms_sign_name="政务服务门户",
+        sms_template_code="SMS_100001", sms_template_notice="SMS_100002", sms_access_key_id="portal",
+        sms_access_key_secret=secrets.token_urlsafe(24),
         enterprise_verifier=STUB, identity_verifier=STUB,
     )
     values.update(overrides)
@@ -57,6 +59,9 @@ DEVELOPMENT_DEFAULTS = {
     "short key-encryption key": ({"key_encryption_key": "x" * 31}, "IDP_KEY_ENCRYPTION_KEY must be at least 32"),
     "short previous key-encryption key": (
         {"previous_key_encryption_keys": "y" * 40 + ",short"}, "IDP_PREVIOUS_KEY_ENCRYPTION_KEYS must be at least 32"),
+    "no SMS signature": ({"sms_sign_name": ""}, "IDP_SMS_SIGN_NAME is required"),
+    "no SMS code template": ({"sms_template_code": ""}, "IDP_SMS_TEMPLATE_CODE is required"),
+    "no SMS access key secret": ({"sms_access_key_secret": ""}, "IDP_SMS_ACCESS_KEY_SECRET is required"),
     "http issuer": ({"issuer": "http://sso.example.gov.cn"}, "IDP_ISSUER must be an https URL"),
     "test captcha": ({"captcha_provider": "test"}, "IDP_CAPTCHA_PROVIDER=test"),
     "development message sink": ({"message_sink": "development"}, "IDP_MESSAGE_SINK=development"),
@@ -127,6 +132,9 @@ def test_idp_environment_variables_are_read(monkeypatch):
     monkeypatch.setenv("IDP_KEY_ENCRYPTION_KEY", key)
     monkeypatch.setenv("IDP_MESSAGE_SINK", "smtp")
     monkeypatch.setenv("IDP_SMS_GATEWAY_URL", "https://sms.example.gov.cn/send")
+    for name, value in (("SIGN_NAME", "政务服务门户"), ("TEMPLATE_CODE", "SMS_1"), ("TEMPLATE_NOTICE", "SMS_2"),
+                        ("ACCESS_KEY_ID", "portal"), ("ACCESS_KEY_SECRET", secrets.token_urlsafe(24))):
+        monkeypatch.setenv(f"IDP_SMS_{name}", value)
     monkeypatch.setenv("IDP_ENTERPRISE_VERIFIER", STUB)
     monkeypatch.setenv("IDP_IDENTITY_VERIFIER", STUB)
     monkeypatch.setenv("IDP_DATABASE_URL", "postgresql+asyncpg://idp@db.internal/idp")

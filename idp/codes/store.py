@@ -6,7 +6,8 @@ conditional UPDATE, so of parallel uses of one code exactly one succeeds.
 
 Every code goes out through :func:`send_code`, which first counts the send against the
 destination and the account (the rate limits ``codes_per_destination`` and ``codes_per_account``, by default
-``IDP_CODE_SENDS_PER_WINDOW`` per ``IDP_CODE_SEND_WINDOW_SECONDS``):
+``IDP_CODE_SENDS_PER_WINDOW`` per ``IDP_CODE_SEND_WINDOW_SECONDS``, and ``codes_per_destination_hourly``,
+10 an hour to one destination whatever the captcha says):
 without that cap the portal could be used to flood someone's phone or mailbox, and each code
 sent is one more to guess (OWASP ASVS 4.0 V2.2.1, V2.7.x).
 """
@@ -23,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from idp import clock
 from idp.codes.models import OneTimeCode
 from idp.limits.rates import Hit, hit_each
-from idp.notify.senders import MessageSender
+from idp.notify.outbox import queue_message
 from idp.security.tokens import new_token
 from idp.settings import Settings
 from shared.messages import text
@@ -42,8 +43,10 @@ def _code_digest(settings: Settings, code_id: str, code: str) -> str:
     return hmac.new(key, f"{code_id}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
-def destination_scope(channel: str, destination: str) -> Hit:
-    return ("codes_per_destination", f"{channel}:{destination}")
+def destination_scopes(channel: str, destination: str) -> tuple[Hit, Hit]:
+    """The destination's limits: a few codes in minutes, and a cap per hour."""
+    scope = f"{channel}:{destination}"
+    return ("codes_per_destination", scope), ("codes_per_destination_hourly", scope)
 
 
 async def count_send(db: AsyncSession, settings: Settings, *hits: Hit) -> None:
@@ -54,27 +57,31 @@ async def count_send(db: AsyncSession, settings: Settings, *hits: Hit) -> None:
 
 
 async def send_code(
-    db: AsyncSession, settings: Settings, sender: MessageSender, *, account_id: int, purpose: str,
+    db: AsyncSession, settings: Settings, *, account_id: int, purpose: str,
     channel: str, destination: str, also_count: tuple[Hit, ...] = (),
 ) -> str:
-    """Create and send a code; returns the code's id (kept in the flow, never the code).
+    """Create a code and queue its message; returns the code's id (kept in the flow, never the
+    code), which is also the id of the message in the outbox: the caller sends it once its
+    transaction committed (``idp.notify.outbox.deliver_now``), never inside it.
 
     Refused with ``code.too_many_sends`` (nothing sent, nothing stored) once the destination or
     the account had its share in the window; ``also_count`` names further limits to count (the
     source address, the login name typed)."""
-    await count_send(db, settings, destination_scope(channel, destination), ("codes_per_account", account_id),
+    await count_send(db, settings, *destination_scopes(channel, destination), ("codes_per_account", account_id),
                      *also_count)
     code = f"{secrets.randbelow(10**6):06d}"
     code_id = new_token()
     now = clock.now()
+    expires_at = now + dt.timedelta(seconds=settings.one_time_code_ttl_seconds)
     db.add(OneTimeCode(
         id=code_id, purpose=purpose, account_id=account_id, channel=channel, destination=destination,
-        code_digest=_code_digest(settings, code_id, code), attempts=0, created_at=now,
-        expires_at=now + dt.timedelta(seconds=settings.one_time_code_ttl_seconds),
+        code_digest=_code_digest(settings, code_id, code), attempts=0, created_at=now, expires_at=expires_at,
     ))
     minutes = settings.one_time_code_ttl_seconds // 60
     body = text("code.message_body", purpose=PURPOSE_TEXT[purpose], code=code, minutes=minutes)
-    await sender.send(db, channel, destination, text("code.message_subject", purpose=PURPOSE_TEXT[purpose]), body)
+    queue_message(db, message_id=code_id, channel=channel, recipient=destination, expires_at=expires_at,
+                  subject=text("code.message_subject", purpose=PURPOSE_TEXT[purpose]), body=body, kind="code",
+                  params={"code": code, "purpose": PURPOSE_TEXT[purpose], "minutes": str(minutes)})
     return code_id
 
 

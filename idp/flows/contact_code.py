@@ -20,12 +20,12 @@ from idp.accounts.models import Account
 from idp.audit.log import record
 from idp.captcha.store import consume_captcha
 from idp.codes.models import OneTimeCode
-from idp.codes.store import count_send, destination_scope, send_code, use_code
+from idp.codes.store import count_send, destination_scopes, send_code, use_code
 from idp.errors import DomainError
 from idp.flows.contact_forms import CHANNELS, ContactForm
 from idp.flows.models import Flow
 from idp.flows.store import advance
-from idp.notify.senders import make_sender
+from idp.notify.outbox import deliver_now
 from idp.portal import Portal
 from idp.settings import Settings
 from shared.identity import InvalidIdentifier, looks_like_mobile, validate_citizen_id, validate_mobile
@@ -104,12 +104,12 @@ async def send_contact_code(
         code_id = None
         if account is not None:
             code_id = await send_code(
-                db, portal.settings, make_sender(portal.settings, portal.http), account_id=account.id,
+                db, portal.settings, account_id=account.id,
                 purpose=purpose, channel=contact.channel, destination=_registered(account, contact.channel),
                 also_count=(login_scope, ("codes_per_address", source_ip)),
             )
         else:
-            await count_send(db, portal.settings, destination_scope(contact.channel, contact.destination),
+            await count_send(db, portal.settings, *destination_scopes(contact.channel, contact.destination),
                              login_scope, ("codes_per_address", source_ip))
         await advance(db, flow, expected=REQUEST, to=CODE, login=contact.login, channel=contact.channel,
                       destination=contact.destination, code_id=code_id,
@@ -118,6 +118,8 @@ async def send_contact_code(
         record(db, f"{purpose}.requested", outcome="success" if account else "failure",
                actor=account.subject if account else None, source_ip=source_ip, channel=contact.channel,
                matched=account is not None, subject=account.subject if account else None)
+    if code_id is not None:  # sent once the code is committed: a slow gateway holds no transaction
+        await deliver_now(portal, code_id)
 
 
 async def _real_code_spent(db: AsyncSession, settings: Settings, code_id: str) -> bool:

@@ -44,6 +44,7 @@ DEFAULTS: dict[str, Rate] = {
     "staff_login_per_address": Rate(100, 600),  # staff console sign-in steps (password, code) from one address
     "staff_login_per_account": Rate(30, 600),  # staff sign-ins naming one username (its lockout counts wrong ones)
     "codes_per_address": Rate(30, 3600),  # codes by SMS or e-mail requested from one address
+    "codes_per_destination_hourly": Rate(10, 3600),  # codes to one mobile or e-mail address, whatever the captcha says
     # The older settings' limits (their settings stay their defaults):
     "codes_per_destination": Rate(5, 600),  # IDP_CODE_SENDS_PER_WINDOW / IDP_CODE_SEND_WINDOW_SECONDS
     "codes_per_account": Rate(5, 600),  # the same settings

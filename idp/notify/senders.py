@@ -1,7 +1,11 @@
 """SMS and e-mail behind one interface.
 
 ``development`` stores every message in ``outbound_messages`` and shows them on /dev/messages
-(absent in production mode). ``smtp`` sends e-mail over SMTP and SMS through an HTTP gateway.
+(absent in production mode). ``smtp`` sends e-mail over SMTP and SMS through an HTTP gateway
+that takes a signature, a template code and its parameters (idp.notify.gateway).
+
+``kind`` names the SMS template (``code``: parameters code, purpose, minutes; ``notice``: the
+text as parameter ``content``); e-mail and the development sink send ``subject`` and ``body``.
 """
 from __future__ import annotations
 
@@ -13,17 +17,19 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from idp import clock
+from idp.notify.gateway import sms_request
 from idp.notify.models import OutboundMessage
 from idp.settings import Settings
 
 
 class MessageSender:
-    async def send(self, db: AsyncSession, channel: str, recipient: str, subject: str, body: str) -> None:
+    async def send(self, db: AsyncSession, channel: str, recipient: str, subject: str, body: str, *,
+                   kind: str = "notice", params: dict[str, str] | None = None) -> None:
         raise NotImplementedError
 
 
 class DevelopmentSink(MessageSender):
-    async def send(self, db, channel, recipient, subject, body) -> None:
+    async def send(self, db, channel, recipient, subject, body, *, kind="notice", params=None) -> None:
         db.add(OutboundMessage(channel=channel, recipient=recipient, subject=subject, body=body,
                                created_at=clock.now()))
 
@@ -33,11 +39,12 @@ class SmtpAndGatewaySender(MessageSender):
         self._settings = settings
         self._http = http
 
-    async def send(self, db, channel, recipient, subject, body) -> None:
+    async def send(self, db, channel, recipient, subject, body, *, kind="notice", params=None) -> None:
         if channel == "email":
             await asyncio.to_thread(self._send_mail, recipient, subject, body)
         elif channel == "sms":
-            response = await self._http.post(self._settings.sms_gateway_url, json={"mobile": recipient, "text": body},
+            content, headers = sms_request(self._settings, recipient, kind, params or {"content": body})
+            response = await self._http.post(self._settings.sms_gateway_url, content=content, headers=headers,
                                              timeout=10)
             response.raise_for_status()
         else:

@@ -20,6 +20,7 @@ from idp.codes.store import send_code, use_code
 from idp.errors import DomainError, PageError
 from idp.flows.models import Flow
 from idp.flows.store import EXPIRED, advance, start_flow
+from idp.notify.outbox import deliver_now
 from idp.notify.senders import make_sender
 from idp.oidc.logout.single_logout import end_account_sessions
 from idp.portal import Portal
@@ -108,13 +109,14 @@ async def request_contact_change(portal: Portal, session: ActiveSession, contact
     async with portal.sessionmaker.begin() as db:
         await _check_not_taken(db, account, contact, value)
         # send_code refuses once the new value or the account had its share of codes.
-        code_id = await send_code(db, portal.settings, make_sender(portal.settings, portal.http),
-                                  account_id=account.id, purpose=contact.purpose, channel=contact.channel,
-                                  destination=value, also_count=(("codes_per_address", source_ip),))
+        code_id = await send_code(db, portal.settings, account_id=account.id, purpose=contact.purpose,
+                                  channel=contact.channel, destination=value,
+                                  also_count=(("codes_per_address", source_ip),))
         flow = start_flow(db, contact.purpose, CODE_SENT, browser, {"value": value, "code_id": code_id})
         flow.account_id = account.id
         record(db, f"account.{contact.key}_change_requested", actor=account.subject, source_ip=source_ip,
                destination=contact.mask(value), subject=account.subject)
+    await deliver_now(portal, code_id)  # after the commit: a slow gateway holds no transaction
     return flow.id
 
 

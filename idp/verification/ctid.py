@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from idp.accounts.display import mask_id_number
 from idp.accounts.models import Account
 from idp.codes.store import send_code, use_code
-from idp.notify.senders import DevelopmentSink
 from idp.settings import Settings
 
 CHANNEL = "ctid"
@@ -43,7 +42,7 @@ class CtidStandIn(UpgradeVerifier):
     method = "ctid"
 
     async def start(self, db, settings, account) -> str:
-        return await send_code(db, settings, DevelopmentSink(), account_id=account.id, purpose=PURPOSE,
+        return await send_code(db, settings, account_id=account.id, purpose=PURPOSE,
                                channel=CHANNEL, destination=holder(account))
 
     async def confirm(self, db, settings, account, reference, submitted) -> bool:

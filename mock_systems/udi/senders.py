@@ -34,7 +34,7 @@ class UdiSettings(BaseSettings):
     smtp_username: str = ""
     smtp_password: SecretStr = SecretStr("")
     smtp_sender: str = "noreply@udi.example.gov.cn"
-    sms_gateway_url: str = ""  # POST {"mobile", "text"}, as the portal's gateway
+    sms_gateway_url: str = ""  # POST {"mobile", "text"}: a plain relay (the portal signs templates)
 
     def problems(self) -> list[str]:
         if self.message_sink == "smtp" and not self.sms_gateway_url:

@@ -14,6 +14,7 @@ from idp.errors import DomainError, PageError
 from idp.flows import store
 from idp.flows.models import Flow
 from idp.flows.upgrade.states import State
+from idp.notify.outbox import deliver_now
 from idp.portal import Portal
 from idp.verification.ctid import UpgradeVerifier
 
@@ -38,6 +39,8 @@ async def start_upgrade(portal: Portal, account: Account, browser: str, verifier
         flow.data = {"reference": await verifier.start(db, portal.settings, account), "method": verifier.method}
         record(db, "realname.upgrade_started", actor=account.subject, source_ip=source_ip, method=verifier.method,
                subject=account.subject)
+    # The CTID stand-in's confirmation was queued as a message; it goes out after the commit.
+    await deliver_now(portal, flow.data["reference"])
     return flow
 
 
