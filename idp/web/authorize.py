@@ -30,11 +30,11 @@ from idp.oidc.authorization_request import (
     verify_client_and_redirect,
 )
 from idp.oidc.models import AuthorizationCode, Consent
-from idp.oidc.redirects import code_redirect, error_redirect
 from idp.oidc.scopes import scopes_needing_consent
 from idp.portal import Portal
 from idp.security.tokens import digest, new_token
 from idp.sessions.store import ActiveSession, browser_cookie_name, load_session, record_session_client, set_cookie
+from idp.web.authorization_response import code_redirect, error_redirect
 from idp.web.kit import client_ip
 from idp.web.pages import error_page
 
@@ -72,7 +72,7 @@ async def resume(request: Request, interaction: str = "") -> Response:
 
 
 async def decide(request: Request, portal: Portal, auth: AuthorizationRequest, interaction) -> Response:
-    target = RedirectTarget(auth.redirect_uri, auth.state)
+    target = RedirectTarget(auth.redirect_uri, auth.state, auth.response_mode)
     client = await portal.client(auth.client_id)
     if client is None:
         return error_page("request.unknown_client", 400, "client was removed")
