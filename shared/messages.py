@@ -149,6 +149,11 @@ MESSAGES: dict[str, str] = {
     "request.unknown_client": "未知的应用，无法登录。",
     "request.no_redirect_uri": "请求缺少回调地址（redirect_uri）。",
     "request.redirect_uri_mismatch": "回调地址与应用登记的不一致，已拒绝。",
+    # the real-name level a system asks for (acr_values, default_acr_values) and the account lacks
+    "authorize.acr_upgrade": "{system}要求实名等级为三级，您的账号需三级实名认证后才可以登录，请先升级为三级实名，"
+                             "升级后重新进入该系统。",
+    "authorize.acr_unreachable": "{system}要求的实名等级高于您账号的实名等级，您的账号无法登录该系统。"
+                                 "如需帮助，请通过“咨询”联系我们。",
     "login.page_expired": "登录页面已过期，请返回业务系统重新发起登录。",
     "flow.expired": "页面已过期，请重新开始。",
     "sso.not_supported": "该业务系统暂不支持从门户单点登录。",
