@@ -124,8 +124,8 @@ def add_operation_commands(keys_sub, clients_sub, accounts_sub, sub) -> None:
     rot.set_defaults(run=cmd_clients_rotate_secret)
     for name, run, text in (("disable", cmd_clients_disable, "refuse the client everywhere (tokens included)"),
                             ("enable", cmd_clients_enable, "let a disabled client work again"),
-                            ("delete", cmd_clients_delete, "delete a disabled client without live bindings: "
-                                                           "its tokens, grants and consents go, the id is never reused")):
+                            ("delete", cmd_clients_delete, "delete a disabled client without live bindings: its "
+                                                           "tokens, grants and consents go, the id is never reused")):
         command = clients_sub.add_parser(name, help=text)
         command.add_argument("client_id")
         command.set_defaults(run=run)

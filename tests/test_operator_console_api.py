@@ -177,7 +177,8 @@ async def test_two_operators_disabling_one_client_at_once_one_wins_the_other_is_
 
 
 async def test_the_operator_api_deletes_a_disabled_client(put, ops):
-    assert (await ops.write("POST", f"/clients/{put.rp.client_id}/delete")).json()["message"] == "请先停用该客户端，再删除。"
+    refused = await ops.write("POST", f"/clients/{put.rp.client_id}/delete")
+    assert refused.status_code == 409 and refused.json()["message"] == "请先停用该客户端，再删除。"
     await ops.write("POST", f"/clients/{put.rp.client_id}/disable")
     deleted = await ops.write("POST", f"/clients/{put.rp.client_id}/delete")
     assert deleted.status_code == 200 and deleted.json()["client"]["deleted"] is True

@@ -15,7 +15,9 @@ told, and a binding cannot slip in between.
 """
 from __future__ import annotations
 
-from sqlalchemy import delete, exists, select, update
+from typing import cast
+
+from sqlalchemy import CursorResult, delete, exists, select, update
 
 from idp import clock
 from idp.audit.log import record
@@ -53,7 +55,8 @@ async def delete_client(portal: Portal, client_id: str, *, actor: str) -> dict[s
             ("session_clients", delete(SessionClient).where(SessionClient.client_id == client_id)),
             ("logout_deliveries", delete(LogoutDelivery).where(LogoutDelivery.client_id == client_id)),
         ):
-            removed[name] = (await db.execute(statement.execution_options(synchronize_session=False))).rowcount
+            gone = await db.execute(statement.execution_options(synchronize_session=False))
+            removed[name] = cast(CursorResult, gone).rowcount or 0
         record(db, "client.deleted", actor=actor, client_id=client_id, removed=removed)
     portal.clients.invalidate(client_id)
     return removed

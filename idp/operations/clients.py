@@ -1,8 +1,8 @@
 """The operator's client administration, one service for the console, its API and the CLI:
 list, register, edit redirect URIs and scopes, rotate the secret (returned once), disable and
-enable (delete: idp.operations.client_deletion). Each runs in its own transaction, is recorded in the audit log with the operator as actor
-(``staff:<username>`` or ``cli``) and drops the client from this instance's registry cache (other
-instances re-read it within ``IDP_CLIENT_CACHE_SECONDS``).
+enable (delete: idp.operations.client_deletion). Each runs in its own transaction, is recorded in
+the audit log with the operator as actor (``staff:<username>`` or ``cli``) and drops the client
+from this instance's registry cache (other instances re-read it within ``IDP_CLIENT_CACHE_SECONDS``).
 
 A disabled client is one the registry does not find: the authorization endpoint refuses it, the
 token endpoint (refresh included) and introspection cannot authenticate it, and UserInfo refuses
