@@ -87,7 +87,8 @@ class RelyingParty:
                                    f'<p id="subject">{html.escape(claims["sub"])}</p>')
 
     def app(self) -> Starlette:
-        return Starlette(routes=[Route("/", self.home), Route("/login", self.login), Route("/cb", self.callback, methods=["GET", "POST"])])
+        return Starlette(routes=[Route("/", self.home), Route("/login", self.login),
+                                 Route("/cb", self.callback, methods=["GET", "POST"])])
 
 
 async def fetch_json(url: str) -> dict:
