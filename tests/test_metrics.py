@@ -14,6 +14,7 @@ from starlette.routing import Mount
 
 from idp import clock
 from idp.bindings.models import Binding, BindingCall
+from idp.limits.rates import DEFAULTS as RATE_LIMITS
 from idp.oidc.logout.backchannel import deliver_due, enqueue_logout
 from idp.settings import Settings
 from idp.staff.roles import ADMIN
@@ -158,7 +159,7 @@ async def test_label_values_are_a_fixed_set_whatever_clients_send(put, browser):
         "result": {"succeeded", "failed", "locked"}, "grant_type": {"authorization_code", "refresh_token",
                                                                   "client_credentials"},
         "kind": {"authorization_code", "refresh_token"}, "stage": {"attempt", "abandoned"},
-        "pool": {"writer", "reader"},
+        "pool": {"writer", "reader"}, "limit": set(RATE_LIMITS),
     }
     samples = await scrape(put)
     seen = set()

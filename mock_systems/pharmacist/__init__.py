@@ -14,8 +14,8 @@ from fastapi import FastAPI
 
 from mock_systems.common import DemoAccount, SystemProfile, create_system_app
 from mock_systems.common.extension import SystemExtension
+from mock_systems.common.system_staff_login import staff_login_router
 from mock_systems.pharmacist import (
-    admin_login,
     admin_pages,
     admins,
     eligibility,
@@ -23,11 +23,12 @@ from mock_systems.pharmacist import (
     register,
     registration,
 )
+from mock_systems.pharmacist.pages import render
 
 EXTENSION = SystemExtension(
-    routers=(registration.router, admin_login.router, admin_pages.router),
+    routers=(registration.router, staff_login_router(admins.ADMINS, render), admin_pages.router),
     home_links=((registration.REGISTRATION, "执业药师注册"),), access_gate=eligibility.level_gate,
-    on_start=(register.seed_register, admins.seed_demo_admin), binding_rules=eligibility.RULES)
+    on_start=(register.seed_register, admins.ADMINS.seed_demo), binding_rules=eligibility.RULES)
 # Older accounts of the system (before the portal), each holding a register record (register.SEED):
 # the ones 已有用户的登录授权 binds.
 DEMO_ACCOUNTS = (DemoAccount("pharmacist_demo", "陈明", ""), DemoAccount("pharmacist_demo2", "孙伟", ""))

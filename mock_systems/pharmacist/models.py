@@ -13,6 +13,7 @@ from sqlalchemy import Enum, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mock_systems.common.db import Base
+from mock_systems.common.staff_tables import StaffMemberColumns, StaffSessionColumns
 from shared.sqltypes import UTCDateTime
 
 
@@ -68,26 +69,15 @@ class Application(Base):
     return_reason: Mapped[str | None] = mapped_column(String(500))
 
 
-class Administrator(Base):
+class Administrator(StaffMemberColumns, Base):
     """A provincial administrator (省局管理员) of the system: its own accounts, never portal accounts."""
 
     __tablename__ = "pharmacist_admins"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    username: Mapped[str] = mapped_column(String(64), unique=True)  # stored lower-case
-    password_hash: Mapped[str] = mapped_column(String(255))
-    display_name: Mapped[str] = mapped_column(String(100))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
-
-class AdminSession(Base):
-    """An administrator's session behind its own cookie (only the digest is stored)."""
+class AdminSession(StaffSessionColumns, Base):
+    """An administrator's session behind its own cookie."""
 
     __tablename__ = "pharmacist_admin_sessions"
 
-    id_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
     admin_id: Mapped[int] = mapped_column(ForeignKey("pharmacist_admins.id"))
-    csrf_secret: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
-    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
-    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

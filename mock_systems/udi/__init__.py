@@ -13,20 +13,22 @@ from fastapi import FastAPI
 
 from mock_systems.common import SystemProfile, create_system_app, demo_accounts
 from mock_systems.common.extension import SystemExtension
+from mock_systems.common.system_staff_login import staff_login_router
 from mock_systems.udi import (
     dev_messages,
     models as _models,  # noqa: F401  (registers the UDI tables before create_all)
     registration,
     reviews,
     senders,
-    staff,
     staff_accounts,
 )
 from mock_systems.udi.notifications import run_notifications
+from mock_systems.udi.pages import render
 
 EXTENSION = SystemExtension(
-    routers=(registration.router, staff.router, reviews.router, dev_messages.router),
-    access_gate=registration.registration_gate, on_start=(senders.check_settings, staff_accounts.seed_demo_staff),
+    routers=(registration.router, staff_login_router(staff_accounts.STAFF, render), reviews.router,
+             dev_messages.router),
+    access_gate=registration.registration_gate, on_start=(senders.check_settings, staff_accounts.STAFF.seed_demo),
     loops=(run_notifications,))
 
 PROFILE = SystemProfile(client_id="udi", display_name="医疗器械唯一标识管理信息系统", port=8101,

@@ -15,6 +15,7 @@ from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mock_systems.common.db import Base
+from mock_systems.common.staff_tables import StaffMemberColumns, StaffSessionColumns
 from shared.sqltypes import UTCDateTime
 
 
@@ -54,30 +55,19 @@ class Registration(Base):
     reject_reason: Mapped[str | None] = mapped_column(String(500))
 
 
-class StaffMember(Base):
+class StaffMember(StaffMemberColumns, Base):
     """A reviewer of the UDI system: its own accounts, never portal accounts."""
 
     __tablename__ = "udi_staff"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    username: Mapped[str] = mapped_column(String(64), unique=True)  # stored lower-case
-    password_hash: Mapped[str] = mapped_column(String(255))
-    display_name: Mapped[str] = mapped_column(String(100))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
-
-class StaffSession(Base):
-    """A reviewer's session behind its own cookie (only the digest is stored), apart from the
-    users' sessions: a user's login never opens the review pages."""
+class StaffSession(StaffSessionColumns, Base):
+    """A reviewer's session behind its own cookie, apart from the users' sessions: a user's login
+    never opens the review pages."""
 
     __tablename__ = "udi_staff_sessions"
 
-    id_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
     staff_id: Mapped[int] = mapped_column(ForeignKey("udi_staff.id"))
-    csrf_secret: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
-    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
-    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 class Notification(Base):

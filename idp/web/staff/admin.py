@@ -6,7 +6,7 @@ own 管理员 role (a coded refusal)."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
@@ -103,18 +103,21 @@ async def change(request: Request, member: StaffMember, form: FormData, staff_id
     return done(kind, username)
 
 
+def transition(act: Callable[..., Awaitable[Any]]) -> Change:
+    """A change that is one transition of the account, by the administrator (no form fields)."""
+    async def work(db: AsyncSession, staff_id: int, member: StaffMember, _form: FormData) -> str:
+        return (await act(db, staff_id, by=staff_actor(member.id, member.username))).username
+    return work
+
+
 @router.post(MEMBER + "/disable")
 async def disable(request: Request, staff_id: int, posted: AdminForm) -> Response:
-    async def work(db, staff_id, member, _form):
-        return (await disable_staff(db, staff_id, by=staff_actor(member.id, member.username))).username
-    return await change(request, *posted, staff_id, "disabled", work)
+    return await change(request, *posted, staff_id, "disabled", transition(disable_staff))
 
 
 @router.post(MEMBER + "/enable")
 async def enable(request: Request, staff_id: int, posted: AdminForm) -> Response:
-    async def work(db, staff_id, member, _form):
-        return (await enable_staff(db, staff_id, by=staff_actor(member.id, member.username))).username
-    return await change(request, *posted, staff_id, "enabled", work)
+    return await change(request, *posted, staff_id, "enabled", transition(enable_staff))
 
 
 @router.post(MEMBER + "/roles")
@@ -127,6 +130,4 @@ async def roles(request: Request, staff_id: int, posted: AdminForm) -> Response:
 
 @router.post(MEMBER + "/reset-totp")
 async def totp_reset(request: Request, staff_id: int, posted: AdminForm) -> Response:
-    async def work(db, staff_id, member, _form):
-        return (await reset_totp(db, staff_id, by=staff_actor(member.id, member.username))).username
-    return await change(request, *posted, staff_id, "totp", work)
+    return await change(request, *posted, staff_id, "totp", transition(reset_totp))

@@ -8,18 +8,14 @@ import pytest
 from sqlalchemy import select
 
 from mock_systems.common import DEMO_LOCAL_PASSWORD
-from mock_systems.common.models import LocalAccount, PortalLink
 from mock_systems.pharmacist import PROFILE as PHARMACIST
 from mock_systems.pharmacist.models import QualificationRecord
 from tests.support.fake_portal import (
-    CAPTCHA,
-    FakePortal,
     browser_for,
     open_binding,
     portal_login,
-    system_with_fake_portal,
 )
-from tests.support.portal import hidden_fields
+from tests.support.system_apps import staff_signed_in, system_app
 
 WANG_FANG = {"name": "王芳", "id_number": "31000019920229024X"}  # an 18-digit record
 WU_LI = {"name": "吴丽", "id_number": "110000196501010024"}  # a 15-digit record that converts to it
@@ -36,22 +32,13 @@ def person(who: dict, **changes) -> dict:
 
 @pytest.fixture
 async def pharmacist(system_database_url):
-    fake = FakePortal(PHARMACIST.client_id)
-    async with system_with_fake_portal(PHARMACIST, fake, system_database_url) as app:
-        async with browser_for(app, app.state.system.settings.base_url) as browser:
-            app.state.browser = browser
-            yield app
+    async with system_app(PHARMACIST, system_database_url) as app:
+        yield app
 
 
 async def record_of(app, name: str) -> QualificationRecord:
     async with app.state.system.sessionmaker() as db:
         return await db.scalar(select(QualificationRecord).where(QualificationRecord.name == name))
-
-
-async def linked_account(app, sub: str) -> LocalAccount | None:
-    async with app.state.system.sessionmaker() as db:
-        return await db.scalar(select(LocalAccount).join(PortalLink, PortalLink.local_account_id == LocalAccount.id)
-                               .where(PortalLink.portal_subject == sub))
 
 
 async def created(app, sub: str, claims: dict) -> httpx.Response:
@@ -71,9 +58,4 @@ async def pharmacist_browser(app, sub: str, claims: dict) -> httpx.AsyncClient:
 
 async def admin_browser(app, username: str = "pharmacist_admin",
                         password: str = DEMO_LOCAL_PASSWORD) -> httpx.AsyncClient:
-    browser = browser_for(app, app.state.system.settings.base_url)
-    page = await browser.get("/staff/login")
-    answer = await browser.post("/staff/login", data={**hidden_fields(page.text), "username": username,
-                                                      "password": password, "captcha": CAPTCHA})
-    assert answer.status_code == 303 and answer.headers["location"] == "/staff/register", answer.text[:300]
-    return browser
+    return await staff_signed_in(app, username, password, lands_on="/staff/register")

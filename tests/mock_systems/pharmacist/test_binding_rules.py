@@ -20,12 +20,12 @@ from tests.mock_systems.pharmacist.conftest import (
     WU_LI,
     ZHOU_JIE,
     created,
-    linked_account,
     person,
     pharmacist_browser,
     record_of,
 )
 from tests.support.fake_portal import bind_existing, browser_for, open_binding, portal_login
+from tests.support.system_apps import linked_account
 
 REFUSAL = re.compile(r'<p class="error" role="alert" id="refusal" data-reason="([a-z_.]+)">([^<]*)</p>')
 

@@ -8,9 +8,10 @@ import asyncio
 
 from mock_systems.common import DEMO_LOCAL_PASSWORD
 from shared.messages import text
-from tests.mock_systems.pharmacist.conftest import ZHOU_JIE, admin_browser, created, linked_account, person, record_of
+from tests.mock_systems.pharmacist.conftest import ZHOU_JIE, admin_browser, created, person, record_of
 from tests.support.fake_portal import CAPTCHA, browser_for
 from tests.support.portal import hidden_fields
+from tests.support.system_apps import linked_account
 
 NEW = "310000197203151234"
 

@@ -10,18 +10,16 @@ import pytest
 from sqlalchemy import select
 
 from mock_systems.common import DEMO_LOCAL_PASSWORD
-from mock_systems.common.models import LocalAccount, PortalLink
+from mock_systems.common.models import LocalAccount
 from mock_systems.udi import PROFILE as UDI
 from mock_systems.udi.models import Notification, Registration
 from tests.support.fake_portal import (
-    CAPTCHA,
-    FakePortal,
     browser_for,
     open_binding,
     portal_login,
-    system_with_fake_portal,
 )
 from tests.support.portal import hidden_fields
+from tests.support.system_apps import linked_account, staff_signed_in, system_app
 
 CREDIT_CODE = "91110105PDY0001752"
 LEGAL_CLAIMS = {"name": "李四", "preferred_username": "demo_enterprise", "account_type": "legal_person",
@@ -33,11 +31,8 @@ DETAILS = {"organisation_name": "示例医疗器械有限公司", "credit_code":
 
 @pytest.fixture
 async def udi(system_database_url):
-    fake = FakePortal(UDI.client_id)
-    async with system_with_fake_portal(UDI, fake, system_database_url) as app:
-        async with browser_for(app, app.state.system.settings.base_url) as browser:
-            app.state.browser = browser
-            yield app
+    async with system_app(UDI, system_database_url) as app:
+        yield app
 
 
 @dataclass
@@ -56,9 +51,7 @@ async def created_user(app, sub: str = "legal-sub-1", claims: dict | None = None
     browser = browser_for(app, app.state.system.settings.base_url)
     logged_in = await portal_login(app, browser, sub, claims)
     assert logged_in.status_code == 303, logged_in.text[:300]
-    async with app.state.system.sessionmaker() as db:
-        account = await db.scalar(select(LocalAccount).join(PortalLink, PortalLink.local_account_id == LocalAccount.id)
-                                  .where(PortalLink.portal_subject == sub))
+    account = await linked_account(app, sub)
     return User(browser, sub, account)
 
 
@@ -69,12 +62,7 @@ async def submit_details(user: User, **changes) -> httpx.Response:
 
 
 async def staff_browser(app, username: str = "udi_staff", password: str = DEMO_LOCAL_PASSWORD) -> httpx.AsyncClient:
-    browser = browser_for(app, app.state.system.settings.base_url)
-    page = await browser.get("/staff/login")
-    answer = await browser.post("/staff/login", data={**hidden_fields(page.text), "username": username,
-                                                      "password": password, "captcha": CAPTCHA})
-    assert answer.status_code == 303 and answer.headers["location"] == "/staff/reviews", answer.text[:300]
-    return browser
+    return await staff_signed_in(app, username, password, lands_on="/staff/reviews")
 
 
 async def review(staff: httpx.AsyncClient, registration: Registration, decision: str, **fields) -> httpx.Response:

@@ -1,4 +1,4 @@
-"""The staff review page (mock_systems/udi/reviews.py, staff.py): a reviewer's own login is
+"""The staff review page (mock_systems/udi/reviews.py, staff_accounts.py): a reviewer's own login is
 required (a user's is not enough); approve lets the user in, reject shows the reason and allows
 a corrected submission; two reviewers deciding at once on the page: one wins."""
 from __future__ import annotations
