@@ -1,5 +1,5 @@
 """The operator's commands that the console (运维, /staff/ops) and its API share, through the
-same services (idp/operations/): ``idp keys rotate``, ``idp clients rotate-secret|disable|enable``,
+same services (idp/operations/): ``idp keys rotate``, ``idp clients rotate-secret|disable|enable|delete``,
 ``idp sessions list|end``, ``idp accounts find|unlock|disable``. Recorded with actor ``cli``."""
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from idp.db.engine import create_engine, create_sessionmaker
 from idp.db.migrate import upgrade_to_head
 from idp.oidc.logout.single_logout import wait_for_background_deliveries
 from idp.operations import accounts, clients, keys, sessions
+from idp.operations.client_deletion import delete_client
 from idp.portal import Portal
 from idp.settings import Settings
 
@@ -55,6 +56,13 @@ async def cmd_clients_disable(settings: Settings, args) -> None:
     async with operator_portal(settings) as portal:
         await clients.disable_client(portal, args.client_id, actor=CLI)
     print(f"client {args.client_id} disabled: no authorization, token, refresh or UserInfo for it")
+
+
+async def cmd_clients_delete(settings: Settings, args) -> None:
+    async with operator_portal(settings) as portal:
+        removed = await delete_client(portal, args.client_id, actor=CLI)
+    print(f"client {args.client_id} deleted for good; removed: "
+          + ", ".join(f"{count} {name}" for name, count in removed.items()))
 
 
 async def cmd_clients_enable(settings: Settings, args) -> None:
@@ -115,7 +123,9 @@ def add_operation_commands(keys_sub, clients_sub, accounts_sub, sub) -> None:
     rot.add_argument("client_id")
     rot.set_defaults(run=cmd_clients_rotate_secret)
     for name, run, text in (("disable", cmd_clients_disable, "refuse the client everywhere (tokens included)"),
-                            ("enable", cmd_clients_enable, "let a disabled client work again")):
+                            ("enable", cmd_clients_enable, "let a disabled client work again"),
+                            ("delete", cmd_clients_delete, "delete a disabled client without live bindings: its "
+                                                           "tokens, grants and consents go, the id is never reused")):
         command = clients_sub.add_parser(name, help=text)
         command.add_argument("client_id")
         command.set_defaults(run=run)

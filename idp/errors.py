@@ -77,6 +77,12 @@ class LoginRequired(OAuthError):
     error = "login_required"
 
 
+class UnmetAuthenticationRequirements(OAuthError):
+    """OpenID Connect Core Error Code unmet_authentication_requirements 1.0: the account cannot
+    reach the acr the client asked for."""
+    error = "unmet_authentication_requirements"
+
+
 class ConsentRequired(OAuthError):
     error = "consent_required"
 

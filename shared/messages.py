@@ -149,6 +149,11 @@ MESSAGES: dict[str, str] = {
     "request.unknown_client": "未知的应用，无法登录。",
     "request.no_redirect_uri": "请求缺少回调地址（redirect_uri）。",
     "request.redirect_uri_mismatch": "回调地址与应用登记的不一致，已拒绝。",
+    # the real-name level a system asks for (acr_values, default_acr_values) and the account lacks
+    "authorize.acr_upgrade": "{system}要求实名等级为三级，您的账号需三级实名认证后才可以登录，请先升级为三级实名，"
+                             "升级后重新进入该系统。",
+    "authorize.acr_unreachable": "{system}要求的实名等级高于您账号的实名等级，您的账号无法登录该系统。"
+                                 "如需帮助，请通过“咨询”联系我们。",
     "login.page_expired": "登录页面已过期，请返回业务系统重新发起登录。",
     "flow.expired": "页面已过期，请重新开始。",
     "sso.not_supported": "该业务系统暂不支持从门户单点登录。",
@@ -373,6 +378,11 @@ MESSAGES: dict[str, str] = {
     "ops.client_updated": "已更新客户端 {client_id} 的回调地址和权限范围。",
     "ops.client_disabled": "已停用客户端 {client_id}，其授权、令牌和刷新均已失效。",
     "ops.client_enabled": "已启用客户端 {client_id}。",
+    "ops.client_already_deleted": "该客户端已删除。",
+    "ops.client_deleted_final": "该客户端已删除，不能再启用或修改。",
+    "ops.client_delete_enabled": "请先停用该客户端，再删除。",
+    "ops.client_delete_bound": "该客户端仍有用户绑定（含待确认的绑定），不能删除；请待其全部解除绑定后再删除。",
+    "ops.client_deleted": "已删除客户端 {client_id}，其授权码、令牌、授权记录和待完成的登录请求均已清除。",
     "ops.secret_rotated": "已为客户端 {client_id} 生成新密钥，仅显示这一次，请立即妥善保存：",
     "ops.keys_rotated": "已生成新的签名密钥，{seconds}秒后开始签名。",
     "ops.user_not_found": "该用户名不存在。",

@@ -8,6 +8,7 @@ import time
 from urllib.parse import urlencode
 
 import pytest
+from authlib.oauth2.rfc8414 import AuthorizationServerMetadata
 from authlib.oidc.discovery import OpenIDProviderMetadata
 from cryptography.fernet import InvalidToken as UndecryptableKey
 from joserfc import jwt
@@ -60,6 +61,20 @@ async def test_metadata_validates_and_names_the_issuer_exactly(put):
     assert metadata["authorization_response_iss_parameter_supported"] is True
     for name, value in metadata.items():  # an advertised list that says nothing is not advertising
         assert not (isinstance(value, list) and not value), name
+
+
+async def test_oauth_authorization_server_metadata_agrees_with_the_openid_document(put):
+    """RFC 8414 §3: OAuth clients find the same issuer, endpoints and capabilities there."""
+    oauth = await get_json(put, "/.well-known/oauth-authorization-server")
+    AuthorizationServerMetadata(oauth).validate()
+    openid = await get_json(put, "/.well-known/openid-configuration")
+    assert oauth["issuer"] == ISSUER
+    shared = set(oauth) & set(openid)
+    assert shared >= set(AuthorizationServerMetadata.REGISTRY_KEYS) & set(openid)
+    assert {name: oauth[name] for name in shared} == {name: openid[name] for name in shared}
+    async with put.http() as http:
+        response = await http.get("/.well-known/oauth-authorization-server")
+    assert response.headers["access-control-allow-origin"] == "*"
 
 
 async def test_every_advertised_endpoint_answers(put):

@@ -16,7 +16,7 @@ from joserfc.jwk import KeySet
 from sqlalchemy import select, update
 
 from idp import clock
-from idp.oidc.sessions_acr import ACR_PASSWORD, AMR_PASSWORD
+from idp.oidc.sessions_acr import ACR_LEVEL_2, AMR_PASSWORD
 from idp.sessions.models import UserSession
 from tests.support.portal import ISSUER
 from tests.support.token_flows import refresh, tokens_for
@@ -80,7 +80,7 @@ async def test_id_token_claims(put, browser):
     assert before - 1 <= claims["iat"] <= int(time.time()) + 1
     assert claims["exp"] == claims["iat"] + put.settings.id_token_ttl_seconds
     assert claims["nonce"] == NONCE
-    assert claims["acr"] == ACR_PASSWORD and claims["amr"] == AMR_PASSWORD
+    assert claims["acr"] == ACR_LEVEL_2 and claims["amr"] == AMR_PASSWORD  # the test account is 二级
     assert claims["at_hash"] == expected_at_hash(tokens["access_token"])
     # sid names the login session, and auth_time is when that session authenticated.
     async with put.portal.sessionmaker() as db:

@@ -176,6 +176,14 @@ async def test_two_operators_disabling_one_client_at_once_one_wins_the_other_is_
     assert len(await audit_events(put, "client.disabled")) == 1
 
 
+async def test_the_operator_api_deletes_a_disabled_client(put, ops):
+    refused = await ops.write("POST", f"/clients/{put.rp.client_id}/delete")
+    assert refused.status_code == 409 and refused.json()["message"] == "请先停用该客户端，再删除。"
+    await ops.write("POST", f"/clients/{put.rp.client_id}/disable")
+    deleted = await ops.write("POST", f"/clients/{put.rp.client_id}/delete")
+    assert deleted.status_code == 200 and deleted.json()["client"]["deleted"] is True
+    assert [e.actor for e in await audit_events(put, "client.deleted")] == ["staff:yunwei"]
+
 async def test_keys_are_listed_with_their_state_and_rotated(database_url):
     """With a publish lead, a new key is published first, the old one still signs; it retires
     when the new one starts (here: an hour later)."""

@@ -58,6 +58,17 @@ async def test_a_client_is_disabled_and_enabled_from_the_page(put, operator):
     assert "已启用客户端 rp" in NOTICE.search(page.text).group(1)
 
 
+async def test_a_disabled_client_is_deleted_from_the_page(put, operator):
+    assert 'id="delete-rp"' not in (await operator.get("/staff/ops")).text  # disable first
+    await post(operator, f"/staff/ops/clients/{put.rp.client_id}/disable")
+    page = await post(operator, f"/staff/ops/clients/{put.rp.client_id}/delete")
+    assert "已删除客户端 rp" in unescape(NOTICE.search(page.text).group(1))
+    row = re.search(r'<tr id="client-rp".*?</tr>', page.text, re.S).group(0)
+    assert "已删除" in row and "<form" not in row.split('class="actions')[1]
+    again = await post(operator, f"/staff/ops/clients/{put.rp.client_id}/delete")
+    assert again.status_code == 409 and ERROR.search(again.text).group(1) == "该客户端已删除。"
+    assert [e.actor for e in await audit_events(put, "client.deleted")] == ["staff:yunwei"]
+
 async def test_an_edit_with_a_bad_uri_is_refused_on_the_page_and_changes_nothing(put, operator):
     page = await post(operator, f"/staff/ops/clients/{put.rp.client_id}/edit",
                       redirect_uris="http://evil.example.cn/cb", scope=["openid"])

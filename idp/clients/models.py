@@ -44,6 +44,8 @@ class Client(Base):
     # The licensed-pharmacist system: personal accounts in their own capacity, at 三级.
     account_types: Mapped[list | None] = mapped_column(JSON)
     min_realname_level: Mapped[int | None] = mapped_column(Integer)
+    # The acr values asked for when an authorization request names none (idp.oidc.acr).
+    default_acr_values: Mapped[list | None] = mapped_column(JSON)
     id_token_signed_response_alg: Mapped[str] = mapped_column(String(8), default="RS256")
     # PKCE is required unless a confidential client's registration says otherwise.
     require_pkce: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -53,6 +55,8 @@ class Client(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     disabled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # Deleted (idp.operations.clients.delete_client): disabled for good, its tokens gone.
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     @property
     def is_public(self) -> bool:

@@ -53,6 +53,7 @@ class ClientInfo:
     unbindable_kinds: tuple[str, ...] = UNBINDABLE_KINDS
     account_types: tuple[str, ...] = ACCOUNT_TYPES
     min_realname_level: int = 0
+    default_acr_values: tuple[str, ...] = ()
     enabled: bool = True
     extra: dict = field(default_factory=dict)
 
@@ -85,6 +86,7 @@ class ClientInfo:
             unbindable_kinds=unbindable_kinds(row.unbindable_kinds),
             account_types=account_types(row.account_types),
             min_realname_level=row.min_realname_level or 0,
+            default_acr_values=tuple(row.default_acr_values or ()),
             enabled=row.disabled_at is None,
         )
 

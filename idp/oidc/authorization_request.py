@@ -24,6 +24,7 @@ from idp.oidc.redirect_uris import is_registered_redirect_uri
 from idp.oidc.scopes import ALWAYS_CONSENT, SCOPE_CLAIMS, SUPPORTED_SCOPES
 from shared import safe_json
 
+RESPONSE_MODES = (None, "query", "form_post")  # OAuth 2.0 Multiple Response Types; Form Post Response Mode
 PROMPTS = {"none", "login", "consent", "select_account"}
 PKCE_CHALLENGE = re.compile(r"[A-Za-z0-9\-._~]{43,128}")  # used with fullmatch: "$" allows a "\n"
 MAX_AGE = re.compile(r"[0-9]+")
@@ -53,6 +54,7 @@ class AuthorizationRequest:
     claims_locales: str | None = None
     acr_values: list[str] = field(default_factory=list)
     claims: dict | None = None
+    response_mode: str = "query"
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -81,6 +83,7 @@ class RedirectTarget:
 
     redirect_uri: str
     state: str | None
+    response_mode: str = "query"  # or "form_post": how the answer, an error too, goes back
 
 
 def collect_parameters(items: list[tuple[str, str]]) -> tuple[dict[str, str], set[str]]:
@@ -113,7 +116,9 @@ def verify_client_and_redirect(
         redirect_uri = client.redirect_uris[0]
     elif not is_registered_redirect_uri(client, redirect_uri):  # exact, but a native app's loopback port
         raise PageError("request.redirect_uri_mismatch", detail="redirect_uri is not registered")
-    return RedirectTarget(redirect_uri=redirect_uri, state=params.get("state"))
+    # An unknown response_mode is refused later, by the default mode (query).
+    mode = "form_post" if params.get("response_mode") == "form_post" else "query"
+    return RedirectTarget(redirect_uri=redirect_uri, state=params.get("state"), response_mode=mode)
 
 
 async def validate(
@@ -140,6 +145,7 @@ async def validate(
         claims_locales=params.get("claims_locales"),
         acr_values=params.get("acr_values", "").split(),
         claims=_parse_claims(params),
+        response_mode=target.response_mode,
     )
 
 
@@ -149,8 +155,8 @@ def _check_response_type(params: dict[str, str]) -> None:
         raise InvalidRequest("missing required parameter response_type")
     if response_type != "code":
         raise UnsupportedResponseType("only response_type=code is supported")
-    if params.get("response_mode") not in (None, "query"):
-        raise InvalidRequest("only response_mode=query is supported")
+    if params.get("response_mode") not in RESPONSE_MODES:
+        raise InvalidRequest("only response_mode=query or form_post is supported")
 
 
 def _check_unsupported_features(params: dict[str, str]) -> None:

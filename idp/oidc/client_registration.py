@@ -13,6 +13,7 @@ from idp.audit.log import record
 from idp.clients.models import Client
 from idp.clients.registry import ACCOUNT_TYPES
 from idp.oidc.scopes import SUPPORTED_SCOPES
+from idp.oidc.sessions_acr import ACR_VALUES
 from idp.security.tokens import digest, new_token
 
 AUTH_METHODS = {"client_secret_basic", "client_secret_post", "private_key_jwt", "none"}
@@ -20,7 +21,8 @@ GRANT_TYPES = {"authorization_code", "refresh_token", "client_credentials"}
 FIELDS = ("display_name", "contact", "token_endpoint_auth_method", "redirect_uris", "post_logout_redirect_uris",
           "grant_types", "scopes", "jwks", "backchannel_logout_uri", "initiate_login_uri",
           "id_token_signed_response_alg", "require_pkce", "first_party", "binding_start_uri", "binding_api_uri",
-          "agent_binding_modes", "binding_slot", "unbindable_kinds", "account_types", "min_realname_level")
+          "agent_binding_modes", "binding_slot", "unbindable_kinds", "account_types", "min_realname_level",
+          "default_acr_values")
 
 
 class ClientConfigError(ValueError):
@@ -45,6 +47,9 @@ def check_client_fields(values: dict, *, production: bool) -> None:
     level = values.get("min_realname_level")
     if level is not None and (isinstance(level, bool) or level not in (0, 2, 3)):
         raise ClientConfigError("min_realname_level is 0, 2 or 3")
+    acr = values.get("default_acr_values")
+    if acr is not None and not (isinstance(acr, list) and set(acr) <= set(ACR_VALUES)):
+        raise ClientConfigError("default_acr_values may hold " + ", ".join(ACR_VALUES) + " only")
     slot = values.get("binding_slot")
     # An agent's slot appends "@<agency id>" (idp.bindings.transitions.slot_of), within bindings.slot's 64.
     if slot is not None and not (isinstance(slot, str) and 0 < len(slot) <= 40 and slot.isprintable()

@@ -18,6 +18,7 @@ from idp.settings import Settings
 router = APIRouter()
 # Browser-based relying parties fetch the metadata and keys from another origin.
 ANY_ORIGIN = {"Access-Control-Allow-Origin": "*"}
+CLIENT_ASSERTION_ALGS = ["RS256", "ES256", "PS256"]  # private_key_jwt (RFC 7523)
 
 
 def provider_metadata(settings: Settings) -> dict:
@@ -33,7 +34,7 @@ def provider_metadata(settings: Settings) -> dict:
         "introspection_endpoint": e("/introspect"),
         "scopes_supported": sorted(SUPPORTED_SCOPES),
         "response_types_supported": ["code"],
-        "response_modes_supported": ["query"],
+        "response_modes_supported": ["query", "form_post"],
         "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": list(SUPPORTED_ALGS),
@@ -41,11 +42,14 @@ def provider_metadata(settings: Settings) -> dict:
         # (RFC 7009 §2.1); introspection is for authenticated clients only (RFC 7662 §2.1).
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt",
                                                   "none"],
-        "token_endpoint_auth_signing_alg_values_supported": ["RS256", "ES256", "PS256"],
+        "token_endpoint_auth_signing_alg_values_supported": CLIENT_ASSERTION_ALGS,
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post",
                                                        "private_key_jwt", "none"],
+        # RFC 8414 §2: required beside private_key_jwt; the same client authentication serves all three.
+        "revocation_endpoint_auth_signing_alg_values_supported": CLIENT_ASSERTION_ALGS,
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post",
                                                           "private_key_jwt"],
+        "introspection_endpoint_auth_signing_alg_values_supported": CLIENT_ASSERTION_ALGS,
         "code_challenge_methods_supported": ["S256"],
         "claims_supported": list(ALL_CLAIMS),
         "claims_parameter_supported": True,
@@ -65,6 +69,15 @@ def provider_metadata(settings: Settings) -> dict:
 
 @router.get("/.well-known/openid-configuration")
 async def openid_configuration(request: Request) -> JSONResponse:
+    portal: Portal = request.app.state.portal
+    return json_response(provider_metadata(portal.settings), public_for=300, headers=ANY_ORIGIN)
+
+
+@router.get("/.well-known/oauth-authorization-server")
+async def oauth_authorization_server(request: Request) -> JSONResponse:
+    """RFC 8414 §3: the same metadata (the OpenID fields are RFC 8414 §2's, or registered
+    extensions of it), for OAuth clients that look here rather than at the OpenID document.
+    Served at the root: an issuer with a path would have it appended to this name (§3.1)."""
     portal: Portal = request.app.state.portal
     return json_response(provider_metadata(portal.settings), public_for=300, headers=ANY_ORIGIN)
 

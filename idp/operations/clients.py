@@ -1,8 +1,8 @@
 """The operator's client administration, one service for the console, its API and the CLI:
 list, register, edit redirect URIs and scopes, rotate the secret (returned once), disable and
-enable. Each runs in its own transaction, is recorded in the audit log with the operator as actor
-(``staff:<username>`` or ``cli``) and drops the client from this instance's registry cache (other
-instances re-read it within ``IDP_CLIENT_CACHE_SECONDS``).
+enable (delete: idp.operations.client_deletion). Each runs in its own transaction, is recorded in
+the audit log with the operator as actor (``staff:<username>`` or ``cli``) and drops the client
+from this instance's registry cache (other instances re-read it within ``IDP_CLIENT_CACHE_SECONDS``).
 
 A disabled client is one the registry does not find: the authorization endpoint refuses it, the
 token endpoint (refresh included) and introspection cannot authenticate it, and UserInfo refuses
@@ -35,6 +35,14 @@ async def get_client(portal: Portal, client_id: str) -> Client:
         row = await db.get(Client, client_id) if 0 < len(client_id) <= 64 and client_id.isprintable() else None
     if row is None:
         raise DomainError("ops.client_not_found", status_code=404)
+    return row
+
+
+async def changeable_client(portal: Portal, client_id: str) -> Client:
+    """The client, unless it was deleted (idp.operations.client_deletion): that one stays as it is."""
+    row = await get_client(portal, client_id)
+    if row.deleted_at is not None:
+        raise DomainError("ops.client_deleted_final", status_code=409)
     return row
 
 
@@ -71,7 +79,7 @@ async def edit_client(portal: Portal, client_id: str, *, redirect_uris: list[str
                       scopes: list[str] | None = None, actor: str) -> Client:
     """New redirect URIs and/or scopes, checked by the registration rules (exact https URIs,
     known scopes); recorded as ``client.updated`` with the fields that changed."""
-    current = await get_client(portal, client_id)
+    current = await changeable_client(portal, client_id)
     values: dict = {"token_endpoint_auth_method": current.token_endpoint_auth_method}
     if redirect_uris is not None:
         values["redirect_uris"] = list(redirect_uris)
@@ -89,7 +97,7 @@ async def rotate_client_secret(portal: Portal, client_id: str, *, actor: str) ->
     """A new secret (only its digest is stored), returned to be shown once. The old one stops
     working at once. Two rotations at once each store their digest in turn: the later write
     holds, so exactly one of the two secrets shown works (the audit log has both)."""
-    current = await get_client(portal, client_id)
+    current = await changeable_client(portal, client_id)
     if not current.token_endpoint_auth_method.startswith("client_secret"):
         raise DomainError("ops.client_public")
     async with portal.sessionmaker.begin() as db:
@@ -99,7 +107,7 @@ async def rotate_client_secret(portal: Portal, client_id: str, *, actor: str) ->
 
 
 async def disable_client(portal: Portal, client_id: str, *, actor: str) -> None:
-    await get_client(portal, client_id)
+    await changeable_client(portal, client_id)
     now = clock.now()
     async with portal.sessionmaker.begin() as db:
         result = await db.execute(update(Client).where(Client.client_id == client_id, Client.disabled_at.is_(None))
@@ -112,9 +120,10 @@ async def disable_client(portal: Portal, client_id: str, *, actor: str) -> None:
 
 
 async def enable_client(portal: Portal, client_id: str, *, actor: str) -> None:
-    await get_client(portal, client_id)
+    await changeable_client(portal, client_id)
     async with portal.sessionmaker.begin() as db:
-        result = await db.execute(update(Client).where(Client.client_id == client_id, Client.disabled_at.is_not(None))
+        result = await db.execute(update(Client).where(Client.client_id == client_id, Client.disabled_at.is_not(None),
+                                                       Client.deleted_at.is_(None))
                                   .values(disabled_at=None, updated_at=clock.now()).returning(Client.client_id)
                                   .execution_options(synchronize_session=False))
         if result.first() is None:

@@ -18,9 +18,12 @@ from idp.audit.log import record
 from idp.errors import (
     AccountSelectionRequired,
     ConsentRequired,
+    DomainError,
     LoginRequired,
     OAuthError,
+    UnmetAuthenticationRequirements,
 )
+from idp.flows.upgrade.transitions import TO_LEVEL, check_eligible
 from idp.oidc import interactions
 from idp.oidc.authorization_request import (
     AuthorizationRequest,
@@ -30,13 +33,15 @@ from idp.oidc.authorization_request import (
     verify_client_and_redirect,
 )
 from idp.oidc.models import AuthorizationCode, Consent
-from idp.oidc.redirects import code_redirect, error_redirect
 from idp.oidc.scopes import scopes_needing_consent
+from idp.oidc.sessions_acr import requested_acr, required_level, token_acr
 from idp.portal import Portal
 from idp.security.tokens import digest, new_token
 from idp.sessions.store import ActiveSession, browser_cookie_name, load_session, record_session_client, set_cookie
+from idp.web.authorization_response import code_redirect, error_redirect
 from idp.web.kit import client_ip
-from idp.web.pages import error_page
+from idp.web.pages import error_page, render
+from shared.messages import text
 
 router = APIRouter()
 
@@ -72,7 +77,7 @@ async def resume(request: Request, interaction: str = "") -> Response:
 
 
 async def decide(request: Request, portal: Portal, auth: AuthorizationRequest, interaction) -> Response:
-    target = RedirectTarget(auth.redirect_uri, auth.state)
+    target = RedirectTarget(auth.redirect_uri, auth.state, auth.response_mode)
     client = await portal.client(auth.client_id)
     if client is None:
         return error_page("request.unknown_client", 400, "client was removed")
@@ -80,17 +85,23 @@ async def decide(request: Request, portal: Portal, auth: AuthorizationRequest, i
         session = await load_session(db, portal.settings, request)
         started = interaction.created_at if interaction is not None else None
         progress = interaction.request if interaction is not None else {}
-        step = await next_step(db, auth, session, client.first_party, started, progress)
+        acr = requested_acr(auth.acr_values, auth.claims, client.default_acr_values)
+        step = await next_step(db, auth, session, client.first_party, started, progress, required_level(acr))
         if step is None:
             assert session is not None  # next_step asks for a login without a session
             if interaction is not None and not await interactions.finish_interaction(db, interaction.id):
                 return error_page(interactions.EXPIRED)
-            code = await issue_code(db, portal, auth, session)
+            code = await issue_code(db, portal, auth, session, token_acr(session.account.realname_level, acr))
             record(db, "authorization.code_issued", actor=session.subject, client_id=client.client_id,
                    source_ip=client_ip(request), sid=session.sid)
             return code_redirect(portal, target, code)
         if "none" in auth.prompt:
             return error_redirect(portal, target, step.error)
+        if step is UNMET_ACR:
+            assert session is not None
+            record(db, "authorization.acr_unmet", actor=session.subject, client_id=client.client_id,
+                   source_ip=client_ip(request), requested=acr, realname_level=session.account.realname_level)
+            return acr_unmet_page(client.display_name, session, required_level(acr) or 0)
         browser, is_new = interactions.browser_token(request, portal.settings)
         if interaction is None or interaction.browser_digest != digest(browser):
             interaction = interactions.create_interaction(
@@ -103,6 +114,18 @@ async def decide(request: Request, portal: Portal, auth: AuthorizationRequest, i
     return response
 
 
+def acr_unmet_page(system: str, session: ActiveSession, level: int) -> Response:
+    """Why the system cannot be entered with this account, and, for a personal account at 二级
+    asked for 三级, the way to /upgrade (the request can be made again afterwards)."""
+    try:
+        check_eligible(session.account)
+        upgradable = level >= TO_LEVEL
+    except DomainError:
+        upgradable = False
+    message = "authorize.acr_upgrade" if upgradable else "authorize.acr_unreachable"
+    return render("acr_unmet.html", status_code=403, message=text(message, system=system), upgradable=upgradable)
+
+
 class Step:
     def __init__(self, path: str, error: OAuthError):
         self.path = path
@@ -112,11 +135,13 @@ class Step:
 LOGIN = Step("/login", LoginRequired("the user must log in"))
 SELECT_ACCOUNT = Step("/select-account", AccountSelectionRequired("the user must choose an account"))
 CONSENT = Step("/consent", ConsentRequired("the user must consent"))
+# No page to send the user to: the portal explains (acr_unmet_page) or, with prompt=none, answers.
+UNMET_ACR = Step("", UnmetAuthenticationRequirements("the account has not reached the requested acr"))
 
 
 async def next_step(
     db, auth: AuthorizationRequest, session: ActiveSession | None, first_party: bool,
-    started: dt.datetime | None, progress: dict,
+    started: dt.datetime | None, progress: dict, required_level: int | None = None,
 ) -> Step | None:
     """What the user must still do before a code is issued; None when nothing.
 
@@ -135,6 +160,8 @@ async def next_step(
         return LOGIN
     if "select_account" in auth.prompt and not progress.get("account_selected"):
         return SELECT_ACCOUNT
+    if required_level is not None and session.account.realname_level < required_level:
+        return UNMET_ACR
     needed = scopes_needing_consent(auth.consent_scope(), first_party)
     if "consent" in auth.prompt and not progress.get("consented"):
         return CONSENT
@@ -147,7 +174,7 @@ async def next_step(
     return None
 
 
-async def issue_code(db, portal: Portal, auth: AuthorizationRequest, session: ActiveSession) -> str:
+async def issue_code(db, portal: Portal, auth: AuthorizationRequest, session: ActiveSession, acr: str) -> str:
     """A code of 256 random bits, stored by digest, bound to everything the token call checks."""
     code = new_token()
     db.add(
@@ -156,7 +183,7 @@ async def issue_code(db, portal: Portal, auth: AuthorizationRequest, session: Ac
             agency_id=session.agency.id if session.agency else None, sid=session.sid,
             redirect_uri=auth.redirect_uri, scope=" ".join(auth.scope), nonce=auth.nonce,
             code_challenge=auth.code_challenge, claims=auth.claims, auth_time=session.auth_time,
-            acr=session.acr, amr=session.amr,
+            acr=acr, amr=session.amr,
             expires_at=clock.now() + dt.timedelta(seconds=portal.settings.authorization_code_ttl_seconds),
             grant_id=new_token(),
         )

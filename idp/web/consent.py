@@ -12,8 +12,8 @@ from idp.errors import AccessDenied
 from idp.flows.login.transitions import next_url
 from idp.oidc.authorization_request import AuthorizationRequest, RedirectTarget
 from idp.oidc.consent import deny_consent, grant_consent
-from idp.oidc.redirects import error_redirect
 from idp.oidc.scopes import SCOPE_LABELS
+from idp.web.authorization_response import error_redirect
 from idp.web.kit import interaction_page, portal_of, posted_interaction, to_interaction_login
 from idp.web.pages import render
 
@@ -43,7 +43,7 @@ async def consent_submit(request: Request) -> Response:
         auth = AuthorizationRequest.from_json(row.request["authorization"])
         if form.get("decision") != "allow":
             await deny_consent(db, row, session, auth)
-            return error_redirect(portal, RedirectTarget(auth.redirect_uri, auth.state),
+            return error_redirect(portal, RedirectTarget(auth.redirect_uri, auth.state, auth.response_mode),
                                   AccessDenied("the user denied the request"))
         await grant_consent(db, row, session, auth)
     return RedirectResponse(next_url(row), status_code=303)

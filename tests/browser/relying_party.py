@@ -4,7 +4,8 @@ port, served by uvicorn on the test's event loop.
 It does what an integrator's system does with Authlib's client and no code of the portal:
 ``/login`` sends the browser to the portal's authorization endpoint (code flow, PKCE S256, state
 and nonce), ``/cb`` redeems the code at the token endpoint, checks the ID token against the
-portal's JWKS (issuer, audience, nonce) and reads UserInfo, then shows who logged in.
+portal's JWKS (issuer, audience, nonce) and reads UserInfo, then shows who logged in. With
+``response_mode="form_post"`` the answer arrives at ``/cb`` as a POST.
 """
 from __future__ import annotations
 
@@ -41,6 +42,7 @@ class RelyingParty:
     issuer: str
     client: LiveClient | None = None
     scope: str = "openid profile"
+    response_mode: str | None = None  # form_post: the portal POSTs the answer to /cb
     logins: list[SignedIn] = field(default_factory=list)
     _pending: dict[str, tuple[str, str]] = field(default_factory=dict)  # state -> (verifier, nonce)
 
@@ -59,12 +61,13 @@ class RelyingParty:
         verifier, nonce = secrets.token_urlsafe(48), secrets.token_urlsafe(12)
         endpoint = (await self.metadata())["authorization_endpoint"]
         async with self.oauth() as oauth:
-            url, state = oauth.create_authorization_url(endpoint, code_verifier=verifier, nonce=nonce)
+            extra = {"response_mode": self.response_mode} if self.response_mode else {}
+            url, state = oauth.create_authorization_url(endpoint, code_verifier=verifier, nonce=nonce, **extra)
         self._pending[state] = (verifier, nonce)
         return RedirectResponse(url, status_code=302)
 
     async def callback(self, request: Request) -> HTMLResponse:
-        params = request.query_params
+        params = await request.form() if request.method == "POST" else request.query_params
         if "error" in params:
             return page("登录失败", f'<p id="error">{html.escape(params["error"])}</p>', status_code=400)
         verifier, nonce = self._pending.pop(params.get("state", ""), (None, None))
@@ -72,8 +75,7 @@ class RelyingParty:
             return page("登录失败", '<p id="error">state or iss mismatch</p>', status_code=400)
         metadata = await self.metadata()
         async with self.oauth() as oauth:
-            token = await oauth.fetch_token(metadata["token_endpoint"], authorization_response=str(request.url),
-                                            code_verifier=verifier)
+            token = await oauth.fetch_token(metadata["token_endpoint"], code=params["code"], code_verifier=verifier)
             keys = KeySet.import_key_set(await fetch_json(metadata["jwks_uri"]))
             claims = jwt.decode(token["id_token"], keys, algorithms=["RS256", "ES256"]).claims
             jwt.JWTClaimsRegistry(iss={"essential": True, "value": self.issuer},
@@ -85,7 +87,8 @@ class RelyingParty:
                                    f'<p id="subject">{html.escape(claims["sub"])}</p>')
 
     def app(self) -> Starlette:
-        return Starlette(routes=[Route("/", self.home), Route("/login", self.login), Route("/cb", self.callback)])
+        return Starlette(routes=[Route("/", self.home), Route("/login", self.login),
+                                 Route("/cb", self.callback, methods=["GET", "POST"])])
 
 
 async def fetch_json(url: str) -> dict:

@@ -1,5 +1,5 @@
 """运维's pages at /staff/ops: clients (register, redirect URIs and scopes, a new secret shown
-once, disable and enable), the signing keys with their state and their rotation, a user's
+once, disable, enable and delete), the signing keys with their state and their rotation, a user's
 sessions (found by username, ended with back-channel logout), and accounts (found by username,
 mobile or ID number, shown masked; unlock, disable). The services are idp/operations/' — the
 JSON API (ops_api.py) and the ``idp`` command line call the same ones."""
@@ -15,7 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from idp.errors import DomainError
 from idp.oidc.client_address import client_ip
 from idp.oidc.scopes import SUPPORTED_SCOPES
-from idp.operations import accounts, clients, keys, sessions
+from idp.operations import accounts, client_deletion, clients, keys, sessions
 from idp.staff.roles import OPERATOR
 from idp.web.kit import portal_of
 from idp.web.staff import OPERATIONS, OPERATIONS_API
@@ -29,6 +29,7 @@ OperatorForm = Annotated[tuple[StaffMember, FormData], Depends(staff_form_with(O
 CLIENT = OPERATIONS + "/clients/{client_id}"
 ACCOUNT = OPERATIONS + "/accounts/{account_id:" + ROW_ID + "}"
 NOTICES = {"updated": "ops.client_updated", "disabled": "ops.client_disabled", "enabled": "ops.client_enabled",
+           "deleted": "ops.client_deleted",
            "ended": "ops.session_ended", "unlocked": "ops.account_unlocked", "account_disabled": "ops.account_disabled"}
 
 
@@ -138,6 +139,16 @@ async def enable(request: Request, client_id: str, posted: OperatorForm) -> Resp
     except DomainError as exc:
         return await refused(request, member, exc, form)
     return back("enabled", client_id)
+
+
+@router.post(CLIENT + "/delete")
+async def delete(request: Request, client_id: str, posted: OperatorForm) -> Response:
+    member, form = posted
+    try:
+        await client_deletion.delete_client(portal_of(request), client_id, actor=member.actor)
+    except DomainError as exc:
+        return await refused(request, member, exc, form)
+    return back("deleted", client_id)
 
 
 @router.post(OPERATIONS + "/keys/rotate")

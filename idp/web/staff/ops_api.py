@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 from starlette.responses import JSONResponse, Response
 
 from idp.oidc.client_address import client_ip
-from idp.operations import accounts, clients, keys, sessions
+from idp.operations import accounts, client_deletion, clients, keys, sessions
 from idp.web.kit import portal_of
 from idp.web.staff import OPERATIONS_API
 from idp.web.staff.ops_kit import Operator, OperatorWrite, client_row, key_row, session_row
@@ -108,6 +108,13 @@ async def disable_client(request: Request, client_id: str, member: OperatorWrite
 async def enable_client(request: Request, client_id: str, member: OperatorWrite) -> dict:
     await clients.enable_client(portal_of(request), client_id, actor=member.actor)
     return client_row(await clients.get_client(portal_of(request), client_id))
+
+
+@router.post("/clients/{client_id}/delete", summary="delete a disabled client without live bindings, for good; "
+                                                   "its tokens, grants and consents go")
+async def delete_client(request: Request, client_id: str, member: OperatorWrite) -> dict:
+    removed = await client_deletion.delete_client(portal_of(request), client_id, actor=member.actor)
+    return {"client": client_row(await clients.get_client(portal_of(request), client_id)), "removed": removed}
 
 
 @router.get("/keys", summary="signing keys with their state: published, signing, retired, unpublished")
