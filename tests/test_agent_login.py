@@ -133,5 +133,9 @@ async def test_a_choice_submitted_twice_at_once_starts_one_session(put, browser)
     choice = await agent_login(browser, await login_page(browser), "zhangsan")
     form = {**hidden_fields(choice.text), "agency": str(chosen.id)}
     answers = await asyncio.gather(*(browser.client.post("/login/enterprise", data=form) for _ in range(5)))
-    assert sorted(a.status_code for a in answers) == [303, 409, 409, 409, 409]
+    # One starts the session; the others see 页面已过期: 409 if they read the flow before the winner
+    # finished it, 400 if after (a finished flow reads like an unknown one). Which, is timing.
+    assert sorted(a.status_code for a in answers)[0] == 303
+    assert [a.status_code for a in answers].count(303) == 1
+    assert all(a.status_code in (400, 409) and "页面已过期" in a.text for a in answers if a.status_code != 303)
     assert len(await sessions_of(put, put.account.id)) == 1
