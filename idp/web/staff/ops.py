@@ -121,34 +121,30 @@ async def rotate_secret(request: Request, client_id: str, posted: OperatorForm) 
     return await ops_page(request, member, secret={"client_id": client_id, "value": secret})
 
 
-@router.post(CLIENT + "/disable")
-async def disable(request: Request, client_id: str, posted: OperatorForm) -> Response:
+async def client_transition(request: Request, client_id: str, posted, act, done: str) -> Response:
+    """One of a client's transitions (disable, enable, delete): its refusal on the page, else back
+    to the page saying ``done``."""
     member, form = posted
     try:
-        await clients.disable_client(portal_of(request), client_id, actor=member.actor)
+        await act(portal_of(request), client_id, actor=member.actor)
     except DomainError as exc:
         return await refused(request, member, exc, form)
-    return back("disabled", client_id)
+    return back(done, client_id)
+
+
+@router.post(CLIENT + "/disable")
+async def disable(request: Request, client_id: str, posted: OperatorForm) -> Response:
+    return await client_transition(request, client_id, posted, clients.disable_client, "disabled")
 
 
 @router.post(CLIENT + "/enable")
 async def enable(request: Request, client_id: str, posted: OperatorForm) -> Response:
-    member, form = posted
-    try:
-        await clients.enable_client(portal_of(request), client_id, actor=member.actor)
-    except DomainError as exc:
-        return await refused(request, member, exc, form)
-    return back("enabled", client_id)
+    return await client_transition(request, client_id, posted, clients.enable_client, "enabled")
 
 
 @router.post(CLIENT + "/delete")
 async def delete(request: Request, client_id: str, posted: OperatorForm) -> Response:
-    member, form = posted
-    try:
-        await client_deletion.delete_client(portal_of(request), client_id, actor=member.actor)
-    except DomainError as exc:
-        return await refused(request, member, exc, form)
-    return back("deleted", client_id)
+    return await client_transition(request, client_id, posted, client_deletion.delete_client, "deleted")
 
 
 @router.post(OPERATIONS + "/keys/rotate")
