@@ -2,7 +2,7 @@
 
 A flow moves between named states; every transition names the state it expects and is one
 conditional UPDATE, so a double submit or a second tab cannot advance it twice. Binding to the
-browser, CSRF and expiry are the common base in :mod:`idp.flows.bound`.
+browser, CSRF and expiry are the common base in :mod:`idp.sessions.browser_bound`.
 """
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from starlette.requests import Request
 
 from idp import clock
 from idp.errors import PageError
-from idp.flows import bound
 from idp.flows.models import Flow
+from idp.sessions import browser_bound as bound
 from idp.settings import Settings
 
 FLOW_TTL = dt.timedelta(minutes=30)

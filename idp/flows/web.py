@@ -13,12 +13,12 @@ from starlette.responses import RedirectResponse, Response
 
 from idp.captcha.store import issue_captcha
 from idp.errors import DomainError
-from idp.flows.bound import browser_token, check_csrf
 from idp.flows.models import Flow
 from idp.flows.store import expect_state, load_flow, start_flow
 from idp.limits.rates import hit_now
 from idp.oidc.client_address import client_ip
 from idp.portal import Portal
+from idp.sessions.browser_bound import browser_token, check_csrf
 from idp.sessions.store import browser_cookie_name, set_cookie
 from idp.web.pages import with_retry_after
 

@@ -1,6 +1,6 @@
 """Interactions: an authorization request parked while the user logs in or consents.
 
-A browser-bound stored flow (the base in :mod:`idp.flows.bound`: expiry, CSRF token, bound to
+A browser-bound stored flow (the base in :mod:`idp.sessions.browser_bound`: expiry, CSRF token, bound to
 the browser that started it by a cookie), so a second instance can continue it and another
 browser cannot. Its own part is the parked request.
 """
@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
 from idp import clock
-from idp.flows import bound
 from idp.oidc.models import Interaction
+from idp.sessions import browser_bound as bound
 from idp.settings import Settings
 
 EXPIRED = "login.page_expired"  # a message id

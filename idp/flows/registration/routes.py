@@ -14,7 +14,6 @@ from starlette.responses import RedirectResponse, Response
 from idp.captcha.store import consume_captcha, issue_captcha
 from idp.errors import DomainError
 from idp.flows import store
-from idp.flows.bound import load_bound
 from idp.flows.models import Flow
 from idp.flows.registration import transitions
 from idp.flows.registration.forms import (
@@ -29,6 +28,7 @@ from idp.flows.registration.transitions import LEGAL, PERSONAL
 from idp.flows.web import posted_flow, run_step, start
 from idp.oidc.client_address import client_ip
 from idp.portal import Portal
+from idp.sessions.browser_bound import load_bound
 from idp.verification import enterprise_verifier, identity_verifier
 from idp.web.pages import render
 from shared.messages import text

@@ -34,12 +34,12 @@ from idp.consultations.questions import (
 from idp.consultations.transitions import submit_consultation
 from idp.consultations.working_days import last_day
 from idp.errors import DomainError
-from idp.flows.bound import browser_token, load_bound
 from idp.flows.models import Flow
 from idp.flows.store import EXPIRED, advance, load_flow, start_flow
 from idp.flows.web import bind_browser, new_captcha, posted_flow, run_step, start
 from idp.limits.rates import hit_each, hit_now
 from idp.portal import Portal
+from idp.sessions.browser_bound import browser_token, load_bound
 from idp.sessions.store import ActiveSession
 from idp.web.consultations import PROBLEM, PROBLEM_DONE, PROBLEM_QUERY
 from idp.web.consultations.rows import shown

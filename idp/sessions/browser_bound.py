@@ -7,6 +7,8 @@ instance can continue them; they are bound to the browser so a leaked URL is use
 (ASVS 3.5: tokens bound to the session that made them), and they finish with one conditional
 UPDATE so a double submit cannot act twice. This module holds that common part once; each
 model keeps only its own columns (a flow's kind, state and data, an interaction's request).
+It sits in the domain layer beside the sessions whose browser cookie it checks, so the provider's
+interactions (idp/oidc) and the flows (idp/flows) both build on it from below.
 """
 from __future__ import annotations
 
