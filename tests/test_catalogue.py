@@ -71,8 +71,11 @@ def test_every_message_id_named_in_code_is_in_the_catalogue():
 
 
 def test_no_message_id_is_defined_twice():
-    tree = ast.parse((ROOT / "shared" / "messages.py").read_text(encoding="utf-8"))
-    keys = [literal(key) for node in ast.walk(tree) if isinstance(node, ast.Dict) for key in node.keys]
+    """Across the catalogue's modules (merged into one dict, where a second definition would
+    silently win)."""
+    keys = [literal(key) for path in sorted((ROOT / "shared").glob("messages*.py"))
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))) if isinstance(node, ast.Dict)
+            for key in node.keys if key is not None]
     assert len(keys) == len(MESSAGES)
     assert sorted({k for k in keys if keys.count(k) > 1}) == []
 
