@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 import re
 
+import pyotp
 import pytest
 from playwright.async_api import Page
 
@@ -12,6 +13,7 @@ from tests.support.live import free_port
 from tests.support.live_binding import register_system
 from tests.support.live_systems import live_standin, live_system
 from tests.support.portal import PASSWORD
+from tests.support.staff import STAFF_PASSWORD
 
 # Playwright's objects belong to the loop that made them: the session's (see conftest.py).
 ON_BROWSER_LOOP = pytest.mark.asyncio(loop_scope="session")
@@ -104,3 +106,15 @@ async def another_browser(chromium, portal, console_errors):
         yield await context.new_page()
     finally:
         await context.close()
+
+
+async def staff_sign_in(page: Page, username: str, secret: str) -> None:
+    """The staff console's sign-in: password and captcha, then the TOTP code of ``secret``."""
+    await page.goto("/staff/login")
+    await page.fill("#username", username)
+    await page.fill("#password", STAFF_PASSWORD)
+    await page.fill("#captcha", CAPTCHA)
+    await page.click("#submit")
+    await page.fill("#code", pyotp.TOTP(secret).now())
+    await page.click("#submit")
+    await page.wait_for_url(re.compile(r"/staff$"))

@@ -5,16 +5,13 @@ and undoes it; the user's 我的绑定 shows 授权绑定 again, the header coun
 我的消息 shows it."""
 from __future__ import annotations
 
-import re
-
-import pyotp
 from playwright.async_api import expect
 
 from idp.staff.roles import BINDINGS
 from mock_systems.classification import PROFILE as CLASSIFICATION
-from tests.browser.steps import CAPTCHA, ON_BROWSER_LOOP, another_browser, log_in, running
+from tests.browser.steps import CAPTCHA, ON_BROWSER_LOOP, another_browser, log_in, running, staff_sign_in
 from tests.support.live import register_account
-from tests.support.staff import STAFF_PASSWORD, add_staff
+from tests.support.staff import add_staff
 
 pytestmark = ON_BROWSER_LOOP
 REASON = "用户申请解除不可解除的绑定，已核实身份"
@@ -53,14 +50,7 @@ async def test_a_binding_administrator_undoes_a_fixed_binding_on_request(page, p
         # A binding administrator acts on it in the staff console.
         secret = await add_staff(portal.database_url, "bangding01", BINDINGS, name="绑定管理员")
         async with another_browser(chromium, portal, console_errors) as desk:
-            await desk.goto("/staff/login")
-            await desk.fill("#username", "bangding01")
-            await desk.fill("#password", STAFF_PASSWORD)
-            await desk.fill("#captcha", CAPTCHA)
-            await desk.click("#submit")
-            await desk.fill("#code", pyotp.TOTP(secret).now())
-            await desk.click("#submit")
-            await desk.wait_for_url(re.compile(r"/staff$"))
+            await staff_sign_in(desk, "bangding01", secret)
             await desk.click("#menu-bindings")
             await expect(desk.locator(f"#request-{reference}")).to_be_visible()
             await shot(desk, "staff-requests")

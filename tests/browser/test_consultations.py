@@ -6,13 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-import pyotp
 from playwright.async_api import expect
 
-from tests.browser.steps import CAPTCHA, ON_BROWSER_LOOP, another_browser, answered, log_in
+from tests.browser.steps import CAPTCHA, ON_BROWSER_LOOP, another_browser, answered, log_in, staff_sign_in
 from tests.support.consultations import ASKER, file_question_in
 from tests.support.live import register_account
-from tests.support.staff import STAFF_PASSWORD, add_staff
+from tests.support.staff import add_staff
 
 pytestmark = ON_BROWSER_LOOP
 
@@ -33,17 +32,6 @@ async def fill_asker(page) -> None:
     await page.fill("#id_number", "110101199003070011")
     await page.fill("#mobile", ASKER["mobile"])
     await page.fill("#email", ASKER["email"])
-
-
-async def staff_sign_in(page, username: str, secret: str) -> None:
-    await page.goto("/staff/login")
-    await page.fill("#username", username)
-    await page.fill("#password", STAFF_PASSWORD)
-    await page.fill("#captcha", CAPTCHA)
-    await page.click("#submit")
-    await page.fill("#code", pyotp.TOTP(secret).now())
-    await page.click("#submit")
-    await page.wait_for_url(re.compile(r"/staff$"))
 
 
 async def test_ask_look_up_and_read_the_answer(page, portal, chromium, shot, console_errors):

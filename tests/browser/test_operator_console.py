@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import re
 
-import pyotp
 from playwright.async_api import expect
 
 from idp.staff.roles import OPERATOR
-from tests.browser.steps import CAPTCHA, ON_BROWSER_LOOP, another_browser, log_in
+from tests.browser.steps import ON_BROWSER_LOOP, another_browser, log_in, staff_sign_in
 from tests.support.live import register_account
-from tests.support.staff import STAFF_PASSWORD, add_staff
+from tests.support.staff import add_staff
 
 pytestmark = ON_BROWSER_LOOP
 
@@ -28,14 +27,7 @@ async def test_an_operator_rotates_a_secret_disables_a_client_and_ends_a_users_s
 
     secret = await add_staff(portal.database_url, "yunwei01", OPERATOR, name="运维人员")
     async with another_browser(chromium, portal, console_errors) as desk:
-        await desk.goto("/staff/login")
-        await desk.fill("#username", "yunwei01")
-        await desk.fill("#password", STAFF_PASSWORD)
-        await desk.fill("#captcha", CAPTCHA)
-        await desk.click("#submit")
-        await desk.fill("#code", pyotp.TOTP(secret).now())
-        await desk.click("#submit")
-        await desk.wait_for_url(re.compile(r"/staff$"))
+        await staff_sign_in(desk, "yunwei01", secret)
         await expect(desk.locator(".staff-menu a")).to_have_text(["首页", "运维"])
         await desk.click("#menu-operator")
         await desk.wait_for_url("**/staff/ops")
