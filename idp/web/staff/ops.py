@@ -5,7 +5,8 @@ mobile or ID number, shown masked; unlock, disable). The services are idp/operat
 JSON API (ops_api.py) and the ``idp`` command line call the same ones."""
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
@@ -122,14 +123,9 @@ async def rotate_secret(request: Request, client_id: str, posted: OperatorForm) 
 
 
 async def client_transition(request: Request, client_id: str, posted, act, done: str) -> Response:
-    """One of a client's transitions (disable, enable, delete): its refusal on the page, else back
-    to the page saying ``done``."""
-    member, form = posted
-    try:
-        await act(portal_of(request), client_id, actor=member.actor)
-    except DomainError as exc:
-        return await refused(request, member, exc, form)
-    return back(done, client_id)
+    """One of a client's transitions (disable, enable, delete), back to the page saying ``done``."""
+    return await operator_step(request, posted, act(portal_of(request), client_id, actor=posted[0].actor),
+                               lambda _: back(done, client_id))
 
 
 @router.post(CLIENT + "/disable")
@@ -158,31 +154,33 @@ async def rotate_keys(request: Request, posted: OperatorForm) -> Response:
 
 @router.post(OPERATIONS + "/sessions/{sid}/end")
 async def end_session(request: Request, sid: str, posted: OperatorForm) -> Response:
-    member, form = posted
-    try:
-        await sessions.end_user_session(portal_of(request), sid, actor=member.actor, source_ip=client_ip(request))
-    except DomainError as exc:
-        return await refused(request, member, exc, form)
-    return back("ended", "", username=field(form, "username", 64))
+    return await operator_step(
+        request, posted, sessions.end_user_session(portal_of(request), sid, actor=posted[0].actor,
+                                                   source_ip=client_ip(request)),
+        lambda _: back("ended", "", username=field(posted[1], "username", 64)))
 
 
 @router.post(ACCOUNT + "/unlock")
 async def unlock(request: Request, account_id: int, posted: OperatorForm) -> Response:
-    member, form = posted
-    try:
-        account = await accounts.unlock_account(portal_of(request), account_id, actor=member.actor,
-                                                source_ip=client_ip(request))
-    except DomainError as exc:
-        return await refused(request, member, exc, form)
-    return back("unlocked", account.username, q=field(form, "q", 64))
+    return await operator_step(
+        request, posted, accounts.unlock_account(portal_of(request), account_id, actor=posted[0].actor,
+                                                 source_ip=client_ip(request)),
+        lambda account: back("unlocked", account.username, q=field(posted[1], "q", 64)))
 
 
 @router.post(ACCOUNT + "/disable")
 async def disable_account(request: Request, account_id: int, posted: OperatorForm) -> Response:
+    return await operator_step(
+        request, posted, accounts.disable_account(portal_of(request), account_id, actor=posted[0].actor,
+                                                  source_ip=client_ip(request)),
+        lambda account: back("account_disabled", account.username, q=field(posted[1], "q", 64)))
+
+
+async def operator_step(request: Request, posted, change: Awaitable[Any], then: Callable[[Any], Response]) -> Response:
+    """One operator action: its refusal shown on the console page, else ``then(its result)``."""
     member, form = posted
     try:
-        account = await accounts.disable_account(portal_of(request), account_id, actor=member.actor,
-                                                 source_ip=client_ip(request))
+        result = await change
     except DomainError as exc:
         return await refused(request, member, exc, form)
-    return back("account_disabled", account.username, q=field(form, "q", 64))
+    return then(result)
