@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     catalogue_path: Path = PROJECT_ROOT / "idp" / "catalogue" / "systems.yaml"
     # 公共服务: the 事项 and the system that handles each (idp/public_services).
     services_path: Path = PROJECT_ROOT / "idp" / "catalogue" / "services.yaml"
+    # `idp seed-demo` writes the local business systems' client secrets here (development only;
+    # `make cluster` keeps its own beside its database).
+    demo_secrets_file: Path = PROJECT_ROOT / "var" / "client-secrets.json"
 
     authorization_code_ttl_seconds: int = 60
     access_token_ttl_seconds: int = 600
