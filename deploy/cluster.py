@@ -70,8 +70,16 @@ async def create_database(url: str) -> bool:
         await connection.close()
 
 
+# Connections the instances may hold together, under PostgreSQL's default max_connections (100),
+# leaving room for `idp` commands, psql and the like.
+CONNECTION_BUDGET = 80
+
+
 def portal_settings(args: argparse.Namespace, balancer: LoadBalancer) -> dict[str, str]:
+    per_pool = max(4, CONNECTION_BUDGET // (2 * args.instances))  # two pools an instance
     return {
+        "IDP_DATABASE_POOL_SIZE": str(per_pool * 2 // 3),
+        "IDP_DATABASE_MAX_OVERFLOW": str(per_pool - per_pool * 2 // 3),
         "IDP_DATABASE_URL": args.database_url,
         "IDP_ISSUER": balancer.issuer,
         "IDP_AUTO_MIGRATE": "false",  # `idp migrate` ran once before the instances started

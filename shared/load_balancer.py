@@ -1,5 +1,5 @@
 """nginx (Debian's package) as the TLS-terminating load balancer in front of several portal
-instances on one machine: `make cluster` (deploy/cluster.py) and tests/test_cluster.py.
+instances on one machine: `make cluster` (deploy/cluster.py) and tests/cluster/.
 
 The configuration is deploy/nginx/cluster.conf.template rendered into a run directory of ours
 (``var/cluster/nginx`` for `make cluster`): nginx is started with ``-p <prefix> -c <conf>`` and
