@@ -17,6 +17,7 @@ import signal
 import sys
 import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +37,7 @@ class Service:
     probe: str = "/"  # a path that answers 200 once the service is up
     # Instead of `uvicorn <app>`: a command of its own (the stand-ins serve several ports).
     command: tuple[str, ...] = ()
+    env: tuple[tuple[str, str], ...] = ()  # settings of its own, over the launcher's environment
 
     @property
     def url(self) -> str:
@@ -61,13 +63,19 @@ def start(service: Service) -> ServerProcess:
     """Its output goes to this terminal; it dies with the launcher if that is killed outright."""
     command = service.command or uvicorn_command(service.app, service.port, host=HOST, log_level=None)
     return spawn(service.name, command,
-                 port=service.port, env={**os.environ, "PYTHONUNBUFFERED": "1"}, probe=service.probe,
-                 die_with_parent=True)
+                 port=service.port, env={**os.environ, "PYTHONUNBUFFERED": "1", **dict(service.env)},
+                 probe=service.probe, die_with_parent=True)
 
 
 class Launcher:
-    def __init__(self, services: list[Service]):
+    """Starts ``services`` together, prints ``describe(services)`` once all answer, and stops
+    them all on a signal or when one exits (`make run`; `make cluster` in deploy/cluster.py)."""
+
+    def __init__(self, services: list[Service], describe: Callable[[list[Service]], str] | None = None,
+                 what: str = "all local services"):
         self.services = services
+        self.describe = describe or banner
+        self.what = what
         self.processes: dict[Service, ServerProcess] = {}
         self.stop_signal: int | None = None
 
@@ -119,11 +127,11 @@ class Launcher:
                 self.processes[service] = start(service)
             if not self.wait_until_ready():
                 return 0 if self.stop_signal is not None else 1
-            print(banner(self.services), flush=True)
+            print(self.describe(self.services), flush=True)
             return self.supervise()
         finally:
             self.stop_all()
-            print("all local services stopped", flush=True)
+            print(f"{self.what} stopped", flush=True)
 
 
 def _columns(text: str) -> int:
@@ -132,19 +140,34 @@ def _columns(text: str) -> int:
 
 
 def banner(services: list[Service]) -> str:
-    from idp.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_STAFF, DEMO_STAFF_PASSWORD, SECRETS_FILE
-    from idp.staff.roles import ROLE_NAMES
-    from mock_systems import SYSTEMS
-    from mock_systems.common import DEMO_LOCAL_PASSWORD
+    from idp.demo import SECRETS_FILE
 
     rows = [(s.name, s.url + "/") for s in services if not s.command]
     if any(s.command for s in services):
         rows += [(f"{p.display_name} {p.client_id}", f"http://{HOST}:{p.port}/") for p in STANDINS]
     rows.append(("OpenID configuration", services[0].url + "/.well-known/openid-configuration"))
-    width = max(_columns(name) for name, _ in rows) + 2
     lines = ["", "=" * 72, "本地开发环境已启动 — local development servers are running:", ""]
-    lines += [f"  {name}{' ' * (width - _columns(name))}{url}" for name, url in rows]
-    lines.append("")
+    lines += table(rows)
+    lines += demo_logins(services[0].url)
+    lines += ["", f"业务系统 client secrets: {SECRETS_FILE.relative_to(PROJECT_ROOT)}",
+              "按 Ctrl-C 停止 — press Ctrl-C to stop everything.", "=" * 72, ""]
+    return "\n".join(lines)
+
+
+def table(rows: list[tuple[str, str]]) -> list[str]:
+    """Two columns, the second aligned whatever the width of the Chinese names in the first."""
+    width = max(_columns(name) for name, _ in rows) + 2
+    return [f"  {name}{' ' * (width - _columns(name))}{url}" for name, url in rows]
+
+
+def demo_logins(portal_url: str) -> list[str]:
+    """The demo accounts, staff and business systems' own logins (the banner's second half)."""
+    from idp.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_STAFF, DEMO_STAFF_PASSWORD
+    from idp.staff.roles import ROLE_NAMES
+    from mock_systems import SYSTEMS
+    from mock_systems.common import DEMO_LOCAL_PASSWORD
+
+    lines = [""]
     lines.append(f"演示账号 demo logins (password 密码: {DEMO_PASSWORD}):")
     for account in DEMO_ACCOUNTS:
         kind = "法人账号 legal person" if account["account_type"] == "legal_person" else "个人账号 personal"
@@ -152,7 +175,7 @@ def banner(services: list[Service]) -> str:
         if account.get("agent_of"):
             who += f"; 经办人 agent of {account['agent_of']}: 法人登录 with this username"
         lines.append(f"  {account['username']:<18} {kind}, {who}")
-    lines += ["", f"工作人员控制台 staff console {services[0].url}/staff/login (password 密码: {DEMO_STAFF_PASSWORD}; "
+    lines += ["", f"工作人员控制台 staff console {portal_url}/staff/login (password 密码: {DEMO_STAFF_PASSWORD}; "
               "TOTP enrolled at the first sign-in):"]
     lines += [f"  {username:<18} {ROLE_NAMES[role]}" for username, _, role in DEMO_STAFF]
     lines += ["", f"业务系统本地账号 business systems' own logins (password 密码: {DEMO_LOCAL_PASSWORD}):"]
@@ -173,9 +196,7 @@ def banner(services: list[Service]) -> str:
                  "administrator: upgrades 15-digit ID numbers, reviews 执业药师注册申请)")
     lines.append(f"  {PHARMACIST.display_name}: 个人登录 at 三级 only; zhangsan (三级) binds it with "
                  "直接授权创建新的账号")
-    lines += ["", f"业务系统 client secrets: {SECRETS_FILE.relative_to(PROJECT_ROOT)}",
-              "按 Ctrl-C 停止 — press Ctrl-C to stop everything.", "=" * 72, ""]
-    return "\n".join(lines)
+    return lines
 
 
 if __name__ == "__main__":

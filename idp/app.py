@@ -79,7 +79,8 @@ log = logging.getLogger(__name__)
 async def start_portal(settings: Settings, *, http: httpx.AsyncClient | None = None) -> Portal:
     """Open the database, migrate if asked, make keys and load the catalogue."""
     settings.check_production()
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, pool_size=settings.database_pool_size,
+                           max_overflow=settings.database_max_overflow)
     if settings.auto_migrate:
         await upgrade_to_head(engine)
     portal = Portal.build(settings, engine, create_sessionmaker(engine), forward_on(http or httpx.AsyncClient()))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -18,7 +19,7 @@ from idp.db.ops import insert_ignore
 from idp.oidc.client_registration import load_catalogue, rotate_secret
 from idp.principals.models import Agency
 from idp.security.tokens import new_token
-from idp.settings import PROJECT_ROOT, Settings
+from idp.settings import Settings
 from idp.staff.accounts import Actor, create_staff, find_staff
 from idp.staff.roles import ADMIN, AUDITOR, BINDINGS, HELPDESK, OPERATOR, ROLE_NAMES
 from shared.hashing import Passwords
@@ -40,7 +41,7 @@ DEMO_STAFF_PASSWORD = "Staff@2026pass"
 DEMO_STAFF = (("staff_admin", "管理员演示", ADMIN), ("staff_helpdesk", "咨询受理演示", HELPDESK),
               ("staff_bindings", "绑定管理演示", BINDINGS), ("staff_auditor", "审计演示", AUDITOR),
               ("staff_operator", "运维演示", OPERATOR))
-SECRETS_FILE = PROJECT_ROOT / "var" / "client-secrets.json"
+SECRETS_FILE: Path = Settings.model_fields["demo_secrets_file"].default  # make run's
 
 
 async def _authorize_demo_agent(db: AsyncSession, enterprise_username: str, person: Account) -> None:
@@ -80,13 +81,14 @@ async def seed_demo(db: AsyncSession, settings: Settings, passwords: Passwords) 
         lines.append(f"demo account {username} / {DEMO_PASSWORD}")
     lines += await seed_demo_staff(db, passwords)
     secrets = {}
-    if SECRETS_FILE.exists():
-        secrets = json.loads(SECRETS_FILE.read_text())
+    secrets_file = settings.demo_secrets_file
+    if secrets_file.exists():
+        secrets = json.loads(secrets_file.read_text())
     for client_id in local_systems:
         if client_id not in secrets:
             secrets[client_id] = await rotate_secret(db, client_id, actor="seed-demo")
-    SECRETS_FILE.parent.mkdir(parents=True, exist_ok=True)
-    SECRETS_FILE.write_text(json.dumps(secrets, indent=2))
-    os.chmod(SECRETS_FILE, 0o600)
-    lines.append(f"client secrets of the local business systems: {SECRETS_FILE}")
+    secrets_file.parent.mkdir(parents=True, exist_ok=True)
+    secrets_file.write_text(json.dumps(secrets, indent=2))
+    os.chmod(secrets_file, 0o600)
+    lines.append(f"client secrets of the local business systems: {secrets_file}")
     return lines

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     database_url: str = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'idp.sqlite3'}"
     issuer: str = "http://127.0.0.1:8000"
     auto_migrate: bool = True
+    # Each of an instance's two PostgreSQL pools (writers, readers) keeps up to database_pool_size
+    # connections open and opens up to database_max_overflow more under load: one instance may
+    # hold 2 × (size + overflow) connections (docs/operations.md, "Sizing"). SQLite ignores them.
+    database_pool_size: int = Field(default=20, ge=1)
+    database_max_overflow: int = Field(default=10, ge=0)
 
     # Signing keys live in the database, their private halves encrypted with this key.
     key_storage: Literal["database"] = "database"
@@ -47,6 +52,9 @@ class Settings(BaseSettings):
     catalogue_path: Path = PROJECT_ROOT / "idp" / "catalogue" / "systems.yaml"
     # 公共服务: the 事项 and the system that handles each (idp/public_services).
     services_path: Path = PROJECT_ROOT / "idp" / "catalogue" / "services.yaml"
+    # `idp seed-demo` writes the local business systems' client secrets here (development only;
+    # `make cluster` keeps its own beside its database).
+    demo_secrets_file: Path = PROJECT_ROOT / "var" / "client-secrets.json"
 
     authorization_code_ttl_seconds: int = 60
     access_token_ttl_seconds: int = 600
