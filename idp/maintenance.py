@@ -21,7 +21,7 @@ from idp.codes.models import OneTimeCode
 from idp.flows.models import Flow
 from idp.limits.models import WindowCounter
 from idp.notify.models import QueuedMessage
-from idp.oidc.models import AccessToken, AuthorizationCode, Interaction, LogoutDelivery
+from idp.oidc.models import AccessToken, AuthorizationCode, Interaction, LogoutDelivery, PushedRequest
 from idp.portal import Portal
 from idp.staff.models import StaffSession
 
@@ -38,6 +38,7 @@ async def purge_expired(portal: Portal) -> int:
         delete(ClientAssertionJti).where(ClientAssertionJti.expires_at < old),
         delete(Captcha).where(Captcha.expires_at < now),
         delete(Interaction).where(Interaction.expires_at < old),
+        delete(PushedRequest).where(PushedRequest.expires_at < now),  # RFC 9126: unused and expired
         delete(Flow).where(Flow.expires_at < old),
         delete(OneTimeCode).where(OneTimeCode.expires_at < old),
         delete(WindowCounter).where(WindowCounter.resets_at < now),

@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     id_token_ttl_seconds: int = 600
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
     interaction_ttl_seconds: int = 900
+    # Pushed authorization requests (RFC 9126): how long a request_uri stays usable (its
+    # expires_in), and whether every client must push its requests (else only those registered so).
+    par_ttl_seconds: int = 60
+    require_pushed_authorization_requests: bool = False
     session_idle_seconds: int = 30 * 60
     session_absolute_seconds: int = 12 * 3600
     # The staff console's sessions (their own cookie): a short idle timeout, a working day at most.

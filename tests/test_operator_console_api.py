@@ -90,6 +90,15 @@ async def test_an_operator_registers_a_client_whose_secret_is_shown_once_and_wor
     assert added.actor == "staff:yunwei"
 
 
+async def test_an_operator_registers_a_client_that_must_push_its_authorization_requests(put, ops):
+    response = await ops.write("POST", "/clients", {
+        "client_id": "fapi", "display_name": "FAPI", "redirect_uris": ["https://fapi.example.cn/cb"],
+        "require_pushed_authorization_requests": True})
+    assert response.status_code == 201, response.text
+    assert response.json()["client"]["require_pushed_authorization_requests"] is True
+    assert (await client_row(put, "fapi")).require_pushed_authorization_requests is True
+
+
 @pytest.mark.parametrize("body, message", [
     ({"client_id": "A b", "display_name": "x"}, "客户端标识应为2至64位"),
     ({"client_id": "rp", "display_name": "重复"}, "客户端标识已被使用"),

@@ -22,7 +22,7 @@ FIELDS = ("display_name", "contact", "token_endpoint_auth_method", "redirect_uri
           "grant_types", "scopes", "jwks", "backchannel_logout_uri", "initiate_login_uri",
           "id_token_signed_response_alg", "require_pkce", "first_party", "binding_start_uri", "binding_api_uri",
           "agent_binding_modes", "binding_slot", "unbindable_kinds", "account_types", "min_realname_level",
-          "default_acr_values")
+          "default_acr_values", "require_pushed_authorization_requests")
 
 
 class ClientConfigError(ValueError):
@@ -50,6 +50,8 @@ def check_client_fields(values: dict, *, production: bool) -> None:
     acr = values.get("default_acr_values")
     if acr is not None and not (isinstance(acr, list) and set(acr) <= set(ACR_VALUES)):
         raise ClientConfigError("default_acr_values may hold " + ", ".join(ACR_VALUES) + " only")
+    if not isinstance(values.get("require_pushed_authorization_requests", False), bool):
+        raise ClientConfigError("require_pushed_authorization_requests is true or false")
     slot = values.get("binding_slot")
     # An agent's slot appends "@<agency id>" (idp.bindings.transitions.slot_of), within bindings.slot's 64.
     if slot is not None and not (isinstance(slot, str) and 0 < len(slot) <= 40 and slot.isprintable()

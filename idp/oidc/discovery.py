@@ -32,6 +32,8 @@ def provider_metadata(settings: Settings) -> dict:
         "end_session_endpoint": e("/logout"),
         "revocation_endpoint": e("/revoke"),
         "introspection_endpoint": e("/introspect"),
+        "pushed_authorization_request_endpoint": e("/par"),  # RFC 9126 §5
+        "require_pushed_authorization_requests": settings.require_pushed_authorization_requests,
         "scopes_supported": sorted(SUPPORTED_SCOPES),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query", "form_post"],

@@ -19,6 +19,7 @@ from idp.errors import (
     AccountSelectionRequired,
     ConsentRequired,
     DomainError,
+    InvalidRequest,
     LoginRequired,
     OAuthError,
     UnmetAuthenticationRequirements,
@@ -33,6 +34,7 @@ from idp.oidc.authorization_request import (
     verify_client_and_redirect,
 )
 from idp.oidc.models import AuthorizationCode, Consent
+from idp.oidc.par import is_pushed_request_uri, pushed_requests_required, take_pushed_request
 from idp.oidc.scopes import scopes_needing_consent
 from idp.oidc.sessions_acr import requested_acr, required_level, token_acr
 from idp.portal import Portal
@@ -57,9 +59,16 @@ async def authorize(request: Request) -> Response:
     client_id = params.get("client_id")
     # RFC 6749 §A.1: a client_id is printable; looking up a NUL would fail on PostgreSQL.
     client = await portal.client(client_id) if client_id and client_id.isprintable() else None
+    if is_pushed_request_uri(params.get("request_uri")) and client is not None and "request_uri" not in duplicated:
+        # RFC 9126 §4: the pushed request, and nothing else of this query, is the request. Any
+        # other request_uri (a request object by reference) is refused by validate() below.
+        return await decide(request, portal, await take_pushed_request(portal, client, params["request_uri"]),
+                            interaction=None)
     target = verify_client_and_redirect(params, duplicated, client)
     assert client is not None  # verify_client_and_redirect raised for an unknown client
     try:
+        if pushed_requests_required(portal.settings, client):
+            raise InvalidRequest("this client must push its authorization requests (RFC 9126)")
         auth_request = await validate(params, duplicated, client, target, await portal.key_ring(),
                                       portal.settings.issuer)
     except OAuthError as exc:

@@ -55,6 +55,8 @@ class NewClient(BaseModel):
     grant_types: list[str] = Field(default=["authorization_code", "refresh_token"], max_length=3)
     scopes: list[str] = Field(default=["openid"], max_length=20)
     backchannel_logout_uri: str | None = Field(default=None, max_length=500)
+    require_pushed_authorization_requests: bool = Field(
+        default=False, description="its logins start at the PAR endpoint only (RFC 9126 §6)")
 
 
 class ClientChange(BaseModel):
