@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse
 
 from idp.keys.store import SUPPORTED_ALGS
+from idp.oidc.dpop import DPOP_ALGS
 from idp.oidc.json_endpoints import json_response
 from idp.oidc.scopes import ALL_CLAIMS, SUPPORTED_SCOPES
 from idp.oidc.sessions_acr import ACR_VALUES
@@ -53,6 +54,7 @@ def provider_metadata(settings: Settings) -> dict:
                                                           "private_key_jwt"],
         "introspection_endpoint_auth_signing_alg_values_supported": CLIENT_ASSERTION_ALGS,
         "code_challenge_methods_supported": ["S256"],
+        "dpop_signing_alg_values_supported": list(DPOP_ALGS),  # RFC 9449 §5.1
         "claims_supported": list(ALL_CLAIMS),
         "claims_parameter_supported": True,
         "request_parameter_supported": False,

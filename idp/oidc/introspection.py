@@ -1,7 +1,8 @@
 """Token introspection (RFC 7662), for authenticated clients only.
 
 A client learns about its own tokens only; anything unknown, expired, revoked or another
-client's is ``{"active": false}`` (§2.2), so no token's existence leaks.
+client's is ``{"active": false}`` (§2.2), so no token's existence leaks. A DPoP-bound access token
+shows its ``cnf`` and ``token_type: DPoP`` (RFC 9449 §6.2).
 """
 from __future__ import annotations
 
@@ -60,6 +61,9 @@ async def _access_token(portal: Portal, db, token: str) -> dict | None:
             "iat": c.get("iat"), "jti": c.get("jti")}
     if "auth_time" in c:
         body["auth_time"] = c["auth_time"]
+    if isinstance(c.get("cnf"), dict):  # RFC 9449 §6.2: the resource server checks the proof's key
+        body["cnf"] = c["cnf"]
+        body["token_type"] = "DPoP"
     return body
 
 

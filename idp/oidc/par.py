@@ -20,7 +20,7 @@ from sqlalchemy import Table, delete, insert
 
 from idp import clock
 from idp.clients.registry import ClientInfo
-from idp.errors import InvalidRequest, PageError
+from idp.errors import InvalidDpopProof, InvalidRequest, PageError
 from idp.oidc.authorization_request import AuthorizationRequest, validate, verify_client_and_redirect
 from idp.oidc.models import PushedRequest
 from idp.portal import Portal
@@ -42,8 +42,10 @@ def pushed_requests_required(settings: Settings, client: ClientInfo) -> bool:
     return settings.require_pushed_authorization_requests or client.require_pushed_authorization_requests
 
 
-async def push(portal: Portal, client: ClientInfo, form: dict[str, str]) -> str:
-    """Validate the pushed parameters as /authorize would and store them; the request_uri."""
+async def push(portal: Portal, client: ClientInfo, form: dict[str, str], jkt: str | None = None) -> str:
+    """Validate the pushed parameters as /authorize would and store them; the request_uri. ``jkt``:
+    the key of a DPoP proof sent with the push, which binds the code as ``dpop_jkt`` would
+    (RFC 9449 §10.1; both given, they must agree)."""
     if "request_uri" in form:  # §2.1: the one authorization parameter that cannot be pushed
         raise InvalidRequest("request_uri cannot be pushed")
     if form.get("client_id", client.client_id) != client.client_id:
@@ -55,6 +57,10 @@ async def push(portal: Portal, client: ClientInfo, form: dict[str, str]) -> str:
     except PageError as exc:  # no browser here: the client is told (§2.3), in the error's ASCII detail
         raise InvalidRequest(exc.detail) from None
     auth = await validate(params, set(), client, target, await portal.key_ring(), portal.settings.issuer)
+    if jkt is not None:
+        if auth.dpop_jkt not in (None, jkt):
+            raise InvalidDpopProof("dpop_jkt does not match the key of the DPoP proof")
+        auth.dpop_jkt = jkt
     token = new_token()
     now = clock.now()
     async with portal.sessionmaker.begin() as db:

@@ -74,8 +74,10 @@ class TokenMinter:
         self.settings = settings
         self.keys = keys
 
-    async def access_token(self, client: ClientInfo, grant: Grant, subject: str | None) -> tuple[str, int]:
-        """RFC 9068 §2: typ at+jwt; aud is the client (the resource server of its own APIs)."""
+    async def access_token(self, client: ClientInfo, grant: Grant, subject: str | None,
+                           jkt: str | None = None) -> tuple[str, int]:
+        """RFC 9068 §2: typ at+jwt; aud is the client (the resource server of its own APIs).
+        With ``jkt`` the token is bound to that DPoP key (RFC 9449 §6.1, ``cnf.jkt``)."""
         now = clock.epoch(clock.now())
         ttl = self.settings.access_token_ttl_seconds
         jti = new_token()
@@ -95,6 +97,8 @@ class TokenMinter:
             claims["acr"] = grant.acr
         if grant.sid:
             claims["sid"] = grant.sid
+        if jkt is not None:
+            claims["cnf"] = {"jkt": jkt}
         token = jws.sign(self.keys, claims, typ="at+jwt")
         connection = await self.db.connection()
         await connection.execute(INSERT_ACCESS_TOKEN, {
@@ -103,14 +107,15 @@ class TokenMinter:
         })
         return token, ttl
 
-    async def refresh_token(self, client: ClientInfo, grant: Grant, scope: str) -> str:
+    async def refresh_token(self, client: ClientInfo, grant: Grant, scope: str, jkt: str | None = None) -> str:
+        """An opaque refresh token; with ``jkt`` usable only with a proof of that DPoP key (RFC 9449 §5)."""
         token = new_token()
         now = clock.now()
         connection = await self.db.connection()
         await connection.execute(INSERT_REFRESH_TOKEN, {
             "token_digest": digest(token), "grant_id": grant.id, "client_id": client.client_id, "scope": scope,
             "created_at": now, "expires_at": now + dt.timedelta(seconds=self.settings.refresh_token_ttl_seconds),
-            "consumed_at": None, "revoked_at": None,
+            "consumed_at": None, "revoked_at": None, "dpop_jkt": jkt,
         })
         return token
 
@@ -145,14 +150,17 @@ class TokenMinter:
 
     async def token_response(
         self, client: ClientInfo, grant: Grant, principal: Principal | None, *, nonce: str | None = None,
-        with_refresh: bool = False,
+        with_refresh: bool = False, jkt: str | None = None,
     ) -> dict:
-        access_token, ttl = await self.access_token(client, grant, principal.subject if principal else None)
-        body = {"access_token": access_token, "token_type": "Bearer", "expires_in": ttl}
+        """With ``jkt`` (a DPoP proof came with the request) the access token is DPoP-bound, and so is
+        a public client's refresh token (RFC 9449 §5; a confidential client's is bound to it already)."""
+        access_token, ttl = await self.access_token(client, grant, principal.subject if principal else None, jkt)
+        body = {"access_token": access_token, "token_type": "DPoP" if jkt else "Bearer", "expires_in": ttl}
         if grant.scope:
             body["scope"] = grant.scope
         if principal is not None and "openid" in grant.scope.split():
             body["id_token"] = self.id_token(client, grant, principal, nonce=nonce, access_token=access_token)
         if with_refresh:
-            body["refresh_token"] = await self.refresh_token(client, grant, grant.scope)
+            body["refresh_token"] = await self.refresh_token(client, grant, grant.scope,
+                                                             jkt if client.is_public else None)
         return body

@@ -192,6 +192,7 @@ async def issue_code(db, portal: Portal, auth: AuthorizationRequest, session: Ac
             agency_id=session.agency.id if session.agency else None, sid=session.sid,
             redirect_uri=auth.redirect_uri, scope=" ".join(auth.scope), nonce=auth.nonce,
             code_challenge=auth.code_challenge, claims=auth.claims, auth_time=session.auth_time,
+            dpop_jkt=auth.dpop_jkt,
             acr=acr, amr=session.amr,
             expires_at=clock.now() + dt.timedelta(seconds=portal.settings.authorization_code_ttl_seconds),
             grant_id=new_token(),
