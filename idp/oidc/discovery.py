@@ -39,7 +39,7 @@ def provider_metadata(settings: Settings) -> dict:
         "response_types_supported": ["code"],
         "response_modes_supported": ["query", "form_post"],
         "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
-        "subject_types_supported": ["public"],
+        "subject_types_supported": ["public", "pairwise"],  # OIDC Core §8; idp.clients.pairwise
         "id_token_signing_alg_values_supported": list(SUPPORTED_ALGS),
         # "none": public clients (with PKCE) redeem codes and may revoke their own tokens
         # (RFC 7009 §2.1); introspection is for authenticated clients only (RFC 7662 §2.1).

@@ -14,6 +14,7 @@ from sqlalchemy import Table, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from idp import clock
+from idp.clients.pairwise import seen_by, subject_for
 from idp.clients.registry import ClientInfo
 from idp.keys import jws
 from idp.keys.store import KeyRing
@@ -125,7 +126,7 @@ class TokenMinter:
         now = clock.epoch(clock.now())
         claims = {
             "iss": self.settings.issuer,
-            "sub": principal.subject,
+            "sub": subject_for(self.settings, client, principal.subject),  # pairwise: OIDC Core §8.1
             "aud": client.client_id,
             "iat": now,
             "exp": now + self.settings.id_token_ttl_seconds,
@@ -144,7 +145,8 @@ class TokenMinter:
         if access_token is not None:
             claims["at_hash"] = half_hash(access_token)
         scope = grant.scope.split()
-        extra = principal_claims(principal, claims_for(scope, grant.claims, "id_token", client.scopes))
+        extra = principal_claims(principal, claims_for(scope, grant.claims, "id_token", client.scopes),
+                                 seen_by(self.settings, client))
         claims.update({k: v for k, v in extra.items() if k not in claims})
         return jws.sign(self.keys, claims, alg=alg)
 
@@ -154,7 +156,8 @@ class TokenMinter:
     ) -> dict:
         """With ``jkt`` (a DPoP proof came with the request) the access token is DPoP-bound, and so is
         a public client's refresh token (RFC 9449 §5; a confidential client's is bound to it already)."""
-        access_token, ttl = await self.access_token(client, grant, principal.subject if principal else None, jkt)
+        subject = subject_for(self.settings, client, principal.subject) if principal else None
+        access_token, ttl = await self.access_token(client, grant, subject, jkt)
         body = {"access_token": access_token, "token_type": "DPoP" if jkt else "Bearer", "expires_in": ttl}
         if grant.scope:
             body["scope"] = grant.scope

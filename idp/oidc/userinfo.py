@@ -9,6 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse
 
+from idp.clients.pairwise import seen_by
 from idp.errors import InvalidRequest, InvalidToken, OAuthError
 from idp.oidc import dpop
 from idp.oidc.access_tokens import check_access_token_with_principal
@@ -77,7 +78,8 @@ async def userinfo(request: Request) -> JSONResponse:
         if client is None:
             raise InvalidToken("the client is no longer active")
         names = claims_for(scope, valid.grant_claims, "userinfo", client.scopes)
-        body = {"sub": principal.subject, **principal_claims(principal, names)}
+        seen_as = seen_by(portal.settings, client)  # the client's own sub: pairwise, OIDC Core §8.1
+        body = {"sub": seen_as(principal.subject), **principal_claims(principal, names, seen_as)}
         return json_response(body)
     except OAuthError as exc:
         return error_response(dpop.as_resource_error(exc) if scheme == "dpop" else exc)

@@ -8,6 +8,7 @@ the user has acted.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from fastapi import APIRouter, Request
 from sqlalchemy import select
@@ -15,6 +16,7 @@ from starlette.responses import RedirectResponse, Response
 
 from idp import clock
 from idp.audit.log import record
+from idp.clients.pairwise import seen_by
 from idp.errors import (
     AccountSelectionRequired,
     ConsentRequired,
@@ -95,7 +97,8 @@ async def decide(request: Request, portal: Portal, auth: AuthorizationRequest, i
         started = interaction.created_at if interaction is not None else None
         progress = interaction.request if interaction is not None else {}
         acr = requested_acr(auth.acr_values, auth.claims, client.default_acr_values)
-        step = await next_step(db, auth, session, client.first_party, started, progress, required_level(acr))
+        step = await next_step(db, auth, session, client.first_party, started, progress, required_level(acr),
+                               seen_as=seen_by(portal.settings, client))
         if step is None:
             assert session is not None  # next_step asks for a login without a session
             if interaction is not None and not await interactions.finish_interaction(db, interaction.id):
@@ -151,6 +154,7 @@ UNMET_ACR = Step("", UnmetAuthenticationRequirements("the account has not reache
 async def next_step(
     db, auth: AuthorizationRequest, session: ActiveSession | None, first_party: bool,
     started: dt.datetime | None, progress: dict, required_level: int | None = None,
+    seen_as: Callable[[str], str] = str,
 ) -> Step | None:
     """What the user must still do before a code is issued; None when nothing.
 
@@ -165,7 +169,7 @@ async def next_step(
     if auth.max_age is not None and not fresh:
         if (clock.now() - session.auth_time).total_seconds() > auth.max_age:
             return LOGIN
-    if auth.hint_subject is not None and auth.hint_subject != session.subject:
+    if auth.hint_subject is not None and auth.hint_subject != seen_as(session.subject):  # the client's sub
         return LOGIN
     if "select_account" in auth.prompt and not progress.get("account_selected"):
         return SELECT_ACCOUNT
