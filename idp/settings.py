@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # A fixed, public value: only ever acceptable outside production mode.
 DEVELOPMENT_KEY_ENCRYPTION_KEY = "development-only-key-encryption-key-not-secret"
+DEVELOPMENT_PAIRWISE_SALT = "development-only-pairwise-salt-not-secret"
 
 
 class ProductionConfigError(RuntimeError):
@@ -45,6 +46,9 @@ class Settings(BaseSettings):
     # (docs/operations.md, "Key-encryption key rotation").
     previous_key_encryption_keys: SecretStr = SecretStr("")
     # A rotated-in key is published this long before it signs (RPs refresh their JWKS cache).
+    # Keys pairwise subjects (idp.clients.pairwise, OIDC Core §8.1). Secret, and never changed:
+    # a new salt gives every user a new sub at every pairwise system, whose links then break.
+    pairwise_salt: SecretStr = SecretStr(DEVELOPMENT_PAIRWISE_SALT)
     key_publish_lead_seconds: int = 600
     key_cache_seconds: int = 60
     client_cache_seconds: int = 30
@@ -61,6 +65,10 @@ class Settings(BaseSettings):
     id_token_ttl_seconds: int = 600
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
     interaction_ttl_seconds: int = 900
+    # Pushed authorization requests (RFC 9126): how long a request_uri stays usable (its
+    # expires_in), and whether every client must push its requests (else only those registered so).
+    par_ttl_seconds: int = 60
+    require_pushed_authorization_requests: bool = False
     session_idle_seconds: int = 30 * 60
     session_absolute_seconds: int = 12 * 3600
     # The staff console's sessions (their own cookie): a short idle timeout, a working day at most.
@@ -222,6 +230,10 @@ class Settings(BaseSettings):
             problems.append("each of IDP_PREVIOUS_KEY_ENCRYPTION_KEYS must be at least 32 characters")
         if not self.issuer_is_https:
             problems.append("IDP_ISSUER must be an https URL")
+        if self.pairwise_salt.get_secret_value() == DEVELOPMENT_PAIRWISE_SALT:
+            problems.append("IDP_PAIRWISE_SALT is the development salt")
+        elif len(self.pairwise_salt.get_secret_value()) < 32:
+            problems.append("IDP_PAIRWISE_SALT must be at least 32 characters")
         if self.captcha_provider == "test":
             problems.append("IDP_CAPTCHA_PROVIDER=test is for tests only")
         if self.message_sink == "development":
