@@ -60,6 +60,7 @@ var:
 run: install | var
 	$(BIN)/idp migrate
 	$(BIN)/idp seed-demo
+	set -a; . deploy/upstream/upstream.env; set +a; $(BIN)/idp migrate && $(BIN)/idp seed-demo
 	exec $(BIN)/python deploy/run_local.py
 
 # The linters first: they take seconds and fail fast, before the minutes of the suite.

@@ -12,6 +12,7 @@ Run from the project root with the project's virtual environment:
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import signal
 import sys
@@ -36,10 +37,35 @@ class Service:
     probe: str = "/"  # a path that answers 200 once the service is up
     # Instead of `uvicorn <app>`: a command of its own (the stand-ins serve several ports).
     command: tuple[str, ...] = ()
+    # Settings of its own over this process's environment (a second deployment of the portal).
+    env_file: Path | None = None
+    public_host: str = HOST  # the host its users' browsers are sent to
 
     @property
     def url(self) -> str:
-        return f"http://{HOST}:{self.port}"
+        return f"http://{self.public_host}:{self.port}"
+
+
+# The 国家政务服务平台 stand-in: a second deployment of the portal's provider, its settings in one
+# file (also read by the Makefile to migrate and seed its database); its issuer is on localhost, so
+# its cookies are apart from the portal's on 127.0.0.1 in one browser.
+UPSTREAM_ENV = PROJECT_ROOT / "deploy" / "upstream" / "upstream.env"
+UPSTREAM_PORT = 8200
+UPSTREAM_CLIENT_SECRETS = PROJECT_ROOT / "var" / "upstream-client-secrets.json"
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """KEY=VALUE lines; blank lines and # comments skipped."""
+    lines = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
+
+
+def portal_upstream_env() -> dict[str, str]:
+    """The portal's IDP_UPSTREAM_* settings naming the stand-in (its secret from `idp seed-demo`)."""
+    issuer = read_env_file(UPSTREAM_ENV)["IDP_ISSUER"]
+    secrets = json.loads(UPSTREAM_CLIENT_SECRETS.read_text()) if UPSTREAM_CLIENT_SECRETS.exists() else {}
+    return {"IDP_UPSTREAM_DISCOVERY_URL": f"{issuer}/.well-known/openid-configuration",
+            "IDP_UPSTREAM_CLIENT_ID": "zwfw_portal", "IDP_UPSTREAM_CLIENT_SECRET": secrets.get("zwfw_portal", "")}
 
 
 SERVICES = [
@@ -54,14 +80,21 @@ SERVICES = [
     # answers on the last port once every one is up (they start together).
     Service(f"其他业务系统 stand-ins ({len(STANDINS)}, :{STANDINS[0].port}–{STANDINS[-1].port})", "",
             STANDINS[-1].port, command=(sys.executable, "-m", "mock_systems.standins.serve")),
+    Service("国家政务服务平台 stand-in (upstream)", "idp.app:create_app", UPSTREAM_PORT,
+            "/.well-known/openid-configuration", env_file=UPSTREAM_ENV, public_host="localhost"),
 ]
 
 
 def start(service: Service) -> ServerProcess:
     """Its output goes to this terminal; it dies with the launcher if that is killed outright."""
     command = service.command or uvicorn_command(service.app, service.port, host=HOST, log_level=None)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    if service.env_file is not None:
+        env.update(read_env_file(service.env_file))
+    elif service.app == "idp.app:create_app":  # the portal: its upstream is the stand-in
+        env.update(portal_upstream_env())
     return spawn(service.name, command,
-                 port=service.port, env={**os.environ, "PYTHONUNBUFFERED": "1"}, probe=service.probe,
+                 port=service.port, env=env, probe=service.probe,
                  die_with_parent=True)
 
 
@@ -132,7 +165,7 @@ def _columns(text: str) -> int:
 
 
 def banner(services: list[Service]) -> str:
-    from idp.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_STAFF, DEMO_STAFF_PASSWORD, SECRETS_FILE
+    from idp.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_STAFF, DEMO_STAFF_PASSWORD, SECRETS_FILE, demo_accounts
     from idp.staff.roles import ROLE_NAMES
     from mock_systems import SYSTEMS
     from mock_systems.common import DEMO_LOCAL_PASSWORD
@@ -152,6 +185,14 @@ def banner(services: list[Service]) -> str:
         if account.get("agent_of"):
             who += f"; 经办人 agent of {account['agent_of']}: 法人登录 with this username"
         lines.append(f"  {account['username']:<18} {kind}, {who}")
+    upstream = read_env_file(UPSTREAM_ENV)
+    lines += ["", f"国家政务服务平台 stand-in {upstream['IDP_ISSUER']}/ (login window 其他方式登录 → "
+              f"国家政务服务平台账号登录; password 密码: {DEMO_PASSWORD}):"]
+    for account in demo_accounts(PROJECT_ROOT / upstream["IDP_DEMO_ACCOUNTS_PATH"]):
+        level = account["realname_level"]
+        kind = "法人 legal person" if account["account_type"] == "legal_person" else f"个人 {level}级"
+        who = account["name"] + (f" / {account['enterprise_name']}" if account.get("enterprise_name") else "")
+        lines.append(f"  {account['username']:<20} {kind}, {who}")
     lines += ["", f"工作人员控制台 staff console {services[0].url}/staff/login (password 密码: {DEMO_STAFF_PASSWORD}; "
               "TOTP enrolled at the first sign-in):"]
     lines += [f"  {username:<18} {ROLE_NAMES[role]}" for username, _, role in DEMO_STAFF]
