@@ -3,41 +3,15 @@ provider): the first login creating an account, later logins straight in, and wh
 says about it (amr, acr) to the business systems."""
 from __future__ import annotations
 
-import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from idp.accounts.models import Account, AccountType
 from idp.audit.models import AuditEvent
 from idp.sessions.models import UserSession
 from idp.upstream_links.models import UpstreamLink
-from tests.support.portal import running_portal
-from tests.support.upstream import TwoSites, running_upstream
+from tests.support.upstream import count
 
 ZHAOLIU = "110101199003071233"
-
-
-@pytest.fixture
-async def upstream(tmp_path):
-    async with running_upstream(tmp_path) as running:
-        yield running
-
-
-@pytest.fixture
-async def put(database_url, upstream):
-    async with running_portal(database_url, **upstream.portal_settings()) as portal_under_test:
-        yield portal_under_test
-
-
-@pytest.fixture
-async def sites(put, upstream):
-    browser = TwoSites(put, upstream)
-    yield browser
-    await browser.aclose()
-
-
-async def count(put, model, *where) -> int:
-    async with put.portal.reader() as db:
-        return await db.scalar(select(func.count()).select_from(model).where(*where))
 
 
 async def test_both_login_windows_offer_the_upstream_login(sites):
