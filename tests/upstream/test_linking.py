@@ -67,9 +67,9 @@ async def test_an_account_linked_to_another_upstream_identity_is_not_linked_agai
 
 async def test_through_the_legal_window_the_enterprise_the_upstream_vouches_for_is_the_legal_person(
         put, upstream, sites):
-    enterprise = await put.add_account("qiye", account_type="legal_person", name="李四", enterprise_name="示例医疗器械有限公司",
-                                       credit_code=CREDIT_CODE, id_type="居民身份证", id_number="330000197001010023",
-                                       realname_level=2)
+    enterprise = await put.add_account("qiye", account_type="legal_person", name="李四",
+                                       enterprise_name="示例医疗器械有限公司", credit_code=CREDIT_CODE,
+                                       id_type="居民身份证", id_number="330000197001010023", realname_level=2)
     await upstream.add_enterprise("gov_qiye", CREDIT_CODE, "示例医疗器械有限公司")
     page = await sites.log_in_upstream(await sites.upstream_login("legal"), "gov_qiye", window="legal")
     assert 'id="candidate-username">qiye<' in page.text and CREDIT_CODE in page.text
