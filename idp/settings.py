@@ -156,6 +156,32 @@ class Settings(BaseSettings):
     # production and does not exist in production (docs/operations.md, "Metrics").
     metrics_token_digest: str = ""
 
+    # The site's name in every page's header and title: empty is the portal's own (国家药品监督管理局
+    # 政务服务门户); a second deployment (e.g. the 国家政务服务平台 stand-in of `make run`) names itself.
+    site_name: str = ""
+    # Demo data (`idp seed-demo`): the accounts (a YAML list; empty: idp/demo.py's); where the local
+    # systems' client secrets are written is demo_secrets_file above.
+    demo_accounts_path: Path | None = None
+
+    # 国家政务服务平台账号登录 (idp/flows/upstream; docs/accounts.md): the upstream OpenID provider,
+    # named by configuration only. Empty discovery URL: the login windows do not offer it.
+    upstream_discovery_url: str = ""
+    upstream_client_id: str = ""
+    upstream_client_secret: SecretStr = SecretStr("")
+    upstream_scopes: str = "openid profile email phone identity enterprise id_number"
+    upstream_display_name: str = "国家政务服务平台"
+    # Which upstream claim gives each of our fields (a dotted path into UserInfo, e.g.
+    # "enterprise.name"); a field whose claim is missing is asked of the user or left empty.
+    upstream_claims: dict[str, str] = {
+        "name": "name", "id_type": "id_type", "id_number": "id_number", "mobile": "phone_number",
+        "email": "email", "realname_level": "realname_level", "id_valid_from": "id_valid_from",
+        "id_valid_to": "id_valid_to", "enterprise_name": "enterprise.name",
+        "credit_code": "enterprise.unified_social_credit_code",
+    }
+    # The upstream's real-name levels (the mapped claim's values) to ours; anything else is 0.
+    upstream_levels: dict[str, int] = {"3": 3, "2": 2}
+    upstream_timeout_seconds: float = 10.0
+
     # Logs (shared/logs.py): the root level, and one JSON object per line or readable text;
     # None: json in production, text elsewhere.
     log_level: Literal["debug", "info", "warning", "error", "critical"] = "info"
@@ -243,6 +269,8 @@ class Settings(BaseSettings):
         for name in ("enterprise_verifier", "identity_verifier"):
             if getattr(self, name) == "register_file":
                 problems.append(f"IDP_{name.upper()}=register_file checks against synthetic records")
+        if self.upstream_discovery_url and urlsplit(self.upstream_discovery_url).scheme != "https":
+            problems.append("IDP_UPSTREAM_DISCOVERY_URL must be an https URL")
         if self.audit_retention_days < 180:
             problems.append("IDP_AUDIT_RETENTION_DAYS must be at least 180 (the audit log is kept six months)")
         if self.message_sink == "smtp":
@@ -254,6 +282,10 @@ class Settings(BaseSettings):
                 problems.append("IDP_SMS_ACCESS_KEY_SECRET is required to send SMS")
         if problems:
             raise ProductionConfigError("production mode refuses to start: " + "; ".join(problems))
+
+    @property
+    def upstream_enabled(self) -> bool:
+        return bool(self.upstream_discovery_url and self.upstream_client_id)
 
     def endpoint(self, path: str) -> str:
         return self.issuer.rstrip("/") + path
