@@ -30,6 +30,7 @@ PACKAGE_MAP = {
     "idp.web": "web", "idp.dev": "web", "idp.flows.web": "web",
     # composition: the app factory and the process entry points, which wire every layer
     "idp.app": "composition", "idp.cli": "composition", "idp.cli_operations": "composition",
+    "idp.cli_officials": "composition",
     "idp.background": "composition",
     "idp.maintenance": "composition", "idp.schema": "composition", "idp.demo": "composition",
     "idp.testing": "composition",
