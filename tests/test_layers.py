@@ -43,7 +43,9 @@ CONTRACT = Contract(
     router_layer="web",
     # the portal's app factory; a business system's routers are wired by the common app factory
     # and by the system's own package (its extension)
-    app_factories=frozenset({"idp.app", "mock_systems.common.app", "mock_systems.drug", "mock_systems.udi",
+    app_factories=frozenset({"idp.app", "mock_systems.common.app",
+                              "mock_systems.common.providers",  # a second trusted provider's endpoints
+                              "mock_systems.drug", "mock_systems.udi",
                               "mock_systems.pharmacist"}),
     forbidden={
         "mock_systems": ("idp",), "shared": ("idp", "mock_systems"),
