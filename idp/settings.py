@@ -53,6 +53,15 @@ class Settings(BaseSettings):
     key_cache_seconds: int = 60
     client_cache_seconds: int = 30
 
+    # What kind of deployment this is (docs/supervision.md). The defaults are the public portal:
+    # people register themselves and log in through 法人登录 or 个人登录. A staff deployment (the
+    # supervision portal, 综合监管门户) turns self-registration off (/register refused, no 注册
+    # links), has one login window (officials, by username; accounts opened by its operators:
+    # `idp officials create`) and requires TOTP of every account at every login.
+    self_registration: bool = True
+    login_windows: Literal["personal_and_legal", "single"] = "personal_and_legal"
+    totp_required: bool = False
+
     catalogue_path: Path = PROJECT_ROOT / "idp" / "catalogue" / "systems.yaml"
     # 公共服务: the 事项 and the system that handles each (idp/public_services).
     services_path: Path = PROJECT_ROOT / "idp" / "catalogue" / "services.yaml"
