@@ -116,7 +116,8 @@ def services(args: argparse.Namespace, balancer: LoadBalancer) -> list[Service]:
                  for n, port in enumerate(balancer.upstream_ports, start=1)]
     nginx = Service(f"nginx {balancer.issuer}", "", balancer.probe_port, "/healthz", command=tuple(balancer.command()))
     systems_env = tuple(system_settings(balancer).items())
-    systems = [Service(s.name, s.app, s.port, s.probe, command=s.command, env=systems_env) for s in SERVICES[1:]]
+    systems = [Service(s.name, s.app, s.port, s.probe, command=s.command, env=systems_env) for s in SERVICES[1:]
+               if s.env_file is None]  # the business systems; not make run's upstream stand-in
     return [*instances, nginx, *systems]
 
 

@@ -4,11 +4,13 @@ Refused in production mode. Demo passwords are public by design (the README list
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 from pathlib import Path
 from typing import Any
 
+import yaml
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -63,13 +65,26 @@ async def seed_demo_staff(db: AsyncSession, passwords: Passwords) -> list[str]:
     return lines
 
 
+def demo_accounts(path: Path | None) -> list[dict[str, Any]]:
+    """The demo accounts: IDP_DEMO_ACCOUNTS_PATH's YAML list (a second deployment's own people,
+    e.g. the 国家政务服务平台 stand-in's), else the portal's. Dates in it are ISO strings."""
+    if path is None:
+        return DEMO_ACCOUNTS
+    entries = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    for entry in entries:
+        for name in ("id_valid_from", "id_valid_to"):
+            if isinstance(entry.get(name), str):
+                entry[name] = dt.date.fromisoformat(entry[name])
+    return entries
+
+
 async def seed_demo(db: AsyncSession, settings: Settings, passwords: Passwords) -> list[str]:
     if settings.is_production:
         raise RuntimeError("demo data is refused in production mode")
     # Every system of the development catalogue runs locally (`make run`): each needs its secret.
     local_systems = await load_catalogue(db, settings.catalogue_path, production=False)
     lines = []
-    for entry in DEMO_ACCOUNTS:
+    for entry in demo_accounts(settings.demo_accounts_path):
         spec: dict[str, Any] = dict(entry)
         username, agent_of = spec.pop("username"), spec.pop("agent_of", None)
         account = await db.scalar(select(Account).where(Account.username == username))
@@ -80,8 +95,8 @@ async def seed_demo(db: AsyncSession, settings: Settings, passwords: Passwords) 
             await _authorize_demo_agent(db, agent_of, account)
         lines.append(f"demo account {username} / {DEMO_PASSWORD}")
     lines += await seed_demo_staff(db, passwords)
-    secrets = {}
     secrets_file = settings.demo_secrets_file
+    secrets = {}
     if secrets_file.exists():
         secrets = json.loads(secrets_file.read_text())
     for client_id in local_systems:

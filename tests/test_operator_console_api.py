@@ -90,6 +90,28 @@ async def test_an_operator_registers_a_client_whose_secret_is_shown_once_and_wor
     assert added.actor == "staff:yunwei"
 
 
+async def test_an_operator_registers_a_client_that_must_push_its_authorization_requests(put, ops):
+    response = await ops.write("POST", "/clients", {
+        "client_id": "fapi", "display_name": "FAPI", "redirect_uris": ["https://fapi.example.cn/cb"],
+        "require_pushed_authorization_requests": True})
+    assert response.status_code == 201, response.text
+    assert response.json()["client"]["require_pushed_authorization_requests"] is True
+    assert (await client_row(put, "fapi")).require_pushed_authorization_requests is True
+
+
+async def test_an_operator_registers_a_pairwise_client_whose_sector_is_clear(put, ops):
+    response = await ops.write("POST", "/clients", {
+        "client_id": "pw", "display_name": "成对", "redirect_uris": ["https://pw.example.cn/cb"],
+        "subject_type": "pairwise"})
+    assert response.status_code == 201, response.text
+    assert response.json()["client"]["subject_type"] == "pairwise"
+    refused = await ops.write("POST", "/clients", {
+        "client_id": "pw2", "display_name": "成对", "subject_type": "pairwise",
+        "redirect_uris": ["https://one.example.cn/cb", "https://two.example.cn/cb"]})
+    assert refused.status_code == 400 and "sector_identifier_uri" in refused.json()["message"]
+    assert await client_row(put, "pw2") is None
+
+
 @pytest.mark.parametrize("body, message", [
     ({"client_id": "A b", "display_name": "x"}, "客户端标识应为2至64位"),
     ({"client_id": "rp", "display_name": "重复"}, "客户端标识已被使用"),

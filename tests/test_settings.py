@@ -20,6 +20,7 @@ from idp.oidc.client_registration import ClientConfigError
 from idp.portal import Portal
 from idp.settings import (
     DEVELOPMENT_KEY_ENCRYPTION_KEY,
+    DEVELOPMENT_PAIRWISE_SALT,
     PROJECT_ROOT,
     ProductionConfigError,
     Settings,
@@ -43,6 +44,7 @@ def production_settings(**overrides) -> Settings:
     values = dict(
         environment="production", issuer=PRODUCTION_ISSUER, database_url=UNREACHABLE_DATABASE,
         key_encryption_key=secrets.token_urlsafe(32), captcha_provider="image", message_sink="smtp",
+        pairwise_salt=secrets.token_urlsafe(32),
         sms_gateway_url="https://sms.example.gov.cn/send", sms_sign_name="政务服务门户",
         sms_template_code="SMS_100001", sms_template_notice="SMS_100002", sms_access_key_id="portal",
         sms_access_key_secret=secrets.token_urlsafe(24),
@@ -59,6 +61,9 @@ DEVELOPMENT_DEFAULTS = {
     "development key-encryption key": (
         {"key_encryption_key": DEVELOPMENT_KEY_ENCRYPTION_KEY}, "IDP_KEY_ENCRYPTION_KEY is the development key"),
     "short key-encryption key": ({"key_encryption_key": "x" * 31}, "IDP_KEY_ENCRYPTION_KEY must be at least 32"),
+    "development pairwise salt": (
+        {"pairwise_salt": DEVELOPMENT_PAIRWISE_SALT}, "IDP_PAIRWISE_SALT is the development salt"),
+    "short pairwise salt": ({"pairwise_salt": "s" * 31}, "IDP_PAIRWISE_SALT must be at least 32"),
     "short previous key-encryption key": (
         {"previous_key_encryption_keys": "y" * 40 + ",short"}, "IDP_PREVIOUS_KEY_ENCRYPTION_KEYS must be at least 32"),
     "no SMS signature": ({"sms_sign_name": ""}, "IDP_SMS_SIGN_NAME is required"),
@@ -132,6 +137,7 @@ def test_idp_environment_variables_are_read(monkeypatch):
     monkeypatch.setenv("IDP_ENVIRONMENT", "production")
     monkeypatch.setenv("IDP_ISSUER", PRODUCTION_ISSUER)
     monkeypatch.setenv("IDP_KEY_ENCRYPTION_KEY", key)
+    monkeypatch.setenv("IDP_PAIRWISE_SALT", secrets.token_urlsafe(32))
     monkeypatch.setenv("IDP_MESSAGE_SINK", "smtp")
     monkeypatch.setenv("IDP_SMS_GATEWAY_URL", "https://sms.example.gov.cn/send")
     for name, value in (("SIGN_NAME", "政务服务门户"), ("TEMPLATE_CODE", "SMS_1"), ("TEMPLATE_NOTICE", "SMS_2"),

@@ -55,6 +55,12 @@ class NewClient(BaseModel):
     grant_types: list[str] = Field(default=["authorization_code", "refresh_token"], max_length=3)
     scopes: list[str] = Field(default=["openid"], max_length=20)
     backchannel_logout_uri: str | None = Field(default=None, max_length=500)
+    require_pushed_authorization_requests: bool = Field(
+        default=False, description="its logins start at the PAR endpoint only (RFC 9126 §6)")
+    subject_type: Literal["public", "pairwise"] = Field(
+        default="public", description="pairwise: a sub of its own sector for each user (OIDC Core §8.1)")
+    sector_identifier_uri: str | None = Field(
+        default=None, max_length=500, description="a JSON array listing the redirect URIs; its host is the sector")
 
 
 class ClientChange(BaseModel):
