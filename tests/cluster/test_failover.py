@@ -4,14 +4,16 @@ template `make cluster` renders, users each from an address of their own.
 
 Forty users walk the code flow with PKCE (authorize → login → code → token → UserInfo) into one
 relying party and then single sign-on into a second, spread over the instances by nginx, while
-one instance is killed with SIGKILL mid-load and started again. A request lost with the killed
-process is answered 502 by nginx; the user then starts the login again, as a browser's reload
-would. What must hold: every such loss is a request nginx had sent to the killed instance before
-it died (its access log says which instance served each request id); every user gets through;
-no session is lost (the second system's login asks for no password, and every session is valid
-on every instance); no code is redeemed twice (two instances redeeming one code at once: one
-wins; every code replayed at every instance: refused); every back-channel logout arrives. A
-lockout and a rate limit reached on one instance hold on the others and through nginx.
+one instance is killed with SIGKILL mid-load and started again. A request in flight on the killed
+process is lost — nginx answers 502 (a POST is never passed on), or passes a GET on to another
+instance, which may find its interaction already used, or the answer is cut off mid-body — and
+the user starts the login again, as a browser's reload would. What must hold: every such loss is
+a request that was in flight on the killed instance (nginx's access log says which instances
+served each request id, and when); every user gets through; no session is lost (the second
+system's login asks for no password, and every session is valid on every instance); no code is
+redeemed twice (two instances redeeming one code at once: one wins; every code replayed at every
+instance: refused); every back-channel logout arrives; the restarted instance takes requests
+again. (The lockout and the rate limit: tests/cluster/test_limits.py.)
 
 PostgreSQL only: the production layout is PostgreSQL (SQLite is one process's database). nginx
 missing is a failure, not a skip (CI installs nginx-light).
