@@ -66,6 +66,12 @@ def current_nonce(settings: Settings) -> str:
     return _nonce_for(settings, clock.epoch(clock.now()) // NONCE_WINDOW)
 
 
+def fresh_nonce(settings: Settings) -> dict[str, str]:
+    """§8.2: a successful answer to a DPoP request carries the current nonce, so a client can
+    switch to it before its old one runs out."""
+    return {"DPoP-Nonce": current_nonce(settings)}
+
+
 def nonce_is_valid(settings: Settings, nonce: object) -> bool:
     if not isinstance(nonce, str):
         return False
@@ -121,7 +127,7 @@ def check_proof(settings: Settings, value: str, *, method: str, url: str, access
         jkt = key.thumbprint()
     except InvalidDpopProof:
         raise
-    except (JoseError, ValueError, TypeError, safe_json.UntrustedInput) as exc:
+    except (JoseError, ValueError, TypeError, KeyError, AttributeError) as exc:  # joserfc on odd JWKs
         raise InvalidDpopProof("the proof is not a valid signed JWT") from exc
     jti, iat, now = claims.get("jti"), claims.get("iat"), clock.epoch(clock.now())
     if not isinstance(jti, str) or not 0 < len(jti) <= MAX_JTI:
