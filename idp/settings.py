@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     database_url: str = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'idp.sqlite3'}"
     issuer: str = "http://127.0.0.1:8000"
     auto_migrate: bool = True
+    # Each of an instance's two PostgreSQL pools (writers, readers) keeps up to database_pool_size
+    # connections open and opens up to database_max_overflow more under load: one instance may
+    # hold 2 × (size + overflow) connections (docs/operations.md, "Sizing"). SQLite ignores them.
+    database_pool_size: int = Field(default=20, ge=1)
+    database_max_overflow: int = Field(default=10, ge=0)
 
     # Signing keys live in the database, their private halves encrypted with this key.
     key_storage: Literal["database"] = "database"
@@ -48,9 +53,21 @@ class Settings(BaseSettings):
     key_cache_seconds: int = 60
     client_cache_seconds: int = 30
 
+    # What kind of deployment this is (docs/supervision.md). The defaults are the public portal:
+    # people register themselves and log in through 法人登录 or 个人登录. A staff deployment (the
+    # supervision portal, 综合监管门户) turns self-registration off (/register refused, no 注册
+    # links), has one login window (officials, by username; accounts opened by its operators:
+    # `idp officials create`) and requires TOTP of every account at every login.
+    self_registration: bool = True
+    login_windows: Literal["personal_and_legal", "single"] = "personal_and_legal"
+    totp_required: bool = False
+
     catalogue_path: Path = PROJECT_ROOT / "idp" / "catalogue" / "systems.yaml"
     # 公共服务: the 事项 and the system that handles each (idp/public_services).
     services_path: Path = PROJECT_ROOT / "idp" / "catalogue" / "services.yaml"
+    # `idp seed-demo` writes the local business systems' client secrets here (development only;
+    # `make cluster` keeps its own beside its database).
+    demo_secrets_file: Path = PROJECT_ROOT / "var" / "client-secrets.json"
 
     authorization_code_ttl_seconds: int = 60
     access_token_ttl_seconds: int = 600
@@ -148,6 +165,32 @@ class Settings(BaseSettings):
     # production and does not exist in production (docs/operations.md, "Metrics").
     metrics_token_digest: str = ""
 
+    # The site's name in every page's header and title: empty is the portal's own (国家药品监督管理局
+    # 政务服务门户); a second deployment (e.g. the 国家政务服务平台 stand-in of `make run`) names itself.
+    site_name: str = ""
+    # Demo data (`idp seed-demo`): the accounts (a YAML list; empty: idp/demo.py's); where the local
+    # systems' client secrets are written is demo_secrets_file above.
+    demo_accounts_path: Path | None = None
+
+    # 国家政务服务平台账号登录 (idp/flows/upstream; docs/accounts.md): the upstream OpenID provider,
+    # named by configuration only. Empty discovery URL: the login windows do not offer it.
+    upstream_discovery_url: str = ""
+    upstream_client_id: str = ""
+    upstream_client_secret: SecretStr = SecretStr("")
+    upstream_scopes: str = "openid profile email phone identity enterprise id_number"
+    upstream_display_name: str = "国家政务服务平台"
+    # Which upstream claim gives each of our fields (a dotted path into UserInfo, e.g.
+    # "enterprise.name"); a field whose claim is missing is asked of the user or left empty.
+    upstream_claims: dict[str, str] = {
+        "name": "name", "id_type": "id_type", "id_number": "id_number", "mobile": "phone_number",
+        "email": "email", "realname_level": "realname_level", "id_valid_from": "id_valid_from",
+        "id_valid_to": "id_valid_to", "enterprise_name": "enterprise.name",
+        "credit_code": "enterprise.unified_social_credit_code",
+    }
+    # The upstream's real-name levels (the mapped claim's values) to ours; anything else is 0.
+    upstream_levels: dict[str, int] = {"3": 3, "2": 2}
+    upstream_timeout_seconds: float = 10.0
+
     # Logs (shared/logs.py): the root level, and one JSON object per line or readable text;
     # None: json in production, text elsewhere.
     log_level: Literal["debug", "info", "warning", "error", "critical"] = "info"
@@ -235,6 +278,8 @@ class Settings(BaseSettings):
         for name in ("enterprise_verifier", "identity_verifier"):
             if getattr(self, name) == "register_file":
                 problems.append(f"IDP_{name.upper()}=register_file checks against synthetic records")
+        if self.upstream_discovery_url and urlsplit(self.upstream_discovery_url).scheme != "https":
+            problems.append("IDP_UPSTREAM_DISCOVERY_URL must be an https URL")
         if self.audit_retention_days < 180:
             problems.append("IDP_AUDIT_RETENTION_DAYS must be at least 180 (the audit log is kept six months)")
         if self.message_sink == "smtp":
@@ -246,6 +291,10 @@ class Settings(BaseSettings):
                 problems.append("IDP_SMS_ACCESS_KEY_SECRET is required to send SMS")
         if problems:
             raise ProductionConfigError("production mode refuses to start: " + "; ".join(problems))
+
+    @property
+    def upstream_enabled(self) -> bool:
+        return bool(self.upstream_discovery_url and self.upstream_client_id)
 
     def endpoint(self, path: str) -> str:
         return self.issuer.rstrip("/") + path

@@ -285,6 +285,33 @@ async def test_an_operator_unlocks_and_disables_an_account(put, browser, ops):
     assert (await ops.write("POST", "/accounts/999999/unlock")).status_code == 404
 
 
+async def test_an_operator_enables_a_disabled_account_again_and_of_two_at_once_one_acts(put, browser, ops):
+    path = f"/accounts/{put.account.id}"
+    not_disabled = await ops.write("POST", path + "/enable")
+    assert not_disabled.status_code == 409 and not_disabled.json()["message"] == "该账号未被停用。"
+    old = await code_flow(put, browser, put.rp, "openid profile")
+    assert (await ops.write("POST", path + "/disable")).status_code == 200
+    answers = await asyncio.gather(*(ops.write("POST", path + "/enable") for _ in range(3)))
+    assert sorted(a.status_code for a in answers) == [200, 409, 409]
+    [enabled] = await audit_events(put, "account.enabled")
+    assert enabled.actor == "staff:yunwei" and enabled.subject == put.account.subject
+    fresh = await code_flow(put, browser, put.rp, "openid profile")
+    assert (await userinfo(put, fresh["access_token"])).status_code == 200
+    assert (await userinfo(put, old["access_token"])).status_code == 401  # what the disabling ended stays ended
+
+
+async def test_a_duplicate_deactivated_by_the_binding_administrators_is_not_enabled(put, ops):
+    """It gave its ID number and mobile to the original account (idp/casework/duplicates.py)."""
+    async with put.portal.sessionmaker.begin() as db:
+        await db.execute(update(Account).where(Account.id == put.account.id).values(
+            id_number="11010519491231002X", personal_id_number=None, personal_mobile=None, disabled_at=clock.now()))
+    refused = await ops.write("POST", f"/accounts/{put.account.id}/enable")
+    assert refused.status_code == 409 and refused.json()["message"] == "该账号已作为重复账号注销，不能重新启用。"
+    async with put.portal.reader() as db:
+        assert (await db.get(Account, put.account.id)).disabled_at is not None
+    assert await audit_events(put, "account.enabled") == []
+
+
 async def test_an_unknown_client_is_404_and_a_public_client_has_no_secret(put, ops):
     public = await put.add_client("native", token_endpoint_auth_method="none",
                                   redirect_uris=["http://127.0.0.1:8765/cb"])

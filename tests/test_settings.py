@@ -15,7 +15,9 @@ import pytest
 from pydantic import ValidationError
 
 from idp.app import create_app, start_portal
+from idp.db.engine import create_engine, create_sessionmaker
 from idp.oidc.client_registration import ClientConfigError
+from idp.portal import Portal
 from idp.settings import (
     DEVELOPMENT_KEY_ENCRYPTION_KEY,
     DEVELOPMENT_PAIRWISE_SALT,
@@ -182,3 +184,20 @@ def test_readme_documents_every_setting():
     documented = set(re.findall(r"^\| `(IDP_[A-Z0-9_]+)` \|", readme, flags=re.MULTILINE))
     settings = {"IDP_" + name.upper() for name in Settings.model_fields}
     assert sorted(settings - documented) == [], "missing from the README's configuration table"
+
+
+async def test_the_pool_settings_size_both_of_an_instances_postgresql_pools():
+    """Several instances share one server's max_connections: IDP_DATABASE_POOL_SIZE and
+    IDP_DATABASE_MAX_OVERFLOW bound the writers' pool and the readers' alike."""
+    settings = Settings(database_url="postgresql+asyncpg://postgres@127.0.0.1:5432/unused", database_pool_size=3,
+                        database_max_overflow=2)
+    engine = create_engine(settings.database_url, pool_size=settings.database_pool_size,
+                           max_overflow=settings.database_max_overflow)  # as start_portal (nothing connects)
+    try:
+        portal = Portal.build(settings, engine, create_sessionmaker(engine), httpx.AsyncClient())
+        for pool in (engine.pool, portal.reader.kw["bind"].pool):
+            assert (pool.size(), pool._max_overflow) == (3, 2)  # QueuePool shows its overflow bound no other way
+    finally:
+        await engine.dispose()
+    with pytest.raises(ValidationError):
+        Settings(database_pool_size=0)

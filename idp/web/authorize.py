@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from sqlalchemy import select
@@ -109,33 +110,47 @@ async def decide(request: Request, portal: Portal, auth: AuthorizationRequest, i
             return code_redirect(portal, target, code)
         if "none" in auth.prompt:
             return error_redirect(portal, target, step.error)
+        upgrade = None
         if step is UNMET_ACR:
             assert session is not None
             record(db, "authorization.acr_unmet", actor=session.subject, client_id=client.client_id,
                    source_ip=client_ip(request), requested=acr, realname_level=session.account.realname_level)
-            return acr_unmet_page(client.display_name, session, required_level(acr) or 0)
+            upgrade = can_upgrade_to(session, required_level(acr) or 0)
+            if not upgrade:
+                return acr_unmet_page(client.display_name, resume=None)
+        # Park the request: login and consent come back to it, and so does an upgrade to 三级.
         browser, is_new = interactions.browser_token(request, portal.settings)
         if interaction is None or interaction.browser_digest != digest(browser):
             interaction = interactions.create_interaction(
                 db, portal.settings, client_id=client.client_id,
                 request_json={"authorization": auth.to_json()}, browser=browser,
             )
-    response = RedirectResponse(f"{step.path}?interaction={interaction.id}", status_code=303)
+    if upgrade:
+        response = acr_unmet_page(client.display_name, resume=interaction.id)
+    else:
+        response = RedirectResponse(f"{step.path}?interaction={interaction.id}", status_code=303)
     if is_new:
         set_cookie(response, portal.settings, browser_cookie_name(portal.settings), browser, None)
     return response
 
 
-def acr_unmet_page(system: str, session: ActiveSession, level: int) -> Response:
-    """Why the system cannot be entered with this account, and, for a personal account at 二级
-    asked for 三级, the way to /upgrade (the request can be made again afterwards)."""
+def can_upgrade_to(session: ActiveSession, level: int) -> bool:
+    """A personal account at 二级 asked for 三级 can upgrade (/upgrade); no other can."""
     try:
         check_eligible(session.account)
-        upgradable = level >= TO_LEVEL
     except DomainError:
-        upgradable = False
-    message = "authorize.acr_upgrade" if upgradable else "authorize.acr_unreachable"
-    return render("acr_unmet.html", status_code=403, message=text(message, system=system), upgradable=upgradable)
+        return False
+    return level >= TO_LEVEL
+
+
+def acr_unmet_page(system: str, resume: str | None) -> Response:
+    """Why the system cannot be entered with this account; when an upgrade to 三级 would do, the
+    way to /upgrade, which brings the user back to this parked request (``resume``) once done."""
+    if resume is None:
+        return render("acr_unmet.html", status_code=403, message=text("authorize.acr_unreachable", system=system),
+                      upgrade_href=None)
+    return render("acr_unmet.html", status_code=403, message=text("authorize.acr_upgrade", system=system),
+                  upgrade_href=f"/upgrade?{urlencode({'interaction': resume})}")
 
 
 class Step:

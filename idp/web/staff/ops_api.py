@@ -164,6 +164,14 @@ async def disable_account(request: Request, account_id: int, member: OperatorWri
     return {"username": account.username, "disabled": True}
 
 
+@router.post("/accounts/{account_id:" + ROW_ID + "}/enable",
+             summary="enable an account disabled here (not a deactivated duplicate)")
+async def enable_account(request: Request, account_id: int, member: OperatorWrite) -> dict:
+    account = await accounts.enable_account(portal_of(request), account_id, actor=member.actor,
+                                            source_ip=client_ip(request))
+    return {"username": account.username, "disabled": False}
+
+
 @router.get("/openapi.json", include_in_schema=False)
 async def openapi(_member: Operator) -> dict:
     """This API's own OpenAPI document (FastAPI's), for signed-in operators only."""
