@@ -76,6 +76,8 @@ async def test_userinfo_refuses_a_bound_token_without_its_proof(put, browser):
     assert without_nonce.status_code == 401 and without_nonce.headers["DPoP-Nonce"] == key.nonce
     assert 'error="use_dpop_nonce"' in without_nonce.headers["WWW-Authenticate"]
     assert (await dpop_userinfo(put, token, key)).status_code == 200
+    # htu is compared normalized (RFC 3986 §6.2): the default port written out is the same URL.
+    assert (await dpop_userinfo(put, token, key, htu="https://OP.example.test:443/userinfo")).status_code == 200
 
 
 async def test_an_unbound_token_is_refused_under_the_dpop_scheme(put, browser):

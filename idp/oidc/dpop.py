@@ -80,14 +80,21 @@ def nonce_is_valid(settings: Settings, nonce: object) -> bool:
 
 
 def same_uri(presented: object, expected: str) -> bool:
-    """§4.3 item 9: htu without query and fragment; scheme and host compared case-insensitively."""
+    """§4.3 item 9: htu without query and fragment, syntax-normalized (RFC 3986 §6.2.2, §6.2.3):
+    scheme and host case-insensitive, a default port the same as none, an empty path as "/"."""
     if not isinstance(presented, str):
         return False
     try:
-        a, b = urlsplit(presented), urlsplit(expected)
-    except ValueError:
+        return _normalized(presented) == _normalized(expected)
+    except ValueError:  # a port out of range or not a number
         return False
-    return (a.scheme.lower(), a.netloc.lower(), a.path or "/") == (b.scheme.lower(), b.netloc.lower(), b.path or "/")
+
+
+def _normalized(uri: str) -> tuple:
+    parts = urlsplit(uri)
+    scheme = parts.scheme.lower()
+    port = parts.port or {"https": 443, "http": 80}.get(scheme)
+    return scheme, (parts.hostname or "").lower(), port, parts.path or "/"
 
 
 class ProofRegistry(jws.JWSRegistry):
