@@ -109,10 +109,10 @@ class TwoSites:
             response = await client.get(target)
         return response
 
-    async def submit(self, page: httpx.Response, action: str, stop_at: str | None = None,
+    async def submit(self, page: httpx.Response, form_action: str, /, stop_at: str | None = None,
                      **fields) -> httpx.Response:
-        return await self.go(str(page.url.join(action)), method="POST", data={**hidden_fields(page.text), **fields},
-                             stop_at=stop_at)
+        return await self.go(str(page.url.join(form_action)), method="POST",
+                             data={**hidden_fields(page.text), **fields}, stop_at=stop_at)
 
     async def log_in_upstream(self, page: httpx.Response, username: str, password: str = PASSWORD, *,
                               window: str = "personal", stop_at: str | None = None) -> httpx.Response:

@@ -64,6 +64,7 @@ class Identity:
     subject: str
     amr: list[str]
     claims: dict
+    id_token: str  # verified; kept as the id_token_hint of the logout sent upstream
 
 
 def oauth_client(settings: Settings, **kwargs) -> AsyncOAuth2Client:
@@ -164,4 +165,5 @@ async def redeem(settings: Settings, upstream: Upstream, *, code: str, code_veri
         raise refused("UserInfo sub differs from the ID token's")
     amr = claims.get("amr")
     return Identity(upstream=upstream.issuer, subject=str(claims["sub"]),
-                    amr=[str(value) for value in amr][:5] if isinstance(amr, list) else [], claims=userinfo)
+                    amr=[str(value) for value in amr][:5] if isinstance(amr, list) else [], claims=userinfo,
+                    id_token=id_token)

@@ -85,7 +85,8 @@ async def returned(portal: Portal, flow: Flow, identity: Identity, previous: Act
             candidate = (await account_by_credit_code(db, data.credit_code or "") if window == LEGAL
                          else await account_by_id_number(db, data.id_number or "", AccountType.personal))
             await store.advance(db, flow, expected=State.SENT, to=State.FIRST, upstream=identity.upstream,
-                                subject=identity.subject, amr=identity.amr, vouched=data.as_data(),
+                                subject=identity.subject, amr=identity.amr, id_token=identity.id_token,
+                                vouched=data.as_data(),
                                 candidate=candidate.id if candidate else None)
             record(db, "upstream.first_login", actor=None, source_ip=attempt.source_ip, upstream=identity.upstream,
                    upstream_subject=identity.subject, window=window, matched=candidate is not None,
@@ -98,7 +99,7 @@ async def returned(portal: Portal, flow: Flow, identity: Identity, previous: Act
             raise PageError("login.wrong_credentials", status_code=403, detail="linked account is disabled")
         await store.advance(db, flow, expected=State.SENT, to=State.DONE, finish=True)
         assert existing is not None
-        await note_login(db, existing.id)
+        await note_login(db, existing.id, identity.id_token)
         record(db, "upstream.login", actor=account.subject, source_ip=attempt.source_ip, client_id=attempt.client_id,
                upstream=identity.upstream, upstream_subject=identity.subject, window=window, subject=account.subject)
     return Outcome(await log_in(portal, account, previous, attempt, **session_of(identity.amr, account)))
@@ -118,7 +119,7 @@ async def candidate_of(portal: Portal, flow: Flow) -> Account | None:
 async def _link_in(db, flow: Flow, account: Account, attempt: Attempt, how: str) -> None:
     """The link and the flow's end, in the caller's transaction (refused: nothing of it stays)."""
     try:
-        await link(db, flow.data["upstream"], flow.data["subject"], account.id)
+        await link(db, flow.data["upstream"], flow.data["subject"], account.id, flow.data.get("id_token"))
     except AlreadyLinked:
         raise DomainError("upstream.already_linked") from None
     await store.advance(db, flow, expected=State.FIRST, to=State.DONE, finish=True)
