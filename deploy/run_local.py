@@ -18,6 +18,7 @@ import signal
 import sys
 import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,8 +38,10 @@ class Service:
     probe: str = "/"  # a path that answers 200 once the service is up
     # Instead of `uvicorn <app>`: a command of its own (the stand-ins serve several ports).
     command: tuple[str, ...] = ()
-    # Settings of its own over this process's environment (a second deployment of the portal).
+    env: tuple[tuple[str, str], ...] = ()  # settings of its own, over the launcher's environment
+    # More settings of its own, from a file (a second deployment of the portal: the upstream stand-in).
     env_file: Path | None = None
+    with_upstream: bool = False  # the portal of `make run`: its upstream is the stand-in
     public_host: str = HOST  # the host its users' browsers are sent to
 
     @property
@@ -69,7 +72,8 @@ def portal_upstream_env() -> dict[str, str]:
 
 
 SERVICES = [
-    Service("政务服务门户 portal", "idp.app:create_app", 8000, "/.well-known/openid-configuration"),
+    Service("政务服务门户 portal", "idp.app:create_app", 8000, "/.well-known/openid-configuration",
+            with_upstream=True),
     # The business systems, one line each, on the ports of idp/catalogue/systems.yaml:
     Service("医疗器械唯一标识管理信息系统 udi", "mock_systems.udi:create_app", 8101),
     Service("医疗器械分类界定信息系统 classification", "mock_systems.classification:create_app", 8102),
@@ -88,19 +92,24 @@ SERVICES = [
 def start(service: Service) -> ServerProcess:
     """Its output goes to this terminal; it dies with the launcher if that is killed outright."""
     command = service.command or uvicorn_command(service.app, service.port, host=HOST, log_level=None)
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **dict(service.env)}
     if service.env_file is not None:
         env.update(read_env_file(service.env_file))
-    elif service.app == "idp.app:create_app":  # the portal: its upstream is the stand-in
+    if service.with_upstream:
         env.update(portal_upstream_env())
     return spawn(service.name, command,
-                 port=service.port, env=env, probe=service.probe,
-                 die_with_parent=True)
+                 port=service.port, env=env, probe=service.probe, die_with_parent=True)
 
 
 class Launcher:
-    def __init__(self, services: list[Service]):
+    """Starts ``services`` together, prints ``describe(services)`` once all answer, and stops
+    them all on a signal or when one exits (`make run`; `make cluster` in deploy/cluster.py)."""
+
+    def __init__(self, services: list[Service], describe: Callable[[list[Service]], str] | None = None,
+                 what: str = "all local services"):
         self.services = services
+        self.describe = describe or banner
+        self.what = what
         self.processes: dict[Service, ServerProcess] = {}
         self.stop_signal: int | None = None
 
@@ -152,11 +161,11 @@ class Launcher:
                 self.processes[service] = start(service)
             if not self.wait_until_ready():
                 return 0 if self.stop_signal is not None else 1
-            print(banner(self.services), flush=True)
+            print(self.describe(self.services), flush=True)
             return self.supervise()
         finally:
             self.stop_all()
-            print("all local services stopped", flush=True)
+            print(f"{self.what} stopped", flush=True)
 
 
 def _columns(text: str) -> int:
@@ -165,19 +174,50 @@ def _columns(text: str) -> int:
 
 
 def banner(services: list[Service]) -> str:
-    from idp.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_STAFF, DEMO_STAFF_PASSWORD, SECRETS_FILE, demo_accounts
-    from idp.staff.roles import ROLE_NAMES
-    from mock_systems import SYSTEMS
-    from mock_systems.common import DEMO_LOCAL_PASSWORD
+    from idp.demo import SECRETS_FILE
 
     rows = [(s.name, s.url + "/") for s in services if not s.command]
     if any(s.command for s in services):
         rows += [(f"{p.display_name} {p.client_id}", f"http://{HOST}:{p.port}/") for p in STANDINS]
     rows.append(("OpenID configuration", services[0].url + "/.well-known/openid-configuration"))
-    width = max(_columns(name) for name, _ in rows) + 2
     lines = ["", "=" * 72, "本地开发环境已启动 — local development servers are running:", ""]
-    lines += [f"  {name}{' ' * (width - _columns(name))}{url}" for name, url in rows]
-    lines.append("")
+    lines += table(rows)
+    lines += demo_logins(services[0].url)
+    lines += upstream_logins()
+    lines += ["", f"业务系统 client secrets: {SECRETS_FILE.relative_to(PROJECT_ROOT)}",
+              "按 Ctrl-C 停止 — press Ctrl-C to stop everything.", "=" * 72, ""]
+    return "\n".join(lines)
+
+
+def upstream_logins() -> list[str]:
+    """The 国家政务服务平台 stand-in's demo accounts."""
+    from idp.demo import DEMO_PASSWORD, demo_accounts
+
+    upstream = read_env_file(UPSTREAM_ENV)
+    lines = ["", f"国家政务服务平台 stand-in {upstream['IDP_ISSUER']}/ (login window 其他方式登录 → "
+             f"国家政务服务平台账号登录; password 密码: {DEMO_PASSWORD}):"]
+    for account in demo_accounts(PROJECT_ROOT / upstream["IDP_DEMO_ACCOUNTS_PATH"]):
+        level = account["realname_level"]
+        kind = "法人 legal person" if account["account_type"] == "legal_person" else f"个人 {level}级"
+        who = account["name"] + (f" / {account['enterprise_name']}" if account.get("enterprise_name") else "")
+        lines.append(f"  {account['username']:<20} {kind}, {who}")
+    return lines
+
+
+def table(rows: list[tuple[str, str]]) -> list[str]:
+    """Two columns, the second aligned whatever the width of the Chinese names in the first."""
+    width = max(_columns(name) for name, _ in rows) + 2
+    return [f"  {name}{' ' * (width - _columns(name))}{url}" for name, url in rows]
+
+
+def demo_logins(portal_url: str) -> list[str]:
+    """The demo accounts, staff and business systems' own logins (the banner's second half)."""
+    from idp.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_STAFF, DEMO_STAFF_PASSWORD
+    from idp.staff.roles import ROLE_NAMES
+    from mock_systems import SYSTEMS
+    from mock_systems.common import DEMO_LOCAL_PASSWORD
+
+    lines = [""]
     lines.append(f"演示账号 demo logins (password 密码: {DEMO_PASSWORD}):")
     for account in DEMO_ACCOUNTS:
         kind = "法人账号 legal person" if account["account_type"] == "legal_person" else "个人账号 personal"
@@ -185,15 +225,7 @@ def banner(services: list[Service]) -> str:
         if account.get("agent_of"):
             who += f"; 经办人 agent of {account['agent_of']}: 法人登录 with this username"
         lines.append(f"  {account['username']:<18} {kind}, {who}")
-    upstream = read_env_file(UPSTREAM_ENV)
-    lines += ["", f"国家政务服务平台 stand-in {upstream['IDP_ISSUER']}/ (login window 其他方式登录 → "
-              f"国家政务服务平台账号登录; password 密码: {DEMO_PASSWORD}):"]
-    for account in demo_accounts(PROJECT_ROOT / upstream["IDP_DEMO_ACCOUNTS_PATH"]):
-        level = account["realname_level"]
-        kind = "法人 legal person" if account["account_type"] == "legal_person" else f"个人 {level}级"
-        who = account["name"] + (f" / {account['enterprise_name']}" if account.get("enterprise_name") else "")
-        lines.append(f"  {account['username']:<20} {kind}, {who}")
-    lines += ["", f"工作人员控制台 staff console {services[0].url}/staff/login (password 密码: {DEMO_STAFF_PASSWORD}; "
+    lines += ["", f"工作人员控制台 staff console {portal_url}/staff/login (password 密码: {DEMO_STAFF_PASSWORD}; "
               "TOTP enrolled at the first sign-in):"]
     lines += [f"  {username:<18} {ROLE_NAMES[role]}" for username, _, role in DEMO_STAFF]
     lines += ["", f"业务系统本地账号 business systems' own logins (password 密码: {DEMO_LOCAL_PASSWORD}):"]
@@ -214,9 +246,7 @@ def banner(services: list[Service]) -> str:
                  "administrator: upgrades 15-digit ID numbers, reviews 执业药师注册申请)")
     lines.append(f"  {PHARMACIST.display_name}: 个人登录 at 三级 only; zhangsan (三级) binds it with "
                  "直接授权创建新的账号")
-    lines += ["", f"业务系统 client secrets: {SECRETS_FILE.relative_to(PROJECT_ROOT)}",
-              "按 Ctrl-C 停止 — press Ctrl-C to stop everything.", "=" * 72, ""]
-    return "\n".join(lines)
+    return lines
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from idp.db.ops import insert_ignore
 from idp.oidc.client_registration import load_catalogue, rotate_secret
 from idp.principals.models import Agency
 from idp.security.tokens import new_token
-from idp.settings import PROJECT_ROOT, Settings
+from idp.settings import Settings
 from idp.staff.accounts import Actor, create_staff, find_staff
 from idp.staff.roles import ADMIN, AUDITOR, BINDINGS, HELPDESK, OPERATOR, ROLE_NAMES
 from shared.hashing import Passwords
@@ -43,7 +43,7 @@ DEMO_STAFF_PASSWORD = "Staff@2026pass"
 DEMO_STAFF = (("staff_admin", "管理员演示", ADMIN), ("staff_helpdesk", "咨询受理演示", HELPDESK),
               ("staff_bindings", "绑定管理演示", BINDINGS), ("staff_auditor", "审计演示", AUDITOR),
               ("staff_operator", "运维演示", OPERATOR))
-SECRETS_FILE = PROJECT_ROOT / "var" / "client-secrets.json"
+SECRETS_FILE: Path = Settings.model_fields["demo_secrets_file"].default  # make run's
 
 
 async def _authorize_demo_agent(db: AsyncSession, enterprise_username: str, person: Account) -> None:
@@ -95,8 +95,8 @@ async def seed_demo(db: AsyncSession, settings: Settings, passwords: Passwords) 
             await _authorize_demo_agent(db, agent_of, account)
         lines.append(f"demo account {username} / {DEMO_PASSWORD}")
     lines += await seed_demo_staff(db, passwords)
-    secrets_file = settings.demo_secrets_path
     secrets = {}
+    secrets_file = settings.demo_secrets_file
     if secrets_file.exists():
         secrets = json.loads(secrets_file.read_text())
     for client_id in local_systems:

@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # A fixed, public value: only ever acceptable outside production mode.
 DEVELOPMENT_KEY_ENCRYPTION_KEY = "development-only-key-encryption-key-not-secret"
+DEVELOPMENT_PAIRWISE_SALT = "development-only-pairwise-salt-not-secret"
 
 
 class ProductionConfigError(RuntimeError):
@@ -31,6 +32,11 @@ class Settings(BaseSettings):
     database_url: str = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'idp.sqlite3'}"
     issuer: str = "http://127.0.0.1:8000"
     auto_migrate: bool = True
+    # Each of an instance's two PostgreSQL pools (writers, readers) keeps up to database_pool_size
+    # connections open and opens up to database_max_overflow more under load: one instance may
+    # hold 2 × (size + overflow) connections (docs/operations.md, "Sizing"). SQLite ignores them.
+    database_pool_size: int = Field(default=20, ge=1)
+    database_max_overflow: int = Field(default=10, ge=0)
 
     # Signing keys live in the database, their private halves encrypted with this key.
     key_storage: Literal["database"] = "database"
@@ -40,6 +46,9 @@ class Settings(BaseSettings):
     # (docs/operations.md, "Key-encryption key rotation").
     previous_key_encryption_keys: SecretStr = SecretStr("")
     # A rotated-in key is published this long before it signs (RPs refresh their JWKS cache).
+    # Keys pairwise subjects (idp.clients.pairwise, OIDC Core §8.1). Secret, and never changed:
+    # a new salt gives every user a new sub at every pairwise system, whose links then break.
+    pairwise_salt: SecretStr = SecretStr(DEVELOPMENT_PAIRWISE_SALT)
     key_publish_lead_seconds: int = 600
     key_cache_seconds: int = 60
     client_cache_seconds: int = 30
@@ -47,12 +56,19 @@ class Settings(BaseSettings):
     catalogue_path: Path = PROJECT_ROOT / "idp" / "catalogue" / "systems.yaml"
     # 公共服务: the 事项 and the system that handles each (idp/public_services).
     services_path: Path = PROJECT_ROOT / "idp" / "catalogue" / "services.yaml"
+    # `idp seed-demo` writes the local business systems' client secrets here (development only;
+    # `make cluster` keeps its own beside its database).
+    demo_secrets_file: Path = PROJECT_ROOT / "var" / "client-secrets.json"
 
     authorization_code_ttl_seconds: int = 60
     access_token_ttl_seconds: int = 600
     id_token_ttl_seconds: int = 600
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
     interaction_ttl_seconds: int = 900
+    # Pushed authorization requests (RFC 9126): how long a request_uri stays usable (its
+    # expires_in), and whether every client must push its requests (else only those registered so).
+    par_ttl_seconds: int = 60
+    require_pushed_authorization_requests: bool = False
     session_idle_seconds: int = 30 * 60
     session_absolute_seconds: int = 12 * 3600
     # The staff console's sessions (their own cookie): a short idle timeout, a working day at most.
@@ -143,10 +159,8 @@ class Settings(BaseSettings):
     # The site's name in every page's header and title: empty is the portal's own (国家药品监督管理局
     # 政务服务门户); a second deployment (e.g. the 国家政务服务平台 stand-in of `make run`) names itself.
     site_name: str = ""
-    # Demo data (`idp seed-demo`): the accounts (a YAML list; empty: idp/demo.py's) and where the
-    # local systems' client secrets are written.
+    # Demo data (`idp seed-demo`): the accounts (a YAML list; empty: idp/demo.py's).
     demo_accounts_path: Path | None = None
-    demo_secrets_path: Path = PROJECT_ROOT / "var" / "client-secrets.json"
 
     # 国家政务服务平台账号登录 (idp/flows/upstream; docs/accounts.md): the upstream OpenID provider,
     # named by configuration only. Empty discovery URL: the login windows do not offer it.
@@ -241,6 +255,10 @@ class Settings(BaseSettings):
             problems.append("each of IDP_PREVIOUS_KEY_ENCRYPTION_KEYS must be at least 32 characters")
         if not self.issuer_is_https:
             problems.append("IDP_ISSUER must be an https URL")
+        if self.pairwise_salt.get_secret_value() == DEVELOPMENT_PAIRWISE_SALT:
+            problems.append("IDP_PAIRWISE_SALT is the development salt")
+        elif len(self.pairwise_salt.get_secret_value()) < 32:
+            problems.append("IDP_PAIRWISE_SALT must be at least 32 characters")
         if self.captcha_provider == "test":
             problems.append("IDP_CAPTCHA_PROVIDER=test is for tests only")
         if self.message_sink == "development":

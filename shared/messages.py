@@ -155,6 +155,7 @@ MESSAGES: dict[str, str] = {
     "request.unknown_client": "未知的应用，无法登录。",
     "request.no_redirect_uri": "请求缺少回调地址（redirect_uri）。",
     "request.redirect_uri_mismatch": "回调地址与应用登记的不一致，已拒绝。",
+    "request.request_uri_invalid": "登录请求已失效或已使用，请返回业务系统重新发起登录。",
     # the real-name level a system asks for (acr_values, default_acr_values) and the account lacks
     "authorize.acr_upgrade": "{system}要求实名等级为三级，您的账号需三级实名认证后才可以登录，请先升级为三级实名，"
                              "升级后重新进入该系统。",

@@ -1,7 +1,7 @@
 """upstream_links: portal accounts linked to identities of the upstream identity provider
 
 Revision ID: 0021
-Revises: 0016
+Revises: 0018
 Create Date: 2026-12-04 12:45:00
 """
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 from idp.db.base import UTCDateTime
 
 revision = '0021'
-down_revision = '0016'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 
