@@ -66,7 +66,8 @@ async def running_upstream(directory: Path, *, portal_base: str = ISSUER, **env:
         IDP_CATALOGUE_PATH=str(STANDIN / "systems.yaml"), IDP_CLIENT_CACHE_SECONDS="0", **env)
     try:
         registered = await setup.register_client(
-            database_url, CLIENT_ID, redirect_uris=[f"{portal_base}/upstream/callback"],
+            database_url, CLIENT_ID, display_name="国家药品监督管理局政务服务门户",
+            redirect_uris=[f"{portal_base}/upstream/callback"],
             post_logout_redirect_uris=[f"{portal_base}/logged-out"], grant_types=["authorization_code"],
             scopes=["openid", "profile", "email", "phone", "identity", "enterprise", "id_number"])
         yield Upstream(f"http://localhost:{port}", database_url, registered.client_secret, process)

@@ -3,6 +3,7 @@ provider): the first login creating an account, later logins straight in, and wh
 says about it (amr, acr) to the business systems."""
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import urlencode
 
 from joserfc import jwt
@@ -28,7 +29,8 @@ async def test_both_login_windows_offer_the_upstream_login(sites):
 
 async def test_a_first_login_creates_an_account_of_the_vouched_data_and_later_logins_go_straight_in(
         put, upstream, sites):
-    await upstream.add_person("gov_zhaoliu", ZHAOLIU, name="赵六", level=3, mobile="13600136000")
+    await upstream.add_person("gov_zhaoliu", ZHAOLIU, name="赵六", level=3, mobile="13600136000",
+                              mobile_verified_at=dt.datetime.now(dt.UTC))  # proven upstream; the e-mail not
     page = await sites.log_in_upstream(await sites.upstream_login(), "gov_zhaoliu")
     assert page.url.path == "/upstream/first" and 'action="/upstream/create"' in page.text
     assert "赵六" in page.text and "三级" in page.text and ZHAOLIU not in page.text  # the number masked
@@ -42,6 +44,7 @@ async def test_a_first_login_creates_an_account_of_the_vouched_data_and_later_lo
     assert (account.account_type, account.name, account.id_number, account.personal_id_number,
             account.realname_level, account.mobile) == (AccountType.personal, "赵六", ZHAOLIU, ZHAOLIU, 3,
                                                         "13600136000")
+    assert account.mobile_verified_at is not None and account.email_verified_at is None
     assert session.amr[0] == "fed" and session.acr == "urn:zwfw:acr:realname:level-3"
     assert await count(put, UpstreamLink, UpstreamLink.account_id == account.id) == 1
     assert await count(put, AuditEvent, AuditEvent.event == "upstream.linked",

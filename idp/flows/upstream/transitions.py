@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 
+from idp import clock
 from idp.accounts.lookup import account_by_credit_code, account_by_id_number
 from idp.accounts.models import Account, AccountType
 from idp.accounts.service import AccountExists, create_account
@@ -151,6 +152,10 @@ def _new_account_fields(data: dict, window: str) -> dict:
     fields = {key: data[key] for key in ("name", "id_type", "id_number", "mobile", "email", "realname_level")}
     for key in ("id_valid_from", "id_valid_to"):
         fields[key] = dt.date.fromisoformat(data[key]) if data.get(key) else None
+    # A mobile or e-mail the upstream says was proven counts as proven here too (the claims'
+    # *_verified read these); otherwise it is as typed at a registration: unproven.
+    fields["mobile_verified_at"] = clock.now() if data["mobile"] and data.get("mobile_verified") else None
+    fields["email_verified_at"] = clock.now() if data["email"] and data.get("email_verified") else None
     if window == LEGAL:
         fields.update(enterprise_name=data["enterprise_name"], credit_code=data["credit_code"])
     return fields
