@@ -103,3 +103,14 @@ async def test_a_system_login_through_the_upstream_comes_back_to_the_system_with
     claims = jwt.decode(tokens["id_token"], KeySet.import_key_set((await sites.portal.get("/jwks")).json())).claims
     assert claims["amr"][0] == "fed" and claims["acr"] == "urn:zwfw:acr:realname:level-3"
     assert claims["nonce"] == "n-1"
+
+
+async def test_a_mobile_another_account_logs_in_with_is_left_out_of_the_new_account(put, upstream, sites):
+    await upstream.add_person("gov_zhaoliu", ZHAOLIU, name="赵六", mobile="13800138000")  # zhangsan's login name
+    page = await sites.log_in_upstream(await sites.upstream_login(), "gov_zhaoliu")
+    done = await sites.submit(page, "/upstream/create", username="zhaoliu", password="Zhao@2026liu",
+                              password_confirm="Zhao@2026liu")
+    assert done.url.path == "/space"
+    async with put.portal.reader() as db:
+        account = await db.scalar(select(Account).where(Account.username == "zhaoliu"))
+    assert account.mobile is None and account.id_number == ZHAOLIU

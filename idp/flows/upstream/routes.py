@@ -19,6 +19,7 @@ from idp.flows.upstream import client, transitions
 from idp.flows.upstream.forms import parse_new_account, parse_password
 from idp.flows.upstream.states import UPSTREAM, State
 from idp.flows.web import bind_browser, posted_flow, run_step
+from idp.limits.rates import hit_now
 from idp.oidc import interactions
 from idp.oidc.client_address import client_ip
 from idp.portal import Portal
@@ -35,7 +36,8 @@ def _portal(request: Request) -> Portal:
 
 
 def _attempt(request: Request, flow: Flow) -> Attempt:
-    return Attempt(None, client_ip(request), flow.data["window"], describe_device(request.headers.get("user-agent")))
+    return Attempt(flow.data.get("client_id"), client_ip(request), flow.data["window"],
+                   describe_device(request.headers.get("user-agent")))
 
 
 async def _finish(request: Request, flow: Flow, token: str) -> Response:
@@ -56,10 +58,12 @@ async def go_upstream(request: Request, interaction: str = "", window: str = "")
         raise PageError("upstream.not_configured", status_code=404, detail="IDP_UPSTREAM_DISCOVERY_URL is not set")
     async with portal.sessionmaker() as db:  # the login page's parked request: this browser's, unfinished
         row = await interactions.load_interaction(db, portal.settings, request, interaction)
+    # A trip upstream counts as a login attempt from this address (each leaves a flow row behind).
+    await hit_now(portal, ("login_per_address", client_ip(request)))
     upstream = await client.discover(portal.settings)  # before anything is written: down, nothing started
     browser, is_new = browser_token(request, portal.settings)
     async with portal.sessionmaker.begin() as db:
-        flow = transitions.start(db, browser, interaction=row.id, window=window_of(window))
+        flow = transitions.start(db, browser, interaction=row.id, client_id=row.client_id, window=window_of(window))
     url = client.authorization_url(portal.settings, upstream, state=flow.id, nonce=flow.data["nonce"],
                                    code_verifier=flow.data["code_verifier"])
     return bind_browser(RedirectResponse(url, status_code=303), portal, browser, is_new)
@@ -125,8 +129,9 @@ async def link_existing(request: Request) -> Response:
     async def refused(form: FormData, flow: Flow, refusal: DomainError) -> Response:
         return await _first_page(request, flow, refusal)
 
+    # A password guess like a login's: the address's login budget, besides the account's lock.
     return await run_step(request, load=posted_flow(request, portal, UPSTREAM, State.FIRST), step=step,
-                          refused=refused)
+                          refused=refused, limit="login_per_address")
 
 
 @router.post("/upstream/create")

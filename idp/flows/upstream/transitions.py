@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 
 from idp import clock
-from idp.accounts.lookup import account_by_credit_code, account_by_id_number
+from idp.accounts.lookup import account_by_credit_code, account_by_id_number, account_by_mobile
 from idp.accounts.models import Account, AccountType
 from idp.accounts.service import AccountExists, create_account
 from idp.audit.log import record
@@ -41,10 +41,12 @@ from idp.upstream_links.transitions import AlreadyLinked, link, link_of_subject,
 AMR_FEDERATED = "fed"  # RFC 8176 §2
 
 
-def start(db, browser: str, *, interaction: str, window: str) -> Flow:
-    """The flow of one trip upstream; its id is the ``state`` (bound to this browser's cookie)."""
+def start(db, browser: str, *, interaction: str, client_id: str | None, window: str) -> Flow:
+    """The flow of one trip upstream; its id is the ``state`` (bound to this browser's cookie).
+    ``client_id``: the system whose login this is (for the audit log), if any."""
     return store.start_flow(db, UPSTREAM, State.SENT, browser, {
-        "interaction": interaction, "window": window, "nonce": new_token(), "code_verifier": new_token() + new_token(),
+        "interaction": interaction, "client_id": client_id, "window": window, "nonce": new_token(),
+        "code_verifier": new_token() + new_token(),
     })
 
 
@@ -85,6 +87,8 @@ async def returned(portal: Portal, flow: Flow, identity: Identity, previous: Act
             _usable(data, window)
             candidate = (await account_by_credit_code(db, data.credit_code or "") if window == LEGAL
                          else await account_by_id_number(db, data.id_number or "", AccountType.personal))
+            if candidate is not None and candidate.disabled_at is not None:
+                raise PageError("upstream.account_disabled", status_code=403, detail="matching account is disabled")
             await store.advance(db, flow, expected=State.SENT, to=State.FIRST, upstream=identity.upstream,
                                 subject=identity.subject, amr=identity.amr, id_token=identity.id_token,
                                 vouched=data.as_data(),
@@ -135,6 +139,8 @@ async def link_existing(portal: Portal, flow: Flow, password: str, previous: Act
     account = await candidate_of(portal, flow)
     if account is None:
         raise PageError(store.EXPIRED, status_code=409, detail="no account to link")
+    if account.disabled_at is not None:  # disabled since the callback
+        raise PageError("upstream.account_disabled", status_code=403, detail="matching account is disabled")
     await refuse_if_locked(portal, account, attempt)
     account = await check_password(portal, account, password, attempt)
     async with portal.sessionmaker.begin() as db:
@@ -161,6 +167,14 @@ def _new_account_fields(data: dict, window: str) -> dict:
     return fields
 
 
+async def _without_taken_mobile(db, fields: dict, account_type: AccountType) -> dict:
+    """A mobile number is the login name of one personal account: one another account already has
+    is left out (the user adds another in 账号设置), rather than refusing the whole account."""
+    if account_type == AccountType.personal and fields["mobile"] and await account_by_mobile(db, fields["mobile"]):
+        return {**fields, "mobile": None, "mobile_verified_at": None}
+    return fields
+
+
 async def create_from_upstream(portal: Portal, flow: Flow, new: NewAccount, previous: ActiveSession | None,
                                attempt: Attempt) -> str:
     """创建账号: an account of what the upstream vouched for (its real-name level mapped), the
@@ -171,9 +185,9 @@ async def create_from_upstream(portal: Portal, flow: Flow, new: NewAccount, prev
     window = flow.data["window"]
     try:
         async with portal.sessionmaker.begin() as db:
+            fields = await _without_taken_mobile(db, _new_account_fields(flow.data["vouched"], window), kind_of(window))
             account = await create_account(db, portal.passwords, username=new.username, password=new.password,
-                                           account_type=kind_of(window).value,
-                                           **_new_account_fields(flow.data["vouched"], window))
+                                           account_type=kind_of(window).value, **fields)
             await _link_in(db, flow, account, attempt, how="created")
     except AccountExists:
         raise DomainError("registration.username_exists") from None
