@@ -10,6 +10,7 @@ import httpx
 from sqlalchemy import update
 
 from idp.accounts.models import Account
+from idp.audit.models import AuditEvent
 from idp.captcha.providers import TEST_ANSWER
 from idp.flows.models import Flow
 from idp.keys.models import SigningKey
@@ -52,6 +53,8 @@ async def test_a_changed_state_or_iss_is_refused_and_the_genuine_answer_still_wo
     no_iss = await sites.go(with_param(url, iss=""))
     assert no_iss.status_code == 400 and REFUSED in no_iss.text
     await nothing_happened(put, sites)
+    assert await count(put, AuditEvent, AuditEvent.event == "upstream.login_failed",
+                       AuditEvent.outcome == "failure") == 2  # the changed iss, the missing one
     # Refused before the code was used: the real answer still goes through, once.
     assert (await sites.go(url)).url.path == "/upstream/first"
     assert (await sites.go(url)).status_code == 409  # the flow has moved on

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
+from idp.audit.log import record
 from idp.errors import DomainError, PageError
 from idp.flows import store
 from idp.flows.login.forms import LEGAL, window_of
@@ -71,17 +72,31 @@ async def go_upstream(request: Request, interaction: str = "", window: str = "")
 
 @router.get(client.CALLBACK_PATH)
 async def callback(request: Request) -> Response:
-    """The authorization response (OIDC Core §3.1.2.5, RFC 9207 §2.4)."""
+    """The authorization response (OIDC Core §3.1.2.5, RFC 9207 §2.4); a refusal is audited."""
     portal = _portal(request)
     params = request.query_params
     async with portal.reader() as db:  # ``state`` names a flow of this browser, still waiting
         flow = await store.load_flow(db, portal.settings, request, params.get("state", ""), UPSTREAM)
     store.expect_state(flow, State.SENT)
+    try:
+        return await _returned(request, flow)
+    except client.UpstreamError as refusal:
+        async with portal.sessionmaker.begin() as db:
+            record(db, "upstream.login_failed", outcome="failure", source_ip=client_ip(request),
+                   client_id=flow.data.get("client_id"), reason=refusal.message_id, detail=refusal.detail[:200],
+                   window=flow.data["window"])
+        raise
+
+
+async def _returned(request: Request, flow: Flow) -> Response:
+    portal = _portal(request)
+    params = request.query_params
     upstream = await client.discover(portal.settings)
     if params.get("iss") != upstream.issuer:
         raise client.refused(f"iss {params.get('iss')!r} is not the upstream's issuer")
     if "error" in params or not params.get("code"):
-        raise PageError("upstream.cancelled", status_code=400, detail=f"upstream error {params.get('error')!r}"[:200])
+        raise client.UpstreamError("upstream.cancelled", status_code=400,
+                                   detail=f"upstream error {params.get('error')!r}"[:200])
     identity = await client.redeem(portal.settings, upstream, code=params["code"],
                                    code_verifier=flow.data["code_verifier"], nonce=flow.data["nonce"])
     async with portal.sessionmaker.begin() as db:
