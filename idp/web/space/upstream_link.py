@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
+from idp import clock
 from idp.errors import DomainError
 from idp.flows.upstream.unlink import remove_link
 from idp.sessions.store import ActiveSession
@@ -24,7 +25,8 @@ async def _page(request: Request, session: ActiveSession, error: DomainError | N
     portal = portal_of(request)
     async with portal.reader() as db:
         links = await links_of_account(db, session.account.id)
-    return render_page("space/upstream.html", session, links=links, error=error.text() if error else None,
+    shown = [{"id": row.id, "linked_at": clock.beijing_text(row.created_at)} for row in links]
+    return render_page("space/upstream.html", session, links=shown, error=error.text() if error else None,
                        notice=notice, upstream_name=portal.settings.upstream_display_name,
                        status_code=400 if error else 200)
 
