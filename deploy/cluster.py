@@ -32,7 +32,7 @@ from sqlalchemy.engine import make_url
 from mock_systems import SYSTEMS
 from mock_systems.standins import STANDINS
 from shared.load_balancer import LoadBalancer, NginxMissing
-from shared.processes import HOST, PROJECT_ROOT
+from shared.processes import HOST, PROJECT_ROOT, port_in_use
 from shared.tls_certificate import make_server_certificate
 
 RUN_DIRECTORY = PROJECT_ROOT / "var" / "cluster"
@@ -116,9 +116,8 @@ def services(args: argparse.Namespace, balancer: LoadBalancer) -> list[Service]:
                  for n, port in enumerate(balancer.upstream_ports, start=1)]
     nginx = Service(f"nginx {balancer.issuer}", "", balancer.probe_port, "/healthz", command=tuple(balancer.command()))
     systems_env = tuple(system_settings(balancer).items())
-    # The business systems (not make run's 国家政务服务平台 stand-in: the cluster names no upstream).
-    systems = [Service(s.name, s.app, s.port, s.probe, command=s.command, env=systems_env)
-               for s in SERVICES[1:] if s.env_file is None]
+    systems = [Service(s.name, s.app, s.port, s.probe, command=s.command, env=systems_env) for s in SERVICES[1:]
+               if s.env_file is None]  # the business systems; not make run's upstream stand-in
     return [*instances, nginx, *systems]
 
 
@@ -142,8 +141,13 @@ def describe(balancer: LoadBalancer, database_url: str):
 
 def main(argv: list[str] | None = None) -> int:
     args = arguments(argv)
-    RUN_DIRECTORY.mkdir(parents=True, exist_ok=True)
     ports = tuple(range(FIRST_INSTANCE_PORT, FIRST_INSTANCE_PORT + args.instances))
+    # Before anything is written: a cluster already running would lose its certificate and config.
+    busy = [port for port in (*ports, args.port, NGINX_PROBE_PORT) if port_in_use(port)]
+    if busy:
+        print(f"ports in use: {', '.join(map(str, busy))} (is `make cluster` already running?)", file=sys.stderr)
+        return 1
+    RUN_DIRECTORY.mkdir(parents=True, exist_ok=True)
     balancer = LoadBalancer(prefix=RUN_DIRECTORY / "nginx", port=args.port, probe_port=NGINX_PROBE_PORT,
                             upstream_ports=ports, certificate=make_server_certificate(RUN_DIRECTORY / "tls"),
                             proxy_address=PROXY_ADDRESS)
@@ -152,6 +156,9 @@ def main(argv: list[str] | None = None) -> int:
         subprocess.run(balancer.check_command(), check=True)
     except NginxMissing as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except subprocess.CalledProcessError:
+        print(f"error: nginx refuses {balancer.config_path} (its complaint is above)", file=sys.stderr)
         return 1
     try:
         if asyncio.run(create_database(args.database_url)):

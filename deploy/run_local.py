@@ -39,9 +39,8 @@ class Service:
     # Instead of `uvicorn <app>`: a command of its own (the stand-ins serve several ports).
     command: tuple[str, ...] = ()
     env: tuple[tuple[str, str], ...] = ()  # settings of its own, over the launcher's environment
-    # More settings of its own, from a file (a second deployment of the portal: the upstream stand-in).
+    # Settings of its own from a file, likewise (a second deployment of the portal).
     env_file: Path | None = None
-    with_upstream: bool = False  # the portal of `make run`: its upstream is the stand-in
     public_host: str = HOST  # the host its users' browsers are sent to
 
     @property
@@ -71,9 +70,9 @@ def portal_upstream_env() -> dict[str, str]:
             "IDP_UPSTREAM_CLIENT_ID": "zwfw_portal", "IDP_UPSTREAM_CLIENT_SECRET": secrets.get("zwfw_portal", "")}
 
 
+PORTAL = Service("政务服务门户 portal", "idp.app:create_app", 8000, "/.well-known/openid-configuration")
 SERVICES = [
-    Service("政务服务门户 portal", "idp.app:create_app", 8000, "/.well-known/openid-configuration",
-            with_upstream=True),
+    PORTAL,
     # The business systems, one line each, on the ports of idp/catalogue/systems.yaml:
     Service("医疗器械唯一标识管理信息系统 udi", "mock_systems.udi:create_app", 8101),
     Service("医疗器械分类界定信息系统 classification", "mock_systems.classification:create_app", 8102),
@@ -92,13 +91,13 @@ SERVICES = [
 def start(service: Service) -> ServerProcess:
     """Its output goes to this terminal; it dies with the launcher if that is killed outright."""
     command = service.command or uvicorn_command(service.app, service.port, host=HOST, log_level=None)
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", **dict(service.env)}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     if service.env_file is not None:
         env.update(read_env_file(service.env_file))
-    if service.with_upstream:
+    elif service is PORTAL:  # make run's portal: its upstream is the stand-in (read once it is seeded)
         env.update(portal_upstream_env())
-    return spawn(service.name, command,
-                 port=service.port, env=env, probe=service.probe, die_with_parent=True)
+    env.update(dict(service.env))
+    return spawn(service.name, command, port=service.port, env=env, probe=service.probe, die_with_parent=True)
 
 
 class Launcher:
@@ -183,7 +182,8 @@ def banner(services: list[Service]) -> str:
     lines = ["", "=" * 72, "本地开发环境已启动 — local development servers are running:", ""]
     lines += table(rows)
     lines += demo_logins(services[0].url)
-    lines += upstream_logins()
+    if any(s.env_file == UPSTREAM_ENV for s in services):
+        lines += upstream_logins()
     lines += ["", f"业务系统 client secrets: {SECRETS_FILE.relative_to(PROJECT_ROOT)}",
               "按 Ctrl-C 停止 — press Ctrl-C to stop everything.", "=" * 72, ""]
     return "\n".join(lines)

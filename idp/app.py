@@ -17,7 +17,7 @@ from idp.db.engine import create_engine, create_sessionmaker
 from idp.db.migrate import upgrade_to_head
 from idp.db.ops import lock_for_transaction
 from idp.dev import ctid as ctid_app, routes as dev_pages
-from idp.flows.login import agent_choice, routes as login_flow
+from idp.flows.login import agent_choice, routes as login_flow, second_factor
 from idp.flows.recovery import routes as recovery
 from idp.flows.registration import routes as registration
 from idp.flows.unlock import routes as unlock
@@ -126,11 +126,11 @@ def create_app(settings: Settings | None = None, *, http: httpx.AsyncClient | No
     # space_devices and space_upstream before space: /space/settings/devices and …/upstream would
     # otherwise reach space's /space/settings/{key}.
     for module in (operations, discovery, authorize, par_endpoint, token_endpoint, userinfo, introspection, revocation,
-                   rp_initiated, third_party_login, captcha, login_flow, upstream_login, agent_choice, consent, login,
-                   space_devices, space_upstream, space, bindings, agents, binding_api, unlock, recovery, registration,
-                   upgrade, space_messages, help_pages, staff_login, staff_home, staff_admin, space_feedback,
-                   consultations, staff_consultations,
-                   binding_requests, staff_audit, staff_ops, staff_ops_api, public_services):
+                   rp_initiated, third_party_login, captcha, login_flow, upstream_login, agent_choice, second_factor,
+                   consent, login, space_devices, space_upstream, space, bindings, agents, binding_api, unlock,
+                   recovery, registration, upgrade, space_messages, help_pages, staff_login, staff_home, staff_admin,
+                   space_feedback, consultations, staff_consultations, binding_requests, staff_audit, staff_ops,
+                   staff_ops_api, public_services):
         app.include_router(module.router)
     if not settings.is_production:
         app.include_router(dev_pages.router)  # /dev/messages shows the development sink's codes

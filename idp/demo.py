@@ -95,8 +95,8 @@ async def seed_demo(db: AsyncSession, settings: Settings, passwords: Passwords) 
             await _authorize_demo_agent(db, agent_of, account)
         lines.append(f"demo account {username} / {DEMO_PASSWORD}")
     lines += await seed_demo_staff(db, passwords)
-    secrets = {}
     secrets_file = settings.demo_secrets_file
+    secrets = {}
     if secrets_file.exists():
         secrets = json.loads(secrets_file.read_text())
     for client_id in local_systems:

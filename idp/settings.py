@@ -53,6 +53,15 @@ class Settings(BaseSettings):
     key_cache_seconds: int = 60
     client_cache_seconds: int = 30
 
+    # What kind of deployment this is (docs/supervision.md). The defaults are the public portal:
+    # people register themselves and log in through 法人登录 or 个人登录. A staff deployment (the
+    # supervision portal, 综合监管门户) turns self-registration off (/register refused, no 注册
+    # links), has one login window (officials, by username; accounts opened by its operators:
+    # `idp officials create`) and requires TOTP of every account at every login.
+    self_registration: bool = True
+    login_windows: Literal["personal_and_legal", "single"] = "personal_and_legal"
+    totp_required: bool = False
+
     catalogue_path: Path = PROJECT_ROOT / "idp" / "catalogue" / "systems.yaml"
     # 公共服务: the 事项 and the system that handles each (idp/public_services).
     services_path: Path = PROJECT_ROOT / "idp" / "catalogue" / "services.yaml"
@@ -159,7 +168,8 @@ class Settings(BaseSettings):
     # The site's name in every page's header and title: empty is the portal's own (国家药品监督管理局
     # 政务服务门户); a second deployment (e.g. the 国家政务服务平台 stand-in of `make run`) names itself.
     site_name: str = ""
-    # Demo data (`idp seed-demo`): the accounts (a YAML list; empty: idp/demo.py's).
+    # Demo data (`idp seed-demo`): the accounts (a YAML list; empty: idp/demo.py's); where the local
+    # systems' client secrets are written is demo_secrets_file above.
     demo_accounts_path: Path | None = None
 
     # 国家政务服务平台账号登录 (idp/flows/upstream; docs/accounts.md): the upstream OpenID provider,
@@ -285,7 +295,9 @@ class Settings(BaseSettings):
 
     @property
     def upstream_enabled(self) -> bool:
-        return bool(self.upstream_discovery_url and self.upstream_client_id)
+        """Offered when configured, and never where every login must pass TOTP (a staff deployment):
+        a login through the upstream would not."""
+        return bool(self.upstream_discovery_url and self.upstream_client_id) and not self.totp_required
 
     def endpoint(self, path: str) -> str:
         return self.issuer.rstrip("/") + path

@@ -174,6 +174,16 @@ MESSAGES: dict[str, str] = {
     "code.message_body": "【政务服务门户】您的{purpose}验证码为{code}，{minutes}分钟内有效，请勿告诉他人。",
     # rate limits (idp.limits.rates): too many requests from one address or for one account
     "limits.too_many": "操作过于频繁，请{minutes}分钟后再试。",
+    # a staff deployment (the supervision portal): accounts opened by operators, TOTP at each login
+    "registration.closed": "本门户不开放注册，账号由管理员开通，请联系您单位的管理员。",
+    "officials.username_invalid": "用户名须为4至32位字母、数字或下划线，以字母开头。",
+    "officials.name_required": "请输入姓名。",
+    "officials.unit_required": "请输入所在单位。",
+    "officials.jurisdiction_invalid": "管辖区域须为省级或地市级6位行政区划代码（如 110000、330100）。",
+    "officials.username_taken": "用户名 {username} 已被使用。",
+    "login.totp_wrong": "动态验证码错误，请输入验证器当前显示的6位数字",
+    "login.totp_replayed": "该动态验证码已使用过，请等待验证器显示新的验证码后再输入",
+    "login.totp_unreadable": "动态验证码无法校验，请联系管理员重置您的动态验证码",
     # page errors, the portal's and the systems' alike
     "page.expired": "页面已失效，请刷新后重试。",
     "page.not_found": "您访问的页面不存在。",

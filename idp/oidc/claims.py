@@ -35,6 +35,8 @@ def account_claims(account: Account, names: set[str], enterprise: Account | None
         "realname_level": account.realname_level,
         "id_type": account.id_type,
         "id_number": account.id_number,
+        "unit": account.unit,
+        "jurisdiction": account.jurisdiction,
     }
     if enterprise is not None:
         values["account_type"] = "agent"

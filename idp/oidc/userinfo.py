@@ -29,8 +29,8 @@ async def presented_token(request: Request) -> tuple[str, str]:
     in_header = value.strip() if scheme in ("bearer", "dpop") and value.strip() else None
     in_body = None
     if request.method == "POST" and "application/x-www-form-urlencoded" in request.headers.get("content-type", ""):
-        value = (await request.form()).get("access_token")
-        in_body = value if isinstance(value, str) and value else None  # a file upload is no token
+        posted = (await request.form()).get("access_token")
+        in_body = posted if isinstance(posted, str) and posted else None  # a file upload is no token
     if in_header and in_body:
         raise InvalidRequest("the access token was sent twice")
     if in_header:

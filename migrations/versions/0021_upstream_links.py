@@ -24,7 +24,6 @@ def upgrade() -> None:
         sa.Column('account_id', sa.Integer(), nullable=False),
         sa.Column('created_at', UTCDateTime(timezone=True), nullable=False),
         sa.Column('last_login_at', UTCDateTime(timezone=True), nullable=True),
-        sa.Column('id_token', sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_upstream_links_account_id_accounts')),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_upstream_links')),
         sa.UniqueConstraint('upstream', 'subject', name='uq_upstream_links_subject'),
