@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib
 import os
 import signal
+import subprocess
 import sys
 import time
 import unicodedata
@@ -36,14 +37,31 @@ class Service:
     probe: str = "/"  # a path that answers 200 once the service is up
     # Instead of `uvicorn <app>`: a command of its own (the stand-ins serve several ports).
     command: tuple[str, ...] = ()
+    # Environment of its own (a second deployment of the provider), and `idp` commands run with
+    # it before it starts (its migration and demo data: `make run` does the portal's itself).
+    env: tuple[tuple[str, str], ...] = ()
+    prepare: tuple[tuple[str, ...], ...] = ()
 
     @property
     def url(self) -> str:
         return f"http://{HOST}:{self.port}"
 
 
+# The supervision portal (综合监管门户, docs/supervision.md): the provider again, with a staff
+# profile, its own issuer, database and catalogue (the systems it serves, the drug system's
+# second registration among them).
+SUPERVISION_PORT = 8300
+SUPERVISION_ENV = (
+    ("IDP_ISSUER", f"http://{HOST}:{SUPERVISION_PORT}"),
+    ("IDP_DATABASE_URL", f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'supervision.sqlite3'}"),
+    ("IDP_CATALOGUE_PATH", str(PROJECT_ROOT / "idp" / "catalogue" / "supervision.yaml")),
+    ("IDP_SELF_REGISTRATION", "false"), ("IDP_LOGIN_WINDOWS", "single"), ("IDP_TOTP_REQUIRED", "true"),
+)
+
 SERVICES = [
     Service("政务服务门户 portal", "idp.app:create_app", 8000, "/.well-known/openid-configuration"),
+    Service("综合监管门户 supervision portal", "idp.app:create_app", SUPERVISION_PORT,
+            "/.well-known/openid-configuration", env=SUPERVISION_ENV, prepare=(("migrate",), ("seed-demo",))),
     # The business systems, one line each, on the ports of idp/catalogue/systems.yaml:
     Service("医疗器械唯一标识管理信息系统 udi", "mock_systems.udi:create_app", 8101),
     Service("医疗器械分类界定信息系统 classification", "mock_systems.classification:create_app", 8102),
@@ -57,11 +75,21 @@ SERVICES = [
 ]
 
 
+def environment(service: Service) -> dict[str, str]:
+    return {**os.environ, "PYTHONUNBUFFERED": "1", **dict(service.env)}
+
+
+def prepare(service: Service) -> None:
+    """The service's `idp` commands (its migration, its demo data), before it starts."""
+    for arguments in service.prepare:
+        subprocess.run([sys.executable, "-m", "idp.cli", *arguments], env=environment(service), check=True,
+                       stdout=subprocess.DEVNULL)
+
+
 def start(service: Service) -> ServerProcess:
     """Its output goes to this terminal; it dies with the launcher if that is killed outright."""
     command = service.command or uvicorn_command(service.app, service.port, host=HOST, log_level=None)
-    return spawn(service.name, command,
-                 port=service.port, env={**os.environ, "PYTHONUNBUFFERED": "1"}, probe=service.probe,
+    return spawn(service.name, command, port=service.port, env=environment(service), probe=service.probe,
                  die_with_parent=True)
 
 
@@ -116,6 +144,8 @@ class Launcher:
         signal.signal(signal.SIGTERM, self.request_stop)
         try:
             for service in self.services:
+                prepare(service)
+            for service in self.services:
                 self.processes[service] = start(service)
             if not self.wait_until_ready():
                 return 0 if self.stop_signal is not None else 1
@@ -132,7 +162,7 @@ def _columns(text: str) -> int:
 
 
 def banner(services: list[Service]) -> str:
-    from idp.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_STAFF, DEMO_STAFF_PASSWORD, SECRETS_FILE
+    from idp.demo import DEMO_ACCOUNTS, DEMO_OFFICIALS, DEMO_PASSWORD, DEMO_STAFF, DEMO_STAFF_PASSWORD, SECRETS_FILE
     from idp.staff.roles import ROLE_NAMES
     from mock_systems import SYSTEMS
     from mock_systems.common import DEMO_LOCAL_PASSWORD
@@ -152,6 +182,12 @@ def banner(services: list[Service]) -> str:
         if account.get("agent_of"):
             who += f"; 经办人 agent of {account['agent_of']}: 法人登录 with this username"
         lines.append(f"  {account['username']:<18} {kind}, {who}")
+    lines += ["", f"综合监管门户 supervision portal http://{HOST}:{SUPERVISION_PORT}/ (用户登录 + TOTP; the drug "
+              f"system's 省局管理员 opens their drug-system accounts; docs/supervision.md):"]
+    lines += [f"  {username:<18} {name}, {unit}, 管辖 {jurisdiction} (password 密码: {DEMO_PASSWORD})"
+              for username, name, unit, jurisdiction in DEMO_OFFICIALS]
+    lines += ["  TOTP: enrolled at the first login, the page shows the secret; a code from it: .venv/bin/python -c "
+              "\"import pyotp; print(pyotp.TOTP('SECRET').now())\""]
     lines += ["", f"工作人员控制台 staff console {services[0].url}/staff/login (password 密码: {DEMO_STAFF_PASSWORD}; "
               "TOTP enrolled at the first sign-in):"]
     lines += [f"  {username:<18} {ROLE_NAMES[role]}" for username, _, role in DEMO_STAFF]
@@ -173,6 +209,10 @@ def banner(services: list[Service]) -> str:
                  "administrator: upgrades 15-digit ID numbers, reviews 执业药师注册申请)")
     lines.append(f"  {PHARMACIST.display_name}: 个人登录 at 三级 only; zhangsan (三级) binds it with "
                  "直接授权创建新的账号")
+    from mock_systems.drug import PROFILE as DRUG
+    from mock_systems.drug.admins import ADMINS as DRUG_ADMINS
+    lines.append(f"  http://{HOST}:{DRUG.port}/staff/login  {DRUG_ADMINS.demo[0]} (省局管理员 of 110000: opens "
+                 "regulator accounts with the 出口药品档案 查阅权限; regulators bind them from the supervision portal)")
     lines += ["", f"业务系统 client secrets: {SECRETS_FILE.relative_to(PROJECT_ROOT)}",
               "按 Ctrl-C 停止 — press Ctrl-C to stop everything.", "=" * 72, ""]
     return "\n".join(lines)

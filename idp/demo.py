@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from idp import clock
 from idp.accounts.models import Account
+from idp.accounts.officials import create_official
 from idp.accounts.service import create_account
 from idp.db.ops import insert_ignore
 from idp.oidc.client_registration import load_catalogue, rotate_secret
@@ -41,6 +42,11 @@ DEMO_STAFF = (("staff_admin", "管理员演示", ADMIN), ("staff_helpdesk", "咨
               ("staff_bindings", "绑定管理演示", BINDINGS), ("staff_auditor", "审计演示", AUDITOR),
               ("staff_operator", "运维演示", OPERATOR))
 SECRETS_FILE = PROJECT_ROOT / "var" / "client-secrets.json"
+# A staff deployment's demo officials (the supervision portal of `make run`, docs/supervision.md):
+# a province's regulator whose jurisdiction holds the demo enterprise (91110105…: 北京市), and
+# one of another province. Each enrols TOTP at its first login (the page shows the secret).
+DEMO_OFFICIALS = (("bj_regulator", "钱监管", "北京市药品监督管理局", "110000"),
+                  ("zj_regulator", "孙监管", "浙江省药品监督管理局", "330000"))
 
 
 async def _authorize_demo_agent(db: AsyncSession, enterprise_username: str, person: Account) -> None:
@@ -62,11 +68,8 @@ async def seed_demo_staff(db: AsyncSession, passwords: Passwords) -> list[str]:
     return lines
 
 
-async def seed_demo(db: AsyncSession, settings: Settings, passwords: Passwords) -> list[str]:
-    if settings.is_production:
-        raise RuntimeError("demo data is refused in production mode")
-    # Every system of the development catalogue runs locally (`make run`): each needs its secret.
-    local_systems = await load_catalogue(db, settings.catalogue_path, production=False)
+async def seed_demo_accounts(db: AsyncSession, passwords: Passwords) -> list[str]:
+    """The public portal's demo accounts: a person, a legal person and its agent."""
     lines = []
     for entry in DEMO_ACCOUNTS:
         spec: dict[str, Any] = dict(entry)
@@ -78,6 +81,30 @@ async def seed_demo(db: AsyncSession, settings: Settings, passwords: Passwords) 
         if agent_of is not None:
             await _authorize_demo_agent(db, agent_of, account)
         lines.append(f"demo account {username} / {DEMO_PASSWORD}")
+    return lines
+
+
+async def seed_demo_officials(db: AsyncSession, passwords: Passwords) -> list[str]:
+    """A staff deployment's demo officials (the supervision portal)."""
+    lines = []
+    for username, name, unit, jurisdiction in DEMO_OFFICIALS:
+        if await db.scalar(select(Account.id).where(Account.username == username)) is None:
+            await create_official(db, passwords, username=username, name=name, unit=unit, jurisdiction=jurisdiction,
+                                  password=DEMO_PASSWORD, actor="demo")
+        lines.append(f"demo official {username} / {DEMO_PASSWORD} ({unit}, {jurisdiction})")
+    lines.append("demo officials enrol TOTP at their first login: the page shows the QR code and the secret")
+    return lines
+
+
+async def seed_demo(db: AsyncSession, settings: Settings, passwords: Passwords) -> list[str]:
+    if settings.is_production:
+        raise RuntimeError("demo data is refused in production mode")
+    # Every system of the development catalogue runs locally (`make run`): each needs its secret.
+    local_systems = await load_catalogue(db, settings.catalogue_path, production=False)
+    if settings.self_registration:
+        lines = await seed_demo_accounts(db, passwords)
+    else:  # a staff deployment: its accounts are officials, opened by operators
+        lines = await seed_demo_officials(db, passwords)
     lines += await seed_demo_staff(db, passwords)
     secrets = {}
     if SECRETS_FILE.exists():

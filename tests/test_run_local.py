@@ -8,7 +8,7 @@ import sys
 
 import yaml
 
-from idp.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_STAFF, DEMO_STAFF_PASSWORD
+from idp.demo import DEMO_ACCOUNTS, DEMO_OFFICIALS, DEMO_PASSWORD, DEMO_STAFF, DEMO_STAFF_PASSWORD
 from idp.settings import PROJECT_ROOT
 from mock_systems.common import DEMO_LOCAL_PASSWORD
 from mock_systems.standins import STANDINS
@@ -37,6 +37,20 @@ def test_the_banner_names_every_server_and_every_demo_login():
         assert username in text
     assert "udi_staff" in text  # the UDI system's own reviewer
     assert "pharmacist_admin" in text  # the licensed-pharmacist system's provincial administrator
+    assert "drug_admin" in text  # the drug system's, who opens the regulators' accounts
+
+
+def test_the_supervision_portal_is_a_second_deployment_of_the_provider_with_the_staff_profile():
+    launcher = load_launcher()
+    (supervision,) = [s for s in launcher.SERVICES if s.port == 8300]
+    env = dict(supervision.env)
+    assert supervision.app == launcher.SERVICES[0].app == "idp.app:create_app"
+    assert env["IDP_SELF_REGISTRATION"] == "false" and env["IDP_LOGIN_WINDOWS"] == "single"
+    assert env["IDP_TOTP_REQUIRED"] == "true" and env["IDP_ISSUER"] == "http://127.0.0.1:8300"
+    assert "supervision.sqlite3" in env["IDP_DATABASE_URL"] and ("seed-demo",) in supervision.prepare
+    text = launcher.banner(launcher.SERVICES)
+    for username, _, _, jurisdiction in DEMO_OFFICIALS:
+        assert username in text and jurisdiction in text
 
 
 def test_the_banner_names_every_catalogue_system_with_its_address_and_the_stand_ins_logins():

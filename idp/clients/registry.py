@@ -14,7 +14,7 @@ CLIENT_ID_MAX = 64  # the length of clients.client_id
 UNBINDABLE_KINDS = ("existing",)
 # Who may bind a system (idp.bindings.eligibility): a personal account in its own capacity
 # (个人登录), a legal person, an agent (经办人, 法人登录) — all unless the catalogue says otherwise.
-ACCOUNT_TYPES = ("personal", "legal_person", "agent")
+ACCOUNT_TYPES = ("personal", "legal_person", "agent", "official")  # official: a staff deployment's
 
 
 def unbindable_kinds(value: list | None) -> tuple[str, ...]:

@@ -43,7 +43,7 @@ def check_client_fields(values: dict, *, production: bool) -> None:
     if not set(values.get("unbindable_kinds") or []) <= {"created", "existing"}:
         raise ClientConfigError("unbindable_kinds may hold created and existing only")
     if not set(values.get("account_types") or []) <= set(ACCOUNT_TYPES):
-        raise ClientConfigError("account_types may hold personal, legal_person and agent only")
+        raise ClientConfigError("account_types may hold personal, legal_person, agent and official only")
     level = values.get("min_realname_level")
     if level is not None and (isinstance(level, bool) or level not in (0, 2, 3)):
         raise ClientConfigError("min_realname_level is 0, 2 or 3")
