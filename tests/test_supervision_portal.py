@@ -14,6 +14,7 @@ from idp.accounts.models import Account, AccountTotp
 from idp.accounts.officials import create_official
 from idp.accounts.totp import reset
 from idp.errors import DomainError
+from tests.support.cli import idp
 from tests.support.portal import Browser, callback_params, running_portal
 from tests.support.signin import audit_events
 from tests.support.staff import fresh_code
@@ -191,3 +192,22 @@ async def test_create_official_refuses_a_taken_username(sup):
             await create_official(db, sup.portal.passwords, username="zj_official", name="x", unit="y",
                                   jurisdiction="330000", password="Other@2026pass", actor="test")
     assert refused.value.message_id == "officials.username_taken"
+
+
+async def test_operators_open_officials_and_reset_their_authenticator_from_the_command_line(
+        sup, monkeypatch, database_url, capsys):
+    for name, value in (("IDP_DATABASE_URL", database_url), ("IDP_ARGON2_MEMORY_KIB", "64"),
+                        ("IDP_ARGON2_TIME_COST", "1")):
+        monkeypatch.setenv(name, value)
+    create = ["officials", "create", "Hz_Official", "--name", "孙监管", "--unit", "杭州市市场监督管理局",
+              "--password-stdin"]
+    assert await idp(monkeypatch, *create, "--jurisdiction", "330102", stdin="Other@2026pass\n") == 2
+    assert "管辖区域须为省级或地市级6位行政区划代码" in capsys.readouterr().err
+    assert await idp(monkeypatch, *create, "--jurisdiction", "330100", stdin="Other@2026pass\n") == 0
+    assert "official hz_official created" in capsys.readouterr().out
+    async with sup.portal.reader() as db:
+        account = await db.scalar(select(Account).where(Account.username == "hz_official"))
+    assert (account.account_type.value, account.unit, account.jurisdiction) == ("official", "杭州市市场监督管理局",
+                                                                                 "330100")
+    assert await idp(monkeypatch, "officials", "reset-totp", "hz_official") == 0
+    assert await idp(monkeypatch, "officials", "reset-totp", "nobody") == 2

@@ -85,7 +85,7 @@ async def drug(databases, supervision):
         assert not task.done(), "the drug system did not start"
         await asyncio.sleep(0.05)
     try:
-        yield DrugSystem(app, fake, FakePortal("unused"))
+        yield DrugSystem(app, fake)
     finally:
         server.should_exit = True
         await task

@@ -157,7 +157,7 @@ async def test_a_token_of_the_wrong_audience_or_issuer_is_refused(drug):
                     "exp": now + 300, **claims}
             return jwt.encode(body, fake.key.pem.decode(), algorithm=fake.key.algorithm,
                               headers={"kid": fake.key.kid})
-        fake.id_token = forged  # type: ignore[method-assign]  # the fake signs what the test says
+        fake.id_token = forged  # the fake signs what the test says
         answer = await supervision_login(drug, drug.browser(), "sup-aud", official("x", "330000"))
         assert answer.status_code == 401 and "location" not in answer.headers, claims
 
