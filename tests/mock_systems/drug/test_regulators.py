@@ -6,6 +6,7 @@ needs the 查阅权限. Enterprise logins never open the regulator pages, superv
 the enterprise pages, and a subject, state or token of one provider never counts at the other."""
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 
@@ -13,7 +14,9 @@ from jose import jwt
 from sqlalchemy import func, select
 
 from mock_systems.drug.models import DossierEvent, ExportDossier, ExportDossierVersion
+from mock_systems.drug.regulator_models import RegulatorAccount
 from mock_systems.drug.regulators import set_permission
+from shared.refusals import Refusal
 from tests.mock_systems.drug.conftest import LEGAL
 from tests.mock_systems.drug.regulation import (
     BEIJING,
@@ -200,3 +203,12 @@ async def test_the_administrator_opens_accounts_within_its_province(drug):
     forged = await admin.post("/staff/regulators", data={**form, "username": "bj_other", "csrf_token": "x"})
     assert forged.status_code == 403 and await drug.account("bj_other") is None
     assert (await drug.browser().get("/staff/regulators")).headers["location"] == "/staff/login"
+
+
+async def test_two_administrators_opening_one_username_at_once_open_it_once(drug):
+    outcomes = await asyncio.gather(*(open_account(drug, "zj_twice", "330000") for _ in range(2)),
+                                    return_exceptions=True)
+    refused = [o for o in outcomes if isinstance(o, Refusal)]
+    assert len(refused) == 1 and refused[0].message_id == "drug.regulators.username_taken"
+    async with drug.system.sessionmaker() as db:
+        assert await db.scalar(select(func.count()).select_from(RegulatorAccount)) == 1
