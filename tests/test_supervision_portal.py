@@ -15,7 +15,7 @@ from idp.accounts.officials import create_official
 from idp.accounts.totp import reset
 from idp.errors import DomainError
 from tests.support.cli import idp
-from tests.support.portal import Browser, callback_params, running_portal
+from tests.support.portal import Browser, callback_params, hidden_fields, running_portal
 from tests.support.signin import audit_events
 from tests.support.staff import fresh_code
 from tests.support.supervision import (
@@ -34,7 +34,8 @@ REPLAYED = "该动态验证码已使用过，请等待验证器显示新的验�
 @pytest.fixture
 async def sup(database_url):
     async with running_portal(database_url, **SUPERVISION_SETTINGS) as put:
-        put.rp = await put.add_client("drug_supervision", scopes=["openid", "profile", "identity", "supervision"])
+        put.rp = await put.add_client("drug_supervision", scopes=["openid", "profile", "identity", "supervision"],
+                                      account_types=["official"], binding_modes=["existing"])
         put.official = await add_official(put)
         yield put
 
@@ -211,3 +212,18 @@ async def test_operators_open_officials_and_reset_their_authenticator_from_the_c
                                                                                  "330100")
     assert await idp(monkeypatch, "officials", "reset-totp", "hz_official") == 0
     assert await idp(monkeypatch, "officials", "reset-totp", "nobody") == 2
+
+
+async def test_my_bindings_offers_officials_the_existing_account_binding_only(sup, browser):
+    secret = await enrolled(browser)
+    await code_step(browser, await password_step(browser, await browser.go("/login"), "zj_official"), secret)
+    listing = await browser.go("/space/bindings")
+    assert 'id="system-drug_supervision" data-state="bind"' in listing.text
+    page = await browser.go("/space/bindings/drug_supervision")
+    assert 'id="mode-create"' not in page.text and 'id="mode-existing"' in page.text
+    assert "只能绑定已开通的账号" in page.text
+    refused = await browser.submit(page, "/space/bindings/drug_supervision", mode="create")
+    assert refused.status_code == 409 and "只能绑定已开通的账号" in refused.text
+    started = await browser.client.post("/space/bindings/drug_supervision",
+                                        data={**hidden_fields(page.text), "mode": "existing"})
+    assert started.status_code == 303 and "binding/start" in started.headers["location"]

@@ -49,6 +49,7 @@ class ClientInfo:
     binding_start_uri: str | None = None
     binding_api_uri: str | None = None
     agent_binding_modes: tuple[str, ...] = ("create", "existing")
+    binding_modes: tuple[str, ...] = ("create", "existing")
     binding_slot: str | None = None
     unbindable_kinds: tuple[str, ...] = UNBINDABLE_KINDS
     account_types: tuple[str, ...] = ACCOUNT_TYPES
@@ -82,6 +83,7 @@ class ClientInfo:
             binding_start_uri=row.binding_start_uri,
             binding_api_uri=row.binding_api_uri,
             agent_binding_modes=tuple(row.agent_binding_modes or ("create", "existing")),
+            binding_modes=tuple(row.binding_modes or ("create", "existing")),
             binding_slot=row.binding_slot,
             unbindable_kinds=unbindable_kinds(row.unbindable_kinds),
             account_types=account_types(row.account_types),

@@ -74,7 +74,7 @@ async def drug(databases, supervision):
     base = f"http://127.0.0.1:{port}"
     client = await register_system(supervision.database_url, "drug_supervision", base + "/supervision",
                                    display_name=DRUG.display_name, account_types=["official"],
-                                   scopes=["openid", "profile", "identity", "supervision"])
+                                   binding_modes=["existing"], scopes=["openid", "profile", "identity", "supervision"])
     settings = system_settings(DRUG, fake, await databases.empty(), base_url=base)
     app = create_app(settings, supervision_settings(settings, issuer=supervision.issuer,
                                                     client_secret=client.client_secret),
