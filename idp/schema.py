@@ -24,3 +24,4 @@ from idp.oidc.models import (  # noqa: F401
 from idp.principals.models import Agency  # noqa: F401
 from idp.sessions.models import SessionClient, UserSession  # noqa: F401
 from idp.staff.models import StaffAccount, StaffRole, StaffSession  # noqa: F401
+from idp.upstream_links.models import UpstreamLink  # noqa: F401

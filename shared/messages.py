@@ -156,6 +156,7 @@ MESSAGES: dict[str, str] = {
     "request.unknown_client": "未知的应用，无法登录。",
     "request.no_redirect_uri": "请求缺少回调地址（redirect_uri）。",
     "request.redirect_uri_mismatch": "回调地址与应用登记的不一致，已拒绝。",
+    "request.request_uri_invalid": "登录请求已失效或已使用，请返回业务系统重新发起登录。",
     # the real-name level a system asks for (acr_values, default_acr_values) and the account lacks
     "authorize.acr_upgrade": "{system}要求实名等级为三级，您的账号需三级实名认证后才可以登录，请先升级为三级实名，"
                              "升级后重新进入该系统。",
@@ -191,6 +192,17 @@ MESSAGES: dict[str, str] = {
     # pages, 咨询, 我的消息, staff and operator consoles, audit): shared/messages_service.py
     **SYSTEM_MESSAGES,
     **SERVICE_MESSAGES,
+    # 国家政务服务平台账号登录 (idp/flows/upstream)
+    "upstream.unavailable": "国家政务服务平台暂时无法访问，请稍后再试，或使用用户名和密码登录。",
+    "upstream.verification_failed": "国家政务服务平台的登录结果未通过校验，未登录任何账号。请返回登录页重新登录。",
+    "upstream.cancelled": "未在国家政务服务平台完成登录。请返回登录页重新登录。",
+    "upstream.not_configured": "本门户未开通国家政务服务平台账号登录。",
+    "upstream.no_enterprise": "国家政务服务平台未提供您的企业信息，无法登录法人账号。个人请使用“个人登录”。",
+    "upstream.no_identity": "国家政务服务平台未提供您的实名身份信息，无法登录。",
+    "upstream.other_window": "该国家政务服务平台账号关联的门户账号请通过“{window}”登录。",
+    "upstream.already_linked": "该门户账号已关联其他国家政务服务平台账号，或该国家政务服务平台账号已关联其他门户账号，无法关联。",
+    "upstream.unlinked": "已解除与国家政务服务平台账号的关联。",
+    "upstream.no_link": "该账号未关联国家政务服务平台账号。",
 }
 
 

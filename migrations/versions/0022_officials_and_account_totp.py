@@ -1,7 +1,7 @@
 """officials (unit, jurisdiction), the TOTP second factor of portal accounts, a client's binding modes
 
 Revision ID: 0022
-Revises: 0016
+Revises: 0021
 Create Date: 2026-12-04 12:30:00
 """
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 from idp.db.base import UTCDateTime
 
 revision = '0022'
-down_revision = '0016'
+down_revision = '0021'
 branch_labels = None
 depends_on = None
 

@@ -49,6 +49,7 @@ async def show_login(portal: Portal, row, window: str, login_name: str = "", ref
     return render(
         "login.html", interaction=row.id, csrf_token=row.csrf_token, window=window, login_name=login_name,
         captcha_id=captcha_id, client_name=client.display_name if client else None,
+        upstream_name=portal.settings.upstream_display_name if portal.settings.upstream_enabled else None,
         error=refusal.text() if refusal else None, locked=refusal is not None and refusal.message_id == "login.locked",
         registration=portal.settings.self_registration,
     )

@@ -168,7 +168,8 @@ async def accept_in(db, account: Account, new_hash: str | None) -> None:
 
 
 async def log_in(portal: Portal, account: Account, previous: ActiveSession | None, attempt: Attempt,
-                 agency: Agency | None = None, password: str | None = None, second_factor: bool = False) -> str:
+                 agency: Agency | None = None, password: str | None = None, second_factor: bool = False,
+                 amr: list[str] | None = None, acr: str = ACR_PASSWORD) -> str:
     """Start the session; returns the cookie value. The same principal logging in again keeps
     the session (its sid, so the business systems stay logged in); another one — another user,
     or the same person in another capacity (itself, or for another enterprise) — ends the
@@ -177,8 +178,10 @@ async def log_in(portal: Portal, account: Account, previous: ActiveSession | Non
     With ``password`` the login is accepted here too (:func:`accept_login`), in the session's
     own transaction — one write transaction less per login — or, when a previous session is to
     be ended, before that, so that a lock still wins before anything else changes.
-    ``second_factor``: a TOTP code was checked too (amr ``pwd otp mfa``, RFC 8176)."""
-    amr = AMR_PASSWORD_TOTP if second_factor else AMR_PASSWORD
+    ``second_factor``: a TOTP code was checked too (amr ``pwd otp mfa``, RFC 8176). ``amr`` and
+    ``acr``: how the user was authenticated otherwise (a login through the upstream says so)."""
+    if amr is None:
+        amr = AMR_PASSWORD_TOTP if second_factor else AMR_PASSWORD
     agency_id = agency.id if agency is not None else None
     same = previous is not None and previous.account.id == account.id and previous.principal.agency_id == agency_id
     new_hash = None
@@ -198,10 +201,10 @@ async def log_in(portal: Portal, account: Account, previous: ActiveSession | Non
             note_new_login_place(db, account, source_ip=attempt.source_ip, device=attempt.device)
         if same:
             assert previous is not None  # same implies a previous session
-            token = await reauthenticate(db, previous, amr=amr, acr=ACR_PASSWORD,
+            token = await reauthenticate(db, previous, amr=amr, acr=acr,
                                          source_ip=attempt.source_ip, device=attempt.device)
         if token is None:
-            token, _ = await start_session(db, portal.settings, account, amr=amr, acr=ACR_PASSWORD,
+            token, _ = await start_session(db, portal.settings, account, amr=amr, acr=acr,
                                            source_ip=attempt.source_ip, agency_id=agency_id, device=attempt.device)
         await record_now(db, "login.succeeded", actor=account.subject, client_id=attempt.client_id,
                source_ip=attempt.source_ip, window=attempt.window,
