@@ -212,3 +212,25 @@ async def test_two_administrators_opening_one_username_at_once_open_it_once(drug
     assert len(refused) == 1 and refused[0].message_id == "drug.regulators.username_taken"
     async with drug.system.sessionmaker() as db:
         assert await db.scalar(select(func.count()).select_from(RegulatorAccount)) == 1
+
+
+def logout_token(fake, sub: str) -> str:
+    """A back-channel logout token of ``fake`` for every session of ``sub`` (OIDC Back-Channel Logout §2.4)."""
+    now = int(time.time())
+    claims = {"iss": fake.issuer, "aud": fake.client_id, "sub": sub, "iat": now, "exp": now + 120,
+              "jti": f"jti-{now}-{sub}", "events": {"http://schemas.openid.net/event/backchannel-logout": {}}}
+    return jwt.encode(claims, fake.key.pem.decode(), algorithm=fake.key.algorithm,
+                      headers={"kid": fake.key.kid, "typ": "logout+jwt"})
+
+
+async def test_the_supervision_portals_logout_ends_its_sessions_only_at_its_own_endpoint(drug):
+    browser = await regulator(drug, "zj_logout", "330000", sub="sup-logout")
+    enterprise = await drug.log_in(LEGAL)
+    token = logout_token(drug.supervision, "sup-logout")
+    wrong_door = await drug.browser().post("/auth/backchannel-logout", data={"logout_token": token})
+    assert wrong_door.status_code == 400  # the enterprises' portal's endpoint: another issuer's token
+    assert (await browser.get("/regulation/dossiers")).status_code == 200
+    ended = await drug.browser().post("/supervision/auth/backchannel-logout", data={"logout_token": token})
+    assert ended.status_code == 200
+    assert (await browser.get("/regulation/dossiers")).headers["location"] == "/"
+    assert (await enterprise.get("/collection")).status_code == 200  # the other provider's session lives on
