@@ -82,6 +82,7 @@ async def test_the_password_alone_opens_nothing_and_enrolment_comes_first(sup, b
     assert wrong.status_code == 400 and WRONG in wrong.text
     space = await code_step(browser, wrong, secret, right)
     assert space.status_code == 200 and str(space.url).endswith("/space")
+    assert "工作空间" in space.text and "浙江省药品监督管理局 · 管辖区域 330000" in space.text
     [event] = await audit_events(sup, "account.totp_enrolled")
     assert event.subject == sup.official.subject
 

@@ -17,6 +17,7 @@ import uvicorn
 from playwright.async_api import expect
 
 from idp.accounts.officials import create_official
+from idp.settings import PROJECT_ROOT
 from idp.testing.setup import admin_session
 from mock_systems.common import DEMO_LOCAL_PASSWORD
 from mock_systems.drug import PROFILE as DRUG, create_app
@@ -32,9 +33,16 @@ from tests.support.live_binding import register_system
 from tests.support.portal import PASSWORD
 
 pytestmark = ON_BROWSER_LOOP
-STAFF_PROFILE = dict(IDP_AUTO_MIGRATE="false", IDP_CAPTCHA_PROVIDER="test", IDP_SELF_REGISTRATION="false",
-                     IDP_LOGIN_WINDOWS="single", IDP_TOTP_REQUIRED="true",
-                     IDP_CATALOGUE_PATH="idp/catalogue/supervision.yaml")
+SUPERVISION_ENV = PROJECT_ROOT / "deploy" / "supervision" / "supervision.env"
+# make run's supervision settings, on this test's database and port, with the test captcha.
+OWN = ("IDP_ISSUER", "IDP_DATABASE_URL", "IDP_DEMO_ACCOUNTS_PATH", "IDP_DEMO_SECRETS_FILE")
+
+
+def staff_profile() -> dict[str, str]:
+    lines = (line.strip() for line in SUPERVISION_ENV.read_text(encoding="utf-8").splitlines())
+    settings = dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
+    return {**{k: v for k, v in settings.items() if k not in OWN}, "IDP_AUTO_MIGRATE": "false",
+            "IDP_CAPTCHA_PROVIDER": "test"}
 
 
 def free_port() -> int:
@@ -61,7 +69,7 @@ class Routes(httpx.AsyncBaseTransport):
 @pytest_asyncio.fixture(loop_scope="session")
 async def supervision(databases, tmp_path):
     database_url = await databases.fresh()
-    process = await live.start(database_url, tmp_path, **STAFF_PROFILE)
+    process = await live.start(database_url, tmp_path, **staff_profile())
     try:
         yield process
     finally:
@@ -142,6 +150,7 @@ async def test_open_log_in_with_totp_bind_query_and_read_a_history(chromium, sup
         await page.fill("#code", pyotp.TOTP(secret).now())
         await page.click("#submit")
         await page.wait_for_url(re.compile(r"/space"))
+        await expect(page.locator("#official-unit")).to_have_text("北京市药品监督管理局 · 管辖区域 110000")
 
         await page.goto("/space/bindings")
         await page.click("#system-drug_supervision a.bind")
