@@ -193,6 +193,8 @@ async def test_the_administrator_opens_accounts_within_its_province(drug):
             "password": "Reader@2026pass", "grant": "1"}
     outside = await admin.post("/staff/regulators", data={**form, "jurisdiction": "330000"})
     assert outside.status_code == 400 and "本省（110000）" in outside.text
+    missing = await admin.post("/staff/regulators", data={**form, "jurisdiction": ""})
+    assert missing.status_code == 400 and "本省（110000）" in missing.text
     assert await drug.account("bj_reader") is None
     opened = await admin.post("/staff/regulators", data={**form, "jurisdiction": "110100"})
     assert opened.status_code == 303
