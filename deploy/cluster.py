@@ -32,7 +32,7 @@ from sqlalchemy.engine import make_url
 from mock_systems import SYSTEMS
 from mock_systems.standins import STANDINS
 from shared.load_balancer import LoadBalancer, NginxMissing
-from shared.processes import HOST, PROJECT_ROOT
+from shared.processes import HOST, PROJECT_ROOT, port_in_use
 from shared.tls_certificate import make_server_certificate
 
 RUN_DIRECTORY = PROJECT_ROOT / "var" / "cluster"
@@ -141,8 +141,13 @@ def describe(balancer: LoadBalancer, database_url: str):
 
 def main(argv: list[str] | None = None) -> int:
     args = arguments(argv)
-    RUN_DIRECTORY.mkdir(parents=True, exist_ok=True)
     ports = tuple(range(FIRST_INSTANCE_PORT, FIRST_INSTANCE_PORT + args.instances))
+    # Before anything is written: a cluster already running would lose its certificate and config.
+    busy = [port for port in (*ports, args.port, NGINX_PROBE_PORT) if port_in_use(port)]
+    if busy:
+        print(f"ports in use: {', '.join(map(str, busy))} (is `make cluster` already running?)", file=sys.stderr)
+        return 1
+    RUN_DIRECTORY.mkdir(parents=True, exist_ok=True)
     balancer = LoadBalancer(prefix=RUN_DIRECTORY / "nginx", port=args.port, probe_port=NGINX_PROBE_PORT,
                             upstream_ports=ports, certificate=make_server_certificate(RUN_DIRECTORY / "tls"),
                             proxy_address=PROXY_ADDRESS)
@@ -151,6 +156,9 @@ def main(argv: list[str] | None = None) -> int:
         subprocess.run(balancer.check_command(), check=True)
     except NginxMissing as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except subprocess.CalledProcessError:
+        print(f"error: nginx refuses {balancer.config_path} (its complaint is above)", file=sys.stderr)
         return 1
     try:
         if asyncio.run(create_database(args.database_url)):

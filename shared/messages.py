@@ -201,6 +201,7 @@ MESSAGES: dict[str, str] = {
     "upstream.no_identity": "国家政务服务平台未提供您的实名身份信息，无法登录。",
     "upstream.other_window": "该国家政务服务平台账号关联的门户账号请通过“{window}”登录。",
     "upstream.already_linked": "该门户账号已关联其他国家政务服务平台账号，或该国家政务服务平台账号已关联其他门户账号，无法关联。",
+    "upstream.account_disabled": "门户中与您证件号码或统一社会信用代码相同的账号已停用，无法通过国家政务服务平台账号登录。如有疑问，请通过“咨询”联系我们。",
     "upstream.unlinked": "已解除与国家政务服务平台账号的关联。",
     "upstream.no_link": "该账号未关联国家政务服务平台账号。",
 }

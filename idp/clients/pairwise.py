@@ -29,9 +29,15 @@ SUBJECT_TYPES = ("public", "pairwise")
 class SubjectClient(Protocol):
     """A client row or a :class:`~idp.clients.registry.ClientInfo`: what decides its subjects."""
 
-    subject_type: str
-    sector_identifier_uri: str | None
-    redirect_uris: Sequence[str]
+    # Read-only properties: a frozen ClientInfo has them as fields, a Client row as columns.
+    @property
+    def subject_type(self) -> str: ...
+
+    @property
+    def sector_identifier_uri(self) -> str | None: ...
+
+    @property
+    def redirect_uris(self) -> Sequence[str]: ...
 
 
 class NoSector(ValueError):

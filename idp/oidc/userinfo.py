@@ -29,8 +29,8 @@ async def presented_token(request: Request) -> tuple[str, str]:
     in_header = value.strip() if scheme in ("bearer", "dpop") and value.strip() else None
     in_body = None
     if request.method == "POST" and "application/x-www-form-urlencoded" in request.headers.get("content-type", ""):
-        value = (await request.form()).get("access_token")
-        in_body = value if isinstance(value, str) and value else None  # a file upload is no token
+        posted = (await request.form()).get("access_token")
+        in_body = posted if isinstance(posted, str) and posted else None  # a file upload is no token
     if in_header and in_body:
         raise InvalidRequest("the access token was sent twice")
     if in_header:
@@ -80,6 +80,6 @@ async def userinfo(request: Request) -> JSONResponse:
         names = claims_for(scope, valid.grant_claims, "userinfo", client.scopes)
         seen_as = seen_by(portal.settings, client)  # the client's own sub: pairwise, OIDC Core §8.1
         body = {"sub": seen_as(principal.subject), **principal_claims(principal, names, seen_as)}
-        return json_response(body)
+        return json_response(body, headers=dpop.fresh_nonce(portal.settings) if scheme == "dpop" else None)
     except OAuthError as exc:
         return error_response(dpop.as_resource_error(exc) if scheme == "dpop" else exc)

@@ -4,14 +4,16 @@ template `make cluster` renders, users each from an address of their own.
 
 Forty users walk the code flow with PKCE (authorize → login → code → token → UserInfo) into one
 relying party and then single sign-on into a second, spread over the instances by nginx, while
-one instance is killed with SIGKILL mid-load and started again. A request lost with the killed
-process is answered 502 by nginx; the user then starts the login again, as a browser's reload
-would. What must hold: every such loss is a request nginx had sent to the killed instance before
-it died (its access log says which instance served each request id); every user gets through;
-no session is lost (the second system's login asks for no password, and every session is valid
-on every instance); no code is redeemed twice (two instances redeeming one code at once: one
-wins; every code replayed at every instance: refused); every back-channel logout arrives. A
-lockout and a rate limit reached on one instance hold on the others and through nginx.
+one instance is killed with SIGKILL mid-load and started again. A request in flight on the killed
+process is lost — nginx answers 502 (a POST is never passed on), or passes a GET on to another
+instance, which may find its interaction already used, or the answer is cut off mid-body — and
+the user starts the login again, as a browser's reload would. What must hold: every such loss is
+a request that was in flight on the killed instance (nginx's access log says which instances
+served each request id, and when); every user gets through; no session is lost (the second
+system's login asks for no password, and every session is valid on every instance); no code is
+redeemed twice (two instances redeeming one code at once: one wins; every code replayed at every
+instance: refused); every back-channel logout arrives; the restarted instance takes requests
+again. (The lockout and the rate limit: tests/cluster/test_limits.py.)
 
 PostgreSQL only: the production layout is PostgreSQL (SQLite is one process's database). nginx
 missing is a failure, not a skip (CI installs nginx-light).
@@ -39,6 +41,7 @@ from tests.support.live import BackchannelReceiver
 
 USERS = 40
 ATTEMPTS = 4  # a user starts over at most this often (each start over is accounted for below)
+KEEPALIVE_SLACK_SECONDS = 0.25
 def claims(jwt: str) -> dict:
     payload = jwt.split(".")[1]
     return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
@@ -82,19 +85,24 @@ class Journey:
         raise AssertionError(f"{self.user.username}: {ATTEMPTS} attempts lost: {self.lost}")
 
 
-def assert_lost_only_in_flight_on(cluster: Cluster, journeys: list[Journey], killed_port: int, killed_at: float):
-    """Each flow started over failed at a request nginx had passed to the killed instance before it
-    died, and that instance's part in it ended in nginx's 502 or 504 (then maybe another's answer)."""
+def assert_lost_only_in_flight_on(cluster: Cluster, journeys: list[Journey], killed_port: int,
+                                  killed: tuple[float, float]):
+    """Each flow started over failed at a request that was in flight on the killed instance when it
+    died: nginx passed it there, before the kill, and it had not ended by then. (Its answer: nginx's
+    502, another instance's page when nginx passed a GET on, or a 200 cut off mid-body.)"""
     log = cluster.access_log()
     for journey in journeys:
         for request_id, what in journey.lost:
             entry = log.get(request_id)
             assert entry is not None, f"{what}: not in nginx's log (lost between the user and nginx?)"
-            hops = dict(zip([u.strip() for u in entry["upstream"].split(",")],
-                            [s.strip() for s in entry["upstream_status"].split(",")], strict=True))
-            assert hops.get(f"127.0.0.1:{killed_port}") in ("502", "504"), (what, entry)
-            started = entry["msec"] - entry["request_time"]
-            assert started <= killed_at + 0.05, (f"{what}: sent {started - killed_at:.3f} s after the kill", entry)
+            assert f"127.0.0.1:{killed_port}" in [u.strip() for u in entry["upstream"].split(",")], (what, entry)
+            started, ended = entry["msec"] - entry["request_time"], entry["msec"]
+            # The slack: nginx may write a request onto a kept-alive connection the kernel closed
+            # an instant before, ahead of noticing the close; it had nowhere else to go then.
+            signalled, gone = killed
+            assert started <= gone + KEEPALIVE_SLACK_SECONDS, (f"{what}: sent {started - gone:.3f} s after the kill",
+                                                               entry)
+            assert ended >= signalled - 0.005, (f"{what}: ended {signalled - ended:.3f} s before the kill", entry)
 
 
 async def test_forty_users_over_three_instances_one_killed_and_restarted(database_url, receiver, tmp_path):
@@ -118,14 +126,14 @@ async def test_forty_users_over_three_instances_one_killed_and_restarted(databas
             await first_done.acquire()
         killed = 1
         killed_port = cluster.instances[killed].port
-        killed_at = cluster.kill(killed)
+        signalled, killed_at = cluster.kill(killed)
         still_running = sum(not t.done() for t in tasks)
         await cluster.restart(killed)
         restarted_at = time.time()
         await asyncio.gather(*tasks)
 
         assert still_running >= USERS // 2, "the kill came after most of the load; the test proves little"
-        assert_lost_only_in_flight_on(cluster, journeys, killed_port, killed_at)
+        assert_lost_only_in_flight_on(cluster, journeys, killed_port, (signalled, killed_at))
         # No session lost: the second system's login never asked for the password.
         assert all(j.logins.get(portal_b.client_id, 0) == 0 for j in journeys), [j.logins for j in journeys]
 

@@ -85,12 +85,14 @@ class Cluster:
     def issuer(self) -> str:
         return self.balancer.issuer
 
-    def kill(self, index: int) -> float:
-        """SIGKILL instance ``index`` (no shutdown of any kind); returns the time it died."""
+    def kill(self, index: int) -> tuple[float, float]:
+        """SIGKILL instance ``index`` (no shutdown of any kind); returns when the signal went and
+        when the process was gone."""
         instance = self.instances[index]
+        signalled = time.time()
         instance.signal(signal.SIGKILL)
         instance.process.wait()
-        return time.time()
+        return signalled, time.time()
 
     async def restart(self, index: int) -> None:
         old = self.instances[index]
