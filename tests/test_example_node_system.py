@@ -95,3 +95,14 @@ async def test_create_a_new_account_by_binding_which_the_user_cannot_unbind(port
     await portal_client.wait_for_binding(CLIENT_ID, "fixed")  # 不可解除
     home = await portal_client.browse(await portal_client.sso(CLIENT_ID))
     assert re.fullmatch(r"node_[0-9a-f]{8}", local_account(home.text) or ""), home.text[:500]
+
+
+def test_the_node_recipe_in_the_docs_is_the_samples_code():
+    """docs/integration.md §8's Node excerpts are lines of server.js, so they cannot drift from the
+    code this module runs."""
+    docs = (SAMPLE.parents[1] / "docs" / "integration.md").read_text(encoding="utf-8")
+    section = docs[docs.index("### Node (openid-client 6, jose)"):docs.index("## Who may bind your system")]
+    excerpts = [line.strip() for block in re.findall(r"```js\n(.*?)```", section, re.S)
+                for line in block.splitlines() if line.strip()]
+    code = {line.strip() for line in (SAMPLE / "server.js").read_text(encoding="utf-8").splitlines()}
+    assert len(excerpts) > 10 and [line for line in excerpts if line not in code] == []
