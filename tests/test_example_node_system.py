@@ -1,16 +1,19 @@
 """The Node sample business system (examples/node-system: openid-client 6 and jose) beside a
 portal process, driven through the integration harness as a team would: 授权绑定 in both modes
 through its pages (its silent login checks the subject), SSO into the bound local account, 解除绑定
-(the portal's signed DELETE, verified by jose), and the created link it refuses to drop.
+(the portal's signed DELETE, verified by jose), the back-channel logout, and the created link it
+refuses to drop.
 
 It fails, never skips, without node: CI runs it (`make test` runs `make examples` first)."""
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import os
 import re
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -66,6 +69,17 @@ def local_account(page_text: str) -> str | None:
     return match.group(1) if match else None
 
 
+async def shows_logged_out(portal_client: PortalClient, system_url: str, timeout: float = 10.0) -> bool:
+    """The back-channel logout is delivered in the background: the sample's home page, until it
+    no longer knows the browser."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if 'id="not-logged-in"' in (await portal_client.browse(system_url + "/")).text:
+            return True
+        await asyncio.sleep(0.2)
+    return False
+
+
 async def test_bind_an_existing_account_log_in_to_it_and_unbind(portal_client: PortalClient, seeded_accounts,
                                                                 node_system, system_url):
     user = seeded_accounts.personal
@@ -81,6 +95,10 @@ async def test_bind_an_existing_account_log_in_to_it_and_unbind(portal_client: P
     home = await portal_client.browse(await portal_client.sso(CLIENT_ID))
     assert local_account(home.text) == "node_demo" and f'id="portal-sub">{user.subject}<' in home.text
 
+    await portal_client.logout()  # the logout token (logout+jwt, verified by jose) ends the sample's session
+    assert await shows_logged_out(portal_client, system_url), node_system.log_tail()
+
+    await portal_client.login(user.username, user.password, window=user.window)
     await portal_client.unbind(CLIENT_ID)  # the portal's signed DELETE, verified against its JWKS
     assert (await portal_client.bindings())[CLIENT_ID] == "bind"
     assert 'id="not-linked"' in (await portal_client.browse(f"{system_url}/auth/login")).text
