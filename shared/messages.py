@@ -129,6 +129,7 @@ MESSAGES: dict[str, str] = {
     # who may bind a system (catalogue account_types, min_realname_level: idp.bindings.eligibility)
     "binding.account_type_refused": "{system}仅支持个人账号以本人身份（个人登录）授权绑定，法人账号和经办人不能绑定。",
     "binding.level_required": "{system}要求实名等级为三级，您的账号需三级实名认证后才可以绑定，请先升级为三级实名。",
+    "binding.mode_refused": "{system}只能绑定已开通的账号，请选择“已有用户的登录授权”。",
     "binding.agent_mode_refused": "{system}不支持为经办人直接创建新账号，请选择“已有用户的登录授权”绑定已有的子账号。",
     "binding.agent_by_legal_person": "经办人的业务系统授权由法人账号在“经办人授权”中办理。",
     "binding.agent_revoked": "已撤销经办人对{system}的授权。",
