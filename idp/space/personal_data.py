@@ -32,7 +32,13 @@ from idp.sessions.store import live_sessions_of
 from idp.settings import Settings
 
 LOGIN_HISTORY = 50  # the most recent login events
-LOGIN_EVENTS = ("login.succeeded", "login.failed", "account.locked", "session.logout")
+LOGIN_EVENTS = {"login.succeeded": "登录成功", "login.failed": "登录失败", "account.locked": "账号锁定",
+                "session.logout": "退出登录"}
+OUTCOMES = {"success": "成功", "failure": "失败", "warning": "警告"}
+BINDING_STATES = {"pending": "绑定中", "active": "已绑定", "unbinding": "解除中", "ended": "已解除",
+                  "failed": "绑定失败"}
+BINDING_KINDS = {"created": "直接授权创建的新账号", "existing": "已有账号授权"}
+QUESTION_STATUSES = {"open": "待处理", "answered": "已回复", "closed": "已关闭"}
 CHINA = dt.timezone(dt.timedelta(hours=8))
 
 
@@ -84,8 +90,8 @@ async def system_names(db: AsyncSession) -> dict[str, str]:
 async def bindings_part(db: AsyncSession, account: Account, names: dict[str, str]) -> list[dict]:
     rows = (await db.scalars(select(Binding).where(Binding.account_id == account.id)
                              .order_by(Binding.created_at, Binding.id))).all()
-    return [{"业务系统": names.get(row.client_id, row.client_id), "状态": row.state,
-             "绑定方式": row.kind or "", "业务系统账号": row.local_account or "",
+    return [{"业务系统": names.get(row.client_id, row.client_id), "状态": BINDING_STATES.get(row.state, row.state),
+             "绑定方式": BINDING_KINDS.get(row.kind or "", ""), "业务系统账号": row.local_account or "",
              "代办企业授权": row.agency_id is not None,
              "绑定时间": shown(row.confirmed_at or row.created_at), "结束时间": shown(row.ended_at),
              "结束原因": row.ended_reason or ""} for row in rows]
@@ -122,18 +128,20 @@ async def sessions_part(db: AsyncSession, settings: Settings, account: Account) 
             for item in await live_sessions_of(db, settings, account.id)]
 
 
-async def logins_part(db: AsyncSession, account: Account) -> list[dict]:
+async def logins_part(db: AsyncSession, account: Account, names: dict[str, str]) -> list[dict]:
     rows = (await db.scalars(select(AuditEvent).where(AuditEvent.subject == account.subject,
                                                       AuditEvent.event.in_(LOGIN_EVENTS))
                              .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(LOGIN_HISTORY))).all()
-    return [{"时间": shown(row.at), "事件": row.event, "结果": row.outcome, "地址": row.source_ip or "",
-             "业务系统": row.client_id or ""} for row in rows]
+    return [{"时间": shown(row.at), "事件": LOGIN_EVENTS[row.event], "结果": OUTCOMES.get(row.outcome, row.outcome),
+             "地址": row.source_ip or "", "业务系统": names.get(row.client_id or "", row.client_id or "")}
+            for row in rows]
 
 
 async def consultations_part(db: AsyncSession, account: Account) -> list[dict]:
     return [{"编号": row.reference, "标题": row.title, "内容": row.description, "姓名": row.name,
              "证件号码": row.id_number, "手机号": row.mobile, "电子邮箱": row.email,
-             "提交时间": shown(row.submitted_at), "状态": row.status, "答复": row.answer or ""}
+             "提交时间": shown(row.submitted_at), "状态": QUESTION_STATUSES.get(row.status, row.status),
+             "答复": row.answer or ""}
             for row in await for_account(db, account.id)]
 
 
@@ -151,7 +159,7 @@ async def personal_data(db: AsyncSession, settings: Settings, account: Account) 
         "账号信息": account_part(account), "企业信息": enterprise_part(account),
         "经办人授权": await agents_part(db, account), "我的绑定": await bindings_part(db, account, names),
         "业务系统获取的信息": await releases_part(db, account, names),
-        "登录设备": await sessions_part(db, settings, account), "最近登录记录": await logins_part(db, account),
+        "登录设备": await sessions_part(db, settings, account), "最近登录记录": await logins_part(db, account, names),
         "咨询": await consultations_part(db, account), "我的消息": await messages_part(db, account),
         "导出时间": shown(clock.now()),
     }

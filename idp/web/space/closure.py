@@ -35,16 +35,16 @@ async def _bindings_shown(request: Request, session: ActiveSession) -> list[dict
     return shown
 
 
-async def _warning(request: Request, session: ActiveSession, error: str | None, status_code: int = 200) -> Response:
+async def _warning(request: Request, session: ActiveSession, error: str | None) -> Response:
     return render_page("space/close.html", session, step="enter", bindings=await _bindings_shown(request, session),
-                       error=error, status_code=status_code)
+                       error=error)
 
 
-def _code_step(request: Request, session: ActiveSession, flow_id: str, destination: str, error: str | None,
-               status_code: int = 200) -> Response:
+def _code_step(request: Request, session: ActiveSession, flow_id: str, destination: str,
+               error: str | None) -> Response:
     minutes = portal_of(request).settings.one_time_code_ttl_seconds // 60
     return render_page("space/close.html", session, step="code", flow=flow_id, destination=destination,
-                       minutes=minutes, error=error, status_code=status_code)
+                       minutes=minutes, error=error)
 
 
 @router.get(CLOSE)
@@ -66,7 +66,7 @@ async def close_submit(request: Request, session: SignedIn, form: CsrfForm) -> R
         flow_id = await closure.request_closure_code(portal, session, parse_current_password(form), browser,
                                                      client_ip(request))
     except DomainError as exc:
-        return await _warning(request, session, exc.text(), status_code=400)
+        return await _warning(request, session, exc.text())
     response = RedirectResponse(f"{CLOSE}?flow={flow_id}", status_code=303)
     if is_new:  # the flow is bound to this browser
         set_cookie(response, portal.settings, browser_cookie_name(portal.settings), browser, None)
@@ -84,7 +84,7 @@ async def close_confirm(request: Request, session: SignedIn, form: CsrfForm) -> 
         closed = await closure.close_account(portal, session, row, parse_code(form), form.get("confirm") == "yes",
                                              client_ip(request))
     except DomainError as exc:
-        return _code_step(request, session, row.id, row.data["destination"], exc.text(), status_code=400)
+        return _code_step(request, session, row.id, row.data["destination"], exc.text())
     response = render("space/closed.html", closed=closed)
     response.delete_cookie(session_cookie_name(portal.settings), path="/")
     return response

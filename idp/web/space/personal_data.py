@@ -22,11 +22,11 @@ router = APIRouter()
 PERSONAL_DATA = SETTINGS + "/personal-data"
 
 
-async def _page(request: Request, session: SignedIn, error: str | None, status_code: int = 200) -> Response:
+async def _page(request: Request, session: SignedIn, error: str | None) -> Response:
     portal = portal_of(request)
     async with portal.reader() as db:
         data = await personal_data(db, portal.settings, session.account)
-    return render_page("space/personal_data.html", session, data=masked(data), error=error, status_code=status_code)
+    return render_page("space/personal_data.html", session, data=masked(data), error=error)
 
 
 @router.get(PERSONAL_DATA)
@@ -42,7 +42,7 @@ async def personal_data_download(request: Request, session: SignedIn, form: Csrf
                                       failed_event="account.personal_data_export_failed", reason="wrong_password",
                                       wrong_message="settings.current_password_wrong")
     except DomainError as exc:
-        return await _page(request, session, exc.text(), status_code=400)
+        return await _page(request, session, exc.text())
     async with portal.sessionmaker.begin() as db:
         data = await personal_data(db, portal.settings, session.account)
         record(db, "account.personal_data_exported", actor=session.account.subject, source_ip=client_ip(request),
