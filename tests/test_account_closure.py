@@ -177,3 +177,21 @@ async def test_two_closures_at_once_close_once(put):
     assert unescape(alert(refused.text) or "") == text("closure.not_active") or "/login" in str(refused.url)
     assert len(await audit_events(put, "account.closure_requested")) == 1
     assert len(await audit_events(put, "account.closed")) == 1
+
+
+async def test_a_binding_whose_system_refuses_the_unlink_goes_to_staff_from_the_background_loop(put):
+    # The catalogue lets users undo a created link here, but the system refuses an unforced unlink.
+    udi = await put.add_client("udi", display_name="医疗器械唯一标识管理信息系统",
+                               unbindable_kinds=["existing", "created"])
+    browser = await on_bindings_page(put, put.account)
+    created = await bound(put, browser, udi, "create")
+    await close(put, browser, MOBILE)
+    assert (await binding(put, created)).state == "active"  # unbinding, then refused: active again
+    async with put.portal.reader() as db:
+        assert (await db.scalars(select(Consultation))).all() == []
+    assert await finish_due_closures(put.portal) == 0
+    assert await finish_due_closures(put.portal) == 0  # one request, however many rounds
+    async with put.portal.reader() as db:
+        [request] = (await db.scalars(select(Consultation))).all()
+    assert (request.category, request.system, request.account_id) == (UNBINDING, "udi", put.account.id)
+    assert (await fresh(put, put.account.id)).closure_state == "closing"
