@@ -1,11 +1,11 @@
 """The operators' command line: ``idp migrate``, ``idp keys …`` (``rewrap`` here), ``idp clients …``,
 ``idp accounts …``, ``idp sessions …`` (the console's operations: cli_operations.py),
-``idp bindings force-unbind``, ``idp audit export``, ``idp staff …``, ``idp seed-demo``."""
+``idp bindings force-unbind``, ``idp audit export``, ``idp staff …``, ``idp officials …``
+(cli_officials.py), ``idp seed-demo``."""
 from __future__ import annotations
 
 import argparse
 import asyncio
-import getpass
 import json
 import sys
 
@@ -17,6 +17,7 @@ from idp.audit.filters import TEXT_FIELDS, parse_filters
 from idp.audit.log import record
 from idp.audit.search import every_event
 from idp.bindings.staff import StaffError, force_unbind_account
+from idp.cli_officials import add_officials_commands, read_new_password
 from idp.cli_operations import add_operation_commands
 from idp.db.engine import create_engine, create_read_sessionmaker, create_sessionmaker
 from idp.db.migrate import upgrade_to_head
@@ -58,7 +59,7 @@ async def _noop():
 async def cmd_keys_rewrap(settings: Settings, _args) -> None:
     outcome = await _with_db(settings, lambda db: rewrap_secrets(db, settings, actor="cli"))
     print(f"re-encrypted with the current key-encryption key: {outcome.signing_keys} signing keys, "
-          f"{outcome.totp_secrets} staff TOTP secrets ({outcome.already_current} already were); "
+          f"{outcome.totp_secrets} TOTP secrets ({outcome.already_current} already were); "
           "the previous keys can now be removed from IDP_PREVIOUS_KEY_ENCRYPTION_KEYS")
 
 
@@ -123,17 +124,6 @@ async def cmd_bindings_force_unbind(settings: Settings, args) -> None:
         print(f"binding of {args.username} to {args.client_id} is unbinding: the system will be asked again")
 
 
-def _new_staff_password(args) -> str:
-    """From stdin (--password-stdin, for scripts) or typed twice at a prompt: never an argument,
-    which would stay in the shell's history and the process list."""
-    if args.password_stdin:
-        return sys.stdin.readline().rstrip("\r\n")
-    password = getpass.getpass("password: ")
-    if getpass.getpass("password again: ") != password:
-        raise ClientConfigError("the two passwords differ")
-    return password
-
-
 async def _staff_by_name(db, username: str):
     account = await staff_accounts.find_staff(db, username)
     if account is None:
@@ -142,7 +132,7 @@ async def _staff_by_name(db, username: str):
 
 
 async def cmd_staff_create(settings: Settings, args) -> None:
-    password = _new_staff_password(args)
+    password = read_new_password(args)
 
     async def work(db):
         return await staff_accounts.create_staff(db, _passwords(settings), username=args.username, name=args.name,
@@ -258,6 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=["csv", "json"], default="csv", help="json: NDJSON, one event a line")
     export.set_defaults(run=cmd_audit_export)
     add_staff_commands(sub)
+    add_officials_commands(sub)
     return parser
 
 

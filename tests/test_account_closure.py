@@ -12,19 +12,23 @@ from html import unescape
 import pytest
 from sqlalchemy import select
 
+from idp import clock
 from idp.accounts.erasure import ERASED_NAME
+from idp.accounts.models import AccountTotp
 from idp.accounts.service import AccountExists
 from idp.audit.models import AuditEvent
 from idp.bindings.staff import force_unbind_binding
 from idp.consultations.models import Consultation
 from idp.consultations.questions import UNBINDING
 from idp.oidc.models import Consent, Grant
+from idp.principals.models import Agency
 from idp.space.closure import finish_due_closures
+from idp.upstream_links.models import UpstreamLink
 from shared.messages import text
 from tests.support.agents import add_enterprise, add_person, authorize_agent, sessions_of
 from tests.support.binding_flows import binding, bound, on_bindings_page, run_outbox
 from tests.support.closure import CLOSE, ask_code, close, confirm
-from tests.support.portal import Browser
+from tests.support.portal import PASSWORD, Browser
 from tests.support.signin import audit_events, received_tokens, settle_backchannel
 from tests.support.space import alert, code_sent_to, fresh, signed_in
 from tests.support.tokens import code_flow, userinfo
@@ -159,9 +163,12 @@ async def test_an_agent_acting_for_an_enterprise_cannot_close_from_there(put):
     await authorize_agent(put, enterprise, person)
     browser = Browser(put)
     await browser.login(await browser.go("/login"), "lisi", window="legal")
-    response = await ask_code(browser)
+    page = await browser.go(CLOSE)
+    assert unescape(alert(page.text)) == text("closure.agent_session") and 'id="close-form"' not in page.text
+    response = await browser.submit(page, CLOSE, current_password=PASSWORD)  # the form posted anyway
     assert unescape(alert(response.text)) == text("closure.agent_session")
     assert (await fresh(put, person.id)).closure_state == "active"
+    assert await audit_events(put, "account.closure_code_sent") == []
 
 
 async def test_two_closures_at_once_close_once(put):
@@ -195,3 +202,24 @@ async def test_a_binding_whose_system_refuses_the_unlink_goes_to_staff_from_the_
         [request] = (await db.scalars(select(Consultation))).all()
     assert (request.category, request.system, request.account_id) == (UNBINDING, "udi", put.account.id)
     assert (await fresh(put, put.account.id)).closure_state == "closing"
+
+
+async def test_an_agent_closing_their_own_account_ends_their_authorizations(put):
+    enterprise = await add_enterprise(put, "acme_corp", "某某医疗器械有限公司", 1)
+    person = await add_person(put, "lisi", "李四", 2)
+    agency = await authorize_agent(put, enterprise, person)
+    async with put.portal.sessionmaker.begin() as db:  # a link to the upstream identity provider, and TOTP
+        db.add(UpstreamLink(upstream="https://upstream.example.test", subject="up-lisi", account_id=person.id,
+                            created_at=clock.now()))
+        db.add(AccountTotp(account_id=person.id, totp_secret_encrypted="x", totp_enrolled_at=clock.now(),
+                           created_at=clock.now()))
+    data = (await (await signed_in(put, person)).client.get("/space/settings/personal-data")).text
+    assert "up-lisi" in data
+
+    await close(put, await signed_in(put, person), person.mobile)
+    async with put.portal.reader() as db:
+        assert (await db.get(Agency, agency.id)).removed_at is not None
+        assert (await db.scalars(select(UpstreamLink))).all() == []
+        assert await db.get(AccountTotp, person.id) is None
+    assert (await fresh(put, person.id)).closure_state == "closed"
+    assert (await fresh(put, enterprise.id)).disabled_at is None  # the enterprise goes on

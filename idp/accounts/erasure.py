@@ -3,7 +3,8 @@ place that knows every column and row holding a closed account's personal inform
 
 What is erased: on the account its name, ID data, mobile, e-mail, the enterprise's name and
 credit code, the login names of 个人登录 and the password hash (so nothing can log in with it);
-the account's 我的消息 and its codes, the
+the account's 我的消息, its codes, its TOTP secret and its links to the upstream identity
+provider (whose subject names the person there; the person may link a new account), the
 messages queued or stored for its mobile and e-mail, the addresses and devices of its sessions,
 the business-system account names of its bindings, and the contact data and text of its 咨询.
 What stays: the row itself with its random ``subject`` (never reused) and its username (kept
@@ -18,7 +19,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from idp.accounts.models import Account
+from idp.accounts.models import Account, AccountTotp
 from idp.bindings.models import Binding
 from idp.codes.models import OneTimeCode
 from idp.consultations.models import Consultation
@@ -26,6 +27,7 @@ from idp.inbox.models import AccountMessage
 from idp.notify.models import OutboundMessage, QueuedMessage
 from idp.security.tokens import new_token
 from idp.sessions.models import UserSession
+from idp.upstream_links.models import UpstreamLink
 
 ERASED_NAME = "已注销用户"
 ERASED_TEXT = "（账号已注销，内容已删除）"
@@ -39,7 +41,7 @@ def _erase_account(account: Account) -> list[str]:
     account.password_hash = NO_PASSWORD
     for attribute in ("mobile", "email", "id_type", "id_number", "id_number_original", "id_valid_from",
                       "id_valid_to", "personal_id_number", "personal_mobile", "mobile_verified_at",
-                      "email_verified_at", "enterprise_name", "credit_code"):
+                      "email_verified_at", "enterprise_name", "credit_code", "unit", "jurisdiction"):
         setattr(account, attribute, None)
     account.id_long_term = False
     return contacts
@@ -49,7 +51,7 @@ async def erase_personal_data(db: AsyncSession, account_id: int) -> None:
     """Erase what the portal holds about ``account_id`` (in the caller's transaction)."""
     account = await db.get_one(Account, account_id)
     contacts = _erase_account(account)
-    for model in (AccountMessage, OneTimeCode):
+    for model in (AccountMessage, OneTimeCode, AccountTotp, UpstreamLink):
         await db.execute(delete(model).where(model.account_id == account_id))
     if contacts:
         for outbound in (OutboundMessage, QueuedMessage):

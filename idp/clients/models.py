@@ -49,6 +49,12 @@ class Client(Base):
     id_token_signed_response_alg: Mapped[str] = mapped_column(String(8), default="RS256")
     # PKCE is required unless a confidential client's registration says otherwise.
     require_pkce: Mapped[bool] = mapped_column(Boolean, default=True)
+    # RFC 9126 §6: this client's authorization requests must come through the PAR endpoint.
+    require_pushed_authorization_requests: Mapped[bool] = mapped_column(Boolean, default=False)
+    # OIDC Core §8: "public" (the account's own subject) or "pairwise" (one per sector,
+    # idp.oidc.pairwise); the sector is the sector_identifier_uri's host, else the redirect URIs' one.
+    subject_type: Mapped[str] = mapped_column(String(16), default="public")
+    sector_identifier_uri: Mapped[str | None] = mapped_column(String(500))
     # First-party business systems skip the consent page for ordinary scopes.
     first_party: Mapped[bool] = mapped_column(Boolean, default=False)
     source: Mapped[str] = mapped_column(String(16), default="cli")  # catalogue | cli

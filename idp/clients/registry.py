@@ -54,6 +54,9 @@ class ClientInfo:
     account_types: tuple[str, ...] = ACCOUNT_TYPES
     min_realname_level: int = 0
     default_acr_values: tuple[str, ...] = ()
+    require_pushed_authorization_requests: bool = False
+    subject_type: str = "public"
+    sector_identifier_uri: str | None = None
     enabled: bool = True
     extra: dict = field(default_factory=dict)
 
@@ -87,6 +90,9 @@ class ClientInfo:
             account_types=account_types(row.account_types),
             min_realname_level=row.min_realname_level or 0,
             default_acr_values=tuple(row.default_acr_values or ()),
+            require_pushed_authorization_requests=bool(row.require_pushed_authorization_requests),
+            subject_type=row.subject_type or "public",
+            sector_identifier_uri=row.sector_identifier_uri,
             enabled=row.disabled_at is None,
         )
 

@@ -49,6 +49,8 @@ CODE_SENT, DONE = "code_sent", "done"
 def check_may_close(session: ActiveSession) -> None:
     if session.agency is not None:
         raise DomainError("closure.agent_session")
+    if session.account.account_type == AccountType.official:  # opened and closed by the operators
+        raise DomainError("closure.official")
     if session.account.closure_state != ACTIVE:
         raise DomainError("closure.not_active", status_code=409)
 

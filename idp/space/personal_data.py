@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from idp import clock
 from idp.accounts.display import LEVELS, mask_id_number, mask_mobile
-from idp.accounts.models import Account, AccountType
+from idp.accounts.models import Account, AccountTotp, AccountType
 from idp.agents.transitions import agencies_of_person, agents_of_enterprise
 from idp.audit.models import AuditEvent
 from idp.bindings.models import Binding
@@ -30,6 +30,7 @@ from idp.oidc.models import Consent, Grant
 from idp.oidc.scopes import SCOPE_CLAIMS, SCOPE_LABELS
 from idp.sessions.store import live_sessions_of
 from idp.settings import Settings
+from idp.upstream_links.models import UpstreamLink
 
 LOGIN_HISTORY = 50  # the most recent login events
 LOGIN_EVENTS = {"login.succeeded": "登录成功", "login.failed": "登录失败", "account.locked": "账号锁定",
@@ -62,6 +63,8 @@ def account_part(account: Account) -> dict:
         "手机号": account.mobile or "", "手机号验证时间": shown(account.mobile_verified_at),
         "电子邮箱": account.email or "", "电子邮箱验证时间": shown(account.email_verified_at),
         "实名等级": LEVELS.get(account.realname_level, "未实名"),
+        **({"单位": account.unit or "", "管辖区域": account.jurisdiction or ""}
+           if account.account_type == AccountType.official else {}),
         "注册时间": shown(account.created_at), "密码修改时间": shown(account.password_changed_at),
     }
 
@@ -122,6 +125,17 @@ async def releases_part(db: AsyncSession, account: Account, names: dict[str, str
     return rows
 
 
+async def sign_in_part(db: AsyncSession, account: Account) -> dict:
+    """The second factor and the links to the upstream identity provider (国家政务服务平台)."""
+    totp = await db.get(AccountTotp, account.id)
+    links = (await db.scalars(select(UpstreamLink).where(UpstreamLink.account_id == account.id)
+                              .order_by(UpstreamLink.id))).all()
+    return {"动态口令": "已启用" if totp is not None and totp.totp_enrolled_at is not None else "未启用",
+            "关联的上级平台账号": [{"平台": link.upstream, "平台账号标识": link.subject,
+                            "关联时间": shown(link.created_at), "最近登录": shown(link.last_login_at)}
+                           for link in links]}
+
+
 async def sessions_part(db: AsyncSession, settings: Settings, account: Account) -> list[dict]:
     return [{"设备": item.device or "未知设备", "登录地址": item.source_ip or "", "登录时间": shown(item.created_at),
              "最近活动": shown(item.last_seen_at), "访问的业务系统": list(item.systems)}
@@ -159,6 +173,7 @@ async def personal_data(db: AsyncSession, settings: Settings, account: Account) 
         "账号信息": account_part(account), "企业信息": enterprise_part(account),
         "经办人授权": await agents_part(db, account), "我的绑定": await bindings_part(db, account, names),
         "业务系统获取的信息": await releases_part(db, account, names),
+        "登录方式": await sign_in_part(db, account),
         "登录设备": await sessions_part(db, settings, account), "最近登录记录": await logins_part(db, account, names),
         "咨询": await consultations_part(db, account), "我的消息": await messages_part(db, account),
         "导出时间": shown(clock.now()),

@@ -36,8 +36,15 @@ async def _bindings_shown(request: Request, session: ActiveSession) -> list[dict
 
 
 async def _warning(request: Request, session: ActiveSession, error: str | None) -> Response:
+    """The 注销须知 and the password form; for whom may not close here (an agent acting for an
+    enterprise, an official) the reason instead of the form."""
+    refused = None
+    try:
+        closure.check_may_close(session)
+    except DomainError as exc:
+        refused = exc.text()
     return render_page("space/close.html", session, step="enter", bindings=await _bindings_shown(request, session),
-                       error=error)
+                       error=refused or error, refused=refused is not None)
 
 
 def _code_step(request: Request, session: ActiveSession, flow_id: str, destination: str,
