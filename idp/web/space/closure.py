@@ -93,5 +93,6 @@ async def close_confirm(request: Request, session: SignedIn, form: CsrfForm) -> 
     except DomainError as exc:
         return _code_step(request, session, row.id, row.data["destination"], exc.text())
     response = render("space/closed.html", closed=closed)
-    response.delete_cookie(session_cookie_name(portal.settings), path="/")
+    # The session row has ended already; the cookie goes too (with the attributes it was set with).
+    set_cookie(response, portal.settings, session_cookie_name(portal.settings), "", 0)
     return response
