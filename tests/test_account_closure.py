@@ -17,20 +17,21 @@ from idp.accounts.erasure import ERASED_NAME
 from idp.accounts.models import AccountTotp
 from idp.accounts.service import AccountExists
 from idp.audit.models import AuditEvent
-from idp.bindings.staff import force_unbind_binding
 from idp.consultations.models import Consultation
 from idp.consultations.questions import UNBINDING
 from idp.oidc.models import Consent, Grant
 from idp.principals.models import Agency
 from idp.space.closure import finish_due_closures
+from idp.staff.roles import BINDINGS
 from idp.upstream_links.models import UpstreamLink
 from shared.messages import text
 from tests.support.agents import add_enterprise, add_person, authorize_agent, sessions_of
-from tests.support.binding_flows import binding, bound, on_bindings_page, run_outbox
+from tests.support.binding_flows import binding, bound, on_bindings_page
 from tests.support.closure import CLOSE, ask_code, close, confirm
-from tests.support.portal import PASSWORD, Browser
+from tests.support.portal import PASSWORD, Browser, hidden_fields
 from tests.support.signin import audit_events, received_tokens, settle_backchannel
 from tests.support.space import alert, code_sent_to, fresh, signed_in
+from tests.support.staff import add_staff, staff_sign_in
 from tests.support.tokens import code_flow, userinfo
 
 ID_NUMBER, MOBILE, EMAIL = "110000198506120133", "13800138000", "zhangsan@example.com"
@@ -127,8 +128,18 @@ async def test_an_unbindable_binding_is_unbound_a_created_one_goes_to_staff_then
     async with put.portal.reader() as db:
         assert len((await db.scalars(select(Consultation))).all()) == 1
 
-    await force_unbind_binding(put.portal, created, staff="kefu-07", reason="用户注销账号")
-    await run_outbox(put)
+    # 绑定管理 over HTTP: the request lists the closing account's binding; staff undo it.
+    secret = await add_staff(put, "bangding01", BINDINGS)
+    async with put.http() as staff:
+        await staff_sign_in(staff, "bangding01", secret=secret)
+        listed = await staff.get("/staff/bindings")
+        assert f"/staff/bindings/{request.id}" in listed.text
+        page = await staff.get(f"/staff/bindings/{request.id}")
+        assert 'id="account-disabled"' in page.text and 'id="binding-udi" data-state="active"' in page.text
+        done = await staff.post(f"/staff/bindings/{request.id}/unbind", data={
+            "csrf_token": hidden_fields(page.text)["csrf_token"], "account": str(put.account.id),
+            "binding": created, "reason": "用户注销账号"})
+        assert done.status_code == 303 and "done=unbound" in done.headers["location"]
     assert (await binding(put, created)).state == "ended"
     assert await finish_due_closures(put.portal) == 1
     account = await fresh(put, put.account.id)
