@@ -22,7 +22,7 @@ from idp.consultations.questions import UNBINDING
 from idp.oidc.models import Consent, Grant
 from idp.principals.models import Agency
 from idp.space.closure import finish_due_closures
-from idp.staff.roles import BINDINGS
+from idp.staff.roles import BINDINGS, OPERATOR
 from idp.upstream_links.models import UpstreamLink
 from shared.messages import text
 from tests.support.agents import add_enterprise, add_person, authorize_agent, sessions_of
@@ -234,3 +234,20 @@ async def test_an_agent_closing_their_own_account_ends_their_authorizations(put)
         assert await db.get(AccountTotp, person.id) is None
     assert (await fresh(put, person.id)).closure_state == "closed"
     assert (await fresh(put, enterprise.id)).disabled_at is None  # the enterprise goes on
+
+
+async def test_an_operator_cannot_enable_a_closing_or_closed_account_again(put):
+    browser = await on_bindings_page(put, put.account)
+    udi = await put.add_client("udi", display_name="医疗器械唯一标识管理信息系统")
+    await bound(put, browser, udi, "create")  # 不可解除: the closure waits for staff
+    await close(put, browser, MOBILE)
+    secret = await add_staff(put, "yunwei", [OPERATOR])
+    async with put.http() as operator:
+        await staff_sign_in(operator, "yunwei", secret=secret)
+        csrf = (await operator.get("/staff/api/ops/me")).json()["csrf_token"]
+        refused = await operator.post(f"/staff/api/ops/accounts/{put.account.id}/enable",
+                                      headers={"X-CSRF-Token": csrf})
+    assert refused.status_code == 409 and refused.json()["message"] == text("ops.account_closed")
+    account = await fresh(put, put.account.id)
+    assert account.closure_state == "closing" and account.disabled_at is not None
+    assert await audit_events(put, "account.enabled") == []
