@@ -17,6 +17,7 @@ from idp.accounts.erasure import ERASED_NAME
 from idp.accounts.models import AccountTotp
 from idp.accounts.service import AccountExists
 from idp.audit.models import AuditEvent
+from idp.bindings.models import Binding
 from idp.consultations.models import Consultation
 from idp.consultations.questions import UNBINDING
 from idp.oidc.models import Consent, Grant
@@ -251,3 +252,17 @@ async def test_an_operator_cannot_enable_a_closing_or_closed_account_again(put):
     account = await fresh(put, put.account.id)
     assert account.closure_state == "closing" and account.disabled_at is not None
     assert await audit_events(put, "account.enabled") == []
+
+
+async def test_two_instances_finishing_one_closure_at_once_erase_once(put):
+    udi = await put.add_client("udi", display_name="医疗器械唯一标识管理信息系统")
+    browser = await on_bindings_page(put, put.account)
+    created = await bound(put, browser, udi, "create")
+    await close(put, browser, MOBILE)
+    async with put.portal.sessionmaker.begin() as db:  # as if staff had undone it and the system answered
+        row = await db.get(Binding, created)
+        row.state, row.slot = "ended", None
+    closed = await asyncio.gather(*(finish_due_closures(put.portal) for _ in range(3)))
+    assert sum(closed) == 1
+    assert len(await audit_events(put, "account.closed")) == 1
+    assert (await fresh(put, put.account.id)).closure_state == "closed"
