@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from idp import clock
+from idp.accounts.closure import finish_closing, start_closing
 from idp.accounts.erasure import ERASED_NAME
 from idp.accounts.models import AccountTotp
 from idp.accounts.service import AccountExists
@@ -20,6 +21,7 @@ from idp.audit.models import AuditEvent
 from idp.bindings.models import Binding
 from idp.consultations.models import Consultation
 from idp.consultations.questions import UNBINDING
+from idp.errors import DomainError
 from idp.oidc.models import Consent, Grant
 from idp.principals.models import Agency
 from idp.space.closure import finish_due_closures
@@ -266,3 +268,22 @@ async def test_two_instances_finishing_one_closure_at_once_erase_once(put):
     assert sum(closed) == 1
     assert len(await audit_events(put, "account.closed")) == 1
     assert (await fresh(put, put.account.id)).closure_state == "closed"
+
+
+async def test_the_background_loop_finishes_a_closure_an_interruption_left_half_way(put):
+    """The closing state committed, then the process died before the sessions and agencies ended."""
+    enterprise = await add_enterprise(put, "acme_corp", "某某医疗器械有限公司", 1)
+    person = await add_person(put, "lisi", "李四", 2)
+    agency = await authorize_agent(put, enterprise, person)
+    own = await signed_in(put, enterprise)
+    async with put.portal.sessionmaker.begin() as db:
+        await start_closing(db, enterprise.id)
+    with pytest.raises(DomainError):  # not closed while an agency is live
+        async with put.portal.sessionmaker.begin() as db:
+            await finish_closing(db, enterprise.id)
+    assert await finish_due_closures(put.portal) == 1  # ends what was held, then closes
+    assert all(s.ended_at is not None for s in await sessions_of(put, enterprise.id))
+    async with put.portal.reader() as db:
+        assert (await db.get(Agency, agency.id)).removed_at is not None
+    assert (await own.client.get("/space")).status_code == 303
+    assert (await fresh(put, enterprise.id)).closure_state == "closed"

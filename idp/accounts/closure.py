@@ -3,8 +3,8 @@
 - :func:`start_closing` (active → closing): from this moment the account logs in nowhere
   (``disabled_at``, which every login, session, token and binding already refuses).
 - :func:`finish_closing` (closing → closed): once nothing is pending — no binding of the account
-  or in its name still pending, active or being unbound at a system — its personal data is
-  erased (idp.accounts.erasure) in the same transaction.
+  or in its name still pending, active or being unbound at a system, no agency not ended — its
+  personal data is erased (idp.accounts.erasure) in the same transaction.
 
 Each is one conditional UPDATE on ``closure_state``, so of two requests (or two instances of the
 background loop) one moves the account and the other gets the coded refusal.
@@ -48,8 +48,15 @@ async def pending_bindings(db: AsyncSession, account_id: int) -> list[Binding]:
         .order_by(Binding.created_at))).all())
 
 
+async def live_agencies(db: AsyncSession, account_id: int) -> list[int]:
+    """Agencies not ended yet: a legal person's agents, or a person's enterprises."""
+    return list((await db.scalars(select(Agency.id).where(
+        or_(Agency.enterprise_account_id == account_id, Agency.agent_account_id == account_id),
+        Agency.removed_at.is_(None)))).all())
+
+
 async def finish_closing(db: AsyncSession, account_id: int) -> None:
-    if await pending_bindings(db, account_id):
+    if await pending_bindings(db, account_id) or await live_agencies(db, account_id):
         raise DomainError("closure.pending", status_code=409)
     now = clock.now()
     result = await db.execute(

@@ -19,7 +19,14 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from idp.accounts.closure import ACTIVE, closing_accounts, finish_closing, pending_bindings, start_closing
+from idp.accounts.closure import (
+    ACTIVE,
+    closing_accounts,
+    finish_closing,
+    live_agencies,
+    pending_bindings,
+    start_closing,
+)
 from idp.accounts.display import mask_email, mask_mobile
 from idp.accounts.models import Account, AccountType
 from idp.agents.transitions import remove_agent
@@ -146,23 +153,30 @@ async def close_account(portal: Portal, session: ActiveSession, flow: Flow, code
             await db.execute(delete(Consent).where(Consent.account_id == account.id))
             await db.execute(delete(Flow).where(Flow.account_id == account.id, Flow.finished_at.is_(None)))
             calls = await end_own_bindings(db, portal, account, source_ip)
-            agencies = (await db.execute(select(Agency.id, Agency.enterprise_account_id).where(
-                (Agency.enterprise_account_id == account.id) | (Agency.agent_account_id == account.id),
-                Agency.removed_at.is_(None)))).all()
     if wrong:  # the attempt is counted (committed above); nothing else changed
         raise DomainError("settings.code_wrong")
-    await end_account_sessions(portal, account.id, reason="account_closed", source_ip=source_ip)
-    for agency_id, enterprise_id in agencies:
-        async with portal.reader() as db:
-            enterprise = await db.get_one(Account, enterprise_id)
-        try:
-            await remove_agent(portal, enterprise, agency_id, source_ip=source_ip, by=account.subject,
-                               reason=text("closure.ended_reason"))
-        except DomainError:  # removed meanwhile by the legal person
-            pass
+    await end_what_it_held(portal, account, source_ip)
     for call_id in calls:  # at once where the system answers; the outbox retries the rest
         await outbox.deliver_one(portal, call_id)
     return await finish_if_done(portal, account.id)
+
+
+async def end_what_it_held(portal: Portal, account: Account, source_ip: str | None = None) -> None:
+    """Its sessions end everywhere and its grants are revoked (as the operator's 禁用 does), and
+    its agencies end as 移除经办人 ends them. Repeating it finds nothing more to end, so the
+    background loop repeats it for a closure that an interruption left half-way."""
+    await end_account_sessions(portal, account.id, reason="account_closed", source_ip=source_ip)
+    async with portal.reader() as db:
+        agencies = await live_agencies(db, account.id)
+    for agency_id in agencies:
+        async with portal.reader() as db:
+            agency = await db.get_one(Agency, agency_id)
+            enterprise = await db.get_one(Account, agency.enterprise_account_id)
+        try:
+            await remove_agent(portal, enterprise, agency_id, source_ip=source_ip, by=account.subject,
+                               reason=text("closure.ended_reason"))
+        except DomainError:  # removed meanwhile (the legal person, another round)
+            pass
 
 
 async def finish_if_done(portal: Portal, account_id: int) -> bool:
@@ -176,17 +190,20 @@ async def finish_if_done(portal: Portal, account_id: int) -> bool:
 
 
 async def finish_due_closures(portal: Portal) -> int:
-    """The background loop's step: close what is no longer pending, and hand to staff any own
-    binding still plainly active (its system refused the user's unbind). Returns accounts closed."""
+    """The background loop's step: close what is no longer pending; for the rest, end what an
+    interruption may have left (:func:`end_what_it_held`) and hand to staff any own binding
+    still plainly active (its system refused the user's unbind). Returns accounts closed."""
     async with portal.reader() as db:
         ids = await closing_accounts(db)
     closed = 0
     for account_id in ids:
+        async with portal.reader() as db:
+            account = await db.get_one(Account, account_id)
+        await end_what_it_held(portal, account)
         if await finish_if_done(portal, account_id):
             closed += 1
             continue
         async with portal.sessionmaker.begin() as db:
-            account = await db.get_one(Account, account_id)
             for row in await pending_bindings(db, account_id):
                 if row.state == "active" and row.account_id == account_id and row.agency_id is None:
                     await hand_to_staff(db, portal, account, row)
