@@ -107,3 +107,12 @@ async def test_the_download_needs_a_session_and_the_csrf_token(put):
     response = await browser.client.post(DOWNLOAD, data={"current_password": PASSWORD})
     assert response.status_code in (400, 403)
     assert ID_NUMBER not in response.text
+
+
+async def test_single_claims_asked_for_with_the_claims_parameter_are_listed(put):
+    """OIDC Core §5.5: a system may ask for one claim (here the mobile) without its scope."""
+    browser = Browser(put)
+    await code_flow(put, browser, put.rp, scope="openid", claims={"userinfo": {"phone_number": None}})
+    [release] = (await download(browser)).json()["业务系统获取的信息"]
+    assert release["已签发令牌的授权"] == ["openid"]
+    assert set(release["提供的信息项"]) == {"sub", "phone_number"}

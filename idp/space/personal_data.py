@@ -8,7 +8,8 @@ the domain's own queries, so values stored encrypted come back as the code sees 
 
 What each system received is read from two places: the consents the user gave (scopes a system
 may ask for without asking again) and the grants issued (scopes a system actually got tokens
-for); each scope becomes its claims by the provider's own table (idp.oidc.scopes).
+for, and single claims asked for with the ``claims`` parameter); each becomes its claims by the
+provider's own table and rules (idp.oidc.scopes).
 """
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from idp.clients.models import Client
 from idp.consultations.queries import for_account
 from idp.inbox.models import AccountMessage
 from idp.oidc.models import Consent, Grant
-from idp.oidc.scopes import SCOPE_CLAIMS, SCOPE_LABELS
+from idp.oidc.scopes import SCOPE_CLAIMS, SCOPE_LABELS, claims_for
 from idp.sessions.store import live_sessions_of
 from idp.settings import Settings
 from idp.upstream_links.models import UpstreamLink
@@ -100,20 +101,27 @@ async def bindings_part(db: AsyncSession, account: Account, names: dict[str, str
              "结束原因": row.ended_reason or ""} for row in rows]
 
 
-def claims_of(scopes: set[str]) -> list[str]:
-    return sorted({claim for scope in scopes for claim in SCOPE_CLAIMS.get(scope, ())})
+def claims_of(scopes: set[str]) -> set[str]:
+    return {claim for scope in scopes for claim in SCOPE_CLAIMS.get(scope, ())}
 
 
 async def releases_part(db: AsyncSession, account: Account, names: dict[str, str]) -> list[dict]:
     """Per system: the scopes consented to, the scopes tokens were issued for, and the claims
-    those scopes release (an agent's grants for an enterprise count as the person's)."""
+    released: those of the scopes, and single claims a grant asked for with the ``claims``
+    parameter (OIDC Core §5.5), as the provider's own :func:`claims_for` releases them."""
+    registered = {client_id: scopes for client_id, scopes in await db.execute(select(Client.client_id,
+                                                                                      Client.scopes))}
     consented: dict[str, set[str]] = {}
     for row in (await db.scalars(select(Consent).where(Consent.account_id == account.id))).all():
         consented.setdefault(row.client_id, set()).update(row.scopes)
     issued: dict[str, set[str]] = {}
-    for client_id, scope in (await db.execute(select(Grant.client_id, Grant.scope)
-                                              .where(Grant.account_id == account.id).distinct())):
-        issued.setdefault(client_id, set()).update(scope.split())
+    released: dict[str, set[str]] = {}
+    for grant in (await db.scalars(select(Grant).where(Grant.account_id == account.id))).all():
+        scope = grant.scope.split()
+        issued.setdefault(grant.client_id, set()).update(scope)
+        allowed = registered.get(grant.client_id)
+        released.setdefault(grant.client_id, set()).update(
+            claims_for(scope, grant.claims, "userinfo", allowed) | claims_for(scope, grant.claims, "id_token", allowed))
     rows = []
     for client_id in sorted(set(consented) | set(issued), key=lambda c: names.get(c, c)):
         scopes = consented.get(client_id, set()) | issued.get(client_id, set())
@@ -121,7 +129,7 @@ async def releases_part(db: AsyncSession, account: Account, names: dict[str, str
                      "已同意的授权": sorted(consented.get(client_id, set())),
                      "已签发令牌的授权": sorted(issued.get(client_id, set())),
                      "授权说明": [SCOPE_LABELS[s] for s in sorted(scopes) if s in SCOPE_LABELS],
-                     "提供的信息项": claims_of(scopes)})
+                     "提供的信息项": sorted(claims_of(scopes) | released.get(client_id, set()))})
     return rows
 
 
