@@ -62,6 +62,7 @@ run: install | var
 	$(BIN)/idp migrate
 	$(BIN)/idp seed-demo
 	set -a; . deploy/upstream/upstream.env; set +a; $(BIN)/idp migrate && $(BIN)/idp seed-demo
+	set -a; . deploy/supervision/supervision.env; set +a; $(BIN)/idp migrate && $(BIN)/idp seed-demo
 	exec $(BIN)/python deploy/run_local.py
 
 # The production layout on one machine (deploy/cluster.py): `idp migrate` once, then N instances

@@ -70,6 +70,12 @@ def portal_upstream_env() -> dict[str, str]:
             "IDP_UPSTREAM_CLIENT_ID": "zwfw_portal", "IDP_UPSTREAM_CLIENT_SECRET": secrets.get("zwfw_portal", "")}
 
 
+# The supervision portal (综合监管门户, docs/supervision.md): the provider again with the staff
+# profile, its settings in one file as the stand-in's (the Makefile migrates and seeds it).
+SUPERVISION_ENV = PROJECT_ROOT / "deploy" / "supervision" / "supervision.env"
+SUPERVISION_PORT = 8300
+
+
 PORTAL = Service("政务服务门户 portal", "idp.app:create_app", 8000, "/.well-known/openid-configuration")
 SERVICES = [
     PORTAL,
@@ -85,6 +91,8 @@ SERVICES = [
             STANDINS[-1].port, command=(sys.executable, "-m", "mock_systems.standins.serve")),
     Service("国家政务服务平台 stand-in (upstream)", "idp.app:create_app", UPSTREAM_PORT,
             "/.well-known/openid-configuration", env_file=UPSTREAM_ENV, public_host="localhost"),
+    Service("综合监管门户 supervision portal", "idp.app:create_app", SUPERVISION_PORT,
+            "/.well-known/openid-configuration", env_file=SUPERVISION_ENV),
 ]
 
 
@@ -184,6 +192,8 @@ def banner(services: list[Service]) -> str:
     lines += demo_logins(services[0].url)
     if any(s.env_file == UPSTREAM_ENV for s in services):
         lines += upstream_logins()
+    if any(s.env_file == SUPERVISION_ENV for s in services):
+        lines += supervision_logins()
     lines += ["", f"业务系统 client secrets: {SECRETS_FILE.relative_to(PROJECT_ROOT)}",
               "按 Ctrl-C 停止 — press Ctrl-C to stop everything.", "=" * 72, ""]
     return "\n".join(lines)
@@ -201,6 +211,25 @@ def upstream_logins() -> list[str]:
         kind = "法人 legal person" if account["account_type"] == "legal_person" else f"个人 {level}级"
         who = account["name"] + (f" / {account['enterprise_name']}" if account.get("enterprise_name") else "")
         lines.append(f"  {account['username']:<20} {kind}, {who}")
+    return lines
+
+
+def supervision_logins() -> list[str]:
+    """The supervision portal's demo officials, and the drug system's administrator who opens
+    the accounts they bind."""
+    from idp.demo import DEMO_PASSWORD, demo_accounts
+    from mock_systems.drug import PROFILE as DRUG
+    from mock_systems.drug.admins import ADMINS
+
+    supervision = read_env_file(SUPERVISION_ENV)
+    lines = ["", f"综合监管门户 supervision portal {supervision['IDP_ISSUER']}/ (用户登录, password 密码: "
+             f"{DEMO_PASSWORD}, then TOTP: enrolled at the first login, the page shows the secret; a code: "
+             ".venv/bin/python -c \"import pyotp; print(pyotp.TOTP('SECRET').now())\"):"]
+    for account in demo_accounts(PROJECT_ROOT / supervision["IDP_DEMO_ACCOUNTS_PATH"]):
+        who = f"{account['name']}, {account['unit']}, 管辖 {account['jurisdiction']}"
+        lines.append(f"  {account['username']:<20} {who}")
+    lines.append(f"  their drug-system accounts: opened by {ADMINS.demo[0]} (省局管理员, 110000) at "
+                 f"http://{HOST}:{DRUG.port}{ADMINS.login}, then bound from 我的绑定 (已有用户的登录授权)")
     return lines
 
 

@@ -183,7 +183,8 @@ class Settings(BaseSettings):
     # "enterprise.name"); a field whose claim is missing is asked of the user or left empty.
     upstream_claims: dict[str, str] = {
         "name": "name", "id_type": "id_type", "id_number": "id_number", "mobile": "phone_number",
-        "email": "email", "realname_level": "realname_level", "id_valid_from": "id_valid_from",
+        "mobile_verified": "phone_number_verified", "email": "email", "email_verified": "email_verified",
+        "realname_level": "realname_level", "id_valid_from": "id_valid_from",
         "id_valid_to": "id_valid_to", "enterprise_name": "enterprise.name",
         "credit_code": "enterprise.unified_social_credit_code",
     }
@@ -294,7 +295,9 @@ class Settings(BaseSettings):
 
     @property
     def upstream_enabled(self) -> bool:
-        return bool(self.upstream_discovery_url and self.upstream_client_id)
+        """Offered when configured, and never where every login must pass TOTP (a staff deployment):
+        a login through the upstream would not."""
+        return bool(self.upstream_discovery_url and self.upstream_client_id) and not self.totp_required
 
     def endpoint(self, path: str) -> str:
         return self.issuer.rstrip("/") + path

@@ -140,6 +140,7 @@ MESSAGES: dict[str, str] = {
     # who may bind a system (catalogue account_types, min_realname_level: idp.bindings.eligibility)
     "binding.account_type_refused": "{system}仅支持个人账号以本人身份（个人登录）授权绑定，法人账号和经办人不能绑定。",
     "binding.level_required": "{system}要求实名等级为三级，您的账号需三级实名认证后才可以绑定，请先升级为三级实名。",
+    "binding.mode_refused": "{system}只能绑定已开通的账号，请选择“已有用户的登录授权”。",
     "binding.agent_mode_refused": "{system}不支持为经办人直接创建新账号，请选择“已有用户的登录授权”绑定已有的子账号。",
     "binding.agent_by_legal_person": "经办人的业务系统授权由法人账号在“经办人授权”中办理。",
     "binding.agent_revoked": "已撤销经办人对{system}的授权。",
@@ -211,6 +212,7 @@ MESSAGES: dict[str, str] = {
     "upstream.no_identity": "国家政务服务平台未提供您的实名身份信息，无法登录。",
     "upstream.other_window": "该国家政务服务平台账号关联的门户账号请通过“{window}”登录。",
     "upstream.already_linked": "该门户账号已关联其他国家政务服务平台账号，或该国家政务服务平台账号已关联其他门户账号，无法关联。",
+    "upstream.account_disabled": "门户中与您证件号码或统一社会信用代码相同的账号已停用，无法通过国家政务服务平台账号登录。如有疑问，请通过“咨询”联系我们。",
     "upstream.unlinked": "已解除与国家政务服务平台账号的关联。",
     "upstream.no_link": "该账号未关联国家政务服务平台账号。",
 }

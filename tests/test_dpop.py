@@ -50,7 +50,7 @@ async def test_a_proof_binds_the_access_token_to_the_key(put, browser, alg):
     response = await post_with_proof(put, "/token", redemption(put.rp, code, verifier), key, client=put.rp)
     assert response.status_code == 200, response.text
     tokens = response.json()
-    assert tokens["token_type"] == "DPoP"
+    assert tokens["token_type"] == "DPoP" and response.headers["DPoP-Nonce"] == key.nonce  # §8.2: the current one
     details = await introspect(put, put.rp, tokens["access_token"])
     assert details["active"] and details["token_type"] == "DPoP" and details["cnf"] == {"jkt": key.jkt}
     assert (await dpop_userinfo(put, tokens["access_token"], key)).json()["sub"]
@@ -76,6 +76,8 @@ async def test_userinfo_refuses_a_bound_token_without_its_proof(put, browser):
     assert without_nonce.status_code == 401 and without_nonce.headers["DPoP-Nonce"] == key.nonce
     assert 'error="use_dpop_nonce"' in without_nonce.headers["WWW-Authenticate"]
     assert (await dpop_userinfo(put, token, key)).status_code == 200
+    # htu is compared normalized (RFC 3986 §6.2): the default port written out is the same URL.
+    assert (await dpop_userinfo(put, token, key, htu="https://OP.example.test:443/userinfo")).status_code == 200
 
 
 async def test_an_unbound_token_is_refused_under_the_dpop_scheme(put, browser):
@@ -107,13 +109,15 @@ def symmetric_proof(nonce: str) -> str:
     return jwt.encode(header, claims, secret, algorithms=["HS256"])
 
 
-@pytest.mark.parametrize("header", [{"typ": "JWT"}, {"jwk": None}, {"jwk": "symmetric"}])
+@pytest.mark.parametrize("header", [{"typ": "JWT"}, {"jwk": None}, {"jwk": "symmetric"},
+                                    {"jwk": {"kty": "EC", "crv": "P-999", "x": "AA", "y": "AA"}},
+                                    {"jwk": {"kty": "RSA", "n": "AA", "e": "AQAB"}}])
 async def test_malformed_proofs_are_refused_at_the_token_endpoint(put, header):
     key = DpopKey()
     async with put.http() as http:
         nonce = (await http.post("/token", data={"grant_type": "client_credentials"}, headers={
             **basic(put.rp), "DPoP": key.proof("POST", "/token")})).headers["DPoP-Nonce"]
-        if header["jwk" if "jwk" in header else "typ"] == "symmetric":
+        if header.get("jwk") == "symmetric":
             proof = symmetric_proof(nonce)
         else:
             proof = key.proof("POST", "/token", nonce=nonce, header=header)

@@ -13,6 +13,7 @@ import pytest
 
 from idp.clients.pairwise import pairwise_subject
 from idp.oidc.client_registration import ClientConfigError, rotate_secret, upsert_client
+from tests.support.agents import add_enterprise, agent_code_flow, authorize_agent
 from tests.support.authz import AuthRequest, assert_code_redirect, id_token_claims
 from tests.support.binding_flows import bound, on_bindings_page, system_api
 from tests.support.portal import RP, RegisteredClient
@@ -130,3 +131,14 @@ async def test_a_binding_speaks_the_systems_own_sub(put):
         assert (await api.post("/api/notices", json={"sub": pairwise, **notice})).status_code == 201
         # The portal's own subject means nothing to this system's API.
         assert (await api.post("/api/notices", json={"sub": put.account.subject, **notice})).status_code == 404
+
+
+async def test_an_agent_and_the_person_acting_are_both_pairwise(put, browser):
+    client = await put.add_client("p", subject_type="pairwise")
+    enterprise = await add_enterprise(put, "acme", "示例医疗器械有限公司", 1)
+    agency = await authorize_agent(put, enterprise, put.account)
+    tokens = await agent_code_flow(put, browser, client, "zhangsan", scope="openid identity offline_access")
+    info = (await userinfo(put, tokens["access_token"])).json()
+    assert info["sub"] == pairwise_subject(put.settings, "rp.example.test", agency.subject)
+    assert info["acting_person"]["sub"] == pairwise_subject(put.settings, "rp.example.test", put.account.subject)
+    assert (await introspect(put, client, tokens["refresh_token"]))["sub"] == info["sub"]

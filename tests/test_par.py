@@ -7,8 +7,11 @@ import asyncio
 from urllib.parse import urlencode
 
 import pytest
+from sqlalchemy import func, select
 
+from idp.maintenance import purge_expired
 from idp.oidc.client_registration import ClientConfigError, check_client_fields
+from idp.oidc.models import PushedRequest
 from tests.support.authz import AuthRequest, Clock, assert_code_redirect, assert_error_page, assert_redirects_to
 from tests.support.portal import ISSUER, RP, running_portal
 from tests.support.token_flows import assert_oauth_error, basic, redeem
@@ -157,3 +160,12 @@ def test_the_registration_key_is_true_or_false():
     check_client_fields({"require_pushed_authorization_requests": True}, production=False)
     with pytest.raises(ClientConfigError, match="require_pushed_authorization_requests"):
         check_client_fields({"require_pushed_authorization_requests": "yes"}, production=False)
+
+
+async def test_unused_expired_requests_are_purged(put, monkeypatch):
+    clock = Clock(monkeypatch)
+    await pushed(put, AuthRequest.build(put.rp))
+    clock.advance(61)
+    await purge_expired(put.portal)
+    async with put.portal.reader() as db:
+        assert await db.scalar(select(func.count()).select_from(PushedRequest)) == 0

@@ -14,7 +14,8 @@ from idp.accounts.models import Account, AccountTotp
 from idp.accounts.officials import create_official
 from idp.accounts.totp import reset
 from idp.errors import DomainError
-from tests.support.portal import Browser, callback_params, running_portal
+from tests.support.cli import idp
+from tests.support.portal import Browser, callback_params, hidden_fields, running_portal
 from tests.support.signin import audit_events
 from tests.support.staff import fresh_code
 from tests.support.supervision import (
@@ -33,7 +34,8 @@ REPLAYED = "该动态验证码已使用过，请等待验证器显示新的验�
 @pytest.fixture
 async def sup(database_url):
     async with running_portal(database_url, **SUPERVISION_SETTINGS) as put:
-        put.rp = await put.add_client("drug_supervision", scopes=["openid", "profile", "identity", "supervision"])
+        put.rp = await put.add_client("drug_supervision", scopes=["openid", "profile", "identity", "supervision"],
+                                      account_types=["official"], binding_modes=["existing"])
         put.official = await add_official(put)
         yield put
 
@@ -80,6 +82,7 @@ async def test_the_password_alone_opens_nothing_and_enrolment_comes_first(sup, b
     assert wrong.status_code == 400 and WRONG in wrong.text
     space = await code_step(browser, wrong, secret, right)
     assert space.status_code == 200 and str(space.url).endswith("/space")
+    assert "工作空间" in space.text and "浙江省药品监督管理局 · 管辖区域 330000" in space.text
     [event] = await audit_events(sup, "account.totp_enrolled")
     assert event.subject == sup.official.subject
 
@@ -191,3 +194,38 @@ async def test_create_official_refuses_a_taken_username(sup):
             await create_official(db, sup.portal.passwords, username="zj_official", name="x", unit="y",
                                   jurisdiction="330000", password="Other@2026pass", actor="test")
     assert refused.value.message_id == "officials.username_taken"
+
+
+async def test_operators_open_officials_and_reset_their_authenticator_from_the_command_line(
+        sup, monkeypatch, database_url, capsys):
+    for name, value in (("IDP_DATABASE_URL", database_url), ("IDP_ARGON2_MEMORY_KIB", "64"),
+                        ("IDP_ARGON2_TIME_COST", "1")):
+        monkeypatch.setenv(name, value)
+    create = ["officials", "create", "Hz_Official", "--name", "孙监管", "--unit", "杭州市市场监督管理局",
+              "--password-stdin"]
+    assert await idp(monkeypatch, *create, "--jurisdiction", "330102", stdin="Other@2026pass\n") == 2
+    assert "管辖区域须为省级或地市级6位行政区划代码" in capsys.readouterr().err
+    assert await idp(monkeypatch, *create, "--jurisdiction", "330100", stdin="Other@2026pass\n") == 0
+    assert "official hz_official created" in capsys.readouterr().out
+    async with sup.portal.reader() as db:
+        account = await db.scalar(select(Account).where(Account.username == "hz_official"))
+    assert (account.account_type.value, account.unit, account.jurisdiction) == ("official", "杭州市市场监督管理局",
+                                                                                 "330100")
+    assert await idp(monkeypatch, "officials", "reset-totp", "hz_official") == 0
+    assert await idp(monkeypatch, "officials", "reset-totp", "nobody") == 2
+
+
+async def test_my_bindings_offers_officials_the_existing_account_binding_only(sup, browser):
+    secret = await enrolled(browser)
+    await code_step(browser, await password_step(browser, await browser.go("/login"), "zj_official"), secret)
+    listing = await browser.go("/space/bindings")
+    assert 'id="system-drug_supervision" data-state="bind"' in listing.text
+    page = await browser.go("/space/bindings/drug_supervision")
+    assert 'id="mode-create"' not in page.text and 'id="mode-existing"' in page.text
+    assert "只能绑定已开通的账号" in page.text
+    assert "获取您的单位和管辖区域" in page.text and "企业信息" not in page.text
+    refused = await browser.submit(page, "/space/bindings/drug_supervision", mode="create")
+    assert refused.status_code == 409 and "只能绑定已开通的账号" in refused.text
+    started = await browser.client.post("/space/bindings/drug_supervision",
+                                        data={**hidden_fields(page.text), "mode": "existing"})
+    assert started.status_code == 303 and "binding/start" in started.headers["location"]

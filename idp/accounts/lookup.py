@@ -1,6 +1,6 @@
-"""Finding an account by an identity number: the one place that knows how ID numbers and credit
-codes are stored, so that a change of storage (e.g. an encrypted column with a keyed index)
-changes these functions only."""
+"""Finding an account by an identity number or mobile: the one place that knows how ID numbers,
+credit codes and mobiles are stored, so that a change of storage (e.g. an encrypted column with a
+keyed index) changes these functions only."""
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -21,3 +21,8 @@ async def account_by_credit_code(db: AsyncSession, credit_code: str) -> Account 
     """The legal-person account of this 统一社会信用代码."""
     return await db.scalar(select(Account).where(Account.credit_code == credit_code,
                                                  Account.account_type == AccountType.legal_person))
+
+
+async def account_by_mobile(db: AsyncSession, mobile: str) -> Account | None:
+    """The personal account whose login name this (normalised) mobile number is."""
+    return await db.scalar(select(Account).where(Account.personal_mobile == mobile))

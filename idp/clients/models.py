@@ -33,6 +33,9 @@ class Client(Base):
     # The binding modes a legal person may use for its agents (经办人): the UDI system lets
     # agents bind existing sub-accounts only.
     agent_binding_modes: Mapped[list | None] = mapped_column(JSON)  # None: both
+    # The binding modes anyone may use: the drug system at the supervision portal binds existing
+    # regulator accounts only (docs/supervision.md).
+    binding_modes: Mapped[list | None] = mapped_column(JSON)  # None: both
     # Systems with the same binding slot exclude each other: one portal account binds one of
     # them (分类界定 ⟂ 药械组合, docs/behaviours.md, Binding). None: the system's own slot, its client id.
     binding_slot: Mapped[str | None] = mapped_column(String(40))

@@ -14,7 +14,7 @@ CLIENT_ID_MAX = 64  # the length of clients.client_id
 UNBINDABLE_KINDS = ("existing",)
 # Who may bind a system (idp.bindings.eligibility): a personal account in its own capacity
 # (个人登录), a legal person, an agent (经办人, 法人登录) — all unless the catalogue says otherwise.
-ACCOUNT_TYPES = ("personal", "legal_person", "agent")
+ACCOUNT_TYPES = ("personal", "legal_person", "agent", "official")  # official: a staff deployment's
 
 
 def unbindable_kinds(value: list | None) -> tuple[str, ...]:
@@ -49,6 +49,7 @@ class ClientInfo:
     binding_start_uri: str | None = None
     binding_api_uri: str | None = None
     agent_binding_modes: tuple[str, ...] = ("create", "existing")
+    binding_modes: tuple[str, ...] = ("create", "existing")
     binding_slot: str | None = None
     unbindable_kinds: tuple[str, ...] = UNBINDABLE_KINDS
     account_types: tuple[str, ...] = ACCOUNT_TYPES
@@ -85,6 +86,7 @@ class ClientInfo:
             binding_start_uri=row.binding_start_uri,
             binding_api_uri=row.binding_api_uri,
             agent_binding_modes=tuple(row.agent_binding_modes or ("create", "existing")),
+            binding_modes=tuple(row.binding_modes or ("create", "existing")),
             binding_slot=row.binding_slot,
             unbindable_kinds=unbindable_kinds(row.unbindable_kinds),
             account_types=account_types(row.account_types),

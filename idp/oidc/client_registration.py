@@ -24,8 +24,9 @@ GRANT_TYPES = {"authorization_code", "refresh_token", "client_credentials"}
 FIELDS = ("display_name", "contact", "token_endpoint_auth_method", "redirect_uris", "post_logout_redirect_uris",
           "grant_types", "scopes", "jwks", "backchannel_logout_uri", "initiate_login_uri",
           "id_token_signed_response_alg", "require_pkce", "first_party", "binding_start_uri", "binding_api_uri",
-          "agent_binding_modes", "binding_slot", "unbindable_kinds", "account_types", "min_realname_level",
-          "default_acr_values", "require_pushed_authorization_requests", "subject_type", "sector_identifier_uri")
+          "agent_binding_modes", "binding_modes", "binding_slot", "unbindable_kinds", "account_types",
+          "min_realname_level", "default_acr_values", "require_pushed_authorization_requests", "subject_type",
+          "sector_identifier_uri")
 SUBJECT_FIELDS = {"subject_type", "sector_identifier_uri", "redirect_uris"}
 
 
@@ -42,12 +43,13 @@ def check_client_fields(values: dict, *, production: bool) -> None:
         raise ClientConfigError("unknown grant type")
     if not set(values.get("scopes", [])) <= SUPPORTED_SCOPES:
         raise ClientConfigError("unknown scope")
-    if not set(values.get("agent_binding_modes", ["create"])) <= {"create", "existing"}:
-        raise ClientConfigError("agent_binding_modes may hold create and existing only")
+    for name in ("agent_binding_modes", "binding_modes"):
+        if not set(values.get(name, ["create"])) <= {"create", "existing"}:
+            raise ClientConfigError(f"{name} may hold create and existing only")
     if not set(values.get("unbindable_kinds") or []) <= {"created", "existing"}:
         raise ClientConfigError("unbindable_kinds may hold created and existing only")
     if not set(values.get("account_types") or []) <= set(ACCOUNT_TYPES):
-        raise ClientConfigError("account_types may hold personal, legal_person and agent only")
+        raise ClientConfigError("account_types may hold personal, legal_person, agent and official only")
     level = values.get("min_realname_level")
     if level is not None and (isinstance(level, bool) or level not in (0, 2, 3)):
         raise ClientConfigError("min_realname_level is 0, 2 or 3")

@@ -66,6 +66,12 @@ def current_nonce(settings: Settings) -> str:
     return _nonce_for(settings, clock.epoch(clock.now()) // NONCE_WINDOW)
 
 
+def fresh_nonce(settings: Settings) -> dict[str, str]:
+    """§8.2: a successful answer to a DPoP request carries the current nonce, so a client can
+    switch to it before its old one runs out."""
+    return {"DPoP-Nonce": current_nonce(settings)}
+
+
 def nonce_is_valid(settings: Settings, nonce: object) -> bool:
     if not isinstance(nonce, str):
         return False
@@ -74,14 +80,21 @@ def nonce_is_valid(settings: Settings, nonce: object) -> bool:
 
 
 def same_uri(presented: object, expected: str) -> bool:
-    """§4.3 item 9: htu without query and fragment; scheme and host compared case-insensitively."""
+    """§4.3 item 9: htu without query and fragment, syntax-normalized (RFC 3986 §6.2.2, §6.2.3):
+    scheme and host case-insensitive, a default port the same as none, an empty path as "/"."""
     if not isinstance(presented, str):
         return False
     try:
-        a, b = urlsplit(presented), urlsplit(expected)
-    except ValueError:
+        return _normalized(presented) == _normalized(expected)
+    except ValueError:  # a port out of range or not a number
         return False
-    return (a.scheme.lower(), a.netloc.lower(), a.path or "/") == (b.scheme.lower(), b.netloc.lower(), b.path or "/")
+
+
+def _normalized(uri: str) -> tuple:
+    parts = urlsplit(uri)
+    scheme = parts.scheme.lower()
+    port = parts.port or {"https": 443, "http": 80}.get(scheme)
+    return scheme, (parts.hostname or "").lower(), port, parts.path or "/"
 
 
 class ProofRegistry(jws.JWSRegistry):
@@ -121,7 +134,7 @@ def check_proof(settings: Settings, value: str, *, method: str, url: str, access
         jkt = key.thumbprint()
     except InvalidDpopProof:
         raise
-    except (JoseError, ValueError, TypeError, safe_json.UntrustedInput) as exc:
+    except (JoseError, ValueError, TypeError, KeyError, AttributeError) as exc:  # joserfc on odd JWKs
         raise InvalidDpopProof("the proof is not a valid signed JWT") from exc
     jti, iat, now = claims.get("jti"), claims.get("iat"), clock.epoch(clock.now())
     if not isinstance(jti, str) or not 0 < len(jti) <= MAX_JTI:

@@ -1,7 +1,7 @@
 """Pushed authorization requests (RFC 9126).
 
-The client POSTs its authorization parameters to the PAR endpoint (idp.oidc.par_endpoint), authenticated as at the token
-endpoint (§2); the request is validated there exactly as /authorize would
+The client POSTs its authorization parameters to the PAR endpoint (idp.oidc.par_endpoint),
+authenticated as at the token endpoint (§2); the request is validated there exactly as /authorize would
 (:mod:`idp.oidc.authorization_request`), stored, and answered with a one-time ``request_uri``
 (``urn:ietf:params:oauth:request_uri:…``) and its ``expires_in`` (§2.2). The browser then goes to
 /authorize with only ``client_id`` and ``request_uri`` (§4): the stored request is taken in one

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse
 
 from idp.errors import OAuthError
-from idp.oidc.dpop import request_proof
+from idp.oidc.dpop import fresh_nonce, request_proof
 from idp.oidc.json_endpoints import authenticate, error_response, json_response, read_form
 from idp.oidc.par import push
 from idp.portal import Portal
@@ -25,4 +25,5 @@ async def pushed_authorization_request(request: Request) -> JSONResponse:
         request_uri = await push(portal, client, form, proof.jkt if proof else None)
     except OAuthError as exc:
         return error_response(exc)
-    return json_response({"request_uri": request_uri, "expires_in": portal.settings.par_ttl_seconds}, 201)
+    return json_response({"request_uri": request_uri, "expires_in": portal.settings.par_ttl_seconds}, 201,
+                         headers=fresh_nonce(portal.settings) if proof else None)

@@ -67,7 +67,8 @@ async def token(request: Request) -> JSONResponse:
         if grant_type not in client.grant_types:
             raise UnauthorizedClient(f"the client may not use {grant_type}")
         proof = await dpop.request_proof(portal, request, "/token")
-        return json_response(await handler(portal, request, client, form, proof.jkt if proof else None))
+        body = await handler(portal, request, client, form, proof.jkt if proof else None)
+        return json_response(body, headers=dpop.fresh_nonce(portal.settings) if proof else None)
     except ClientAuthFailed as exc:  # recorded as client.authentication_failed by authenticate()
         return error_response(exc)
     except UseDpopNonce as exc:  # RFC 9449 §8: the usual first answer to a DPoP client, no refusal

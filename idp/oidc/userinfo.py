@@ -80,6 +80,6 @@ async def userinfo(request: Request) -> JSONResponse:
         names = claims_for(scope, valid.grant_claims, "userinfo", client.scopes)
         seen_as = seen_by(portal.settings, client)  # the client's own sub: pairwise, OIDC Core §8.1
         body = {"sub": seen_as(principal.subject), **principal_claims(principal, names, seen_as)}
-        return json_response(body)
+        return json_response(body, headers=dpop.fresh_nonce(portal.settings) if scheme == "dpop" else None)
     except OAuthError as exc:
         return error_response(dpop.as_resource_error(exc) if scheme == "dpop" else exc)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from idp.db.base import Base, UTCDateTime
@@ -27,3 +27,6 @@ class UpstreamLink(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # The upstream's last ID token for this identity: the id_token_hint of the logout sent
+    # upstream when the user logs out of the portal (RP-Initiated Logout 1.0 §2).
+    id_token: Mapped[str | None] = mapped_column(Text)

@@ -28,10 +28,12 @@ async def link_of_account(db: AsyncSession, upstream: str, account_id: int) -> U
                                                       UpstreamLink.account_id == account_id))
 
 
-async def link(db: AsyncSession, upstream: str, subject: str, account_id: int) -> UpstreamLink:
+async def link(db: AsyncSession, upstream: str, subject: str, account_id: int,
+               id_token: str | None = None) -> UpstreamLink:
     """Link, or raise :class:`AlreadyLinked` (either side taken, perhaps by a parallel request)."""
     now = clock.now()
-    row = UpstreamLink(upstream=upstream, subject=subject, account_id=account_id, created_at=now, last_login_at=now)
+    row = UpstreamLink(upstream=upstream, subject=subject, account_id=account_id, created_at=now, last_login_at=now,
+                       id_token=id_token)
     try:
         async with db.begin_nested():
             db.add(row)
@@ -41,13 +43,21 @@ async def link(db: AsyncSession, upstream: str, subject: str, account_id: int) -
     return row
 
 
-async def note_login(db: AsyncSession, link_id: int) -> None:
-    await db.execute(update(UpstreamLink).where(UpstreamLink.id == link_id).values(last_login_at=clock.now()))
+async def note_login(db: AsyncSession, link_id: int, id_token: str | None) -> None:
+    await db.execute(update(UpstreamLink).where(UpstreamLink.id == link_id)
+                     .values(last_login_at=clock.now(), id_token=id_token))
 
 
-async def unlink(db: AsyncSession, upstream: str, account_id: int) -> str | None:
-    """Remove the account's link; returns the upstream subject it had, None if there was none."""
-    result = await db.execute(delete(UpstreamLink).where(UpstreamLink.upstream == upstream,
+async def links_of_account(db: AsyncSession, account_id: int) -> list[UpstreamLink]:
+    return list((await db.scalars(select(UpstreamLink).where(UpstreamLink.account_id == account_id)
+                                  .order_by(UpstreamLink.id))).all())
+
+
+async def unlink(db: AsyncSession, link_id: int, account_id: int) -> UpstreamLink | None:
+    """Remove this link of this account; returns what it was, None if it was not there (removed
+    by a parallel request, or another account's)."""
+    result = await db.execute(delete(UpstreamLink).where(UpstreamLink.id == link_id,
                                                          UpstreamLink.account_id == account_id)
-                              .returning(UpstreamLink.subject))
-    return result.scalar()
+                              .returning(UpstreamLink.upstream, UpstreamLink.subject))
+    row = result.first()
+    return UpstreamLink(upstream=row.upstream, subject=row.subject, account_id=account_id) if row else None

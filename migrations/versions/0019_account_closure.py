@@ -1,7 +1,7 @@
 """账号注销: the account's closure state (active → closing → closed) and when it moved
 
 Revision ID: 0019
-Revises: 0022
+Revises: 0021b
 Create Date: 2026-12-04 13:00:00
 """
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 from idp.db.base import UTCDateTime
 
 revision = '0019'
-down_revision = '0022'
+down_revision = '0021b'
 branch_labels = None
 depends_on = None
 

@@ -1,4 +1,4 @@
-"""officials (unit, jurisdiction) and the TOTP second factor of portal accounts
+"""officials (unit, jurisdiction), the TOTP second factor of portal accounts, a client's binding modes
 
 Revision ID: 0022
 Revises: 0021
@@ -19,6 +19,8 @@ def upgrade() -> None:
     with op.batch_alter_table('accounts') as batch:
         batch.add_column(sa.Column('unit', sa.String(length=200), nullable=True))
         batch.add_column(sa.Column('jurisdiction', sa.String(length=6), nullable=True))
+    with op.batch_alter_table('clients') as batch:
+        batch.add_column(sa.Column('binding_modes', sa.JSON(), nullable=True))
     op.create_table(
         'account_totp',
         sa.Column('account_id', sa.Integer(), nullable=False),
@@ -33,6 +35,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table('account_totp')
+    with op.batch_alter_table('clients') as batch:
+        batch.drop_column('binding_modes')
     with op.batch_alter_table('accounts') as batch:
         batch.drop_column('jurisdiction')
         batch.drop_column('unit')

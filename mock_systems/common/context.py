@@ -41,6 +41,15 @@ class SystemContext:
         does not trust it."""
         return getattr(request.app.state, "providers", {}).get(name)
 
+    @staticmethod
+    def of_issuer(request: Request, issuer: str | None) -> SystemContext | None:
+        """The context of the trusted provider whose issuer this is (the first one included)."""
+        system: SystemContext = request.app.state.system
+        if issuer == system.settings.issuer:
+            return system
+        return next((c for c in getattr(request.app.state, "providers", {}).values()
+                     if c.settings.issuer == issuer), None)
+
     async def gate(self, request: Request, account: LocalAccount) -> Response | None:
         """The profile's access gate for this logged-in account: None, or the page to show instead."""
         extension = self.profile.extension

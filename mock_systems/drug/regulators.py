@@ -40,7 +40,7 @@ async def open_regulator(system: SystemContext, admin: DrugAdmin, *, username: s
         raise Refusal("drug.regulators.required")
     if not USERNAME.fullmatch(username):
         raise Refusal("drug.regulators.username_invalid")
-    granted = checked_jurisdiction(admin, jurisdiction) if jurisdiction else None
+    granted = checked_jurisdiction(admin, jurisdiction) if jurisdiction is not None else None
     try:
         validate_password(password, (username, name))
     except InvalidIdentifier as exc:

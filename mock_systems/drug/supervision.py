@@ -16,7 +16,7 @@ from starlette.responses import Response
 from mock_systems.common.context import SystemContext
 from mock_systems.common.extension import BindingRules
 from mock_systems.common.pages import message_page
-from mock_systems.common.settings import SystemSettings
+from mock_systems.common.settings import PROJECT_ROOT, SystemSettings
 from mock_systems.drug.regulators import regulator_of
 from shared.messages import text
 
@@ -24,7 +24,9 @@ NAME = "supervision"
 PREFIX = "/supervision"
 ENV_PREFIX = "BIZ_DRUG_SUPERVISION_"
 DEFAULTS = {"issuer": "http://127.0.0.1:8300", "client_id": "drug_supervision",
-            "scope": "openid profile identity supervision"}
+            "scope": "openid profile identity supervision",
+            # where `idp seed-demo` of make run's supervision portal writes its systems' secrets
+            "client_secrets_file": PROJECT_ROOT / "var" / "supervision-client-secrets.json"}
 
 
 def supervision_settings(main: SystemSettings, **values) -> SystemSettings:
@@ -33,7 +35,7 @@ def supervision_settings(main: SystemSettings, **values) -> SystemSettings:
     timings with the prefix."""
     # pydantic-settings' init-time prefix; the dataclass-style signature mypy sees omits it.
     own = SystemSettings(_env_prefix=ENV_PREFIX, **values)  # type: ignore[call-arg]
-    inherited = main.model_dump(exclude={"client_secret"})
+    inherited = main.model_dump(exclude={"client_secret", "client_secrets_file"})
     chosen = {name: getattr(own, name) for name in own.model_fields_set}
     settings = SystemSettings(**{**inherited, **DEFAULTS, "base_url": main.base_url + PREFIX,
                                  "client_secret": None, **chosen})

@@ -13,7 +13,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
-from joserfc.jwk import RSAKey
 from sqlalchemy import func, select
 
 from idp.captcha.providers import TEST_ANSWER
@@ -63,10 +62,12 @@ async def running_upstream(directory: Path, *, portal_base: str = ISSUER, **env:
     database_url = sqlite_url(directory)
     process = await start_process(
         database_url, directory, port=port, issuer=f"http://localhost:{port}", IDP_SITE_NAME="国家政务服务平台",
-        IDP_CATALOGUE_PATH=str(STANDIN / "systems.yaml"), IDP_CLIENT_CACHE_SECONDS="0", **env)
+        IDP_CATALOGUE_PATH=str(STANDIN / "systems.yaml"), IDP_CLIENT_CACHE_SECONDS="0", IDP_KEY_CACHE_SECONDS="0",
+        **env)
     try:
         registered = await setup.register_client(
-            database_url, CLIENT_ID, redirect_uris=[f"{portal_base}/upstream/callback"],
+            database_url, CLIENT_ID, display_name="国家药品监督管理局政务服务门户",
+            redirect_uris=[f"{portal_base}/upstream/callback"],
             post_logout_redirect_uris=[f"{portal_base}/logged-out"], grant_types=["authorization_code"],
             scopes=["openid", "profile", "email", "phone", "identity", "enterprise", "id_number"])
         yield Upstream(f"http://localhost:{port}", database_url, registered.client_secret, process)
@@ -109,10 +110,10 @@ class TwoSites:
             response = await client.get(target)
         return response
 
-    async def submit(self, page: httpx.Response, action: str, stop_at: str | None = None,
+    async def submit(self, page: httpx.Response, form_action: str, /, stop_at: str | None = None,
                      **fields) -> httpx.Response:
-        return await self.go(str(page.url.join(action)), method="POST", data={**hidden_fields(page.text), **fields},
-                             stop_at=stop_at)
+        return await self.go(str(page.url.join(form_action)), method="POST",
+                             data={**hidden_fields(page.text), **fields}, stop_at=stop_at)
 
     async def log_in_upstream(self, page: httpx.Response, username: str, password: str = PASSWORD, *,
                               window: str = "personal", stop_at: str | None = None) -> httpx.Response:
@@ -143,17 +144,13 @@ async def count(put: PortalUnderTest, model, *where) -> int:
 
 
 @contextlib.contextmanager
-def discovery_with_other_keys(upstream: Upstream):
-    """A discovery document that is the upstream's own but for ``jwks_uri``: it publishes a key
-    the upstream never signed with, so each of its (real) ID tokens is, to the portal, signed by
-    another key. Served from a thread on a port of its own."""
-    document = httpx.get(upstream.discovery_url).json()
-    other = RSAKey.generate_key(2048, parameters={"kid": "not-the-upstream", "alg": "RS256", "use": "sig"})
-    jwks = json.dumps({"keys": [other.as_dict(private=False)]}).encode()
+def discovery_elsewhere(upstream: Upstream):
+    """The upstream's discovery document served from another address (its issuer unchanged), from
+    a thread on a port of its own."""
+    body = json.dumps(httpx.get(upstream.discovery_url).json()).encode()
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):
-            body = json.dumps(document).encode() if self.path == "/.well-known/openid-configuration" else jwks
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
@@ -164,11 +161,9 @@ def discovery_with_other_keys(upstream: Upstream):
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    document["jwks_uri"] = f"{base}/jwks"
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        yield f"{base}/.well-known/openid-configuration"
+        yield f"http://127.0.0.1:{server.server_address[1]}/.well-known/openid-configuration"
     finally:
         server.shutdown()
         server.server_close()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from idp import clock
 from idp.accounts.models import Account, AccountType
 from idp.audit.models import AuditEvent
 from idp.upstream_links.models import UpstreamLink
@@ -105,3 +106,12 @@ async def test_parallel_first_logins_of_one_identity_make_one_account_and_one_li
                      password_confirm="Zhao@2026liu"))
     assert sorted(a.url.path for a in answers) == ["/space", "/upstream/create"]
     assert await count(put, Account, Account.name == "赵六") == 1 and await count(put, UpstreamLink) == 1
+
+
+async def test_a_disabled_account_with_the_id_number_is_neither_linked_nor_duplicated(put, upstream, sites):
+    async with put.portal.sessionmaker.begin() as db:
+        await db.execute(update(Account).where(Account.id == put.account.id).values(disabled_at=clock.now()))
+    await upstream.add_person("gov_zhangsan", ZHANGSAN)
+    page = await sites.log_in_upstream(await sites.upstream_login(), "gov_zhangsan")
+    assert page.status_code == 403 and "账号已停用" in page.text
+    assert await count(put, UpstreamLink) == 0 and await count(put, Account) == 1

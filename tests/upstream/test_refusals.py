@@ -3,17 +3,22 @@ challenge, an ID token signed by another key, a cancelled login, the upstream do
 in Chinese, nobody logged in, nothing created."""
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import httpx
+from sqlalchemy import update
 
 from idp.accounts.models import Account
+from idp.audit.models import AuditEvent
 from idp.captcha.providers import TEST_ANSWER
 from idp.flows.models import Flow
+from idp.keys.models import SigningKey
+from idp.testing.setup import admin_session
 from idp.upstream_links.models import UpstreamLink
 from tests.support.portal import ISSUER, PASSWORD, running_portal
 from tests.support.server_errors import server_error_expected
-from tests.support.upstream import TwoSites, count, discovery_with_other_keys
+from tests.support.upstream import TwoSites, count, discovery_elsewhere
 
 ZHAOLIU = "110101199003071233"
 CALLBACK = f"{ISSUER}/upstream/callback"
@@ -48,6 +53,8 @@ async def test_a_changed_state_or_iss_is_refused_and_the_genuine_answer_still_wo
     no_iss = await sites.go(with_param(url, iss=""))
     assert no_iss.status_code == 400 and REFUSED in no_iss.text
     await nothing_happened(put, sites)
+    assert await count(put, AuditEvent, AuditEvent.event == "upstream.login_failed",
+                       AuditEvent.outcome == "failure") == 2  # the changed iss, the missing one
     # Refused before the code was used: the real answer still goes through, once.
     assert (await sites.go(url)).url.path == "/upstream/first"
     assert (await sites.go(url)).status_code == 409  # the flow has moved on
@@ -69,16 +76,30 @@ async def test_a_changed_nonce_or_code_challenge_on_the_way_up_is_refused(put, u
     await nothing_happened(put, sites)
 
 
-async def test_an_id_token_signed_by_a_key_the_upstream_does_not_publish_is_refused(database_url, upstream):
+async def test_an_id_token_signed_by_a_key_the_upstream_does_not_publish_is_refused(put, upstream, sites):
+    """The upstream's keys are withdrawn from its JWKS but still sign (its database changed behind
+    its back): to the portal, which trusts only the published keys, its ID tokens are signed by
+    another key."""
     await upstream.add_person("gov_zhaoliu", ZHAOLIU, name="赵六")
-    with discovery_with_other_keys(upstream) as discovery_url:
+    async with admin_session(upstream.database_url) as db:
+        await db.execute(update(SigningKey).values(unpublish_at=dt.datetime.now(dt.UTC)))
+    page = await sites.log_in_upstream(await sites.upstream_login(), "gov_zhaoliu")
+    assert page.status_code == 400 and REFUSED in page.text
+    assert "ID token refused" in page.text  # the operators' detail: the signature, not another step
+    await nothing_happened(put, sites)
+
+
+async def test_a_discovery_document_of_another_issuer_is_refused(database_url, upstream):
+    """OIDC Discovery §4.3: a document whose issuer is not the URL it came from (a mix-up, a
+    redirect to another provider) is not used: nobody goes anywhere."""
+    with discovery_elsewhere(upstream) as discovery_url:
         settings = {**upstream.portal_settings(), "upstream_discovery_url": discovery_url}
         async with running_portal(database_url, **settings) as put:
             sites = TwoSites(put, upstream)
             try:
-                page = await sites.log_in_upstream(await sites.upstream_login(), "gov_zhaoliu")
-                assert page.status_code == 400 and REFUSED in page.text
-                await nothing_happened(put, sites)
+                with server_error_expected(503, "/login/upstream"):
+                    page = await sites.upstream_login()
+                assert page.status_code == 503 and await count(put, Flow) == 0
             finally:
                 await sites.aclose()
 

@@ -27,7 +27,9 @@ class Vouched:
     id_valid_from: str | None = None  # ISO dates: the flow stores them as JSON
     id_valid_to: str | None = None
     mobile: str | None = None
+    mobile_verified: bool = False  # the upstream says the person proved it
     email: str | None = None
+    email_verified: bool = False
     realname_level: int = 0
     enterprise_name: str | None = None
     credit_code: str | None = None
@@ -83,7 +85,8 @@ def vouched(settings: Settings, claims: dict) -> Vouched:
         # Only a 居民身份证 number can be checked here; another document's number is not used to link.
         id_number=_checked(validate_citizen_id, claim("id_number")) if id_type == CITIZEN_ID else None,
         id_valid_from=_date(claim("id_valid_from")), id_valid_to=_date(claim("id_valid_to")),
-        mobile=_checked(validate_mobile, claim("mobile")), email=_checked(validate_email, claim("email")),
+        mobile=_checked(validate_mobile, claim("mobile")), mobile_verified=claim("mobile_verified") is True,
+        email=_checked(validate_email, claim("email")), email_verified=claim("email_verified") is True,
         realname_level=settings.upstream_levels.get(str(level), 0) if level is not None else 0,
         enterprise_name=_text(claim("enterprise_name"), 200),
         credit_code=getattr(_checked(validate_credit_code, claim("credit_code")), "value", None),

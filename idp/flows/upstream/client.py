@@ -64,6 +64,7 @@ class Identity:
     subject: str
     amr: list[str]
     claims: dict
+    id_token: str  # verified; kept as the id_token_hint of the logout sent upstream
 
 
 def oauth_client(settings: Settings, **kwargs) -> AsyncOAuth2Client:
@@ -92,13 +93,17 @@ async def discover(settings: Settings) -> Upstream:
     async with oauth_client(settings) as client:
         document = await _get_json(client, settings.upstream_discovery_url)
     try:
-        return Upstream(
+        upstream = Upstream(
             issuer=str(document["issuer"]), authorization_endpoint=str(document["authorization_endpoint"]),
             token_endpoint=str(document["token_endpoint"]), userinfo_endpoint=str(document["userinfo_endpoint"]),
             jwks_uri=str(document["jwks_uri"]), end_session_endpoint=document.get("end_session_endpoint"),
         )
     except KeyError as exc:
         raise unavailable(f"discovery document without {exc}") from None
+    # OIDC Discovery §4.3: the issuer is exactly the URL its document was fetched under.
+    if settings.upstream_discovery_url != upstream.issuer.rstrip("/") + "/.well-known/openid-configuration":
+        raise unavailable(f"discovery document's issuer {upstream.issuer!r} is not the one it was fetched from")
+    return upstream
 
 
 def authorization_url(settings: Settings, upstream: Upstream, *, state: str, nonce: str, code_verifier: str) -> str:
@@ -164,4 +169,5 @@ async def redeem(settings: Settings, upstream: Upstream, *, code: str, code_veri
         raise refused("UserInfo sub differs from the ID token's")
     amr = claims.get("amr")
     return Identity(upstream=upstream.issuer, subject=str(claims["sub"]),
-                    amr=[str(value) for value in amr][:5] if isinstance(amr, list) else [], claims=userinfo)
+                    amr=[str(value) for value in amr][:5] if isinstance(amr, list) else [], claims=userinfo,
+                    id_token=id_token)

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
+from idp.audit.log import record
 from idp.errors import DomainError, PageError
 from idp.flows import store
 from idp.flows.login.forms import LEGAL, window_of
@@ -19,6 +20,7 @@ from idp.flows.upstream import client, transitions
 from idp.flows.upstream.forms import parse_new_account, parse_password
 from idp.flows.upstream.states import UPSTREAM, State
 from idp.flows.web import bind_browser, posted_flow, run_step
+from idp.limits.rates import hit_now
 from idp.oidc import interactions
 from idp.oidc.client_address import client_ip
 from idp.portal import Portal
@@ -35,7 +37,8 @@ def _portal(request: Request) -> Portal:
 
 
 def _attempt(request: Request, flow: Flow) -> Attempt:
-    return Attempt(None, client_ip(request), flow.data["window"], describe_device(request.headers.get("user-agent")))
+    return Attempt(flow.data.get("client_id"), client_ip(request), flow.data["window"],
+                   describe_device(request.headers.get("user-agent")))
 
 
 async def _finish(request: Request, flow: Flow, token: str) -> Response:
@@ -56,10 +59,12 @@ async def go_upstream(request: Request, interaction: str = "", window: str = "")
         raise PageError("upstream.not_configured", status_code=404, detail="IDP_UPSTREAM_DISCOVERY_URL is not set")
     async with portal.sessionmaker() as db:  # the login page's parked request: this browser's, unfinished
         row = await interactions.load_interaction(db, portal.settings, request, interaction)
+    # A trip upstream counts as a login attempt from this address (each leaves a flow row behind).
+    await hit_now(portal, ("login_per_address", client_ip(request)))
     upstream = await client.discover(portal.settings)  # before anything is written: down, nothing started
     browser, is_new = browser_token(request, portal.settings)
     async with portal.sessionmaker.begin() as db:
-        flow = transitions.start(db, browser, interaction=row.id, window=window_of(window))
+        flow = transitions.start(db, browser, interaction=row.id, client_id=row.client_id, window=window_of(window))
     url = client.authorization_url(portal.settings, upstream, state=flow.id, nonce=flow.data["nonce"],
                                    code_verifier=flow.data["code_verifier"])
     return bind_browser(RedirectResponse(url, status_code=303), portal, browser, is_new)
@@ -67,17 +72,31 @@ async def go_upstream(request: Request, interaction: str = "", window: str = "")
 
 @router.get(client.CALLBACK_PATH)
 async def callback(request: Request) -> Response:
-    """The authorization response (OIDC Core §3.1.2.5, RFC 9207 §2.4)."""
+    """The authorization response (OIDC Core §3.1.2.5, RFC 9207 §2.4); a refusal is audited."""
     portal = _portal(request)
     params = request.query_params
     async with portal.reader() as db:  # ``state`` names a flow of this browser, still waiting
         flow = await store.load_flow(db, portal.settings, request, params.get("state", ""), UPSTREAM)
     store.expect_state(flow, State.SENT)
+    try:
+        return await _returned(request, flow)
+    except client.UpstreamError as refusal:
+        async with portal.sessionmaker.begin() as db:
+            record(db, "upstream.login_failed", outcome="failure", source_ip=client_ip(request),
+                   client_id=flow.data.get("client_id"), reason=refusal.message_id, detail=refusal.detail[:200],
+                   window=flow.data["window"])
+        raise
+
+
+async def _returned(request: Request, flow: Flow) -> Response:
+    portal = _portal(request)
+    params = request.query_params
     upstream = await client.discover(portal.settings)
     if params.get("iss") != upstream.issuer:
         raise client.refused(f"iss {params.get('iss')!r} is not the upstream's issuer")
     if "error" in params or not params.get("code"):
-        raise PageError("upstream.cancelled", status_code=400, detail=f"upstream error {params.get('error')!r}"[:200])
+        raise client.UpstreamError("upstream.cancelled", status_code=400,
+                                   detail=f"upstream error {params.get('error')!r}"[:200])
     identity = await client.redeem(portal.settings, upstream, code=params["code"],
                                    code_verifier=flow.data["code_verifier"], nonce=flow.data["nonce"])
     async with portal.sessionmaker.begin() as db:
@@ -125,8 +144,9 @@ async def link_existing(request: Request) -> Response:
     async def refused(form: FormData, flow: Flow, refusal: DomainError) -> Response:
         return await _first_page(request, flow, refusal)
 
+    # A password guess like a login's: the address's login budget, besides the account's lock.
     return await run_step(request, load=posted_flow(request, portal, UPSTREAM, State.FIRST), step=step,
-                          refused=refused)
+                          refused=refused, limit="login_per_address")
 
 
 @router.post("/upstream/create")

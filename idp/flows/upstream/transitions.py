@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 
-from idp.accounts.lookup import account_by_credit_code, account_by_id_number
+from idp import clock
+from idp.accounts.lookup import account_by_credit_code, account_by_id_number, account_by_mobile
 from idp.accounts.models import Account, AccountType
 from idp.accounts.service import AccountExists, create_account
 from idp.audit.log import record
@@ -40,10 +41,12 @@ from idp.upstream_links.transitions import AlreadyLinked, link, link_of_subject,
 AMR_FEDERATED = "fed"  # RFC 8176 §2
 
 
-def start(db, browser: str, *, interaction: str, window: str) -> Flow:
-    """The flow of one trip upstream; its id is the ``state`` (bound to this browser's cookie)."""
+def start(db, browser: str, *, interaction: str, client_id: str | None, window: str) -> Flow:
+    """The flow of one trip upstream; its id is the ``state`` (bound to this browser's cookie).
+    ``client_id``: the system whose login this is (for the audit log), if any."""
     return store.start_flow(db, UPSTREAM, State.SENT, browser, {
-        "interaction": interaction, "window": window, "nonce": new_token(), "code_verifier": new_token() + new_token(),
+        "interaction": interaction, "client_id": client_id, "window": window, "nonce": new_token(),
+        "code_verifier": new_token() + new_token(),
     })
 
 
@@ -84,8 +87,11 @@ async def returned(portal: Portal, flow: Flow, identity: Identity, previous: Act
             _usable(data, window)
             candidate = (await account_by_credit_code(db, data.credit_code or "") if window == LEGAL
                          else await account_by_id_number(db, data.id_number or "", AccountType.personal))
+            if candidate is not None and candidate.disabled_at is not None:
+                raise PageError("upstream.account_disabled", status_code=403, detail="matching account is disabled")
             await store.advance(db, flow, expected=State.SENT, to=State.FIRST, upstream=identity.upstream,
-                                subject=identity.subject, amr=identity.amr, vouched=data.as_data(),
+                                subject=identity.subject, amr=identity.amr, id_token=identity.id_token,
+                                vouched=data.as_data(),
                                 candidate=candidate.id if candidate else None)
             record(db, "upstream.first_login", actor=None, source_ip=attempt.source_ip, upstream=identity.upstream,
                    upstream_subject=identity.subject, window=window, matched=candidate is not None,
@@ -98,7 +104,7 @@ async def returned(portal: Portal, flow: Flow, identity: Identity, previous: Act
             raise PageError("login.wrong_credentials", status_code=403, detail="linked account is disabled")
         await store.advance(db, flow, expected=State.SENT, to=State.DONE, finish=True)
         assert existing is not None
-        await note_login(db, existing.id)
+        await note_login(db, existing.id, identity.id_token)
         record(db, "upstream.login", actor=account.subject, source_ip=attempt.source_ip, client_id=attempt.client_id,
                upstream=identity.upstream, upstream_subject=identity.subject, window=window, subject=account.subject)
     return Outcome(await log_in(portal, account, previous, attempt, **session_of(identity.amr, account)))
@@ -118,7 +124,7 @@ async def candidate_of(portal: Portal, flow: Flow) -> Account | None:
 async def _link_in(db, flow: Flow, account: Account, attempt: Attempt, how: str) -> None:
     """The link and the flow's end, in the caller's transaction (refused: nothing of it stays)."""
     try:
-        await link(db, flow.data["upstream"], flow.data["subject"], account.id)
+        await link(db, flow.data["upstream"], flow.data["subject"], account.id, flow.data.get("id_token"))
     except AlreadyLinked:
         raise DomainError("upstream.already_linked") from None
     await store.advance(db, flow, expected=State.FIRST, to=State.DONE, finish=True)
@@ -133,6 +139,8 @@ async def link_existing(portal: Portal, flow: Flow, password: str, previous: Act
     account = await candidate_of(portal, flow)
     if account is None:
         raise PageError(store.EXPIRED, status_code=409, detail="no account to link")
+    if account.disabled_at is not None:  # disabled since the callback
+        raise PageError("upstream.account_disabled", status_code=403, detail="matching account is disabled")
     await refuse_if_locked(portal, account, attempt)
     account = await check_password(portal, account, password, attempt)
     async with portal.sessionmaker.begin() as db:
@@ -150,8 +158,20 @@ def _new_account_fields(data: dict, window: str) -> dict:
     fields = {key: data[key] for key in ("name", "id_type", "id_number", "mobile", "email", "realname_level")}
     for key in ("id_valid_from", "id_valid_to"):
         fields[key] = dt.date.fromisoformat(data[key]) if data.get(key) else None
+    # A mobile or e-mail the upstream says was proven counts as proven here too (the claims'
+    # *_verified read these); otherwise it is as typed at a registration: unproven.
+    fields["mobile_verified_at"] = clock.now() if data["mobile"] and data.get("mobile_verified") else None
+    fields["email_verified_at"] = clock.now() if data["email"] and data.get("email_verified") else None
     if window == LEGAL:
         fields.update(enterprise_name=data["enterprise_name"], credit_code=data["credit_code"])
+    return fields
+
+
+async def _without_taken_mobile(db, fields: dict, account_type: AccountType) -> dict:
+    """A mobile number is the login name of one personal account: one another account already has
+    is left out (the user adds another in 账号设置), rather than refusing the whole account."""
+    if account_type == AccountType.personal and fields["mobile"] and await account_by_mobile(db, fields["mobile"]):
+        return {**fields, "mobile": None, "mobile_verified_at": None}
     return fields
 
 
@@ -165,9 +185,9 @@ async def create_from_upstream(portal: Portal, flow: Flow, new: NewAccount, prev
     window = flow.data["window"]
     try:
         async with portal.sessionmaker.begin() as db:
+            fields = await _without_taken_mobile(db, _new_account_fields(flow.data["vouched"], window), kind_of(window))
             account = await create_account(db, portal.passwords, username=new.username, password=new.password,
-                                           account_type=kind_of(window).value,
-                                           **_new_account_fields(flow.data["vouched"], window))
+                                           account_type=kind_of(window).value, **fields)
             await _link_in(db, flow, account, attempt, how="created")
     except AccountExists:
         raise DomainError("registration.username_exists") from None

@@ -60,7 +60,7 @@ SUPERVISION_ISSUER = "https://supervision.example.test"
 class DrugSystem:
     app: object
     fake: FakePortal
-    supervision: FakePortal  # the supervision portal (综合监管门户)
+    supervision: FakePortal | None = None  # the supervision portal (综合监管门户), when faked
 
     @property
     def system(self):

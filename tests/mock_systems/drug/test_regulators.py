@@ -6,6 +6,7 @@ needs the 查阅权限. Enterprise logins never open the regulator pages, superv
 the enterprise pages, and a subject, state or token of one provider never counts at the other."""
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 
@@ -13,7 +14,9 @@ from jose import jwt
 from sqlalchemy import func, select
 
 from mock_systems.drug.models import DossierEvent, ExportDossier, ExportDossierVersion
+from mock_systems.drug.regulator_models import RegulatorAccount
 from mock_systems.drug.regulators import set_permission
+from shared.refusals import Refusal
 from tests.mock_systems.drug.conftest import LEGAL
 from tests.mock_systems.drug.regulation import (
     BEIJING,
@@ -157,7 +160,7 @@ async def test_a_token_of_the_wrong_audience_or_issuer_is_refused(drug):
                     "exp": now + 300, **claims}
             return jwt.encode(body, fake.key.pem.decode(), algorithm=fake.key.algorithm,
                               headers={"kid": fake.key.kid})
-        fake.id_token = forged  # type: ignore[method-assign]  # the fake signs what the test says
+        fake.id_token = forged  # the fake signs what the test says
         answer = await supervision_login(drug, drug.browser(), "sup-aud", official("x", "330000"))
         assert answer.status_code == 401 and "location" not in answer.headers, claims
 
@@ -190,6 +193,8 @@ async def test_the_administrator_opens_accounts_within_its_province(drug):
             "password": "Reader@2026pass", "grant": "1"}
     outside = await admin.post("/staff/regulators", data={**form, "jurisdiction": "330000"})
     assert outside.status_code == 400 and "本省（110000）" in outside.text
+    missing = await admin.post("/staff/regulators", data={**form, "jurisdiction": ""})
+    assert missing.status_code == 400 and "本省（110000）" in missing.text
     assert await drug.account("bj_reader") is None
     opened = await admin.post("/staff/regulators", data={**form, "jurisdiction": "110100"})
     assert opened.status_code == 303
@@ -200,3 +205,34 @@ async def test_the_administrator_opens_accounts_within_its_province(drug):
     forged = await admin.post("/staff/regulators", data={**form, "username": "bj_other", "csrf_token": "x"})
     assert forged.status_code == 403 and await drug.account("bj_other") is None
     assert (await drug.browser().get("/staff/regulators")).headers["location"] == "/staff/login"
+
+
+async def test_two_administrators_opening_one_username_at_once_open_it_once(drug):
+    outcomes = await asyncio.gather(*(open_account(drug, "zj_twice", "330000") for _ in range(2)),
+                                    return_exceptions=True)
+    refused = [o for o in outcomes if isinstance(o, Refusal)]
+    assert len(refused) == 1 and refused[0].message_id == "drug.regulators.username_taken"
+    async with drug.system.sessionmaker() as db:
+        assert await db.scalar(select(func.count()).select_from(RegulatorAccount)) == 1
+
+
+def logout_token(fake, sub: str) -> str:
+    """A back-channel logout token of ``fake`` for every session of ``sub`` (OIDC Back-Channel Logout §2.4)."""
+    now = int(time.time())
+    claims = {"iss": fake.issuer, "aud": fake.client_id, "sub": sub, "iat": now, "exp": now + 120,
+              "jti": f"jti-{now}-{sub}", "events": {"http://schemas.openid.net/event/backchannel-logout": {}}}
+    return jwt.encode(claims, fake.key.pem.decode(), algorithm=fake.key.algorithm,
+                      headers={"kid": fake.key.kid, "typ": "logout+jwt"})
+
+
+async def test_the_supervision_portals_logout_ends_its_sessions_only_at_its_own_endpoint(drug):
+    browser = await regulator(drug, "zj_logout", "330000", sub="sup-logout")
+    enterprise = await drug.log_in(LEGAL)
+    token = logout_token(drug.supervision, "sup-logout")
+    wrong_door = await drug.browser().post("/auth/backchannel-logout", data={"logout_token": token})
+    assert wrong_door.status_code == 400  # the enterprises' portal's endpoint: another issuer's token
+    assert (await browser.get("/regulation/dossiers")).status_code == 200
+    ended = await drug.browser().post("/supervision/auth/backchannel-logout", data={"logout_token": token})
+    assert ended.status_code == 200
+    assert (await browser.get("/regulation/dossiers")).headers["location"] == "/"
+    assert (await enterprise.get("/collection")).status_code == 200  # the other provider's session lives on
