@@ -50,9 +50,11 @@ from idp.web.pages import name_site, refusal_page
 from idp.web.space import (
     agents,
     bindings,
+    closure as space_closure,
     devices as space_devices,
     feedback as space_feedback,
     messages as space_messages,
+    personal_data as space_personal_data,
     settings as space,
     upstream_link as space_upstream,
 )
@@ -123,14 +125,14 @@ def create_app(settings: Settings | None = None, *, http: httpx.AsyncClient | No
     app = FastAPI(title="政务服务门户", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.help = load_library()  # 常见问题 and 新手指导: a malformed data file stops the start here
     app.state.public_services = load_services(settings.services_path)  # 公共服务's 事项, checked likewise
-    # space_devices and space_upstream before space: /space/settings/devices and …/upstream would
-    # otherwise reach space's /space/settings/{key}.
+    # space_devices, space_upstream, space_personal_data, space_closure before space:
+    # /space/settings/devices, …/upstream, …/personal-data, …/close would otherwise reach space's /space/settings/{key}.
     for module in (operations, discovery, authorize, par_endpoint, token_endpoint, userinfo, introspection, revocation,
                    rp_initiated, third_party_login, captcha, login_flow, upstream_login, agent_choice, second_factor,
-                   consent, login, space_devices, space_upstream, space, bindings, agents, binding_api, unlock,
-                   recovery, registration, upgrade, space_messages, help_pages, staff_login, staff_home, staff_admin,
-                   space_feedback, consultations, staff_consultations, binding_requests, staff_audit, staff_ops,
-                   staff_ops_api, public_services):
+                   consent, login, space_devices, space_upstream, space_personal_data, space_closure, space, bindings,
+                   agents, binding_api, unlock, recovery, registration, upgrade, space_messages, help_pages,
+                   staff_login, staff_home, staff_admin, space_feedback, consultations, staff_consultations,
+                   binding_requests, staff_audit, staff_ops, staff_ops_api, public_services):
         app.include_router(module.router)
     if not settings.is_production:
         app.include_router(dev_pages.router)  # /dev/messages shows the development sink's codes
