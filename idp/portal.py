@@ -2,6 +2,7 @@
 instance can rebuild from the database (nothing here is state another instance needs)."""
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 
@@ -14,6 +15,8 @@ from idp.keys.store import KeyRing
 from idp.personal_data.loading import reload_personal_data
 from idp.settings import Settings
 from shared.hashing import Passwords
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -56,7 +59,10 @@ class Portal:
         if time.monotonic() - self.personal_keys_loaded_at < self.settings.key_cache_seconds:
             return
         self.personal_keys_loaded_at = time.monotonic()
-        await reload_personal_data(self.reader, self.settings, *self.engines)
+        try:
+            await reload_personal_data(self.reader, self.settings, *self.engines)
+        except Exception as exc:  # the database away, a key-encryption key changed: the loaded keys still hold
+            log.warning("personal data keys not reloaded (%s); the loaded ones are kept", type(exc).__name__)
 
     async def client(self, client_id: str):
         return await self.clients.get(self.reader, client_id)
