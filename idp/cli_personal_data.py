@@ -33,6 +33,9 @@ async def cmd_reencrypt(settings: Settings, _args) -> None:
     moved = ", ".join(f"{label} {count}" for label, count in sorted(outcome.moved.items())) or "nothing"
     print(f"re-encrypted with data key {outcome.current}: {moved}; {outcome.skipped} changed meanwhile, "
           f"{outcome.left} still under an older key" + (" (run again)" if outcome.left else ""))
+    if max(ring.cipher_keys) > ring.current:  # added less than IDP_KEY_CACHE_SECONDS ago: not every instance knows it
+        print(f"data key {max(ring.cipher_keys)} is not in force yet; run again once it is "
+              f"{settings.key_cache_seconds} seconds old")
 
 
 def add_personal_data_commands(keys_sub) -> None:
