@@ -9,10 +9,11 @@ CHROMIUM := /usr/bin/chromium
 CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser run lint test migrate clean bench
+.PHONY: help install browser run cluster lint test migrate clean bench
 
 help:
 	@echo "make run      install, migrate, seed demo data, start the portal on http://127.0.0.1:8000"
+	@echo "make cluster  the production layout: 3 portal instances behind nginx (https://127.0.0.1:8443), PostgreSQL"
 	@echo "make test     lint, then run the test suite (SQLite; set TEST_DATABASE_URL for PostgreSQL)"
 	@echo "make lint     ruff and mypy only (configured in pyproject.toml)"
 	@echo "make install  create $(VENV) and install the project with its test tools"
@@ -60,7 +61,15 @@ var:
 run: install | var
 	$(BIN)/idp migrate
 	$(BIN)/idp seed-demo
+	set -a; . deploy/upstream/upstream.env; set +a; $(BIN)/idp migrate && $(BIN)/idp seed-demo
+	set -a; . deploy/supervision/supervision.env; set +a; $(BIN)/idp migrate && $(BIN)/idp seed-demo
 	exec $(BIN)/python deploy/run_local.py
+
+# The production layout on one machine (deploy/cluster.py): `idp migrate` once, then N instances
+# with IDP_AUTO_MIGRATE=false behind nginx on https, on PostgreSQL. CLUSTER_ARGS passes options
+# (--instances, --port, --database-url; deploy/cluster.py --help).
+cluster: install | var
+	exec $(BIN)/python deploy/cluster.py $(CLUSTER_ARGS)
 
 # The linters first: they take seconds and fail fast, before the minutes of the suite.
 lint: install

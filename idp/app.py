@@ -18,16 +18,17 @@ from idp.db.engine import create_engine, create_sessionmaker
 from idp.db.migrate import upgrade_to_head
 from idp.db.ops import lock_for_transaction
 from idp.dev import ctid as ctid_app, routes as dev_pages
-from idp.flows.login import agent_choice, routes as login_flow
+from idp.flows.login import agent_choice, routes as login_flow, second_factor
 from idp.flows.recovery import routes as recovery
 from idp.flows.registration import routes as registration
 from idp.flows.unlock import routes as unlock
 from idp.flows.upgrade import routes as upgrade
+from idp.flows.upstream import routes as upstream_login
 from idp.help.loader import load_library
 from idp.keys.store import ensure_signing_keys
 from idp.limits.backends import close_redis_counters
 from idp.limits.rates import check_limit_names
-from idp.oidc import discovery, introspection, revocation, token_endpoint, userinfo
+from idp.oidc import discovery, introspection, par_endpoint, revocation, token_endpoint, userinfo
 from idp.oidc.client_registration import load_catalogue
 from idp.oidc.logout.single_logout import wait_for_background_deliveries
 from idp.personal_data.loading import open_personal_data
@@ -48,7 +49,7 @@ from idp.web import (
 from idp.web.consultations import pages as consultations
 from idp.web.fresh_keys import FreshPersonalDataKeys
 from idp.web.kit import NotSignedIn, login_redirect
-from idp.web.pages import refusal_page
+from idp.web.pages import name_site, refusal_page
 from idp.web.space import (
     agents,
     bindings,
@@ -56,6 +57,7 @@ from idp.web.space import (
     feedback as space_feedback,
     messages as space_messages,
     settings as space,
+    upstream_link as space_upstream,
 )
 from idp.web.staff import (
     admin as staff_admin,
@@ -82,7 +84,8 @@ log = logging.getLogger(__name__)
 async def start_portal(settings: Settings, *, http: httpx.AsyncClient | None = None) -> Portal:
     """Open the database, migrate if asked, make keys and load the catalogue."""
     settings.check_production()
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, pool_size=settings.database_pool_size,
+                           max_overflow=settings.database_max_overflow)
     if settings.auto_migrate:
         await upgrade_to_head(engine, settings)
     portal = Portal.build(settings, engine, create_sessionmaker(engine), forward_on(http or httpx.AsyncClient()))
@@ -121,15 +124,18 @@ def create_app(settings: Settings | None = None, *, http: httpx.AsyncClient | No
             await portal.engine.dispose()
             await close_redis_counters()
 
+    name_site(settings.site_name)
     app = FastAPI(title="政务服务门户", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.help = load_library()  # 常见问题 and 新手指导: a malformed data file stops the start here
     app.state.public_services = load_services(settings.services_path)  # 公共服务's 事项, checked likewise
-    # space_devices before space: /space/settings/devices would otherwise reach space's /space/settings/{key}.
-    for module in (operations, discovery, authorize, token_endpoint, userinfo, introspection, revocation, rp_initiated,
-                   third_party_login, captcha, login_flow, agent_choice, consent, login, space_devices, space,
-                   bindings, agents, binding_api, unlock, recovery, registration, upgrade, space_messages, help_pages,
-                   staff_login, staff_home, staff_admin, space_feedback, consultations, staff_consultations,
-                   binding_requests, staff_audit, staff_ops, staff_ops_api, public_services):
+    # space_devices and space_upstream before space: /space/settings/devices and …/upstream would
+    # otherwise reach space's /space/settings/{key}.
+    for module in (operations, discovery, authorize, par_endpoint, token_endpoint, userinfo, introspection, revocation,
+                   rp_initiated, third_party_login, captcha, login_flow, upstream_login, agent_choice, second_factor,
+                   consent, login, space_devices, space_upstream, space, bindings, agents, binding_api, unlock,
+                   recovery, registration, upgrade, space_messages, help_pages, staff_login, staff_home, staff_admin,
+                   space_feedback, consultations, staff_consultations, binding_requests, staff_audit, staff_ops,
+                   staff_ops_api, public_services):
         app.include_router(module.router)
     if not settings.is_production:
         app.include_router(dev_pages.router)  # /dev/messages shows the development sink's codes

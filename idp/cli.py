@@ -1,12 +1,12 @@
 """The operators' command line: ``idp migrate``, ``idp keys …`` (``rewrap`` here; ``add-data-key``
 and ``reencrypt``: cli_personal_data.py), ``idp clients …``,
 ``idp accounts …``, ``idp sessions …`` (the console's operations: cli_operations.py),
-``idp bindings force-unbind``, ``idp audit export``, ``idp staff …``, ``idp seed-demo``."""
+``idp bindings force-unbind``, ``idp audit export``, ``idp staff …``, ``idp officials …``
+(cli_officials.py), ``idp seed-demo``."""
 from __future__ import annotations
 
 import argparse
 import asyncio
-import getpass
 import json
 import sys
 
@@ -18,6 +18,7 @@ from idp.audit.filters import TEXT_FIELDS, parse_filters
 from idp.audit.log import record
 from idp.audit.search import every_event
 from idp.bindings.staff import StaffError, force_unbind_account
+from idp.cli_officials import add_officials_commands, read_new_password
 from idp.cli_operations import add_operation_commands
 from idp.cli_personal_data import add_personal_data_commands
 from idp.db.engine import create_engine, create_read_sessionmaker, create_sessionmaker
@@ -62,7 +63,7 @@ async def _noop():
 async def cmd_keys_rewrap(settings: Settings, _args) -> None:
     outcome = await _with_db(settings, lambda db: rewrap_secrets(db, settings, actor="cli"))
     print(f"re-encrypted with the current key-encryption key: {outcome.signing_keys} signing keys, "
-          f"{outcome.totp_secrets} staff TOTP secrets, {outcome.data_keys} personal data keys "
+          f"{outcome.totp_secrets} TOTP secrets, {outcome.data_keys} personal data keys "
           f"({outcome.already_current} already were); "
           "the previous keys can now be removed from IDP_PREVIOUS_KEY_ENCRYPTION_KEYS")
 
@@ -130,17 +131,6 @@ async def cmd_bindings_force_unbind(settings: Settings, args) -> None:
         print(f"binding of {args.username} to {args.client_id} is unbinding: the system will be asked again")
 
 
-def _new_staff_password(args) -> str:
-    """From stdin (--password-stdin, for scripts) or typed twice at a prompt: never an argument,
-    which would stay in the shell's history and the process list."""
-    if args.password_stdin:
-        return sys.stdin.readline().rstrip("\r\n")
-    password = getpass.getpass("password: ")
-    if getpass.getpass("password again: ") != password:
-        raise ClientConfigError("the two passwords differ")
-    return password
-
-
 async def _staff_by_name(db, username: str):
     account = await staff_accounts.find_staff(db, username)
     if account is None:
@@ -149,7 +139,7 @@ async def _staff_by_name(db, username: str):
 
 
 async def cmd_staff_create(settings: Settings, args) -> None:
-    password = _new_staff_password(args)
+    password = read_new_password(args)
 
     async def work(db):
         return await staff_accounts.create_staff(db, _passwords(settings), username=args.username, name=args.name,
@@ -266,6 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=["csv", "json"], default="csv", help="json: NDJSON, one event a line")
     export.set_defaults(run=cmd_audit_export)
     add_staff_commands(sub)
+    add_officials_commands(sub)
     return parser
 
 

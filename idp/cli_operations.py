@@ -1,6 +1,6 @@
 """The operator's commands that the console (运维, /staff/ops) and its API share, through the
 same services (idp/operations/): ``idp keys rotate``, ``idp clients rotate-secret|disable|enable|delete``,
-``idp sessions list|end``, ``idp accounts find|unlock|disable``. Recorded with actor ``cli``."""
+``idp sessions list|end``, ``idp accounts find|unlock|disable|enable``. Recorded with actor ``cli``."""
 from __future__ import annotations
 
 import contextlib
@@ -119,6 +119,12 @@ async def cmd_accounts_disable(settings: Settings, args) -> None:
     print(f"account {args.username.lower()} disabled, its sessions ended")
 
 
+async def cmd_accounts_enable(settings: Settings, args) -> None:
+    async with operator_portal(settings) as portal:
+        await accounts.enable_account(portal, await _account_id(portal, args.username), actor=CLI)
+    print(f"account {args.username.lower()} enabled: it can log in again")
+
+
 def add_operation_commands(keys_sub, clients_sub, accounts_sub, sub) -> None:
     keys_sub.add_parser("rotate", help="publish new signing keys; they sign after the publish lead").set_defaults(
         run=cmd_keys_rotate)
@@ -137,7 +143,8 @@ def add_operation_commands(keys_sub, clients_sub, accounts_sub, sub) -> None:
     find.add_argument("words")
     find.set_defaults(run=cmd_accounts_find)
     for name, run, text in (("unlock", cmd_accounts_unlock, "clear an account's login lockout"),
-                            ("disable", cmd_accounts_disable, "disable an account; its sessions end")):
+                            ("disable", cmd_accounts_disable, "disable an account; its sessions end"),
+                            ("enable", cmd_accounts_enable, "enable an account disabled by an operator")):
         command = accounts_sub.add_parser(name, help=text)
         command.add_argument("username")
         command.set_defaults(run=run)

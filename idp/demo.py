@@ -4,10 +4,13 @@ Refused in production mode. Demo passwords are public by design (the README list
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
+from pathlib import Path
 from typing import Any
 
+import yaml
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,7 +21,7 @@ from idp.db.ops import insert_ignore
 from idp.oidc.client_registration import load_catalogue, rotate_secret
 from idp.principals.models import Agency
 from idp.security.tokens import new_token
-from idp.settings import PROJECT_ROOT, Settings
+from idp.settings import Settings
 from idp.staff.accounts import Actor, create_staff, find_staff
 from idp.staff.roles import ADMIN, AUDITOR, BINDINGS, HELPDESK, OPERATOR, ROLE_NAMES
 from shared.hashing import Passwords
@@ -40,7 +43,7 @@ DEMO_STAFF_PASSWORD = "Staff@2026pass"
 DEMO_STAFF = (("staff_admin", "管理员演示", ADMIN), ("staff_helpdesk", "咨询受理演示", HELPDESK),
               ("staff_bindings", "绑定管理演示", BINDINGS), ("staff_auditor", "审计演示", AUDITOR),
               ("staff_operator", "运维演示", OPERATOR))
-SECRETS_FILE = PROJECT_ROOT / "var" / "client-secrets.json"
+SECRETS_FILE: Path = Settings.model_fields["demo_secrets_file"].default  # make run's
 
 
 async def _authorize_demo_agent(db: AsyncSession, enterprise_username: str, person: Account) -> None:
@@ -62,13 +65,26 @@ async def seed_demo_staff(db: AsyncSession, passwords: Passwords) -> list[str]:
     return lines
 
 
+def demo_accounts(path: Path | None) -> list[dict[str, Any]]:
+    """The demo accounts: IDP_DEMO_ACCOUNTS_PATH's YAML list (a second deployment's own people,
+    e.g. the 国家政务服务平台 stand-in's), else the portal's. Dates in it are ISO strings."""
+    if path is None:
+        return DEMO_ACCOUNTS
+    entries = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    for entry in entries:
+        for name in ("id_valid_from", "id_valid_to"):
+            if isinstance(entry.get(name), str):
+                entry[name] = dt.date.fromisoformat(entry[name])
+    return entries
+
+
 async def seed_demo(db: AsyncSession, settings: Settings, passwords: Passwords) -> list[str]:
     if settings.is_production:
         raise RuntimeError("demo data is refused in production mode")
     # Every system of the development catalogue runs locally (`make run`): each needs its secret.
     local_systems = await load_catalogue(db, settings.catalogue_path, production=False)
     lines = []
-    for entry in DEMO_ACCOUNTS:
+    for entry in demo_accounts(settings.demo_accounts_path):
         spec: dict[str, Any] = dict(entry)
         username, agent_of = spec.pop("username"), spec.pop("agent_of", None)
         account = await db.scalar(select(Account).where(Account.username == username))
@@ -79,14 +95,15 @@ async def seed_demo(db: AsyncSession, settings: Settings, passwords: Passwords) 
             await _authorize_demo_agent(db, agent_of, account)
         lines.append(f"demo account {username} / {DEMO_PASSWORD}")
     lines += await seed_demo_staff(db, passwords)
+    secrets_file = settings.demo_secrets_file
     secrets = {}
-    if SECRETS_FILE.exists():
-        secrets = json.loads(SECRETS_FILE.read_text())
+    if secrets_file.exists():
+        secrets = json.loads(secrets_file.read_text())
     for client_id in local_systems:
         if client_id not in secrets:
             secrets[client_id] = await rotate_secret(db, client_id, actor="seed-demo")
-    SECRETS_FILE.parent.mkdir(parents=True, exist_ok=True)
-    SECRETS_FILE.write_text(json.dumps(secrets, indent=2))
-    os.chmod(SECRETS_FILE, 0o600)
-    lines.append(f"client secrets of the local business systems: {SECRETS_FILE}")
+    secrets_file.parent.mkdir(parents=True, exist_ok=True)
+    secrets_file.write_text(json.dumps(secrets, indent=2))
+    os.chmod(secrets_file, 0o600)
+    lines.append(f"client secrets of the local business systems: {secrets_file}")
     return lines

@@ -115,6 +115,18 @@ class InvalidToken(OAuthError):
         super().__init__(description, **kwargs)
 
 
+class InvalidDpopProof(OAuthError):
+    """RFC 9449 §5 (token endpoint, 400) and §7.1 (a protected resource: 401 with a DPoP challenge)."""
+
+    error = "invalid_dpop_proof"
+
+
+class UseDpopNonce(OAuthError):
+    """RFC 9449 §8: the proof must carry the server's nonce, given in the ``DPoP-Nonce`` header."""
+
+    error = "use_dpop_nonce"
+
+
 class InsufficientScope(OAuthError):
     error = "insufficient_scope"
     status_code = 403

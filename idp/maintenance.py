@@ -21,7 +21,14 @@ from idp.codes.models import OneTimeCode
 from idp.flows.models import Flow
 from idp.limits.models import WindowCounter
 from idp.notify.models import QueuedMessage
-from idp.oidc.models import AccessToken, AuthorizationCode, Interaction, LogoutDelivery
+from idp.oidc.models import (
+    AccessToken,
+    AuthorizationCode,
+    DpopProofJti,
+    Interaction,
+    LogoutDelivery,
+    PushedRequest,
+)
 from idp.portal import Portal
 from idp.staff.models import StaffSession
 
@@ -36,8 +43,10 @@ async def purge_expired(portal: Portal) -> int:
     staff_idle = dt.timedelta(seconds=portal.settings.staff_session_idle_seconds)
     statements = [
         delete(ClientAssertionJti).where(ClientAssertionJti.expires_at < old),
+        delete(DpopProofJti).where(DpopProofJti.expires_at < now),  # too old to be accepted anyway
         delete(Captcha).where(Captcha.expires_at < now),
         delete(Interaction).where(Interaction.expires_at < old),
+        delete(PushedRequest).where(PushedRequest.expires_at < now),  # RFC 9126: unused and expired
         delete(Flow).where(Flow.expires_at < old),
         delete(OneTimeCode).where(OneTimeCode.expires_at < old),
         delete(WindowCounter).where(WindowCounter.resets_at < now),

@@ -37,7 +37,8 @@ class Portal:
             settings=settings,
             engine=engine,
             sessionmaker=sessionmaker,
-            reader=create_read_sessionmaker(engine),
+            reader=create_read_sessionmaker(engine, pool_size=settings.database_pool_size,
+                                            max_overflow=settings.database_max_overflow),
             keys=KeyRing(settings),
             clients=ClientRegistry(settings.client_cache_seconds),
             passwords=Passwords(

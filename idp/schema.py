@@ -1,5 +1,5 @@
 """Every table of the portal, imported so that Base.metadata is complete (alembic, tests)."""
-from idp.accounts.models import Account, AccountType  # noqa: F401
+from idp.accounts.models import Account, AccountTotp, AccountType  # noqa: F401
 from idp.audit.models import AuditEvent  # noqa: F401
 from idp.bindings.models import Binding, BindingCall  # noqa: F401
 from idp.captcha.models import Captcha  # noqa: F401
@@ -25,3 +25,4 @@ from idp.personal_data.keys import PersonalDataKey  # noqa: F401
 from idp.principals.models import Agency  # noqa: F401
 from idp.sessions.models import SessionClient, UserSession  # noqa: F401
 from idp.staff.models import StaffAccount, StaffRole, StaffSession  # noqa: F401
+from idp.upstream_links.models import UpstreamLink  # noqa: F401

@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # A fixed, public value: only ever acceptable outside production mode.
 DEVELOPMENT_KEY_ENCRYPTION_KEY = "development-only-key-encryption-key-not-secret"
+DEVELOPMENT_PAIRWISE_SALT = "development-only-pairwise-salt-not-secret"
 
 
 class ProductionConfigError(RuntimeError):
@@ -31,6 +32,11 @@ class Settings(BaseSettings):
     database_url: str = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'idp.sqlite3'}"
     issuer: str = "http://127.0.0.1:8000"
     auto_migrate: bool = True
+    # Each of an instance's two PostgreSQL pools (writers, readers) keeps up to database_pool_size
+    # connections open and opens up to database_max_overflow more under load: one instance may
+    # hold 2 × (size + overflow) connections (docs/operations.md, "Sizing"). SQLite ignores them.
+    database_pool_size: int = Field(default=20, ge=1)
+    database_max_overflow: int = Field(default=10, ge=0)
 
     # Signing keys live in the database, their private halves encrypted with this key.
     key_storage: Literal["database"] = "database"
@@ -40,6 +46,9 @@ class Settings(BaseSettings):
     # (docs/operations.md, "Key-encryption key rotation").
     previous_key_encryption_keys: SecretStr = SecretStr("")
     # A rotated-in key is published this long before it signs (RPs refresh their JWKS cache).
+    # Keys pairwise subjects (idp.clients.pairwise, OIDC Core §8.1). Secret, and never changed:
+    # a new salt gives every user a new sub at every pairwise system, whose links then break.
+    pairwise_salt: SecretStr = SecretStr(DEVELOPMENT_PAIRWISE_SALT)
     key_publish_lead_seconds: int = 600
     key_cache_seconds: int = 60
     # The cipher of new data keys for ID numbers, mobiles and e-mail addresses (docs/security.md).
@@ -48,15 +57,31 @@ class Settings(BaseSettings):
     reencrypt_batch_size: int = 200
     client_cache_seconds: int = 30
 
+    # What kind of deployment this is (docs/supervision.md). The defaults are the public portal:
+    # people register themselves and log in through 法人登录 or 个人登录. A staff deployment (the
+    # supervision portal, 综合监管门户) turns self-registration off (/register refused, no 注册
+    # links), has one login window (officials, by username; accounts opened by its operators:
+    # `idp officials create`) and requires TOTP of every account at every login.
+    self_registration: bool = True
+    login_windows: Literal["personal_and_legal", "single"] = "personal_and_legal"
+    totp_required: bool = False
+
     catalogue_path: Path = PROJECT_ROOT / "idp" / "catalogue" / "systems.yaml"
     # 公共服务: the 事项 and the system that handles each (idp/public_services).
     services_path: Path = PROJECT_ROOT / "idp" / "catalogue" / "services.yaml"
+    # `idp seed-demo` writes the local business systems' client secrets here (development only;
+    # `make cluster` keeps its own beside its database).
+    demo_secrets_file: Path = PROJECT_ROOT / "var" / "client-secrets.json"
 
     authorization_code_ttl_seconds: int = 60
     access_token_ttl_seconds: int = 600
     id_token_ttl_seconds: int = 600
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
     interaction_ttl_seconds: int = 900
+    # Pushed authorization requests (RFC 9126): how long a request_uri stays usable (its
+    # expires_in), and whether every client must push its requests (else only those registered so).
+    par_ttl_seconds: int = 60
+    require_pushed_authorization_requests: bool = False
     session_idle_seconds: int = 30 * 60
     session_absolute_seconds: int = 12 * 3600
     # The staff console's sessions (their own cookie): a short idle timeout, a working day at most.
@@ -144,6 +169,33 @@ class Settings(BaseSettings):
     # production and does not exist in production (docs/operations.md, "Metrics").
     metrics_token_digest: str = ""
 
+    # The site's name in every page's header and title: empty is the portal's own (国家药品监督管理局
+    # 政务服务门户); a second deployment (e.g. the 国家政务服务平台 stand-in of `make run`) names itself.
+    site_name: str = ""
+    # Demo data (`idp seed-demo`): the accounts (a YAML list; empty: idp/demo.py's); where the local
+    # systems' client secrets are written is demo_secrets_file above.
+    demo_accounts_path: Path | None = None
+
+    # 国家政务服务平台账号登录 (idp/flows/upstream; docs/accounts.md): the upstream OpenID provider,
+    # named by configuration only. Empty discovery URL: the login windows do not offer it.
+    upstream_discovery_url: str = ""
+    upstream_client_id: str = ""
+    upstream_client_secret: SecretStr = SecretStr("")
+    upstream_scopes: str = "openid profile email phone identity enterprise id_number"
+    upstream_display_name: str = "国家政务服务平台"
+    # Which upstream claim gives each of our fields (a dotted path into UserInfo, e.g.
+    # "enterprise.name"); a field whose claim is missing is asked of the user or left empty.
+    upstream_claims: dict[str, str] = {
+        "name": "name", "id_type": "id_type", "id_number": "id_number", "mobile": "phone_number",
+        "mobile_verified": "phone_number_verified", "email": "email", "email_verified": "email_verified",
+        "realname_level": "realname_level", "id_valid_from": "id_valid_from",
+        "id_valid_to": "id_valid_to", "enterprise_name": "enterprise.name",
+        "credit_code": "enterprise.unified_social_credit_code",
+    }
+    # The upstream's real-name levels (the mapped claim's values) to ours; anything else is 0.
+    upstream_levels: dict[str, int] = {"3": 3, "2": 2}
+    upstream_timeout_seconds: float = 10.0
+
     # Logs (shared/logs.py): the root level, and one JSON object per line or readable text;
     # None: json in production, text elsewhere.
     log_level: Literal["debug", "info", "warning", "error", "critical"] = "info"
@@ -218,6 +270,10 @@ class Settings(BaseSettings):
             problems.append("each of IDP_PREVIOUS_KEY_ENCRYPTION_KEYS must be at least 32 characters")
         if not self.issuer_is_https:
             problems.append("IDP_ISSUER must be an https URL")
+        if self.pairwise_salt.get_secret_value() == DEVELOPMENT_PAIRWISE_SALT:
+            problems.append("IDP_PAIRWISE_SALT is the development salt")
+        elif len(self.pairwise_salt.get_secret_value()) < 32:
+            problems.append("IDP_PAIRWISE_SALT must be at least 32 characters")
         if self.captcha_provider == "test":
             problems.append("IDP_CAPTCHA_PROVIDER=test is for tests only")
         if self.message_sink == "development":
@@ -227,6 +283,8 @@ class Settings(BaseSettings):
         for name in ("enterprise_verifier", "identity_verifier"):
             if getattr(self, name) == "register_file":
                 problems.append(f"IDP_{name.upper()}=register_file checks against synthetic records")
+        if self.upstream_discovery_url and urlsplit(self.upstream_discovery_url).scheme != "https":
+            problems.append("IDP_UPSTREAM_DISCOVERY_URL must be an https URL")
         if self.audit_retention_days < 180:
             problems.append("IDP_AUDIT_RETENTION_DAYS must be at least 180 (the audit log is kept six months)")
         if self.message_sink == "smtp":
@@ -238,6 +296,12 @@ class Settings(BaseSettings):
                 problems.append("IDP_SMS_ACCESS_KEY_SECRET is required to send SMS")
         if problems:
             raise ProductionConfigError("production mode refuses to start: " + "; ".join(problems))
+
+    @property
+    def upstream_enabled(self) -> bool:
+        """Offered when configured, and never where every login must pass TOTP (a staff deployment):
+        a login through the upstream would not."""
+        return bool(self.upstream_discovery_url and self.upstream_client_id) and not self.totp_required
 
     def endpoint(self, path: str) -> str:
         return self.issuer.rstrip("/") + path

@@ -129,6 +129,7 @@ MESSAGES: dict[str, str] = {
     # who may bind a system (catalogue account_types, min_realname_level: idp.bindings.eligibility)
     "binding.account_type_refused": "{system}仅支持个人账号以本人身份（个人登录）授权绑定，法人账号和经办人不能绑定。",
     "binding.level_required": "{system}要求实名等级为三级，您的账号需三级实名认证后才可以绑定，请先升级为三级实名。",
+    "binding.mode_refused": "{system}只能绑定已开通的账号，请选择“已有用户的登录授权”。",
     "binding.agent_mode_refused": "{system}不支持为经办人直接创建新账号，请选择“已有用户的登录授权”绑定已有的子账号。",
     "binding.agent_by_legal_person": "经办人的业务系统授权由法人账号在“经办人授权”中办理。",
     "binding.agent_revoked": "已撤销经办人对{system}的授权。",
@@ -155,6 +156,7 @@ MESSAGES: dict[str, str] = {
     "request.unknown_client": "未知的应用，无法登录。",
     "request.no_redirect_uri": "请求缺少回调地址（redirect_uri）。",
     "request.redirect_uri_mismatch": "回调地址与应用登记的不一致，已拒绝。",
+    "request.request_uri_invalid": "登录请求已失效或已使用，请返回业务系统重新发起登录。",
     # the real-name level a system asks for (acr_values, default_acr_values) and the account lacks
     "authorize.acr_upgrade": "{system}要求实名等级为三级，您的账号需三级实名认证后才可以登录，请先升级为三级实名，"
                              "升级后重新进入该系统。",
@@ -173,6 +175,16 @@ MESSAGES: dict[str, str] = {
     "code.message_body": "【政务服务门户】您的{purpose}验证码为{code}，{minutes}分钟内有效，请勿告诉他人。",
     # rate limits (idp.limits.rates): too many requests from one address or for one account
     "limits.too_many": "操作过于频繁，请{minutes}分钟后再试。",
+    # a staff deployment (the supervision portal): accounts opened by operators, TOTP at each login
+    "registration.closed": "本门户不开放注册，账号由管理员开通，请联系您单位的管理员。",
+    "officials.username_invalid": "用户名须为4至32位字母、数字或下划线，以字母开头。",
+    "officials.name_required": "请输入姓名。",
+    "officials.unit_required": "请输入所在单位。",
+    "officials.jurisdiction_invalid": "管辖区域须为省级或地市级6位行政区划代码（如 110000、330100）。",
+    "officials.username_taken": "用户名 {username} 已被使用。",
+    "login.totp_wrong": "动态验证码错误，请输入验证器当前显示的6位数字",
+    "login.totp_replayed": "该动态验证码已使用过，请等待验证器显示新的验证码后再输入",
+    "login.totp_unreadable": "动态验证码无法校验，请联系管理员重置您的动态验证码",
     # page errors, the portal's and the systems' alike
     "page.expired": "页面已失效，请刷新后重试。",
     "page.not_found": "您访问的页面不存在。",
@@ -180,6 +192,18 @@ MESSAGES: dict[str, str] = {
     # pages, 咨询, 我的消息, staff and operator consoles, audit): shared/messages_service.py
     **SYSTEM_MESSAGES,
     **SERVICE_MESSAGES,
+    # 国家政务服务平台账号登录 (idp/flows/upstream)
+    "upstream.unavailable": "国家政务服务平台暂时无法访问，请稍后再试，或使用用户名和密码登录。",
+    "upstream.verification_failed": "国家政务服务平台的登录结果未通过校验，未登录任何账号。请返回登录页重新登录。",
+    "upstream.cancelled": "未在国家政务服务平台完成登录。请返回登录页重新登录。",
+    "upstream.not_configured": "本门户未开通国家政务服务平台账号登录。",
+    "upstream.no_enterprise": "国家政务服务平台未提供您的企业信息，无法登录法人账号。个人请使用“个人登录”。",
+    "upstream.no_identity": "国家政务服务平台未提供您的实名身份信息，无法登录。",
+    "upstream.other_window": "该国家政务服务平台账号关联的门户账号请通过“{window}”登录。",
+    "upstream.already_linked": "该门户账号已关联其他国家政务服务平台账号，或该国家政务服务平台账号已关联其他门户账号，无法关联。",
+    "upstream.account_disabled": "门户中与您证件号码或统一社会信用代码相同的账号已停用，无法通过国家政务服务平台账号登录。如有疑问，请通过“咨询”联系我们。",
+    "upstream.unlinked": "已解除与国家政务服务平台账号的关联。",
+    "upstream.no_link": "该账号未关联国家政务服务平台账号。",
 }
 
 

@@ -74,6 +74,19 @@ SYSTEM_MESSAGES: dict[str, str] = {
     "pharmacist.upgrade_stale": "该记录已被升级或修改，请刷新后查看。",
     "pharmacist.upgrade_done": "身份证号码已升级为18位：{id_number}。",
     # 药品业务应用系统: who may use 信息采集
+    # the drug system's regulators: opened by the provincial administrator, bound from the supervision portal
+    "drug.regulators.required": "请填写用户名、姓名和单位。",
+    "drug.regulators.username_invalid": "用户名须为4至32位小写字母、数字或下划线，以字母开头。",
+    "drug.regulators.username_taken": "用户名 {username} 已被使用。",
+    "drug.regulators.jurisdiction_invalid": "查阅范围须为本省（{province}）的省级或地市级6位行政区划代码。",
+    "drug.regulators.not_found": "该监管用户不存在或不属于本省。",
+    "drug.regulators.opened": "监管用户已开通。",
+    "drug.regulators.permission_saved": "查阅权限已保存。",
+    "drug.regulation.supervision_only": "出口药品档案查阅仅供监管用户使用，请从综合监管门户登录本系统。",
+    "drug.regulation.no_permission": "您没有出口药品档案信息采集模块查阅权限，请联系本省药品监督管理局管理员授权。",
+    "drug.regulation.bind_existing_only": "监管用户只能绑定省局管理员已开通的账号，请选择“已有用户的登录授权”。",
+    "drug.regulation.not_a_regulator_account": "该账号不是监管用户账号，请使用省局管理员为您开通的账号。",
+    "drug.regulation.regulator_account": "该账号为监管用户账号，只能从综合监管门户绑定。",
     "drug.collection.enterprise_only": "信息采集仅供企业账号使用，请通过政务服务门户“法人登录”（法人账号或经办人账号）进入本系统。",
     # 补充企业信息 (seed 002 section 2.2 (6)) and the steps into the system from the portal (2.2 (3), (4))
     "drug.enterprise.bad_phone": "联系电话格式不正确，请填写数字（可含“-”）。",

@@ -12,7 +12,9 @@ from sqlalchemy import select
 
 from idp import clock
 from idp.inbox.models import AccountMessage
-from idp.space import transitions
+from idp.notify import outbox as message_outbox
+from idp.notify.senders import DevelopmentSink
+from tests.support.authz import Clock
 from tests.support.portal import PASSWORD, Browser
 from tests.support.space import code_sent_to, messages_to, signed_in
 
@@ -100,21 +102,30 @@ async def test_a_refused_change_is_not_announced(put, me):
     assert await notes(put, put.account.id) == []
 
 
-async def test_a_sender_failure_leaves_the_change_and_its_note(put, me, monkeypatch, caplog):
-    """The notice goes out after the change committed: a mail server that is down does not
-    undo a proven change (the note in 我的消息 is there), and the log names no address."""
+async def test_a_sender_failure_leaves_the_change_and_its_note_and_the_notice_is_retried(
+        put, me, monkeypatch, caplog):
+    """The notice goes out through the outbox after the change committed: a mail server that is
+    down does not undo a proven change (the note in 我的消息 is there), the log names no address,
+    and the background loop sends the notice once the server is back."""
     class Down:
-        async def send(self, *_args):
+        async def send(self, *_args, **_kwargs):
             raise ConnectionRefusedError("smtp down for zhangsan@example.com")
 
     page = await me.go("/space/settings/email")
     page = await me.submit(page, "/space/settings/email", email=NEW_EMAIL, current_password=PASSWORD)
-    monkeypatch.setattr(transitions, "make_sender", lambda *_: Down())
-    response = await me.submit(page, "/space/settings/email/confirm", code=await code_sent_to(put, NEW_EMAIL))
+    code = await code_sent_to(put, NEW_EMAIL)
+    monkeypatch.setattr(message_outbox, "make_sender", lambda *_: Down())
+    response = await me.submit(page, "/space/settings/email/confirm", code=code)
     assert str(response.url).endswith("?done=email")
     assert [n.kind for n in await notes(put, put.account.id)] == ["email_changed"]
     assert await messages_to(put, OLD_EMAIL) == []
-    assert "email_changed" in caplog.text and OLD_EMAIL not in caplog.text
+    assert "ConnectionRefusedError" in caplog.text and OLD_EMAIL not in caplog.text
+
+    monkeypatch.setattr(message_outbox, "make_sender", lambda *_: DevelopmentSink())
+    Clock(monkeypatch).advance(seconds=60)
+    await message_outbox.deliver_due(put.portal)
+    [notice] = await messages_to(put, OLD_EMAIL)
+    assert "电子邮箱已于" in notice.body
 
 
 async def test_my_messages_lists_the_notes_newest_first(put, me):

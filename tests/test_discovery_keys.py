@@ -88,11 +88,13 @@ async def test_every_advertised_endpoint_answers(put):
         assert (await http.get(path["authorization_endpoint"])).status_code == 400
         assert (await http.get(path["userinfo_endpoint"])).status_code == 401
         assert (await http.get(path["end_session_endpoint"])).status_code in (200, 400)
-        for name in ("token_endpoint", "introspection_endpoint", "revocation_endpoint"):
+        for name in ("token_endpoint", "introspection_endpoint", "revocation_endpoint",
+                     "pushed_authorization_request_endpoint"):
             response = await http.post(path[name], data={"token": "x", "grant_type": "client_credentials"})
             assert response.status_code == 401 and response.json()["error"] == "invalid_client", name
     assert set(path) == {"authorization_endpoint", "token_endpoint", "userinfo_endpoint", "jwks_uri",
-                         "end_session_endpoint", "revocation_endpoint", "introspection_endpoint"}
+                         "end_session_endpoint", "revocation_endpoint", "introspection_endpoint",
+                         "pushed_authorization_request_endpoint"}
 
 
 def client_assertion(client_id: str, audience: str, key, alg: str) -> dict:

@@ -55,7 +55,7 @@ async def test_the_key_encryption_key_rotates_and_the_old_one_can_go(database_ur
         await serves_tokens_and_staff(put, secret)  # no downtime: both keys decrypt
 
     assert await rewrap(monkeypatch, database_url, NEW, OLD) == 0
-    assert "2 signing keys, 1 staff TOTP secrets, 2 personal data keys" in capsys.readouterr().out
+    assert "2 signing keys, 1 TOTP secrets, 2 personal data keys" in capsys.readouterr().out
 
     async with running_portal(database_url, key_encryption_key=NEW) as put:  # the old key removed
         after = await stored_secrets(put)
@@ -66,7 +66,7 @@ async def test_the_key_encryption_key_rotates_and_the_old_one_can_go(database_ur
         assert event is not None and event.actor == "cli"
 
     assert await rewrap(monkeypatch, database_url, NEW) == 0  # again: nothing left to do
-    assert "0 signing keys, 0 staff TOTP secrets, 0 personal data keys (5 already were)" in capsys.readouterr().out
+    assert "0 signing keys, 0 TOTP secrets, 0 personal data keys (5 already were)" in capsys.readouterr().out
 
 
 async def test_rewrap_without_the_key_that_sealed_a_secret_changes_nothing(database_url, monkeypatch, capsys):

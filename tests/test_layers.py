@@ -24,6 +24,7 @@ PACKAGE_MAP = {
     "idp.notify": "domain", "idp.inbox": "domain", "idp.limits": "domain", "idp.captcha": "domain",
     "idp.verification": "domain", "idp.bindings": "domain", "idp.consultations": "domain",
     "idp.help": "domain", "idp.staff": "domain", "idp.metrics": "domain", "idp.public_services": "domain",
+    "idp.upstream_links": "domain",
     # protocol and flows
     "idp.oidc": "protocol", "idp.flows": "protocol", "idp.agents": "protocol", "idp.space": "protocol",
     "idp.operations": "protocol", "idp.casework": "protocol",
@@ -32,6 +33,7 @@ PACKAGE_MAP = {
     # composition: the app factory and the process entry points, which wire every layer
     "idp.app": "composition", "idp.cli": "composition", "idp.cli_operations": "composition",
     "idp.cli_personal_data": "composition",
+    "idp.cli_officials": "composition",
     "idp.background": "composition",
     "idp.maintenance": "composition", "idp.schema": "composition", "idp.demo": "composition",
     "idp.testing": "composition",
@@ -44,7 +46,9 @@ CONTRACT = Contract(
     router_layer="web",
     # the portal's app factory; a business system's routers are wired by the common app factory
     # and by the system's own package (its extension)
-    app_factories=frozenset({"idp.app", "mock_systems.common.app", "mock_systems.drug", "mock_systems.udi",
+    app_factories=frozenset({"idp.app", "mock_systems.common.app",
+                              "mock_systems.common.providers",  # a second trusted provider's endpoints
+                              "mock_systems.drug", "mock_systems.udi",
                               "mock_systems.pharmacist"}),
     forbidden={
         "mock_systems": ("idp",), "shared": ("idp", "mock_systems"),

@@ -14,9 +14,9 @@ from sqlalchemy import select
 from idp import clock
 from idp.codes.models import OneTimeCode
 from idp.notify import outbox as message_outbox
-from idp.notify.gateway import signature
 from idp.notify.models import OutboundMessage, QueuedMessage
 from idp.notify.senders import SmtpAndGatewaySender
+from shared.sms_gateway import signature
 from tests.support.authz import Clock
 from tests.support.portal import test_settings as settings_for
 from tests.support.selfservice import request_code

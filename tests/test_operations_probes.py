@@ -86,6 +86,22 @@ async def test_readyz_is_503_when_the_schema_is_behind_the_migrations(put):
     assert response.json()["checks"] == {"database": "ok", "migrations": "failed", "signing_keys": "ok"}
 
 
+async def test_readyz_stays_ready_when_a_newer_release_migrated_the_database(put):
+    """A rolling upgrade: `idp migrate` of the next release moved the schema to a revision this
+    code does not know; the old instances keep serving until each is replaced (migrations
+    expand first, so the old code works on the new schema)."""
+    async with put.portal.engine.begin() as connection:
+        head = (await connection.execute(text("SELECT version_num FROM alembic_version"))).scalar()
+        await connection.execute(text("UPDATE alembic_version SET version_num = '9999_next_release'"))
+    try:
+        response = await get(put, "/readyz")
+    finally:
+        async with put.portal.engine.begin() as connection:
+            await connection.execute(text("UPDATE alembic_version SET version_num = :head"), {"head": head})
+    assert response.status_code == 200
+    assert response.json()["checks"] == {"database": "ok", "migrations": "ok", "signing_keys": "ok"}
+
+
 async def test_readyz_is_503_without_signing_keys(put):
     async with put.portal.sessionmaker.begin() as db:
         await db.execute(delete(SigningKey))

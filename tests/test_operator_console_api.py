@@ -90,6 +90,28 @@ async def test_an_operator_registers_a_client_whose_secret_is_shown_once_and_wor
     assert added.actor == "staff:yunwei"
 
 
+async def test_an_operator_registers_a_client_that_must_push_its_authorization_requests(put, ops):
+    response = await ops.write("POST", "/clients", {
+        "client_id": "fapi", "display_name": "FAPI", "redirect_uris": ["https://fapi.example.cn/cb"],
+        "require_pushed_authorization_requests": True})
+    assert response.status_code == 201, response.text
+    assert response.json()["client"]["require_pushed_authorization_requests"] is True
+    assert (await client_row(put, "fapi")).require_pushed_authorization_requests is True
+
+
+async def test_an_operator_registers_a_pairwise_client_whose_sector_is_clear(put, ops):
+    response = await ops.write("POST", "/clients", {
+        "client_id": "pw", "display_name": "成对", "redirect_uris": ["https://pw.example.cn/cb"],
+        "subject_type": "pairwise"})
+    assert response.status_code == 201, response.text
+    assert response.json()["client"]["subject_type"] == "pairwise"
+    refused = await ops.write("POST", "/clients", {
+        "client_id": "pw2", "display_name": "成对", "subject_type": "pairwise",
+        "redirect_uris": ["https://one.example.cn/cb", "https://two.example.cn/cb"]})
+    assert refused.status_code == 400 and "sector_identifier_uri" in refused.json()["message"]
+    assert await client_row(put, "pw2") is None
+
+
 @pytest.mark.parametrize("body, message", [
     ({"client_id": "A b", "display_name": "x"}, "客户端标识应为2至64位"),
     ({"client_id": "rp", "display_name": "重复"}, "客户端标识已被使用"),
@@ -261,6 +283,33 @@ async def test_an_operator_unlocks_and_disables_an_account(put, browser, ops):
     assert unlocked.actor == disabled.actor == "staff:yunwei"
     assert unlocked.subject == disabled.subject == put.account.subject
     assert (await ops.write("POST", "/accounts/999999/unlock")).status_code == 404
+
+
+async def test_an_operator_enables_a_disabled_account_again_and_of_two_at_once_one_acts(put, browser, ops):
+    path = f"/accounts/{put.account.id}"
+    not_disabled = await ops.write("POST", path + "/enable")
+    assert not_disabled.status_code == 409 and not_disabled.json()["message"] == "该账号未被停用。"
+    old = await code_flow(put, browser, put.rp, "openid profile")
+    assert (await ops.write("POST", path + "/disable")).status_code == 200
+    answers = await asyncio.gather(*(ops.write("POST", path + "/enable") for _ in range(3)))
+    assert sorted(a.status_code for a in answers) == [200, 409, 409]
+    [enabled] = await audit_events(put, "account.enabled")
+    assert enabled.actor == "staff:yunwei" and enabled.subject == put.account.subject
+    fresh = await code_flow(put, browser, put.rp, "openid profile")
+    assert (await userinfo(put, fresh["access_token"])).status_code == 200
+    assert (await userinfo(put, old["access_token"])).status_code == 401  # what the disabling ended stays ended
+
+
+async def test_a_duplicate_deactivated_by_the_binding_administrators_is_not_enabled(put, ops):
+    """It gave its ID number and mobile to the original account (idp/casework/duplicates.py)."""
+    async with put.portal.sessionmaker.begin() as db:
+        await db.execute(update(Account).where(Account.id == put.account.id).values(
+            id_number="11010519491231002X", personal_id_number=None, personal_mobile=None, disabled_at=clock.now()))
+    refused = await ops.write("POST", f"/accounts/{put.account.id}/enable")
+    assert refused.status_code == 409 and refused.json()["message"] == "该账号已作为重复账号注销，不能重新启用。"
+    async with put.portal.reader() as db:
+        assert (await db.get(Account, put.account.id)).disabled_at is not None
+    assert await audit_events(put, "account.enabled") == []
 
 
 async def test_an_unknown_client_is_404_and_a_public_client_has_no_secret(put, ops):

@@ -66,6 +66,11 @@ async def test_accounts_are_found_unlocked_and_disabled_from_the_command_line(pu
     assert await cli(["accounts", "disable", "zhangsan"]) == 0
     [event] = await audit_events(put, "account.disabled")
     assert event.actor == "cli" and event.subject == put.account.subject
+    assert await cli(["accounts", "enable", "zhangsan"]) == 0
+    assert await cli(["accounts", "enable", "zhangsan"]) == 2
+    assert "该账号未被停用。" in capsys.readouterr().err
+    [event] = await audit_events(put, "account.enabled")
+    assert event.actor == "cli" and event.subject == put.account.subject
 
 
 async def test_keys_are_listed_with_their_state_from_the_command_line(put, database_url, monkeypatch, capsys):

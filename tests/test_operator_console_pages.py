@@ -98,7 +98,7 @@ async def test_a_users_session_is_found_and_ended_from_the_page(put, browser, op
     assert ERROR.search(unknown.text).group(1) == "该用户名不存在。"
 
 
-async def test_an_account_is_found_masked_unlocked_and_disabled_from_the_page(put, operator):
+async def test_an_account_is_found_masked_unlocked_disabled_and_enabled_from_the_page(put, operator):
     async with put.portal.sessionmaker.begin() as db:
         await db.execute(update(Account).where(Account.id == put.account.id)
                          .values(**with_indexes({"id_number": "11010519491231002X"}),
@@ -114,6 +114,10 @@ async def test_an_account_is_found_masked_unlocked_and_disabled_from_the_page(pu
     row = re.search(r'<tr id="account-zhangsan".*?</tr>', page.text, re.S).group(0)
     assert "已停用" in row
     assert [e.actor for e in await audit_events(put, "account.disabled")] == ["staff:yunwei"]
+    page = await post(operator, f"/staff/ops/accounts/{put.account.id}/enable", q="zhangsan")
+    assert "已启用账号 zhangsan" in NOTICE.search(page.text).group(1)
+    row = re.search(r'<tr id="account-zhangsan".*?</tr>', page.text, re.S).group(0)
+    assert "正常" in row and 'id="disable-account-zhangsan"' in row
 
 
 async def test_a_client_registered_on_the_page_gets_its_secret_once_and_a_bad_one_is_refused(put, operator):

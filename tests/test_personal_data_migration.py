@@ -1,10 +1,11 @@
 """Migration 0017 on a database that already holds people: it encrypts every ID number, mobile and
 e-mail address in place, moves the lookups to the blind indexes, and (SQLite) VACUUMs the file,
 so no plaintext is left in its freed pages; the people still log in as before. Its downgrade
-decrypts them again (run here to make the plaintext database 0016 had)."""
+decrypts them again (run here to make the plaintext database of the revision before)."""
 from __future__ import annotations
 
 from alembic import command
+from alembic.script import ScriptDirectory
 from sqlalchemy import event, text
 
 from idp.db.engine import create_engine
@@ -24,14 +25,19 @@ def keep_freed_pages(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-async def downgrade_to_0016(database_url: str) -> None:
+def before_0017() -> str:
+    """The revision 0017 follows (the chain is re-linked when branches merge)."""
+    return ScriptDirectory.from_config(alembic_config()).get_revision("0017").down_revision
+
+
+async def downgrade_before_0017(database_url: str) -> None:
     engine = create_engine(database_url, pooled=False)
     try:
         async with engine.begin() as connection:
             def run(sync_connection) -> None:
                 cfg = alembic_config()
                 cfg.attributes["connection"] = sync_connection
-                command.downgrade(cfg, "0016")
+                command.downgrade(cfg, before_0017())
             await connection.run_sync(run)
     finally:
         await engine.dispose()
@@ -45,13 +51,13 @@ async def test_the_migration_encrypts_existing_rows_and_leaves_no_plaintext(data
                               enterprise_name="示例医疗器械有限公司", credit_code="91110105PDY0001752",
                               realname_level=2)
         await file_question(put)
-    await downgrade_to_0016(database_url)
+    await downgrade_before_0017(database_url)
     engine = create_engine(database_url, pooled=False)
     try:
         async with engine.connect() as connection:
             plain = (await connection.execute(text("SELECT id_number, personal_id_number, mobile FROM accounts "
                                                    "WHERE username = 'zhangsan'"))).one()
-        assert tuple(plain) == (ID_NUMBER, ID_NUMBER, MOBILE)  # what 0016 stored
+        assert tuple(plain) == (ID_NUMBER, ID_NUMBER, MOBILE)  # what was stored before 0017
         if engine.dialect.name == "sqlite":  # as a build without SECURE_DELETE: freed pages keep their bytes
             event.listen(engine.sync_engine, "connect", keep_freed_pages)
         await upgrade_to_head(engine)

@@ -8,8 +8,8 @@ import sys
 
 import yaml
 
-from idp.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_STAFF, DEMO_STAFF_PASSWORD
-from idp.settings import PROJECT_ROOT
+from idp.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_STAFF, DEMO_STAFF_PASSWORD, demo_accounts
+from idp.settings import PROJECT_ROOT, Settings
 from mock_systems.common import DEMO_LOCAL_PASSWORD
 from mock_systems.standins import STANDINS
 
@@ -37,6 +37,23 @@ def test_the_banner_names_every_server_and_every_demo_login():
         assert username in text
     assert "udi_staff" in text  # the UDI system's own reviewer
     assert "pharmacist_admin" in text  # the licensed-pharmacist system's provincial administrator
+    assert "drug_admin" in text  # the drug system's, who opens the regulators' accounts
+
+
+def test_the_supervision_portal_is_a_second_deployment_of_the_provider_with_the_staff_profile():
+    launcher = load_launcher()
+    (supervision,) = [s for s in launcher.SERVICES if s.port == 8300]
+    env = launcher.read_env_file(supervision.env_file)
+    assert supervision.app == launcher.SERVICES[0].app == "idp.app:create_app"
+    settings = Settings(**{name.removeprefix("IDP_").lower(): value for name, value in env.items()})
+    assert not settings.self_registration and settings.login_windows == "single" and settings.totp_required
+    assert settings.issuer == supervision.url and "supervision.sqlite3" in settings.database_url
+    makefile = (PROJECT_ROOT / "Makefile").read_text(encoding="utf-8")
+    assert ". deploy/supervision/supervision.env; set +a; $(BIN)/idp migrate && $(BIN)/idp seed-demo" in makefile
+    text = launcher.banner(launcher.SERVICES)
+    for account in demo_accounts(PROJECT_ROOT / env["IDP_DEMO_ACCOUNTS_PATH"]):
+        assert account["account_type"] == "official"
+        assert account["username"] in text and account["jurisdiction"] in text
 
 
 def test_the_banner_names_every_catalogue_system_with_its_address_and_the_stand_ins_logins():

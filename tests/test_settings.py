@@ -15,9 +15,12 @@ import pytest
 from pydantic import ValidationError
 
 from idp.app import create_app, start_portal
+from idp.db.engine import create_engine, create_sessionmaker
 from idp.oidc.client_registration import ClientConfigError
+from idp.portal import Portal
 from idp.settings import (
     DEVELOPMENT_KEY_ENCRYPTION_KEY,
+    DEVELOPMENT_PAIRWISE_SALT,
     PROJECT_ROOT,
     ProductionConfigError,
     Settings,
@@ -41,6 +44,7 @@ def production_settings(**overrides) -> Settings:
     values = dict(
         environment="production", issuer=PRODUCTION_ISSUER, database_url=UNREACHABLE_DATABASE,
         key_encryption_key=secrets.token_urlsafe(32), captcha_provider="image", message_sink="smtp",
+        pairwise_salt=secrets.token_urlsafe(32),
         sms_gateway_url="https://sms.example.gov.cn/send", sms_sign_name="政务服务门户",
         sms_template_code="SMS_100001", sms_template_notice="SMS_100002", sms_access_key_id="portal",
         sms_access_key_secret=secrets.token_urlsafe(24),
@@ -57,6 +61,9 @@ DEVELOPMENT_DEFAULTS = {
     "development key-encryption key": (
         {"key_encryption_key": DEVELOPMENT_KEY_ENCRYPTION_KEY}, "IDP_KEY_ENCRYPTION_KEY is the development key"),
     "short key-encryption key": ({"key_encryption_key": "x" * 31}, "IDP_KEY_ENCRYPTION_KEY must be at least 32"),
+    "development pairwise salt": (
+        {"pairwise_salt": DEVELOPMENT_PAIRWISE_SALT}, "IDP_PAIRWISE_SALT is the development salt"),
+    "short pairwise salt": ({"pairwise_salt": "s" * 31}, "IDP_PAIRWISE_SALT must be at least 32"),
     "short previous key-encryption key": (
         {"previous_key_encryption_keys": "y" * 40 + ",short"}, "IDP_PREVIOUS_KEY_ENCRYPTION_KEYS must be at least 32"),
     "no SMS signature": ({"sms_sign_name": ""}, "IDP_SMS_SIGN_NAME is required"),
@@ -130,6 +137,7 @@ def test_idp_environment_variables_are_read(monkeypatch):
     monkeypatch.setenv("IDP_ENVIRONMENT", "production")
     monkeypatch.setenv("IDP_ISSUER", PRODUCTION_ISSUER)
     monkeypatch.setenv("IDP_KEY_ENCRYPTION_KEY", key)
+    monkeypatch.setenv("IDP_PAIRWISE_SALT", secrets.token_urlsafe(32))
     monkeypatch.setenv("IDP_MESSAGE_SINK", "smtp")
     monkeypatch.setenv("IDP_SMS_GATEWAY_URL", "https://sms.example.gov.cn/send")
     for name, value in (("SIGN_NAME", "政务服务门户"), ("TEMPLATE_CODE", "SMS_1"), ("TEMPLATE_NOTICE", "SMS_2"),
@@ -176,3 +184,20 @@ def test_readme_documents_every_setting():
     documented = set(re.findall(r"^\| `(IDP_[A-Z0-9_]+)` \|", readme, flags=re.MULTILINE))
     settings = {"IDP_" + name.upper() for name in Settings.model_fields}
     assert sorted(settings - documented) == [], "missing from the README's configuration table"
+
+
+async def test_the_pool_settings_size_both_of_an_instances_postgresql_pools():
+    """Several instances share one server's max_connections: IDP_DATABASE_POOL_SIZE and
+    IDP_DATABASE_MAX_OVERFLOW bound the writers' pool and the readers' alike."""
+    settings = Settings(database_url="postgresql+asyncpg://postgres@127.0.0.1:5432/unused", database_pool_size=3,
+                        database_max_overflow=2)
+    engine = create_engine(settings.database_url, pool_size=settings.database_pool_size,
+                           max_overflow=settings.database_max_overflow)  # as start_portal (nothing connects)
+    try:
+        portal = Portal.build(settings, engine, create_sessionmaker(engine), httpx.AsyncClient())
+        for pool in (engine.pool, portal.reader.kw["bind"].pool):
+            assert (pool.size(), pool._max_overflow) == (3, 2)  # QueuePool shows its overflow bound no other way
+    finally:
+        await engine.dispose()
+    with pytest.raises(ValidationError):
+        Settings(database_pool_size=0)

@@ -2,17 +2,14 @@
 ``idp seed-demo`` (idp/demo.py)."""
 from __future__ import annotations
 
-import asyncio
-import io
-
 import pytest
 from sqlalchemy import select
 
 from idp.audit.models import AuditEvent
-from idp.cli import main
 from idp.demo import DEMO_STAFF, DEMO_STAFF_PASSWORD, seed_demo_staff
 from idp.staff.accounts import find_staff, roles_of
 from idp.staff.roles import ADMIN, AUDITOR, BINDINGS, HELPDESK
+from tests.support.cli import idp
 from tests.support.staff import STAFF_PASSWORD, add_staff, post_password
 
 
@@ -21,12 +18,6 @@ def cli_env(monkeypatch, database_url):
     monkeypatch.setenv("IDP_DATABASE_URL", database_url)
     monkeypatch.setenv("IDP_ARGON2_MEMORY_KIB", "64")
     monkeypatch.setenv("IDP_ARGON2_TIME_COST", "1")
-
-
-async def idp(monkeypatch, *argv: str, stdin: str = "") -> int:
-    """``idp …`` as an operator runs it (its own event loop, so in a thread of its own)."""
-    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-    return await asyncio.to_thread(main, list(argv))
 
 
 async def test_create_reads_the_password_from_stdin_and_enrols_later(put, cli_env, monkeypatch, capsys):

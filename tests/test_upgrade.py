@@ -3,7 +3,6 @@ stand-in shows a one-time confirmation on /dev/ctid (development only), the user
 from __future__ import annotations
 
 import asyncio
-import re
 
 import httpx
 from sqlalchemy import select
@@ -15,9 +14,7 @@ from idp.sessions.store import session_cookie_name, start_session
 from shared.messages import text
 from tests.support.portal import ISSUER, Browser, PortalUnderTest, running_portal
 from tests.support.production import production_overrides
-from tests.support.registration import alert, count, ctid_messages, events
-
-CONFIRMATION = re.compile(r"验证码为(\d{6})")
+from tests.support.registration import alert, count, ctid_messages, events, latest_confirmation
 
 
 async def signed_in(put: PortalUnderTest, account: Account) -> Browser:
@@ -45,10 +42,6 @@ async def start(browser: Browser) -> httpx.Response:
     page = await browser.go("/upgrade")
     assert 'action="/upgrade"' in page.text, alert(page.text) or page.text[:300]
     return await browser.submit(page, "/upgrade")
-
-
-async def latest_confirmation(put: PortalUnderTest) -> str:
-    return CONFIRMATION.search((await ctid_messages(put))[-1].body).group(1)
 
 
 async def test_a_level_two_account_upgrades_to_level_three_through_the_ctid_stand_in(put):

@@ -1,5 +1,6 @@
 """Portal accounts: legal persons (法人), personal accounts (个人); agents are personal accounts
-that a legal person authorized (the agents issue adds that link).
+that a legal person authorized (the agents issue adds that link); officials (监管人员) are the
+accounts of a staff deployment, opened by its operators (idp.accounts.officials).
 
 For a legal person, ``name`` and the ``id_*`` columns describe the legal representative.
 """
@@ -8,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Boolean, Date, Enum, Integer, String, event, inspect
+from sqlalchemy import BigInteger, Boolean, Date, Enum, ForeignKey, Integer, String, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column
 
 from idp.db.base import Base, UTCDateTime
@@ -18,6 +19,7 @@ from idp.personal_data.columns import BlindIndex, Sealed, lower, upper
 class AccountType(str, enum.Enum):
     legal_person = "legal_person"
     personal = "personal"
+    official = "official"  # a regulator's account at a staff deployment: a unit and a jurisdiction
 
 
 class Account(Base):
@@ -59,6 +61,10 @@ class Account(Base):
     # Legal persons only: the enterprise they are.
     enterprise_name: Mapped[str | None] = mapped_column(String(200))
     credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
+    # Officials only: the unit (单位) and its jurisdiction, a province's or a city's 6-digit
+    # administrative division code (idp.accounts.officials).
+    unit: Mapped[str | None] = mapped_column(String(200))
+    jurisdiction: Mapped[str | None] = mapped_column(String(6))
     # Lockout (counted atomically in one UPDATE; see idp.accounts.lockout).
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     failed_window_start: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
@@ -96,3 +102,18 @@ def _index_what_changed(_mapper, _connection, account: Account) -> None:
         account.email_index = account.email
     if state.attrs.id_number.history.has_changes() or account.id_number_index is None:
         account.id_number_index = account.id_number
+
+
+class AccountTotp(Base):
+    """An account's TOTP second factor, where the deployment requires one (IDP_TOTP_REQUIRED;
+    idp.accounts.totp). The secret is encrypted with IDP_KEY_ENCRYPTION_KEY; it counts once
+    ``totp_enrolled_at`` is set, after one valid code. ``totp_last_step`` is the newest accepted
+    time step, moved forward only by one conditional UPDATE (idp.security.totp.claim_step)."""
+
+    __tablename__ = "account_totp"
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    totp_secret_encrypted: Mapped[str] = mapped_column(String(255))
+    totp_enrolled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

@@ -3,7 +3,8 @@
 Each request carries ``Authorization: Bearer <JWT>`` signed with the portal's key: typ
 PORTAL_REQUEST_TYP, iss, aud = the client id, iat, exp two minutes later, jti, and the action,
 binding id and subject it authorizes (plus force and reason for staff force-unbind), so a
-captured token cannot be replayed for another action or another binding.
+captured token cannot be replayed for another action or another binding. The ``ask_*`` calls
+take the principal's own subject and send the one the system sees (idp.clients.pairwise).
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 import httpx
 
 from idp import clock
+from idp.clients.pairwise import subject_for
 from idp.clients.registry import ClientInfo
 from idp.keys import jws
 from idp.portal import Portal
@@ -76,17 +78,20 @@ def _status(response: httpx.Response) -> Status:
 
 
 async def ask_status(portal: Portal, client: ClientInfo, binding_id: str, sub: str) -> Status:
+    sub = subject_for(portal.settings, client, sub)
     token = request_token(portal, await portal.key_ring(), client, "status", binding_id, sub)
     return _status(await _send(portal, client, "GET", SYSTEM_STATUS.format(binding_id=binding_id), token))
 
 
 async def ask_cancel(portal: Portal, client: ClientInfo, binding_id: str, sub: str) -> Status:
+    sub = subject_for(portal.settings, client, sub)
     token = request_token(portal, await portal.key_ring(), client, "cancel", binding_id, sub)
     return _status(await _send(portal, client, "POST", SYSTEM_CANCEL.format(binding_id=binding_id), token))
 
 
 async def ask_unlink(portal: Portal, client: ClientInfo, binding_id: str, sub: str, *, force: bool,
                      reason: str | None) -> Unlinked:
+    sub = subject_for(portal.settings, client, sub)
     token = request_token(portal, await portal.key_ring(), client, "unlink", binding_id, sub, force=force,
                           reason=reason)
     response = await _send(portal, client, "DELETE", SYSTEM_UNLINK.format(sub=sub), token)

@@ -36,7 +36,8 @@ class RowRules:
 
 
 def principal_kind(principal: Principal) -> str:
-    """personal (个人登录, own capacity), legal_person, or agent (a person acting for an enterprise)."""
+    """personal (个人登录, own capacity), legal_person, agent (a person acting for an enterprise), or
+    official (a staff deployment's account, idp.accounts.officials)."""
     return "agent" if principal.is_agent else principal.account.account_type.value
 
 

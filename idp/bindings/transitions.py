@@ -110,6 +110,8 @@ async def start_binding(portal: Portal, principal: Principal, client: ClientInfo
         raise DomainError(refused, system=client.display_name)
     if principal.is_agent and mode not in client.agent_binding_modes:
         raise DomainError("binding.agent_mode_refused", system=client.display_name)
+    if mode not in client.binding_modes:
+        raise DomainError("binding.mode_refused", system=client.display_name)
     actor = actor or principal.account
     for _ in range(3):  # the holder may end between our INSERT and our look at it
         binding_id = await _insert_pending(portal, principal, client, mode, actor, source_ip)

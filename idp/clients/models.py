@@ -33,6 +33,9 @@ class Client(Base):
     # The binding modes a legal person may use for its agents (经办人): the UDI system lets
     # agents bind existing sub-accounts only.
     agent_binding_modes: Mapped[list | None] = mapped_column(JSON)  # None: both
+    # The binding modes anyone may use: the drug system at the supervision portal binds existing
+    # regulator accounts only (docs/supervision.md).
+    binding_modes: Mapped[list | None] = mapped_column(JSON)  # None: both
     # Systems with the same binding slot exclude each other: one portal account binds one of
     # them (分类界定 ⟂ 药械组合, docs/behaviours.md, Binding). None: the system's own slot, its client id.
     binding_slot: Mapped[str | None] = mapped_column(String(40))
@@ -49,6 +52,12 @@ class Client(Base):
     id_token_signed_response_alg: Mapped[str] = mapped_column(String(8), default="RS256")
     # PKCE is required unless a confidential client's registration says otherwise.
     require_pkce: Mapped[bool] = mapped_column(Boolean, default=True)
+    # RFC 9126 §6: this client's authorization requests must come through the PAR endpoint.
+    require_pushed_authorization_requests: Mapped[bool] = mapped_column(Boolean, default=False)
+    # OIDC Core §8: "public" (the account's own subject) or "pairwise" (one per sector,
+    # idp.oidc.pairwise); the sector is the sector_identifier_uri's host, else the redirect URIs' one.
+    subject_type: Mapped[str] = mapped_column(String(16), default="public")
+    sector_identifier_uri: Mapped[str | None] = mapped_column(String(500))
     # First-party business systems skip the consent page for ordinary scopes.
     first_party: Mapped[bool] = mapped_column(Boolean, default=False)
     source: Mapped[str] = mapped_column(String(16), default="cli")  # catalogue | cli

@@ -14,7 +14,7 @@ CLIENT_ID_MAX = 64  # the length of clients.client_id
 UNBINDABLE_KINDS = ("existing",)
 # Who may bind a system (idp.bindings.eligibility): a personal account in its own capacity
 # (个人登录), a legal person, an agent (经办人, 法人登录) — all unless the catalogue says otherwise.
-ACCOUNT_TYPES = ("personal", "legal_person", "agent")
+ACCOUNT_TYPES = ("personal", "legal_person", "agent", "official")  # official: a staff deployment's
 
 
 def unbindable_kinds(value: list | None) -> tuple[str, ...]:
@@ -49,11 +49,15 @@ class ClientInfo:
     binding_start_uri: str | None = None
     binding_api_uri: str | None = None
     agent_binding_modes: tuple[str, ...] = ("create", "existing")
+    binding_modes: tuple[str, ...] = ("create", "existing")
     binding_slot: str | None = None
     unbindable_kinds: tuple[str, ...] = UNBINDABLE_KINDS
     account_types: tuple[str, ...] = ACCOUNT_TYPES
     min_realname_level: int = 0
     default_acr_values: tuple[str, ...] = ()
+    require_pushed_authorization_requests: bool = False
+    subject_type: str = "public"
+    sector_identifier_uri: str | None = None
     enabled: bool = True
     extra: dict = field(default_factory=dict)
 
@@ -82,11 +86,15 @@ class ClientInfo:
             binding_start_uri=row.binding_start_uri,
             binding_api_uri=row.binding_api_uri,
             agent_binding_modes=tuple(row.agent_binding_modes or ("create", "existing")),
+            binding_modes=tuple(row.binding_modes or ("create", "existing")),
             binding_slot=row.binding_slot,
             unbindable_kinds=unbindable_kinds(row.unbindable_kinds),
             account_types=account_types(row.account_types),
             min_realname_level=row.min_realname_level or 0,
             default_acr_values=tuple(row.default_acr_values or ()),
+            require_pushed_authorization_requests=bool(row.require_pushed_authorization_requests),
+            subject_type=row.subject_type or "public",
+            sector_identifier_uri=row.sector_identifier_uri,
             enabled=row.disabled_at is None,
         )
 

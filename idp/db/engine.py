@@ -8,9 +8,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 
+POOL_SIZE = 20
+MAX_OVERFLOW = 10
 
-def create_engine(url: str, *, pooled: bool = True, readers: bool = False) -> AsyncEngine:
-    """``readers``: the engine of :func:`create_read_sessionmaker` (on SQLite, a pool of many)."""
+
+def create_engine(url: str, *, pooled: bool = True, readers: bool = False, pool_size: int = POOL_SIZE,
+                  max_overflow: int = MAX_OVERFLOW) -> AsyncEngine:
+    """``readers``: the engine of :func:`create_read_sessionmaker` (on SQLite, a pool of many).
+    ``pool_size`` and ``max_overflow`` size a PostgreSQL pool (IDP_DATABASE_POOL_SIZE, …)."""
     kwargs: dict = {}
     if url.startswith("sqlite"):
         database = make_url(url).database
@@ -31,8 +36,10 @@ def create_engine(url: str, *, pooled: bool = True, readers: bool = False) -> As
         # holds few). SQLAlchemy's default keeps 5 and closes each of the 10 overflow connections
         # when it is returned: under more than 5 concurrent requests nearly every checkout opened
         # a new PostgreSQL connection (a server process, authentication, asyncpg's statement
-        # cache lost). Each instance has two such pools, the writers' and the readers'.
-        kwargs.update(pool_size=20, max_overflow=10)
+        # cache lost). Each instance has two such pools, the writers' and the readers', so it
+        # may open 2 × (pool_size + max_overflow) connections: with several instances on one
+        # server, size them to its max_connections (docs/operations.md, "Sizing").
+        kwargs.update(pool_size=pool_size, max_overflow=max_overflow)
         if readers:
             # Under READ COMMITTED (PostgreSQL's default, which we keep) every statement takes
             # its own snapshot even inside a transaction, so a read-only transaction gives the
@@ -74,7 +81,8 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-def create_read_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+def create_read_sessionmaker(engine: AsyncEngine, *, pool_size: int = POOL_SIZE,
+                             max_overflow: int = MAX_OVERFLOW) -> async_sessionmaker[AsyncSession]:
     """For transactions that only read: on SQLite they take no write lock.
 
     They get a connection pool of their own. A writer holding a lock sometimes reads through
@@ -85,7 +93,8 @@ def create_read_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSes
     The reader pool is disposed together with ``engine``.
     """
     reader = create_engine(engine.url.render_as_string(hide_password=False),
-                           pooled=not isinstance(engine.pool, NullPool), readers=True)
+                           pooled=not isinstance(engine.pool, NullPool), readers=True, pool_size=pool_size,
+                           max_overflow=max_overflow)
     # AsyncEngine.dispose runs the sync dispose inside a greenlet, where this one can run too.
     event.listen(engine.sync_engine, "engine_disposed", lambda _engine: reader.sync_engine.dispose())
     return async_sessionmaker(reader.execution_options(read_only=True), expire_on_commit=False)

@@ -1,9 +1,9 @@
 """Re-encrypting every secret stored at rest with the current key-encryption key (``idp keys rewrap``).
 
 After ``IDP_KEY_ENCRYPTION_KEY`` changed (the old value moved to
-``IDP_PREVIOUS_KEY_ENCRYPTION_KEYS``), each signing key's private half, each staff member's
-TOTP secret and each personal data key is decrypted with whichever key fits and encrypted with the current one. Each row
-changes by one conditional UPDATE on the ciphertext it read, so a row changed meanwhile (a new
+``IDP_PREVIOUS_KEY_ENCRYPTION_KEYS``), each signing key's private half, each TOTP secret (a
+staff member's, an account's) and each personal data key is decrypted with whichever key fits and encrypted with the
+current one. Each row changes by one conditional UPDATE on the ciphertext it read, so a row changed meanwhile (a new
 TOTP enrolment, a rewrap on another host) is left to what changed it: the run can be repeated.
 Once it reports nothing left under an old key, the previous keys can be removed.
 """
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from idp.accounts.models import AccountTotp
 from idp.audit.log import record
 from idp.keys.models import SigningKey
 from idp.personal_data.keys import rewrap_data_keys
@@ -43,19 +44,18 @@ async def rewrap_secrets(db: AsyncSession, settings: Settings, *, actor: str) ->
                                    .where(SigningKey.kid == kid, SigningKey.private_jwk_encrypted == sealed)
                                    .values(private_jwk_encrypted=new).returning(SigningKey.kid))
         outcome.signing_keys += changed.first() is not None
-    rows = await db.execute(select(StaffAccount.id, StaffAccount.totp_secret_encrypted)
-                            .where(StaffAccount.totp_secret_encrypted.is_not(None)))
-    for staff_id, staff_sealed in rows.all():
-        assert staff_sealed is not None  # the query's WHERE
-        renewed = rewrapped(settings, staff_sealed)
-        if renewed is None:
-            outcome.already_current += 1
-            continue
-        changed = await db.execute(update(StaffAccount)
-                                   .where(StaffAccount.id == staff_id,
-                                          StaffAccount.totp_secret_encrypted == staff_sealed)
-                                   .values(totp_secret_encrypted=renewed).returning(StaffAccount.id))
-        outcome.totp_secrets += changed.first() is not None
+    for model, key in ((StaffAccount, StaffAccount.id), (AccountTotp, AccountTotp.account_id)):
+        rows = await db.execute(select(key, model.totp_secret_encrypted)
+                                .where(model.totp_secret_encrypted.is_not(None)))
+        for row_id, totp_sealed in rows.all():
+            assert totp_sealed is not None  # the query's WHERE
+            renewed = rewrapped(settings, totp_sealed)
+            if renewed is None:
+                outcome.already_current += 1
+                continue
+            changed = await db.execute(update(model).where(key == row_id, model.totp_secret_encrypted == totp_sealed)
+                                       .values(totp_secret_encrypted=renewed).returning(key))
+            outcome.totp_secrets += changed.first() is not None
     data_keys, data_keys_current = await db.run_sync(lambda session: rewrap_data_keys(session.connection(), settings))
     outcome.data_keys += data_keys
     outcome.already_current += data_keys_current

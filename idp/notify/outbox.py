@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,6 +31,9 @@ from shared.outbox import Columns, Outbox, Result, Retry
 log = logging.getLogger(__name__)
 LEASE = dt.timedelta(seconds=60)  # longer than a send's timeouts (SMTP, gateway: 10 s)
 MAX_RETRY_SECONDS = 120
+# A notice (a change of password or contact, a 咨询 answer) is still worth its SMS or e-mail a day
+# late; a code is not (its row expires with the code).
+NOTICE_LIFETIME = dt.timedelta(days=1)
 CLEARED = {"subject": None, "body": None, "params": None}
 
 
@@ -40,6 +44,19 @@ def queue_message(db: AsyncSession, *, message_id: str, channel: str, recipient:
     db.add(QueuedMessage(id=message_id, channel=channel, recipient=recipient, kind=kind, subject=subject,
                          body=body, params=params, created_at=now, expires_at=expires_at, next_attempt_at=now,
                          attempts=0))
+
+
+def new_message_id() -> str:
+    return uuid.uuid4().hex
+
+
+def queue_notice(db: AsyncSession, channel: str, recipient: str, subject: str, body: str,
+                 message_id: str | None = None) -> str:
+    """A notice to one address, in the caller's transaction; returns its id for :func:`deliver_all_now`."""
+    message_id = message_id or new_message_id()
+    queue_message(db, message_id=message_id, channel=channel, recipient=recipient, subject=subject, body=body,
+                  expires_at=clock.now() + NOTICE_LIFETIME)
+    return message_id
 
 
 def _outbox(portal: Portal) -> Outbox:
@@ -79,6 +96,12 @@ async def deliver_now(portal: Portal, message_id: str) -> bool:
     """Send one queued message right after the commit that queued it; True when it went out.
     A failure leaves the row for the background loop's retries."""
     return await _outbox(portal).attempt(message_id, _sender(portal))
+
+
+async def deliver_all_now(portal: Portal, message_ids: tuple[str, ...]) -> None:
+    """:func:`deliver_now` for each; those that fail wait for the background loop's retries."""
+    for message_id in message_ids:
+        await deliver_now(portal, message_id)
 
 
 async def deliver_due(portal: Portal) -> int:

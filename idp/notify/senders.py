@@ -17,7 +17,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from idp import clock
-from idp.notify.gateway import sms_request
+from idp.notify.gateway import portal_sms_request
 from idp.notify.models import OutboundMessage
 from idp.settings import Settings
 
@@ -43,7 +43,7 @@ class SmtpAndGatewaySender(MessageSender):
         if channel == "email":
             await asyncio.to_thread(self._send_mail, recipient, subject, body)
         elif channel == "sms":
-            content, headers = sms_request(self._settings, recipient, kind, params or {"content": body})
+            content, headers = portal_sms_request(self._settings, recipient, kind, params or {"content": body})
             response = await self._http.post(self._settings.sms_gateway_url, content=content, headers=headers,
                                              timeout=10)
             response.raise_for_status()

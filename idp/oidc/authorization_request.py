@@ -32,8 +32,9 @@ MAX_AGE_CAP = 10**10  # over 300 years: any longer max_age means the same
 SINGLE_VALUED = {
     "client_id", "redirect_uri", "response_type", "scope", "state", "nonce", "prompt", "max_age",
     "id_token_hint", "login_hint", "ui_locales", "claims_locales", "acr_values", "code_challenge",
-    "code_challenge_method", "response_mode", "display", "claims", "request", "request_uri",
+    "code_challenge_method", "response_mode", "display", "claims", "request", "request_uri", "dpop_jkt",
 }
+DPOP_JKT = re.compile(r"[A-Za-z0-9_-]{43}")  # RFC 9449 §10: a base64url SHA-256 JWK thumbprint
 
 
 @dataclass
@@ -55,6 +56,7 @@ class AuthorizationRequest:
     acr_values: list[str] = field(default_factory=list)
     claims: dict | None = None
     response_mode: str = "query"
+    dpop_jkt: str | None = None  # RFC 9449 §10: the code is redeemed with a proof of this key only
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -146,6 +148,7 @@ async def validate(
         acr_values=params.get("acr_values", "").split(),
         claims=_parse_claims(params),
         response_mode=target.response_mode,
+        dpop_jkt=_dpop_jkt(params),
     )
 
 
@@ -227,6 +230,13 @@ def _hint_subject(params: dict[str, str], client: ClientInfo, keys: KeyRing, iss
     if not verified.issued_to(client.client_id):
         raise InvalidRequest("id_token_hint was issued to another client")
     return verified.subject
+
+
+def _dpop_jkt(params: dict[str, str]) -> str | None:
+    value = params.get("dpop_jkt")
+    if value is not None and not DPOP_JKT.fullmatch(value):
+        raise InvalidRequest("dpop_jkt must be a base64url SHA-256 JWK thumbprint")
+    return value
 
 
 def _parse_claims(params: dict[str, str]) -> dict | None:

@@ -2,6 +2,8 @@
 idp.oidc.scopes; docs/claims.md documents them."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from idp import clock
 from idp.accounts.models import Account, AccountType
 from idp.principals.principal import Principal
@@ -15,9 +17,11 @@ def enterprise_claim(enterprise: Account) -> dict:
     }
 
 
-def account_claims(account: Account, names: set[str], enterprise: Account | None = None) -> dict:
+def account_claims(account: Account, names: set[str], enterprise: Account | None = None,
+                   seen_as: Callable[[str], str] = str) -> dict:
     """``enterprise`` is set when ``account`` (a person) acts for it as its agent (经办人): the
-    person's own data, the enterprise's, and account_type "agent"."""
+    person's own data, the enterprise's, and account_type "agent". ``seen_as``: the subject the
+    client sees for an account's own (idp.clients.pairwise)."""
     values = {
         "name": account.name,
         "preferred_username": account.username,
@@ -31,17 +35,19 @@ def account_claims(account: Account, names: set[str], enterprise: Account | None
         "realname_level": account.realname_level,
         "id_type": account.id_type,
         "id_number": account.id_number,
+        "unit": account.unit,
+        "jurisdiction": account.jurisdiction,
     }
     if enterprise is not None:
         values["account_type"] = "agent"
         values["enterprise"] = enterprise_claim(enterprise)
-        values["acting_person"] = {"sub": account.subject, "name": account.name}
+        values["acting_person"] = {"sub": seen_as(account.subject), "name": account.name}
     elif account.account_type == AccountType.legal_person:
         values["enterprise"] = enterprise_claim(account)
     # Standard claims are never blank or the literal "null" (conformance §a.5): omit them instead.
     return {k: v for k, v in values.items() if k in names and v not in (None, "")}
 
 
-def principal_claims(principal: Principal, names: set[str]) -> dict:
+def principal_claims(principal: Principal, names: set[str], seen_as: Callable[[str], str] = str) -> dict:
     """The claims ``names`` of whoever the principal is: the account, with its enterprise for an agent."""
-    return account_claims(principal.account, names, principal.enterprise)
+    return account_claims(principal.account, names, principal.enterprise, seen_as)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse
 
 from idp.keys.store import SUPPORTED_ALGS
+from idp.oidc.dpop import DPOP_ALGS
 from idp.oidc.json_endpoints import json_response
 from idp.oidc.scopes import ALL_CLAIMS, SUPPORTED_SCOPES
 from idp.oidc.sessions_acr import ACR_VALUES
@@ -32,11 +33,13 @@ def provider_metadata(settings: Settings) -> dict:
         "end_session_endpoint": e("/logout"),
         "revocation_endpoint": e("/revoke"),
         "introspection_endpoint": e("/introspect"),
+        "pushed_authorization_request_endpoint": e("/par"),  # RFC 9126 §5
+        "require_pushed_authorization_requests": settings.require_pushed_authorization_requests,
         "scopes_supported": sorted(SUPPORTED_SCOPES),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query", "form_post"],
         "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
-        "subject_types_supported": ["public"],
+        "subject_types_supported": ["public", "pairwise"],  # OIDC Core §8; idp.clients.pairwise
         "id_token_signing_alg_values_supported": list(SUPPORTED_ALGS),
         # "none": public clients (with PKCE) redeem codes and may revoke their own tokens
         # (RFC 7009 §2.1); introspection is for authenticated clients only (RFC 7662 §2.1).
@@ -51,6 +54,7 @@ def provider_metadata(settings: Settings) -> dict:
                                                           "private_key_jwt"],
         "introspection_endpoint_auth_signing_alg_values_supported": CLIENT_ASSERTION_ALGS,
         "code_challenge_methods_supported": ["S256"],
+        "dpop_signing_alg_values_supported": list(DPOP_ALGS),  # RFC 9449 §5.1
         "claims_supported": list(ALL_CLAIMS),
         "claims_parameter_supported": True,
         "request_parameter_supported": False,

@@ -1,7 +1,8 @@
 """Token introspection (RFC 7662), for authenticated clients only.
 
 A client learns about its own tokens only; anything unknown, expired, revoked or another
-client's is ``{"active": false}`` (§2.2), so no token's existence leaks.
+client's is ``{"active": false}`` (§2.2), so no token's existence leaks. A DPoP-bound access token
+shows its ``cnf`` and ``token_type: DPoP`` (RFC 9449 §6.2).
 """
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from starlette.responses import JSONResponse
 
 from idp import clock
 from idp.accounts.models import Account
+from idp.clients.pairwise import subject_for
+from idp.clients.registry import ClientInfo
 from idp.errors import InvalidClient, InvalidRequest, OAuthError
 from idp.oidc.access_tokens import check_access_token
 from idp.oidc.json_endpoints import authenticate, error_response, json_response, read_form
@@ -40,7 +43,7 @@ async def introspect(request: Request) -> JSONResponse:
         hint = form.get("token_type_hint")
         lookups = (_refresh_token, _access_token) if hint == "refresh_token" else (_access_token, _refresh_token)
         for lookup in lookups:
-            body = await lookup(portal, db, token)
+            body = await lookup(portal, db, token, client)
             if body is not None:
                 if body.get("client_id") != client.client_id:
                     return json_response(INACTIVE)
@@ -48,7 +51,7 @@ async def introspect(request: Request) -> JSONResponse:
     return json_response(INACTIVE)
 
 
-async def _access_token(portal: Portal, db, token: str) -> dict | None:
+async def _access_token(portal: Portal, db, token: str, _client: ClientInfo) -> dict | None:
     if token.count(".") != 2:
         return None
     valid = await check_access_token(portal, db, token)
@@ -60,10 +63,13 @@ async def _access_token(portal: Portal, db, token: str) -> dict | None:
             "iat": c.get("iat"), "jti": c.get("jti")}
     if "auth_time" in c:
         body["auth_time"] = c["auth_time"]
+    if isinstance(c.get("cnf"), dict):  # RFC 9449 §6.2: the resource server checks the proof's key
+        body["cnf"] = c["cnf"]
+        body["token_type"] = "DPoP"
     return body
 
 
-async def _refresh_token(portal: Portal, db, token: str) -> dict | None:
+async def _refresh_token(portal: Portal, db, token: str, client: ClientInfo) -> dict | None:
     row = (
         await db.execute(
             select(RefreshToken, Grant.revoked_at, func.coalesce(Agency.subject, Account.subject), Account.disabled_at)
@@ -82,5 +88,6 @@ async def _refresh_token(portal: Portal, db, token: str) -> dict | None:
     if subject is None or disabled_at is not None:
         return None
     return {"active": True, "token_type": "refresh_token", "iss": portal.settings.issuer,
-            "client_id": refresh.client_id, "sub": subject, "scope": refresh.scope,
+            "client_id": refresh.client_id, "sub": subject_for(portal.settings, client, subject),
+            "scope": refresh.scope,
             "exp": clock.epoch(refresh.expires_at), "iat": clock.epoch(refresh.created_at)}

@@ -75,6 +75,8 @@ class AuthorizationCode(Base):
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
     consumed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     grant_id: Mapped[str] = mapped_column(String(64))  # the grant its tokens will belong to
+    # RFC 9449 §10: the DPoP key (its RFC 7638 thumbprint) the code may only be redeemed with.
+    dpop_jkt: Mapped[str | None] = mapped_column(String(64))
 
 
 class AccessToken(Base):
@@ -103,6 +105,32 @@ class RefreshToken(Base):
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
     consumed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # RFC 9449 §5: a public client's refresh token works only with a proof of this key.
+    dpop_jkt: Mapped[str | None] = mapped_column(String(64))
+
+
+class PushedRequest(Base):
+    """A pushed authorization request (RFC 9126 §2), validated when pushed, waiting for its one
+    use at the authorization endpoint: found by the digest of its request_uri, and deleted by
+    that use in one DELETE … RETURNING, so of N concurrent uses one proceeds."""
+
+    __tablename__ = "pushed_requests"
+
+    uri_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client_id: Mapped[str] = mapped_column(ForeignKey("clients.client_id"))
+    request: Mapped[dict] = mapped_column(JSON)  # AuthorizationRequest.to_json()
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class DpopProofJti(Base):
+    """A DPoP proof seen (RFC 9449 §11.1): the digest of its key thumbprint and jti, kept until
+    the proof could no longer be accepted anyway; the primary key refuses a second use."""
+
+    __tablename__ = "dpop_proof_jtis"
+
+    proof_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
 
 
 class Consent(Base):

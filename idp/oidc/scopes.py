@@ -16,6 +16,8 @@ SCOPE_CLAIMS: dict[str, tuple[str, ...]] = {
     "enterprise": ("enterprise",),
     # 证件号码: only with this scope and the user's explicit consent.
     "id_number": ("id_type", "id_number"),
+    # 监管信息: an official's unit and jurisdiction (a staff deployment's accounts, idp.accounts.officials).
+    "supervision": ("unit", "jurisdiction"),
 }
 SUPPORTED_SCOPES = frozenset(SCOPE_CLAIMS)
 
@@ -28,6 +30,7 @@ SCOPE_LABELS = {
     "identity": "获取您的身份信息（自然人身份、法人身份、实名等级）",
     "enterprise": "获取您的企业信息（营业执照数据）",
     "id_number": "获取您的证件类型和证件号码",
+    "supervision": "获取您的单位和管辖区域",
 }
 
 # Scopes that need the user's explicit consent even for the portal's own business systems.

@@ -18,6 +18,9 @@ ACR_LEVEL_3 = "urn:zwfw:acr:realname:level-3"
 LEVEL_OF = {ACR_PASSWORD: 0, ACR_LEVEL_2: 2, ACR_LEVEL_3: 3}
 ACR_VALUES = tuple(LEVEL_OF)
 AMR_PASSWORD = ["pwd"]
+# Password and a TOTP code (RFC 8176 §2: otp, and mfa for two factors), where the deployment
+# requires TOTP (IDP_TOTP_REQUIRED).
+AMR_PASSWORD_TOTP = ["pwd", "otp", "mfa"]
 
 
 def reached_acr(realname_level: int) -> str:

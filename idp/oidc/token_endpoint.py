@@ -2,7 +2,9 @@
 
 Every response carries ``Cache-Control: no-store``. Grants: authorization_code (§4.1.3 with
 RFC 7636 §4.6), refresh_token (§6, rotated; reuse revokes the family, RFC 9700 §4.14.2),
-client_credentials (§4.4).
+client_credentials (§4.4). A DPoP proof (RFC 9449 §5, idp.oidc.dpop) binds what is issued to
+the client's key; a code requested with ``dpop_jkt`` (§10) or a DPoP-bound refresh token is
+honoured with a proof of that key only.
 """
 from __future__ import annotations
 
@@ -10,14 +12,23 @@ import base64
 import hashlib
 
 from fastapi import APIRouter, Request
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, or_, select, update
 from starlette.responses import JSONResponse
 
 from idp import clock
 from idp.audit.log import record, record_now
 from idp.clients.authentication import ClientAuthFailed
 from idp.clients.registry import ClientInfo
-from idp.errors import InvalidGrant, InvalidRequest, InvalidScope, OAuthError, UnauthorizedClient, UnsupportedGrantType
+from idp.errors import (
+    InvalidGrant,
+    InvalidRequest,
+    InvalidScope,
+    OAuthError,
+    UnauthorizedClient,
+    UnsupportedGrantType,
+    UseDpopNonce,
+)
+from idp.oidc import dpop
 from idp.oidc.client_address import client_ip
 from idp.oidc.json_endpoints import authenticate, error_response, json_response, read_form
 from idp.oidc.models import AuthorizationCode, Grant, RefreshToken
@@ -55,8 +66,12 @@ async def token(request: Request) -> JSONResponse:
             raise UnsupportedGrantType(f"unsupported grant_type {grant_type}")
         if grant_type not in client.grant_types:
             raise UnauthorizedClient(f"the client may not use {grant_type}")
-        return json_response(await handler(portal, request, client, form))
+        proof = await dpop.request_proof(portal, request, "/token")
+        body = await handler(portal, request, client, form, proof.jkt if proof else None)
+        return json_response(body, headers=dpop.fresh_nonce(portal.settings) if proof else None)
     except ClientAuthFailed as exc:  # recorded as client.authentication_failed by authenticate()
+        return error_response(exc)
+    except UseDpopNonce as exc:  # RFC 9449 §8: the usual first answer to a DPoP client, no refusal
         return error_response(exc)
     except OAuthError as exc:
         await record_refusal(portal, request, exc, client, form)
@@ -74,7 +89,8 @@ async def record_refusal(portal: Portal, request: Request, exc: OAuthError, clie
                          reason=(exc.description or "")[:200] or None)
 
 
-async def authorization_code_grant(portal: Portal, request: Request, client: ClientInfo, form: dict) -> dict:
+async def authorization_code_grant(portal: Portal, request: Request, client: ClientInfo, form: dict,
+                                   jkt: str | None) -> dict:
     code = form.get("code")
     if not code:
         raise InvalidRequest("missing code")
@@ -85,6 +101,8 @@ async def authorization_code_grant(portal: Portal, request: Request, client: Cli
             await handle_code_replay(db, digest(code), client, form, request)
             raise InvalidGrant("the code is invalid, expired or already used")
         check_code(row, client, form)
+        if row.dpop_jkt is not None and row.dpop_jkt != jkt:  # RFC 9449 §10
+            raise InvalidGrant("the code is bound to another DPoP key")
         principal = await load_principal(db, row.account_id, row.agency_id)
         if principal is None:
             raise InvalidGrant("the account is no longer active")
@@ -96,7 +114,8 @@ async def authorization_code_grant(portal: Portal, request: Request, client: Cli
         await insert_grant(db, grant)  # before the tokens, which reference it
         minter = TokenMinter(db, portal.settings, await portal.key_ring())
         with_refresh = "offline_access" in row.scope.split() and "refresh_token" in client.grant_types
-        body = await minter.token_response(client, grant, principal, nonce=row.nonce, with_refresh=with_refresh)
+        body = await minter.token_response(client, grant, principal, nonce=row.nonce, with_refresh=with_refresh,
+                                           jkt=jkt)
         await record_now(db, "token.issued", actor=principal.subject, client_id=client.client_id,
                source_ip=client_ip(request), grant_type="authorization_code", subject=principal.account.subject)
         return body
@@ -131,6 +150,8 @@ REDEEM_REFRESH_TOKEN = (
         RefreshToken.consumed_at.is_(None),
         RefreshToken.revoked_at.is_(None),
         RefreshToken.expires_at > bindparam("b_now"),
+        # RFC 9449 §5: a bound token is found only with a proof of its key (not used up by another).
+        or_(RefreshToken.dpop_jkt.is_(None), RefreshToken.dpop_jkt == bindparam("b_jkt")),
     )
     .values(consumed_at=bindparam("b_consumed_at"))
     .returning(RefreshToken)
@@ -183,7 +204,8 @@ def check_code(row: AuthorizationCode, client: ClientInfo, form: dict) -> None:
         raise InvalidGrant("code_verifier does not match code_challenge")
 
 
-async def refresh_token_grant(portal: Portal, request: Request, client: ClientInfo, form: dict) -> dict:
+async def refresh_token_grant(portal: Portal, request: Request, client: ClientInfo, form: dict,
+                              jkt: str | None) -> dict:
     token = form.get("refresh_token")
     if not token:
         raise InvalidRequest("missing refresh_token")
@@ -192,7 +214,7 @@ async def refresh_token_grant(portal: Portal, request: Request, client: ClientIn
         now = clock.now()
         result = await db.execute(REDEEM_REFRESH_TOKEN, {"b_token_digest": digest(token),
                                                          "b_client_id": client.client_id,
-                                                         "b_now": now, "b_consumed_at": now})
+                                                         "b_now": now, "b_consumed_at": now, "b_jkt": jkt})
         old = result.scalars().first()
         if old is None:
             await handle_refresh_replay(db, digest(token), client, request)
@@ -207,8 +229,8 @@ async def refresh_token_grant(portal: Portal, request: Request, client: ClientIn
         minter = TokenMinter(db, portal.settings, await portal.key_ring())
         view = Grant(**{c: getattr(grant, c) for c in ("id", "client_id", "account_id", "agency_id", "sid", "claims",
                                                          "auth_time", "acr", "amr")}, scope=" ".join(scope))
-        body = await minter.token_response(client, view, principal)
-        body["refresh_token"] = await minter.refresh_token(client, grant, old.scope)
+        body = await minter.token_response(client, view, principal, jkt=jkt)
+        body["refresh_token"] = await minter.refresh_token(client, grant, old.scope, old.dpop_jkt)
         await record_now(db, "token.refreshed", actor=principal.subject, client_id=client.client_id,
                source_ip=client_ip(request), subject=principal.account.subject)
         return body
@@ -236,7 +258,8 @@ def narrowed_scope(granted: str, requested: str | None) -> list[str]:
     return [s for s in granted_list if s in asked]
 
 
-async def client_credentials_grant(portal: Portal, request: Request, client: ClientInfo, form: dict) -> dict:
+async def client_credentials_grant(portal: Portal, request: Request, client: ClientInfo, form: dict,
+                                   jkt: str | None) -> dict:
     if client.is_public:
         raise UnauthorizedClient("public clients cannot use client_credentials")
     asked = form.get("scope", "").split()
@@ -247,7 +270,7 @@ async def client_credentials_grant(portal: Portal, request: Request, client: Cli
         grant = new_grant(client_id=client.client_id, account_id=None, scope=asked)
         await insert_grant(db, grant)  # before the tokens, which reference it
         minter = TokenMinter(db, portal.settings, await portal.key_ring())
-        body = await minter.token_response(client, grant, None)
+        body = await minter.token_response(client, grant, None, jkt=jkt)
         await record_now(db, "token.issued", actor=client.client_id, client_id=client.client_id,
                source_ip=client_ip(request), grant_type="client_credentials")
     return body

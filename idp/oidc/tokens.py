@@ -14,6 +14,7 @@ from sqlalchemy import Table, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from idp import clock
+from idp.clients.pairwise import seen_by, subject_for
 from idp.clients.registry import ClientInfo
 from idp.keys import jws
 from idp.keys.store import KeyRing
@@ -74,8 +75,10 @@ class TokenMinter:
         self.settings = settings
         self.keys = keys
 
-    async def access_token(self, client: ClientInfo, grant: Grant, subject: str | None) -> tuple[str, int]:
-        """RFC 9068 §2: typ at+jwt; aud is the client (the resource server of its own APIs)."""
+    async def access_token(self, client: ClientInfo, grant: Grant, subject: str | None,
+                           jkt: str | None = None) -> tuple[str, int]:
+        """RFC 9068 §2: typ at+jwt; aud is the client (the resource server of its own APIs).
+        With ``jkt`` the token is bound to that DPoP key (RFC 9449 §6.1, ``cnf.jkt``)."""
         now = clock.epoch(clock.now())
         ttl = self.settings.access_token_ttl_seconds
         jti = new_token()
@@ -95,6 +98,8 @@ class TokenMinter:
             claims["acr"] = grant.acr
         if grant.sid:
             claims["sid"] = grant.sid
+        if jkt is not None:
+            claims["cnf"] = {"jkt": jkt}
         token = jws.sign(self.keys, claims, typ="at+jwt")
         connection = await self.db.connection()
         await connection.execute(INSERT_ACCESS_TOKEN, {
@@ -103,14 +108,15 @@ class TokenMinter:
         })
         return token, ttl
 
-    async def refresh_token(self, client: ClientInfo, grant: Grant, scope: str) -> str:
+    async def refresh_token(self, client: ClientInfo, grant: Grant, scope: str, jkt: str | None = None) -> str:
+        """An opaque refresh token; with ``jkt`` usable only with a proof of that DPoP key (RFC 9449 §5)."""
         token = new_token()
         now = clock.now()
         connection = await self.db.connection()
         await connection.execute(INSERT_REFRESH_TOKEN, {
             "token_digest": digest(token), "grant_id": grant.id, "client_id": client.client_id, "scope": scope,
             "created_at": now, "expires_at": now + dt.timedelta(seconds=self.settings.refresh_token_ttl_seconds),
-            "consumed_at": None, "revoked_at": None,
+            "consumed_at": None, "revoked_at": None, "dpop_jkt": jkt,
         })
         return token
 
@@ -120,7 +126,7 @@ class TokenMinter:
         now = clock.epoch(clock.now())
         claims = {
             "iss": self.settings.issuer,
-            "sub": principal.subject,
+            "sub": subject_for(self.settings, client, principal.subject),  # pairwise: OIDC Core §8.1
             "aud": client.client_id,
             "iat": now,
             "exp": now + self.settings.id_token_ttl_seconds,
@@ -139,20 +145,25 @@ class TokenMinter:
         if access_token is not None:
             claims["at_hash"] = half_hash(access_token)
         scope = grant.scope.split()
-        extra = principal_claims(principal, claims_for(scope, grant.claims, "id_token", client.scopes))
+        extra = principal_claims(principal, claims_for(scope, grant.claims, "id_token", client.scopes),
+                                 seen_by(self.settings, client))
         claims.update({k: v for k, v in extra.items() if k not in claims})
         return jws.sign(self.keys, claims, alg=alg)
 
     async def token_response(
         self, client: ClientInfo, grant: Grant, principal: Principal | None, *, nonce: str | None = None,
-        with_refresh: bool = False,
+        with_refresh: bool = False, jkt: str | None = None,
     ) -> dict:
-        access_token, ttl = await self.access_token(client, grant, principal.subject if principal else None)
-        body = {"access_token": access_token, "token_type": "Bearer", "expires_in": ttl}
+        """With ``jkt`` (a DPoP proof came with the request) the access token is DPoP-bound, and so is
+        a public client's refresh token (RFC 9449 §5; a confidential client's is bound to it already)."""
+        subject = subject_for(self.settings, client, principal.subject) if principal else None
+        access_token, ttl = await self.access_token(client, grant, subject, jkt)
+        body = {"access_token": access_token, "token_type": "DPoP" if jkt else "Bearer", "expires_in": ttl}
         if grant.scope:
             body["scope"] = grant.scope
         if principal is not None and "openid" in grant.scope.split():
             body["id_token"] = self.id_token(client, grant, principal, nonce=nonce, access_token=access_token)
         if with_refresh:
-            body["refresh_token"] = await self.refresh_token(client, grant, grant.scope)
+            body["refresh_token"] = await self.refresh_token(client, grant, grant.scope,
+                                                             jkt if client.is_public else None)
         return body

@@ -1,18 +1,18 @@
 """The operator's account work, for the console, its API and the CLI: find an account by
 username, mobile or ID number (shown masked), unlock it (the login lockout cleared), disable it
-(every session ends everywhere, back-channel logout included; its tokens die with it). Each is
-one conditional UPDATE, so of two operators one acts and the other is told; each is recorded
-with the operator as actor and the account as subject."""
+(every session ends everywhere, back-channel logout included; its tokens die with it), enable it
+again. Each is one conditional UPDATE, so of two operators one acts and the other is told; each
+is recorded with the operator as actor and the account as subject."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, not_, or_, select, update
 
 from idp import clock
 from idp.accounts.display import mask_id_number, mask_mobile
 from idp.accounts.lockout import is_locked
-from idp.accounts.models import Account
+from idp.accounts.models import Account, AccountType
 from idp.audit.log import record
 from idp.errors import DomainError
 from idp.oidc.logout.single_logout import end_account_sessions
@@ -91,4 +91,31 @@ async def disable_account(portal: Portal, account_id: int, *, actor: str, source
             raise DomainError("ops.account_already_disabled", status_code=409)
         record(db, "account.disabled", actor=actor, subject=account.subject, source_ip=source_ip)
     await end_account_sessions(portal, account_id, reason="account_disabled", source_ip=source_ip)
+    return account
+
+
+# A duplicate 二级 account deactivated by 绑定管理 (idp/casework/duplicates.py) gave up its
+# personal ID number and mobile to the original account: enabling it again would make two
+# personal accounts of one person. Only the disabling of this console is undone here.
+DEACTIVATED_DUPLICATE = and_(Account.account_type == AccountType.personal, Account.personal_id_number.is_(None),
+                             Account.id_number.is_not(None))
+
+
+async def enable_account(portal: Portal, account_id: int, *, actor: str, source_ip: str | None = None) -> Account:
+    """Undo :func:`disable_account`: the account logs in again (its ended sessions and revoked
+    tokens stay ended). A deactivated duplicate is refused."""
+    account = await account_by_id(portal, account_id)
+    now = clock.now()
+    async with portal.sessionmaker.begin() as db:
+        result = await db.execute(
+            update(Account)
+            .where(Account.id == account_id, Account.disabled_at.is_not(None), not_(DEACTIVATED_DUPLICATE))
+            .values(disabled_at=None, updated_at=now)
+            .returning(Account.id).execution_options(synchronize_session=False))
+        if result.first() is None:
+            duplicate = await db.scalar(select(Account.id).where(Account.id == account_id, DEACTIVATED_DUPLICATE,
+                                                                 Account.disabled_at.is_not(None)))
+            raise DomainError("ops.account_deactivated_duplicate" if duplicate else "ops.account_not_disabled",
+                              status_code=409)
+        record(db, "account.enabled", actor=actor, subject=account.subject, source_ip=source_ip)
     return account

@@ -4,7 +4,7 @@ What delete means here: the client ends for good, but its row stays. The audit l
 bindings and past consultations name its client_id, so the id keeps meaning that system and is
 never given to another (registering it again is refused); nothing re-enables it. What it could
 still do is removed: authorization codes, grants with their access and refresh tokens, consents,
-pending authorization requests, its place in users' login sessions and the back-channel logouts
+pending and pushed authorization requests, its place in users' login sessions and the back-channel logouts
 waiting for it.
 
 Deleting is refused while the client is enabled (disable it first, so no login or binding starts
@@ -24,7 +24,16 @@ from idp.audit.log import record
 from idp.bindings.models import Binding
 from idp.clients.models import Client
 from idp.errors import DomainError
-from idp.oidc.models import AccessToken, AuthorizationCode, Consent, Grant, Interaction, LogoutDelivery, RefreshToken
+from idp.oidc.models import (
+    AccessToken,
+    AuthorizationCode,
+    Consent,
+    Grant,
+    Interaction,
+    LogoutDelivery,
+    PushedRequest,
+    RefreshToken,
+)
 from idp.operations.clients import get_client
 from idp.portal import Portal
 from idp.sessions.models import SessionClient
@@ -52,6 +61,7 @@ async def delete_client(portal: Portal, client_id: str, *, actor: str) -> dict[s
             ("authorization_codes", delete(AuthorizationCode).where(AuthorizationCode.client_id == client_id)),
             ("consents", delete(Consent).where(Consent.client_id == client_id)),
             ("interactions", delete(Interaction).where(Interaction.client_id == client_id)),
+            ("pushed_requests", delete(PushedRequest).where(PushedRequest.client_id == client_id)),
             ("session_clients", delete(SessionClient).where(SessionClient.client_id == client_id)),
             ("logout_deliveries", delete(LogoutDelivery).where(LogoutDelivery.client_id == client_id)),
         ):

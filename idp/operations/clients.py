@@ -53,6 +53,16 @@ def checked(values: dict, production: bool) -> None:
         raise DomainError("ops.client_invalid", reason=str(exc)) from exc
 
 
+async def _upsert(portal: Portal, db, client_id: str, values: dict, *, source: str, actor: str) -> Client:
+    """upsert_client, its refusals the operator's: what only it checks is a pairwise client's
+    sector, with the document at its sector_identifier_uri fetched through the portal's client."""
+    try:
+        return await upsert_client(db, client_id, values, source=source, production=portal.settings.is_production,
+                                   actor=actor, http=portal.http)
+    except ClientConfigError as exc:
+        raise DomainError("ops.client_invalid", reason=str(exc)) from exc
+
+
 async def register_client(portal: Portal, client_id: str, values: dict, *, actor: str) -> tuple[Client, str | None]:
     """A new client; returns it and its secret (None for a public or private_key_jwt client),
     shown once."""
@@ -66,8 +76,7 @@ async def register_client(portal: Portal, client_id: str, values: dict, *, actor
     async with portal.sessionmaker.begin() as db:
         if await db.get(Client, client_id) is not None:
             raise DomainError("ops.client_exists", status_code=409)
-        row = await upsert_client(db, client_id, values, source="cli", production=portal.settings.is_production,
-                                  actor=actor)
+        row = await _upsert(portal, db, client_id, values, source="cli", actor=actor)
         secret = None
         if values["token_endpoint_auth_method"].startswith("client_secret"):
             secret = await rotate_secret(db, client_id, actor=actor)
@@ -87,8 +96,7 @@ async def edit_client(portal: Portal, client_id: str, *, redirect_uris: list[str
         values["scopes"] = list(scopes)
     checked(values, portal.settings.is_production)
     async with portal.sessionmaker.begin() as db:
-        row = await upsert_client(db, client_id, values, source=current.source,
-                                  production=portal.settings.is_production, actor=actor)
+        row = await _upsert(portal, db, client_id, values, source=current.source, actor=actor)
     portal.clients.invalidate(client_id)
     return row
 

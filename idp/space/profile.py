@@ -26,6 +26,8 @@ class Profile:
     enterprise_name: str
     credit_code: str
     acting_for: str = ""  # an agent (经办人) in 法人登录: the enterprise it acts for
+    unit: str = ""  # an official (a staff deployment's account): its unit and jurisdiction
+    jurisdiction: str = ""
 
     @property
     def is_agent(self) -> bool:
@@ -48,9 +50,10 @@ def profile_of(account: Account, enterprise: Account | None = None) -> Profile:
     """``enterprise`` is set for an agent acting for it: the 法人空间 of that enterprise, with the
     agent's own account data in 账号设置."""
     legal = account.account_type == AccountType.legal_person
+    official = account.account_type == AccountType.official
     return Profile(
         is_legal_person=legal,
-        space_name="法人空间" if legal or enterprise is not None else "个人空间",
+        space_name="法人空间" if legal or enterprise is not None else "工作空间" if official else "个人空间",
         name=account.name,
         username=account.username,
         id_type=account.id_type or "",
@@ -65,4 +68,5 @@ def profile_of(account: Account, enterprise: Account | None = None) -> Profile:
         enterprise_name=account.enterprise_name or "",
         credit_code=account.credit_code or "",
         acting_for=enterprise.enterprise_name or "" if enterprise is not None else "",
+        unit=account.unit or "", jurisdiction=account.jurisdiction or "",
     )

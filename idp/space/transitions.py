@@ -21,7 +21,6 @@ from idp.errors import DomainError, PageError
 from idp.flows.models import Flow
 from idp.flows.store import EXPIRED, advance, start_flow
 from idp.notify.outbox import deliver_now
-from idp.notify.senders import make_sender
 from idp.oidc.logout.single_logout import end_account_sessions
 from idp.portal import Portal
 from idp.sessions.store import ActiveSession
@@ -59,7 +58,7 @@ async def verify_current_password(portal: Portal, session: ActiveSession, passwo
 
 async def announce_change(portal: Portal, notice: ChangeNotice) -> None:
     """After the change committed: its notice to the old contacts (idp.accounts.notices)."""
-    await send_change_notice(portal.sessionmaker, make_sender(portal.settings, portal.http), notice)
+    await send_change_notice(portal, notice)
 
 
 async def change_password(portal: Portal, session: ActiveSession, change: PasswordChange,

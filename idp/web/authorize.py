@@ -8,6 +8,8 @@ the user has acted.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from sqlalchemy import select
@@ -15,10 +17,12 @@ from starlette.responses import RedirectResponse, Response
 
 from idp import clock
 from idp.audit.log import record
+from idp.clients.pairwise import seen_by
 from idp.errors import (
     AccountSelectionRequired,
     ConsentRequired,
     DomainError,
+    InvalidRequest,
     LoginRequired,
     OAuthError,
     UnmetAuthenticationRequirements,
@@ -33,6 +37,7 @@ from idp.oidc.authorization_request import (
     verify_client_and_redirect,
 )
 from idp.oidc.models import AuthorizationCode, Consent
+from idp.oidc.par import is_pushed_request_uri, pushed_requests_required, take_pushed_request
 from idp.oidc.scopes import scopes_needing_consent
 from idp.oidc.sessions_acr import requested_acr, required_level, token_acr
 from idp.portal import Portal
@@ -57,9 +62,16 @@ async def authorize(request: Request) -> Response:
     client_id = params.get("client_id")
     # RFC 6749 §A.1: a client_id is printable; looking up a NUL would fail on PostgreSQL.
     client = await portal.client(client_id) if client_id and client_id.isprintable() else None
+    if is_pushed_request_uri(params.get("request_uri")) and client is not None and "request_uri" not in duplicated:
+        # RFC 9126 §4: the pushed request, and nothing else of this query, is the request. Any
+        # other request_uri (a request object by reference) is refused by validate() below.
+        return await decide(request, portal, await take_pushed_request(portal, client, params["request_uri"]),
+                            interaction=None)
     target = verify_client_and_redirect(params, duplicated, client)
     assert client is not None  # verify_client_and_redirect raised for an unknown client
     try:
+        if pushed_requests_required(portal.settings, client):
+            raise InvalidRequest("this client must push its authorization requests (RFC 9126)")
         auth_request = await validate(params, duplicated, client, target, await portal.key_ring(),
                                       portal.settings.issuer)
     except OAuthError as exc:
@@ -86,7 +98,8 @@ async def decide(request: Request, portal: Portal, auth: AuthorizationRequest, i
         started = interaction.created_at if interaction is not None else None
         progress = interaction.request if interaction is not None else {}
         acr = requested_acr(auth.acr_values, auth.claims, client.default_acr_values)
-        step = await next_step(db, auth, session, client.first_party, started, progress, required_level(acr))
+        step = await next_step(db, auth, session, client.first_party, started, progress, required_level(acr),
+                               seen_as=seen_by(portal.settings, client))
         if step is None:
             assert session is not None  # next_step asks for a login without a session
             if interaction is not None and not await interactions.finish_interaction(db, interaction.id):
@@ -97,33 +110,47 @@ async def decide(request: Request, portal: Portal, auth: AuthorizationRequest, i
             return code_redirect(portal, target, code)
         if "none" in auth.prompt:
             return error_redirect(portal, target, step.error)
+        upgrade = None
         if step is UNMET_ACR:
             assert session is not None
             record(db, "authorization.acr_unmet", actor=session.subject, client_id=client.client_id,
                    source_ip=client_ip(request), requested=acr, realname_level=session.account.realname_level)
-            return acr_unmet_page(client.display_name, session, required_level(acr) or 0)
+            upgrade = can_upgrade_to(session, required_level(acr) or 0)
+            if not upgrade:
+                return acr_unmet_page(client.display_name, resume=None)
+        # Park the request: login and consent come back to it, and so does an upgrade to 三级.
         browser, is_new = interactions.browser_token(request, portal.settings)
         if interaction is None or interaction.browser_digest != digest(browser):
             interaction = interactions.create_interaction(
                 db, portal.settings, client_id=client.client_id,
                 request_json={"authorization": auth.to_json()}, browser=browser,
             )
-    response = RedirectResponse(f"{step.path}?interaction={interaction.id}", status_code=303)
+    if upgrade:
+        response = acr_unmet_page(client.display_name, resume=interaction.id)
+    else:
+        response = RedirectResponse(f"{step.path}?interaction={interaction.id}", status_code=303)
     if is_new:
         set_cookie(response, portal.settings, browser_cookie_name(portal.settings), browser, None)
     return response
 
 
-def acr_unmet_page(system: str, session: ActiveSession, level: int) -> Response:
-    """Why the system cannot be entered with this account, and, for a personal account at 二级
-    asked for 三级, the way to /upgrade (the request can be made again afterwards)."""
+def can_upgrade_to(session: ActiveSession, level: int) -> bool:
+    """A personal account at 二级 asked for 三级 can upgrade (/upgrade); no other can."""
     try:
         check_eligible(session.account)
-        upgradable = level >= TO_LEVEL
     except DomainError:
-        upgradable = False
-    message = "authorize.acr_upgrade" if upgradable else "authorize.acr_unreachable"
-    return render("acr_unmet.html", status_code=403, message=text(message, system=system), upgradable=upgradable)
+        return False
+    return level >= TO_LEVEL
+
+
+def acr_unmet_page(system: str, resume: str | None) -> Response:
+    """Why the system cannot be entered with this account; when an upgrade to 三级 would do, the
+    way to /upgrade, which brings the user back to this parked request (``resume``) once done."""
+    if resume is None:
+        return render("acr_unmet.html", status_code=403, message=text("authorize.acr_unreachable", system=system),
+                      upgrade_href=None)
+    return render("acr_unmet.html", status_code=403, message=text("authorize.acr_upgrade", system=system),
+                  upgrade_href=f"/upgrade?{urlencode({'interaction': resume})}")
 
 
 class Step:
@@ -142,6 +169,7 @@ UNMET_ACR = Step("", UnmetAuthenticationRequirements("the account has not reache
 async def next_step(
     db, auth: AuthorizationRequest, session: ActiveSession | None, first_party: bool,
     started: dt.datetime | None, progress: dict, required_level: int | None = None,
+    seen_as: Callable[[str], str] = str,
 ) -> Step | None:
     """What the user must still do before a code is issued; None when nothing.
 
@@ -156,7 +184,7 @@ async def next_step(
     if auth.max_age is not None and not fresh:
         if (clock.now() - session.auth_time).total_seconds() > auth.max_age:
             return LOGIN
-    if auth.hint_subject is not None and auth.hint_subject != session.subject:
+    if auth.hint_subject is not None and auth.hint_subject != seen_as(session.subject):  # the client's sub
         return LOGIN
     if "select_account" in auth.prompt and not progress.get("account_selected"):
         return SELECT_ACCOUNT
@@ -183,6 +211,7 @@ async def issue_code(db, portal: Portal, auth: AuthorizationRequest, session: Ac
             agency_id=session.agency.id if session.agency else None, sid=session.sid,
             redirect_uri=auth.redirect_uri, scope=" ".join(auth.scope), nonce=auth.nonce,
             code_challenge=auth.code_challenge, claims=auth.claims, auth_time=session.auth_time,
+            dpop_jkt=auth.dpop_jkt,
             acr=acr, amr=session.amr,
             expires_at=clock.now() + dt.timedelta(seconds=portal.settings.authorization_code_ttl_seconds),
             grant_id=new_token(),

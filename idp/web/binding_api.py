@@ -18,6 +18,7 @@ from idp.audit.log import record
 from idp.bindings import outbox, parties, transitions
 from idp.bindings.models import Binding
 from idp.clients.authentication import ClientAuthFailed, authenticate_client
+from idp.clients.pairwise import seen_by
 from idp.clients.registry import ClientInfo
 from idp.errors import InvalidClient, InvalidRequest, OAuthError
 from idp.inbox.notes import note_from_system
@@ -102,11 +103,13 @@ async def intent(request: Request, binding_id: str) -> Response:
             return _problem("not_found", 404)
         actor = await parties.actor_subject(db, row, principal)
     names = {c for scope in client.scopes for c in SCOPE_CLAIMS.get(scope, ())}
-    body = Intent(binding_id=row.id, client_id=row.client_id, sub=principal.subject,
+    seen_as = seen_by(portal_of(request).settings, client)  # the system's own sub (OIDC Core §8.1)
+    body = Intent(binding_id=row.id, client_id=row.client_id, sub=seen_as(principal.subject),
                   # Only the transitions write these columns, from the contract's literals.
                   mode=cast(Mode, row.mode), state=cast(PortalState, row.state),
                   expires_at=clock.epoch(row.expires_at),
-                  claims=principal_claims(principal, names) | {"sub": principal.subject}, actor_sub=actor)
+                  claims=principal_claims(principal, names, seen_as) | {"sub": seen_as(principal.subject)},
+                  actor_sub=seen_as(actor))
     return json_response(body.to_json())
 
 
@@ -178,7 +181,7 @@ async def notice(request: Request) -> Response:
     if sub is None or title is None or body is None:
         return _problem("invalid_request", 400, error_description="sub, title and body are required")
     async with portal_of(request).sessionmaker.begin() as db:
-        account_id = await parties.bound_account(db, client.client_id, sub)
+        account_id = await parties.bound_account(db, portal_of(request).settings, client, sub)
         if account_id is None:
             return _problem("not_found", 404)
         await note_from_system(db, account_id, client.client_id, title, body)

@@ -16,6 +16,7 @@ from starlette.responses import RedirectResponse, Response
 
 from idp import clock
 from idp.clients.models import Client
+from idp.flows.upstream.logout import LOGGED_OUT_PATH, upstream_logout_url
 from idp.oidc.id_token_hint import InvalidIdTokenHint, verify_id_token_hint
 from idp.oidc.logout.single_logout import end_session_everywhere
 from idp.portal import Portal
@@ -78,12 +79,22 @@ async def confirm(request: Request) -> Response:
         return error_page("page.expired", 403, "CSRF token mismatch")
     if form.get("action") != "logout":
         return render("logged_out.html", logged_out=False)
-    await end_session_everywhere(portal, session.sid, reason="user_confirmed", source_ip=client_ip(request))
     # The redirect target was checked before the confirmation page rendered it; check again.
     redirect = str(form.get("redirect", "")) or None
     if redirect is not None and not await _registered_anywhere(portal, redirect):
         redirect = None
+    # A login through 国家政务服务平台: its session ends too (there, then back to /logged-out).
+    upstream = await upstream_logout_url(portal, session) if redirect is None else None
+    await end_session_everywhere(portal, session.sid, reason="user_confirmed", source_ip=client_ip(request))
+    if upstream is not None:
+        return RedirectResponse(upstream, status_code=303)
     return _finished(redirect, str(form.get("state", "")) or None)
+
+
+@router.get(LOGGED_OUT_PATH)
+async def logged_out() -> Response:
+    """Where the upstream sends the browser back after its own logout."""
+    return render("logged_out.html", logged_out=True)
 
 
 async def _registered_anywhere(portal: Portal, uri: str) -> bool:

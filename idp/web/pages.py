@@ -15,6 +15,12 @@ TEMPLATES = Environment(
     autoescape=select_autoescape(["html"]),
 )
 
+def name_site(site_name: str) -> None:
+    """The name every page's header and title shows (IDP_SITE_NAME; empty: the portal's own). One
+    deployment per process, so the templates' global is set once, by the app factory."""
+    TEMPLATES.globals["site_name"] = site_name
+
+
 def render(name: str, status_code: int = 200, **context) -> HTMLResponse:
     html = TEMPLATES.get_template(name).render(**context)
     return HTMLResponse(html, status_code=status_code, headers=PAGE_HEADERS)

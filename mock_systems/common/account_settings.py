@@ -53,7 +53,7 @@ async def unbind(request: Request) -> Response:
             return message_page(system, text("system.settings.not_unbindable"), 403, "created_not_unbindable")
         await remove_link(db, link)
         if link.binding_id is not None:
-            await enqueue(db, link.binding_id, "ended", {"reason": ENDED_REASON})
+            await enqueue(db, link.issuer, link.binding_id, "ended", {"reason": ENDED_REASON})
     if link.binding_id is not None:
         await deliver_due(system, binding_id=link.binding_id)
     return RedirectResponse("/account/settings", status_code=303)

@@ -91,7 +91,8 @@ def create_system_app(profile: SystemProfile, settings: SystemSettings | None = 
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
-        client = forward_on(http or httpx.AsyncClient())  # the request id goes on to the portal
+        # The request id goes on to the portal; its certificate is checked (BIZ_<ID>_CA_BUNDLE).
+        client = forward_on(http or httpx.AsyncClient(verify=settings.tls_verification()))
         system = await start_system(profile, settings, client, (*extension.home_links, *home_links))
         app.state.system = system
         for start in extension.on_start:

@@ -34,7 +34,8 @@ async def backchannel_logout(request: Request) -> Response:
         log.warning("%s: logout token not verified yet: %s", system.profile.client_id, exc)
         return JSONResponse({"error": "temporarily_unavailable"}, status_code=503, headers=NO_STORE)
     async with system.sessionmaker.begin() as db:
-        ended = await end_portal_sessions(db, sid=claims.get("sid"), subject=claims.get("sub"))
+        ended = await end_portal_sessions(db, issuer=system.settings.issuer, sid=claims.get("sid"),
+                                          subject=claims.get("sub"))
     log.info("%s: back-channel logout ended %d session(s)", system.profile.client_id, ended)
     return Response(status_code=200, headers=NO_STORE)
 

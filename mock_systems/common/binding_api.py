@@ -59,7 +59,7 @@ async def binding_status(system: SystemContext, binding_id: str, claims: dict) -
     naming another subject than the one this binding was for is refused."""
     async with system.sessionmaker() as db:
         record = await db.get(BindingRecord, binding_id)
-        linked = await link_of_binding(db, binding_id)
+        linked = await link_of_binding(db, system.settings.issuer, binding_id)
     if record is not None and record.portal_subject and "sub" in claims and claims["sub"] != record.portal_subject:
         return _refused("sub does not match the binding")
     if linked is not None:
@@ -92,7 +92,7 @@ async def cancel(request: Request, binding_id: str) -> Response:
     for _ in range(3):
         try:
             async with system.sessionmaker.begin() as db:
-                record = await tombstone(db, binding_id)
+                record = await tombstone(db, system.settings.issuer, binding_id)
             break
         except IntegrityError:
             continue  # the binding was settled meanwhile (linked, most likely): answer that
@@ -113,7 +113,7 @@ async def unlink(request: Request, sub: str) -> Response:
         return claims
     system: SystemContext = request.app.state.system
     async with system.sessionmaker.begin() as db:
-        linked = await linked_account(db, sub)
+        linked = await linked_account(db, system.settings.issuer, sub)
         if linked is not None and linked[0].binding_id is not None and "binding_id" in claims \
                 and claims["binding_id"] != linked[0].binding_id:
             linked = None
@@ -122,7 +122,7 @@ async def unlink(request: Request, sub: str) -> Response:
             if link.kind is LinkKind.created_by_binding and claims.get("force") is not True:
                 return JSONResponse({"error": "created_not_unbindable"}, status_code=409, headers=NO_STORE)
             await remove_link(db, link)
-            await end_portal_sessions(db, sid=None, subject=sub)
+            await end_portal_sessions(db, issuer=system.settings.issuer, sid=None, subject=sub)
             forced = f" (forced: {str(claims.get('reason', ''))[:200]})" if claims.get("force") else ""
             log.info("%s: link of %s to %s removed by the portal%s", system.profile.client_id, sub,
                      account.username, forced)

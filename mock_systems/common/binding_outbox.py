@@ -34,10 +34,10 @@ PATHS = {"confirm": PORTAL_CONFIRM, "refused": PORTAL_REFUSED, "ended": PORTAL_E
 FINAL_STATUSES = {404, 409}
 
 
-async def enqueue(db: AsyncSession, binding_id: str, action: str, body: dict) -> OutboxMessage:
-    """Owe the portal this call; the caller commits it with the change it reports."""
+async def enqueue(db: AsyncSession, issuer: str, binding_id: str, action: str, body: dict) -> OutboxMessage:
+    """Owe the provider ``issuer`` this call; the caller commits it with the change it reports."""
     now = utcnow()
-    row = OutboxMessage(binding_id=binding_id, action=action, body=body, attempts=0, next_attempt_at=now,
+    row = OutboxMessage(issuer=issuer, binding_id=binding_id, action=action, body=body, attempts=0, next_attempt_at=now,
                         created_at=now)
     db.add(row)
     await db.flush()
@@ -92,9 +92,11 @@ async def _undo_link(db: AsyncSession, binding_id: str) -> None:
 
 async def deliver_due(system: SystemContext, *, now: dt.datetime | None = None,
                       binding_id: str | None = None) -> int:
-    """Try every call that is due (of one binding, if given); returns how many the portal
-    acknowledged."""
-    where = [OutboxMessage.binding_id == binding_id] if binding_id is not None else []
+    """Try every call that is due to this context's provider (of one binding, if given); returns
+    how many the portal acknowledged."""
+    where = [OutboxMessage.issuer == system.settings.issuer]
+    if binding_id is not None:
+        where.append(OutboxMessage.binding_id == binding_id)
     return await _outbox(system).deliver_due(_caller(system), *where, now=now)
 
 

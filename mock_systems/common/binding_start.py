@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Request
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -114,7 +114,7 @@ async def show_form(request: Request, system: SystemContext, intent: Intent, *, 
     claims = intent.claims if isinstance(intent.claims, dict) else {}
     response = render(system, "binding_login.html", status_code, csrf_token=session.csrf_secret,
                       captcha_id=captcha_id, username=username, error=error, binding_id=intent.binding_id,
-                      portal_name=portal_name(claims),
+                      portal_name=portal_name(claims), start_path=urlsplit(system.settings.endpoint(SYSTEM_START)).path,
                       cancel_url=portal_bindings_page(system, "cancelled"))
     if new_cookie:
         set_cookie(response, system, new_cookie)

@@ -4,7 +4,7 @@ user started it — the binding's subject, or the legal person binding a system 
 from __future__ import annotations
 
 import logging
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from sqlalchemy import update
 from starlette.responses import RedirectResponse, Response
@@ -48,4 +48,6 @@ async def finish_subject_check(system: SystemContext, session: WebSession, pendi
     async with system.sessionmaker.begin() as db:
         await db.execute(update(WebSession).where(WebSession.id_digest == session.id_digest)
                          .values(verified_binding_id=intent.binding_id))
-    return RedirectResponse(SYSTEM_START + "?" + urlencode({"binding": intent.binding_id}), status_code=303)
+    # Under the system's base URL: a second provider's endpoints sit under a prefix (providers.py).
+    start = urlsplit(system.settings.endpoint(SYSTEM_START)).path
+    return RedirectResponse(start + "?" + urlencode({"binding": intent.binding_id}), status_code=303)

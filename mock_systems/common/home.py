@@ -47,8 +47,9 @@ async def logout(request: Request) -> Response:
         await end_session(db, session.id_digest)
     portal_logout = None
     if session.login_method == "portal":
+        provider = SystemContext.of_issuer(request, session.portal_issuer) or system  # who logged it in
         try:
-            portal_logout = await system.portal.end_session_form(session.id_token)
+            portal_logout = await provider.portal.end_session_form(session.id_token)
         except PortalError:
             pass  # our session has ended; the portal's ends with its own logout
     response: Response

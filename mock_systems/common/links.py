@@ -18,11 +18,13 @@ from mock_systems.common.models import BindingOutcome, BindingRecord, LinkKind, 
 from shared.binding import Confirmation, Refusal, RefusalReason
 
 
-async def linked_account(db: AsyncSession, portal_subject: str) -> tuple[PortalLink, LocalAccount] | None:
-    """The link of this portal account and its local account, or None when not bound."""
+async def linked_account(db: AsyncSession, issuer: str, portal_subject: str
+                         ) -> tuple[PortalLink, LocalAccount] | None:
+    """The link of this portal account (a subject of ``issuer``) and its local account, or None
+    when not bound."""
     row = (await db.execute(
         select(PortalLink, LocalAccount).join(LocalAccount, LocalAccount.id == PortalLink.local_account_id)
-        .where(PortalLink.portal_subject == portal_subject)
+        .where(PortalLink.issuer == issuer, PortalLink.portal_subject == portal_subject)
     )).first()
     return (row[0], row[1]) if row else None
 
@@ -46,14 +48,14 @@ async def settle_binding(system: SystemContext, *, binding_id: str, subject: str
     for _ in range(5):
         try:
             async with system.sessionmaker.begin() as db:
-                return await _settle_once(db, binding_id=binding_id, subject=subject, kind=kind,
-                                          account_for=account_for)
+                return await _settle_once(db, issuer=system.settings.issuer, binding_id=binding_id,
+                                          subject=subject, kind=kind, account_for=account_for)
         except IntegrityError:
             continue  # a parallel completion committed first: look again
     raise RuntimeError("binding could not be settled")  # pragma: no cover (five lost races in a row)
 
 
-async def _settle_once(db: AsyncSession, *, binding_id: str, subject: str, kind: LinkKind,
+async def _settle_once(db: AsyncSession, *, issuer: str, binding_id: str, subject: str, kind: LinkKind,
                        account_for: Callable[[AsyncSession], Awaitable[LocalAccount]]) -> Settled:
     record = await db.get(BindingRecord, binding_id)
     if record is not None:
@@ -62,11 +64,12 @@ async def _settle_once(db: AsyncSession, *, binding_id: str, subject: str, kind:
             return Settled("linked", link=link)  # the same binding again: done already
         return Settled("settled", reason=record.outcome.value)
     now = utcnow()
-    db.add(BindingRecord(binding_id=binding_id, outcome=BindingOutcome.linked, portal_subject=subject,
-                         recorded_at=now))
+    db.add(BindingRecord(binding_id=binding_id, issuer=issuer, outcome=BindingOutcome.linked,
+                         portal_subject=subject, recorded_at=now))
     await db.flush()  # takes the binding id first: a parallel completion waits here, then fails
     reason: RefusalReason | None = None
-    if await db.scalar(select(PortalLink.id).where(PortalLink.portal_subject == subject)) is not None:
+    if await db.scalar(select(PortalLink.id).where(PortalLink.issuer == issuer,
+                                                   PortalLink.portal_subject == subject)) is not None:
         reason = "subject_already_linked"
     else:
         account = await account_for(db)
@@ -75,13 +78,14 @@ async def _settle_once(db: AsyncSession, *, binding_id: str, subject: str, kind:
     if reason is not None:
         await db.execute(update(BindingRecord).where(BindingRecord.binding_id == binding_id)
                          .values(outcome=BindingOutcome.refused))
-        await enqueue(db, binding_id, "refused", Refusal(reason=reason).to_json())
+        await enqueue(db, issuer, binding_id, "refused", Refusal(reason=reason).to_json())
         return Settled("refused", reason=reason)
-    link = PortalLink(portal_subject=subject, local_account_id=account.id, kind=kind, linked_at=now,
+    link = PortalLink(issuer=issuer, portal_subject=subject, local_account_id=account.id, kind=kind, linked_at=now,
                       binding_id=binding_id)
     db.add(link)
     await db.flush()
-    await enqueue(db, binding_id, "confirm", Confirmation(kind=kind.wire, local_account=account.username).to_json())
+    await enqueue(db, issuer, binding_id, "confirm",
+                  Confirmation(kind=kind.wire, local_account=account.username).to_json())
     return Settled("linked", link=link)
 
 
@@ -92,29 +96,32 @@ async def refuse_binding(system: SystemContext, *, binding_id: str, subject: str
         async with system.sessionmaker.begin() as db:
             if await db.get(BindingRecord, binding_id) is not None:
                 return False
-            db.add(BindingRecord(binding_id=binding_id, outcome=BindingOutcome.refused, portal_subject=subject,
-                                 recorded_at=utcnow()))
+            db.add(BindingRecord(binding_id=binding_id, issuer=system.settings.issuer,
+                                 outcome=BindingOutcome.refused, portal_subject=subject, recorded_at=utcnow()))
             await db.flush()
-            await enqueue(db, binding_id, "refused", Refusal(reason=reason).to_json())
+            await enqueue(db, system.settings.issuer, binding_id, "refused", Refusal(reason=reason).to_json())
     except IntegrityError:  # a parallel request settled it first
         return False
     return True
 
 
-async def tombstone(db: AsyncSession, binding_id: str) -> BindingRecord:
+async def tombstone(db: AsyncSession, issuer: str, binding_id: str) -> BindingRecord:
     """SYSTEM_CANCEL: the binding's record, made a tombstone (cancelled) unless it exists."""
     record = await db.get(BindingRecord, binding_id)
     if record is None:
-        record = BindingRecord(binding_id=binding_id, outcome=BindingOutcome.cancelled, recorded_at=utcnow())
+        record = BindingRecord(binding_id=binding_id, issuer=issuer, outcome=BindingOutcome.cancelled,
+                               recorded_at=utcnow())
         db.add(record)
         await db.flush()
     return record
 
 
-async def link_of_binding(db: AsyncSession, binding_id: str) -> tuple[PortalLink, LocalAccount] | None:
+async def link_of_binding(db: AsyncSession, issuer: str, binding_id: str
+                          ) -> tuple[PortalLink, LocalAccount] | None:
+    """The link a binding of ``issuer`` made (another provider's binding ids name nothing here)."""
     row = (await db.execute(
         select(PortalLink, LocalAccount).join(LocalAccount, LocalAccount.id == PortalLink.local_account_id)
-        .where(PortalLink.binding_id == binding_id)
+        .where(PortalLink.binding_id == binding_id, PortalLink.issuer == issuer)
     )).first()
     return (row[0], row[1]) if row else None
 

@@ -47,13 +47,17 @@ class LinkKind(str, enum.Enum):
 
 
 class PortalLink(Base):
-    """A portal account (its ``sub``) linked to one local account: at most one link per portal
-    account and per local account (the unique constraints are the rule, not the code)."""
+    """A portal account (its ``sub`` at its ``issuer``) linked to one local account: at most one
+    link per portal account and per local account (the unique constraints are the rule, not the
+    code). A system that trusts two providers (the drug system: the portal and the supervision
+    portal) keys links by (issuer, sub): a subject of one provider never logs in a user of the other."""
 
     __tablename__ = "portal_links"
+    __table_args__ = (Index("uq_portal_links_issuer_subject", "issuer", "portal_subject", unique=True),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    portal_subject: Mapped[str] = mapped_column(String(255), unique=True)
+    issuer: Mapped[str] = mapped_column(String(255))
+    portal_subject: Mapped[str] = mapped_column(String(255))
     local_account_id: Mapped[int] = mapped_column(ForeignKey("local_accounts.id"), unique=True)
     kind: Mapped[LinkKind] = mapped_column(Enum(LinkKind, native_enum=False, length=32,
                                                 create_constraint=True, name="link_kind"))
@@ -77,6 +81,7 @@ class BindingRecord(Base):
     __tablename__ = "binding_records"
 
     binding_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(255))  # the provider whose binding it is
     outcome: Mapped[BindingOutcome] = mapped_column(Enum(BindingOutcome, native_enum=False, length=16,
                                                          create_constraint=True, name="binding_outcome"))
     portal_subject: Mapped[str | None] = mapped_column(String(255))
@@ -93,6 +98,7 @@ class OutboxMessage(Base):
                       CheckConstraint("action IN ('confirm', 'refused', 'ended')", name="action"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    issuer: Mapped[str] = mapped_column(String(255), index=True)  # the provider the call goes to
     binding_id: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(16))
     body: Mapped[dict] = mapped_column(JSON)
@@ -123,6 +129,7 @@ class WebSession(Base):
     # After a login through the portal: who, which portal session (for back-channel logout),
     # what UserInfo said, and the ID token (the id_token_hint of the logout).
     portal_subject: Mapped[str | None] = mapped_column(String(255), index=True)
+    portal_issuer: Mapped[str | None] = mapped_column(String(255))  # which provider logged it in
     # The binding whose subject this browser proved to be, by a silent portal login: only then
     # may it complete that binding (an attacker's link sent to a victim binds nothing).
     verified_binding_id: Mapped[str | None] = mapped_column(String(64))
@@ -138,6 +145,7 @@ class PendingLogin(Base):
     __tablename__ = "pending_logins"
 
     state_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(255))  # the provider it was sent to: only its callback takes it
     session_digest: Mapped[str] = mapped_column(String(64))
     nonce: Mapped[str] = mapped_column(String(128))
     code_verifier: Mapped[str] = mapped_column(String(128))

@@ -64,12 +64,15 @@ async def start_login(request: Request) -> Response:
     return await send_to_portal(request, system, return_to=return_to)
 
 
-async def claim_pending(db: AsyncSession, state: str | None, session: WebSession | None) -> PendingLogin | None:
-    """The login this callback answers, taken once; only from the browser that started it."""
+async def claim_pending(db: AsyncSession, issuer: str, state: str | None, session: WebSession | None
+                        ) -> PendingLogin | None:
+    """The login this callback (the one of provider ``issuer``) answers, taken once; only from
+    the browser that started it, and only a login sent to that provider."""
     if not state or session is None:
         return None
     result = await db.execute(delete(PendingLogin).where(
         PendingLogin.state_digest == digest(state), PendingLogin.session_digest == session.id_digest,
+        PendingLogin.issuer == issuer,
     ).returning(PendingLogin))
     pending = result.scalars().first()
     return pending if pending is not None and pending.expires_at > utcnow() else None
@@ -85,7 +88,7 @@ async def callback(request: Request) -> Response:
     query = request.query_params
     async with system.sessionmaker.begin() as db:
         session = await load_session(db, system, request)
-        pending = await claim_pending(db, query.get("state"), session)
+        pending = await claim_pending(db, system.settings.issuer, query.get("state"), session)
     if pending is None or session is None:  # claim_pending finds none without a session
         return message_page(system, text("system.login.expired"), 400, "unknown, used or expired state")
     # RFC 9207 §2.4: the response must come from the portal we sent the user to.
@@ -107,12 +110,13 @@ async def callback(request: Request) -> Response:
     if info.get("sub") != claims["sub"]:  # OIDC Core §5.3.4
         return message_page(system, text("system.login.failed"), 401, "userinfo is about another subject")
     async with system.sessionmaker.begin() as db:
-        linked = await linked_account(db, claims["sub"])
+        linked = await linked_account(db, system.settings.issuer, claims["sub"])
         if linked is None:
             return unlinked(system, claims)
         refresh_identity(linked[1], info)  # the enterprise and account type may have changed
         token = await log_in(db, system, session, account_id=linked[1].id, login_method="portal",
-                             portal_subject=claims["sub"], portal_sid=claims.get("sid"), id_token=tokens["id_token"],
+                             portal_subject=claims["sub"], portal_issuer=system.settings.issuer,
+                             portal_sid=claims.get("sid"), id_token=tokens["id_token"],
                              portal_claims={k: info[k] for k in KEPT_CLAIMS if k in info})
     response = RedirectResponse(pending.return_to, status_code=303)
     set_cookie(response, system, token)

@@ -35,7 +35,8 @@ async def send_to_portal(request: Request, system: SystemContext, *, return_to: 
     now = utcnow()
     async with system.sessionmaker.begin() as db:
         session, new_cookie = await ensure_session(db, system, request)
-        db.add(PendingLogin(state_digest=digest(state), session_digest=session.id_digest, nonce=nonce,
+        db.add(PendingLogin(state_digest=digest(state), issuer=system.settings.issuer,
+                            session_digest=session.id_digest, nonce=nonce,
                             code_verifier=verifier, return_to=return_to, binding_id=binding_id, created_at=now,
                             expires_at=now + dt.timedelta(seconds=system.settings.login_ttl_seconds)))
     response = RedirectResponse(url, status_code=303)

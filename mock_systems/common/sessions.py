@@ -84,12 +84,14 @@ async def end_session(db: AsyncSession, id_digest: str) -> None:
                      .values(ended_at=utcnow()))
 
 
-async def end_portal_sessions(db: AsyncSession, *, sid: str | None, subject: str | None) -> int:
+async def end_portal_sessions(db: AsyncSession, *, issuer: str, sid: str | None, subject: str | None) -> int:
     """Back-channel logout: end the sessions of portal session ``sid`` (of ``subject`` when the
-    token names one), or, without a sid, every session of ``subject``. Returns how many."""
+    token names one), or, without a sid, every session of ``subject``; only sessions logged in
+    by that provider (``issuer``). Returns how many."""
     if sid is None and subject is None:
         raise ValueError("a logout names a sid, a subject or both")
-    query = update(WebSession).where(WebSession.ended_at.is_(None), WebSession.login_method == "portal")
+    query = update(WebSession).where(WebSession.ended_at.is_(None), WebSession.login_method == "portal",
+                                     WebSession.portal_issuer == issuer)
     if sid is not None:
         query = query.where(WebSession.portal_sid == sid)
     if subject is not None:

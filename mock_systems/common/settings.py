@@ -8,9 +8,11 @@ its client secret in var/client-secrets.json, which `idp seed-demo` writes.
 from __future__ import annotations
 
 import json
+import ssl
 from pathlib import Path
 from typing import Literal
 
+import certifi
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -38,6 +40,10 @@ class SystemSettings(BaseSettings):
     # What the home page shows needs these; id_number would ask the user's consent every time.
     scope: str = "openid profile identity enterprise"
     http_timeout_seconds: float = 10.0
+    # A PEM file of CA certificates to trust for the portal's https, besides the usual public
+    # ones (certifi's): a portal behind a load balancer with a private or self-signed CA
+    # (`make cluster`). Verification is never turned off.
+    ca_bundle: Path | None = None
     jwks_cache_seconds: int = 60  # the portal serves its JWKS with max-age=60
     jwks_refetch_seconds: float = 10.0  # an unknown kid re-fetches at most this often
     clock_skew_seconds: int = 30
@@ -69,6 +75,13 @@ class SystemSettings(BaseSettings):
     @property
     def secure_cookies(self) -> bool:
         return self.base_url.startswith("https://")
+
+    def tls_verification(self) -> ssl.SSLContext:
+        """What the HTTP client verifies the portal's certificate against."""
+        context = ssl.create_default_context(cafile=certifi.where())
+        if self.ca_bundle is not None:
+            context.load_verify_locations(cafile=self.ca_bundle)  # a missing file stops the start
+        return context
 
     def endpoint(self, path: str) -> str:
         return self.base_url + path

@@ -45,7 +45,10 @@ async def enterprise_actor(request: Request) -> Actor | Response:
     if isinstance(current, Response):
         return current
     session, account = current
-    if account.portal_account_type not in (LEGAL_PERSON, AGENT) or not account.enterprise_code:
+    # Only the enterprises' portal (this context's issuer) speaks for enterprises: a session of
+    # another provider (the supervision portal) never acts for one, whatever its account says.
+    other_provider = session.login_method == "portal" and session.portal_issuer != system.settings.issuer
+    if other_provider or account.portal_account_type not in (LEGAL_PERSON, AGENT) or not account.enterprise_code:
         return message_page(system, text("drug.collection.enterprise_only"), 403)
     claims = (session.portal_claims or {}) if session.login_method == "portal" else {}
     acting = claim_object(claims, "acting_person")

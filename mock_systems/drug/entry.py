@@ -4,6 +4,7 @@ where 跳过，普通用户登录 goes on to the ordinary login through the port
 
 Both are pages of /auth/login itself (SystemExtension.before_portal_login), told apart by
 ``step``: prompts a user answers, not checks — a step skipped by hand changes nothing else.
+They are the enterprises' steps: a regulator sent in by the supervision portal goes straight on.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from starlette.responses import Response
 
 from mock_systems.common.context import SystemContext
 from mock_systems.drug.pages import render
+from mock_systems.drug.supervision import is_supervision
 from shared.binding import PORTAL_BINDINGS_PAGE
 
 CONFIRM, CA, LOGIN = "", "ca", "login"  # the values of ``step``, in order
@@ -26,7 +28,7 @@ def _next(params, step: str) -> str:
 
 async def entry_prompts(request: Request, system: SystemContext, params) -> Response | None:
     step = str(params.get("step") or "")
-    if step == LOGIN:  # 跳过，普通用户登录
+    if step == LOGIN or is_supervision(system):  # 跳过，普通用户登录; regulators have no CA prompt
         return None
     issuer = system.settings.issuer
     if step == CA:

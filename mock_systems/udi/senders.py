@@ -1,6 +1,7 @@
-"""How the UDI system sends review results: the development sink, or SMTP for e-mail and an HTTP
-gateway for SMS (as the portal's senders, which this system cannot import: it talks to the
-portal over HTTP only).
+"""How the UDI system sends review results: the development sink, or SMTP for e-mail and the SMS
+gateway for SMS, signed with the system's own access key and naming its own signature and
+template (shared/sms_gateway.py, the request the portal sends too; this system does not import
+the portal).
 
 ``BIZ_UDI_MESSAGE_SINK`` chooses: ``dev_sink`` (the default for `make run`) keeps each message in
 its outbox row and shows them on /dev/messages; ``smtp`` sends for real and has no such page.
@@ -18,6 +19,7 @@ from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from mock_systems.udi.models import Notification
+from shared.sms_gateway import GatewayAccount, sms_request
 
 log = logging.getLogger(__name__)
 
@@ -34,12 +36,24 @@ class UdiSettings(BaseSettings):
     smtp_username: str = ""
     smtp_password: SecretStr = SecretStr("")
     smtp_sender: str = "noreply@udi.example.gov.cn"
-    sms_gateway_url: str = ""  # POST {"mobile", "text"}: a plain relay (the portal signs templates)
+    sms_gateway_url: str = ""
+    sms_sign_name: str = ""  # the signature (签名) registered for this system, e.g. 医疗器械唯一标识
+    sms_template_review: str = ""  # the template of a review result (parameter ``content``)
+    sms_access_key_id: str = ""
+    sms_access_key_secret: SecretStr = SecretStr("")
 
     def problems(self) -> list[str]:
-        if self.message_sink == "smtp" and not self.sms_gateway_url:
-            return ["BIZ_UDI_SMS_GATEWAY_URL is required to send SMS (BIZ_UDI_MESSAGE_SINK=smtp)"]
-        return []
+        if self.message_sink != "smtp":
+            return []
+        required = {"sms_gateway_url": self.sms_gateway_url, "sms_sign_name": self.sms_sign_name,
+                    "sms_template_review": self.sms_template_review, "sms_access_key_id": self.sms_access_key_id,
+                    "sms_access_key_secret": self.sms_access_key_secret.get_secret_value()}
+        return [f"BIZ_UDI_{name.upper()} is required to send SMS (BIZ_UDI_MESSAGE_SINK=smtp)"
+                for name, value in required.items() if not value]
+
+    def gateway_account(self) -> GatewayAccount:
+        return GatewayAccount(self.sms_gateway_url, self.sms_sign_name, self.sms_access_key_id,
+                              self.sms_access_key_secret.get_secret_value())
 
 
 class DevSink:
@@ -48,7 +62,8 @@ class DevSink:
     name = "dev_sink"
 
     async def send(self, notification: Notification) -> None:
-        log.info("udi %s to %s: %s", notification.channel, notification.recipient, notification.subject)
+        # The record is the outbox row and /dev/messages; the log names no address.
+        log.info("udi %s message %s: %s", notification.channel, notification.id, notification.subject)
 
 
 class SmtpAndGatewaySender:
@@ -61,8 +76,10 @@ class SmtpAndGatewaySender:
         if notification.channel == "email":
             await asyncio.to_thread(self._send_mail, notification)
         else:
-            response = await self._http.post(self._settings.sms_gateway_url, timeout=10, json={
-                "mobile": notification.recipient, "text": notification.body})
+            body, headers = sms_request(self._settings.gateway_account(), notification.recipient,
+                                        self._settings.sms_template_review, {"content": notification.body})
+            response = await self._http.post(self._settings.sms_gateway_url, timeout=10, content=body,
+                                             headers=headers)
             response.raise_for_status()
 
     def _send_mail(self, notification: Notification) -> None:

@@ -36,7 +36,8 @@ async def account_named(app, username: str) -> LocalAccount:
 async def link(app, sub: str, username: str) -> None:
     account = await account_named(app, username)
     async with app.state.system.sessionmaker.begin() as db:
-        db.add(PortalLink(portal_subject=sub, local_account_id=account.id, kind=LinkKind.bound_existing,
+        db.add(PortalLink(issuer=app.state.system.settings.issuer, portal_subject=sub,
+                           local_account_id=account.id, kind=LinkKind.bound_existing,
                           linked_at=utcnow()))
 
 

@@ -128,7 +128,7 @@ async def test_an_ended_call_the_portal_answers_409_is_not_retried(drug):
     assert (await start(drug, binding_id)).status_code == 303
     fake.answer_status["ended"] = 409
     async with system.sessionmaker.begin() as db:
-        await enqueue(db, binding_id, "ended", {"reason": "unbound_in_system"})
+        await enqueue(db, system.settings.issuer, binding_id, "ended", {"reason": "unbound_in_system"})
     assert await deliver_due(system) == 0
     assert await deliver_due(system, now=utcnow() + LATER) == 0
     assert len(fake.calls_to("ended", binding_id)) == 1

@@ -25,6 +25,7 @@ class LiveSystem(ServerProcess):
 
     profile: SystemProfile
     database_url: str
+    issuer: str
 
     async def link(self, portal_subject: str, username: str) -> None:
         """Link in the system's database directly, as the binding will."""
@@ -32,7 +33,7 @@ class LiveSystem(ServerProcess):
         try:
             async with create_sessionmaker(engine).begin() as db:
                 account_id = await db.scalar(select(LocalAccount.id).where(LocalAccount.username == username))
-                db.add(PortalLink(portal_subject=portal_subject, local_account_id=account_id,
+                db.add(PortalLink(issuer=self.issuer, portal_subject=portal_subject, local_account_id=account_id,
                                   kind=LinkKind.bound_existing, linked_at=utcnow()))
         finally:
             await engine.dispose()
@@ -61,7 +62,7 @@ async def live_system(module: str, profile: SystemProfile, port: int, log_dir: P
                              client_secret=client_secret, **overrides)
     live = await start(profile.client_id, uvicorn_command(f"mock_systems.{module}:create_app", port), port=port,
                        env=env, log_path=log_dir / f"{profile.client_id}-{port}.log", kind=LiveSystem,
-                       profile=profile, database_url=database_url)
+                       profile=profile, database_url=database_url, issuer=issuer)
     try:
         yield live
     finally:
@@ -77,7 +78,7 @@ async def live_standin(profile: SystemProfile, port: int, log_dir: Path, *, issu
     command = [sys.executable, "-m", "mock_systems.standins.serve", profile.client_id, "--port", str(port)]
     live = await start(profile.client_id, command, port=port, env=env,
                        log_path=log_dir / f"{profile.client_id}-{port}.log", kind=LiveSystem, profile=profile,
-                       database_url=database_url)
+                       database_url=database_url, issuer=issuer)
     try:
         yield live
     finally:

@@ -33,7 +33,8 @@ def production_overrides(tmp_path: Path | None = None, **extra) -> dict:
         # the test database's data keys were wrapped with the development key: it still unwraps them,
         # as after a rotation of the key-encryption key (docs/operations.md)
         previous_key_encryption_keys=DEVELOPMENT_KEY_ENCRYPTION_KEY, captcha_provider="image",
-        message_sink="smtp", sms_gateway_url="https://sms.example.gov.cn/send", sms_sign_name="政务服务门户",
+        pairwise_salt=secrets.token_urlsafe(32), message_sink="smtp", sms_gateway_url="https://sms.example.gov.cn/send",
+        sms_sign_name="政务服务门户",
         sms_template_code="SMS_100001", sms_template_notice="SMS_100002", sms_access_key_id="portal",
         sms_access_key_secret=secrets.token_urlsafe(24), argon2_memory_kib=19456,
         argon2_time_cost=2, enterprise_verifier=STUB, identity_verifier=STUB,

@@ -85,6 +85,11 @@ async def ctid_messages(put: PortalUnderTest) -> list[OutboundMessage]:
                                       .order_by(OutboundMessage.id))).all())
 
 
+async def latest_confirmation(put) -> str:
+    """The confirmation the CTID stand-in showed last (the upgrade to 三级)."""
+    return re.search(r"验证码为(\d{6})", (await ctid_messages(put))[-1].body).group(1)
+
+
 async def legal_step_one(browser: Browser, **overrides) -> httpx.Response:
     """Open /register/legal and submit 开始认证 with LEGAL (and the test captcha's answer)."""
     page = await browser.go("/register/legal")

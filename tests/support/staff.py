@@ -16,8 +16,8 @@ from sqlalchemy import update
 from idp import clock
 from idp.captcha.providers import TEST_ANSWER
 from idp.portal import Portal
+from idp.security import totp
 from idp.settings import Settings
-from idp.staff import totp
 from idp.staff.accounts import CLI, create_staff
 from idp.staff.models import StaffAccount
 from idp.testing.setup import admin_session

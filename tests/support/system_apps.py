@@ -30,7 +30,8 @@ async def linked_account(app, sub: str) -> LocalAccount | None:
     """The system's local account linked to the portal subject ``sub``."""
     async with app.state.system.sessionmaker() as db:
         return await db.scalar(select(LocalAccount).join(PortalLink, PortalLink.local_account_id == LocalAccount.id)
-                               .where(PortalLink.portal_subject == sub))
+                               .where(PortalLink.portal_subject == sub,
+                                      PortalLink.issuer == app.state.system.settings.issuer))
 
 
 async def staff_signed_in(app, username: str, password: str, *, lands_on: str) -> httpx.AsyncClient:

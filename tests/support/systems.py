@@ -76,7 +76,8 @@ class SystemUnderTest:
         """Link a portal account to a local account directly in the system's database."""
         account = await self.account(username)
         async with self.system.sessionmaker.begin() as db:
-            db.add(PortalLink(portal_subject=portal_subject, local_account_id=account.id, kind=kind,
+            db.add(PortalLink(issuer=self.system.settings.issuer, portal_subject=portal_subject,
+                               local_account_id=account.id, kind=kind,
                               linked_at=utcnow()))
 
     async def logged_in_sessions(self) -> list[WebSession]:

@@ -17,6 +17,7 @@ from idp.captcha.store import issue_captcha
 from idp.errors import DomainError
 from idp.flows.login.agent_login import continue_as_agent
 from idp.flows.login.forms import LEGAL, LoginForm, local_path, window_of
+from idp.flows.login.second_factor_start import to_second_factor
 from idp.flows.login.transitions import (
     Attempt,
     accept_login,
@@ -48,8 +49,15 @@ async def show_login(portal: Portal, row, window: str, login_name: str = "", ref
     return render(
         "login.html", interaction=row.id, csrf_token=row.csrf_token, window=window, login_name=login_name,
         captcha_id=captcha_id, client_name=client.display_name if client else None,
+        upstream_name=portal.settings.upstream_display_name if portal.settings.upstream_enabled else None,
         error=refusal.text() if refusal else None, locked=refusal is not None and refusal.message_id == "login.locked",
+        registration=portal.settings.self_registration,
     )
+
+
+def single_window(portal: Portal) -> bool:
+    """A staff deployment's one login window (IDP_LOGIN_WINDOWS=single)."""
+    return portal.settings.login_windows == "single"
 
 
 async def start_portal_login(request: Request, portal: Portal, window: str, return_to: str | None) -> Response:
@@ -69,11 +77,12 @@ async def login_page(request: Request, interaction: str | None = None, window: s
                      return_to: str | None = None) -> Response:
     portal: Portal = request.app.state.portal
     if interaction is None:
-        return await start_portal_login(request, portal, window_of(window), local_path(return_to))
+        return await start_portal_login(request, portal, window_of(window, single_window(portal)),
+                                        local_path(return_to))
     async with portal.sessionmaker() as db:
         row = await interactions.load_interaction(db, portal.settings, request, interaction)
     hint = (row.request.get("authorization") or {}).get("login_hint") or ""
-    return await show_login(portal, row, window_of(window), hint)
+    return await show_login(portal, row, window_of(window, single_window(portal)), hint)
 
 
 def posted_interaction(request: Request, portal: Portal):
@@ -94,7 +103,7 @@ async def login_submit(request: Request) -> Response:
 
     async def step(posted, row: Interaction) -> Response:
         """One login attempt, the transitions in order."""
-        form = LoginForm.parse(posted)
+        form = LoginForm.parse(posted, single_window(portal))
         async with portal.sessionmaker() as db:
             previous = await load_session(db, portal.settings, request)
         attempt = Attempt(row.client_id, client_ip(request), form.window,
@@ -106,6 +115,8 @@ async def login_submit(request: Request) -> Response:
         account = await find_account(portal, form.window, form.login_name)
         await refuse_if_locked(portal, account, attempt)
         account = await check_password(portal, account, form.password, attempt)
+        if portal.settings.totp_required:  # the session starts only after the code (idp.flows.login.second_factor)
+            return await to_second_factor(request, portal, row, account, attempt)
         if form.window == LEGAL and account.account_type == AccountType.personal:
             await accept_login(portal, account, form.password)
             return await continue_as_agent(request, portal, row, account, previous, attempt)
@@ -115,7 +126,7 @@ async def login_submit(request: Request) -> Response:
         return response
 
     async def refused(posted, row: Interaction, refusal: DomainError) -> Response:
-        form = LoginForm.parse(posted)
+        form = LoginForm.parse(posted, single_window(portal))
         return await show_login(portal, row, form.window, form.login_name, refusal)
 
     return await run_step(request, load=posted_interaction(request, portal), step=step, refused=refused)

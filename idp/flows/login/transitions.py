@@ -16,10 +16,10 @@ from idp.accounts.models import Account, AccountType
 from idp.audit.log import record, record_now
 from idp.captcha.store import consume_captcha
 from idp.errors import DomainError
-from idp.flows.login.forms import LEGAL, LoginForm
+from idp.flows.login.forms import LEGAL, SINGLE, LoginForm
 from idp.inbox.notes import note_new_login_place
 from idp.oidc.logout.single_logout import end_session_everywhere
-from idp.oidc.sessions_acr import ACR_PASSWORD, AMR_PASSWORD
+from idp.oidc.sessions_acr import ACR_PASSWORD, AMR_PASSWORD, AMR_PASSWORD_TOTP
 from idp.portal import Portal
 from idp.principals.models import Agency
 from idp.sessions.places import is_new_place
@@ -28,7 +28,8 @@ from shared.identity import InvalidIdentifier, looks_like_mobile, validate_citiz
 
 # 法人登录 takes legal persons and agents (personal accounts a legal person authorized: which
 # enterprise they act for is settled after the password, idp.flows.login.agent_choice).
-WINDOW_ACCOUNT_TYPES = {LEGAL: (AccountType.legal_person, AccountType.personal)}
+# A staff deployment's single window takes officials only (and they no other window).
+WINDOW_ACCOUNT_TYPES = {LEGAL: (AccountType.legal_person, AccountType.personal), SINGLE: (AccountType.official,)}
 
 
 @dataclass(frozen=True)
@@ -60,10 +61,11 @@ async def pass_captcha(portal: Portal, form: LoginForm) -> None:
 def login_keys(window: str, login_name: str) -> list:
     """The lookups a login name stands for in a window, most specific first.
 
-    法人登录 takes usernames only (a mobile number there is just an unknown username);
+    法人登录 and a staff deployment's single window take usernames only (a mobile number there is
+    just an unknown username);
     个人登录 also takes an ID number (15 digits converted to 18) or a mobile number."""
     username = Account.username == login_name.lower()
-    if window == LEGAL:
+    if window in (LEGAL, SINGLE):
         return [username]
     keys = []
     if looks_like_mobile(login_name):
@@ -166,7 +168,8 @@ async def accept_in(db, account: Account, new_hash: str | None) -> None:
 
 
 async def log_in(portal: Portal, account: Account, previous: ActiveSession | None, attempt: Attempt,
-                 agency: Agency | None = None, password: str | None = None) -> str:
+                 agency: Agency | None = None, password: str | None = None, second_factor: bool = False,
+                 amr: list[str] | None = None, acr: str = ACR_PASSWORD) -> str:
     """Start the session; returns the cookie value. The same principal logging in again keeps
     the session (its sid, so the business systems stay logged in); another one — another user,
     or the same person in another capacity (itself, or for another enterprise) — ends the
@@ -174,7 +177,11 @@ async def log_in(portal: Portal, account: Account, previous: ActiveSession | Non
 
     With ``password`` the login is accepted here too (:func:`accept_login`), in the session's
     own transaction — one write transaction less per login — or, when a previous session is to
-    be ended, before that, so that a lock still wins before anything else changes."""
+    be ended, before that, so that a lock still wins before anything else changes.
+    ``second_factor``: a TOTP code was checked too (amr ``pwd otp mfa``, RFC 8176). ``amr`` and
+    ``acr``: how the user was authenticated otherwise (a login through the upstream says so)."""
+    if amr is None:
+        amr = AMR_PASSWORD_TOTP if second_factor else AMR_PASSWORD
     agency_id = agency.id if agency is not None else None
     same = previous is not None and previous.account.id == account.id and previous.principal.agency_id == agency_id
     new_hash = None
@@ -194,10 +201,10 @@ async def log_in(portal: Portal, account: Account, previous: ActiveSession | Non
             note_new_login_place(db, account, source_ip=attempt.source_ip, device=attempt.device)
         if same:
             assert previous is not None  # same implies a previous session
-            token = await reauthenticate(db, previous, amr=AMR_PASSWORD, acr=ACR_PASSWORD,
+            token = await reauthenticate(db, previous, amr=amr, acr=acr,
                                          source_ip=attempt.source_ip, device=attempt.device)
         if token is None:
-            token, _ = await start_session(db, portal.settings, account, amr=AMR_PASSWORD, acr=ACR_PASSWORD,
+            token, _ = await start_session(db, portal.settings, account, amr=amr, acr=acr,
                                            source_ip=attempt.source_ip, agency_id=agency_id, device=attempt.device)
         await record_now(db, "login.succeeded", actor=account.subject, client_id=attempt.client_id,
                source_ip=attempt.source_ip, window=attempt.window,

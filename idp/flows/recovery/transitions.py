@@ -21,7 +21,6 @@ from idp.flows.recovery.by_identity import check_answer, count_address_attempt, 
 from idp.flows.recovery.forms import IdentityForm
 from idp.flows.recovery.states import State
 from idp.flows.store import advance
-from idp.notify.senders import make_sender
 from idp.oidc.logout.single_logout import end_account_sessions
 from idp.portal import Portal
 
@@ -96,6 +95,6 @@ async def reset_password(portal: Portal, flow: Flow, password: str, *, source_ip
                subject=account.subject)
         notice = change_notice(account, "password", now)  # a reset is a change the owner must hear of
         note_change(db, account_id, notice)
-    await send_change_notice(portal.sessionmaker, make_sender(portal.settings, portal.http), notice)
+    await send_change_notice(portal, notice)
     # After the commit: a session started before it used the old password and must end.
     await end_account_sessions(portal, account_id, reason="password_reset", source_ip=source_ip)

@@ -7,12 +7,12 @@ values kept (never the passwords).
 """
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
 from idp.captcha.store import consume_captcha, issue_captcha
-from idp.errors import DomainError
+from idp.errors import DomainError, PageError
 from idp.flows import store
 from idp.flows.models import Flow
 from idp.flows.registration import transitions
@@ -33,7 +33,15 @@ from idp.verification import enterprise_verifier, identity_verifier
 from idp.web.pages import render
 from shared.messages import text
 
-router = APIRouter()
+
+def registration_open(request: Request) -> None:
+    """A deployment without self-registration (IDP_SELF_REGISTRATION=false: its operators open
+    the accounts) refuses every registration page and form."""
+    if not request.app.state.portal.settings.self_registration:
+        raise PageError("registration.closed", status_code=403, detail="self-registration is off")
+
+
+router = APIRouter(dependencies=[Depends(registration_open)])
 LIMIT = "registration_per_address"  # each POST spends a hit of the source address's budget (idp.limits.rates)
 START_STATE = {LEGAL: State.ENTERPRISE, PERSONAL: State.FORM}
 PATHS = {LEGAL: "/register/legal", PERSONAL: "/register/personal"}

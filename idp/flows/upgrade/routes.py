@@ -4,10 +4,15 @@ GET /upgrade shows the current level and 开始认证 (or why no upgrade is poss
 the stronger check and redirects to /upgrade?flow=…, where the user types the confirmation the
 CTID app shows; POST /upgrade/confirm checks it. Forms carry the session's CSRF secret (start)
 or the flow's (confirm); the flow belongs to the account and the browser that started it.
+
+A system's login that asked for 三级 (acr) parks its request and links here with
+``?interaction=…``: the upgrade carries it along and its done page leads back to the login
+(/authorize/resume), while the parked request is still valid, this browser's and unfinished.
 """
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from starlette.datastructures import FormData
@@ -20,6 +25,7 @@ from idp.flows.models import Flow
 from idp.flows.upgrade import transitions
 from idp.flows.upgrade.forms import parse_confirmation
 from idp.flows.web import run_step
+from idp.oidc import interactions
 from idp.oidc.client_address import client_ip
 from idp.oidc.interactions import browser_token
 from idp.sessions.store import ActiveSession, browser_cookie_name, set_cookie
@@ -58,19 +64,38 @@ def _refusal(session: ActiveSession, verifier) -> DomainError | None:
     return DomainError("upgrade.unavailable") if verifier is None else None
 
 
+async def _parked_login(request: Request, interaction_id) -> dict | None:
+    """The system whose login sent the user here and the way back to it, while that login waits."""
+    if not isinstance(interaction_id, str) or not interaction_id:
+        return None
+    portal = portal_of(request)
+    try:
+        async with portal.sessionmaker() as db:
+            row = await interactions.load_interaction(db, portal.settings, request, interaction_id)
+    except PageError:  # expired, finished or another browser's: the upgrade goes on without it
+        return None
+    client = await portal.client(row.client_id) if row.client_id else None
+    if client is None:
+        return None
+    return {"id": row.id, "system": client.display_name,
+            "href": f"/authorize/resume?{urlencode({'interaction': row.id})}"}
+
+
 @router.get("/upgrade")
-async def upgrade_page(request: Request, session: Upgrader, flow: str | None = None) -> Response:
+async def upgrade_page(request: Request, session: Upgrader, flow: str | None = None,
+                       interaction: str | None = None) -> Response:
     portal = portal_of(request)
     if flow is not None:
         row = await _flow(request, flow, session)
         return _page(request, "confirm.html", session, flow=row.id, flow_csrf=row.csrf_token)
     refusal = _refusal(session, upgrade_verifier(portal.settings))
-    return _page(request, "start.html", session, refusal, can_start=refusal is None)
+    return _page(request, "start.html", session, refusal, can_start=refusal is None,
+                 parked=await _parked_login(request, interaction))
 
 
 @router.post("/upgrade")
-async def upgrade_start(request: Request, session: Upgrader, _form: UpgraderForm) -> Response:
-    """开始认证."""
+async def upgrade_start(request: Request, session: Upgrader, form: UpgraderForm) -> Response:
+    """开始认证 (carrying along the system's parked login, if any)."""
     portal = portal_of(request)
     verifier = upgrade_verifier(portal.settings)
     refusal = _refusal(session, verifier)
@@ -78,7 +103,9 @@ async def upgrade_start(request: Request, session: Upgrader, _form: UpgraderForm
         return _page(request, "start.html", session, refusal, can_start=False)
     browser, is_new = browser_token(request, portal.settings)
     try:
-        flow = await transitions.start_upgrade(portal, session.account, browser, verifier, client_ip(request))
+        parked = await _parked_login(request, form.get("interaction"))
+        flow = await transitions.start_upgrade(portal, session.account, browser, verifier, client_ip(request),
+                                               interaction=parked["id"] if parked else None)
     except DomainError as refusal:  # too many confirmations sent lately: start again later
         return _page(request, "start.html", session, refusal, can_start=True)
     response = RedirectResponse(f"/upgrade?flow={flow.id}", status_code=303)
@@ -110,11 +137,15 @@ async def upgrade_confirm(request: Request, session: Upgrader) -> Response:
             return _page(request, "start.html", session, refusal, can_start=False)
         return _page(request, "confirm.html", session, refusal, flow=flow.id, flow_csrf=flow.csrf_token)
 
-    return await run_step(request, load=load, step=step, refused=refused, then=lambda flow: "/upgrade/done")
+    def done(flow: Flow) -> str:
+        parked = flow.data.get("interaction")
+        return f"/upgrade/done?{urlencode({'interaction': parked})}" if parked else "/upgrade/done"
+
+    return await run_step(request, load=load, step=step, refused=refused, then=done)
 
 
 @router.get("/upgrade/done")
-async def upgrade_done(request: Request, session: Upgrader) -> Response:
+async def upgrade_done(request: Request, session: Upgrader, interaction: str | None = None) -> Response:
     if session.account.realname_level < transitions.TO_LEVEL:
         return RedirectResponse("/upgrade", status_code=303)
-    return _page(request, "done.html", session)
+    return _page(request, "done.html", session, parked=await _parked_login(request, interaction))

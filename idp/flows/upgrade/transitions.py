@@ -30,13 +30,15 @@ def check_eligible(account: Account) -> None:
 
 
 async def start_upgrade(portal: Portal, account: Account, browser: str, verifier: UpgradeVerifier,
-                        source_ip: str | None) -> Flow:
-    """开始认证: the verifier asks the ID holder to confirm (the CTID app shows a confirmation)."""
+                        source_ip: str | None, interaction: str | None = None) -> Flow:
+    """开始认证: the verifier asks the ID holder to confirm (the CTID app shows a confirmation).
+    ``interaction``: a system's parked login to go back to once done."""
     check_eligible(account)
     async with portal.sessionmaker.begin() as db:
         flow = store.start_flow(db, UPGRADE, State.SENT, browser)
         flow.account_id = account.id
-        flow.data = {"reference": await verifier.start(db, portal.settings, account), "method": verifier.method}
+        flow.data = {"reference": await verifier.start(db, portal.settings, account), "method": verifier.method,
+                     **({"interaction": interaction} if interaction else {})}
         record(db, "realname.upgrade_started", actor=account.subject, source_ip=source_ip, method=verifier.method,
                subject=account.subject)
     # The CTID stand-in's confirmation was queued as a message; it goes out after the commit.

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from idp import clock
 from idp.audit.log import record
 from idp.clients.models import Client
+from idp.clients.pairwise import subject_for
 from idp.keys import jws
 from idp.metrics import LOGOUT_FAILURES
 from idp.oidc.models import LogoutDelivery
@@ -34,9 +35,10 @@ TOKEN_SECONDS = 120
 
 
 def logout_token(portal: Portal, ring, client: Client, subject: str, sid: str) -> str:
-    """§2.4: iss, aud, iat, exp, jti, sub and sid, the events claim; never a nonce."""
-    claims = {"iss": portal.settings.issuer, "aud": client.client_id, "sub": subject, "sid": sid,
-              "events": {EVENT: {}}}
+    """§2.4: iss, aud, iat, exp, jti, sub and sid, the events claim; never a nonce. ``sub`` is the
+    one this client sees (pairwise for a pairwise client, OIDC Core §8.1)."""
+    claims = {"iss": portal.settings.issuer, "aud": client.client_id,
+              "sub": subject_for(portal.settings, client, subject), "sid": sid, "events": {EVENT: {}}}
     return _signed(ring, claims, client.id_token_signed_response_alg)
 
 

@@ -3,6 +3,7 @@ back-channel logout to every client that took part."""
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from sqlalchemy import func, or_, select, update
 
@@ -16,7 +17,17 @@ from idp.principals.models import Agency
 from idp.sessions.models import UserSession
 from idp.sessions.store import end_session, session_clients
 
+log = logging.getLogger(__name__)
 _background: set[asyncio.Task] = set()
+
+
+def _delivered(task: asyncio.Task) -> None:
+    """The immediate delivery's end. Its failure (the database refusing a connection, say) is
+    no loss: the outbox rows stay due and the background loop of any instance sends them."""
+    _background.discard(task)
+    if not task.cancelled() and (error := task.exception()) is not None:
+        log.warning("immediate back-channel logout delivery failed (%s); the outbox retries it",
+                    error.__class__.__name__)
 
 
 async def end_session_everywhere(portal: Portal, sid: str, *, reason: str, source_ip: str | None = None) -> bool:
@@ -53,7 +64,7 @@ async def end_session_everywhere(portal: Portal, sid: str, *, reason: str, sourc
         # Deliver now rather than at the worker's next round; the outbox row is the guarantee.
         task = asyncio.create_task(deliver_due(portal))
         _background.add(task)
-        task.add_done_callback(_background.discard)
+        task.add_done_callback(_delivered)
     return True
 
 

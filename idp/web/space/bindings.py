@@ -94,7 +94,9 @@ async def authorize_page(request: Request, client_id: str, session: SignedIn) ->
     if (refused := eligibility.refusal(session.principal, client)) is not None:  # not offered: say why
         return await _list_page(request, session, error=text(refused, system=client.display_name), status_code=403)
     return render_page("bindings/authorize.html", session, client_id=client.client_id, client_name=client.display_name,
-                 create_note=text("binding.create_new_note"), existing_note=text("binding.existing_note"), error=None)
+                       create_note=text("binding.create_new_note"), existing_note=text("binding.existing_note"),
+                       only_existing="create" not in client.binding_modes,
+                       existing_only_note=text("binding.mode_refused", system=client.display_name), error=None)
 
 
 @router.post(PORTAL_BINDINGS_PAGE + "/{client_id}")

@@ -23,6 +23,7 @@ from idp.space.forms import (
     parse_new_contact,
     parse_password_change,
 )
+from idp.upstream_links.transitions import links_of_account
 from idp.web.kit import CsrfForm, SignedIn, client_ip, portal_of, render_page
 from idp.web.space import SETTINGS, SPACE
 
@@ -47,9 +48,14 @@ async def space_home(session: SignedIn) -> Response:
 
 
 @router.get(SETTINGS)
-async def settings_page(session: SignedIn, done: str = "") -> Response:
+async def settings_page(request: Request, session: SignedIn, done: str = "") -> Response:
     notice = NOTICES.get(done)
-    return render_page("space/settings.html", session, notice=DomainError(notice).text() if notice else None)
+    portal = portal_of(request)
+    async with portal.reader() as db:  # 国家政务服务平台账号: shown when offered, or still linked
+        linked = bool(await links_of_account(db, session.account.id))
+    upstream_name = portal.settings.upstream_display_name if portal.settings.upstream_enabled or linked else None
+    return render_page("space/settings.html", session, notice=DomainError(notice).text() if notice else None,
+                       upstream_name=upstream_name, upstream_linked=linked)
 
 
 @router.get(SETTINGS + "/password")

@@ -18,11 +18,10 @@ from idp.bindings.staff import force_unbind_binding
 from idp.casework.duplicates import deactivate_duplicate_account
 from idp.consultations import transitions as consultations
 from idp.consultations.models import CLOSED, Consultation
-from idp.consultations.notices import answer_notice, send_answer_notice
+from idp.consultations.notices import queue_answer_notice, send_answer_notice
 from idp.consultations.queries import get_consultation, open_unbind_requests
 from idp.consultations.questions import UNBINDING
 from idp.errors import DomainError, PageError
-from idp.notify.senders import make_sender
 from idp.staff.roles import BINDINGS
 from idp.web.kit import client_ip, portal_of
 from idp.web.staff import BINDING_REQUESTS
@@ -140,11 +139,11 @@ async def answer(request: Request, request_id: int, posted: AdministratorForm) -
             answered = await consultations.answer_consultation(db, row.id, staff=member.username,
                                                                text=field(form, "answer", 4000),
                                                                source_ip=client_ip(request))
-            notice = answer_notice(answered)
+            notice = queue_answer_notice(db, answered)
     except DomainError as exc:
         return await request_page(request, member, row, account=account, error=exc.text(),
                                   status_code=exc.status_code)
-    await send_answer_notice(portal.sessionmaker, make_sender(portal.settings, portal.http), notice)
+    await send_answer_notice(portal, notice)
     return back(row, account, "answered")
 
 

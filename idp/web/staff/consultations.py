@@ -21,12 +21,11 @@ from starlette.responses import RedirectResponse, Response
 from idp import clock
 from idp.consultations import transitions
 from idp.consultations.models import PORTAL, Consultation
-from idp.consultations.notices import answer_notice, send_answer_notice
+from idp.consultations.notices import queue_answer_notice, send_answer_notice
 from idp.consultations.queries import get_consultation, open_queue
 from idp.consultations.questions import ACCOUNT_TYPES, CATEGORIES, PORTAL_NAME
 from idp.consultations.working_days import last_day
 from idp.errors import DomainError
-from idp.notify.senders import make_sender
 from idp.staff.accounts import list_staff
 from idp.staff.roles import HELPDESK
 from idp.web.kit import client_ip, portal_of
@@ -107,13 +106,13 @@ async def act(request: Request, member: StaffMember, form: FormData, consultatio
     try:
         async with portal.sessionmaker.begin() as db:
             row = await action(db, member, form)
-            notice = answer_notice(row) if done == "answered" else None
+            notice = queue_answer_notice(db, row) if done == "answered" else None
     except DomainError as refusal:
         draft = form.get("answer")
         return await question_page(request, member, consultation_id, refusal=refusal,
                                    draft=draft if isinstance(draft, str) else "")
     if notice is not None:
-        await send_answer_notice(portal.sessionmaker, make_sender(portal.settings, portal.http), notice)
+        await send_answer_notice(portal, notice)
     return RedirectResponse(f"{CONSULTATIONS}?{urlencode({'done': done, 'ref': row.reference})}", status_code=303)
 
 

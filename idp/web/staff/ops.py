@@ -1,7 +1,7 @@
 """运维's pages at /staff/ops: clients (register, redirect URIs and scopes, a new secret shown
 once, disable, enable and delete), the signing keys with their state and their rotation, a user's
 sessions (found by username, ended with back-channel logout), and accounts (found by username,
-mobile or ID number, shown masked; unlock, disable). The services are idp/operations/' — the
+mobile or ID number, shown masked; unlock, disable, enable). The services are idp/operations/' — the
 JSON API (ops_api.py) and the ``idp`` command line call the same ones."""
 from __future__ import annotations
 
@@ -31,7 +31,8 @@ CLIENT = OPERATIONS + "/clients/{client_id}"
 ACCOUNT = OPERATIONS + "/accounts/{account_id:" + ROW_ID + "}"
 NOTICES = {"updated": "ops.client_updated", "disabled": "ops.client_disabled", "enabled": "ops.client_enabled",
            "deleted": "ops.client_deleted",
-           "ended": "ops.session_ended", "unlocked": "ops.account_unlocked", "account_disabled": "ops.account_disabled"}
+           "ended": "ops.session_ended", "unlocked": "ops.account_unlocked", "account_disabled": "ops.account_disabled",
+           "account_enabled": "ops.account_enabled"}
 
 
 def field(form: FormData, name: str, limit: int = 200) -> str:
@@ -174,6 +175,14 @@ async def disable_account(request: Request, account_id: int, posted: OperatorFor
         request, posted, accounts.disable_account(portal_of(request), account_id, actor=posted[0].actor,
                                                   source_ip=client_ip(request)),
         lambda account: back("account_disabled", account.username, q=field(posted[1], "q", 64)))
+
+
+@router.post(ACCOUNT + "/enable")
+async def enable_account(request: Request, account_id: int, posted: OperatorForm) -> Response:
+    return await operator_step(
+        request, posted, accounts.enable_account(portal_of(request), account_id, actor=posted[0].actor,
+                                                 source_ip=client_ip(request)),
+        lambda account: back("account_enabled", account.username, q=field(posted[1], "q", 64)))
 
 
 async def operator_step(request: Request, posted, change: Awaitable[Any], then: Callable[[Any], Response]) -> Response:

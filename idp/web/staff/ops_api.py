@@ -55,6 +55,12 @@ class NewClient(BaseModel):
     grant_types: list[str] = Field(default=["authorization_code", "refresh_token"], max_length=3)
     scopes: list[str] = Field(default=["openid"], max_length=20)
     backchannel_logout_uri: str | None = Field(default=None, max_length=500)
+    require_pushed_authorization_requests: bool = Field(
+        default=False, description="its logins start at the PAR endpoint only (RFC 9126 §6)")
+    subject_type: Literal["public", "pairwise"] = Field(
+        default="public", description="pairwise: a sub of its own sector for each user (OIDC Core §8.1)")
+    sector_identifier_uri: str | None = Field(
+        default=None, max_length=500, description="a JSON array listing the redirect URIs; its host is the sector")
 
 
 class ClientChange(BaseModel):
@@ -156,6 +162,14 @@ async def disable_account(request: Request, account_id: int, member: OperatorWri
     account = await accounts.disable_account(portal_of(request), account_id, actor=member.actor,
                                              source_ip=client_ip(request))
     return {"username": account.username, "disabled": True}
+
+
+@router.post("/accounts/{account_id:" + ROW_ID + "}/enable",
+             summary="enable an account disabled here (not a deactivated duplicate)")
+async def enable_account(request: Request, account_id: int, member: OperatorWrite) -> dict:
+    account = await accounts.enable_account(portal_of(request), account_id, actor=member.actor,
+                                            source_ip=client_ip(request))
+    return {"username": account.username, "disabled": False}
 
 
 @router.get("/openapi.json", include_in_schema=False)

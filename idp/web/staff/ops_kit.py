@@ -46,6 +46,8 @@ def client_row(client: Client) -> dict:
             "token_endpoint_auth_method": client.token_endpoint_auth_method,
             "redirect_uris": list(client.redirect_uris or ()), "scopes": list(client.scopes or ()),
             "grant_types": list(client.grant_types or ()), "source": client.source,
+            "require_pushed_authorization_requests": client.require_pushed_authorization_requests,
+            "subject_type": client.subject_type, "sector_identifier_uri": client.sector_identifier_uri,
             "disabled": client.disabled_at is not None, "deleted": client.deleted_at is not None}
 
 

@@ -1,6 +1,7 @@
 """The drug system with its 信息采集 pages, against a FAKE portal (tests/support/fake_portal.py)
 whose UserInfo answers with the claims each test gives: legal persons and agents of two
-enterprises, logged in each in a browser of their own."""
+enterprises, logged in each in a browser of their own. A second fake, the supervision portal,
+is the other provider the drug system trusts (its regulators: test_regulators.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from mock_systems.common.models import LinkKind, LocalAccount, PortalLink
 from mock_systems.drug import PROFILE as DRUG, create_app
 from mock_systems.drug.enterprise_info import supplement_enterprise_info
 from mock_systems.drug.grants import save_grants
+from mock_systems.drug.supervision import supervision_settings
 from tests.support.fake_portal import FakePortal, browser_for, portal_login, system_settings
 from tests.support.portal import hidden_fields
 
@@ -51,10 +53,14 @@ OTHER_LEGAL = legal_person(OTHER_ENTERPRISE, "other-legal-sub", "other_legal")
 OTHER_AGENT = agent("孙八", OTHER_ENTERPRISE, "other-agent-sub", "other_agent")
 
 
+SUPERVISION_ISSUER = "https://supervision.example.test"
+
+
 @dataclass
 class DrugSystem:
     app: object
     fake: FakePortal
+    supervision: FakePortal | None = None  # the supervision portal (综合监管门户), when faked
 
     @property
     def system(self):
@@ -74,7 +80,8 @@ class DrugSystem:
             if account is None:
                 account = await create_account(db, self.system, username=person.username, password=None,
                                                display_name=person.claims["name"])
-                db.add(PortalLink(portal_subject=person.sub, local_account_id=account.id,
+                db.add(PortalLink(issuer=self.system.settings.issuer,
+                                  portal_subject=person.sub, local_account_id=account.id,
                                   kind=LinkKind.created_by_binding, linked_at=utcnow()))
         return account
 
@@ -103,11 +110,18 @@ class DrugSystem:
 @pytest.fixture
 async def drug(system_database_url):
     fake = FakePortal(DRUG.client_id)
+    supervision = FakePortal("drug_supervision", issuer=SUPERVISION_ISSUER)
     settings = system_settings(DRUG, fake, system_database_url)
-    app = create_app(settings, http=httpx.AsyncClient(transport=fake.transport()))
+
+    def route(request: httpx.Request) -> httpx.Response:
+        return (supervision if str(request.url).startswith(SUPERVISION_ISSUER) else fake).handler(request)
+
+    app = create_app(settings, supervision_settings(settings, issuer=SUPERVISION_ISSUER, client_id="drug_supervision",
+                                                    client_secret=supervision.client_secret),
+                     http=httpx.AsyncClient(transport=httpx.MockTransport(route)))
     app.state.fake = fake
     async with app.router.lifespan_context(app):
-        yield DrugSystem(app, fake)
+        yield DrugSystem(app, fake, supervision)
 
 
 async def grant(drug: DrugSystem, person: Person, modules: list[str]) -> None:
