@@ -32,6 +32,7 @@ SEALED = {
     'message_outbox': ('recipient',),
     'outbound_messages': ('recipient',),
     'flows': ('data',),
+    'upstream_links': ('id_token',),  # already text: its claims carry the ID number and mobile
 }
 KEYS = {'one_time_codes': 'id', 'message_outbox': 'id', 'flows': 'id'}
 ACCOUNT_INDEXES = (('mobile_index', 'mobile', as_is), ('email_index', 'email', lower),
@@ -71,7 +72,7 @@ def _widen() -> None:
                 if column == 'data':
                     batch.alter_column('data', type_=sa.Text(), existing_type=sa.JSON(),
                                        postgresql_using='data::text')
-                else:
+                elif (name, column) in OLD_WIDTH:
                     batch.alter_column(column, type_=sa.Text(), existing_type=sa.String(OLD_WIDTH[(name, column)]))
     with op.batch_alter_table('accounts') as batch:
         batch.drop_index('ix_accounts_mobile')
@@ -151,7 +152,7 @@ def downgrade() -> None:
             for column in columns:
                 if column == 'data':
                     batch.alter_column('data', type_=sa.JSON(), existing_type=sa.Text(), postgresql_using='data::json')
-                else:
+                elif (name, column) in OLD_WIDTH:
                     batch.alter_column(column, type_=sa.String(OLD_WIDTH[(name, column)]), existing_type=sa.Text())
             if name == 'outbound_messages':
                 batch.create_index('ix_outbound_messages_recipient', ['recipient'], unique=False)
