@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from pathlib import Path
 
 import httpx
@@ -30,6 +31,7 @@ from idp.limits.rates import check_limit_names
 from idp.oidc import discovery, introspection, par_endpoint, revocation, token_endpoint, userinfo
 from idp.oidc.client_registration import load_catalogue
 from idp.oidc.logout.single_logout import wait_for_background_deliveries
+from idp.personal_data.loading import open_personal_data
 from idp.portal import Portal
 from idp.public_services.catalogue import load_services
 from idp.settings import Settings
@@ -45,6 +47,7 @@ from idp.web import (
     sso as third_party_login,
 )
 from idp.web.consultations import pages as consultations
+from idp.web.fresh_keys import FreshPersonalDataKeys
 from idp.web.kit import NotSignedIn, login_redirect
 from idp.web.pages import name_site, refusal_page
 from idp.web.space import (
@@ -86,11 +89,13 @@ async def start_portal(settings: Settings, *, http: httpx.AsyncClient | None = N
     engine = create_engine(settings.database_url, pool_size=settings.database_pool_size,
                            max_overflow=settings.database_max_overflow)
     if settings.auto_migrate:
-        await upgrade_to_head(engine)
+        await upgrade_to_head(engine, settings)
     portal = Portal.build(settings, engine, create_sessionmaker(engine), forward_on(http or httpx.AsyncClient()))
     async with portal.sessionmaker.begin() as db:
         # Replicas starting together would each create keys and insert the catalogue's rows.
         await lock_for_transaction(db, "idp.startup")
+        await open_personal_data(db, settings, *portal.engines)
+        portal.personal_keys_loaded_at = time.monotonic()
         await ensure_signing_keys(db, settings)
         await load_catalogue(db, settings.catalogue_path, production=settings.is_production)
     return portal
@@ -147,6 +152,7 @@ def create_app(settings: Settings | None = None, *, http: httpx.AsyncClient | No
     async def refused(_request: Request, exc: Refusal) -> Response:
         return refusal_page(exc)
 
+    app.add_middleware(FreshPersonalDataKeys, state=app.state)
     app.add_middleware(SecurityHeaders, hsts=settings.is_production)
     app.add_middleware(HttpMetrics)  # by route template: after routing has set it on the scope
     app.add_middleware(RequestId)  # every line logged while serving carries the id

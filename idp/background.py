@@ -25,6 +25,7 @@ async def run_background(portal: Portal, interval: float = 2.0) -> None:
     last_purge = float("-inf")
     while True:
         try:
+            await portal.refresh_personal_data_keys()
             await deliver_due(portal)
             await binding_outbox.reconcile_due(portal)
             await binding_outbox.deliver_due(portal)

@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     pairwise_salt: SecretStr = SecretStr(DEVELOPMENT_PAIRWISE_SALT)
     key_publish_lead_seconds: int = 600
     key_cache_seconds: int = 60
+    # The cipher of new data keys for ID numbers, mobiles and e-mail addresses (docs/security.md).
+    personal_data_cipher: Literal["SM4-GCM", "AES-256-GCM"] = "SM4-GCM"
+    # Rows per transaction of `idp keys reencrypt`.
+    reencrypt_batch_size: int = 200
     client_cache_seconds: int = 30
 
     # What kind of deployment this is (docs/supervision.md). The defaults are the public portal:

@@ -48,9 +48,9 @@ async def find_accounts(portal: Portal, words: str) -> list[AccountView]:
     words = (words or "").strip()
     if not words or len(words) > 64 or not words.isprintable():
         raise DomainError("ops.search_words")
-    keys = [Account.username == words.lower(), Account.mobile == words]
+    keys = [Account.username == words.lower(), Account.mobile_index == words]  # digests (idp.personal_data)
     try:
-        keys.append(Account.id_number == validate_citizen_id(words))
+        keys.append(Account.id_number_index == validate_citizen_id(words))  # blind index
     except InvalidIdentifier:
         pass
     async with portal.reader() as db:
