@@ -47,6 +47,17 @@ def _erase_account(account: Account) -> list[str]:
     return contacts
 
 
+async def _delete_messages_to(db: AsyncSession, contacts: list[str]) -> None:
+    """The messages to these addresses. Their recipient is encrypted (idp.personal_data) with no
+    blind index, so the rows are opened and compared here: the outbox holds at most a day of
+    messages (the maintenance purges it) and the development sink exists only in development."""
+    wanted = set(contacts)
+    for outbound in (OutboundMessage, QueuedMessage):
+        for row in (await db.scalars(select(outbound))).all():
+            if row.recipient in wanted:
+                await db.delete(row)
+
+
 async def erase_personal_data(db: AsyncSession, account_id: int) -> None:
     """Erase what the portal holds about ``account_id`` (in the caller's transaction)."""
     account = await db.get_one(Account, account_id)
@@ -54,9 +65,7 @@ async def erase_personal_data(db: AsyncSession, account_id: int) -> None:
     for model in (AccountMessage, OneTimeCode, AccountTotp, UpstreamLink):
         await db.execute(delete(model).where(model.account_id == account_id))
     if contacts:
-        for outbound in (OutboundMessage, QueuedMessage):
-            for row in (await db.scalars(select(outbound).where(outbound.recipient.in_(contacts)))).all():
-                await db.delete(row)
+        await _delete_messages_to(db, contacts)
     for session in (await db.scalars(select(UserSession).where(UserSession.account_id == account_id))).all():
         session.source_ip = None
         session.device = None

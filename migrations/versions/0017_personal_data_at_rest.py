@@ -8,7 +8,7 @@ The rows of an existing database are encrypted here; on SQLite the runner (idp.d
 VACUUMs the file, so the freed pages holding the plaintext are gone (docs/security.md).
 
 Revision ID: 0017
-Revises: 0021b
+Revises: 0019
 Create Date: 2026-12-04 12:50:00
 """
 import sqlalchemy as sa
@@ -20,7 +20,7 @@ from idp.personal_data.keys import ensure_ring, load_ring
 from idp.settings import Settings
 
 revision = '0017'
-down_revision = '0021b'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 
