@@ -52,10 +52,11 @@ async def _delete_messages_to(db: AsyncSession, contacts: list[str]) -> None:
     blind index, so the rows are opened and compared here: the outbox holds at most a day of
     messages (the maintenance purges it) and the development sink exists only in development."""
     wanted = set(contacts)
-    for outbound in (OutboundMessage, QueuedMessage):
-        for row in (await db.scalars(select(outbound))).all():
-            if row.recipient in wanted:
-                await db.delete(row)
+    rows: list[OutboundMessage | QueuedMessage] = [*(await db.scalars(select(OutboundMessage))).all(),
+                                                   *(await db.scalars(select(QueuedMessage))).all()]
+    for row in rows:
+        if row.recipient in wanted:
+            await db.delete(row)
 
 
 async def erase_personal_data(db: AsyncSession, account_id: int) -> None:
