@@ -11,7 +11,8 @@ from sqlalchemy.exc import DBAPIError
 
 from idp.security.tokens import digest
 from idp.sessions.models import UserSession
-from tests.support.portal import ISSUER, Browser, hidden_fields, running_portal, test_settings
+from tests.support.portal import ISSUER, Browser, hidden_fields, running_portal
+from tests.support.portal import test_settings as settings_for
 from tests.support.signin import (
     age_session,
     audit_events,
@@ -95,7 +96,7 @@ async def test_a_deployment_s_cookie_prefix_keeps_its_cookies_apart_from_another
 
 def test_a_cookie_prefix_is_a_plain_name():
     with pytest.raises(ValueError, match="IDP_COOKIE_PREFIX"):
-        test_settings("sqlite+aiosqlite://", cookie_prefix="a=b; Domain=evil")
+        settings_for("sqlite+aiosqlite://", cookie_prefix="a=b; Domain=evil")
 
 
 async def test_activity_keeps_a_session_and_idleness_ends_it(put, browser):
