@@ -11,8 +11,7 @@ from sqlalchemy.exc import DBAPIError
 
 from idp.security.tokens import digest
 from idp.sessions.models import UserSession
-from tests.support.portal import ISSUER, Browser, hidden_fields, running_portal
-from tests.support.portal import test_settings as settings_for
+from tests.support.portal import ISSUER, Browser, hidden_fields, running_portal, test_settings as settings_for
 from tests.support.signin import (
     age_session,
     audit_events,
