@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import String, Text
+from sqlalchemy import String, Text, or_
 from sqlalchemy.sql import ClauseElement, operators
 from sqlalchemy.types import TypeDecorator
 
@@ -77,16 +77,49 @@ def as_is(value: str) -> str:
     return value.strip()
 
 
+class UnderOldKey(str):
+    """A value to digest with the index key the main column is being promoted from."""
+
+
 class BlindIndex(TypeDecorator):
     """The keyed digest of a value normalised by ``normalise`` (ID numbers upper-cased, e-mail
-    addresses lower-cased), so spellings of one value find each other."""
+    addresses lower-cased), so spellings of one value find each other.
+
+    With ``companion`` (the name of a ``NextBlindIndex`` column of the same table), the index key
+    can rotate (docs/security.md, "Index key"): ``column == value`` matches the main column under
+    the current key or the promoted-from one, or the companion under the new key."""
 
     impl = String(DIGEST_LENGTH)
     cache_ok = True
 
-    def __init__(self, normalise: Callable[[str], str] = as_is):
+    class comparator_factory(String.Comparator):
+        def operate(self, op, *other, **kwargs):
+            companion = self.type.companion
+            if op is operators.eq and companion and other and other[0] is not None \
+                    and not isinstance(other[0], ClauseElement | UnderOldKey):
+                main = super().operate
+                return or_(main(op, other[0]), main(op, UnderOldKey(other[0])),
+                           self.expr.table.c[companion] == other[0])
+            return super().operate(op, *other, **kwargs)
+
+    def __init__(self, normalise: Callable[[str], str] = as_is, companion: str | None = None):
         super().__init__()
         self.normalise = normalise
+        self.companion = companion
 
     def process_bind_param(self, value: Any, dialect) -> str | None:
-        return None if value is None else ring_of_dialect(dialect).index(self.normalise(value))
+        if value is None:
+            return None
+        ring = ring_of_dialect(dialect)
+        return (ring.index_old if isinstance(value, UnderOldKey) else ring.index)(self.normalise(value))
+
+
+class NextBlindIndex(BlindIndex):
+    """The companion of a ``BlindIndex`` column: the digest under the new index key while one
+    rotates, NULL otherwise."""
+
+    cache_ok = True
+    comparator_factory = String.Comparator
+
+    def process_bind_param(self, value: Any, dialect) -> str | None:
+        return None if value is None else ring_of_dialect(dialect).index_next(self.normalise(value))
