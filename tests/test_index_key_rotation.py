@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from idp.accounts.models import DIGESTS
+from idp.accounts.reindex import finish
 from idp.captcha.providers import TEST_ANSWER
 from idp.personal_data.cipher import blind_index
 from idp.personal_data.ring import ring_of
@@ -90,3 +91,28 @@ async def test_the_index_key_rotates_while_people_log_in_by_id_number_and_mobile
             assert await logs_in(put, login)
         assert await register_at_once(put, 2, **CHEN) == ["", taken]
         assert await register_at_once(put, 1, id_number=numbers[11]) == [taken]
+
+
+async def test_once_the_new_key_is_promoted_old_digests_still_find_and_parallel_registrations_still_collide(
+        database_url, monkeypatch):
+    """Between the promotion and the copy the main columns hold old digests, new rows new ones:
+    an ID number is still found under either, and of parallel registrations exactly one wins."""
+    async with running_portal(database_url) as put:
+        number = citizen_id(1)
+        await put.add_account("person1", account_type="personal", id_type="居民身份证", id_number=number,
+                              mobile="13500130001", realname_level=2)
+        assert await cli(monkeypatch, database_url, "add-index-key") == 0
+        assert await cli(monkeypatch, database_url, "reindex") == 0
+        seen: list[list[str]] = []
+
+        async def while_promoted() -> None:  # each wait of finish: the first is right after the promotion
+            await reload(put)
+            if not seen:
+                assert await logs_in(put, number) and await logs_in(put, "13500130001")
+                seen.append(await register_at_once(put, 3))
+                seen.append(await register_at_once(put, 1, id_number=number))
+
+        await finish(put.portal.sessionmaker, 2, while_promoted)
+        taken = text("id_number.exists")
+        assert seen == [["", taken, taken], [taken]]
+        assert await logs_in(put, number) and await logs_in(put, PERSON["id_number"])

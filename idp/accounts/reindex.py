@@ -15,17 +15,20 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from idp.accounts.models import DIGESTS, Account
+from idp.personal_data.columns import BlindIndex
 from idp.personal_data.keys import IndexRotationRefused, index_rotation_stage, promote_index_key, retire_old_index_key
 from idp.personal_data.ring import ring_of
 
 # the value each digest is computed from (personal_*: only while set, they are login names)
 SOURCE = {"mobile_index": "mobile", "email_index": "email", "id_number_index": "id_number",
           "personal_id_number": "id_number", "personal_mobile": "mobile"}
+NORMALISE = {d: cast(BlindIndex, Account.__table__.c[d].type).normalise for d in DIGESTS}  # as the column digests
 RAW = sa.table("accounts", sa.column("id"), *(sa.column(n) for d in DIGESTS for n in (d, f"{d}_next")))
 
 
@@ -45,11 +48,12 @@ async def _fill_batch(db: AsyncSession, after: int, size: int) -> tuple[int | No
         account = await db.get(Account, row.id)
         assert account is not None
         ring = ring_of(db)
-        values = {f"{d}_next": ring.index_next(Account.__table__.c[d].type.normalise(getattr(account, SOURCE[d])))
+        values = {f"{d}_next": ring.index_next(NORMALISE[d](getattr(account, SOURCE[d])))
                   for d in DIGESTS if getattr(row, d) is not None and getattr(account, SOURCE[d]) is not None}
         unchanged = [RAW.c[d].is_(None) if getattr(row, d) is None else RAW.c[d] == getattr(row, d) for d in DIGESTS]
-        result = await db.execute(sa.update(RAW).where(RAW.c.id == row.id, *unchanged).values(values))
-        filled += result.rowcount
+        result = await db.execute(sa.update(RAW).where(RAW.c.id == row.id, *unchanged).values(values)
+                                  .returning(RAW.c.id))
+        filled += result.first() is not None
         db.expunge(account)
     return (rows[-1].id if rows else None), filled
 
@@ -59,7 +63,8 @@ async def reindex(sessionmaker: async_sessionmaker[AsyncSession], size: int) -> 
     async with sessionmaker() as db:
         if await db.run_sync(lambda s: index_rotation_stage(s.connection())) != "filling":
             raise IndexRotationRefused("no index key rotation is filling (idp keys add-index-key)")
-    after, filled = 0, 0
+    after: int | None = 0
+    filled = 0
     while after is not None:
         async with sessionmaker.begin() as db:  # one batch, one transaction
             after, count = await _fill_batch(db, after, size)

@@ -94,7 +94,7 @@ class BlindIndex(TypeDecorator):
 
     class comparator_factory(String.Comparator):
         def operate(self, op, *other, **kwargs):
-            companion = self.type.companion
+            companion = getattr(self.type, "companion", None)
             if op is operators.eq and companion and other and other[0] is not None \
                     and not isinstance(other[0], ClauseElement | UnderOldKey):
                 main = super().operate
@@ -119,7 +119,9 @@ class NextBlindIndex(BlindIndex):
     rotates, NULL otherwise."""
 
     cache_ok = True
-    comparator_factory = String.Comparator
+
+    class comparator_factory(String.Comparator):  # the companion has no companion: a plain comparison
+        pass
 
     def process_bind_param(self, value: Any, dialect) -> str | None:
         return None if value is None else ring_of_dialect(dialect).index_next(self.normalise(value))
