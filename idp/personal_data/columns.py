@@ -85,9 +85,9 @@ class BlindIndex(TypeDecorator):
     """The keyed digest of a value normalised by ``normalise`` (ID numbers upper-cased, e-mail
     addresses lower-cased), so spellings of one value find each other.
 
-    With ``companion`` (the name of a ``NextBlindIndex`` column of the same table), the index key
-    can rotate (docs/security.md, "Index key"): ``column == value`` matches the main column under
-    the current key or the promoted-from one, or the companion under the new key."""
+    ``column == value`` matches the digest under the current index key or, while a rotation
+    finishes, the promoted-from one (docs/security.md, "Index key"); with ``companion`` (the name
+    of a ``NextBlindIndex`` column of the same table) also the companion under the new key."""
 
     impl = String(DIGEST_LENGTH)
     cache_ok = True
@@ -95,11 +95,11 @@ class BlindIndex(TypeDecorator):
     class comparator_factory(String.Comparator):
         def operate(self, op, *other, **kwargs):
             companion = getattr(self.type, "companion", None)
-            if op is operators.eq and companion and other and other[0] is not None \
+            if op is operators.eq and other and other[0] is not None \
                     and not isinstance(other[0], ClauseElement | UnderOldKey):
                 main = super().operate
-                return or_(main(op, other[0]), main(op, UnderOldKey(other[0])),
-                           self.expr.table.c[companion] == other[0])
+                either = [main(op, other[0]), main(op, UnderOldKey(other[0]))]
+                return or_(*either, *([self.expr.table.c[companion] == other[0]] if companion else []))
             return super().operate(op, *other, **kwargs)
 
     def __init__(self, normalise: Callable[[str], str] = as_is, companion: str | None = None):
