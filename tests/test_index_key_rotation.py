@@ -11,10 +11,12 @@ import sqlalchemy as sa
 from idp.accounts.models import DIGESTS
 from idp.accounts.reindex import finish
 from idp.captcha.providers import TEST_ANSWER
+from idp.consultations.queries import lookup_without_login
 from idp.personal_data.cipher import blind_index
 from idp.personal_data.ring import ring_of
 from shared.messages import text
 from tests.support.agents import citizen_id
+from tests.support.consultations import ASKER, file_question
 from tests.support.portal import Browser, running_portal
 from tests.support.registration import PERSON, alert
 from tests.test_personal_data_rotation import cli, logins_while, logs_in
@@ -56,6 +58,7 @@ async def test_the_index_key_rotates_while_people_log_in_by_id_number_and_mobile
         for serial, (number, mobile) in enumerate(zip(numbers, mobiles, strict=True)):
             await put.add_account(f"person{serial}", account_type="personal", id_type="居民身份证", id_number=number,
                                   mobile=mobile, realname_level=2)
+        reference = (await file_question(put)).reference  # 咨询: found without login by its asker
         async with put.portal.reader() as db:
             old_key = ring_of(db).index_key
 
@@ -85,6 +88,8 @@ async def test_the_index_key_rotates_while_people_log_in_by_id_number_and_mobile
             rows = (await db.execute(sa.select(RAW))).all()
         assert ring.index_key.version != old_key.version and ring.next_index_key is ring.old_index_key is None
         assert all(getattr(row, f"{d}_next") is None for row in rows for d in DIGESTS)  # companions cleared
+        async with put.portal.reader() as db:  # the consultation's lookup key carried over to the new key
+            assert [q.reference for q in await lookup_without_login(db, **ASKER)] == [reference]
         ids = {row.personal_id_number for row in rows}
         assert blind_index(ring.index_key, numbers[0]) in ids and blind_index(old_key, numbers[0]) not in ids
         for login in (numbers[9], mobiles[10], PERSON["id_number"]):  # old rows, and one registered mid-rotation

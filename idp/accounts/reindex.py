@@ -7,7 +7,8 @@ the rows written before: accounts in primary-key order, a batch per transaction,
 UPDATE conditional on its main digests being still those it read (a row the portal rewrote
 meanwhile has its companions already). ``finish`` refuses until no companion is missing; then it
 promotes the new key (it writes the main columns too, the old one is kept for lookups), copies
-each companion into its main column in batches, retires the old key and clears the companions.
+each companion into its main column in batches, digests the consultations' lookup keys anew,
+retires the old key and clears the companions.
 Uniqueness holds throughout: until the copy the main columns are complete under the old key;
 during it the companions are complete under the new key, and both carry the unique constraints.
 """
@@ -21,6 +22,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from idp.accounts.models import DIGESTS, Account
+from idp.consultations.models import Consultation
+from idp.consultations.questions import lookup_key
 from idp.personal_data.columns import BlindIndex
 from idp.personal_data.keys import IndexRotationRefused, index_rotation_stage, promote_index_key, retire_old_index_key
 from idp.personal_data.ring import ring_of
@@ -29,6 +32,7 @@ from idp.personal_data.ring import ring_of
 SOURCE = {"mobile_index": "mobile", "email_index": "email", "id_number_index": "id_number",
           "personal_id_number": "id_number", "personal_mobile": "mobile"}
 NORMALISE = {d: cast(BlindIndex, Account.__table__.c[d].type).normalise for d in DIGESTS}  # as the column digests
+QUESTIONS = sa.table("consultations", sa.column("id"), sa.column("lookup_key"))
 RAW = sa.table("accounts", sa.column("id"), *(sa.column(n) for d in DIGESTS for n in (d, f"{d}_next")))
 
 
@@ -73,6 +77,30 @@ async def reindex(sessionmaker: async_sessionmaker[AsyncSession], size: int) -> 
         return filled, await missing_companions(db)
 
 
+async def _carry_consultations(sessionmaker: async_sessionmaker[AsyncSession], size: int) -> None:
+    """Each consultation's lookup key digested anew under the promoted key (it has no companion:
+    until this runs, lookups match it under the promoted-from key), by an UPDATE conditional on
+    the digest read. Erased questions (no mobile: their key is a random token) are left alone."""
+    after = 0
+    while True:
+        async with sessionmaker.begin() as db:
+            ring = ring_of(db)
+            questions = (await db.execute(sa.select(QUESTIONS).where(QUESTIONS.c.id > after)
+                                          .order_by(QUESTIONS.c.id).limit(size))).all()
+            if not questions:
+                return
+            for question in questions:
+                opened = await db.get(Consultation, question.id)
+                assert opened is not None
+                if opened.mobile:
+                    new = ring.index(lookup_key(opened.name, opened.mobile, opened.email).strip())
+                    await db.execute(sa.update(QUESTIONS).where(QUESTIONS.c.id == question.id,
+                                                                QUESTIONS.c.lookup_key == question.lookup_key)
+                                     .values(lookup_key=new))
+                db.expunge(opened)
+            after = questions[-1].id
+
+
 async def _in_batches(sessionmaker: async_sessionmaker[AsyncSession], size: int, where, values) -> None:
     while True:
         async with sessionmaker.begin() as db:
@@ -96,6 +124,7 @@ async def finish(sessionmaker: async_sessionmaker[AsyncSession], size: int,
         await _in_batches(sessionmaker, size, sa.and_(RAW.c[f"{d}_next"].is_not(None),
                                                       RAW.c[d].is_distinct_from(RAW.c[f"{d}_next"])),
                           {d: RAW.c[f"{d}_next"]})
+    await _carry_consultations(sessionmaker, size)
     async with sessionmaker.begin() as db:
         if await db.run_sync(lambda s: index_rotation_stage(s.connection())) == "promoted":
             await db.run_sync(lambda s: retire_old_index_key(s.connection()))
