@@ -13,7 +13,7 @@ from sqlalchemy import BigInteger, Boolean, Date, Enum, ForeignKey, Integer, Str
 from sqlalchemy.orm import Mapped, mapped_column
 
 from idp.db.base import Base, UTCDateTime
-from idp.personal_data.columns import BlindIndex, Sealed, lower, upper
+from idp.personal_data.columns import BlindIndex, NextBlindIndex, Sealed, lower, upper
 
 
 class AccountType(str, enum.Enum):
@@ -36,12 +36,15 @@ class Account(Base):
     # attributes hold the plaintext, and each is found through a blind index column (its keyed
     # digest), never by comparing the encrypted column.
     mobile: Mapped[str | None] = mapped_column(Sealed("accounts.mobile"))
-    mobile_index: Mapped[str | None] = mapped_column(BlindIndex(), index=True)
+    mobile_index: Mapped[str | None] = mapped_column(BlindIndex(companion="mobile_index_next"), index=True)
+    mobile_index_next: Mapped[str | None] = mapped_column(NextBlindIndex(), index=True)
     email: Mapped[str | None] = mapped_column(Sealed("accounts.email"))
-    email_index: Mapped[str | None] = mapped_column(BlindIndex(lower), index=True)
+    email_index: Mapped[str | None] = mapped_column(BlindIndex(lower, companion="email_index_next"), index=True)
+    email_index_next: Mapped[str | None] = mapped_column(NextBlindIndex(lower), index=True)
     id_type: Mapped[str | None] = mapped_column(String(32))
     id_number: Mapped[str | None] = mapped_column(Sealed("accounts.id_number"))  # 18-digit form
-    id_number_index: Mapped[str | None] = mapped_column(BlindIndex(upper), index=True)
+    id_number_index: Mapped[str | None] = mapped_column(BlindIndex(upper, companion="id_number_index_next"), index=True)
+    id_number_index_next: Mapped[str | None] = mapped_column(NextBlindIndex(upper), index=True)
     id_number_original: Mapped[str | None] = mapped_column(Sealed("accounts.id_number_original"))  # e.g. 15 digits
     id_valid_from: Mapped[dt.date | None] = mapped_column(Date)
     id_valid_to: Mapped[dt.date | None] = mapped_column(Date)
@@ -50,8 +53,11 @@ class Account(Base):
     # number and per mobile (both are login names in 个人登录) while a legal representative
     # may also hold a personal account. Blind indexes: assigned a number, they store its digest;
     # ``Account.personal_id_number == number`` compares digests; read back, they give the digest.
-    personal_id_number: Mapped[str | None] = mapped_column(BlindIndex(upper), unique=True)
-    personal_mobile: Mapped[str | None] = mapped_column(BlindIndex(), unique=True)
+    personal_id_number: Mapped[str | None] = mapped_column(BlindIndex(upper, companion="personal_id_number_next"),
+                                                             unique=True)
+    personal_id_number_next: Mapped[str | None] = mapped_column(NextBlindIndex(upper), unique=True)
+    personal_mobile: Mapped[str | None] = mapped_column(BlindIndex(companion="personal_mobile_next"), unique=True)
+    personal_mobile_next: Mapped[str | None] = mapped_column(NextBlindIndex(), unique=True)
     # When the current mobile / email was proven by a code sent to it (None: never proven, e.g.
     # as typed at registration). Whatever changes ``mobile`` or ``email`` sets or clears these
     # in the same UPDATE: the *_verified claims read them (idp.oidc.claims).
@@ -86,13 +92,17 @@ class Account(Base):
 
 
 INDEXED = ("mobile", "email", "id_number")  # each has a blind index column <name>_index
+# Every blind index column has a companion <column>_next, written with the new index key while
+# one rotates (docs/security.md, "Index key"); NULL otherwise.
+DIGESTS = ("mobile_index", "email_index", "id_number_index", "personal_id_number", "personal_mobile")
 
 
 def with_indexes(values: dict) -> dict:
     """The values of a Core ``update(Account)`` with the blind index of each indexed value it sets
     (None for None), which an ORM flush adds itself: an erased or changed mobile must not stay
     findable under its old digest."""
-    return {**values, **{f"{name}_index": values[name] for name in INDEXED if name in values}}
+    values = {**values, **{f"{name}_index": values[name] for name in INDEXED if name in values}}
+    return {**values, **{f"{name}_next": values[name] for name in DIGESTS if name in values}}
 
 
 @event.listens_for(Account, "before_insert")
@@ -107,6 +117,9 @@ def _index_what_changed(_mapper, _connection, account: Account) -> None:
         account.email_index = account.email
     if state.attrs.id_number.history.has_changes() or account.id_number_index is None:
         account.id_number_index = account.id_number
+    for name in DIGESTS:  # the companion digests follow what the main ones were given
+        if getattr(state.attrs, name).history.has_changes():
+            setattr(account, f"{name}_next", getattr(account, name))
 
 
 class AccountTotp(Base):

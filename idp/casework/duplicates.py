@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from idp import clock
-from idp.accounts.models import Account, AccountType
+from idp.accounts.models import Account, AccountType, with_indexes
 from idp.audit.log import record
 from idp.errors import DomainError
 from idp.oidc.logout.single_logout import end_account_sessions
@@ -61,7 +61,7 @@ async def deactivate_duplicate_account(portal: Portal, account_id: int, *, staff
         result = await db.execute(
             update(Account).where(Account.id == account_id, Account.disabled_at.is_(None),
                                   Account.account_type == AccountType.personal, Account.realname_level == LEVEL_TWO)
-            .values(disabled_at=now, updated_at=now, personal_id_number=None, personal_mobile=None)
+            .values(with_indexes(dict(disabled_at=now, updated_at=now, personal_id_number=None, personal_mobile=None)))
             .returning(Account.id).execution_options(synchronize_session=False))
         if result.first() is None:  # another staff member (or an upgrade) came first
             raise DomainError("bindings_admin.already_deactivated", status_code=409)

@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import String, Text
+from sqlalchemy import String, Text, or_
 from sqlalchemy.sql import ClauseElement, operators
 from sqlalchemy.types import TypeDecorator
 
@@ -77,16 +77,51 @@ def as_is(value: str) -> str:
     return value.strip()
 
 
+class UnderOldKey(str):
+    """A value to digest with the index key the main column is being promoted from."""
+
+
 class BlindIndex(TypeDecorator):
     """The keyed digest of a value normalised by ``normalise`` (ID numbers upper-cased, e-mail
-    addresses lower-cased), so spellings of one value find each other."""
+    addresses lower-cased), so spellings of one value find each other.
+
+    ``column == value`` matches the digest under the current index key or, while a rotation
+    finishes, the promoted-from one (docs/security.md, "Index key"); with ``companion`` (the name
+    of a ``NextBlindIndex`` column of the same table) also the companion under the new key."""
 
     impl = String(DIGEST_LENGTH)
     cache_ok = True
 
-    def __init__(self, normalise: Callable[[str], str] = as_is):
+    class comparator_factory(String.Comparator):
+        def operate(self, op, *other, **kwargs):
+            companion = getattr(self.type, "companion", None)
+            if op is operators.eq and other and other[0] is not None \
+                    and not isinstance(other[0], ClauseElement | UnderOldKey):
+                main = super().operate
+                either = [main(op, other[0]), main(op, UnderOldKey(other[0]))]
+                return or_(*either, *([self.expr.table.c[companion] == other[0]] if companion else []))
+            return super().operate(op, *other, **kwargs)
+
+    def __init__(self, normalise: Callable[[str], str] = as_is, companion: str | None = None):
         super().__init__()
         self.normalise = normalise
+        self.companion = companion
 
     def process_bind_param(self, value: Any, dialect) -> str | None:
-        return None if value is None else ring_of_dialect(dialect).index(self.normalise(value))
+        if value is None:
+            return None
+        ring = ring_of_dialect(dialect)
+        return (ring.index_old if isinstance(value, UnderOldKey) else ring.index)(self.normalise(value))
+
+
+class NextBlindIndex(BlindIndex):
+    """The companion of a ``BlindIndex`` column: the digest under the new index key while one
+    rotates, NULL otherwise."""
+
+    cache_ok = True
+
+    class comparator_factory(String.Comparator):  # the companion has no companion: a plain comparison
+        pass
+
+    def process_bind_param(self, value: Any, dialect) -> str | None:
+        return None if value is None else ring_of_dialect(dialect).index_next(self.normalise(value))

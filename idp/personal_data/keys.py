@@ -26,7 +26,10 @@ from idp.security.encryption import decrypt_at_rest, encrypt_at_rest, rewrapped
 from idp.settings import Settings
 
 CIPHER = "cipher"
-INDEX = "index"
+INDEX = "index"  # the index key of the main digest columns
+INDEX_NEXT = "indexnew"  # added, fills the companion columns (idp keys add-index-key)
+INDEX_OLD = "indexold"  # promoted from: the main columns may still hold its digests
+RETIRED = "retired"  # an index key no digest uses any more
 
 
 class PersonalDataKey(Base):
@@ -46,10 +49,18 @@ def load_ring(connection: Connection, settings: Settings) -> PersonalDataRing | 
     cipher: dict[int, DataKey] = {}
     created: dict[int, dt.datetime] = {}
     index: DataKey | None = None
+    index_next: DataKey | None = None
+    index_old: DataKey | None = None
     for row in rows:
+        if row.purpose == RETIRED:
+            continue
         key = DataKey(row.version, row.algorithm, decrypt_at_rest(settings, row.wrapped))
         if row.purpose == INDEX:
             index = key
+        elif row.purpose == INDEX_NEXT:
+            index_next = key
+        elif row.purpose == INDEX_OLD:
+            index_old = key
         else:
             cipher[row.version] = key
             created[row.version] = row.created_at
@@ -57,7 +68,9 @@ def load_ring(connection: Connection, settings: Settings) -> PersonalDataRing | 
         return None
     known_everywhere = clock.now() - dt.timedelta(seconds=settings.key_cache_seconds)
     in_force = [version for version, at in created.items() if at <= known_everywhere]
-    return PersonalDataRing(cipher, max(in_force) if in_force else min(cipher), index)
+    if index_old is not None:  # promoted: the new key writes both columns until the old one retires
+        index_next = index
+    return PersonalDataRing(cipher, max(in_force) if in_force else min(cipher), index, index_next, index_old)
 
 
 def _add_key(connection: Connection, settings: Settings, purpose: str, algorithm: str) -> int:
@@ -104,3 +117,37 @@ def rewrap_data_keys(connection: Connection, settings: Settings) -> tuple[int, i
                                     .values(wrapped=new))
         changed += result.rowcount
     return changed, already
+
+
+class IndexRotationRefused(RuntimeError):
+    pass
+
+
+def index_rotation_stage(connection: Connection) -> str:
+    """``idle``, ``filling`` (a new key fills the companion columns) or ``promoted``."""
+    purposes = set(connection.scalars(select(PersonalDataKey.purpose)).all())
+    return "promoted" if INDEX_OLD in purposes else "filling" if INDEX_NEXT in purposes else "idle"
+
+
+def add_index_key(connection: Connection, settings: Settings) -> int:
+    """A new HMAC-SM3 index key for the companion columns; refused while a rotation runs."""
+    if index_rotation_stage(connection) != "idle":
+        raise IndexRotationRefused("an index key rotation is already running")
+    return _add_key(connection, settings, INDEX_NEXT, HMAC_SM3)
+
+
+def promote_index_key(connection: Connection) -> None:
+    """The new key becomes the main one, the old one is kept for lookups (one transaction)."""
+    new = connection.scalar(select(PersonalDataKey.version).where(PersonalDataKey.purpose == INDEX_NEXT))
+    # conditional on the new key still being new: of two runs at once, the second finds nothing
+    if new is None or connection.execute(update(PersonalDataKey).where(
+            PersonalDataKey.version == new, PersonalDataKey.purpose == INDEX_NEXT).values(purpose=INDEX)).rowcount != 1:
+        raise IndexRotationRefused("no new index key to promote")
+    connection.execute(update(PersonalDataKey).where(PersonalDataKey.purpose == INDEX, PersonalDataKey.version != new)
+                       .values(purpose=INDEX_OLD))
+
+
+def retire_old_index_key(connection: Connection) -> None:
+    if connection.execute(update(PersonalDataKey).where(PersonalDataKey.purpose == INDEX_OLD)
+                          .values(purpose=RETIRED)).rowcount != 1:
+        raise IndexRotationRefused("no promoted index key to retire")

@@ -22,7 +22,11 @@ ATTRIBUTE = "personal_data_ring"
 class PersonalDataRing:
     cipher_keys: dict[int, DataKey]
     current: int  # the version that encrypts
-    index_key: DataKey
+    index_key: DataKey  # writes the main digest columns
+    # While the index key rotates (docs/security.md, "Index key"): the key of the companion
+    # columns (``<column>_next``), and once promoted, the old key the main columns may still hold.
+    next_index_key: DataKey | None = None
+    old_index_key: DataKey | None = None
 
     def seal(self, plaintext: str, label: str) -> str:
         return seal(self.cipher_keys[self.current], plaintext, label)
@@ -35,6 +39,14 @@ class PersonalDataRing:
 
     def index(self, normalised: str) -> str:
         return blind_index(self.index_key, normalised)
+
+    def index_old(self, normalised: str) -> str:
+        """The digest under the promoted-from key (the main key when none: a harmless repeat)."""
+        return blind_index(self.old_index_key or self.index_key, normalised)
+
+    def index_next(self, normalised: str) -> str | None:
+        """The companion column's digest, None when no rotation runs (the column stays empty)."""
+        return None if self.next_index_key is None else blind_index(self.next_index_key, normalised)
 
 
 class RingNotLoaded(RuntimeError):

@@ -144,7 +144,7 @@ async def confirm_contact_change(db: AsyncSession, portal: Portal, session: Acti
     # the blind index (its digest) changes with the encrypted value, in the same UPDATE
     values = with_indexes({contact.key: value, f"{contact.key}_verified_at": now, "updated_at": now})
     if contact.key == "mobile" and account.account_type == AccountType.personal:
-        values["personal_mobile"] = value  # the login name of 个人登录 follows the number
+        values.update(with_indexes({"personal_mobile": value}))  # the login name of 个人登录 follows the number
     old = getattr(account, contact.key)
     await db.execute(update(Account).where(Account.id == account.id).values(**values))
     record(db, f"account.{contact.key}_changed", actor=account.subject, source_ip=source_ip,
