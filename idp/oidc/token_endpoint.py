@@ -11,9 +11,9 @@ from __future__ import annotations
 import base64
 import hashlib
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from sqlalchemy import bindparam, or_, select, update
-from starlette.responses import JSONResponse
+from starlette.requests import Request
 
 from idp import clock
 from idp.audit.log import record, record_now
@@ -30,7 +30,7 @@ from idp.errors import (
 )
 from idp.oidc import dpop
 from idp.oidc.client_address import client_ip
-from idp.oidc.json_endpoints import authenticate, error_response, json_response, read_form
+from idp.oidc.json_endpoints import JSONResponse, authenticate, error_response, json_response, plain_route, read_form
 from idp.oidc.models import AuthorizationCode, Grant, RefreshToken
 from idp.oidc.tokens import TokenMinter, insert_grant, new_grant, revoke_grant
 from idp.portal import Portal
@@ -50,7 +50,7 @@ async def in_transaction(portal: Portal, work):
     raise failure
 
 
-@router.post("/token")
+@plain_route(router, "/token", ["POST"])
 async def token(request: Request) -> JSONResponse:
     portal: Portal = request.app.state.portal
     form: dict[str, str] = {}
