@@ -9,7 +9,7 @@ CHROMIUM := /usr/bin/chromium
 CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser run cluster lint test migrate clean bench
+.PHONY: help install browser examples run cluster lint test migrate clean bench
 
 help:
 	@echo "make run      install, migrate, seed demo data, start the portal on http://127.0.0.1:8000"
@@ -18,6 +18,7 @@ help:
 	@echo "make lint     ruff and mypy only (configured in pyproject.toml)"
 	@echo "make install  create $(VENV) and install the project with its test tools"
 	@echo "make browser  install Debian's chromium and a CJK font for the browser tests (apt-get; only if missing)"
+	@echo "make examples npm ci for the Node sample business system (examples/node-system; needs node and npm)"
 	@echo "make migrate  upgrade the database (IDP_DATABASE_URL, default var/idp.sqlite3)"
 	@echo "make bench    benchmark against node's oidc-provider (SQLite and PostgreSQL; results in bench/results/)"
 	@echo "make clean    remove var/ and $(VENV)"
@@ -76,8 +77,18 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-test: lint browser
+test: lint browser examples
 	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+# The Node sample business system (examples/node-system) that tests/test_example_node_system.py
+# runs: its node_modules exactly as package-lock.json pins them, installed again only when the lock
+# changes. Needs node (>= 20.19) and npm; without them the test fails rather than skips.
+EXAMPLE_MODULES := examples/node-system/node_modules/.package-lock.json
+examples: $(EXAMPLE_MODULES)
+
+$(EXAMPLE_MODULES): examples/node-system/package-lock.json
+	@command -v npm >/dev/null || { echo "error: the Node sample (examples/node-system) needs node (>= 20.19) and npm" >&2; exit 1; }
+	cd examples/node-system && npm ci --no-audit --no-fund
 
 migrate: install | var
 	$(BIN)/idp migrate

@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from pathlib import Path
 
 import httpx
@@ -30,6 +31,7 @@ from idp.limits.rates import check_limit_names
 from idp.oidc import discovery, introspection, par_endpoint, revocation, token_endpoint, userinfo
 from idp.oidc.client_registration import load_catalogue
 from idp.oidc.logout.single_logout import wait_for_background_deliveries
+from idp.personal_data.loading import open_personal_data
 from idp.portal import Portal
 from idp.public_services.catalogue import load_services
 from idp.settings import Settings
@@ -45,14 +47,17 @@ from idp.web import (
     sso as third_party_login,
 )
 from idp.web.consultations import pages as consultations
+from idp.web.fresh_keys import FreshPersonalDataKeys
 from idp.web.kit import NotSignedIn, login_redirect
 from idp.web.pages import name_site, refusal_page
 from idp.web.space import (
     agents,
     bindings,
+    closure as space_closure,
     devices as space_devices,
     feedback as space_feedback,
     messages as space_messages,
+    personal_data as space_personal_data,
     settings as space,
     upstream_link as space_upstream,
 )
@@ -84,11 +89,13 @@ async def start_portal(settings: Settings, *, http: httpx.AsyncClient | None = N
     engine = create_engine(settings.database_url, pool_size=settings.database_pool_size,
                            max_overflow=settings.database_max_overflow)
     if settings.auto_migrate:
-        await upgrade_to_head(engine)
+        await upgrade_to_head(engine, settings)
     portal = Portal.build(settings, engine, create_sessionmaker(engine), forward_on(http or httpx.AsyncClient()))
     async with portal.sessionmaker.begin() as db:
         # Replicas starting together would each create keys and insert the catalogue's rows.
         await lock_for_transaction(db, "idp.startup")
+        await open_personal_data(db, settings, *portal.engines)
+        portal.personal_keys_loaded_at = time.monotonic()
         await ensure_signing_keys(db, settings)
         await load_catalogue(db, settings.catalogue_path, production=settings.is_production)
     return portal
@@ -123,14 +130,14 @@ def create_app(settings: Settings | None = None, *, http: httpx.AsyncClient | No
     app = FastAPI(title="政务服务门户", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.help = load_library()  # 常见问题 and 新手指导: a malformed data file stops the start here
     app.state.public_services = load_services(settings.services_path)  # 公共服务's 事项, checked likewise
-    # space_devices and space_upstream before space: /space/settings/devices and …/upstream would
-    # otherwise reach space's /space/settings/{key}.
+    # space_devices, space_upstream, space_personal_data, space_closure before space:
+    # /space/settings/devices, …/upstream, …/personal-data, …/close would otherwise reach space's /space/settings/{key}.
     for module in (operations, discovery, authorize, par_endpoint, token_endpoint, userinfo, introspection, revocation,
                    rp_initiated, third_party_login, captcha, login_flow, upstream_login, agent_choice, second_factor,
-                   consent, login, space_devices, space_upstream, space, bindings, agents, binding_api, unlock,
-                   recovery, registration, upgrade, space_messages, help_pages, staff_login, staff_home, staff_admin,
-                   space_feedback, consultations, staff_consultations, binding_requests, staff_audit, staff_ops,
-                   staff_ops_api, public_services):
+                   consent, login, space_devices, space_upstream, space_personal_data, space_closure, space, bindings,
+                   agents, binding_api, unlock, recovery, registration, upgrade, space_messages, help_pages,
+                   staff_login, staff_home, staff_admin, space_feedback, consultations, staff_consultations,
+                   binding_requests, staff_audit, staff_ops, staff_ops_api, public_services):
         app.include_router(module.router)
     if not settings.is_production:
         app.include_router(dev_pages.router)  # /dev/messages shows the development sink's codes
@@ -145,6 +152,7 @@ def create_app(settings: Settings | None = None, *, http: httpx.AsyncClient | No
     async def refused(_request: Request, exc: Refusal) -> Response:
         return refusal_page(exc)
 
+    app.add_middleware(FreshPersonalDataKeys, state=app.state)
     app.add_middleware(SecurityHeaders, hsts=settings.is_production)
     app.add_middleware(HttpMetrics)  # by route template: after routing has set it on the scope
     app.add_middleware(RequestId)  # every line logged while serving carries the id

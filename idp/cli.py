@@ -1,4 +1,5 @@
-"""The operators' command line: ``idp migrate``, ``idp keys …`` (``rewrap`` here), ``idp clients …``,
+"""The operators' command line: ``idp migrate``, ``idp keys …`` (``rewrap`` here; ``add-data-key``
+and ``reencrypt``: cli_personal_data.py), ``idp clients …``,
 ``idp accounts …``, ``idp sessions …`` (the console's operations: cli_operations.py),
 ``idp bindings force-unbind``, ``idp audit export``, ``idp staff …``, ``idp officials …``
 (cli_officials.py), ``idp seed-demo``."""
@@ -19,12 +20,14 @@ from idp.audit.search import every_event
 from idp.bindings.staff import StaffError, force_unbind_account
 from idp.cli_officials import add_officials_commands, read_new_password
 from idp.cli_operations import add_operation_commands
+from idp.cli_personal_data import add_personal_data_commands
 from idp.db.engine import create_engine, create_read_sessionmaker, create_sessionmaker
 from idp.db.migrate import upgrade_to_head
 from idp.demo import seed_demo
 from idp.errors import DomainError
 from idp.keys.rewrap import rewrap_secrets
 from idp.oidc.client_registration import ClientConfigError, load_catalogue, rotate_secret, upsert_client
+from idp.personal_data.loading import open_personal_data
 from idp.portal import Portal
 from idp.settings import Settings
 from idp.staff import accounts as staff_accounts
@@ -35,8 +38,9 @@ from shared.hashing import Passwords
 async def _with_db(settings: Settings, work):
     engine = create_engine(settings.database_url, pooled=False)
     try:
-        await upgrade_to_head(engine)
+        await upgrade_to_head(engine, settings)
         async with create_sessionmaker(engine).begin() as db:
+            await open_personal_data(db, settings, engine)
             return await work(db)
     finally:
         await engine.dispose()
@@ -59,7 +63,8 @@ async def _noop():
 async def cmd_keys_rewrap(settings: Settings, _args) -> None:
     outcome = await _with_db(settings, lambda db: rewrap_secrets(db, settings, actor="cli"))
     print(f"re-encrypted with the current key-encryption key: {outcome.signing_keys} signing keys, "
-          f"{outcome.totp_secrets} TOTP secrets ({outcome.already_current} already were); "
+          f"{outcome.totp_secrets} TOTP secrets, {outcome.data_keys} personal data keys "
+          f"({outcome.already_current} already were); "
           "the previous keys can now be removed from IDP_PREVIOUS_KEY_ENCRYPTION_KEYS")
 
 
@@ -108,8 +113,10 @@ async def cmd_bindings_force_unbind(settings: Settings, args) -> None:
     engine = create_engine(settings.database_url, pooled=False)
     http = httpx.AsyncClient()
     try:
-        await upgrade_to_head(engine)
+        await upgrade_to_head(engine, settings)
         portal = Portal.build(settings, engine, create_sessionmaker(engine), http)
+        async with portal.sessionmaker.begin() as db:
+            await open_personal_data(db, settings, *portal.engines)
         try:
             state = await force_unbind_account(portal, args.username, args.client_id, reason=args.reason,
                                                staff=args.staff)
@@ -193,7 +200,7 @@ async def cmd_audit_export(settings: Settings, args) -> None:
         raise ClientConfigError(exc.text()) from exc
     engine = create_engine(settings.database_url, pooled=False)
     try:
-        await upgrade_to_head(engine)
+        await upgrade_to_head(engine, settings)
         async with create_sessionmaker(engine).begin() as db:
             record(db, "audit.export", actor="cli", format=args.format, filters=filters.as_text())
         out = sys.stdout.buffer
@@ -228,6 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--type", choices=["personal", "legal_person"], default="personal")
     create.set_defaults(run=cmd_accounts_create)
     add_operation_commands(keys, clients, accounts, sub)
+    add_personal_data_commands(keys)
     bindings = sub.add_parser("bindings").add_subparsers(dest="bindings_command", required=True)
     force = bindings.add_parser("force-unbind", help="staff: undo a binding (不可解除 included), recorded")
     force.add_argument("username")

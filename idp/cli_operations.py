@@ -13,6 +13,7 @@ from idp.db.migrate import upgrade_to_head
 from idp.oidc.logout.single_logout import wait_for_background_deliveries
 from idp.operations import accounts, clients, keys, sessions
 from idp.operations.client_deletion import delete_client
+from idp.personal_data.loading import open_personal_data
 from idp.portal import Portal
 from idp.settings import Settings
 
@@ -25,8 +26,11 @@ async def operator_portal(settings: Settings) -> AsyncIterator[Portal]:
     engine = create_engine(settings.database_url, pooled=False)
     http = httpx.AsyncClient()
     try:
-        await upgrade_to_head(engine)
-        yield Portal.build(settings, engine, create_sessionmaker(engine), http)
+        await upgrade_to_head(engine, settings)
+        portal = Portal.build(settings, engine, create_sessionmaker(engine), http)
+        async with portal.sessionmaker.begin() as db:
+            await open_personal_data(db, settings, *portal.engines)
+        yield portal
         await wait_for_background_deliveries()  # the logouts started by the command (the outbox keeps the rest)
     finally:
         await http.aclose()

@@ -21,6 +21,7 @@ from idp.oidc.models import (  # noqa: F401
     LogoutDelivery,
     RefreshToken,
 )
+from idp.personal_data.keys import PersonalDataKey  # noqa: F401
 from idp.principals.models import Agency  # noqa: F401
 from idp.sessions.models import SessionClient, UserSession  # noqa: F401
 from idp.staff.models import StaffAccount, StaffRole, StaffSession  # noqa: F401

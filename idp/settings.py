@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     pairwise_salt: SecretStr = SecretStr(DEVELOPMENT_PAIRWISE_SALT)
     key_publish_lead_seconds: int = 600
     key_cache_seconds: int = 60
+    # The cipher of new data keys for ID numbers, mobiles and e-mail addresses (docs/security.md).
+    personal_data_cipher: Literal["SM4-GCM", "AES-256-GCM"] = "SM4-GCM"
+    # Rows per transaction of `idp keys reencrypt`.
+    reencrypt_batch_size: int = 200
     client_cache_seconds: int = 30
 
     # What kind of deployment this is (docs/supervision.md). The defaults are the public portal:
@@ -171,6 +175,9 @@ class Settings(BaseSettings):
     # The site's name in every page's header and title: empty is the portal's own (国家药品监督管理局
     # 政务服务门户); a second deployment (e.g. the 国家政务服务平台 stand-in of `make run`) names itself.
     site_name: str = ""
+    # Put before every cookie's name (idp_session, idp_browser, staff_session): deployments on one
+    # host (cookies are per host, not per port) keep apart, e.g. `make run`'s supervision portal.
+    cookie_prefix: str = ""
     # Demo data (`idp seed-demo`): the accounts (a YAML list; empty: idp/demo.py's); where the local
     # systems' client secrets are written is demo_secrets_file above.
     demo_accounts_path: Path | None = None
@@ -207,6 +214,13 @@ class Settings(BaseSettings):
         if value and not re.fullmatch(r"[0-9a-fA-F]{64}", value):
             raise ValueError("IDP_METRICS_TOKEN_DIGEST is the SHA-256 of the token (64 hex digits), not the token")
         return value.lower()
+
+    @field_validator("cookie_prefix")
+    @classmethod
+    def _a_cookie_name(cls, value: str) -> str:
+        if value and not re.fullmatch(r"[a-z][a-z0-9_]{0,23}", value):
+            raise ValueError("IDP_COOKIE_PREFIX: lower-case letters, digits and _ (at most 24), starting with a letter")
+        return value
 
     @field_validator("rate_limits")
     @classmethod

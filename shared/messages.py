@@ -105,6 +105,17 @@ MESSAGES: dict[str, str] = {
     "settings.current_password_wrong": "当前登录密码输入错误",
     "settings.device_ended": "已退出该设备上的登录，其访问过的业务系统也已通知退出。",
     "settings.devices_ended": "已退出其他所有设备上的登录，其访问过的业务系统也已通知退出。",
+    # 账号设置 → 注销账号 (idp.accounts.closure, idp.space.closure)
+    "closure.not_active": "该账号已注销或正在注销中",
+    "closure.not_closing": "该账号不在注销中",
+    "closure.pending": "该账号还有未解除的业务系统绑定，解除后将自动完成注销",
+    "closure.agent_session": "经办人身份登录时不能注销账号，请通过个人登录注销您本人的账号",
+    "closure.official": "监管人员账号由运维人员开设和注销，不能自行注销",
+    "closure.confirm_required": "请勾选“我已阅读并同意注销须知”",
+    "closure.no_contact": "该账号没有手机号或电子邮箱，无法发送验证码，请通过在线咨询联系工作人员注销",
+    "closure.staff_request_title": "账号注销：解除{system}的绑定",
+    "closure.staff_request_body": "用户已申请注销政务服务门户账号。该账号在{system}的绑定为直接授权创建的新账号，用户不可自行解除，请解除该绑定。解除后账号将自动完成注销。",
+    "closure.ended_reason": "用户注销政务服务门户账号",
     # binding, word for word (docs/behaviours.md, Binding)
     "binding.no_such_user": "用户绑定授权异常: 用户不存在",
     "binding.wrong_password": "用户绑定授权异常: 密码错误",

@@ -136,6 +136,7 @@ SERVICE_MESSAGES: dict[str, str] = {
     "ops.account_disabled": "已停用账号 {username}，其登录已全部退出。",
     "ops.account_not_disabled": "该账号未被停用。",
     "ops.account_deactivated_duplicate": "该账号已作为重复账号注销，不能重新启用。",
+    "ops.account_closed": "该账号已由用户申请注销，不能重新启用。",
     "ops.account_enabled": "已启用账号 {username}。",
     "ops.search_words": "请输入用户名、手机号码或证件号码（不超过64个字）。",
     "ops.csrf": "请求缺少有效的 X-CSRF-Token，请刷新后重试。",

@@ -11,12 +11,14 @@ import pytest
 from sqlalchemy import select, update
 
 from idp import clock
+from idp.accounts.models import Account
 from idp.codes.models import OneTimeCode
 from idp.flows.models import Flow
 from idp.sessions.models import UserSession
 from idp.space import transitions
 from shared.messages import text
 from tests.support.portal import PASSWORD, Browser, hidden_fields
+from tests.support.registration import digest_of
 from tests.support.signin import audit_events, received_tokens, settle_backchannel
 from tests.support.space import alert, all_messages, code_sent_to, fresh, messages_to, signed_in
 from tests.support.tokens import code_flow, refresh, userinfo
@@ -241,7 +243,8 @@ async def test_mobile_change_sends_a_code_to_the_new_number_and_proves_it(put, m
     assert str(response.url).endswith("/space/settings?done=mobile")
     assert text("settings.mobile_changed") in response.text and "137****0000" in response.text
     account = await fresh(put, put.account.id)
-    assert (account.mobile, account.personal_mobile) == (NEW_MOBILE, NEW_MOBILE)
+    assert (account.mobile, account.personal_mobile) == (
+        NEW_MOBILE, digest_of(put, Account.personal_mobile, NEW_MOBILE))
     assert account.mobile_verified_at is not None and account.email_verified_at is None
     assert account.updated_at > put.account.updated_at
     [event] = await audit_events(put, "account.mobile_changed")
@@ -328,7 +331,7 @@ async def test_a_legal_person_may_use_the_mobile_of_a_personal_account(put):
         await browser.aclose()
     account = await fresh(put, corp.id)
     assert (account.mobile, account.personal_mobile) == ("13800138000", None)
-    assert (await fresh(put, put.account.id)).personal_mobile == "13800138000"
+    assert (await fresh(put, put.account.id)).personal_mobile == digest_of(put, Account.personal_mobile, "13800138000")
 
 
 async def test_malformed_code_is_refused_without_using_an_attempt(put, me):
@@ -414,7 +417,8 @@ async def test_the_unique_index_refuses_a_number_taken_in_the_same_instant(put, 
     monkeypatch.setattr(transitions, "_check_not_taken", no_check)
     refused(await confirm_change(me, page, "mobile", await code_sent_to(put, NEW_MOBILE)), "settings.mobile_taken")
     account = await fresh(put, put.account.id)
-    assert (account.mobile, account.personal_mobile, account.mobile_verified_at) == ("13800138000", "13800138000", None)
+    assert (account.mobile, account.personal_mobile, account.mobile_verified_at) == (
+        "13800138000", digest_of(put, Account.personal_mobile, "13800138000"), None)
 
 
 async def test_another_users_flow_is_not_theirs_to_finish(put, me):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import select, update
 
-from idp.accounts.models import Account
+from idp.accounts.models import Account, with_indexes
 from idp.audit.models import AuditEvent
 from idp.cli import main as idp_cli
 from idp.notify.models import OutboundMessage
@@ -160,7 +160,8 @@ async def deactivate_duplicate(s: Setup) -> None:
                                         realname_level=2)
     s.accounts["zhangsan2"] = duplicate
     async with s.put.portal.sessionmaker.begin() as db:
-        await db.execute(update(Account).where(Account.id == duplicate.id).values(id_number=s.put.account.id_number))
+        await db.execute(update(Account).where(Account.id == duplicate.id).values(
+            with_indexes({"id_number": s.put.account.id_number})))
     request = await file_question(s.put, account_id=duplicate.id)
     secret = await add_staff(s.put, "bangding01", BINDINGS)
     async with s.put.http() as staff:

@@ -8,7 +8,7 @@ import asyncio
 import pytest
 from sqlalchemy import select, update
 
-from idp.accounts.models import Account
+from idp.accounts.models import Account, with_indexes
 from idp.audit.models import AuditEvent
 from idp.casework.duplicates import deactivate_duplicate_account
 from idp.errors import DomainError
@@ -22,7 +22,8 @@ async def duplicate_of(put, username: str = "zhangsan2", level: int = 2) -> Acco
     """A newer account of the same person: registered before ID numbers were unique (imported data)."""
     account = await put.add_account(username, id_type="居民身份证", id_number=citizen_id(77), realname_level=level)
     async with put.portal.sessionmaker.begin() as db:
-        await db.execute(update(Account).where(Account.id == account.id).values(id_number=ORIGINAL_ID))
+        await db.execute(update(Account).where(Account.id == account.id)
+                         .values(with_indexes({"id_number": ORIGINAL_ID})))
     return await fresh(put, account.id)
 
 

@@ -1,6 +1,6 @@
 """Rotating the key-encryption key without downtime: IDP_PREVIOUS_KEY_ENCRYPTION_KEYS still decrypts,
-`idp keys rewrap` re-encrypts every stored secret (signing keys, staff TOTP secrets) with the current
-key, after which the old key can go (docs/operations.md, "Key-encryption key rotation")."""
+`idp keys rewrap` re-encrypts every stored secret (signing keys, staff TOTP secrets, personal data keys)
+with the current key, after which the old key can go (docs/operations.md, "Key-encryption key rotation")."""
 from __future__ import annotations
 
 import asyncio
@@ -12,7 +12,6 @@ from sqlalchemy import select
 from idp.audit.models import AuditEvent
 from idp.cli import main as idp_cli
 from idp.keys.models import SigningKey
-from idp.keys.store import KeyRing
 from idp.staff.models import StaffAccount
 from idp.staff.roles import ADMIN
 from tests.support.portal import running_portal
@@ -48,15 +47,15 @@ async def test_the_key_encryption_key_rotates_and_the_old_one_can_go(database_ur
         secret = await add_staff(put, "ops", ADMIN)
         before = await stored_secrets(put)
 
-    async with running_portal(database_url, key_encryption_key=NEW) as put:
-        with pytest.raises(InvalidToken):  # the new key alone cannot read what the old one sealed
-            await KeyRing(put.settings).refresh_if_stale(put.portal.reader)
+    with pytest.raises(InvalidToken):  # the new key alone cannot read what the old one sealed: no start
+        async with running_portal(database_url, key_encryption_key=NEW):
+            pass
 
     async with running_portal(database_url, key_encryption_key=NEW, previous_key_encryption_keys=OLD) as put:
         await serves_tokens_and_staff(put, secret)  # no downtime: both keys decrypt
 
     assert await rewrap(monkeypatch, database_url, NEW, OLD) == 0
-    assert "2 signing keys, 1 TOTP secrets" in capsys.readouterr().out
+    assert "2 signing keys, 1 TOTP secrets, 2 personal data keys" in capsys.readouterr().out
 
     async with running_portal(database_url, key_encryption_key=NEW) as put:  # the old key removed
         after = await stored_secrets(put)
@@ -67,7 +66,7 @@ async def test_the_key_encryption_key_rotates_and_the_old_one_can_go(database_ur
         assert event is not None and event.actor == "cli"
 
     assert await rewrap(monkeypatch, database_url, NEW) == 0  # again: nothing left to do
-    assert "0 signing keys, 0 TOTP secrets (3 already were)" in capsys.readouterr().out
+    assert "0 signing keys, 0 TOTP secrets, 0 personal data keys (5 already were)" in capsys.readouterr().out
 
 
 async def test_rewrap_without_the_key_that_sealed_a_secret_changes_nothing(database_url, monkeypatch, capsys):

@@ -14,6 +14,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 # The package map (docs/architecture.md, "Layers"). A module that defines an APIRouter is web
 # layer wherever it sits; everything else takes the layer of its longest listed prefix.
 PACKAGE_MAP = {
+    "idp.personal_data": "domain",
     # domain: state and its transitions; no FastAPI, no templates
     "idp": "domain",  # the package's __init__ only: every module below is listed
     "idp.settings": "domain", "idp.clock": "domain", "idp.db": "domain", "idp.security": "domain",
@@ -31,6 +32,7 @@ PACKAGE_MAP = {
     "idp.web": "web", "idp.dev": "web", "idp.flows.web": "web",
     # composition: the app factory and the process entry points, which wire every layer
     "idp.app": "composition", "idp.cli": "composition", "idp.cli_operations": "composition",
+    "idp.cli_personal_data": "composition",
     "idp.cli_officials": "composition",
     "idp.background": "composition",
     "idp.maintenance": "composition", "idp.schema": "composition", "idp.demo": "composition",

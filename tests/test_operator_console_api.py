@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select, update
 
 from idp import clock
-from idp.accounts.models import Account
+from idp.accounts.models import Account, with_indexes
 from idp.clients.models import Client
 from idp.staff.roles import HELPDESK, OPERATOR
 from tests.support.portal import ISSUER, RegisteredClient, running_portal
@@ -252,7 +252,7 @@ async def test_an_operator_finds_a_users_session_and_ends_it_with_backchannel_lo
 async def test_accounts_are_found_by_username_mobile_or_id_number_and_shown_masked(put, ops):
     async with put.portal.sessionmaker.begin() as db:
         await db.execute(update(Account).where(Account.id == put.account.id)
-                         .values(id_number="11010519491231002X", mobile="13800138000"))
+                         .values(with_indexes({"id_number": "11010519491231002X", "mobile": "13800138000"})))
     for words in ("zhangsan", "13800138000", "11010519491231002X"):
         [found] = (await ops.get("/accounts", q=words)).json()
         assert found["username"] == "zhangsan"

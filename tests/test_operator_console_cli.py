@@ -8,7 +8,7 @@ import datetime as dt
 from sqlalchemy import update
 
 from idp import clock
-from idp.accounts.models import Account
+from idp.accounts.models import Account, with_indexes
 from idp.cli import main as idp_cli
 from tests.support.signin import audit_events
 from tests.support.tokens import code_flow, userinfo
@@ -55,7 +55,8 @@ async def test_accounts_are_found_unlocked_and_disabled_from_the_command_line(pu
     monkeypatch.setenv("IDP_DATABASE_URL", database_url)
     async with put.portal.sessionmaker.begin() as db:
         await db.execute(update(Account).where(Account.id == put.account.id)
-                         .values(id_number="11010519491231002X", locked_until=clock.now() + dt.timedelta(minutes=5)))
+                         .values(**with_indexes({"id_number": "11010519491231002X"}),
+                                 locked_until=clock.now() + dt.timedelta(minutes=5)))
     assert await cli(["accounts", "find", "11010519491231002X"]) == 0
     printed = capsys.readouterr().out
     assert "zhangsan" in printed and "11010519491231002X" not in printed and "locked" in printed

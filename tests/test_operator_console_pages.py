@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import update
 
 from idp import clock
-from idp.accounts.models import Account
+from idp.accounts.models import Account, with_indexes
 from idp.clients.models import Client
 from idp.staff.roles import OPERATOR
 from tests.support.signin import audit_events, settle_backchannel
@@ -101,7 +101,8 @@ async def test_a_users_session_is_found_and_ended_from_the_page(put, browser, op
 async def test_an_account_is_found_masked_unlocked_disabled_and_enabled_from_the_page(put, operator):
     async with put.portal.sessionmaker.begin() as db:
         await db.execute(update(Account).where(Account.id == put.account.id)
-                         .values(id_number="11010519491231002X", locked_until=clock.now() + dt.timedelta(minutes=5)))
+                         .values(**with_indexes({"id_number": "11010519491231002X"}),
+                                 locked_until=clock.now() + dt.timedelta(minutes=5)))
     page = await operator.get("/staff/ops", params={"q": "11010519491231002X"})
     row = re.search(r'<tr id="account-zhangsan".*?</tr>', page.text, re.S).group(0)
     id_cell = re.search(r'<td class="id-number">([^<]*)</td>', row).group(1)

@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError
 
 from idp.security.tokens import digest
 from idp.sessions.models import UserSession
-from tests.support.portal import ISSUER, Browser, hidden_fields, running_portal
+from tests.support.portal import ISSUER, Browser, hidden_fields, running_portal, test_settings
 from tests.support.signin import (
     age_session,
     audit_events,
@@ -77,6 +77,25 @@ async def test_over_plain_http_the_cookie_is_not_secure_so_development_logins_wo
         finally:
             await browser.aclose()
     assert not issued["idp_session"]["secure"] and issued["idp_session"]["httponly"]
+
+
+async def test_a_deployment_s_cookie_prefix_keeps_its_cookies_apart_from_another_s_on_the_same_host(put):
+    """Cookies are per host, not per port: `make run`'s supervision portal on 127.0.0.1 names its
+    own (IDP_COOKIE_PREFIX), so a login there does not overwrite the portal's session."""
+    async with running_portal(put.settings.database_url, issuer="http://127.0.0.1:8000",
+                              cookie_prefix="supervision_") as other:
+        browser = Browser(other)
+        try:
+            responses = await log_in_watching_responses(browser)
+        finally:
+            await browser.aclose()
+    assert set_cookies(responses, "supervision_idp_session") and not set_cookies(responses, "idp_session")
+    assert set_cookies(responses, "supervision_idp_browser")
+
+
+def test_a_cookie_prefix_is_a_plain_name():
+    with pytest.raises(ValueError, match="IDP_COOKIE_PREFIX"):
+        test_settings("sqlite+aiosqlite://", cookie_prefix="a=b; Domain=evil")
 
 
 async def test_activity_keeps_a_session_and_idleness_ends_it(put, browser):

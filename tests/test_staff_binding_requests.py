@@ -11,7 +11,7 @@ import re
 import pytest
 from sqlalchemy import select, update
 
-from idp.accounts.models import Account
+from idp.accounts.models import Account, with_indexes
 from idp.audit.models import AuditEvent
 from idp.consultations.models import Consultation
 from idp.inbox.models import AccountMessage
@@ -157,7 +157,8 @@ async def test_a_reason_is_required_and_nothing_changes_without_it(put, admin):
 async def test_a_duplicate_two_level_account_is_deactivated_on_request(put, admin):
     duplicate = await put.add_account("zhangsan2", id_type="居民身份证", id_number=citizen_id(77), realname_level=2)
     async with put.portal.sessionmaker.begin() as db:  # imported data: the original's ID number
-        await db.execute(update(Account).where(Account.id == duplicate.id).values(id_number=put.account.id_number))
+        await db.execute(update(Account).where(Account.id == duplicate.id).values(
+            with_indexes({"id_number": put.account.id_number})))
     request = await file_question(put, account_id=duplicate.id, title="申请删除二级账号")
     page = await admin.get(f"/staff/bindings/{request.id}")
     assert 'id="original-account">zhangsan<' in page.text

@@ -223,6 +223,7 @@ async def test_my_bindings_offers_officials_the_existing_account_binding_only(su
     page = await browser.go("/space/bindings/drug_supervision")
     assert 'id="mode-create"' not in page.text and 'id="mode-existing"' in page.text
     assert "只能绑定已开通的账号" in page.text
+    assert "获取您的单位和管辖区域" in page.text and "企业信息" not in page.text
     refused = await browser.submit(page, "/space/bindings/drug_supervision", mode="create")
     assert refused.status_code == 409 and "只能绑定已开通的账号" in refused.text
     started = await browser.client.post("/space/bindings/drug_supervision",

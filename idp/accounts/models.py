@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import BigInteger, Boolean, Date, Enum, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, Boolean, Date, Enum, ForeignKey, Integer, String, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column
 
 from idp.db.base import Base, UTCDateTime
+from idp.personal_data.columns import BlindIndex, Sealed, lower, upper
 
 
 class AccountType(str, enum.Enum):
@@ -31,19 +32,26 @@ class Account(Base):
     username: Mapped[str] = mapped_column(String(64), unique=True)  # stored lower-cased
     password_hash: Mapped[str] = mapped_column(String(255))
     name: Mapped[str] = mapped_column(String(100))
-    mobile: Mapped[str | None] = mapped_column(String(20), index=True)
-    email: Mapped[str | None] = mapped_column(String(254))
+    # ID numbers, mobiles and e-mail addresses are stored encrypted (idp.personal_data): the
+    # attributes hold the plaintext, and each is found through a blind index column (its keyed
+    # digest), never by comparing the encrypted column.
+    mobile: Mapped[str | None] = mapped_column(Sealed("accounts.mobile"))
+    mobile_index: Mapped[str | None] = mapped_column(BlindIndex(), index=True)
+    email: Mapped[str | None] = mapped_column(Sealed("accounts.email"))
+    email_index: Mapped[str | None] = mapped_column(BlindIndex(lower), index=True)
     id_type: Mapped[str | None] = mapped_column(String(32))
-    id_number: Mapped[str | None] = mapped_column(String(32), index=True)  # 18-digit form
-    id_number_original: Mapped[str | None] = mapped_column(String(32))  # as registered, e.g. 15 digits
+    id_number: Mapped[str | None] = mapped_column(Sealed("accounts.id_number"))  # 18-digit form
+    id_number_index: Mapped[str | None] = mapped_column(BlindIndex(upper), index=True)
+    id_number_original: Mapped[str | None] = mapped_column(Sealed("accounts.id_number_original"))  # e.g. 15 digits
     id_valid_from: Mapped[dt.date | None] = mapped_column(Date)
     id_valid_to: Mapped[dt.date | None] = mapped_column(Date)
     id_long_term: Mapped[bool] = mapped_column(Boolean, default=False)  # 长期
     # Set for personal accounts only, so a unique index keeps one personal account per ID
     # number and per mobile (both are login names in 个人登录) while a legal representative
-    # may also hold a personal account.
-    personal_id_number: Mapped[str | None] = mapped_column(String(32), unique=True)
-    personal_mobile: Mapped[str | None] = mapped_column(String(20), unique=True)
+    # may also hold a personal account. Blind indexes: assigned a number, they store its digest;
+    # ``Account.personal_id_number == number`` compares digests; read back, they give the digest.
+    personal_id_number: Mapped[str | None] = mapped_column(BlindIndex(upper), unique=True)
+    personal_mobile: Mapped[str | None] = mapped_column(BlindIndex(), unique=True)
     # When the current mobile / email was proven by a code sent to it (None: never proven, e.g.
     # as typed at registration). Whatever changes ``mobile`` or ``email`` sets or clears these
     # in the same UPDATE: the *_verified claims read them (idp.oidc.claims).
@@ -65,11 +73,40 @@ class Account(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     disabled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # 账号注销 (idp.accounts.closure): active → closing (disabled_at set too: no login from then
+    # on) → closed (the personal data erased, idp.accounts.erasure).
+    closure_state: Mapped[str] = mapped_column(String(16), default="active", server_default="active", index=True)
+    closure_requested_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     @property
     def personal_data(self) -> tuple[str | None, ...]:
         """What a new password may not contain (ASVS V6.2.4; shared.passwords.validate_password)."""
         return (self.username, self.name, self.mobile, self.id_number, self.id_number_original, self.credit_code)
+
+
+INDEXED = ("mobile", "email", "id_number")  # each has a blind index column <name>_index
+
+
+def with_indexes(values: dict) -> dict:
+    """The values of a Core ``update(Account)`` with the blind index of each indexed value it sets
+    (None for None), which an ORM flush adds itself: an erased or changed mobile must not stay
+    findable under its old digest."""
+    return {**values, **{f"{name}_index": values[name] for name in INDEXED if name in values}}
+
+
+@event.listens_for(Account, "before_insert")
+@event.listens_for(Account, "before_update")
+def _index_what_changed(_mapper, _connection, account: Account) -> None:
+    """Keep the lookup digests with the values an ORM flush writes (a Core UPDATE that changes
+    ``mobile``, ``email`` or ``id_number`` passes its values through :func:`with_indexes`)."""
+    state = inspect(account)
+    if state.attrs.mobile.history.has_changes() or account.mobile_index is None:
+        account.mobile_index = account.mobile
+    if state.attrs.email.history.has_changes() or account.email_index is None:
+        account.email_index = account.email
+    if state.attrs.id_number.history.has_changes() or account.id_number_index is None:
+        account.id_number_index = account.id_number
 
 
 class AccountTotp(Base):

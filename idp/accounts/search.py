@@ -19,7 +19,7 @@ async def find_accounts(db: AsyncSession, words: str) -> list[Account]:
         return []
     keys = [Account.username == words.lower(), Account.credit_code == words.upper()]
     try:
-        keys.append(Account.id_number == validate_citizen_id(words))
+        keys.append(Account.id_number_index == validate_citizen_id(words))  # blind index
     except InvalidIdentifier:
         pass
     rows = await db.scalars(select(Account).where(or_(*keys)).order_by(Account.id).limit(LIMIT))

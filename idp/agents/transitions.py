@@ -89,16 +89,19 @@ async def agency_of(db: AsyncSession, enterprise: Account, agency_id: int) -> tu
     return agency, await db.get_one(Account, agency.agent_account_id)
 
 
-async def remove_agent(portal: Portal, enterprise: Account, agency_id: int, *, source_ip: str | None) -> Removal:
+async def remove_agent(portal: Portal, enterprise: Account, agency_id: int, *, source_ip: str | None,
+                       by: str | None = None, reason: str = REMOVED_REASON) -> Removal:
     """移除经办人: the agency ends (one conditional UPDATE), its grants are revoked (refresh tokens
     included), its bindings are ended at the systems, and its sessions end everywhere with a
-    back-channel logout to every system it used."""
+    back-channel logout to every system it used. ``by``: who ends it when not the legal person
+    (an account closing, idp.space.closure), with its ``reason``."""
     require_legal_person(enterprise)
+    actor = by or enterprise.subject
     now = clock.now()
     async with portal.sessionmaker.begin() as db:
         agency, person = await agency_of(db, enterprise, agency_id)
         result = await db.execute(update(Agency).where(Agency.id == agency.id, Agency.removed_at.is_(None))
-                                  .values(removed_at=now, active_key=None, removed_by=enterprise.subject))
+                                  .values(removed_at=now, active_key=None, removed_by=actor))
         if cast(CursorResult, result).rowcount != 1:
             raise DomainError("agents.not_found")
         await db.execute(update(Grant).where(Grant.agency_id == agency.id, Grant.revoked_at.is_(None))
@@ -106,14 +109,14 @@ async def remove_agent(portal: Portal, enterprise: Account, agency_id: int, *, s
         # Those already unbinding (a revocation under way) are ended by their own call.
         live = (await db.scalars(select(Binding.id).where(Binding.agency_id == agency.id,
                                                           Binding.state.in_(("pending", "active"))))).all()
-        calls = [await bindings.end_with_force(db, binding_id, by=f"legal:{enterprise.subject}",
-                                               reason=REMOVED_REASON, event="binding.agent_removed",
+        calls = [await bindings.end_with_force(db, binding_id, by=f"account:{by}" if by else f"legal:{actor}",
+                                               reason=reason, event="binding.agent_removed",
                                                linked_states=("active",))
                  for binding_id in live]
         call_ids = [call.id for call in calls]
         sids = (await db.scalars(select(UserSession.sid).where(UserSession.agency_id == agency.id,
                                                                UserSession.ended_at.is_(None)))).all()
-        record(db, "agent.removed", actor=enterprise.subject, source_ip=source_ip, agent=person.subject,
+        record(db, "agent.removed", actor=actor, source_ip=source_ip, agent=person.subject,
                agency_subject=agency.subject, bindings=len(live), sessions=len(sids), subject=person.subject)
         note_agent_removed(db, person.id, enterprise)
     ended = 0

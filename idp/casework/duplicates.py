@@ -29,7 +29,7 @@ async def original_of(db: AsyncSession, account: Account) -> Account | None:
     if not account.id_number:
         return None
     return await db.scalar(select(Account).where(
-        Account.id != account.id, Account.id_number == account.id_number,
+        Account.id != account.id, Account.id_number_index == account.id_number,  # its blind index
         Account.account_type == AccountType.personal, Account.realname_level >= LEVEL_TWO,
         Account.disabled_at.is_(None)).order_by(Account.id).limit(1))
 

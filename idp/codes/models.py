@@ -7,6 +7,7 @@ from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from idp.db.base import Base, UTCDateTime
+from idp.personal_data.columns import Sealed
 
 
 class OneTimeCode(Base):
@@ -18,7 +19,7 @@ class OneTimeCode(Base):
     purpose: Mapped[str] = mapped_column(String(32))  # unlock, recovery, change_mobile, change_email
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     channel: Mapped[str] = mapped_column(String(8))  # sms | email
-    destination: Mapped[str] = mapped_column(String(254))
+    destination: Mapped[str] = mapped_column(Sealed("one_time_codes.destination"))  # encrypted (idp.personal_data)
     code_digest: Mapped[str] = mapped_column(String(64))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

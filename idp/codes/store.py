@@ -1,4 +1,4 @@
-"""One-time codes by SMS or e-mail (用户解锁, 忘记密码, changing mobile or e-mail).
+"""One-time codes by SMS or e-mail (用户解锁, 忘记密码, changing mobile or e-mail, 注销账号).
 
 Six digits, ten minutes, single use, a few attempts. Stored as an HMAC keyed with the server's
 key (a plain hash of six digits would fall to a million guesses). Verification is one
@@ -34,6 +34,7 @@ PURPOSE_TEXT = {
     "recovery": "找回密码",
     "change_mobile": "修改手机号",
     "change_email": "修改电子邮箱",
+    "close_account": "注销账号",
     "upgrade": "三级实名认证",  # the CTID stand-in's confirmation (idp.verification.ctid)
 }
 

@@ -7,6 +7,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from idp.db.base import Base, UTCDateTime
+from idp.personal_data.columns import BlindIndex, Sealed
 
 OPEN = "open"
 ANSWERED = "answered"
@@ -17,7 +18,7 @@ PORTAL = "portal"  # ``system`` of a question about the portal itself (政务服
 
 class Consultation(Base):
     """``status`` moves open → answered → closed (or open → closed); each move is one conditional
-    UPDATE in idp.consultations.transitions. ``lookup_key`` is the digest of the asker's name,
+    UPDATE in idp.consultations.transitions. ``lookup_key`` is the keyed digest (a blind index) of the asker's name,
     mobile and e-mail as the lookup without login asks for them (idp.consultations.lookup_key)."""
 
     __tablename__ = "consultations"
@@ -39,10 +40,11 @@ class Consultation(Base):
     description: Mapped[str] = mapped_column(Text)  # at most DESCRIPTION_MAX characters
     name: Mapped[str] = mapped_column(String(50))
     id_type: Mapped[str] = mapped_column(String(32))
-    id_number: Mapped[str] = mapped_column(String(32))
-    mobile: Mapped[str] = mapped_column(String(20))
-    email: Mapped[str] = mapped_column(String(254))
-    lookup_key: Mapped[str] = mapped_column(String(64))
+    # the asker's contacts, encrypted (idp.personal_data), found only through lookup_key
+    id_number: Mapped[str] = mapped_column(Sealed("consultations.id_number"))
+    mobile: Mapped[str] = mapped_column(Sealed("consultations.mobile"))
+    email: Mapped[str] = mapped_column(Sealed("consultations.email"))
+    lookup_key: Mapped[str] = mapped_column(BlindIndex())
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))  # set when filed logged in
     submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

@@ -61,6 +61,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # Overwrite deleted content with zeros, whatever the SQLite build's default: a replaced value
+    # (personal data re-encrypted, a code's row purged) leaves nothing readable in a free page.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

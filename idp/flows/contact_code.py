@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Awaitable, Callable
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from idp import clock
@@ -173,9 +173,9 @@ async def confirm_contact_code(
 
 async def _mark_proven(db: AsyncSession, account_id: int, channel: str, destination: str) -> None:
     """The right code proves the mobile or e-mail it was sent to, if it is still the account's."""
-    column = Account.mobile if channel == "sms" else Account.email
+    column = Account.mobile_index if channel == "sms" else Account.email_index  # digests of normalised values
     proven = Account.mobile_verified_at if channel == "sms" else Account.email_verified_at
-    await db.execute(update(Account).where(Account.id == account_id, func.lower(column) == destination.lower())
+    await db.execute(update(Account).where(Account.id == account_id, column == destination)
                      .values({proven: clock.now()}))
 
 

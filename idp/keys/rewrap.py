@@ -1,8 +1,8 @@
 """Re-encrypting every secret stored at rest with the current key-encryption key (``idp keys rewrap``).
 
 After ``IDP_KEY_ENCRYPTION_KEY`` changed (the old value moved to
-``IDP_PREVIOUS_KEY_ENCRYPTION_KEYS``), each signing key's private half and each TOTP secret (a
-staff member's, an account's) is decrypted with whichever key fits and encrypted with the
+``IDP_PREVIOUS_KEY_ENCRYPTION_KEYS``), each signing key's private half, each TOTP secret (a
+staff member's, an account's) and each personal data key is decrypted with whichever key fits and encrypted with the
 current one. Each row changes by one conditional UPDATE on the ciphertext it read, so a row changed meanwhile (a new
 TOTP enrolment, a rewrap on another host) is left to what changed it: the run can be repeated.
 Once it reports nothing left under an old key, the previous keys can be removed.
@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from idp.accounts.models import AccountTotp
 from idp.audit.log import record
 from idp.keys.models import SigningKey
+from idp.personal_data.keys import rewrap_data_keys
 from idp.security.encryption import rewrapped
 from idp.settings import Settings
 from idp.staff.models import StaffAccount
@@ -26,6 +27,7 @@ from idp.staff.models import StaffAccount
 class Rewrapped:
     signing_keys: int = 0
     totp_secrets: int = 0
+    data_keys: int = 0  # the personal data keys (idp.personal_data.keys)
     already_current: int = 0
 
 
@@ -54,6 +56,9 @@ async def rewrap_secrets(db: AsyncSession, settings: Settings, *, actor: str) ->
             changed = await db.execute(update(model).where(key == row_id, model.totp_secret_encrypted == totp_sealed)
                                        .values(totp_secret_encrypted=renewed).returning(key))
             outcome.totp_secrets += changed.first() is not None
+    data_keys, data_keys_current = await db.run_sync(lambda session: rewrap_data_keys(session.connection(), settings))
+    outcome.data_keys += data_keys
+    outcome.already_current += data_keys_current
     record(db, "keys.rewrapped", actor=actor, signing_keys=outcome.signing_keys, totp_secrets=outcome.totp_secrets,
-           already_current=outcome.already_current)
+           data_keys=outcome.data_keys, already_current=outcome.already_current)
     return outcome

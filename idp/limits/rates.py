@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from idp.errors import DomainError
 from idp.limits.backends import counters_for
 from idp.metrics import count_rate_limited
+from idp.personal_data.ring import ring_of
 from idp.portal import Portal
 from idp.settings import Settings
 
@@ -80,9 +81,11 @@ def check_limit_names(settings: Settings) -> None:
         raise ValueError(f"IDP_RATE_LIMITS names no such limit: {', '.join(unknown)} (known: {', '.join(DEFAULTS)})")
 
 
-def _scope(name: str, who: str | int | None) -> str:
-    # The address may be unknown (no peer); all such requests share one budget.
-    return f"rate:{name}:{'' if who is None else str(who).casefold()}"
+def _scope(db: AsyncSession, name: str, who: str | int | None) -> str:
+    # The address may be unknown (no peer); all such requests share one budget. ``who`` may be a
+    # mobile, an e-mail address or an ID number typed as a login name: the counter keeps its keyed
+    # digest (the blind index, idp.personal_data), so neither the table nor Redis holds it.
+    return f"rate:{name}:{'' if who is None else ring_of(db).index(str(who).casefold())}"
 
 
 async def hit(db: AsyncSession, settings: Settings, name: str, who: str | int | None, *,
@@ -92,7 +95,7 @@ async def hit(db: AsyncSession, settings: Settings, name: str, who: str | int | 
     On the database the count is part of ``db``'s transaction: a caller that must count a
     refused attempt too commits it in a transaction of its own before the attempt's."""
     rate = rate_of(settings, name)
-    wait = await counters_for(settings).take(db, _scope(name, who), rate.hits, rate.window_seconds)
+    wait = await counters_for(settings).take(db, _scope(db, name, who), rate.hits, rate.window_seconds)
     if wait is not None:
         count_rate_limited(name)
         raise DomainError(message_id, status_code=429, detail=f"rate limit {name}", retry_after=wait,
@@ -123,5 +126,5 @@ async def hit_now(portal: Portal, *hits: Hit, message_id: str = "limits.too_many
 
 async def give_back(db: AsyncSession, settings: Settings, name: str, who: str | int | None) -> None:
     """Undo one hit that turned out not to count (a right answer is no guess)."""
-    await counters_for(settings).give_back(db, _scope(name, who))
+    await counters_for(settings).give_back(db, _scope(db, name, who))
 

@@ -7,6 +7,7 @@ from sqlalchemy import JSON, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from idp.db.base import Base, UTCDateTime
+from idp.personal_data.columns import Sealed
 
 
 class OutboundMessage(Base):
@@ -14,7 +15,7 @@ class OutboundMessage(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     channel: Mapped[str] = mapped_column(String(8))  # sms | email | ctid
-    recipient: Mapped[str] = mapped_column(String(254), index=True)
+    recipient: Mapped[str] = mapped_column(Sealed("outbound_messages.recipient"))  # encrypted (idp.personal_data)
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
@@ -31,7 +32,7 @@ class QueuedMessage(Base):
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)  # a code's message: the code's id
     channel: Mapped[str] = mapped_column(String(8))  # sms | email | ctid
-    recipient: Mapped[str] = mapped_column(String(254))
+    recipient: Mapped[str] = mapped_column(Sealed("message_outbox.recipient"))  # encrypted (idp.personal_data)
     kind: Mapped[str] = mapped_column(String(16))  # the SMS template: code | notice
     subject: Mapped[str | None] = mapped_column(String(200))
     body: Mapped[str | None] = mapped_column(Text)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, not_, or_, select, update
 
 from idp import clock
+from idp.accounts.closure import ACTIVE
 from idp.accounts.display import mask_id_number, mask_mobile
 from idp.accounts.lockout import is_locked
 from idp.accounts.models import Account, AccountType
@@ -47,9 +48,9 @@ async def find_accounts(portal: Portal, words: str) -> list[AccountView]:
     words = (words or "").strip()
     if not words or len(words) > 64 or not words.isprintable():
         raise DomainError("ops.search_words")
-    keys = [Account.username == words.lower(), Account.mobile == words]
+    keys = [Account.username == words.lower(), Account.mobile_index == words]  # digests (idp.personal_data)
     try:
-        keys.append(Account.id_number == validate_citizen_id(words))
+        keys.append(Account.id_number_index == validate_citizen_id(words))  # blind index
     except InvalidIdentifier:
         pass
     async with portal.reader() as db:
@@ -103,16 +104,20 @@ DEACTIVATED_DUPLICATE = and_(Account.account_type == AccountType.personal, Accou
 
 async def enable_account(portal: Portal, account_id: int, *, actor: str, source_ip: str | None = None) -> Account:
     """Undo :func:`disable_account`: the account logs in again (its ended sessions and revoked
-    tokens stay ended). A deactivated duplicate is refused."""
+    tokens stay ended). A deactivated duplicate is refused, and so is an account its user closed
+    (注销, idp.accounts.closure): closing or closed, it is not the operator's to revive."""
     account = await account_by_id(portal, account_id)
     now = clock.now()
     async with portal.sessionmaker.begin() as db:
         result = await db.execute(
             update(Account)
-            .where(Account.id == account_id, Account.disabled_at.is_not(None), not_(DEACTIVATED_DUPLICATE))
+            .where(Account.id == account_id, Account.disabled_at.is_not(None), not_(DEACTIVATED_DUPLICATE),
+                   Account.closure_state == ACTIVE)
             .values(disabled_at=None, updated_at=now)
             .returning(Account.id).execution_options(synchronize_session=False))
         if result.first() is None:
+            if await db.scalar(select(Account.closure_state).where(Account.id == account_id)) != ACTIVE:
+                raise DomainError("ops.account_closed", status_code=409)  # the user's 注销, not the operator's
             duplicate = await db.scalar(select(Account.id).where(Account.id == account_id, DEACTIVATED_DUPLICATE,
                                                                  Account.disabled_at.is_not(None)))
             raise DomainError("ops.account_deactivated_duplicate" if duplicate else "ops.account_not_disabled",

@@ -29,13 +29,18 @@ INSERT_SESSION = insert(cast(Table, UserSession.__table__))  # built once: every
 SESSION_COLUMNS = tuple(column.key for column in UserSession.__table__.columns)
 
 
+def cookie_name(settings: Settings, name: str) -> str:
+    """``name`` after the deployment's IDP_COOKIE_PREFIX; __Host- when the issuer is https (it
+    requires Secure, which browsers only honour over https)."""
+    return ("__Host-" if settings.issuer_is_https else "") + settings.cookie_prefix + name
+
+
 def session_cookie_name(settings: Settings) -> str:
-    # __Host- requires Secure, which browsers only honour over https.
-    return "__Host-idp_session" if settings.issuer_is_https else "idp_session"
+    return cookie_name(settings, "idp_session")
 
 
 def browser_cookie_name(settings: Settings) -> str:
-    return "__Host-idp_browser" if settings.issuer_is_https else BROWSER_COOKIE
+    return cookie_name(settings, BROWSER_COOKIE)
 
 
 def set_cookie(response: Response, settings: Settings, name: str, value: str, max_age: int | None) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from idp import clock
 from idp.accounts.lockout import is_locked, record_failure
-from idp.accounts.models import Account, AccountType
+from idp.accounts.models import Account, AccountType, with_indexes
 from idp.accounts.notices import ChangeNotice, change_notice, note_change, send_change_notice
 from idp.audit.log import record
 from idp.codes.store import send_code, use_code
@@ -141,7 +141,8 @@ async def confirm_contact_change(db: AsyncSession, portal: Portal, session: Acti
         raise DomainError("settings.code_wrong")
     await advance(db, flow, expected=CODE_SENT, to=DONE, finish=True)
     now = clock.now()
-    values = {contact.key: value, f"{contact.key}_verified_at": now, "updated_at": now}
+    # the blind index (its digest) changes with the encrypted value, in the same UPDATE
+    values = with_indexes({contact.key: value, f"{contact.key}_verified_at": now, "updated_at": now})
     if contact.key == "mobile" and account.account_type == AccountType.personal:
         values["personal_mobile"] = value  # the login name of 个人登录 follows the number
     old = getattr(account, contact.key)

@@ -10,7 +10,9 @@ from idp.accounts.service import create_account
 from idp.clients.models import Client
 from idp.db.engine import create_engine, create_sessionmaker
 from idp.oidc.client_registration import rotate_secret, upsert_client
+from idp.personal_data.loading import open_personal_data
 from idp.security.tokens import digest
+from idp.settings import Settings
 from shared.hashing import Passwords
 
 PASSWORD = "Test@2026pass"  # every seeded account's password unless the caller gives one
@@ -23,6 +25,7 @@ async def admin_session(database_url: str):
     engine = create_engine(database_url, pooled=False)
     try:
         async with create_sessionmaker(engine).begin() as db:
+            await open_personal_data(db, Settings(), engine)  # the CLI's settings: its key-encryption key
             yield db
     finally:
         await engine.dispose()

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from idp.db.base import Base, UTCDateTime
+from idp.personal_data.columns import Sealed
 
 
 class UpstreamLink(Base):
@@ -28,5 +29,6 @@ class UpstreamLink(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     # The upstream's last ID token for this identity: the id_token_hint of the logout sent
-    # upstream when the user logs out of the portal (RP-Initiated Logout 1.0 §2).
-    id_token: Mapped[str | None] = mapped_column(Text)
+    # upstream when the user logs out of the portal (RP-Initiated Logout 1.0 §2). Encrypted
+    # (idp.personal_data): its claims carry the person's ID number and mobile.
+    id_token: Mapped[str | None] = mapped_column(Sealed("upstream_links.id_token"))

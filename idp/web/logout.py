@@ -16,12 +16,13 @@ from starlette.responses import RedirectResponse, Response
 
 from idp import clock
 from idp.clients.models import Client
-from idp.flows.upstream.logout import LOGGED_OUT_PATH, upstream_logout_url
+from idp.flows.upstream.logout import LOGGED_OUT_PATH, remember_return, take_return, upstream_logout_url
 from idp.oidc.id_token_hint import InvalidIdTokenHint, verify_id_token_hint
 from idp.oidc.logout.single_logout import end_session_everywhere
 from idp.portal import Portal
 from idp.security.tokens import constant_time_equal
-from idp.sessions.store import load_session, session_cookie_name
+from idp.sessions.browser_bound import browser_token
+from idp.sessions.store import browser_cookie_name, load_session, session_cookie_name, set_cookie
 from idp.web.kit import client_ip
 from idp.web.pages import error_page, render
 
@@ -60,8 +61,9 @@ async def logout(request: Request) -> Response:
     # Only a current ID token of this very session vouches for the request; an expired one
     # (RP-Initiated Logout §4 accepts it) still names the client, but the user confirms.
     if hint is not None and not hint.expired and hint.sid == session.sid:
+        upstream = await upstream_logout_url(portal, session)
         await end_session_everywhere(portal, session.sid, reason="rp_initiated", source_ip=client_ip(request))
-        return _finished(redirect, params.get("state"))
+        return await _then(request, portal, upstream, redirect, params.get("state"))
     return render("logout_confirm.html", csrf_token=session.csrf_secret, account=session.account,
                   redirect=redirect or "", state=params.get("state", ""))
 
@@ -83,17 +85,38 @@ async def confirm(request: Request) -> Response:
     redirect = str(form.get("redirect", "")) or None
     if redirect is not None and not await _registered_anywhere(portal, redirect):
         redirect = None
-    # A login through 国家政务服务平台: its session ends too (there, then back to /logged-out).
-    upstream = await upstream_logout_url(portal, session) if redirect is None else None
+    upstream = await upstream_logout_url(portal, session)
     await end_session_everywhere(portal, session.sid, reason="user_confirmed", source_ip=client_ip(request))
-    if upstream is not None:
+    return await _then(request, portal, upstream, redirect, str(form.get("state", "")) or None)
+
+
+async def _then(request: Request, portal: Portal, upstream: str | None, redirect: str | None,
+                state: str | None) -> Response:
+    """After the portal's session ended: a login through 国家政务服务平台 ends there too (then back
+    to /logged-out, and on to the system that asked, if one did); else straight on."""
+    if upstream is None:
+        return _finished(redirect, state)
+    if redirect is None:
         return RedirectResponse(upstream, status_code=303)
-    return _finished(redirect, str(form.get("state", "")) or None)
+    browser, is_new = browser_token(request, portal.settings)
+    async with portal.sessionmaker.begin() as db:
+        flow = remember_return(db, browser, redirect, state)
+    response = RedirectResponse(upstream + "&" + urlencode({"state": flow.id}), status_code=303)
+    if is_new:
+        set_cookie(response, portal.settings, browser_cookie_name(portal.settings), browser, None)
+    return response
 
 
 @router.get(LOGGED_OUT_PATH)
-async def logged_out() -> Response:
-    """Where the upstream sends the browser back after its own logout."""
+async def logged_out(request: Request, state: str = "") -> Response:
+    """Where the upstream sends the browser back after its own logout; on to the system whose
+    logout it was, if one asked (its state back with it)."""
+    portal: Portal = request.app.state.portal
+    if state:
+        async with portal.sessionmaker.begin() as db:
+            way_back = await take_return(db, portal, request, state)
+        if way_back is not None:
+            return _finished(*way_back)
     return render("logged_out.html", logged_out=True)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
+from idp.settings import DEVELOPMENT_KEY_ENCRYPTION_KEY
+
 # A business-system catalogue production accepts: https only (the development one is http).
 HTTPS_CATALOGUE = """systems:
   - client_id: udi
@@ -27,7 +29,10 @@ STUB = f"{__name__}:AuthorityStub"
 def production_overrides(tmp_path: Path | None = None, **extra) -> dict:
     """Settings values for production mode; with ``tmp_path``, an https catalogue is written there."""
     values = dict(
-        environment="production", key_encryption_key=secrets.token_urlsafe(32), captcha_provider="image",
+        environment="production", key_encryption_key=secrets.token_urlsafe(32),
+        # the test database's data keys were wrapped with the development key: it still unwraps them,
+        # as after a rotation of the key-encryption key (docs/operations.md)
+        previous_key_encryption_keys=DEVELOPMENT_KEY_ENCRYPTION_KEY, captcha_provider="image",
         pairwise_salt=secrets.token_urlsafe(32), message_sink="smtp", sms_gateway_url="https://sms.example.gov.cn/send",
         sms_sign_name="政务服务门户",
         sms_template_code="SMS_100001", sms_template_notice="SMS_100002", sms_access_key_id="portal",

@@ -108,3 +108,9 @@ async def register_person(browser: Browser, **overrides) -> httpx.Response:
     page = await browser.go("/register/personal")
     assert 'action="/register/personal"' in page.text, page.text[:300]
     return await browser.submit(page, "/register/personal", **{**PERSON, "captcha": TEST_ANSWER, **overrides})
+
+
+def digest_of(put: PortalUnderTest, column, value: str | None) -> str | None:
+    """What a blind-index column (e.g. Account.personal_id_number) stores for ``value``: its keyed
+    digest, which is what the lookups by that column compare."""
+    return column.type.process_bind_param(value, put.portal.engine.sync_engine.dialect)

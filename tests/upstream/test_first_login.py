@@ -15,6 +15,7 @@ from idp.audit.models import AuditEvent
 from idp.sessions.models import UserSession
 from idp.upstream_links.models import UpstreamLink
 from tests.support.portal import callback_params
+from tests.support.registration import digest_of
 from tests.support.token_flows import pkce_pair, redeem
 from tests.support.upstream import count
 
@@ -42,8 +43,8 @@ async def test_a_first_login_creates_an_account_of_the_vouched_data_and_later_lo
         account = await db.scalar(select(Account).where(Account.username == "zhaoliu"))
         session = await db.scalar(select(UserSession).where(UserSession.account_id == account.id))
     assert (account.account_type, account.name, account.id_number, account.personal_id_number,
-            account.realname_level, account.mobile) == (AccountType.personal, "赵六", ZHAOLIU, ZHAOLIU, 3,
-                                                        "13600136000")
+            account.realname_level, account.mobile) == (
+        AccountType.personal, "赵六", ZHAOLIU, digest_of(put, Account.personal_id_number, ZHAOLIU), 3, "13600136000")
     assert account.mobile_verified_at is not None and account.email_verified_at is None
     assert session.amr[0] == "fed" and session.acr == "urn:zwfw:acr:realname:level-3"
     assert await count(put, UpstreamLink, UpstreamLink.account_id == account.id) == 1

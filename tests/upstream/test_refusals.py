@@ -3,16 +3,19 @@ challenge, an ID token signed by another key, a cancelled login, the upstream do
 in Chinese, nobody logged in, nothing created."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import httpx
+import pytest
 from sqlalchemy import update
 
 from idp.accounts.models import Account
 from idp.audit.models import AuditEvent
 from idp.captcha.providers import TEST_ANSWER
 from idp.flows.models import Flow
+from idp.flows.upstream import client
 from idp.keys.models import SigningKey
 from idp.testing.setup import admin_session
 from idp.upstream_links.models import UpstreamLink
@@ -29,6 +32,12 @@ def with_param(url: str, **changes: str) -> str:
     parts = urlsplit(url)
     query = {k: v[0] for k, v in parse_qs(parts.query).items()}
     return urlunsplit(parts._replace(query=urlencode({**query, **changes})))
+
+
+def without_param(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    query = {k: v[0] for k, v in parse_qs(parts.query).items() if k != name}
+    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 async def callback_url(sites: TwoSites, upstream_page: httpx.Response, username: str = "gov_zhaoliu") -> str:
@@ -50,11 +59,13 @@ async def test_a_changed_state_or_iss_is_refused_and_the_genuine_answer_still_wo
     assert other_state.status_code == 400 and "页面已过期" in other_state.text
     other_iss = await sites.go(with_param(url, iss="https://mix-up.example.test"))
     assert other_iss.status_code == 400 and REFUSED in other_iss.text
-    no_iss = await sites.go(with_param(url, iss=""))
+    empty_iss = await sites.go(with_param(url, iss=""))
+    assert empty_iss.status_code == 400 and REFUSED in empty_iss.text
+    no_iss = await sites.go(without_param(url, "iss"))  # the stand-in says it sends one (RFC 9207 §3)
     assert no_iss.status_code == 400 and REFUSED in no_iss.text
     await nothing_happened(put, sites)
     assert await count(put, AuditEvent, AuditEvent.event == "upstream.login_failed",
-                       AuditEvent.outcome == "failure") == 2  # the changed iss, the missing one
+                       AuditEvent.outcome == "failure") == 3
     # Refused before the code was used: the real answer still goes through, once.
     assert (await sites.go(url)).url.path == "/upstream/first"
     assert (await sites.go(url)).status_code == 409  # the flow has moved on
@@ -128,3 +139,16 @@ async def test_the_upstream_down_is_a_clear_page_and_nothing_is_half_made(put, u
     assert up.status_code == 503 and "国家政务服务平台暂时无法访问" in up.text
     assert await count(put, Flow) == flows  # no flow started while it is down
     await nothing_happened(put, sites)
+
+
+def test_an_upstream_that_sends_no_iss_is_not_asked_for_one_but_a_wrong_one_is_refused():
+    """RFC 9207 §2.4 for an upstream whose metadata does not announce the parameter."""
+    quiet = client.Upstream(issuer="https://platform.example.test", authorization_endpoint="", token_endpoint="",
+                            userinfo_endpoint="", jwks_uri="", end_session_endpoint=None,
+                            iss_parameter_supported=False)
+    client.check_iss(quiet, None)
+    client.check_iss(quiet, "https://platform.example.test")
+    with pytest.raises(client.UpstreamError):
+        client.check_iss(quiet, "https://mix-up.example.test")
+    with pytest.raises(client.UpstreamError):
+        client.check_iss(dataclasses.replace(quiet, iss_parameter_supported=True), None)

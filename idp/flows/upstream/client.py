@@ -54,6 +54,7 @@ class Upstream:
     userinfo_endpoint: str
     jwks_uri: str
     end_session_endpoint: str | None
+    iss_parameter_supported: bool  # RFC 9207 §3: authorization_response_iss_parameter_supported
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,7 @@ async def discover(settings: Settings) -> Upstream:
             issuer=str(document["issuer"]), authorization_endpoint=str(document["authorization_endpoint"]),
             token_endpoint=str(document["token_endpoint"]), userinfo_endpoint=str(document["userinfo_endpoint"]),
             jwks_uri=str(document["jwks_uri"]), end_session_endpoint=document.get("end_session_endpoint"),
+            iss_parameter_supported=document.get("authorization_response_iss_parameter_supported") is True,
         )
     except KeyError as exc:
         raise unavailable(f"discovery document without {exc}") from None
@@ -112,6 +114,15 @@ def authorization_url(settings: Settings, upstream: Upstream, *, state: str, non
     url, _ = client.create_authorization_url(upstream.authorization_endpoint, state=state, nonce=nonce,
                                              code_verifier=code_verifier)
     return url
+
+
+def check_iss(upstream: Upstream, iss: str | None) -> None:
+    """RFC 9207 §2.4: an ``iss`` in the response must be the upstream's issuer; a response without
+    one is refused from an upstream that says it sends one (a mix-up: another provider answered)."""
+    if iss is None and not upstream.iss_parameter_supported:
+        return
+    if iss != upstream.issuer:
+        raise refused(f"iss {iss!r} is not the upstream's issuer")
 
 
 def challenge_of(code_verifier: str) -> str:

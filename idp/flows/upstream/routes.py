@@ -92,8 +92,7 @@ async def _returned(request: Request, flow: Flow) -> Response:
     portal = _portal(request)
     params = request.query_params
     upstream = await client.discover(portal.settings)
-    if params.get("iss") != upstream.issuer:
-        raise client.refused(f"iss {params.get('iss')!r} is not the upstream's issuer")
+    client.check_iss(upstream, params.get("iss"))
     if "error" in params or not params.get("code"):
         raise client.UpstreamError("upstream.cancelled", status_code=400,
                                    detail=f"upstream error {params.get('error')!r}"[:200])

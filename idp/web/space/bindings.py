@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from sqlalchemy import select
 from starlette.responses import RedirectResponse, Response
 
+from idp.accounts.models import AccountType
 from idp.bindings import calls, eligibility, outbox, transitions
 from idp.bindings.models import Binding
 from idp.errors import DomainError, PageError
@@ -96,7 +97,8 @@ async def authorize_page(request: Request, client_id: str, session: SignedIn) ->
     return render_page("bindings/authorize.html", session, client_id=client.client_id, client_name=client.display_name,
                        create_note=text("binding.create_new_note"), existing_note=text("binding.existing_note"),
                        only_existing="create" not in client.binding_modes,
-                       existing_only_note=text("binding.mode_refused", system=client.display_name), error=None)
+                       existing_only_note=text("binding.mode_refused", system=client.display_name), error=None,
+                       official=session.account.account_type == AccountType.official)
 
 
 @router.post(PORTAL_BINDINGS_PAGE + "/{client_id}")

@@ -75,14 +75,19 @@ class MissingRole(Exception):
         self.role = role
 
 
+def staff_cookie_name(settings: Settings) -> str:
+    """Path /staff, no __Host- (which requires path /); after the deployment's IDP_COOKIE_PREFIX."""
+    return settings.cookie_prefix + STAFF_COOKIE
+
+
 def set_staff_cookie(response: Response, settings: Settings, token: str) -> None:
     """The console's own cookie: only ever sent to /staff, never cross-site, a browser session's."""
-    response.set_cookie(STAFF_COOKIE, token, path=STAFF, httponly=True, samesite="strict",
+    response.set_cookie(staff_cookie_name(settings), token, path=STAFF, httponly=True, samesite="strict",
                         secure=settings.issuer_is_https)
 
 
 def clear_staff_cookie(response: Response, settings: Settings) -> None:
-    response.delete_cookie(STAFF_COOKIE, path=STAFF, httponly=True, samesite="strict",
+    response.delete_cookie(staff_cookie_name(settings), path=STAFF, httponly=True, samesite="strict",
                            secure=settings.issuer_is_https)
 
 
@@ -90,7 +95,7 @@ async def staff_session_of(request: Request) -> LoadedSession | None:
     """This browser's live console session at any stage, or None."""
     portal = portal_of(request)
     async with portal.sessionmaker.begin() as db:  # loading may touch last_seen_at
-        return await load_staff_session(db, portal.settings, request.cookies.get(STAFF_COOKIE))
+        return await load_staff_session(db, portal.settings, request.cookies.get(staff_cookie_name(portal.settings)))
 
 
 async def current_staff(request: Request) -> StaffMember:
