@@ -75,6 +75,9 @@ class Settings(BaseSettings):
 
     authorization_code_ttl_seconds: int = 60
     access_token_ttl_seconds: int = 600
+    # JWT access tokens (RFC 9068) are signed with ES256 by default: ≈ 6× cheaper to sign than
+    # RS256 on the token path; ID tokens stay RS256 unless a client registers otherwise (OIDC Core §3.1.3.7).
+    access_token_signing_alg: Literal["ES256", "RS256"] = "ES256"
     id_token_ttl_seconds: int = 600
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
     interaction_ttl_seconds: int = 900

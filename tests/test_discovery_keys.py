@@ -265,13 +265,14 @@ async def test_rotation_publishes_first_signs_after_the_lead_and_unpublishes_lat
 
 
 async def test_rotation_without_lead_switches_at_once_for_both_algorithms(put, browser):
-    es = await put.add_client("es", id_token_signed_response_alg="ES256")
-    first = await code_flow(put, browser, es, "openid profile")
+    # The default client: RS256 ID tokens, ES256 access tokens (IDP_ACCESS_TOKEN_SIGNING_ALG), one of each key.
+    first = await code_flow(put, browser, put.rp, "openid profile")
     old_kids = {unverified_header(first["id_token"])["kid"], unverified_header(first["access_token"])["kid"]}
     async with put.portal.sessionmaker.begin() as db:
         new_kids = {row.kid for row in await rotate_keys(db, put.settings)}
-    second = await code_flow(put, browser, es, "openid profile")
-    assert unverified_header(second["id_token"])["alg"] == "ES256"
+    second = await code_flow(put, browser, put.rp, "openid profile")
+    assert unverified_header(second["id_token"])["alg"] == "RS256"
+    assert unverified_header(second["access_token"])["alg"] == "ES256"
     assert {unverified_header(second["id_token"])["kid"], unverified_header(second["access_token"])["kid"]} == new_kids
     assert old_kids <= await published_kids(put)
     assert (await verified_claims(put, first["id_token"]))["sub"] == put.account.subject

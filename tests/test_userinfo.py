@@ -4,7 +4,7 @@ import base64
 import json
 
 from joserfc import jwt
-from joserfc.jwk import RSAKey
+from joserfc.jwk import ECKey, RSAKey
 
 from idp import clock
 from idp.accounts.models import Account
@@ -99,7 +99,9 @@ async def test_token_signed_by_another_key_is_refused(put, browser):
     access_token = (await code_flow(put, browser, put.rp, "openid profile"))["access_token"]
     header = unverified_header(access_token)
     claims = await verified_claims(put, access_token)
-    forged = jwt.encode(header, claims, RSAKey.generate_key(2048, private=True), algorithms=["RS256"])
+    # A key of the same algorithm (access tokens are ES256 by default), not ours.
+    foreign = ECKey.generate_key("P-256", private=True) if header["alg"] == "ES256" else RSAKey.generate_key(2048)
+    forged = jwt.encode(header, claims, foreign, algorithms=[header["alg"]])
     assert_invalid_token(await userinfo(put, forged))
     unsigned = ".".join([b64url_json({**header, "alg": "none"}), access_token.split(".")[1], ""])
     assert_invalid_token(await userinfo(put, unsigned))

@@ -121,8 +121,9 @@ async def main() -> None:
                             "the test captcha provider, which the benchmark needs (it cannot read an image captcha)",
                   "peer": "oidc-provider, NODE_ENV=production, unbounded Map adapter, opaque access tokens (its "
                           "default), argon2id (@node-rs/argon2) at the same parameters in its login",
-                  "both": f"authorization codes live {servers.CODE_TTL_SECONDS} s; RS256 signing; PKCE S256; "
-                          "client_secret_basic",
+                  "both": f"authorization codes live {servers.CODE_TTL_SECONDS} s; RS256 ID tokens; PKCE S256; "
+                          "client_secret_basic; the portal's access tokens are ES256 JWTs "
+                          "(IDP_ACCESS_TOKEN_SIGNING_ALG)",
                   "load": f"{args.concurrency} concurrent clients, keep-alive, {args.seconds:g} s or {args.max_ops} "
                           f"operations per scenario after {args.warmup:g} s warm-up, loopback",
                   "cores": "server on core 0, driver on core 1 (taskset)" if pin else "not pinned"},

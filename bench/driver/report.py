@@ -11,6 +11,7 @@ from importlib import metadata
 from pathlib import Path
 
 from bench.driver.stats import Measurement, markdown_table
+from bench.driver.targets import target_lines
 from idp.settings import PROJECT_ROOT
 
 RESULTS_DIR = PROJECT_ROOT / "bench" / "results"
@@ -70,6 +71,7 @@ def markdown(record: dict, measurements: list[Measurement]) -> str:
         lines += [f"- {server}: a password login costs {cost:.1f} ms of server CPU = {cost / a['verify_cpu_ms']:.2f}× "
                   "one verification" for server, cost in a["login_cpu_ms"].items()]
         lines.append("")
+    lines += target_lines(measurements, record.get("argon2"))
     if record.get("workers"):
         lines += ["## Two workers against one (server and driver share both cores)", "",
                   "| scenario | 1 worker ops/s | 2 workers ops/s | ratio |", "|---|---|---|---|"]

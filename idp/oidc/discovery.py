@@ -5,12 +5,12 @@ is left out rather than listed as an empty array.
 """
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from starlette.responses import JSONResponse
+from fastapi import APIRouter
+from starlette.requests import Request
 
 from idp.keys.store import SUPPORTED_ALGS
 from idp.oidc.dpop import DPOP_ALGS
-from idp.oidc.json_endpoints import json_response
+from idp.oidc.json_endpoints import JSONResponse, json_response, plain_route
 from idp.oidc.scopes import ALL_CLAIMS, SUPPORTED_SCOPES
 from idp.oidc.sessions_acr import ACR_VALUES
 from idp.portal import Portal
@@ -71,13 +71,13 @@ def provider_metadata(settings: Settings) -> dict:
     }
 
 
-@router.get("/.well-known/openid-configuration")
+@plain_route(router, "/.well-known/openid-configuration", ["GET"])
 async def openid_configuration(request: Request) -> JSONResponse:
     portal: Portal = request.app.state.portal
     return json_response(provider_metadata(portal.settings), public_for=300, headers=ANY_ORIGIN)
 
 
-@router.get("/.well-known/oauth-authorization-server")
+@plain_route(router, "/.well-known/oauth-authorization-server", ["GET"])
 async def oauth_authorization_server(request: Request) -> JSONResponse:
     """RFC 8414 §3: the same metadata (the OpenID fields are RFC 8414 §2's, or registered
     extensions of it), for OAuth clients that look here rather than at the OpenID document.
@@ -86,7 +86,7 @@ async def oauth_authorization_server(request: Request) -> JSONResponse:
     return json_response(provider_metadata(portal.settings), public_for=300, headers=ANY_ORIGIN)
 
 
-@router.get("/jwks")
+@plain_route(router, "/jwks", ["GET"])
 async def jwks(request: Request) -> JSONResponse:
     portal: Portal = request.app.state.portal
     ring = await portal.key_ring()

@@ -6,9 +6,9 @@ shows its ``cnf`` and ``token_type: DPoP`` (RFC 9449 §6.2).
 """
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from sqlalchemy import func, select
-from starlette.responses import JSONResponse
+from starlette.requests import Request
 
 from idp import clock
 from idp.accounts.models import Account
@@ -16,7 +16,7 @@ from idp.clients.pairwise import subject_for
 from idp.clients.registry import ClientInfo
 from idp.errors import InvalidClient, InvalidRequest, OAuthError
 from idp.oidc.access_tokens import check_access_token
-from idp.oidc.json_endpoints import authenticate, error_response, json_response, read_form
+from idp.oidc.json_endpoints import JSONResponse, authenticate, error_response, json_response, plain_route, read_form
 from idp.oidc.models import Grant, RefreshToken
 from idp.portal import Portal
 from idp.principals.models import Agency
@@ -26,7 +26,7 @@ router = APIRouter()
 INACTIVE = {"active": False}
 
 
-@router.post("/introspect")
+@plain_route(router, "/introspect", ["POST"])
 async def introspect(request: Request) -> JSONResponse:
     portal: Portal = request.app.state.portal
     try:

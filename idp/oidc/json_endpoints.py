@@ -6,8 +6,12 @@ leaves an audit trace when it fails.
 Layer: protocol, the lowest that may answer HTTP, so the web layer's JSON routers use it too."""
 from __future__ import annotations
 
-from fastapi import Request
-from starlette.responses import JSONResponse
+from types import SimpleNamespace
+from urllib.parse import parse_qsl
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
 
 from idp.audit.log import record
 from idp.clients.authentication import ClientAuthFailed, authenticate_client
@@ -19,12 +23,40 @@ from idp.portal import Portal
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
+class JSONResponse(Response):
+    """JSON encoded with orjson: ≈ 10× faster than the standard library on token responses,
+    and UTF-8 without escapes as Starlette's own JSONResponse writes it."""
+
+    media_type = "application/json"
+
+    def render(self, content) -> bytes:
+        return orjson.dumps(content)
+
+
+def plain_route(router, path: str, methods: list[str]):
+    """Register an endpoint ``async (Request) -> Response`` as a plain Starlette route on a FastAPI
+    router: no dependency solving or response model in between, which on the token path cost as
+    much as a database statement. The protocol endpoints parse what they need themselves."""
+    template = SimpleNamespace(path=path)
+
+    def register(endpoint):
+        async def routed(request: Request) -> Response:
+            # FastAPI names the matched route in the scope for its own routes only; the request
+            # metrics (shared.metrics) label by it.
+            request.scope["route"] = template
+            return await endpoint(request)
+
+        router.add_route(path, routed, methods=methods, name=endpoint.__name__)
+        return endpoint
+    return register
+
+
 def json_response(body: dict, status_code: int = 200, headers: dict | None = None, *,
                   public_for: int | None = None) -> JSONResponse:
     """Every JSON answer of the portal. Tokens and account data are never stored by a cache
     (RFC 6749 §5.1); only public metadata (``public_for`` seconds: discovery, JWKS) may be."""
     caching = NO_STORE if public_for is None else {"Cache-Control": f"public, max-age={public_for}"}
-    return JSONResponse(body, status_code=status_code, headers={**caching, **(headers or {})})
+    return JSONResponse(body, status_code=status_code, headers={**caching, **headers} if headers else caching)
 
 
 def error_response(exc: OAuthError) -> JSONResponse:
@@ -35,11 +67,21 @@ async def read_form(request: Request) -> dict[str, str]:
     """Form parameters; a parameter sent twice is an error (RFC 6749 §3.2)."""
     if "application/x-www-form-urlencoded" not in request.headers.get("content-type", ""):
         raise InvalidRequest("the body must be application/x-www-form-urlencoded")
+    return parse_form(await request.body())
+
+
+def parse_form(body: bytes) -> dict[str, str]:
+    """An urlencoded body as a dict of its non-empty parameters, parsed directly: Starlette's
+    form machinery (a streaming multipart-capable parser) cost more than the rest of parsing."""
+    try:  # latin-1 and then percent-decoding as UTF-8: what Starlette's form parser did
+        pairs = parse_qsl(body.decode("latin-1"), keep_blank_values=True, max_num_fields=1000)
+    except ValueError as exc:
+        raise InvalidRequest("the body has too many parameters") from exc
     form: dict[str, str] = {}
-    for name, value in (await request.form()).multi_items():
+    for name, value in pairs:
         if name in form:
             raise InvalidRequest(f"parameter {name} was sent more than once")
-        if isinstance(value, str) and value != "":
+        if value != "":
             form[name] = value
     return form
 

@@ -2,19 +2,19 @@
 token endpoint, the request validated and stored by :mod:`idp.oidc.par`."""
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from starlette.responses import JSONResponse
+from fastapi import APIRouter
+from starlette.requests import Request
 
 from idp.errors import OAuthError
 from idp.oidc.dpop import fresh_nonce, request_proof
-from idp.oidc.json_endpoints import authenticate, error_response, json_response, read_form
+from idp.oidc.json_endpoints import JSONResponse, authenticate, error_response, json_response, plain_route, read_form
 from idp.oidc.par import push
 from idp.portal import Portal
 
 router = APIRouter()
 
 
-@router.post("/par")
+@plain_route(router, "/par", ["POST"])
 async def pushed_authorization_request(request: Request) -> JSONResponse:
     """§2.1 the request, §2.2 the answer (201, no-store), §2.3 errors as at the token endpoint."""
     portal: Portal = request.app.state.portal

@@ -3,10 +3,10 @@ access tokens issued with it go too); revoking an access token revokes that toke
 unknown token, or another client's, is answered 200 and changes nothing (§2.2)."""
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.responses import JSONResponse
+from starlette.requests import Request
 
 from idp import clock
 from idp.accounts.service import subject_of
@@ -14,7 +14,7 @@ from idp.audit.log import record
 from idp.errors import InvalidRequest, OAuthError
 from idp.keys import jws
 from idp.oidc.client_address import client_ip
-from idp.oidc.json_endpoints import authenticate, error_response, json_response, read_form
+from idp.oidc.json_endpoints import JSONResponse, authenticate, error_response, json_response, plain_route, read_form
 from idp.oidc.models import AccessToken, Grant, RefreshToken
 from idp.oidc.tokens import revoke_grant
 from idp.portal import Portal
@@ -28,7 +28,7 @@ async def subject_of_grant(db: AsyncSession, grant_id: str) -> str | None:
     return await subject_of(db, await db.scalar(select(Grant.account_id).where(Grant.id == grant_id)))
 
 
-@router.post("/revoke")
+@plain_route(router, "/revoke", ["POST"])
 async def revoke(request: Request) -> JSONResponse:
     portal: Portal = request.app.state.portal
     try:

@@ -100,7 +100,7 @@ class TokenMinter:
             claims["sid"] = grant.sid
         if jkt is not None:
             claims["cnf"] = {"jkt": jkt}
-        token = jws.sign(self.keys, claims, typ="at+jwt")
+        token = jws.sign(self.keys, claims, alg=self.settings.access_token_signing_alg, typ="at+jwt")
         connection = await self.db.connection()
         await connection.execute(INSERT_ACCESS_TOKEN, {
             "jti": jti, "grant_id": grant.id, "client_id": client.client_id,

@@ -6,15 +6,15 @@ scheme with a proof of its key whose ``ath`` is the token's hash (§7.1); a boun
 as a bearer token is refused (§7.2), and so is an unbound one under the DPoP scheme."""
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from starlette.responses import JSONResponse
+from fastapi import APIRouter
+from starlette.requests import Request
 
 from idp.clients.pairwise import seen_by
 from idp.errors import InvalidRequest, InvalidToken, OAuthError
 from idp.oidc import dpop
 from idp.oidc.access_tokens import check_access_token_with_principal
 from idp.oidc.claims import principal_claims
-from idp.oidc.json_endpoints import error_response, json_response
+from idp.oidc.json_endpoints import JSONResponse, error_response, json_response, plain_route
 from idp.oidc.scopes import claims_for
 from idp.portal import Portal
 
@@ -58,7 +58,7 @@ async def check_binding(portal: Portal, request: Request, scheme: str, token: st
         raise InvalidToken("the proof is not of the key the access token is bound to")
 
 
-@router.api_route("/userinfo", methods=["GET", "POST"])
+@plain_route(router, "/userinfo", ["GET", "POST"])
 async def userinfo(request: Request) -> JSONResponse:
     portal: Portal = request.app.state.portal
     scheme = "bearer"

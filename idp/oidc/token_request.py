@@ -1,0 +1,63 @@
+"""One token request (RFC 6749 §3.2) once parsed and authenticated, and the one write transaction
+a grant runs in: what the grant modules (code_grant, refresh_grant, client_credentials_grant)
+share. A grant's tokens, its audit event and, when it refuses, the ``token.refused`` event are
+written in that transaction, never in a second one."""
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from idp.audit.log import record
+from idp.clients.registry import ClientInfo
+from idp.errors import OAuthError
+from idp.portal import Portal
+
+
+@dataclass(frozen=True)
+class TokenRequest:
+    """What every grant reads: the client (authenticated), the form (RFC 6749 §3.2, no parameter
+    twice), the caller's address for the audit log and the DPoP key a proof showed (RFC 9449 §5)."""
+
+    portal: Portal
+    client: ClientInfo
+    form: dict[str, str]
+    source_ip: str | None
+    jkt: str | None = None
+
+    @property
+    def grant_type(self) -> str:
+        return self.form.get("grant_type", "")
+
+
+class RefusalRecorded(Exception):
+    """A grant refused the request and its ``token.refused`` event is committed already."""
+
+    def __init__(self, error: OAuthError):
+        super().__init__(error.error)
+        self.error = error
+
+
+def record_refusal(db: AsyncSession, exc: OAuthError, *, client_id: str | None, grant_type: str | None,
+                   source_ip: str | None, actor: str | None = None) -> None:
+    """token.refused: no token was issued, and why (the error code the client was sent)."""
+    record(db, "token.refused", outcome="failure", actor=actor, client_id=client_id, source_ip=source_ip,
+           error=exc.error, grant_type=(grant_type or "")[:64] or None, reason=(exc.description or "")[:200] or None)
+
+
+async def in_transaction(request: TokenRequest, work: Callable[[AsyncSession], Awaitable[dict]]) -> dict:
+    """Run ``work(db)`` in one transaction that commits even when it raises an OAuthError: a
+    consumed code or a revoked family must stay so although the request fails. The refusal is
+    recorded in the same transaction (after anything ``work`` recorded) and raised as
+    :class:`RefusalRecorded`."""
+    failure: RefusalRecorded | None = None
+    async with request.portal.sessionmaker.begin() as db:
+        try:
+            return await work(db)
+        except OAuthError as exc:
+            client_id = request.client.client_id
+            record_refusal(db, exc, client_id=client_id, actor=client_id, grant_type=request.grant_type,
+                           source_ip=request.source_ip)
+            failure = RefusalRecorded(exc)
+    raise failure
