@@ -106,7 +106,10 @@ async def portal(name: str, database_url: str, log_dir: Path, *, accounts: int, 
                              IDP_ARGON2_MEMORY_KIB=str(defaults.argon2_memory_kib),
                              IDP_ARGON2_TIME_COST=str(defaults.argon2_time_cost),
                              IDP_ARGON2_PARALLELISM=str(defaults.argon2_parallelism),
-                             IDP_AUTHORIZATION_CODE_TTL_SECONDS=CODE_TTL_SECONDS)
+                             IDP_AUTHORIZATION_CODE_TTL_SECONDS=CODE_TTL_SECONDS,
+                             # Thousands of logins from one address and a few accounts: the limits
+                             # are still checked (their cost is measured), never reached.
+                             IDP_RATE_LIMITS="login_per_address=10000000/600,login_per_account=10000000/600")
     command = uvicorn_command(APP, port, log_level="warning", access_log=False, workers=workers)
     server = await processes.start(name, pinned(command, cores), port=port, env=env, log_path=log_dir / f"{name}.log",
                                    probe=DISCOVERY, timeout=READY_TIMEOUT)

@@ -10,7 +10,7 @@ from typing import cast, get_args
 
 from fastapi import APIRouter, Request
 from sqlalchemy import select
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from idp import clock
 from idp.accounts.service import subject_of
@@ -58,7 +58,7 @@ async def _system(request: Request) -> ClientInfo:
         raise
 
 
-def _problem(error: str, status_code: int, **extra) -> JSONResponse:
+def _problem(error: str, status_code: int, **extra) -> Response:
     return json_response({"error": error, **extra}, status_code)
 
 
