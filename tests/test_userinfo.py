@@ -100,7 +100,8 @@ async def test_token_signed_by_another_key_is_refused(put, browser):
     header = unverified_header(access_token)
     claims = await verified_claims(put, access_token)
     # A key of the same algorithm (access tokens are ES256 by default), not ours.
-    foreign = ECKey.generate_key("P-256", private=True) if header["alg"] == "ES256" else RSAKey.generate_key(2048, private=True)
+    foreign = (ECKey.generate_key("P-256", private=True) if header["alg"] == "ES256"
+               else RSAKey.generate_key(2048, private=True))
     forged = jwt.encode(header, claims, foreign, algorithms=[header["alg"]])
     assert_invalid_token(await userinfo(put, forged))
     unsigned = ".".join([b64url_json({**header, "alg": "none"}), access_token.split(".")[1], ""])
