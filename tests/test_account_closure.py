@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import select
 
 from idp import clock
-from idp.accounts.closure import finish_closing, start_closing
-from idp.accounts.erasure import ERASED_NAME
+from idp.account_closure.erasure import ERASED_NAME
+from idp.account_closure.states import finish_closing, start_closing
 from idp.accounts.models import AccountTotp
 from idp.accounts.service import AccountExists
 from idp.audit.models import AuditEvent

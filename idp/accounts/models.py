@@ -79,8 +79,8 @@ class Account(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     disabled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    # 账号注销 (idp.accounts.closure): active → closing (disabled_at set too: no login from then
-    # on) → closed (the personal data erased, idp.accounts.erasure).
+    # 账号注销 (idp.account_closure.states): active → closing (disabled_at set too: no login from then
+    # on) → closed (the personal data erased, idp.account_closure.erasure).
     closure_state: Mapped[str] = mapped_column(String(16), default="active", server_default="active", index=True)
     closure_requested_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

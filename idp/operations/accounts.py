@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, not_, or_, select, update
 
 from idp import clock
-from idp.accounts.closure import ACTIVE
+from idp.account_closure.states import ACTIVE
 from idp.accounts.display import mask_id_number, mask_mobile
 from idp.accounts.lockout import is_locked
 from idp.accounts.models import Account, AccountType
@@ -105,7 +105,7 @@ DEACTIVATED_DUPLICATE = and_(Account.account_type == AccountType.personal, Accou
 async def enable_account(portal: Portal, account_id: int, *, actor: str, source_ip: str | None = None) -> Account:
     """Undo :func:`disable_account`: the account logs in again (its ended sessions and revoked
     tokens stay ended). A deactivated duplicate is refused, and so is an account its user closed
-    (注销, idp.accounts.closure): closing or closed, it is not the operator's to revive."""
+    (注销, idp.account_closure.states): closing or closed, it is not the operator's to revive."""
     account = await account_by_id(portal, account_id)
     now = clock.now()
     async with portal.sessionmaker.begin() as db:

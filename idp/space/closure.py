@@ -1,4 +1,4 @@
-"""账号设置 → 注销账号: what closing an account does around its state machine (idp.accounts.closure).
+"""账号设置 → 注销账号: what closing an account does around its state machine (idp.account_closure.states).
 
 1. :func:`request_closure_code`: the current password again (a wrong one counts toward the
    lockout), then a code to the account's mobile (its e-mail if it has none), parked in a flow.
@@ -19,7 +19,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from idp.accounts.closure import (
+from idp.account_closure.states import (
     ACTIVE,
     closing_accounts,
     finish_closing,

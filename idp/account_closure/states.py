@@ -4,7 +4,7 @@
   (``disabled_at``, which every login, session, token and binding already refuses).
 - :func:`finish_closing` (closing → closed): once nothing is pending — no binding of the account
   or in its name still pending, active or being unbound at a system, no agency not ended — its
-  personal data is erased (idp.accounts.erasure) in the same transaction.
+  personal data is erased (idp.account_closure.erasure) in the same transaction.
 
 Each is one conditional UPDATE on ``closure_state``, so of two requests (or two instances of the
 background loop) one moves the account and the other gets the coded refusal.
@@ -15,7 +15,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from idp import clock
-from idp.accounts.erasure import erase_personal_data
+from idp.account_closure.erasure import erase_personal_data
 from idp.accounts.models import Account
 from idp.audit.log import record
 from idp.bindings.models import Binding
