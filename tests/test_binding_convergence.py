@@ -17,6 +17,8 @@ from mock_systems.udi import PROFILE as UDI
 from shared.binding import RECONCILE_MARGIN_SECONDS
 from tests.support import live
 from tests.support.live_binding import (
+    DEMO,
+    FAST_OUTBOX,
     Gate,
     Pair,
     expire,
@@ -31,9 +33,6 @@ from tests.support.live_binding import (
     until,
     walker,
 )
-
-DEMO = "udi_demo"
-FAST_OUTBOX = {"OUTBOX_POLL_SECONDS": "0.3", "OUTBOX_BACKOFF_SECONDS": "0.3", "OUTBOX_BACKOFF_MAX_SECONDS": "1"}
 
 
 @pytest.fixture

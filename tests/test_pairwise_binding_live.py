@@ -11,6 +11,8 @@ from mock_systems.common import DEMO_LOCAL_PASSWORD
 from mock_systems.udi import PROFILE as UDI
 from tests.support import live
 from tests.support.live_binding import (
+    DEMO,
+    FAST_OUTBOX,
     Pair,
     portal_binding,
     register_system,
@@ -20,9 +22,6 @@ from tests.support.live_binding import (
     until,
     walker,
 )
-
-DEMO = "udi_demo"
-FAST_OUTBOX = {"OUTBOX_POLL_SECONDS": "0.3", "OUTBOX_BACKOFF_SECONDS": "0.3", "OUTBOX_BACKOFF_MAX_SECONDS": "1"}
 
 
 @pytest.fixture

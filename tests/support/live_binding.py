@@ -32,6 +32,11 @@ from tests.support.portal import PASSWORD, hidden_fields
 PAGE = "/space/bindings"
 WAIT_SECONDS = 20.0
 
+# The UDI system's demo account, and outbox timings short enough for a test to wait out.
+DEMO = "udi_demo"
+FAST_OUTBOX = {"OUTBOX_POLL_SECONDS": "0.3", "OUTBOX_BACKOFF_SECONDS": "0.3", "OUTBOX_BACKOFF_MAX_SECONDS": "1"}
+
+
 
 class Walker:
     """A browser without a screen: one cookie jar, every redirect followed."""
