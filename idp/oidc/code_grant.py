@@ -1,6 +1,7 @@
 """The authorization_code grant (RFC 6749 §4.1.3, PKCE RFC 7636 §4.6): claim the code once,
-check it against the request, load the principal, store the grant, mint the tokens, record the
-event; one transaction. A code requested with ``dpop_jkt`` is honoured only with a proof of
+check it against the request, load the principal, store the grant (in the claim's transaction,
+so a replay's revocation always finds it), then mint the tokens and record the event in a group
+commit the response waits for. A code requested with ``dpop_jkt`` is honoured only with a proof of
 that key (RFC 9449 §10)."""
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import hashlib
 from sqlalchemy import bindparam, select, update
 
 from idp import clock
-from idp.audit.log import record, record_now
+from idp.audit.log import record, record_with
 from idp.clients.registry import ClientInfo
 from idp.errors import InvalidGrant, InvalidRequest, OAuthError
 from idp.oidc.models import AuthorizationCode
@@ -45,7 +46,7 @@ async def exchange_code(request: TokenRequest) -> dict:
         raise InvalidRequest("missing code")
     client = request.client
 
-    async def work(db) -> dict:
+    async def work(db, rows) -> dict:
         row = await claim_code(db, digest(code), client.client_id)
         if row is None:
             await handle_code_replay(db, digest(code), request)
@@ -62,13 +63,13 @@ async def exchange_code(request: TokenRequest) -> dict:
             sid=row.sid, auth_time=row.auth_time, acr=row.acr, amr=row.amr, claims=row.claims,
         )
         await insert_grant(db, grant)  # before the tokens, which reference it
-        minter = TokenMinter(db, request.portal.settings, await request.portal.key_ring())
+        minter = TokenMinter(rows, request.portal.settings, await request.portal.key_ring())
         with_refresh = "offline_access" in row.scope.split() and "refresh_token" in client.grant_types
-        body = await minter.token_response(client, grant, principal, nonce=row.nonce, with_refresh=with_refresh,
-                                           jkt=request.jkt)
-        await record_now(db, "token.issued", actor=principal.subject, client_id=client.client_id,
-                         source_ip=request.source_ip, grant_type="authorization_code",
-                         subject=principal.account.subject)
+        body = minter.token_response(client, grant, principal, nonce=row.nonce, with_refresh=with_refresh,
+                                     jkt=request.jkt)
+        record_with(rows, "token.issued", actor=principal.subject, client_id=client.client_id,
+                    source_ip=request.source_ip, grant_type="authorization_code",
+                    subject=principal.account.subject)
         return body
 
     return await in_transaction(request, work)
