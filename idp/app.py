@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from idp.background import run_background
 from idp.captcha import routes as captcha
+from idp.db import group_commit
 from idp.db.engine import create_engine, create_sessionmaker
 from idp.db.migrate import upgrade_to_head
 from idp.db.ops import lock_for_transaction
@@ -123,6 +124,7 @@ def create_app(settings: Settings | None = None, *, http: httpx.AsyncClient | No
             await wait_for_background_deliveries()
             if http is None:
                 await portal.http.aclose()
+            await group_commit.flush(portal.engine)  # token rows queued: written before the pool closes
             await portal.engine.dispose()
             await close_redis_counters()
 

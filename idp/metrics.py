@@ -45,7 +45,7 @@ for _stage in FAILURE_STAGES:
 PENDING = "idp.metrics.pending"
 
 
-def _counter_for(event_name: str, details: dict):
+def counter_for(event_name: str, details: dict):
     """The counter child an audit event adds one to, or None."""
     if event_name == "login.succeeded":
         return LOGINS.labels("succeeded")
@@ -73,7 +73,7 @@ def _counter_for(event_name: str, details: dict):
 
 
 def count_when_committed(db: AsyncSession, event_name: str, details: dict) -> None:
-    counter = _counter_for(event_name, details)
+    counter = counter_for(event_name, details)
     if counter is not None:
         db.info.setdefault(PENDING, []).append(counter)
 

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from idp import clock
 from idp.accounts.models import Account
-from idp.oidc.models import AuthorizationCode
+from idp.oidc.models import AuthorizationCode, Grant
 from idp.security.tokens import digest
 from tests.support.portal import RP
 from tests.support.token_flows import (
@@ -138,9 +138,14 @@ async def test_redirect_uri_mismatch_is_invalid_grant(put, browser):
     assert_oauth_error(response, "invalid_grant")
 
 
-async def test_wrong_code_verifier_is_invalid_grant(put, browser):
+async def test_wrong_code_verifier_is_invalid_grant_and_uses_the_code_up_without_a_grant(put, browser):
     code, verifier = await get_code(browser, put.rp)
     assert_oauth_error(await redeem(put, put.rp, code, verifier[::-1]), "invalid_grant")
+    async with put.portal.reader() as db:
+        row = await db.scalar(select(AuthorizationCode).where(AuthorizationCode.code_digest == digest(code)))
+        assert row.consumed_at is not None
+        assert await db.get(Grant, row.grant_id) is None  # nothing was issued under it
+    assert_oauth_error(await redeem(put, put.rp, code, verifier), "invalid_grant")
 
 
 async def test_missing_code_verifier_after_a_challenge_is_invalid_request(put, browser):

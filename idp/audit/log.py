@@ -1,5 +1,6 @@
 """Recording security events. Callers add the event to their own transaction, so an event
-is stored exactly when the change it describes is."""
+is stored exactly when the change it describes is: the session's (:func:`record`,
+:func:`record_now`) or a group commit's (:func:`record_with`, with the rows it describes)."""
 from __future__ import annotations
 
 from typing import cast
@@ -9,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from idp import clock
 from idp.audit.models import AuditEvent
-from idp.metrics import count_when_committed
+from idp.db.group_commit import Rows
+from idp.metrics import count_when_committed, counter_for
 
 # Built once; the hot paths (token issuance) write the event with it instead of an ORM object.
 INSERT_EVENT = insert(cast(Table, AuditEvent.__table__))
@@ -49,6 +51,25 @@ async def record_now(
     await connection.execute(INSERT_EVENT, event_values(event, outcome, actor, client_id, source_ip, details,
                                                         subject))
     count_when_committed(db, event, details)
+
+
+def record_with(
+    rows: Rows,
+    event: str,
+    *,
+    outcome: str = "success",
+    actor: str | None = None,
+    client_id: str | None = None,
+    source_ip: str | None = None,
+    subject: str | None = None,
+    **details,
+) -> None:
+    """:func:`record` as one more row of a group commit (idp.db.group_commit): written in the
+    transaction that writes the tokens it describes, counted once that commits."""
+    rows.add(INSERT_EVENT, event_values(event, outcome, actor, client_id, source_ip, details, subject))
+    counter = counter_for(event, details)
+    if counter is not None:
+        rows.on_commit.append(counter.inc)
 
 
 def event_values(event: str, outcome: str, actor: str | None, client_id: str | None, source_ip: str | None,

@@ -1,42 +1,24 @@
 """The authorization_code grant (RFC 6749 §4.1.3, PKCE RFC 7636 §4.6): claim the code once,
-check it against the request, load the principal, store the grant, mint the tokens, record the
-event; one transaction. A code requested with ``dpop_jkt`` is honoured only with a proof of
+check it against the request, load the principal, store the grant (in the claim's transaction,
+so a replay's revocation always finds it), then mint the tokens and record the event in a group
+commit the response waits for. A code requested with ``dpop_jkt`` is honoured only with a proof of
 that key (RFC 9449 §10)."""
 from __future__ import annotations
 
 import base64
 import hashlib
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select
 
-from idp import clock
-from idp.audit.log import record, record_now
+from idp.audit.log import record, record_with
 from idp.clients.registry import ClientInfo
 from idp.errors import InvalidGrant, InvalidRequest, OAuthError
+from idp.oidc.code_claim import ClaimedCode, claim_code, forget_grant
 from idp.oidc.models import AuthorizationCode
 from idp.oidc.token_request import TokenRequest, in_transaction
 from idp.oidc.tokens import TokenMinter, insert_grant, new_grant, revoke_grant
-from idp.principals.principal import load_principal
+from idp.principals.principal import Principal, live_principal
 from idp.security.tokens import constant_time_equal, digest
-
-# Built once with bound values. A value written in .values() gets a type object of its own on
-# every call, whose cache key SQLAlchemy rebuilds by introspecting the class: 7 % of a code
-# exchange's Python time; a bindparam takes the column's type instead. (Bound names must differ
-# from column names in an UPDATE: hence the b_ prefix.) synchronize_session=False: it runs first
-# in a fresh session, so no loaded object can need the new value, and the default ("auto")
-# compiled the WHERE clause into a Python evaluator on every call.
-CLAIM_CODE = (
-    update(AuthorizationCode)
-    .where(
-        AuthorizationCode.code_digest == bindparam("b_code_digest"),
-        AuthorizationCode.client_id == bindparam("b_client_id"),
-        AuthorizationCode.consumed_at.is_(None),
-        AuthorizationCode.expires_at > bindparam("b_now"),
-    )
-    .values(consumed_at=bindparam("b_consumed_at"))
-    .returning(AuthorizationCode)
-    .execution_options(synchronize_session=False)
-)
 
 
 async def exchange_code(request: TokenRequest) -> dict:
@@ -45,41 +27,47 @@ async def exchange_code(request: TokenRequest) -> dict:
         raise InvalidRequest("missing code")
     client = request.client
 
-    async def work(db) -> dict:
-        row = await claim_code(db, digest(code), client.client_id)
-        if row is None:
+    async def work(db, rows) -> dict:
+        claimed = await claim_code(db, digest(code), client.client_id)
+        if claimed is None:
             await handle_code_replay(db, digest(code), request)
             raise InvalidGrant("the code is invalid, expired or already used")
-        check_code(row, client, request.form)
-        if row.dpop_jkt is not None and row.dpop_jkt != request.jkt:  # RFC 9449 §10
-            raise InvalidGrant("the code is bound to another DPoP key")
-        principal = await load_principal(db, row.account_id, row.agency_id)
-        if principal is None:
-            raise InvalidGrant("the account is no longer active")
+        try:
+            principal = checked_principal(claimed, request)
+        except OAuthError:
+            if claimed.grant_stored:
+                await forget_grant(db, claimed.code.grant_id)
+            raise
+        row = claimed.code
         grant = new_grant(
             grant_id=row.grant_id, client_id=client.client_id, account_id=principal.account.id,
             agency_id=principal.agency_id, scope=row.scope.split(),
             sid=row.sid, auth_time=row.auth_time, acr=row.acr, amr=row.amr, claims=row.claims,
         )
-        await insert_grant(db, grant)  # before the tokens, which reference it
-        minter = TokenMinter(db, request.portal.settings, await request.portal.key_ring())
+        if not claimed.grant_stored:
+            await insert_grant(db, grant)  # in the claim's transaction, before the tokens that reference it
+        minter = TokenMinter(rows, request.portal.settings, await request.portal.key_ring())
         with_refresh = "offline_access" in row.scope.split() and "refresh_token" in client.grant_types
-        body = await minter.token_response(client, grant, principal, nonce=row.nonce, with_refresh=with_refresh,
-                                           jkt=request.jkt)
-        await record_now(db, "token.issued", actor=principal.subject, client_id=client.client_id,
-                         source_ip=request.source_ip, grant_type="authorization_code",
-                         subject=principal.account.subject)
+        body = minter.token_response(client, grant, principal, nonce=row.nonce, with_refresh=with_refresh,
+                                     jkt=request.jkt)
+        record_with(rows, "token.issued", actor=principal.subject, client_id=client.client_id,
+                    source_ip=request.source_ip, grant_type="authorization_code",
+                    subject=principal.account.subject)
         return body
 
     return await in_transaction(request, work)
 
 
-async def claim_code(db, code_digest: str, client_id: str) -> AuthorizationCode | None:
-    """Single use, atomically (one UPDATE … RETURNING): of N concurrent redemptions one wins."""
-    now = clock.now()
-    result = await db.execute(CLAIM_CODE, {"b_code_digest": code_digest, "b_client_id": client_id, "b_now": now,
-                                           "b_consumed_at": now})
-    return result.scalars().first()
+def checked_principal(claimed: ClaimedCode, request: TokenRequest) -> Principal:
+    """The code against the request, and the principal it was issued for if still live."""
+    row = claimed.code
+    check_code(row, request.client, request.form)
+    if row.dpop_jkt is not None and row.dpop_jkt != request.jkt:  # RFC 9449 §10
+        raise InvalidGrant("the code is bound to another DPoP key")
+    principal = live_principal(claimed.account, row.agency_id, claimed.agency, claimed.enterprise)
+    if principal is None:
+        raise InvalidGrant("the account is no longer active")
+    return principal
 
 
 async def handle_code_replay(db, code_digest: str, request: TokenRequest) -> None:

@@ -1,7 +1,9 @@
 """The refresh_token grant (RFC 6749 §6): redeem the token once, check its grant and principal,
-narrow the scope, mint the tokens and the rotated refresh token, record the event; one
-transaction. Reuse of a rotated token revokes the family (RFC 9700 §4.14.2); a DPoP-bound token
-is found only with a proof of its key (RFC 9449 §5)."""
+narrow the scope, mint the tokens and the rotated refresh token, record the event. The redemption
+commits first (one conditional UPDATE decides which of concurrent rotations wins); the new tokens
+and the event follow in a group commit the response waits for. Reuse of a rotated token revokes
+the family (RFC 9700 §4.14.2); a DPoP-bound token is found only with a proof of its key
+(RFC 9449 §5)."""
 from __future__ import annotations
 
 from sqlalchemy import bindparam, or_, select, update
@@ -9,7 +11,7 @@ from sqlalchemy.orm import aliased
 
 from idp import clock
 from idp.accounts.models import Account
-from idp.audit.log import record, record_now
+from idp.audit.log import record, record_with
 from idp.errors import InvalidGrant, InvalidRequest, InvalidScope
 from idp.oidc.models import Grant, RefreshToken
 from idp.oidc.token_request import TokenRequest, in_transaction
@@ -53,7 +55,7 @@ async def refresh(request: TokenRequest) -> dict:
         raise InvalidRequest("missing refresh_token")
     client = request.client
 
-    async def work(db) -> dict:
+    async def work(db, rows) -> dict:
         old = await redeem_refresh_token(db, digest(token), client.client_id, request.jkt)
         if old is None:
             await handle_refresh_replay(db, digest(token), request)
@@ -66,12 +68,12 @@ async def refresh(request: TokenRequest) -> dict:
         if principal is None:
             raise InvalidGrant("the account is no longer active")
         scope = narrowed_scope(old.scope, request.form.get("scope"))
-        minter = TokenMinter(db, request.portal.settings, await request.portal.key_ring())
+        minter = TokenMinter(rows, request.portal.settings, await request.portal.key_ring())
         view = Grant(**{c: getattr(grant, c) for c in GRANT_VIEW_COLUMNS}, scope=" ".join(scope))
-        body = await minter.token_response(client, view, principal, jkt=request.jkt)
-        body["refresh_token"] = await minter.refresh_token(client, grant, old.scope, old.dpop_jkt)
-        await record_now(db, "token.refreshed", actor=principal.subject, client_id=client.client_id,
-                         source_ip=request.source_ip, subject=principal.account.subject)
+        body = minter.token_response(client, view, principal, jkt=request.jkt)
+        body["refresh_token"] = minter.refresh_token(client, grant, old.scope, old.dpop_jkt)
+        record_with(rows, "token.refreshed", actor=principal.subject, client_id=client.client_id,
+                    source_ip=request.source_ip, subject=principal.account.subject)
         return body
 
     return await in_transaction(request, work)

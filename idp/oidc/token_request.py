@@ -1,16 +1,23 @@
-"""One token request (RFC 6749 §3.2) once parsed and authenticated, and the one write transaction
-a grant runs in: what the grant modules (code_grant, refresh_grant, client_credentials_grant)
-share. A grant's tokens, its audit event and, when it refuses, the ``token.refused`` event are
-written in that transaction, never in a second one."""
+"""One token request (RFC 6749 §3.2) once parsed and authenticated, and how a grant writes: what
+the grant modules (code_grant, refresh_grant, client_credentials_grant) share.
+
+A grant's tokens and its audit event are rows of a group commit (idp.db.group_commit), written
+together in a transaction shared with concurrent requests; the response waits for that commit.
+What must be decided atomically first (claiming a code, rotating a refresh token) runs in a
+transaction of its own before them, and a refusal's ``token.refused`` event is recorded in that
+transaction, never in a second one."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from idp.audit.log import record
 from idp.clients.registry import ClientInfo
+from idp.db import group_commit
+from idp.db.group_commit import Rows
 from idp.errors import OAuthError
 from idp.portal import Portal
 
@@ -46,18 +53,38 @@ def record_refusal(db: AsyncSession, exc: OAuthError, *, client_id: str | None, 
            error=exc.error, grant_type=(grant_type or "")[:64] or None, reason=(exc.description or "")[:200] or None)
 
 
-async def in_transaction(request: TokenRequest, work: Callable[[AsyncSession], Awaitable[dict]]) -> dict:
-    """Run ``work(db)`` in one transaction that commits even when it raises an OAuthError: a
-    consumed code or a revoked family must stay so although the request fails. The refusal is
+async def in_transaction(request: TokenRequest, work: Callable[[AsyncSession, Rows], Awaitable[dict]]) -> dict:
+    """Run ``work(db, rows)`` in one transaction that commits even when it raises an OAuthError:
+    a consumed code or a revoked family must stay so although the request fails. The refusal is
     recorded in the same transaction (after anything ``work`` recorded) and raised as
-    :class:`RefusalRecorded`."""
+    :class:`RefusalRecorded`. On success the ``rows`` it minted are group-committed after it, and
+    the body returned once they are."""
     failure: RefusalRecorded | None = None
+    rows = Rows()
     async with request.portal.sessionmaker.begin() as db:
         try:
-            return await work(db)
+            body = await work(db, rows)
+            if rows:
+                await commit_covered_by_group_commit(db)
         except OAuthError as exc:
             client_id = request.client.client_id
             record_refusal(db, exc, client_id=client_id, actor=client_id, grant_type=request.grant_type,
                            source_ip=request.source_ip)
             failure = RefusalRecorded(exc)
-    raise failure
+    if failure is not None:
+        raise failure
+    await group_commit.write(request.portal.engine, rows)
+    return body
+
+
+ASYNCHRONOUS_COMMIT = text("SET LOCAL synchronous_commit TO off")
+
+
+async def commit_covered_by_group_commit(db: AsyncSession) -> None:
+    """PostgreSQL: this transaction's commit need not wait for its own WAL flush. The response
+    waits for the group commit of the tokens, which begins after this commit and so writes its
+    commit record later in the WAL; PostgreSQL flushes the WAL in order, so that flush makes this
+    transaction durable too before the client is told anything. (A refusal's transaction commits
+    synchronously: its response follows no other commit.)"""
+    if db.get_bind().dialect.name == "postgresql":
+        await db.execute(ASYNCHRONOUS_COMMIT)

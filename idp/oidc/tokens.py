@@ -1,8 +1,9 @@
 """Minting tokens: ID tokens (OIDC Core §2), JWT access tokens (RFC 9068), opaque refresh
 tokens, all hanging off a :class:`Grant` so that revoking the grant revokes them all.
 
-The rows are written with Core INSERTs built once, executed at once in the caller's transaction:
-the ORM unit of work (flush, commit bookkeeping) was the largest cost of a token response."""
+The rows are Core INSERTs built once, handed to a group commit (idp.db.group_commit) with the
+request's audit event: concurrent token responses share one transaction, and each answers once
+its own rows are committed."""
 from __future__ import annotations
 
 import base64
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from idp import clock
 from idp.clients.pairwise import seen_by, subject_for
 from idp.clients.registry import ClientInfo
+from idp.db.group_commit import Rows
 from idp.keys import jws
 from idp.keys.store import KeyRing
 from idp.oidc.claims import principal_claims
@@ -44,10 +46,15 @@ def new_grant(
     )
 
 
+def grant_values(grant: Grant) -> dict:
+    """The row of a grant made by :func:`new_grant` (the object itself stays out of any session)."""
+    return {name: getattr(grant, name) for name in GRANT_COLUMNS}
+
+
 async def insert_grant(db: AsyncSession, grant: Grant) -> None:
-    """Store a grant made by :func:`new_grant` (the object itself stays out of the session)."""
+    """Store a grant made by :func:`new_grant` in the session's transaction."""
     connection = await db.connection()
-    await connection.execute(INSERT_GRANT, {name: getattr(grant, name) for name in GRANT_COLUMNS})
+    await connection.execute(INSERT_GRANT, grant_values(grant))
 
 
 async def revoke_grant(db: AsyncSession, grant_id: str, reason: str) -> bool:
@@ -68,14 +75,15 @@ def half_hash(value: str) -> str:
 
 
 class TokenMinter:
-    """Everything one token response needs, bound to one database transaction."""
+    """Everything one token response needs; the rows it mints are added to ``rows`` (written by
+    the caller's group commit before the response goes out)."""
 
-    def __init__(self, db: AsyncSession, settings: Settings, keys: KeyRing):
-        self.db = db
+    def __init__(self, rows: Rows, settings: Settings, keys: KeyRing):
+        self.rows = rows
         self.settings = settings
         self.keys = keys
 
-    async def access_token(self, client: ClientInfo, grant: Grant, subject: str | None,
+    def access_token(self, client: ClientInfo, grant: Grant, subject: str | None,
                            jkt: str | None = None) -> tuple[str, int]:
         """RFC 9068 §2: typ at+jwt; aud is the client (the resource server of its own APIs).
         With ``jkt`` the token is bound to that DPoP key (RFC 9449 §6.1, ``cnf.jkt``)."""
@@ -101,19 +109,17 @@ class TokenMinter:
         if jkt is not None:
             claims["cnf"] = {"jkt": jkt}
         token = jws.sign(self.keys, claims, alg=self.settings.access_token_signing_alg, typ="at+jwt")
-        connection = await self.db.connection()
-        await connection.execute(INSERT_ACCESS_TOKEN, {
+        self.rows.add(INSERT_ACCESS_TOKEN, {
             "jti": jti, "grant_id": grant.id, "client_id": client.client_id,
             "expires_at": clock.now() + dt.timedelta(seconds=ttl), "revoked_at": None,
         })
         return token, ttl
 
-    async def refresh_token(self, client: ClientInfo, grant: Grant, scope: str, jkt: str | None = None) -> str:
+    def refresh_token(self, client: ClientInfo, grant: Grant, scope: str, jkt: str | None = None) -> str:
         """An opaque refresh token; with ``jkt`` usable only with a proof of that DPoP key (RFC 9449 §5)."""
         token = new_token()
         now = clock.now()
-        connection = await self.db.connection()
-        await connection.execute(INSERT_REFRESH_TOKEN, {
+        self.rows.add(INSERT_REFRESH_TOKEN, {
             "token_digest": digest(token), "grant_id": grant.id, "client_id": client.client_id, "scope": scope,
             "created_at": now, "expires_at": now + dt.timedelta(seconds=self.settings.refresh_token_ttl_seconds),
             "consumed_at": None, "revoked_at": None, "dpop_jkt": jkt,
@@ -150,20 +156,20 @@ class TokenMinter:
         claims.update({k: v for k, v in extra.items() if k not in claims})
         return jws.sign(self.keys, claims, alg=alg)
 
-    async def token_response(
+    def token_response(
         self, client: ClientInfo, grant: Grant, principal: Principal | None, *, nonce: str | None = None,
         with_refresh: bool = False, jkt: str | None = None,
     ) -> dict:
         """With ``jkt`` (a DPoP proof came with the request) the access token is DPoP-bound, and so is
         a public client's refresh token (RFC 9449 §5; a confidential client's is bound to it already)."""
         subject = subject_for(self.settings, client, principal.subject) if principal else None
-        access_token, ttl = await self.access_token(client, grant, subject, jkt)
+        access_token, ttl = self.access_token(client, grant, subject, jkt)
         body = {"access_token": access_token, "token_type": "DPoP" if jkt else "Bearer", "expires_in": ttl}
         if grant.scope:
             body["scope"] = grant.scope
         if principal is not None and "openid" in grant.scope.split():
             body["id_token"] = self.id_token(client, grant, principal, nonce=nonce, access_token=access_token)
         if with_refresh:
-            body["refresh_token"] = await self.refresh_token(client, grant, grant.scope,
+            body["refresh_token"] = self.refresh_token(client, grant, grant.scope,
                                                              jkt if client.is_public else None)
         return body
