@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.engine import Row
 
 from idp import clock
+from idp.db.engine import read_row
 from idp.keys import jws
 from idp.oidc.models import AccessToken, Grant
 from idp.portal import Portal
@@ -62,7 +62,7 @@ async def check_access_token(portal: Portal, token: str) -> ValidAccessToken | N
     claims = await verified_claims(portal, token)
     if claims is None:
         return None
-    row, _ = await token_row(portal, TOKEN_STATE, claims)
+    row, _ = await read_row(portal.engines[1], TOKEN_STATE, {"jti": str(claims.get("jti", ""))})
     return honoured(claims, row)
 
 
@@ -73,19 +73,11 @@ async def check_access_token_with_principal(portal: Portal, token: str
     claims = await verified_claims(portal, token)
     if claims is None:
         return None, None
-    row, dialect = await token_row(portal, TOKEN_STATE_WITH_PRINCIPAL, claims)
+    row, dialect = await read_row(portal.engines[1], TOKEN_STATE_WITH_PRINCIPAL, {"jti": str(claims.get("jti", ""))})
     valid = honoured(claims, row)
     if valid is None or row is None:
         return None, None
     return valid, live_principal_values(row[len(STATE_COLUMNS):], valid.agency_id, dialect)
-
-
-async def token_row(portal: Portal, statement, claims: dict) -> tuple[Row | None, Any]:
-    """The statement's row for the token's jti, and the dialect that read it (which the encrypted
-    columns need to open). Autocommit on PostgreSQL: one statement needs no transaction."""
-    async with portal.engines[1].connect() as connection:
-        row = (await connection.execute(statement, {"jti": str(claims.get("jti", ""))})).first()
-        return row, connection.dialect
 
 
 async def verified_claims(portal: Portal, token: str) -> dict | None:

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from idp import clock
 from idp.clients.pairwise import subject_for
 from idp.clients.registry import ClientInfo
+from idp.db.engine import read_row
 from idp.errors import InvalidClient, InvalidRequest, OAuthError
 from idp.oidc.access_tokens import check_access_token
 from idp.oidc.json_endpoints import JSONResponse, authenticate, error_response, json_response, plain_route, read_form
@@ -83,8 +84,7 @@ async def access_token(portal: Portal, token: str, _client: ClientInfo) -> dict 
 
 
 async def refresh_token(portal: Portal, token: str, client: ClientInfo) -> dict | None:
-    async with portal.engines[1].connect() as connection:
-        row = (await connection.execute(REFRESH_TOKEN_STATE, {"digest": digest(token)})).first()
+    row, _ = await read_row(portal.engines[1], REFRESH_TOKEN_STATE, {"digest": digest(token)})
     if row is None:
         return None
     # Active exactly when the token endpoint would honour it (RFC 7662 §2.2).

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from idp import clock
 from idp.accounts.service import subject_of
 from idp.audit.log import record
+from idp.db.engine import read_row
 from idp.errors import InvalidRequest, OAuthError
 from idp.keys import jws
 from idp.oidc.client_address import client_ip
@@ -53,8 +54,7 @@ async def revoke(request: Request) -> JSONResponse:
     except OAuthError as exc:
         return error_response(exc)
     source_ip = client_ip(request)
-    async with portal.engines[1].connect() as connection:
-        refresh = (await connection.execute(REFRESH_TOKEN_OWNER, {"digest": digest(token)})).first()
+    refresh, _ = await read_row(portal.engines[1], REFRESH_TOKEN_OWNER, {"digest": digest(token)})
     if refresh is not None:
         if refresh.client_id == client.client_id:
             async with portal.sessionmaker.begin() as db:
