@@ -34,7 +34,8 @@ class Settings(BaseSettings):
     auto_migrate: bool = True
     # Each of an instance's two PostgreSQL pools (writers, readers) keeps up to database_pool_size
     # connections open and opens up to database_max_overflow more under load: one instance may
-    # hold 2 × (size + overflow) connections (docs/operations.md, "Sizing"). SQLite ignores them.
+    # hold 2 × (size + overflow) connections (docs/operations.md, "Sizing"). On SQLite they size the
+    # readers' pool only (its writers share one connection).
     database_pool_size: int = Field(default=20, ge=1)
     database_max_overflow: int = Field(default=10, ge=0)
 

@@ -4,18 +4,21 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Dialect, Row, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 
 POOL_SIZE = 20
 MAX_OVERFLOW = 10
+# The execution option of a reader connection that runs a single SELECT and nothing else (a
+# statement is atomic by itself on both databases; PostgreSQL's readers are autocommit anyway).
+SINGLE_READ = "single_read"
 
 
 def create_engine(url: str, *, pooled: bool = True, readers: bool = False, pool_size: int = POOL_SIZE,
                   max_overflow: int = MAX_OVERFLOW) -> AsyncEngine:
     """``readers``: the engine of :func:`create_read_sessionmaker` (on SQLite, a pool of many).
-    ``pool_size`` and ``max_overflow`` size a PostgreSQL pool (IDP_DATABASE_POOL_SIZE, …)."""
+    ``pool_size`` and ``max_overflow`` size a PostgreSQL pool and SQLite's readers' (IDP_DATABASE_POOL_SIZE, …)."""
     kwargs: dict = {}
     if url.startswith("sqlite"):
         database = make_url(url).database
@@ -29,6 +32,12 @@ def create_engine(url: str, *, pooled: bool = True, readers: bool = False, pool_
                 # first come first served, and the next writer starts the moment the lock is
                 # free. Other processes on the same file still wait in the busy handler.
                 kwargs.update(pool_size=1, max_overflow=0, pool_timeout=60)
+            elif pooled:
+                # The readers keep as many connections as PostgreSQL's pool does. SQLAlchemy's
+                # default keeps 5 and closes each overflow connection when it is returned: under
+                # 16 concurrent UserInfo calls most checkouts opened a new SQLite connection (a
+                # thread of aiosqlite's, the PRAGMAs below) for one SELECT.
+                kwargs.update(pool_size=pool_size, max_overflow=max_overflow)
         # Many writers share one file: wait for the lock instead of failing at once.
         kwargs["connect_args"] = {"timeout": 30}
     elif pooled:
@@ -54,6 +63,17 @@ def create_engine(url: str, *, pooled: bool = True, readers: bool = False, pool_
     return engine
 
 
+async def read_row(engine: AsyncEngine, statement, parameters: dict) -> tuple[Row | None, Dialect]:
+    """The first row of one SELECT on a pooled connection of ``engine`` (the readers'), without an
+    ORM session and, on SQLite, without a BEGIN (SINGLE_READ); and the dialect that read it, which
+    encrypted columns selected as stored need to open (idp.principals.columns)."""
+    async with engine.connect() as connection:
+        sync_connection = connection.sync_connection
+        assert sync_connection is not None  # connected
+        sync_connection.execution_options(**{SINGLE_READ: True})  # in place, for this checkout only
+        return (await connection.execute(statement, parameters)).first(), connection.dialect
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # pysqlite's own transaction handling would defer BEGIN; we issue it ourselves below.
     dbapi_connection.isolation_level = None
@@ -71,7 +91,13 @@ def _sqlite_begin_immediate(connection) -> None:
     # BEGIN IMMEDIATE takes the write lock up front, so a transaction that reads then writes
     # cannot fail on lock upgrade; SQLite serialises writers anyway. Read-only sessions
     # (see create_read_sessionmaker) begin deferred and, under WAL, never wait for writers.
-    if connection.get_execution_options().get("read_only"):
+    # A connection that runs one SELECT (SINGLE_READ) begins nothing: SQLite runs the statement
+    # in a read transaction of its own, and an explicit BEGIN cost three more hops to aiosqlite's
+    # thread on every UserInfo call.
+    options = connection.get_execution_options()
+    if options.get(SINGLE_READ):
+        return
+    if options.get("read_only"):
         connection.exec_driver_sql("BEGIN")
     else:
         connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -11,6 +11,8 @@ import json
 import time
 from dataclasses import dataclass
 
+from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePublicKey
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from joserfc.jwk import ECKey, RSAKey
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -91,6 +93,7 @@ class LoadedKey:
     kid: str
     alg: str
     private: RSAKey | ECKey
+    public: RSAPublicKey | EllipticCurvePublicKey  # parsed once: verifying our own tokens (idp.keys.jws)
     public_jwk: dict
     signs_from: dt.datetime
     signs_until: dt.datetime | None
@@ -136,8 +139,8 @@ class KeyRing:
                 data = json.loads(decrypt_at_rest(self._settings, row.private_jwk_encrypted))
                 private = (RSAKey if row.alg == "RS256" else ECKey).import_key(data)
                 self._decrypted[row.kid] = private
-            keys.append(LoadedKey(row.kid, row.alg, private, row.public_jwk, row.signs_from, row.signs_until,
-                                  row.unpublish_at))
+            keys.append(LoadedKey(row.kid, row.alg, private, private.public_key, row.public_jwk, row.signs_from,
+                                  row.signs_until, row.unpublish_at))
         self._keys = sorted(keys, key=lambda k: k.signs_from)
         self._loaded_at = time.monotonic()
 

@@ -7,23 +7,38 @@ shows its ``cnf`` and ``token_type: DPoP`` (RFC 9449 §6.2).
 from __future__ import annotations
 
 from fastapi import APIRouter
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from starlette.requests import Request
 
 from idp import clock
-from idp.accounts.models import Account
 from idp.clients.pairwise import subject_for
 from idp.clients.registry import ClientInfo
+from idp.db.engine import read_row
 from idp.errors import InvalidClient, InvalidRequest, OAuthError
 from idp.oidc.access_tokens import check_access_token
 from idp.oidc.json_endpoints import JSONResponse, authenticate, error_response, json_response, plain_route, read_form
 from idp.oidc.models import Grant, RefreshToken
 from idp.portal import Portal
-from idp.principals.models import Agency
+from idp.principals.columns import ACCOUNTS, AGENCIES
 from idp.security.tokens import digest
 
 router = APIRouter()
 INACTIVE = {"active": False}
+
+REFRESH_TOKENS = RefreshToken.__table__
+GRANTS = Grant.__table__
+# Built once, run on a reader connection without an ORM session (as the access token's check).
+REFRESH_TOKEN_STATE = (
+    select(REFRESH_TOKENS.c.consumed_at, REFRESH_TOKENS.c.revoked_at, REFRESH_TOKENS.c.expires_at,
+           REFRESH_TOKENS.c.created_at, REFRESH_TOKENS.c.client_id, REFRESH_TOKENS.c.scope,
+           GRANTS.c.revoked_at.label("grant_revoked_at"),
+           func.coalesce(AGENCIES.c.subject, ACCOUNTS.c.subject).label("subject"), ACCOUNTS.c.disabled_at)
+    .select_from(REFRESH_TOKENS)
+    .join(GRANTS, GRANTS.c.id == REFRESH_TOKENS.c.grant_id)
+    .outerjoin(ACCOUNTS, ACCOUNTS.c.id == GRANTS.c.account_id)
+    .outerjoin(AGENCIES, AGENCIES.c.id == GRANTS.c.agency_id)
+    .where(REFRESH_TOKENS.c.token_digest == bindparam("digest"))
+)
 
 
 @plain_route(router, "/introspect", ["POST"])
@@ -39,22 +54,21 @@ async def introspect(request: Request) -> JSONResponse:
     token = form.get("token")
     if not token:
         return error_response(InvalidRequest("missing token"))
-    async with portal.reader() as db:
-        hint = form.get("token_type_hint")
-        lookups = (_refresh_token, _access_token) if hint == "refresh_token" else (_access_token, _refresh_token)
-        for lookup in lookups:
-            body = await lookup(portal, db, token, client)
-            if body is not None:
-                if body.get("client_id") != client.client_id:
-                    return json_response(INACTIVE)
-                return json_response(body)
+    hint = form.get("token_type_hint")
+    lookups = (refresh_token, access_token) if hint == "refresh_token" else (access_token, refresh_token)
+    for lookup in lookups:
+        body = await lookup(portal, token, client)
+        if body is not None:
+            if body.get("client_id") != client.client_id:
+                return json_response(INACTIVE)
+            return json_response(body)
     return json_response(INACTIVE)
 
 
-async def _access_token(portal: Portal, db, token: str, _client: ClientInfo) -> dict | None:
+async def access_token(portal: Portal, token: str, _client: ClientInfo) -> dict | None:
     if token.count(".") != 2:
         return None
-    valid = await check_access_token(portal, db, token)
+    valid = await check_access_token(portal, token)
     if valid is None:
         return None
     c = valid.claims
@@ -69,25 +83,15 @@ async def _access_token(portal: Portal, db, token: str, _client: ClientInfo) -> 
     return body
 
 
-async def _refresh_token(portal: Portal, db, token: str, client: ClientInfo) -> dict | None:
-    row = (
-        await db.execute(
-            select(RefreshToken, Grant.revoked_at, func.coalesce(Agency.subject, Account.subject), Account.disabled_at)
-            .join(Grant, Grant.id == RefreshToken.grant_id)
-            .outerjoin(Account, Account.id == Grant.account_id)
-            .outerjoin(Agency, Agency.id == Grant.agency_id)
-            .where(RefreshToken.token_digest == digest(token))
-        )
-    ).first()
+async def refresh_token(portal: Portal, token: str, client: ClientInfo) -> dict | None:
+    row, _ = await read_row(portal.engines[1], REFRESH_TOKEN_STATE, {"digest": digest(token)})
     if row is None:
         return None
-    refresh, grant_revoked, subject, disabled_at = row
     # Active exactly when the token endpoint would honour it (RFC 7662 §2.2).
-    if refresh.consumed_at or refresh.revoked_at or grant_revoked or refresh.expires_at <= clock.now():
+    if row.consumed_at or row.revoked_at or row.grant_revoked_at or row.expires_at <= clock.now():
         return None
-    if subject is None or disabled_at is not None:
+    if row.subject is None or row.disabled_at is not None:
         return None
     return {"active": True, "token_type": "refresh_token", "iss": portal.settings.issuer,
-            "client_id": refresh.client_id, "sub": subject_for(portal.settings, client, subject),
-            "scope": refresh.scope,
-            "exp": clock.epoch(refresh.expires_at), "iat": clock.epoch(refresh.created_at)}
+            "client_id": row.client_id, "sub": subject_for(portal.settings, client, row.subject),
+            "scope": row.scope, "exp": clock.epoch(row.expires_at), "iat": clock.epoch(row.created_at)}

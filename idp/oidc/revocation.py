@@ -1,16 +1,18 @@
 """Token revocation (RFC 7009). Revoking a refresh token revokes its whole grant (§2.1: the
 access tokens issued with it go too); revoking an access token revokes that token. An
-unknown token, or another client's, is answered 200 and changes nothing (§2.2)."""
+unknown token, or another client's, is answered 200 and changes nothing (§2.2), without a write
+transaction (on SQLite one takes the database's write lock)."""
 from __future__ import annotations
 
 from fastapi import APIRouter
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
 from idp import clock
 from idp.accounts.service import subject_of
 from idp.audit.log import record
+from idp.db.engine import read_row
 from idp.errors import InvalidRequest, OAuthError
 from idp.keys import jws
 from idp.oidc.client_address import client_ip
@@ -18,9 +20,21 @@ from idp.oidc.json_endpoints import JSONResponse, authenticate, error_response, 
 from idp.oidc.models import AccessToken, Grant, RefreshToken
 from idp.oidc.tokens import revoke_grant
 from idp.portal import Portal
+from idp.principals.columns import ACCOUNTS
 from idp.security.tokens import digest
 
 router = APIRouter()
+
+REFRESH_TOKENS = RefreshToken.__table__
+GRANTS = Grant.__table__
+# A refresh token's client and grant, and the subject of the grant's account (for the audit event).
+REFRESH_TOKEN_OWNER = (
+    select(REFRESH_TOKENS.c.client_id, REFRESH_TOKENS.c.grant_id, ACCOUNTS.c.subject)
+    .select_from(REFRESH_TOKENS)
+    .join(GRANTS, GRANTS.c.id == REFRESH_TOKENS.c.grant_id)
+    .outerjoin(ACCOUNTS, ACCOUNTS.c.id == GRANTS.c.account_id)
+    .where(REFRESH_TOKENS.c.token_digest == bindparam("digest"))
+)
 
 
 async def subject_of_grant(db: AsyncSession, grant_id: str) -> str | None:
@@ -40,19 +54,20 @@ async def revoke(request: Request) -> JSONResponse:
     except OAuthError as exc:
         return error_response(exc)
     source_ip = client_ip(request)
-    async with portal.sessionmaker.begin() as db:
-        refresh = await db.scalar(select(RefreshToken).where(RefreshToken.token_digest == digest(token)))
-        if refresh is not None and refresh.client_id == client.client_id:
-            await revoke_grant(db, refresh.grant_id, "revoked_by_client")
-            record(db, "token.revoked", actor=client.client_id, client_id=client.client_id, source_ip=source_ip,
-                   token_type="refresh_token", grant_id=refresh.grant_id,
-                   subject=await subject_of_grant(db, refresh.grant_id))
-        elif refresh is None and token.count(".") == 2:
-            try:
-                _, claims = jws.verify(await portal.key_ring(), token, typ="at+jwt")
-            except jws.BadSignature:
-                claims = {}
-            if claims.get("client_id") == client.client_id:
+    refresh, _ = await read_row(portal.engines[1], REFRESH_TOKEN_OWNER, {"digest": digest(token)})
+    if refresh is not None:
+        if refresh.client_id == client.client_id:
+            async with portal.sessionmaker.begin() as db:
+                await revoke_grant(db, refresh.grant_id, "revoked_by_client")
+                record(db, "token.revoked", actor=client.client_id, client_id=client.client_id, source_ip=source_ip,
+                       token_type="refresh_token", grant_id=refresh.grant_id, subject=refresh.subject)
+    elif token.count(".") == 2:
+        try:
+            _, claims = jws.verify(await portal.key_ring(), token, typ="at+jwt")
+        except jws.BadSignature:
+            claims = {}
+        if claims.get("client_id") == client.client_id:
+            async with portal.sessionmaker.begin() as db:
                 revoked = await db.scalar(
                     update(AccessToken)
                     .where(AccessToken.jti == str(claims.get("jti")), AccessToken.revoked_at.is_(None))

@@ -64,8 +64,7 @@ async def userinfo(request: Request) -> JSONResponse:
     scheme = "bearer"
     try:
         scheme, token = await presented_token(request)
-        async with portal.reader() as db:
-            valid, principal = await check_access_token_with_principal(portal, db, token)
+        valid, principal = await check_access_token_with_principal(portal, token)
         if valid is None or valid.account_id is None:
             raise InvalidToken("the access token is invalid, expired or revoked")
         await check_binding(portal, request, scheme, token, valid.claims)
