@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import time
 from pathlib import Path
@@ -74,6 +75,7 @@ from idp.web.staff import (
 )
 from idp.web.staff.kit import MissingRole, missing_role_page
 from shared.access_log import drop_query_strings_from_access_log
+from shared.exact_routes import ExactRoutes, exact_table
 from shared.forwarded import TrustedProxies
 from shared.logs import configure_logging
 from shared.metrics import HttpMetrics
@@ -129,18 +131,23 @@ def create_app(settings: Settings | None = None, *, http: httpx.AsyncClient | No
             await close_redis_counters()
 
     name_site(settings.site_name)
-    app = FastAPI(title="政务服务门户", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    # No OpenTelemetry (metrics are Prometheus's, shared.metrics): FastAPI's native telemetry
+    # otherwise asks the global providers whether they are configured on every request.
+    app = FastAPI(title="政务服务门户", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None,
+                  telemetry={"tracing": False, "metrics": False, "logs": False})
     app.state.help = load_library()  # 常见问题 and 新手指导: a malformed data file stops the start here
     app.state.public_services = load_services(settings.services_path)  # 公共服务's 事项, checked likewise
     # space_devices, space_upstream, space_personal_data, space_closure before space:
     # /space/settings/devices, …/upstream, …/personal-data, …/close would otherwise reach space's /space/settings/{key}.
-    for module in (operations, discovery, authorize, par_endpoint, token_endpoint, userinfo, introspection, revocation,
-                   rp_initiated, third_party_login, captcha, login_flow, upstream_login, agent_choice, second_factor,
-                   consent, login, space_devices, space_upstream, space_personal_data, space_closure, space, bindings,
-                   agents, binding_api, unlock, recovery, registration, upgrade, space_messages, help_pages,
-                   staff_login, staff_home, staff_admin, space_feedback, consultations, staff_consultations,
-                   binding_requests, staff_audit, staff_ops, staff_ops_api, public_services):
-        app.include_router(module.router)
+    routers = [module.router for module in (
+        operations, discovery, authorize, par_endpoint, token_endpoint, userinfo, introspection, revocation,
+        rp_initiated, third_party_login, captcha, login_flow, upstream_login, agent_choice, second_factor,
+        consent, login, space_devices, space_upstream, space_personal_data, space_closure, space, bindings,
+        agents, binding_api, unlock, recovery, registration, upgrade, space_messages, help_pages,
+        staff_login, staff_home, staff_admin, space_feedback, consultations, staff_consultations,
+        binding_requests, staff_audit, staff_ops, staff_ops_api, public_services)]
+    for router in routers:
+        app.include_router(router)
     if not settings.is_production:
         app.include_router(dev_pages.router)  # /dev/messages shows the development sink's codes
         app.include_router(ctid_app.router)  # /dev/ctid plays the CTID app for the 三级 stand-in
@@ -154,6 +161,10 @@ def create_app(settings: Settings | None = None, *, http: httpx.AsyncClient | No
     async def refused(_request: Request, exc: Refusal) -> Response:
         return refusal_page(exc)
 
+    # Innermost: the protocol endpoints (plain routes of fixed paths) by a dictionary lookup,
+    # every other request on to FastAPI's exception middleware and router.
+    app.add_middleware(ExactRoutes, table=exact_table(itertools.chain.from_iterable(r.routes for r in routers)),
+                       exception_handlers=app.exception_handlers)
     app.add_middleware(FreshPersonalDataKeys, state=app.state)
     app.add_middleware(SecurityHeaders, hsts=settings.is_production)
     app.add_middleware(HttpMetrics)  # by route template: after routing has set it on the scope

@@ -9,18 +9,30 @@ address (the audit log, the lockout, the rate limits) reads the same one.
 """
 from __future__ import annotations
 
+import functools
 import ipaddress
-from collections.abc import Iterable
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
-def _trusted(address: str, networks: Iterable[Network]) -> bool:
+# Behind our proxies every request asks about the same few peers: the answer is kept (a bounded
+# cache; the hops a client writes can only push entries out).
+@functools.lru_cache(maxsize=1024)
+def _trusted(address: str, networks: tuple[Network, ...]) -> bool:
     try:
         ip = ipaddress.ip_address(address.strip())
     except ValueError:
         return False
     return any(ip in network for network in networks)
+
+
+@functools.lru_cache(maxsize=1024)
+def _canonical(hop: str) -> str | None:
+    """The address as ipaddress writes it, or None when the hop is not one."""
+    try:
+        return str(ipaddress.ip_address(hop))
+    except ValueError:
+        return None
 
 
 def client_address(peer: str | None, forwarded_for: list[str], networks: tuple[Network, ...]) -> str | None:
@@ -32,10 +44,10 @@ def client_address(peer: str | None, forwarded_for: list[str], networks: tuple[N
     hops = [hop.strip() for value in forwarded_for for hop in value.split(",") if hop.strip()]
     address = peer
     for hop in reversed(hops):
-        try:
-            address = str(ipaddress.ip_address(hop))
-        except ValueError:
+        canonical = _canonical(hop)
+        if canonical is None:
             return address
+        address = canonical
         if not _trusted(address, networks):
             return address
     return address  # every hop one of ours: the leftmost is as far as we can see

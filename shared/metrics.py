@@ -46,6 +46,24 @@ HTTP_REQUESTS = Counter("http_requests_total", "HTTP requests answered, by route
                         ("method", "route", "status"))
 HTTP_DURATION = Histogram("http_request_duration_seconds", "Time to answer an HTTP request, by route template",
                           ("method", "route"))
+# (method, route, status) -> the two series a request adds to: ``labels()`` locks, converts and
+# looks up on every call. As bounded as the label values themselves (a fixed, small set).
+_SERIES: dict[tuple[str, str, int], tuple] = {}
+
+
+def _series(method: str, route: str, status: int) -> tuple:
+    key = (method, route, status)
+    series = _SERIES.get(key)
+    if series is None:
+        series = _SERIES[key] = (HTTP_REQUESTS.labels(method, route, str(status)), HTTP_DURATION.labels(method, route))
+    return series
+
+
+def clear_http_metrics() -> None:
+    """Forget every request series (tests that count label values from a clean start)."""
+    HTTP_REQUESTS.clear()
+    HTTP_DURATION.clear()
+    _SERIES.clear()
 
 
 def route_template(scope, root_path: str = "") -> str:
@@ -83,9 +101,9 @@ class HttpMetrics:
             await self.app(scope, receive, send_and_note)
         finally:
             method = scope["method"] if scope["method"] in METHODS else "other"
-            route = route_template(scope, root_path)
-            HTTP_REQUESTS.labels(method, route, str(status)).inc()
-            HTTP_DURATION.labels(method, route).observe(time.perf_counter() - started)
+            requests, duration = _series(method, route_template(scope, root_path), status)
+            requests.inc()
+            duration.observe(time.perf_counter() - started)
 
 
 def pool_families(engines: dict[str, AsyncEngine]) -> list[Metric]:

@@ -16,9 +16,9 @@ import secrets
 from contextvars import ContextVar
 
 import httpx
-from starlette.datastructures import MutableHeaders
 
 HEADER = "X-Request-ID"
+RAW_HEADER = b"x-request-id"  # as ASGI carries header names
 SAFE_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
 current: ContextVar[str | None] = ContextVar("request_id", default=None)
@@ -41,13 +41,20 @@ class RequestId:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = next((value.decode("latin-1") for name, value in scope["headers"]
-                         if name == b"x-request-id"), None)
+        incoming = None
+        for name, value in scope["headers"]:
+            if name == RAW_HEADER:
+                incoming = value.decode("latin-1")
+                break
         request_id = accepted(incoming)
+        answered = (RAW_HEADER, request_id.encode("latin-1"))
 
         async def send_with_id(message):
             if message["type"] == "http.response.start":
-                MutableHeaders(scope=message)[HEADER] = request_id
+                # Set, not added (one id per answer), on the raw list: cheaper than MutableHeaders.
+                message["headers"] = [header for header in message.get("headers", ())
+                                      if header[0].lower() != RAW_HEADER]
+                message["headers"].append(answered)
             await send(message)
 
         token = current.set(request_id)

@@ -18,7 +18,7 @@ from idp.limits.rates import DEFAULTS as RATE_LIMITS
 from idp.oidc.logout.backchannel import deliver_due, enqueue_logout
 from idp.settings import Settings
 from idp.staff.roles import ADMIN
-from shared.metrics import HTTP_DURATION, HTTP_REQUESTS, METHODS, UNMATCHED
+from shared.metrics import METHODS, UNMATCHED, clear_http_metrics
 from tests.support.login import attempt, open_login
 from tests.support.portal import running_portal
 from tests.support.production import production_overrides
@@ -141,8 +141,7 @@ async def test_requests_are_counted_by_route_template_and_status(put):
 
 
 async def test_label_values_are_a_fixed_set_whatever_clients_send(put, browser):
-    HTTP_REQUESTS.clear()
-    HTTP_DURATION.clear()
+    clear_http_metrics()
     usernames = [f"user_{secrets.token_hex(6)}" for _ in range(8)]
     paths = [f"/{secrets.token_hex(6)}/{secrets.token_hex(4)}" for _ in range(8)]
     for name in usernames:

@@ -7,7 +7,7 @@ Layer: protocol, the lowest that may answer HTTP, so the web layer's JSON router
 from __future__ import annotations
 
 from types import SimpleNamespace
-from urllib.parse import parse_qsl
+from urllib.parse import unquote
 
 import orjson
 from starlette.requests import Request
@@ -21,6 +21,8 @@ from idp.oidc.client_address import client_ip
 from idp.portal import Portal
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+RAW_NO_STORE = [(b"cache-control", b"no-store"), (b"pragma", b"no-cache")]  # as ASGI carries them
+MAX_FIELDS = 1000
 
 
 class JSONResponse(Response):
@@ -55,6 +57,11 @@ def json_response(body: dict, status_code: int = 200, headers: dict | None = Non
                   public_for: int | None = None) -> JSONResponse:
     """Every JSON answer of the portal. Tokens and account data are never stored by a cache
     (RFC 6749 §5.1); only public metadata (``public_for`` seconds: discovery, JWKS) may be."""
+    if headers is None and public_for is None:  # a token, a UserInfo or introspection answer
+        response = JSONResponse(body, status_code=status_code)
+        # The same headers, in the same order, as below; made once instead of encoded per response.
+        response.raw_headers = [*RAW_NO_STORE, *response.raw_headers]
+        return response
     caching = NO_STORE if public_for is None else {"Cache-Control": f"public, max-age={public_for}"}
     return JSONResponse(body, status_code=status_code, headers={**caching, **headers} if headers else caching)
 
@@ -72,15 +79,21 @@ async def read_form(request: Request) -> dict[str, str]:
 
 def parse_form(body: bytes) -> dict[str, str]:
     """An urlencoded body as a dict of its non-empty parameters, parsed directly: Starlette's
-    form machinery (a streaming multipart-capable parser) cost more than the rest of parsing."""
-    try:  # latin-1 and then percent-decoding as UTF-8: what Starlette's form parser did
-        pairs = parse_qsl(body.decode("latin-1"), keep_blank_values=True, max_num_fields=1000)
-    except ValueError as exc:
-        raise InvalidRequest("the body has too many parameters") from exc
+    form machinery (a streaming multipart-capable parser) cost more than the rest of parsing,
+    and urllib's parse_qsl, for the same result (empty pairs skipped, a name without ``=`` a
+    blank value, ``+`` a space), about as much again as this loop."""
+    fields = body.decode("latin-1").split("&")  # then percent-decoding as UTF-8: what Starlette did
+    if len(fields) > MAX_FIELDS:
+        raise InvalidRequest("the body has too many parameters")
     form: dict[str, str] = {}
-    for name, value in pairs:
+    for field in fields:
+        if not field:
+            continue
+        raw_name, _, raw_value = field.partition("=")
+        name = unquote(raw_name.replace("+", " "), errors="replace")
         if name in form:
             raise InvalidRequest(f"parameter {name} was sent more than once")
+        value = unquote(raw_value.replace("+", " "), errors="replace")
         if value != "":
             form[name] = value
     return form
