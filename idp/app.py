@@ -77,6 +77,7 @@ from idp.web.staff.kit import MissingRole, missing_role_page
 from shared.access_log import drop_query_strings_from_access_log
 from shared.exact_routes import ExactRoutes, exact_table
 from shared.forwarded import TrustedProxies
+from shared.gc_tuning import freeze_startup_heap
 from shared.logs import configure_logging
 from shared.metrics import HttpMetrics
 from shared.refusals import Refusal
@@ -115,6 +116,7 @@ def create_app(settings: Settings | None = None, *, http: httpx.AsyncClient | No
         portal = await start_portal(settings, http=http)
         app.state.portal = portal
         worker = asyncio.create_task(run_background(portal)) if settings.background_worker else None
+        freeze_startup_heap()  # no multi-hundred-millisecond full collections while serving (shared/gc_tuning.py)
         try:
             yield
         finally:

@@ -31,7 +31,7 @@ SERVER_CORE, DRIVER_CORE = 0, 1
 # Both servers' settings beyond their defaults: codes live 10 minutes so that the code-exchange
 # run can use codes made before it (the lifetime does not change what an exchange costs).
 CODE_TTL_SECONDS = "600"
-READY_TIMEOUT = 30.0
+READY_TIMEOUT = 90.0  # a loaded machine slows the imports of a start
 
 
 def pinning() -> bool:
