@@ -121,7 +121,7 @@ async def decide(request: Request, portal: Portal, auth: AuthorizationRequest, i
         # Park the request: login and consent come back to it, and so does an upgrade to 三级.
         browser, is_new = interactions.browser_token(request, portal.settings)
         if interaction is None or interaction.browser_digest != digest(browser):
-            interaction = interactions.create_interaction(
+            interaction = await interactions.create_interaction(
                 db, portal.settings, client_id=client.client_id,
                 request_json={"authorization": auth.to_json()}, browser=browser,
             )

@@ -18,6 +18,7 @@ from idp.captcha.store import consume_captcha
 from idp.errors import DomainError
 from idp.flows.login.forms import LEGAL, SINGLE, LoginForm
 from idp.inbox.notes import note_new_login_place
+from idp.limits.rates import hit_each
 from idp.oidc.logout.single_logout import end_session_everywhere
 from idp.oidc.sessions_acr import ACR_PASSWORD, AMR_PASSWORD, AMR_PASSWORD_TOTP
 from idp.portal import Portal
@@ -50,9 +51,15 @@ def next_url(row) -> str:
     return row.request.get("return_to") or "/space"
 
 
-async def pass_captcha(portal: Portal, form: LoginForm) -> None:
-    """Consume the captcha first, right or wrong, so every guess costs a new one."""
+async def spend_attempt(portal: Portal, form: LoginForm, attempt: Attempt) -> None:
+    """Count the attempt against the login rate limits, then consume the captcha, right or wrong,
+    so every guess costs a hit and a new captcha — both before the password is checked, in one
+    transaction committed before the answer is known (a wrong captcha or password still
+    counted). An exhausted budget refuses before the captcha is touched (nothing counted, the
+    captcha still good), as when the two were separate transactions."""
     async with portal.sessionmaker.begin() as db:
+        await hit_each(db, portal.settings, ("login_per_address", attempt.source_ip),
+                       ("login_per_account", f"{form.window}:{form.login_name}"))
         problem = await consume_captcha(db, form.captcha_id, form.captcha_answer)
     if problem is not None:
         raise DomainError(problem)
