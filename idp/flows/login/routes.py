@@ -83,7 +83,7 @@ async def login_page(request: Request, interaction: str | None = None, window: s
     if interaction is None:
         return await start_portal_login(request, portal, window_of(window, single_window(portal)),
                                         local_path(return_to))
-    async with portal.sessionmaker() as db:
+    async with portal.reader() as db:  # a read: not on SQLite's one writer connection
         row = await interactions.load_interaction(db, portal.settings, request, interaction)
     hint = (row.request.get("authorization") or {}).get("login_hint") or ""
     return await show_login(portal, row, window_of(window, single_window(portal)), hint)
@@ -93,7 +93,7 @@ def posted_interaction(request: Request, portal: Portal):
     """The loader for a form posted for an interaction: this browser's, unfinished, with its CSRF token."""
 
     async def load(form) -> Interaction:
-        async with portal.sessionmaker() as db:
+        async with portal.reader() as db:  # a read: not on SQLite's one writer connection
             row = await interactions.load_interaction(db, portal.settings, request, str(form.get("interaction") or ""))
         interactions.check_csrf(row, form.get("csrf_token"))
         return row
