@@ -20,7 +20,6 @@ from idp.flows.login.transitions import (
     Attempt,
     accept_login,
     check_password,
-    find_account,
     log_in,
     next_url,
     refuse_if_locked,
@@ -112,8 +111,7 @@ async def login_submit(request: Request) -> Response:
             previous = await load_session(db, portal.settings, request)
         attempt = Attempt(row.client_id, client_ip(request), form.window,
                           describe_device(request.headers.get("user-agent")))
-        await spend_attempt(portal, form, attempt)
-        account = await find_account(portal, form.window, form.login_name)
+        account = await spend_attempt(portal, form, attempt)
         await refuse_if_locked(portal, account, attempt)
         account = await check_password(portal, account, form.password, attempt)
         if portal.settings.totp_required:  # the session starts only after the code (idp.flows.login.second_factor)
