@@ -22,11 +22,12 @@ browser_token = bound.browser_token
 check_csrf = bound.check_csrf
 
 
-def create_interaction(
+async def create_interaction(
     db: AsyncSession, settings: Settings, *, client_id: str | None, request_json: dict, browser: str
 ) -> Interaction:
-    return bound.create_bound(db, Interaction, browser, dt.timedelta(seconds=settings.interaction_ttl_seconds),
-                              client_id=client_id, request=request_json)
+    """A new interaction, inserted at once in ``db``'s transaction (every login starts one)."""
+    return await bound.insert_bound(db, Interaction, browser, dt.timedelta(seconds=settings.interaction_ttl_seconds),
+                                    client_id=client_id, request=request_json)
 
 
 async def load_interaction(db: AsyncSession, settings: Settings, request: Request, interaction_id: str) -> Interaction:

@@ -13,10 +13,11 @@ interactions (idp/oidc) and the flows (idp/flows) both build on it from below.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
-from typing import Any, Protocol, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Insert, Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
@@ -37,6 +38,7 @@ class BrowserBound(Protocol):
     browser_digest: Any
     expires_at: Any
     finished_at: Any
+    __table__: ClassVar[Any]
 
     def __init__(self, **columns: Any) -> None: ...  # a declarative model's keyword constructor
 
@@ -54,11 +56,32 @@ def browser_token(request: Request, settings: Settings) -> tuple[str, bool]:
 
 def create_bound(db: AsyncSession, model: type[Row], browser: str, ttl: dt.timedelta, **columns) -> Row:
     """A new row bound to ``browser``, with a fresh id and CSRF token, good for ``ttl``."""
-    now = clock.now()
-    row = model(id=new_token(), csrf_token=new_token(), browser_digest=digest(browser), created_at=now,
-                expires_at=now + ttl, **columns)
+    row = model(**bound_columns(browser, ttl, **columns))
     db.add(row)
     return row
+
+
+async def insert_bound(db: AsyncSession, model: type[Row], browser: str, ttl: dt.timedelta, **columns) -> Row:
+    """:func:`create_bound` written at once with a Core INSERT in ``db``'s transaction; the row
+    returned stays out of ``db``. For the login's pages, where flushing the object through the
+    ORM's unit of work at commit was a measurable part of the request."""
+    values = bound_columns(browser, ttl, **columns)
+    connection = await db.connection()
+    await connection.execute(insert_into(model), values)
+    return model(**values)
+
+
+@functools.cache
+def insert_into(model: type[BrowserBound]) -> Insert:
+    """The INSERT of ``model``'s table, built once per model."""
+    return insert(cast(Table, model.__table__))
+
+
+def bound_columns(browser: str, ttl: dt.timedelta, **columns) -> dict[str, Any]:
+    """A new row's columns: a fresh id and CSRF token, the browser's digest, good for ``ttl``."""
+    now = clock.now()
+    return dict(id=new_token(), csrf_token=new_token(), browser_digest=digest(browser), created_at=now,
+                expires_at=now + ttl, **columns)
 
 
 async def load_bound(db: AsyncSession, settings: Settings, request: Request, model: type[Row], row_id: str,

@@ -5,7 +5,8 @@ of an account is no news.
 
 Sessions are never deleted, so "before" is every earlier login — except that logging in again
 in the same session (prompt=login, max_age) moves that session's address and device to the new
-ones. Both lookups stop at their first row on the account_id index.
+ones. Both lookups stop at their first row on the account_id index; they are one statement
+(two EXISTS), one round trip per login.
 """
 from __future__ import annotations
 
@@ -17,11 +18,11 @@ from idp.sessions.models import UserSession
 
 async def is_new_place(db: AsyncSession, account_id: int, source_ip: str | None, device: str | None) -> bool:
     mine = UserSession.account_id == account_id
-    seen = await db.scalar(select(UserSession.sid).where(
-        mine, _same(UserSession.source_ip, source_ip), _same(UserSession.device, device)).limit(1))
-    if seen is not None:
-        return False
-    return await db.scalar(select(UserSession.sid).where(mine).limit(1)) is not None
+    seen_here = select(UserSession.sid).where(
+        mine, _same(UserSession.source_ip, source_ip), _same(UserSession.device, device)).exists()
+    seen_before = select(UserSession.sid).where(mine).exists()
+    here, before = (await db.execute(select(seen_here, seen_before))).one()
+    return bool(before) and not here
 
 
 def _same(column, value: str | None):

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import cast
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from starlette.responses import RedirectResponse, Response
 
 from idp import clock
-from idp.audit.log import record
+from idp.audit.log import record, record_now
 from idp.clients.pairwise import seen_by
 from idp.errors import (
     AccountSelectionRequired,
@@ -49,6 +50,7 @@ from idp.web.pages import error_page, render
 from shared.messages import text
 
 router = APIRouter()
+INSERT_CODE = insert(cast(Table, AuthorizationCode.__table__))  # built once: every code issued runs it
 
 
 @router.api_route("/authorize", methods=["GET", "POST"])
@@ -82,7 +84,7 @@ async def authorize(request: Request) -> Response:
 @router.get("/authorize/resume")
 async def resume(request: Request, interaction: str = "") -> Response:
     portal: Portal = request.app.state.portal
-    async with portal.sessionmaker() as db:
+    async with portal.reader() as db:  # a read: not on SQLite's one writer connection
         row = await interactions.load_interaction(db, portal.settings, request, interaction)
     auth_request = AuthorizationRequest.from_json(row.request["authorization"])
     return await decide(request, portal, auth_request, interaction=row)
@@ -105,8 +107,8 @@ async def decide(request: Request, portal: Portal, auth: AuthorizationRequest, i
             if interaction is not None and not await interactions.finish_interaction(db, interaction.id):
                 return error_page(interactions.EXPIRED)
             code = await issue_code(db, portal, auth, session, token_acr(session.account.realname_level, acr))
-            record(db, "authorization.code_issued", actor=session.subject, client_id=client.client_id,
-                   source_ip=client_ip(request), sid=session.sid)
+            await record_now(db, "authorization.code_issued", actor=session.subject, client_id=client.client_id,
+                             source_ip=client_ip(request), sid=session.sid)
             return code_redirect(portal, target, code)
         if "none" in auth.prompt:
             return error_redirect(portal, target, step.error)
@@ -121,7 +123,7 @@ async def decide(request: Request, portal: Portal, auth: AuthorizationRequest, i
         # Park the request: login and consent come back to it, and so does an upgrade to 三级.
         browser, is_new = interactions.browser_token(request, portal.settings)
         if interaction is None or interaction.browser_digest != digest(browser):
-            interaction = interactions.create_interaction(
+            interaction = await interactions.create_interaction(
                 db, portal.settings, client_id=client.client_id,
                 request_json={"authorization": auth.to_json()}, browser=browser,
             )
@@ -205,18 +207,17 @@ async def next_step(
 async def issue_code(db, portal: Portal, auth: AuthorizationRequest, session: ActiveSession, acr: str) -> str:
     """A code of 256 random bits, stored by digest, bound to everything the token call checks."""
     code = new_token()
-    db.add(
-        AuthorizationCode(
-            code_digest=digest(code), client_id=auth.client_id, account_id=session.account.id,
-            agency_id=session.agency.id if session.agency else None, sid=session.sid,
-            redirect_uri=auth.redirect_uri, scope=" ".join(auth.scope), nonce=auth.nonce,
-            code_challenge=auth.code_challenge, claims=auth.claims, auth_time=session.auth_time,
-            dpop_jkt=auth.dpop_jkt,
-            acr=acr, amr=session.amr,
-            expires_at=clock.now() + dt.timedelta(seconds=portal.settings.authorization_code_ttl_seconds),
-            grant_id=new_token(),
-        )
-    )
+    connection = await db.connection()  # a Core INSERT, executed at once: no ORM object to flush
+    await connection.execute(INSERT_CODE, dict(
+        code_digest=digest(code), client_id=auth.client_id, account_id=session.account.id,
+        agency_id=session.agency.id if session.agency else None, sid=session.sid,
+        redirect_uri=auth.redirect_uri, scope=" ".join(auth.scope), nonce=auth.nonce,
+        code_challenge=auth.code_challenge, claims=auth.claims, auth_time=session.auth_time,
+        dpop_jkt=auth.dpop_jkt,
+        acr=acr, amr=session.amr,
+        expires_at=clock.now() + dt.timedelta(seconds=portal.settings.authorization_code_ttl_seconds),
+        grant_id=new_token(), consumed_at=None,
+    ))
     await record_session_client(db, session.sid, auth.client_id)
     return code
 

@@ -13,6 +13,8 @@ from shared.security_headers import PAGE_HEADERS
 TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
     autoescape=select_autoescape(["html"]),
+    # Templates change only with a deployment (a restart): no stat of the file on every render.
+    auto_reload=False,
 )
 
 def name_site(site_name: str) -> None:

@@ -7,8 +7,6 @@ started on the portal itself); its CSRF token is checked on every POST.
 """
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
@@ -22,14 +20,12 @@ from idp.flows.login.transitions import (
     Attempt,
     accept_login,
     check_password,
-    find_account,
     log_in,
     next_url,
-    pass_captcha,
     refuse_if_locked,
+    spend_attempt,
 )
 from idp.flows.web import bind_browser, run_step
-from idp.limits.rates import hit_now
 from idp.oidc import interactions
 from idp.oidc.client_address import client_ip
 from idp.oidc.models import Interaction
@@ -45,6 +41,11 @@ async def show_login(portal: Portal, row, window: str, login_name: str = "", ref
     """The login page in one window, with a captcha issued for this rendering."""
     async with portal.sessionmaker.begin() as db:
         captcha_id = await issue_captcha(portal, db)
+    return await login_html(portal, row, window, captcha_id, login_name, refusal)
+
+
+async def login_html(portal: Portal, row, window: str, captcha_id: str, login_name: str = "",
+                     refusal: DomainError | None = None) -> Response:
     client = await portal.client(row.client_id) if row.client_id else None
     return render(
         "login.html", interaction=row.id, csrf_token=row.csrf_token, window=window, login_name=login_name,
@@ -62,14 +63,16 @@ def single_window(portal: Portal) -> bool:
 
 async def start_portal_login(request: Request, portal: Portal, window: str, return_to: str | None) -> Response:
     """A login started on the portal itself: park an interaction for its CSRF token (and for
-    the local page to continue to afterwards)."""
+    the local page to continue to afterwards) and show the page at once, the interaction and the
+    page's captcha written in one transaction (no redirect to /login?interaction=…, which would
+    cost a request and a transaction more)."""
     browser, is_new = interactions.browser_token(request, portal.settings)
     async with portal.sessionmaker.begin() as db:
-        row = interactions.create_interaction(db, portal.settings, client_id=None,
-                                              request_json={"return_to": return_to} if return_to else {},
-                                              browser=browser)
-    response = RedirectResponse("/login?" + urlencode({"interaction": row.id, "window": window}), status_code=303)
-    return bind_browser(response, portal, browser, is_new)
+        row = await interactions.create_interaction(db, portal.settings, client_id=None,
+                                                    request_json={"return_to": return_to} if return_to else {},
+                                                    browser=browser)
+        captcha_id = await issue_captcha(portal, db)
+    return bind_browser(await login_html(portal, row, window, captcha_id), portal, browser, is_new)
 
 
 @router.get("/login")
@@ -79,7 +82,7 @@ async def login_page(request: Request, interaction: str | None = None, window: s
     if interaction is None:
         return await start_portal_login(request, portal, window_of(window, single_window(portal)),
                                         local_path(return_to))
-    async with portal.sessionmaker() as db:
+    async with portal.reader() as db:  # a read: not on SQLite's one writer connection
         row = await interactions.load_interaction(db, portal.settings, request, interaction)
     hint = (row.request.get("authorization") or {}).get("login_hint") or ""
     return await show_login(portal, row, window_of(window, single_window(portal)), hint)
@@ -89,7 +92,7 @@ def posted_interaction(request: Request, portal: Portal):
     """The loader for a form posted for an interaction: this browser's, unfinished, with its CSRF token."""
 
     async def load(form) -> Interaction:
-        async with portal.sessionmaker() as db:
+        async with portal.reader() as db:  # a read: not on SQLite's one writer connection
             row = await interactions.load_interaction(db, portal.settings, request, str(form.get("interaction") or ""))
         interactions.check_csrf(row, form.get("csrf_token"))
         return row
@@ -108,11 +111,7 @@ async def login_submit(request: Request) -> Response:
             previous = await load_session(db, portal.settings, request)
         attempt = Attempt(row.client_id, client_ip(request), form.window,
                           describe_device(request.headers.get("user-agent")))
-        # Counted before the captcha and the password: every attempt spends a hit, right or wrong.
-        await hit_now(portal, ("login_per_address", attempt.source_ip),
-                      ("login_per_account", f"{form.window}:{form.login_name}"))
-        await pass_captcha(portal, form)
-        account = await find_account(portal, form.window, form.login_name)
+        account = await spend_attempt(portal, form, attempt)
         await refuse_if_locked(portal, account, attempt)
         account = await check_password(portal, account, form.password, attempt)
         if portal.settings.totp_required:  # the session starts only after the code (idp.flows.login.second_factor)

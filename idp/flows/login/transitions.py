@@ -9,6 +9,7 @@ import math
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from idp import clock
 from idp.accounts.lockout import is_locked, record_failure
@@ -18,6 +19,7 @@ from idp.captcha.store import consume_captcha
 from idp.errors import DomainError
 from idp.flows.login.forms import LEGAL, SINGLE, LoginForm
 from idp.inbox.notes import note_new_login_place
+from idp.limits.rates import hit_each
 from idp.oidc.logout.single_logout import end_session_everywhere
 from idp.oidc.sessions_acr import ACR_PASSWORD, AMR_PASSWORD, AMR_PASSWORD_TOTP
 from idp.portal import Portal
@@ -50,12 +52,21 @@ def next_url(row) -> str:
     return row.request.get("return_to") or "/space"
 
 
-async def pass_captcha(portal: Portal, form: LoginForm) -> None:
-    """Consume the captcha first, right or wrong, so every guess costs a new one."""
+async def spend_attempt(portal: Portal, form: LoginForm, attempt: Attempt) -> Account | None:
+    """Count the attempt against the login rate limits, then consume the captcha, right or wrong,
+    so every guess costs a hit and a new captcha — both before the password is checked, in one
+    transaction committed before the answer is known (a wrong captcha or password still
+    counted). An exhausted budget refuses before the captcha is touched (nothing counted, the
+    captcha still good), as when the two were separate transactions. With the captcha right,
+    the account the login name stands for (:func:`find_account`), read in the same transaction."""
     async with portal.sessionmaker.begin() as db:
+        await hit_each(db, portal.settings, ("login_per_address", attempt.source_ip),
+                       ("login_per_account", f"{form.window}:{form.login_name}"))
         problem = await consume_captcha(db, form.captcha_id, form.captcha_answer)
+        account = None if problem is not None else await find_account(db, form.window, form.login_name)
     if problem is not None:
         raise DomainError(problem)
+    return account
 
 
 def login_keys(window: str, login_name: str) -> list:
@@ -78,16 +89,15 @@ def login_keys(window: str, login_name: str) -> list:
     return keys + [username]
 
 
-async def find_account(portal: Portal, window: str, login_name: str) -> Account | None:
+async def find_account(db: AsyncSession, window: str, login_name: str) -> Account | None:
     # A name with control characters (a NUL breaks a PostgreSQL query) matches no account.
     if not login_name or not login_name.isprintable() or len(login_name) > 64:
         return None
     account_types = WINDOW_ACCOUNT_TYPES.get(window, (AccountType.personal,))
-    async with portal.reader() as db:
-        for key in login_keys(window, login_name):
-            account = await db.scalar(select(Account).where(key, Account.account_type.in_(account_types)))
-            if account is not None:
-                return account if account.disabled_at is None else None
+    for key in login_keys(window, login_name):
+        account = await db.scalar(select(Account).where(key, Account.account_type.in_(account_types)))
+        if account is not None:
+            return account if account.disabled_at is None else None
     return None
 
 
