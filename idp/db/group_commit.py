@@ -115,6 +115,9 @@ class GroupCommit:
 def _answer(pending: _Pending, error: BaseException | None) -> None:
     if pending.answer.done():  # answered already (a retry of a batch that was cancelled)
         return
+    if isinstance(error, asyncio.CancelledError):  # the writer stopped (the loop closing): so does the request
+        pending.answer.cancel()
+        return
     if error is not None:
         pending.answer.set_exception(error)
         return
