@@ -46,6 +46,7 @@ async def show_login(portal: Portal, row, window: str, login_name: str = "", ref
 
 async def login_html(portal: Portal, row, window: str, captcha_id: str, login_name: str = "",
                      refusal: DomainError | None = None) -> Response:
+    """The login page for ``row`` with the captcha ``captcha_id`` already issued."""
     client = await portal.client(row.client_id) if row.client_id else None
     return render(
         "login.html", interaction=row.id, csrf_token=row.csrf_token, window=window, login_name=login_name,
