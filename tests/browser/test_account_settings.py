@@ -66,7 +66,7 @@ async def test_change_password_and_mobile_then_log_out(page, portal, shot):
     await expect(page.locator("h1")).to_have_text("您已安全退出")
     await shot(page, "logged-out")
     await page.goto("/space")
-    await page.wait_for_url(f"{portal.url}/login?*")
+    await page.wait_for_url(f"{portal.url}/login**")
 
     # The old password and the old mobile number no longer log in; the new ones do.
     await log_in(page, "zhangsan", PASSWORD, window="personal")

@@ -18,7 +18,7 @@ async def test_form_post_with_and_without_javascript(page, portal, shot, chromiu
     rp.client = await register_client(portal.database_url, "post-rp", rp_base=f"http://127.0.0.1:{port}")
     async with serving(rp, port):
         await page.goto(f"http://127.0.0.1:{port}/login")
-        await page.wait_for_url(f"{portal.url}/login?*")
+        await page.wait_for_url(f"{portal.url}/login**")
         await log_in(page, "zhangsan")
         await page.wait_for_url(f"http://127.0.0.1:{port}/cb")  # a POST: no query
         await shot(page, "posted-with-javascript")

@@ -42,7 +42,7 @@ async def sso_into(page: Page, portal, system_url: str, shot) -> None:
     await page.goto(system_url + "/")
     await expect(page.locator("#not-logged-in")).to_have_text("您尚未登录。")
     await page.get_by_role("link", name="通过政务服务门户登录").click()
-    await page.wait_for_url(f"{portal.url}/login?*")
+    await page.wait_for_url(f"{portal.url}/login**")
     await log_in(page, "zhangsan")
     await page.wait_for_url(system_url + "/")
     await expect(page.locator("#local-username")).to_have_text("udi_demo")
@@ -59,7 +59,7 @@ async def log_out_of_the_system(page: Page, system_url: str, shot) -> None:
 
 async def portal_asks_for_login(page: Page, portal, shot) -> None:
     await page.goto(f"{portal.url}/space")
-    await page.wait_for_url(f"{portal.url}/login?*")
+    await page.wait_for_url(f"{portal.url}/login**")
     await expect(page.locator("#username")).to_be_visible()
     await shot(page, "portal-asks-for-login")
 

@@ -20,7 +20,7 @@ async def test_business_system_login_through_the_portal(page, portal, shot):
         await page.goto(f"http://127.0.0.1:{port}/")
         await shot(page, "business-system")
         await page.click("#login")
-        await page.wait_for_url(f"{portal.url}/login?*")
+        await page.wait_for_url(f"{portal.url}/login**")
         await shot(page, "portal-login")
         await log_in(page, "zhangsan")
         await page.wait_for_url(f"{portal.url}/consent?*")

@@ -57,7 +57,7 @@ async def test_download_the_personal_data_then_close_the_account(page, portal, s
     await shot(page, "closed")
 
     await page.goto("/space")
-    await page.wait_for_url(f"{portal.url}/login?*")
+    await page.wait_for_url(f"{portal.url}/login**")
     await log_in(page, "zhangsan", PASSWORD, window="personal")
     assert await login_error(page) == "输入的用户名或密码错误"
     await shot(page, "login-refused")

@@ -37,7 +37,7 @@ async def portal_with_upstream(databases, tmp_path):
 
 async def log_in_upstream(page: Page, shot, username: str, window: str, name: str) -> None:
     """At the stand-in: its own name in the header, its login window, then 同意授权 (the ID number)."""
-    await page.wait_for_url("http://localhost:*/login?*")
+    await page.wait_for_url("http://localhost:*/login**")
     await expect(page.locator("#site-name")).to_have_text("国家政务服务平台")
     await choose_window(page, window)
     await page.fill("#username", username)
