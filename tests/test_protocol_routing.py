@@ -17,7 +17,8 @@ def counted(route: str, method: str, status: str) -> float:
 async def test_a_method_an_endpoint_does_not_take_is_405_with_allow(put):
     async with put.http() as http:
         for method, path, allowed in [("GET", "/token", {"POST"}), ("GET", "/introspect", {"POST"}),
-                                      ("PUT", "/userinfo", {"GET", "HEAD", "POST"}), ("POST", "/jwks", {"GET", "HEAD"})]:
+                                      ("PUT", "/userinfo", {"GET", "HEAD", "POST"}),
+                                      ("POST", "/jwks", {"GET", "HEAD"})]:
             response = await http.request(method, path)
             assert response.status_code == 405, (method, path)
             assert set(response.headers["allow"].split(", ")) == allowed
