@@ -6,6 +6,7 @@ import pytest
 from tests.support import server_errors
 from tests.support.databases import TestDatabases
 from tests.support.portal import Browser, running_portal
+from tests.support.signing_keys import pooled_rsa_keys
 
 
 def pytest_configure(config):
@@ -34,6 +35,13 @@ def pytest_sessionfinish(session, exitstatus):
     """The run fails if any server error happened, even in a test that passed."""
     if server_errors.errors and session.exitstatus == 0:
         session.exitstatus = 1
+
+
+@pytest.fixture(scope="session", autouse=True)
+def signing_key_pool():
+    """RSA keys made once per run for the in-process portals (tests/support/signing_keys.py)."""
+    with pooled_rsa_keys() as pool:
+        yield pool
 
 
 @pytest.fixture(scope="session")

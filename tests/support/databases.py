@@ -220,6 +220,19 @@ class TestDatabases:
         shutil.copyfile(template, path)
         return f"sqlite+aiosqlite:///{path}"
 
+    async def sqlite_copy(self, directory: Path) -> str:
+        """A migrated SQLite database in ``directory`` whatever the backend (the upstream stand-in
+        keeps its own SQLite file): a copy of a template migrated once per run."""
+        template = await self.template() if not self.is_postgres else None
+        if template is None:
+            path = self.workdir / "sqlite-template.sqlite3"
+            if not path.exists():
+                await self._migrate(f"sqlite+aiosqlite:///{path}")
+            template = str(path)
+        copy = Path(directory) / "portal.db"
+        shutil.copyfile(template, copy)
+        return f"sqlite+aiosqlite:///{copy}"
+
     async def empty(self) -> str:
         """A new database without any table (a business system's own, which creates its tables)."""
         await self._recycle()

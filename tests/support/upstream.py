@@ -55,11 +55,16 @@ class Upstream:
 
 
 @contextlib.asynccontextmanager
-async def running_upstream(directory: Path, *, portal_base: str = ISSUER, **env: str):
+async def running_upstream(directory: Path, *, portal_base: str = ISSUER, database_url: str | None = None,
+                           **env: str):
     """The stand-in on a free port of ``localhost`` (its cookies apart from a portal on 127.0.0.1),
-    with the portal registered as its client (redirect URI on ``portal_base``)."""
+    with the portal registered as its client (redirect URI on ``portal_base``). ``database_url``:
+    an already migrated database (the process then does not migrate); by default a new SQLite
+    file in ``directory``, which the process migrates when it starts."""
     port = free_port()
-    database_url = sqlite_url(directory)
+    if database_url is not None:
+        env.setdefault("IDP_AUTO_MIGRATE", "false")
+    database_url = database_url or sqlite_url(directory)
     process = await start_process(
         database_url, directory, port=port, issuer=f"http://localhost:{port}", IDP_SITE_NAME="国家政务服务平台",
         IDP_CATALOGUE_PATH=str(STANDIN / "systems.yaml"), IDP_CLIENT_CACHE_SECONDS="0", IDP_KEY_CACHE_SECONDS="0",

@@ -9,8 +9,9 @@ from tests.support.upstream import TwoSites, running_upstream
 
 
 @pytest.fixture
-async def upstream(tmp_path):
-    async with running_upstream(tmp_path) as running:
+async def upstream(tmp_path, databases):
+    """The stand-in on a SQLite copy of the migrated template (its start does not migrate)."""
+    async with running_upstream(tmp_path, database_url=await databases.sqlite_copy(tmp_path)) as running:
         yield running
 
 
