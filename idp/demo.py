@@ -10,7 +10,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,6 +24,7 @@ from idp.settings import Settings
 from idp.staff.accounts import Actor, create_staff, find_staff
 from idp.staff.roles import ADMIN, AUDITOR, BINDINGS, HELPDESK, OPERATOR, ROLE_NAMES
 from shared.hashing import Passwords
+from shared.yaml_files import read_yaml
 
 DEMO_PASSWORD = "Demo@2026pass"
 DEMO_ACCOUNTS = [
@@ -70,7 +70,7 @@ def demo_accounts(path: Path | None) -> list[dict[str, Any]]:
     e.g. the 国家政务服务平台 stand-in's), else the portal's. Dates in it are ISO strings."""
     if path is None:
         return DEMO_ACCOUNTS
-    entries = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    entries = read_yaml(path)
     for entry in entries:
         for name in ("id_valid_from", "id_valid_to"):
             if isinstance(entry.get(name), str):

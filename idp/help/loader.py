@@ -20,6 +20,7 @@ from pathlib import Path
 import yaml
 
 from idp.help.entries import Entry, Library, Link
+from shared.yaml_files import read_yaml
 
 DATA = Path(__file__).parent / "data"
 ANCHOR = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -46,7 +47,7 @@ def load_library(folder: Path | None = None) -> Library:
 
 def load_entries(path: Path, page: str) -> tuple[Entry, ...]:
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = read_yaml(path)
     except (OSError, yaml.YAMLError) as exc:
         raise HelpDataError(f"{path}: cannot be read as YAML: {exc}") from exc
     if not isinstance(document, dict) or not isinstance(document.get("entries"), list) or not document["entries"]:

@@ -5,7 +5,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
-import yaml
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,6 +17,7 @@ from idp.oidc.scopes import SUPPORTED_SCOPES
 from idp.oidc.sector_identifier import SectorError, check_sector, registered_subjects
 from idp.oidc.sessions_acr import ACR_VALUES
 from idp.security.tokens import digest, new_token
+from shared.yaml_files import read_yaml
 
 AUTH_METHODS = {"client_secret_basic", "client_secret_post", "private_key_jwt", "none"}
 GRANT_TYPES = {"authorization_code", "refresh_token", "client_credentials"}
@@ -126,7 +126,7 @@ async def _check_subjects(row: Client, values: dict, added: bool, http: httpx.As
 async def load_catalogue(db: AsyncSession, path: Path, *, production: bool, actor: str | None = None) -> list[str]:
     """Create or update every system of the catalogue file; secrets are left alone. ``actor``:
     who loads it (the CLI); at start-up, "catalogue"."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = read_yaml(path) or {}
     loaded = []
     for entry in data.get("systems", []):
         entry = dict(entry)

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+from shared.yaml_files import read_yaml
 
 ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
@@ -59,7 +59,7 @@ def _service(entry: object, themes: tuple[str, ...], n: int) -> Service:
 
 
 def load_services(path: Path) -> ServiceCatalogue:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = read_yaml(path) or {}
     themes = data.get("themes")
     if not isinstance(themes, list) or not themes or not all(isinstance(t, str) and t for t in themes):
         raise ServiceCatalogueError(f"{path}: themes must be a list of names")

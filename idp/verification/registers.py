@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+from shared.yaml_files import read_yaml
 
 DATA = Path(__file__).parent / "data"
 
@@ -46,7 +46,7 @@ class IdentityVerifier:
 
 class RegisterFileEnterpriseVerifier(EnterpriseVerifier):
     def __init__(self, path: Path = DATA / "enterprises.yaml"):
-        records = yaml.safe_load(path.read_text(encoding="utf-8"))["enterprises"]
+        records = read_yaml(path)["enterprises"]
         self._by_code = {r["credit_code"]: r for r in records}
 
     async def verify(self, claim: EnterpriseClaim) -> bool:
@@ -61,7 +61,7 @@ class RegisterFileEnterpriseVerifier(EnterpriseVerifier):
 
 class RegisterFileIdentityVerifier(IdentityVerifier):
     def __init__(self, path: Path = DATA / "persons.yaml"):
-        records = yaml.safe_load(path.read_text(encoding="utf-8"))["persons"]
+        records = read_yaml(path)["persons"]
         self._by_number = {r["id_number"]: r for r in records}
 
     async def verify(self, claim: PersonClaim) -> bool:

@@ -10,7 +10,6 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlencode
 
-import yaml
 from fastapi import Request
 from sqlalchemy import select
 from starlette.responses import RedirectResponse, Response
@@ -25,6 +24,7 @@ from idp.principals.principal import Principal
 from idp.web.kit import portal_of
 from idp.web.pages import render
 from shared.messages import text
+from shared.yaml_files import read_yaml
 
 # ?result=… from the system's redirect back (shared.binding RefusalReason and the system's own
 # outcomes): code → (message id, shown as an error?). Unknown codes show nothing.
@@ -53,7 +53,7 @@ def _shown(binding: Binding | None, unbindable: tuple[str, ...], refused: str | 
 def _catalogue_order(path: Path) -> dict[str, int]:
     """client_id → its place in the catalogue file: 我的绑定 lists the systems in the portal's order."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = read_yaml(path) or {}
     except OSError:
         return {}
     return {entry["client_id"]: n for n, entry in enumerate(data.get("systems", []))}
