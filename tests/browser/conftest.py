@@ -89,7 +89,8 @@ class PortalPool:
         return Portal(process, database_url)
 
     async def take(self) -> Portal:
-        running = await (self._next or self._start())
+        ahead, self._next = self._next, None
+        running = await (ahead or self._start())  # a start that failed fails this test only, not every later one
         # Only now: the first call migrates the template database, which two at once would race on.
         self._next = asyncio.create_task(self._start())
         return running
