@@ -1,51 +1,55 @@
 """Claiming an authorization code (RFC 6749 §4.1.2: used once) with what its exchange needs: the
-code's row, the rows of its principal, and the grant its tokens will belong to, stored in the
+code's row, the columns of its principal, and the grant its tokens will belong to, stored in the
 claim's transaction so that a replay's revocation always finds it.
 
 On PostgreSQL that is one statement: the conditional UPDATE … RETURNING and the grant's
-INSERT … SELECT as data-modifying CTEs, the principal's rows joined to the claimed row. SQLite
+INSERT … SELECT as data-modifying CTEs, the principal's columns joined to the claimed row. SQLite
 has no data-modifying CTE: there the UPDATE … RETURNING, one joined select of the principal, and
 the grant's INSERT once the exchange's checks passed, in the same transaction. Of N concurrent
 claims one wins either way (the UPDATE's condition, under the row lock or SQLite's one writer).
-"""
+
+Core statements on the transaction's connection, built once with bound values: the ORM session's
+execution and the loading of four entities cost more than the statements themselves. The
+principal comes back as columns (idp.principals.columns), its encrypted ones opened only when a
+claim reads them."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import cast
 
-from sqlalchemy import Table, bindparam, delete, insert, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import Row, Table, bindparam, delete, insert, select, update
 
 from idp import clock
-from idp.accounts.models import Account
 from idp.oidc.models import AuthorizationCode, Grant
-from idp.principals.models import Agency
+from idp.principals.columns import (
+    ACCOUNTS,
+    AGENCIES,
+    ENTERPRISES,
+    PRINCIPAL_COLUMNS,
+    PrincipalValues,
+    live_principal_values,
+    with_principal,
+)
 
 CODES = cast(Table, AuthorizationCode.__table__)
 GRANTS = cast(Table, Grant.__table__)
-Enterprise = aliased(Account)
+CODE_WIDTH = len(CODES.c)  # a claim's row: the code's columns, then the principal's
 
-# Built once with bound values (a value in .values() gets a type object of its own per call, whose
-# cache key SQLAlchemy rebuilds every time; bound names differ from column names: the b_ prefix).
-# synchronize_session=False: it runs first in a fresh session, so no loaded object needs the value.
-CLAIM_CODE = (
-    update(AuthorizationCode)
-    .where(
-        AuthorizationCode.code_digest == bindparam("b_code_digest"),
-        AuthorizationCode.client_id == bindparam("b_client_id"),
-        AuthorizationCode.consumed_at.is_(None),
-        AuthorizationCode.expires_at > bindparam("b_now"),
-    )
-    .values(consumed_at=bindparam("b_consumed_at"))
-    .returning(AuthorizationCode)
-    .execution_options(synchronize_session=False)
+# Bound names differ from column names (the b_ prefix): SQLAlchemy reserves a column's own name
+# for the SET clause's value.
+CLAIMED = (
+    CODES.c.code_digest == bindparam("b_code_digest"),
+    CODES.c.client_id == bindparam("b_client_id"),
+    CODES.c.consumed_at.is_(None),
+    CODES.c.expires_at > bindparam("b_now"),
 )
+CLAIM_CODE = update(CODES).where(*CLAIMED).values(consumed_at=bindparam("b_consumed_at")).returning(*CODES.c)
 PRINCIPAL_ROWS = (
-    select(Account, Agency, Enterprise)
-    .select_from(Account)
-    .outerjoin(Agency, Agency.id == bindparam("agency_id"))
-    .outerjoin(Enterprise, Enterprise.id == Agency.enterprise_account_id)
-    .where(Account.id == bindparam("account_id"))
+    select(*PRINCIPAL_COLUMNS)
+    .select_from(ACCOUNTS)
+    .outerjoin(AGENCIES, AGENCIES.c.id == bindparam("agency_id"))
+    .outerjoin(ENTERPRISES, ENTERPRISES.c.id == AGENCIES.c.enterprise_account_id)
+    .where(ACCOUNTS.c.id == bindparam("account_id"))
 )
 
 # The grant copies the code's fields; its principal is checked in Python afterwards, and a refused
@@ -55,32 +59,14 @@ GRANT_FROM_CODE = ("grant_id", "client_id", "account_id", "agency_id", "sid", "s
 
 
 def _claim_and_store_grant():
-    claimed = (
-        update(CODES)
-        .where(
-            CODES.c.code_digest == bindparam("b_code_digest"),
-            CODES.c.client_id == bindparam("b_client_id"),
-            CODES.c.consumed_at.is_(None),
-            CODES.c.expires_at > bindparam("b_now"),
-        )
-        .values(consumed_at=bindparam("b_consumed_at"))
-        .returning(*CODES.c)
-        .cte("claimed")
-    )
+    claimed = CLAIM_CODE.cte("claimed")
     stored = insert(GRANTS).from_select(
         ["id", *GRANT_FROM_CODE[1:], "created_at"],
         select(*(claimed.c[name] for name in GRANT_FROM_CODE),
                bindparam("b_created_at", type_=GRANTS.c.created_at.type)),
     ).cte("stored")
-    code = aliased(AuthorizationCode, claimed)
-    return (
-        select(code, Account, Agency, Enterprise)
-        .select_from(claimed)
-        .outerjoin(Account, Account.id == code.account_id)
-        .outerjoin(Agency, Agency.id == code.agency_id)
-        .outerjoin(Enterprise, Enterprise.id == Agency.enterprise_account_id)
-        .add_cte(stored)
-    )
+    return with_principal(select(*claimed.c).select_from(claimed), claimed.c.account_id,
+                          claimed.c.agency_id).add_cte(stored)
 
 
 CLAIM_AND_STORE_GRANT = _claim_and_store_grant()
@@ -89,29 +75,33 @@ DELETE_GRANT = delete(GRANTS).where(GRANTS.c.id == bindparam("grant_id"))
 
 @dataclass(frozen=True)
 class ClaimedCode:
-    code: AuthorizationCode
-    account: Account | None
-    agency: Agency | None
-    enterprise: Account | None
+    code: Row  # the code's columns, by name (a PostgreSQL claim's row has the principal's after them)
+    principal: PrincipalValues | None  # None: the account disabled or gone, the agency removed
     grant_stored: bool  # PostgreSQL: the claim's statement stored the grant already
 
 
 async def claim_code(db, code_digest: str, client_id: str) -> ClaimedCode | None:
-    """The code, consumed now, with its principal's rows; None if it is unknown, another client's,
-    expired or used."""
+    """The code, consumed now, with its principal if still live; None if the code is unknown,
+    another client's, expired or used."""
     now = clock.now()
     params = {"b_code_digest": code_digest, "b_client_id": client_id, "b_now": now, "b_consumed_at": now}
-    if db.get_bind().dialect.name == "postgresql":
-        row = (await db.execute(CLAIM_AND_STORE_GRANT, {**params, "b_created_at": now})).first()
-        return None if row is None else ClaimedCode(row[0], row[1], row[2], row[3], grant_stored=True)
-    code = (await db.execute(CLAIM_CODE, params)).scalars().first()
+    connection = await db.connection()
+    if connection.dialect.name == "postgresql":
+        row = (await connection.execute(CLAIM_AND_STORE_GRANT, {**params, "b_created_at": now})).first()
+        if row is None:
+            return None
+        principal = live_principal_values(row[CODE_WIDTH:], row.agency_id, connection.dialect)
+        return ClaimedCode(row, principal, grant_stored=True)
+    code = (await connection.execute(CLAIM_CODE, params)).first()
     if code is None:
         return None
-    rows = (await db.execute(PRINCIPAL_ROWS, {"account_id": code.account_id, "agency_id": code.agency_id})).first()
-    account, agency, enterprise = rows if rows is not None else (None, None, None)
-    return ClaimedCode(code, account, agency, enterprise, grant_stored=False)
+    values = (await connection.execute(PRINCIPAL_ROWS, {"account_id": code.account_id,
+                                                        "agency_id": code.agency_id})).first()
+    principal = None if values is None else live_principal_values(values, code.agency_id, connection.dialect)
+    return ClaimedCode(code, principal, grant_stored=False)
 
 
 async def forget_grant(db, grant_id: str) -> None:
     """The grant a refused exchange's claim stored: no token was issued under it."""
-    await db.execute(DELETE_GRANT, {"grant_id": grant_id})
+    connection = await db.connection()
+    await connection.execute(DELETE_GRANT, {"grant_id": grant_id})

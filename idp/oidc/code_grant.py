@@ -8,17 +8,18 @@ from __future__ import annotations
 import base64
 import hashlib
 
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, select
 
 from idp.audit.log import record, record_with
 from idp.clients.registry import ClientInfo
 from idp.errors import InvalidGrant, InvalidRequest, OAuthError
-from idp.oidc.code_claim import ClaimedCode, claim_code, forget_grant
-from idp.oidc.models import AuthorizationCode
+from idp.oidc.code_claim import CODES, ClaimedCode, claim_code, forget_grant
 from idp.oidc.token_request import TokenRequest, in_transaction
 from idp.oidc.tokens import TokenMinter, insert_grant, new_grant, revoke_grant
-from idp.principals.principal import Principal, live_principal
+from idp.principals.columns import PrincipalValues
 from idp.security.tokens import constant_time_equal, digest
+
+CODE_BY_DIGEST = select(*CODES.c).where(CODES.c.code_digest == bindparam("code_digest"))
 
 
 async def exchange_code(request: TokenRequest) -> dict:
@@ -41,7 +42,7 @@ async def exchange_code(request: TokenRequest) -> dict:
         row = claimed.code
         grant = new_grant(
             grant_id=row.grant_id, client_id=client.client_id, account_id=principal.account.id,
-            agency_id=principal.agency_id, scope=row.scope.split(),
+            agency_id=row.agency_id, scope=row.scope.split(),
             sid=row.sid, auth_time=row.auth_time, acr=row.acr, amr=row.amr, claims=row.claims,
         )
         if not claimed.grant_stored:
@@ -58,16 +59,15 @@ async def exchange_code(request: TokenRequest) -> dict:
     return await in_transaction(request, work)
 
 
-def checked_principal(claimed: ClaimedCode, request: TokenRequest) -> Principal:
+def checked_principal(claimed: ClaimedCode, request: TokenRequest) -> PrincipalValues:
     """The code against the request, and the principal it was issued for if still live."""
     row = claimed.code
     check_code(row, request.client, request.form)
     if row.dpop_jkt is not None and row.dpop_jkt != request.jkt:  # RFC 9449 §10
         raise InvalidGrant("the code is bound to another DPoP key")
-    principal = live_principal(claimed.account, row.agency_id, claimed.agency, claimed.enterprise)
-    if principal is None:
+    if claimed.principal is None:
         raise InvalidGrant("the account is no longer active")
-    return principal
+    return claimed.principal
 
 
 async def handle_code_replay(db, code_digest: str, request: TokenRequest) -> None:
@@ -76,7 +76,8 @@ async def handle_code_replay(db, code_digest: str, request: TokenRequest) -> Non
     failed anyway (a wrong redirect_uri or code_verifier), revokes nothing: a leaked used code
     alone must not let anyone end the user's tokens (O21, a denial-of-service guard)."""
     client = request.client
-    row = await db.scalar(select(AuthorizationCode).where(AuthorizationCode.code_digest == code_digest))
+    connection = await db.connection()
+    row = (await connection.execute(CODE_BY_DIGEST, {"code_digest": code_digest})).first()
     if row is None or row.client_id != client.client_id or row.consumed_at is None:
         return
     try:
@@ -88,7 +89,7 @@ async def handle_code_replay(db, code_digest: str, request: TokenRequest) -> Non
                source_ip=request.source_ip, grant_id=row.grant_id)
 
 
-def check_code(row: AuthorizationCode, client: ClientInfo, form: dict) -> None:
+def check_code(row: Row, client: ClientInfo, form: dict) -> None:
     redirect_uri = form.get("redirect_uri")
     if redirect_uri is not None and redirect_uri != row.redirect_uri:
         raise InvalidGrant("redirect_uri does not match the authorization request")

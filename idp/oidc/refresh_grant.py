@@ -6,47 +6,61 @@ the family (RFC 9700 §4.14.2); a DPoP-bound token is found only with a proof of
 (RFC 9449 §5)."""
 from __future__ import annotations
 
-from sqlalchemy import bindparam, or_, select, update
-from sqlalchemy.orm import aliased
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, or_, select, update
 
 from idp import clock
-from idp.accounts.models import Account
 from idp.audit.log import record, record_with
 from idp.errors import InvalidGrant, InvalidRequest, InvalidScope
 from idp.oidc.models import Grant, RefreshToken
 from idp.oidc.token_request import TokenRequest, in_transaction
 from idp.oidc.tokens import TokenMinter, revoke_grant
-from idp.principals.models import Agency
-from idp.principals.principal import live_principal
+from idp.principals.columns import PrincipalValues, live_principal_values, with_principal
 from idp.security.tokens import digest
 
-# Built once with bound values, without session synchronization: see code_grant.CLAIM_CODE.
+REFRESH_TOKENS = cast(Table, RefreshToken.__table__)
+GRANTS = cast(Table, Grant.__table__)
+
+# Core statements on the transaction's connection, built once with bound values (the b_ prefix:
+# a column's own name is reserved for the SET clause's value): see idp.oidc.code_claim.
 REDEEM_REFRESH_TOKEN = (
-    update(RefreshToken)
+    update(REFRESH_TOKENS)
     .where(
-        RefreshToken.token_digest == bindparam("b_token_digest"),
-        RefreshToken.client_id == bindparam("b_client_id"),
-        RefreshToken.consumed_at.is_(None),
-        RefreshToken.revoked_at.is_(None),
-        RefreshToken.expires_at > bindparam("b_now"),
+        REFRESH_TOKENS.c.token_digest == bindparam("b_token_digest"),
+        REFRESH_TOKENS.c.client_id == bindparam("b_client_id"),
+        REFRESH_TOKENS.c.consumed_at.is_(None),
+        REFRESH_TOKENS.c.revoked_at.is_(None),
+        REFRESH_TOKENS.c.expires_at > bindparam("b_now"),
         # RFC 9449 §5: a bound token is found only with a proof of its key (not used up by another).
-        or_(RefreshToken.dpop_jkt.is_(None), RefreshToken.dpop_jkt == bindparam("b_jkt")),
+        or_(REFRESH_TOKENS.c.dpop_jkt.is_(None), REFRESH_TOKENS.c.dpop_jkt == bindparam("b_jkt")),
     )
     .values(consumed_at=bindparam("b_consumed_at"))
-    .returning(RefreshToken)
-    .execution_options(synchronize_session=False)
+    .returning(REFRESH_TOKENS.c.scope, REFRESH_TOKENS.c.dpop_jkt, REFRESH_TOKENS.c.grant_id)
 )
-# The grant and the rows its principal is made of (account; for an agent the agency and the
-# enterprise) in one query, not three to five: load_principal's checks run on them (live_principal).
-Enterprise = aliased(Account)
-GRANT_WITH_PRINCIPAL = (
-    select(Grant, Account, Agency, Enterprise)
-    .outerjoin(Account, Account.id == Grant.account_id)
-    .outerjoin(Agency, Agency.id == Grant.agency_id)
-    .outerjoin(Enterprise, Enterprise.id == Agency.enterprise_account_id)
-    .where(Grant.id == bindparam("grant_id"))
-)
+# The grant's columns a rotation reads, then the principal's (account; for an agent the agency and
+# the enterprise) in one query: live_principal_values checks them as load_principal would.
 GRANT_VIEW_COLUMNS = ("id", "client_id", "account_id", "agency_id", "sid", "claims", "auth_time", "acr", "amr")
+GRANT_READ = (*(GRANTS.c[name] for name in GRANT_VIEW_COLUMNS), GRANTS.c.revoked_at)
+PRINCIPAL_START = len(GRANT_READ)
+GRANT_WITH_PRINCIPAL = with_principal(
+    select(*GRANT_READ).select_from(GRANTS), GRANTS.c.account_id, GRANTS.c.agency_id,
+).where(GRANTS.c.id == bindparam("grant_id"))
+
+
+def _redeem_with_grant():
+    """PostgreSQL: the redemption and the read of its grant and principal as one statement (the
+    UPDATE a data-modifying CTE); a row only if the token was redeemed, its grant's columns null
+    if the grant is gone. Each row: the token's scope and key, then GRANT_WITH_PRINCIPAL's."""
+    redeemed = REDEEM_REFRESH_TOKEN.cte("redeemed")
+    grant_read = select(redeemed.c.scope, redeemed.c.dpop_jkt, *GRANT_READ).select_from(redeemed).outerjoin(
+        GRANTS, GRANTS.c.id == redeemed.c.grant_id)
+    return with_principal(grant_read, GRANTS.c.account_id, GRANTS.c.agency_id)
+
+
+REDEEM_WITH_GRANT = _redeem_with_grant()
 
 
 async def refresh(request: TokenRequest) -> dict:
@@ -60,18 +74,16 @@ async def refresh(request: TokenRequest) -> dict:
         if old is None:
             await handle_refresh_replay(db, digest(token), request)
             raise InvalidGrant("the refresh token is invalid, expired or already used")
-        row = (await db.execute(GRANT_WITH_PRINCIPAL, {"grant_id": old.grant_id})).first()
-        grant = row[0] if row is not None else None
-        if grant is None or grant.revoked_at is not None:
+        if old.grant is None:
             raise InvalidGrant("the grant was revoked")
-        principal = live_principal(row[1], grant.agency_id, row[2], row[3])
+        principal = old.principal
         if principal is None:
             raise InvalidGrant("the account is no longer active")
         scope = narrowed_scope(old.scope, request.form.get("scope"))
         minter = TokenMinter(rows, request.portal.settings, await request.portal.key_ring())
-        view = Grant(**{c: getattr(grant, c) for c in GRANT_VIEW_COLUMNS}, scope=" ".join(scope))
+        view = Grant(**old.grant, scope=" ".join(scope))  # never added to a session
         body = minter.token_response(client, view, principal, jkt=request.jkt)
-        body["refresh_token"] = minter.refresh_token(client, grant, old.scope, old.dpop_jkt)
+        body["refresh_token"] = minter.refresh_token(client, view, old.scope, old.dpop_jkt)
         record_with(rows, "token.refreshed", actor=principal.subject, client_id=client.client_id,
                     source_ip=request.source_ip, subject=principal.account.subject)
         return body
@@ -79,18 +91,53 @@ async def refresh(request: TokenRequest) -> dict:
     return await in_transaction(request, work)
 
 
-async def redeem_refresh_token(db, token_digest: str, client_id: str, jkt: str | None) -> RefreshToken | None:
-    """Single use, atomically (one UPDATE … RETURNING): of N concurrent rotations one wins."""
+@dataclass(frozen=True)
+class RedeemedToken:
+    scope: str  # the redeemed token's: the most a rotation may grant
+    dpop_jkt: str | None
+    grant: dict | None  # its grant's GRANT_VIEW_COLUMNS; None if the grant is revoked or gone
+    principal: PrincipalValues | None  # None: the account disabled or gone, the agency removed
+
+
+async def redeem_refresh_token(db, token_digest: str, client_id: str, jkt: str | None) -> RedeemedToken | None:
+    """Single use, atomically (one UPDATE … RETURNING): of N concurrent rotations one wins. With
+    the token: its grant and the principal the grant speaks for, read in the same transaction."""
     now = clock.now()
-    result = await db.execute(REDEEM_REFRESH_TOKEN, {"b_token_digest": token_digest, "b_client_id": client_id,
-                                                     "b_now": now, "b_consumed_at": now, "b_jkt": jkt})
-    return result.scalars().first()
+    params = {"b_token_digest": token_digest, "b_client_id": client_id, "b_now": now, "b_consumed_at": now,
+              "b_jkt": jkt}
+    connection = await db.connection()
+    if connection.dialect.name == "postgresql":
+        row = (await connection.execute(REDEEM_WITH_GRANT, params)).first()
+        if row is None:
+            return None
+        return redeemed(row[0], row[1], row[2:], connection.dialect)
+    token = (await connection.execute(REDEEM_REFRESH_TOKEN, params)).first()
+    if token is None:
+        return None
+    values = (await connection.execute(GRANT_WITH_PRINCIPAL, {"grant_id": token.grant_id})).first()
+    return redeemed(token.scope, token.dpop_jkt, values, connection.dialect)
+
+
+def redeemed(scope: str, dpop_jkt: str | None, values: Sequence[Any] | None, dialect) -> RedeemedToken:
+    """The token with GRANT_WITH_PRINCIPAL's ``values`` (grant columns, revoked_at, principal columns)."""
+    if values is None or values[0] is None or values[PRINCIPAL_START - 1] is not None:
+        return RedeemedToken(scope, dpop_jkt, None, None)
+    grant = dict(zip(GRANT_VIEW_COLUMNS, values, strict=False))
+    return RedeemedToken(scope, dpop_jkt, grant,
+                         live_principal_values(values[PRINCIPAL_START:], grant["agency_id"], dialect))
+
+
+TOKEN_BY_DIGEST = (
+    select(REFRESH_TOKENS.c.client_id, REFRESH_TOKENS.c.consumed_at, REFRESH_TOKENS.c.grant_id)
+    .where(REFRESH_TOKENS.c.token_digest == bindparam("token_digest"))
+)
 
 
 async def handle_refresh_replay(db, token_digest: str, request: TokenRequest) -> None:
     """A rotated token presented again by its own client: revoke the family (RFC 9700 §4.14.2)."""
     client = request.client
-    row = await db.scalar(select(RefreshToken).where(RefreshToken.token_digest == token_digest))
+    connection = await db.connection()
+    row = (await connection.execute(TOKEN_BY_DIGEST, {"token_digest": token_digest})).first()
     if row is None or row.client_id != client.client_id or row.consumed_at is None:
         return
     if await revoke_grant(db, row.grant_id, "refresh_token_reuse"):

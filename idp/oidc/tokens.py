@@ -23,6 +23,7 @@ from idp.keys.store import KeyRing
 from idp.oidc.claims import principal_claims
 from idp.oidc.models import AccessToken, Grant, RefreshToken
 from idp.oidc.scopes import claims_for
+from idp.principals.columns import PrincipalValues
 from idp.principals.principal import Principal
 from idp.security.tokens import digest, new_token
 from idp.settings import Settings
@@ -127,7 +128,8 @@ class TokenMinter:
         return token
 
     def id_token(
-        self, client: ClientInfo, grant: Grant, principal: Principal, *, nonce: str | None, access_token: str | None
+        self, client: ClientInfo, grant: Grant, principal: Principal | PrincipalValues, *, nonce: str | None,
+        access_token: str | None,
     ) -> str:
         now = clock.epoch(clock.now())
         claims = {
@@ -157,8 +159,8 @@ class TokenMinter:
         return jws.sign(self.keys, claims, alg=alg)
 
     def token_response(
-        self, client: ClientInfo, grant: Grant, principal: Principal | None, *, nonce: str | None = None,
-        with_refresh: bool = False, jkt: str | None = None,
+        self, client: ClientInfo, grant: Grant, principal: Principal | PrincipalValues | None, *,
+        nonce: str | None = None, with_refresh: bool = False, jkt: str | None = None,
     ) -> dict:
         """With ``jkt`` (a DPoP proof came with the request) the access token is DPoP-bound, and so is
         a public client's refresh token (RFC 9449 §5; a confidential client's is bound to it already)."""

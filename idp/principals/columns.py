@@ -117,3 +117,15 @@ def live_principal_values(values: Sequence[Any], agency_id: int | None, dialect)
     if enterprise_id is None or enterprise_disabled_at is not None:
         return None
     return PrincipalValues(subject, account, EnterpriseValues(name, enterprise_name, credit_code))
+
+
+def with_principal(statement, account_id, agency_id):
+    """``statement`` (a select) with the PRINCIPAL_COLUMNS added after its own, joined by outer
+    joins to the account ``account_id`` and the agency ``agency_id`` (columns or bound values):
+    a row even when the account is gone, which :func:`live_principal_values` then refuses."""
+    return (
+        statement.add_columns(*PRINCIPAL_COLUMNS)
+        .outerjoin(ACCOUNTS, ACCOUNTS.c.id == account_id)
+        .outerjoin(AGENCIES, AGENCIES.c.id == agency_id)
+        .outerjoin(ENTERPRISES, ENTERPRISES.c.id == AGENCIES.c.enterprise_account_id)
+    )
