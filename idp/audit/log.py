@@ -17,8 +17,7 @@ from idp.metrics import count_when_committed, counter_for
 INSERT_EVENT = insert(cast(Table, AuditEvent.__table__))
 
 
-def record(
-    db: AsyncSession,
+def event_row(
     event: str,
     *,
     outcome: str = "success",
@@ -27,53 +26,10 @@ def record(
     source_ip: str | None = None,
     subject: str | None = None,
     **details,
-) -> None:
-    """``subject``: whom the event concerns when that is not the actor (staff acting on an
-    account, a system confirming a binding); it defaults to the actor, a user acting for itself."""
-    db.add(AuditEvent(**event_values(event, outcome, actor, client_id, source_ip, details, subject)))
-    count_when_committed(db, event, details)  # logins, tokens, replays: idp/metrics.py
-
-
-async def record_now(
-    db: AsyncSession,
-    event: str,
-    *,
-    outcome: str = "success",
-    actor: str | None = None,
-    client_id: str | None = None,
-    source_ip: str | None = None,
-    subject: str | None = None,
-    **details,
-) -> None:
-    """:func:`record` as one Core INSERT in the caller's transaction, executed at once: no ORM
-    object and no unit of work (which cost a token response about a quarter of its Python time)."""
-    connection = await db.connection()
-    await connection.execute(INSERT_EVENT, event_values(event, outcome, actor, client_id, source_ip, details,
-                                                        subject))
-    count_when_committed(db, event, details)
-
-
-def record_with(
-    rows: Rows,
-    event: str,
-    *,
-    outcome: str = "success",
-    actor: str | None = None,
-    client_id: str | None = None,
-    source_ip: str | None = None,
-    subject: str | None = None,
-    **details,
-) -> None:
-    """:func:`record` as one more row of a group commit (idp.db.group_commit): written in the
-    transaction that writes the tokens it describes, counted once that commits."""
-    rows.add(INSERT_EVENT, event_values(event, outcome, actor, client_id, source_ip, details, subject))
-    counter = counter_for(event, details)
-    if counter is not None:
-        rows.on_commit.append(counter.inc)
-
-
-def event_values(event: str, outcome: str, actor: str | None, client_id: str | None, source_ip: str | None,
-                 details: dict, subject: str | None = None) -> dict:
+) -> dict:
+    """The audit_events row of one event. ``subject``: whom the event concerns when that is not
+    the actor (staff acting on an account, a system confirming a binding); it defaults to the
+    actor, a user acting for itself. Details that are None are left out."""
     return {
         "at": clock.now(),
         "event": event,
@@ -85,6 +41,32 @@ def event_values(event: str, outcome: str, actor: str | None, client_id: str | N
         "source_ip": _bounded(source_ip, 64),
         "details": {k: v for k, v in details.items() if v is not None},
     }
+
+
+def record(db: AsyncSession, event: str, **fields) -> None:
+    """The event (:func:`event_row`'s fields) as an ORM object in the caller's session."""
+    row = event_row(event, **fields)
+    db.add(AuditEvent(**row))
+    count_when_committed(db, event, row["details"])  # logins, tokens, replays: idp/metrics.py
+
+
+async def record_now(db: AsyncSession, event: str, **fields) -> None:
+    """:func:`record` as one Core INSERT in the caller's transaction, executed at once: no ORM
+    object and no unit of work (which cost a token response about a quarter of its Python time)."""
+    row = event_row(event, **fields)
+    connection = await db.connection()
+    await connection.execute(INSERT_EVENT, row)
+    count_when_committed(db, event, row["details"])
+
+
+def record_with(rows: Rows, event: str, **fields) -> None:
+    """:func:`record` as one more row of a group commit (idp.db.group_commit): written in the
+    transaction that writes the tokens it describes, counted once that commits."""
+    row = event_row(event, **fields)
+    rows.add(INSERT_EVENT, row)
+    counter = counter_for(event, row["details"])
+    if counter is not None:
+        rows.on_commit.append(counter.inc)
 
 
 def _bounded(value: str | None, length: int) -> str | None:

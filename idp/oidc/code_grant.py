@@ -10,12 +10,12 @@ import hashlib
 
 from sqlalchemy import Row, bindparam, select
 
-from idp.audit.log import record, record_with
+from idp.audit.log import record_with
 from idp.clients.registry import ClientInfo
 from idp.errors import InvalidGrant, InvalidRequest, OAuthError
 from idp.oidc.code_claim import CODES, ClaimedCode, claim_code, forget_grant
-from idp.oidc.token_request import TokenRequest, in_transaction
-from idp.oidc.tokens import TokenMinter, insert_grant, new_grant, revoke_grant
+from idp.oidc.token_request import TokenRequest, in_transaction, revoke_replayed_grant
+from idp.oidc.tokens import TokenMinter, insert_grant, new_grant
 from idp.principals.columns import PrincipalValues
 from idp.security.tokens import constant_time_equal, digest
 
@@ -23,9 +23,7 @@ CODE_BY_DIGEST = select(*CODES.c).where(CODES.c.code_digest == bindparam("code_d
 
 
 async def exchange_code(request: TokenRequest) -> dict:
-    code = request.form.get("code")
-    if not code:
-        raise InvalidRequest("missing code")
+    code = request.required("code")
     client = request.client
 
     async def work(db, rows) -> dict:
@@ -75,18 +73,14 @@ async def handle_code_replay(db, code_digest: str, request: TokenRequest) -> Non
     (RFC 6749 §4.1.2). Another client's attempt, or a replay with parameters that would have
     failed anyway (a wrong redirect_uri or code_verifier), revokes nothing: a leaked used code
     alone must not let anyone end the user's tokens (O21, a denial-of-service guard)."""
-    client = request.client
     connection = await db.connection()
     row = (await connection.execute(CODE_BY_DIGEST, {"code_digest": code_digest})).first()
-    if row is None or row.client_id != client.client_id or row.consumed_at is None:
-        return
     try:
-        check_code(row, client, request.form)
+        if row is not None:
+            check_code(row, request.client, request.form)
     except OAuthError:
         return
-    if await revoke_grant(db, row.grant_id, "code_reuse"):
-        record(db, "authorization.code_reused", outcome="failure", client_id=client.client_id,
-               source_ip=request.source_ip, grant_id=row.grant_id)
+    await revoke_replayed_grant(db, request, row, "code_reuse", "authorization.code_reused")
 
 
 def check_code(row: Row, client: ClientInfo, form: dict) -> None:

@@ -13,11 +13,11 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, or_, select, update
 
 from idp import clock
-from idp.audit.log import record, record_with
-from idp.errors import InvalidGrant, InvalidRequest, InvalidScope
+from idp.audit.log import record_with
+from idp.errors import InvalidGrant, InvalidScope
 from idp.oidc.models import Grant, RefreshToken
-from idp.oidc.token_request import TokenRequest, in_transaction
-from idp.oidc.tokens import TokenMinter, revoke_grant
+from idp.oidc.token_request import TokenRequest, in_transaction, revoke_replayed_grant
+from idp.oidc.tokens import TokenMinter
 from idp.principals.columns import PrincipalValues, live_principal_values, with_principal
 from idp.security.tokens import digest
 
@@ -64,9 +64,7 @@ REDEEM_WITH_GRANT = _redeem_with_grant()
 
 
 async def refresh(request: TokenRequest) -> dict:
-    token = request.form.get("refresh_token")
-    if not token:
-        raise InvalidRequest("missing refresh_token")
+    token = request.required("refresh_token")
     client = request.client
 
     async def work(db, rows) -> dict:
@@ -135,14 +133,9 @@ TOKEN_BY_DIGEST = (
 
 async def handle_refresh_replay(db, token_digest: str, request: TokenRequest) -> None:
     """A rotated token presented again by its own client: revoke the family (RFC 9700 §4.14.2)."""
-    client = request.client
     connection = await db.connection()
     row = (await connection.execute(TOKEN_BY_DIGEST, {"token_digest": token_digest})).first()
-    if row is None or row.client_id != client.client_id or row.consumed_at is None:
-        return
-    if await revoke_grant(db, row.grant_id, "refresh_token_reuse"):
-        record(db, "token.refresh_reused", outcome="failure", client_id=client.client_id,
-               source_ip=request.source_ip, grant_id=row.grant_id)
+    await revoke_replayed_grant(db, request, row, "refresh_token_reuse", "token.refresh_reused")
 
 
 def narrowed_scope(granted: str, requested: str | None) -> list[str]:

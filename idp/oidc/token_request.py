@@ -18,7 +18,8 @@ from idp.audit.log import record
 from idp.clients.registry import ClientInfo
 from idp.db import group_commit
 from idp.db.group_commit import Rows
-from idp.errors import OAuthError
+from idp.errors import InvalidRequest, OAuthError
+from idp.oidc.tokens import revoke_grant
 from idp.portal import Portal
 
 
@@ -36,6 +37,25 @@ class TokenRequest:
     @property
     def grant_type(self) -> str:
         return self.form.get("grant_type", "")
+
+    def required(self, name: str) -> str:
+        """A parameter the grant cannot do without (RFC 6749 §5.2, invalid_request)."""
+        value = self.form.get(name)
+        if not value:
+            raise InvalidRequest(f"missing {name}")
+        return value
+
+
+async def revoke_replayed_grant(db: AsyncSession, request: TokenRequest, used, reason: str, event: str) -> None:
+    """``used`` (a code or refresh token row: client_id, consumed_at, grant_id) presented again:
+    by its own client after its use, it revokes the grant and everything issued under it
+    (RFC 6749 §4.1.2, RFC 9700 §4.14.2), recorded once; anything else revokes nothing."""
+    client_id = request.client.client_id
+    if used is None or used.client_id != client_id or used.consumed_at is None:
+        return
+    if await revoke_grant(db, used.grant_id, reason):
+        record(db, event, outcome="failure", client_id=client_id, source_ip=request.source_ip,
+               grant_id=used.grant_id)
 
 
 class RefusalRecorded(Exception):
