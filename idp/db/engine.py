@@ -8,6 +8,8 @@ from sqlalchemy.engine import Dialect, Row, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 
+from idp.db.sqlite_driver import one_hop_dbapi
+
 POOL_SIZE = 20
 MAX_OVERFLOW = 10
 # The execution option of a reader connection that runs a single SELECT and nothing else (a
@@ -40,6 +42,8 @@ def create_engine(url: str, *, pooled: bool = True, readers: bool = False, pool_
                 kwargs.update(pool_size=pool_size, max_overflow=max_overflow)
         # Many writers share one file: wait for the lock instead of failing at once.
         kwargs["connect_args"] = {"timeout": 30}
+        if make_url(url).get_driver_name() == "aiosqlite":
+            kwargs["module"] = one_hop_dbapi()  # one call to aiosqlite's thread per statement
     elif pooled:
         # Keep up to 20 connections open (connections are opened on demand, so an idle instance
         # holds few). SQLAlchemy's default keeps 5 and closes each of the 10 overflow connections
