@@ -77,8 +77,11 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
+# The suite runs in two worker processes (pytest-xdist), each test file on one of them (its module
+# fixtures made once); PYTEST_WORKERS=0 runs it in this process.
+PYTEST_WORKERS ?= 2
 test: lint browser examples
-	$(BIN)/pytest -q $(PYTEST_ARGS)
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # The Node sample business system (examples/node-system) that tests/test_example_node_system.py
 # runs: its node_modules exactly as package-lock.json pins them, installed again only when the lock

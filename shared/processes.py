@@ -103,16 +103,22 @@ class ServerProcess:
 
     async def wait_ready(self, timeout: float = STARTUP_TIMEOUT) -> None:
         """Until the probe answers; an error with the log's tail when the process exits first
-        or ``timeout`` passes."""
+        or ``timeout`` passes.
+
+        The probe runs once more after the deadline before giving up: a start awaited by a task
+        whose event loop was busy elsewhere (a server started ahead while a test runs) may see
+        the deadline pass in one step, although the server has been ready for a while."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        while True:
             if self.process.poll() is not None:
                 raise RuntimeError(f"{self.name} on port {self.port} exited with {self.process.returncode}:\n"
                                    f"{self.log_tail()}")
             if await asyncio.to_thread(self.answers):
                 return
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"{self.name} on port {self.port} not ready within {timeout} s:\n"
+                                   f"{self.log_tail()}")
             await asyncio.sleep(0.1)
-        raise TimeoutError(f"{self.name} on port {self.port} not ready within {timeout} s:\n{self.log_tail()}")
 
     def signal(self, signum: int) -> None:
         """To the whole process group: uvicorn's workers (``--workers``) stop with their parent."""

@@ -31,10 +31,23 @@ def pytest_terminal_summary(terminalreporter):
             terminalreporter.write_line(str(error))
 
 
+@pytest.hookimpl(trylast=True)  # after the session fixtures' teardown (live_process_logs)
 def pytest_sessionfinish(session, exitstatus):
-    """The run fails if any server error happened, even in a test that passed."""
+    """The run fails if any server error happened, even in a test that passed. A worker process
+    of a parallel run (pytest-xdist) hands its errors to the controlling process instead."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["server_errors"] = [(error.where, error.what) for error in server_errors.errors]
+        return
     if server_errors.errors and session.exitstatus == 0:
         session.exitstatus = 1
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """In the controlling process of a parallel run: a finished worker's server errors."""
+    for where, what in getattr(node, "workeroutput", {}).get("server_errors", []):
+        server_errors.errors.append(server_errors.ServerError(where, what))
 
 
 @pytest.fixture(scope="session", autouse=True)

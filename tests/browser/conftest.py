@@ -84,7 +84,8 @@ class PortalPool:
 
     async def _start(self) -> Portal:
         database_url = await self._databases.fresh()
-        process = await live.start(database_url, self._log_dir, IDP_AUTO_MIGRATE="false",
+        # A start may take long while the other test worker runs a browser too: 60 s, not 20.
+        process = await live.start(database_url, self._log_dir, timeout=60, IDP_AUTO_MIGRATE="false",
                                    IDP_CAPTCHA_PROVIDER="test", IDP_MESSAGE_SINK="development")
         return Portal(process, database_url)
 
