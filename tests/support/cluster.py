@@ -155,8 +155,11 @@ class User:
     def __init__(self, cluster: Cluster, username: str, address: str):
         self.cluster = cluster
         self.username = username
+        # Idle connections are dropped after 2 s, before the servers' own keep-alive timeout
+        # (uvicorn's 5 s, which is also httpx's default): with both at 5 s, a request sent on an
+        # idle connection just as the server closed it failed with a ReadError.
         self.http = httpx.AsyncClient(timeout=20.0, transport=httpx.AsyncHTTPTransport(
-            verify=cluster.ca, local_address=address, retries=0))
+            verify=cluster.ca, local_address=address, retries=0, limits=httpx.Limits(keepalive_expiry=2.0)))
         self.request_ids: list[str] = []  # every request this user made, in order
         self.logged_in = False  # whether the last authorize asked for the password
 
