@@ -17,7 +17,7 @@ from idp.audit.log import record_with
 from idp.errors import InvalidGrant, InvalidScope
 from idp.oidc.models import Grant, RefreshToken
 from idp.oidc.token_request import TokenRequest, in_transaction, revoke_replayed_grant
-from idp.oidc.tokens import TokenMinter
+from idp.oidc.tokens import GrantValues, TokenMinter
 from idp.principals.columns import PrincipalValues, live_principal_values, with_principal
 from idp.security.tokens import digest
 
@@ -79,7 +79,7 @@ async def refresh(request: TokenRequest) -> dict:
             raise InvalidGrant("the account is no longer active")
         scope = narrowed_scope(old.scope, request.form.get("scope"))
         minter = TokenMinter(rows, request.portal.settings, await request.portal.key_ring())
-        view = Grant(**old.grant, scope=" ".join(scope))  # never added to a session
+        view = GrantValues(**old.grant, scope=" ".join(scope))
         body = minter.token_response(client, view, principal, jkt=request.jkt)
         body["refresh_token"] = minter.refresh_token(client, view, old.scope, old.dpop_jkt)
         record_with(rows, "token.refreshed", actor=principal.subject, client_id=client.client_id,
