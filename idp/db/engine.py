@@ -23,7 +23,8 @@ def create_engine(url: str, *, pooled: bool = True, readers: bool = False, pool_
     ``pool_size`` and ``max_overflow`` size a PostgreSQL pool and SQLite's readers' (IDP_DATABASE_POOL_SIZE, …)."""
     kwargs: dict = {}
     if url.startswith("sqlite"):
-        database = make_url(url).database
+        parsed = make_url(url)
+        database = parsed.database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)  # e.g. var/ on a fresh clone
             if pooled and not readers:
@@ -42,7 +43,7 @@ def create_engine(url: str, *, pooled: bool = True, readers: bool = False, pool_
                 kwargs.update(pool_size=pool_size, max_overflow=max_overflow)
         # Many writers share one file: wait for the lock instead of failing at once.
         kwargs["connect_args"] = {"timeout": 30}
-        if make_url(url).get_driver_name() == "aiosqlite":
+        if parsed.get_driver_name() == "aiosqlite":
             kwargs["module"] = one_hop_dbapi()  # one call to aiosqlite's thread per statement
     elif pooled:
         # Keep up to 20 connections open (connections are opened on demand, so an idle instance

@@ -30,9 +30,10 @@ from sqlalchemy.util import immutabledict
 from sqlalchemy.util.concurrency import await_
 
 
-@dataclass(frozen=True)
+@dataclass
 class Executed:
-    """What SQLAlchemy reads of a cursor once its statement ran (PEP 249 attributes)."""
+    """What SQLAlchemy reads of a cursor once its statement ran (PEP 249 attributes; arraysize
+    stays settable, as on a cursor)."""
 
     description: Any
     rowcount: int
@@ -43,7 +44,8 @@ class Executed:
         """Nothing to close: the sqlite3 cursor was closed on the connection's thread."""
 
 
-def _run(connection: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> tuple[Executed, list]:
+def run_statement(connection: sqlite3.Connection, operation: str, parameters: Any,
+                  many: bool) -> tuple[Executed, list]:
     """On the connection's thread: the whole statement, from cursor to close."""
     cursor = connection.cursor()
     try:
@@ -88,7 +90,7 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
         connection = cast(aiosqlite.Connection, self._connection)
         async with self._adapt_connection._execute_mutex:
             future = asyncio.get_running_loop().create_future()
-            connection._tx.put_nowait((future, lambda: _run(connection._conn, operation, parameters, many)))
+            connection._tx.put_nowait((future, lambda: run_statement(connection._conn, operation, parameters, many)))
             executed, rows = await future
         self._cursor = cast(Any, executed)
         self._rows = collections.deque(rows)

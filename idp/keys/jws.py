@@ -117,7 +117,7 @@ def verify(ring: KeyRing, token: str, *, typ: str | None = None) -> tuple[dict, 
     signature = _decoded(signature_segment)
     # One encoding per signature: a segment whose unused trailing bits differ decodes to the same
     # bytes, and would make a second string of the same token.
-    if base64.urlsafe_b64encode(signature).rstrip(b"=").decode() != signature_segment:
+    if _encoded(signature) != signature_segment:
         raise BadSignature("signature segment is not canonical base64url")
     if not _signature_valid(key, signature, f"{header_segment}.{payload_segment}".encode("ascii")):
         raise BadSignature("signature does not verify")
