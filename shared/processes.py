@@ -13,14 +13,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import fcntl
 import os
+import random
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,16 +38,59 @@ STOP_TIMEOUT = 10.0
 _LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
 # Probes go straight to the loopback port, never through a proxy of the caller's environment.
 _PROBE = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+# Servers' ports are drawn from here up, outside the ephemeral range (free_ports).
+PORT_FLOOR = 10000
+_PORT_LOCKS = Path(tempfile.gettempdir()) / f"loopback-ports-{os.getuid()}"
+_HELD: deque[int] = deque(maxlen=256)
+
+
+def ephemeral_range() -> tuple[int, int]:
+    """The kernel's range for the source ports of outgoing connections (Linux's default when
+    it cannot be read)."""
+    with contextlib.suppress(OSError, ValueError):
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    return 32768, 60999
+
+
+def candidate_ports() -> list[int]:
+    low, high = ephemeral_range()
+    return [port for port in range(PORT_FLOOR, 65536) if not low <= port <= high]
+
+
+def reserve(port: int) -> bool:
+    """Whether ``port`` is now ours: no other process of this machine chose it (a lock on a file
+    named after it) and nothing listens on it or holds it bound."""
+    _PORT_LOCKS.mkdir(mode=0o700, exist_ok=True)
+    descriptor = os.open(_PORT_LOCKS / str(port), os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.bind((HOST, port))
+    except OSError:
+        os.close(descriptor)
+        return False
+    if len(_HELD) == _HELD.maxlen:
+        os.close(_HELD[0])
+    _HELD.append(descriptor)
+    return True
 
 
 def free_ports(count: int) -> list[int]:
-    """``count`` distinct loopback ports nobody listens on right now (the OS picks them; all
-    are held until the last is chosen, so none repeats)."""
-    with contextlib.ExitStack() as stack:
-        sockets = [stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) for _ in range(count)]
-        for sock in sockets:
-            sock.bind((HOST, 0))
-        return [sock.getsockname()[1] for sock in sockets]
+    """``count`` distinct loopback ports nobody listens on right now, for servers about to start.
+
+    Not the OS's pick (binding port 0): that comes from the ephemeral range, where the source
+    port of any outgoing connection may take it before our server binds it, and a second
+    process choosing at the same moment may get it too (two test workers did, and a portal
+    failed to start). So a port is drawn from outside that range and reserved against the other
+    processes of this machine by a file lock, held until this process has chosen a few hundred
+    more, long after the server it was for has bound it."""
+    candidates, chosen = candidate_ports(), []
+    while len(chosen) < count:
+        port = random.choice(candidates)
+        if port not in chosen and reserve(port):
+            chosen.append(port)
+    return chosen
 
 
 def free_port() -> int:

@@ -6,7 +6,6 @@ process under uvicorn; logins go through a FAKE portal (tests/support/fake_porta
 from __future__ import annotations
 
 import asyncio
-import socket
 
 import httpx
 import pytest_asyncio
@@ -14,6 +13,7 @@ import uvicorn
 from playwright.async_api import expect
 
 from mock_systems.drug import PROFILE as DRUG, create_app
+from shared.processes import free_port
 from tests.browser.conftest import STEP_TIMEOUT_MS
 from tests.browser.steps import ON_BROWSER_LOOP
 from tests.mock_systems.drug.conftest import AGENT, LEGAL, DrugSystem
@@ -21,11 +21,6 @@ from tests.support.fake_portal import FakePortal, system_settings
 
 pytestmark = ON_BROWSER_LOOP
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest_asyncio.fixture(loop_scope="session")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import socket
 
 import httpx
 import pyotp
@@ -23,6 +22,7 @@ from mock_systems.common import DEMO_LOCAL_PASSWORD
 from mock_systems.drug import PROFILE as DRUG, create_app
 from mock_systems.drug.supervision import supervision_settings
 from shared.hashing import Passwords
+from shared.processes import free_port
 from tests.browser.conftest import STEP_TIMEOUT_MS
 from tests.browser.steps import CAPTCHA, ON_BROWSER_LOOP
 from tests.mock_systems.drug.conftest import ENTERPRISE, LEGAL, DrugSystem
@@ -44,11 +44,6 @@ def staff_profile() -> dict[str, str]:
     return {**{k: v for k, v in settings.items() if k not in OWN}, "IDP_AUTO_MIGRATE": "false",
             "IDP_CAPTCHA_PROVIDER": "test"}
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Routes(httpx.AsyncBaseTransport):
