@@ -85,7 +85,8 @@ def free_ports(count: int) -> list[int]:
     failed to start). So a port is drawn from outside that range and reserved against the other
     processes of this machine by a file lock, held until this process has chosen a few hundred
     more, long after the server it was for has bound it."""
-    candidates, chosen = candidate_ports(), []
+    candidates = candidate_ports()
+    chosen: list[int] = []
     while len(chosen) < count:
         port = random.choice(candidates)
         if port not in chosen and reserve(port):

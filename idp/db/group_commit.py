@@ -45,6 +45,11 @@ class Rows:
     def add(self, statement: Insert, values: dict) -> None:
         self.inserts.append((statement, values))
 
+    def committed(self) -> None:
+        """What to do now that the rows are committed."""
+        for callback in self.on_commit:
+            callback()
+
     def __bool__(self) -> bool:
         return bool(self.inserts)
 
@@ -121,8 +126,7 @@ def _answer(pending: _Pending, error: BaseException | None) -> None:
     if error is not None:
         pending.answer.set_exception(error)
         return
-    for callback in pending.rows.on_commit:
-        callback()
+    pending.rows.committed()
     pending.answer.set_result(None)
 
 

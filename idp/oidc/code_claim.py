@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import cast
 
 from sqlalchemy import Row, Table, bindparam, delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from idp import clock
 from idp.oidc.models import AuthorizationCode, Grant
@@ -80,12 +81,11 @@ class ClaimedCode:
     grant_stored: bool  # PostgreSQL: the claim's statement stored the grant already
 
 
-async def claim_code(db, code_digest: str, client_id: str) -> ClaimedCode | None:
+async def claim_code(connection: AsyncConnection, code_digest: str, client_id: str) -> ClaimedCode | None:
     """The code, consumed now, with its principal if still live; None if the code is unknown,
     another client's, expired or used."""
     now = clock.now()
     params = {"b_code_digest": code_digest, "b_client_id": client_id, "b_now": now, "b_consumed_at": now}
-    connection = await db.connection()
     if connection.dialect.name == "postgresql":
         row = (await connection.execute(CLAIM_AND_STORE_GRANT, {**params, "b_created_at": now})).first()
         if row is None:
@@ -101,7 +101,6 @@ async def claim_code(db, code_digest: str, client_id: str) -> ClaimedCode | None
     return ClaimedCode(code, principal, grant_stored=False)
 
 
-async def forget_grant(db, grant_id: str) -> None:
+async def forget_grant(connection: AsyncConnection, grant_id: str) -> None:
     """The grant a refused exchange's claim stored: no token was issued under it."""
-    connection = await db.connection()
     await connection.execute(DELETE_GRANT, {"grant_id": grant_id})

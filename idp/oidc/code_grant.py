@@ -14,7 +14,7 @@ from idp.audit.log import record_with
 from idp.clients.registry import ClientInfo
 from idp.errors import InvalidGrant, InvalidRequest, OAuthError
 from idp.oidc.code_claim import CODES, ClaimedCode, claim_code, forget_grant
-from idp.oidc.token_request import TokenRequest, in_transaction, revoke_replayed_grant
+from idp.oidc.token_request import GrantTransaction, TokenRequest, in_transaction, revoke_replayed_grant
 from idp.oidc.tokens import TokenMinter, insert_grant, new_grant
 from idp.principals.columns import PrincipalValues
 from idp.security.tokens import constant_time_equal, digest
@@ -26,16 +26,16 @@ async def exchange_code(request: TokenRequest) -> dict:
     code = request.required("code")
     client = request.client
 
-    async def work(db, rows) -> dict:
-        claimed = await claim_code(db, digest(code), client.client_id)
+    async def work(tx: GrantTransaction) -> dict:
+        claimed = await claim_code(tx.connection, digest(code), client.client_id)
         if claimed is None:
-            await handle_code_replay(db, digest(code), request)
+            await handle_code_replay(tx, digest(code), request)
             raise InvalidGrant("the code is invalid, expired or already used")
         try:
             principal = checked_principal(claimed, request)
         except OAuthError:
             if claimed.grant_stored:
-                await forget_grant(db, claimed.code.grant_id)
+                await forget_grant(tx.connection, claimed.code.grant_id)
             raise
         row = claimed.code
         grant = new_grant(
@@ -44,12 +44,12 @@ async def exchange_code(request: TokenRequest) -> dict:
             sid=row.sid, auth_time=row.auth_time, acr=row.acr, amr=row.amr, claims=row.claims,
         )
         if not claimed.grant_stored:
-            await insert_grant(db, grant)  # in the claim's transaction, before the tokens that reference it
-        minter = TokenMinter(rows, request.portal.settings, await request.portal.key_ring())
+            await insert_grant(tx.connection, grant)  # in the claim's transaction, before the tokens that reference it
+        minter = TokenMinter(tx.rows, request.portal.settings, await request.portal.key_ring())
         with_refresh = "offline_access" in row.scope.split() and "refresh_token" in client.grant_types
         body = minter.token_response(client, grant, principal, nonce=row.nonce, with_refresh=with_refresh,
                                      jkt=request.jkt)
-        record_with(rows, "token.issued", actor=principal.subject, client_id=client.client_id,
+        record_with(tx.rows, "token.issued", actor=principal.subject, client_id=client.client_id,
                     source_ip=request.source_ip, grant_type="authorization_code",
                     subject=principal.account.subject)
         return body
@@ -68,19 +68,18 @@ def checked_principal(claimed: ClaimedCode, request: TokenRequest) -> PrincipalV
     return claimed.principal
 
 
-async def handle_code_replay(db, code_digest: str, request: TokenRequest) -> None:
+async def handle_code_replay(tx: GrantTransaction, code_digest: str, request: TokenRequest) -> None:
     """A used code presented again by its own client: revoke what the first use issued
     (RFC 6749 §4.1.2). Another client's attempt, or a replay with parameters that would have
     failed anyway (a wrong redirect_uri or code_verifier), revokes nothing: a leaked used code
     alone must not let anyone end the user's tokens (O21, a denial-of-service guard)."""
-    connection = await db.connection()
-    row = (await connection.execute(CODE_BY_DIGEST, {"code_digest": code_digest})).first()
+    row = (await tx.connection.execute(CODE_BY_DIGEST, {"code_digest": code_digest})).first()
     try:
         if row is not None:
             check_code(row, request.client, request.form)
     except OAuthError:
         return
-    await revoke_replayed_grant(db, request, row, "code_reuse", "authorization.code_reused")
+    await revoke_replayed_grant(tx, request, row, "code_reuse", "authorization.code_reused")
 
 
 def check_code(row: Row, client: ClientInfo, form: dict) -> None:

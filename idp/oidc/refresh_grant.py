@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from idp import clock
 from idp.audit.log import record_with
 from idp.errors import InvalidGrant, InvalidScope
 from idp.oidc.models import Grant, RefreshToken
-from idp.oidc.token_request import TokenRequest, in_transaction, revoke_replayed_grant
+from idp.oidc.token_request import GrantTransaction, TokenRequest, in_transaction, revoke_replayed_grant
 from idp.oidc.tokens import GrantValues, TokenMinter
 from idp.principals.columns import PrincipalValues, live_principal_values, with_principal
 from idp.security.tokens import digest
@@ -67,10 +68,10 @@ async def refresh(request: TokenRequest) -> dict:
     token = request.required("refresh_token")
     client = request.client
 
-    async def work(db, rows) -> dict:
-        old = await redeem_refresh_token(db, digest(token), client.client_id, request.jkt)
+    async def work(tx: GrantTransaction) -> dict:
+        old = await redeem_refresh_token(tx.connection, digest(token), client.client_id, request.jkt)
         if old is None:
-            await handle_refresh_replay(db, digest(token), request)
+            await handle_refresh_replay(tx, digest(token), request)
             raise InvalidGrant("the refresh token is invalid, expired or already used")
         if old.grant is None:
             raise InvalidGrant("the grant was revoked")
@@ -78,11 +79,11 @@ async def refresh(request: TokenRequest) -> dict:
         if principal is None:
             raise InvalidGrant("the account is no longer active")
         scope = narrowed_scope(old.scope, request.form.get("scope"))
-        minter = TokenMinter(rows, request.portal.settings, await request.portal.key_ring())
+        minter = TokenMinter(tx.rows, request.portal.settings, await request.portal.key_ring())
         view = GrantValues(**old.grant, scope=" ".join(scope))
         body = minter.token_response(client, view, principal, jkt=request.jkt)
         body["refresh_token"] = minter.refresh_token(client, view, old.scope, old.dpop_jkt)
-        record_with(rows, "token.refreshed", actor=principal.subject, client_id=client.client_id,
+        record_with(tx.rows, "token.refreshed", actor=principal.subject, client_id=client.client_id,
                     source_ip=request.source_ip, subject=principal.account.subject)
         return body
 
@@ -97,13 +98,13 @@ class RedeemedToken:
     principal: PrincipalValues | None  # None: the account disabled or gone, the agency removed
 
 
-async def redeem_refresh_token(db, token_digest: str, client_id: str, jkt: str | None) -> RedeemedToken | None:
+async def redeem_refresh_token(connection: AsyncConnection, token_digest: str, client_id: str,
+                               jkt: str | None) -> RedeemedToken | None:
     """Single use, atomically (one UPDATE … RETURNING): of N concurrent rotations one wins. With
     the token: its grant and the principal the grant speaks for, read in the same transaction."""
     now = clock.now()
     params = {"b_token_digest": token_digest, "b_client_id": client_id, "b_now": now, "b_consumed_at": now,
               "b_jkt": jkt}
-    connection = await db.connection()
     if connection.dialect.name == "postgresql":
         row = (await connection.execute(REDEEM_WITH_GRANT, params)).first()
         if row is None:
@@ -131,11 +132,10 @@ TOKEN_BY_DIGEST = (
 )
 
 
-async def handle_refresh_replay(db, token_digest: str, request: TokenRequest) -> None:
+async def handle_refresh_replay(tx: GrantTransaction, token_digest: str, request: TokenRequest) -> None:
     """A rotated token presented again by its own client: revoke the family (RFC 9700 §4.14.2)."""
-    connection = await db.connection()
-    row = (await connection.execute(TOKEN_BY_DIGEST, {"token_digest": token_digest})).first()
-    await revoke_replayed_grant(db, request, row, "refresh_token_reuse", "token.refresh_reused")
+    row = (await tx.connection.execute(TOKEN_BY_DIGEST, {"token_digest": token_digest})).first()
+    await revoke_replayed_grant(tx, request, row, "refresh_token_reuse", "token.refresh_reused")
 
 
 def narrowed_scope(granted: str, requested: str | None) -> list[str]:

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import APIRouter
 from starlette.requests import Request
 
+from idp.audit.log import record
 from idp.clients.authentication import ClientAuthFailed
 from idp.clients.registry import ClientInfo
 from idp.errors import InvalidRequest, OAuthError, UnauthorizedClient, UnsupportedGrantType, UseDpopNonce
@@ -21,7 +22,7 @@ from idp.oidc.client_credentials_grant import issue_client_token
 from idp.oidc.code_grant import exchange_code
 from idp.oidc.json_endpoints import JSONResponse, authenticate, error_response, json_response, plain_route, read_form
 from idp.oidc.refresh_grant import refresh
-from idp.oidc.token_request import RefusalRecorded, TokenRequest, record_refusal
+from idp.oidc.token_request import RefusalRecorded, TokenRequest, refusal_fields
 from idp.portal import Portal
 
 router = APIRouter()
@@ -73,6 +74,7 @@ async def record_refusal_alone(portal: Portal, request: Request, exc: OAuthError
     """A refusal before any grant's transaction began (no grant_type, a bad proof, a scope the
     client may not ask for): its token.refused event in a transaction of its own."""
     async with portal.sessionmaker.begin() as db:
-        record_refusal(db, exc, actor=client.client_id if client else None,
-                       client_id=client.client_id if client else form.get("client_id"),
-                       grant_type=form.get("grant_type"), source_ip=client_ip(request))
+        record(db, "token.refused", **refusal_fields(
+            exc, actor=client.client_id if client else None,
+            client_id=client.client_id if client else form.get("client_id"),
+            grant_type=form.get("grant_type"), source_ip=client_ip(request)))

@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields
 from typing import cast
 
 from sqlalchemy import Table, insert, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from idp import clock
 from idp.clients.pairwise import seen_by, subject_for
@@ -71,13 +71,12 @@ def grant_values(grant: GrantValues) -> dict:
     return {name: getattr(grant, name) for name in GRANT_COLUMNS}
 
 
-async def insert_grant(db: AsyncSession, grant: GrantValues) -> None:
-    """Store a grant made by :func:`new_grant` in the session's transaction."""
-    connection = await db.connection()
+async def insert_grant(connection: AsyncConnection, grant: GrantValues) -> None:
+    """Store a grant made by :func:`new_grant` in the connection's transaction."""
     await connection.execute(INSERT_GRANT, grant_values(grant))
 
 
-async def revoke_grant(db: AsyncSession, grant_id: str, reason: str) -> bool:
+async def revoke_grant(db: AsyncSession | AsyncConnection, grant_id: str, reason: str) -> bool:
     """Revoke a grant and with it every token issued under it. Idempotent."""
     result = await db.execute(
         update(Grant)
