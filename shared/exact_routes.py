@@ -1,6 +1,7 @@
 """Pure ASGI middleware answering plain routes of fixed paths (the protocol endpoints: token,
-UserInfo, introspection, revocation, PAR, discovery, the JWKS) by one dictionary lookup, before
-the framework's own exception middleware and router.
+UserInfo, introspection, revocation, PAR, discovery, the JWKS; the authorization endpoint and the
+login page, every login passes through) by one dictionary lookup, before the framework's own
+exception middleware and router.
 
 FastAPI's router tries each included router in turn and matches the chosen one twice; with the
 portal's forty-odd routers that, and the layers around it, cost more per request than all of the
@@ -16,12 +17,14 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable, Iterable, Mapping
+from types import SimpleNamespace
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Route
 
 Endpoint = Callable[[Request], Awaitable[Response]]
+NOTHING: Mapping[str, Endpoint] = {}
 
 
 def _plain(route: BaseRoute) -> bool:
@@ -31,34 +34,39 @@ def _plain(route: BaseRoute) -> bool:
             and inspect.iscoroutinefunction(route.endpoint))
 
 
-def exact_table(routes: Iterable[BaseRoute]) -> dict[str, tuple[frozenset[str], Endpoint]]:
-    """Path -> (methods, endpoint) of the plain routes among ``routes`` (in the router's order)
-    that no earlier route matches, for any method."""
-    table: dict[str, tuple[frozenset[str], Endpoint]] = {}
+def exact_table(routes: Iterable[BaseRoute]) -> dict[str, dict[str, Endpoint]]:
+    """Path -> method -> endpoint of the plain routes among ``routes`` (in the router's order) that
+    no earlier route matches, for any method, unless that earlier route is a plain route of the
+    same path (GET and POST of one page, two functions): then each method goes to the first route
+    that takes it, as the router would choose."""
+    table: dict[str, dict[str, Endpoint]] = {}
     earlier: list[BaseRoute] = []
     for route in routes:
-        if _plain(route) and isinstance(route, Route) and route.path not in table:
+        if _plain(route) and isinstance(route, Route):
             probe = {"type": "http", "path": route.path, "root_path": "", "method": "GET"}
-            if all(other.matches(probe)[0] is Match.NONE for other in earlier):
-                table[route.path] = (frozenset(route.methods or ()), route.endpoint)
+            before = [other for other in earlier if other.matches(probe)[0] is not Match.NONE]
+            if all(_plain(other) and getattr(other, "path", None) == route.path for other in before) \
+                    and (not before or route.path in table):
+                methods = table.setdefault(route.path, {})
+                for method in route.methods or ():
+                    methods.setdefault(method, route.endpoint)
         earlier.append(route)
     return table
 
 
 class ExactRoutes:
-    def __init__(self, app, *, table: Mapping[str, tuple[frozenset[str], Endpoint]],
-                 exception_handlers: Mapping) -> None:
+    def __init__(self, app, *, table: Mapping[str, Mapping[str, Endpoint]], exception_handlers: Mapping) -> None:
         self.app = app
         self.table = table
         self.handlers = exception_handlers  # the application's own dict, filled before it serves
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "http":
-            hit = self.table.get(scope["path"])
-            if hit is not None and scope["method"] in hit[0]:
+            endpoint = self.table.get(scope["path"], NOTHING).get(scope["method"])
+            if endpoint is not None:
                 request = Request(scope, receive, send)
                 try:
-                    response = await hit[1](request)
+                    response = await endpoint(request)
                 except Exception as exc:
                     handler = self._handler(exc)
                     if handler is None:
@@ -73,3 +81,22 @@ class ExactRoutes:
             if cls in self.handlers and cls is not Exception:  # Exception's is the server error's
                 return self.handlers[cls]
         return None
+
+
+def plain_route(router, path: str, methods: list[str]):
+    """Register an endpoint ``async (Request) -> Response`` as a plain Starlette route on a FastAPI
+    router: no dependency solving or response model in between, which on the token path cost as
+    much as a database statement, and at a fixed path this middleware answers it. The endpoint
+    reads its parameters from the request itself."""
+    template = SimpleNamespace(path=path)
+
+    def register(endpoint):
+        async def routed(request: Request) -> Response:
+            # FastAPI names the matched route in the scope for its own routes only; the request
+            # metrics (shared.metrics) label by it.
+            request.scope["route"] = template
+            return await endpoint(request)
+
+        router.add_route(path, routed, methods=methods, name=endpoint.__name__)
+        return endpoint
+    return register

@@ -18,7 +18,8 @@ async def test_a_method_an_endpoint_does_not_take_is_405_with_allow(put):
     async with put.http() as http:
         for method, path, allowed in [("GET", "/token", {"POST"}), ("GET", "/introspect", {"POST"}),
                                       ("PUT", "/userinfo", {"GET", "HEAD", "POST"}),
-                                      ("POST", "/jwks", {"GET", "HEAD"})]:
+                                      ("POST", "/jwks", {"GET", "HEAD"}),
+                                      ("PUT", "/authorize/resume", {"GET", "HEAD"})]:
             response = await http.request(method, path)
             assert response.status_code == 405, (method, path)
             assert set(response.headers["allow"].split(", ")) == allowed
@@ -31,6 +32,9 @@ async def test_head_is_answered_where_get_is_without_a_body(put):
             response = await http.head(path)
             assert response.status_code == 200 and response.content == b"", path
             assert response.headers["content-type"] == "application/json"
+        login = await http.head("/login?window=personal")
+        assert login.status_code == 200 and login.content == b""
+        assert login.headers["content-type"].startswith("text/html")
 
 
 async def test_a_trailing_slash_redirects_to_the_endpoint(put):

@@ -12,7 +12,7 @@ import secrets
 from typing import cast
 
 import anyio.to_thread
-from sqlalchemy import Table, delete, insert
+from sqlalchemy import Table, bindparam, delete, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from idp import clock
@@ -67,11 +67,13 @@ def make_provider(name: str) -> CaptchaProvider:
     return {"image": ImageCaptchaProvider, "test": TestCaptchaProvider}[name]()
 
 
+CONSUME_CAPTCHA = (delete(Captcha).where(Captcha.id == bindparam("captcha_id"))
+                   .returning(Captcha.answer, Captcha.expires_at))  # built once: every login attempt runs it
+
+
 async def check_captcha(db: AsyncSession, captcha_id: str, submitted: str) -> str | None:
     """Consume the captcha; returns None when right, else a message id."""
-    result = await db.execute(delete(Captcha).where(Captcha.id == captcha_id).returning(Captcha.answer,
-                                                                                       Captcha.expires_at))
-    row = result.first()
+    row = (await db.execute(CONSUME_CAPTCHA, {"captcha_id": captcha_id})).first()
     if row is None or row.expires_at <= clock.now():
         return "captcha.expired"
     if not constant_time_equal(row.answer.upper(), (submitted or "").strip().upper()):

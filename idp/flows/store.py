@@ -26,7 +26,7 @@ def start_flow(db: AsyncSession, kind: str, state: str, browser: str, data: dict
 
 
 async def load_flow(db: AsyncSession, settings: Settings, request: Request, flow_id: str, kind: str) -> Flow:
-    return await bound.load_bound(db, settings, request, Flow, flow_id, expired=EXPIRED, where=(Flow.kind == kind,))
+    return await bound.load_bound(db, settings, request, Flow, flow_id, expired=EXPIRED, where={"kind": kind})
 
 
 check_flow_csrf = bound.check_csrf

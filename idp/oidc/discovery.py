@@ -10,11 +10,12 @@ from starlette.requests import Request
 
 from idp.keys.store import SUPPORTED_ALGS
 from idp.oidc.dpop import DPOP_ALGS
-from idp.oidc.json_endpoints import JSONResponse, json_response, plain_route
+from idp.oidc.json_endpoints import JSONResponse, json_response
 from idp.oidc.scopes import ALL_CLAIMS, SUPPORTED_SCOPES
 from idp.oidc.sessions_acr import ACR_VALUES
 from idp.portal import Portal
 from idp.settings import Settings
+from shared.exact_routes import plain_route
 
 router = APIRouter()
 # Browser-based relying parties fetch the metadata and keys from another origin.

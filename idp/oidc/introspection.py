@@ -16,11 +16,12 @@ from idp.clients.registry import ClientInfo
 from idp.db.engine import read_row
 from idp.errors import InvalidClient, InvalidRequest, OAuthError
 from idp.oidc.access_tokens import check_access_token
-from idp.oidc.json_endpoints import JSONResponse, authenticate, error_response, json_response, plain_route, read_form
+from idp.oidc.json_endpoints import JSONResponse, authenticate, error_response, json_response, read_form
 from idp.oidc.models import Grant, RefreshToken
 from idp.portal import Portal
 from idp.principals.columns import ACCOUNTS, AGENCIES
 from idp.security.tokens import digest
+from shared.exact_routes import plain_route
 
 router = APIRouter()
 INACTIVE = {"active": False}

@@ -6,7 +6,6 @@ leaves an audit trace when it fails.
 Layer: protocol, the lowest that may answer HTTP, so the web layer's JSON routers use it too."""
 from __future__ import annotations
 
-from types import SimpleNamespace
 from urllib.parse import unquote
 
 import orjson
@@ -33,24 +32,6 @@ class JSONResponse(Response):
 
     def render(self, content) -> bytes:
         return orjson.dumps(content)
-
-
-def plain_route(router, path: str, methods: list[str]):
-    """Register an endpoint ``async (Request) -> Response`` as a plain Starlette route on a FastAPI
-    router: no dependency solving or response model in between, which on the token path cost as
-    much as a database statement. The protocol endpoints parse what they need themselves."""
-    template = SimpleNamespace(path=path)
-
-    def register(endpoint):
-        async def routed(request: Request) -> Response:
-            # FastAPI names the matched route in the scope for its own routes only; the request
-            # metrics (shared.metrics) label by it.
-            request.scope["route"] = template
-            return await endpoint(request)
-
-        router.add_route(path, routed, methods=methods, name=endpoint.__name__)
-        return endpoint
-    return register
 
 
 def json_response(body: dict, status_code: int = 200, headers: dict | None = None, *,

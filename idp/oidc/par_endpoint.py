@@ -7,9 +7,10 @@ from starlette.requests import Request
 
 from idp.errors import OAuthError
 from idp.oidc.dpop import fresh_nonce, request_proof
-from idp.oidc.json_endpoints import JSONResponse, authenticate, error_response, json_response, plain_route, read_form
+from idp.oidc.json_endpoints import JSONResponse, authenticate, error_response, json_response, read_form
 from idp.oidc.par import push
 from idp.portal import Portal
+from shared.exact_routes import plain_route
 
 router = APIRouter()
 

@@ -16,12 +16,13 @@ from idp.db.engine import read_row
 from idp.errors import InvalidRequest, OAuthError
 from idp.keys import jws
 from idp.oidc.client_address import client_ip
-from idp.oidc.json_endpoints import JSONResponse, authenticate, error_response, json_response, plain_route, read_form
+from idp.oidc.json_endpoints import JSONResponse, authenticate, error_response, json_response, read_form
 from idp.oidc.models import AccessToken, Grant, RefreshToken
 from idp.oidc.tokens import revoke_grant
 from idp.portal import Portal
 from idp.principals.columns import ACCOUNTS
 from idp.security.tokens import digest
+from shared.exact_routes import plain_route
 
 router = APIRouter()
 

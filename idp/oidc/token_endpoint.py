@@ -20,10 +20,11 @@ from idp.oidc import dpop
 from idp.oidc.client_address import client_ip
 from idp.oidc.client_credentials_grant import issue_client_token
 from idp.oidc.code_grant import exchange_code
-from idp.oidc.json_endpoints import JSONResponse, authenticate, error_response, json_response, plain_route, read_form
+from idp.oidc.json_endpoints import JSONResponse, authenticate, error_response, json_response, read_form
 from idp.oidc.refresh_grant import refresh
 from idp.oidc.token_request import RefusalRecorded, TokenRequest, refusal_fields
 from idp.portal import Portal
+from shared.exact_routes import plain_route
 
 router = APIRouter()
 GrantHandler = Callable[[TokenRequest], Awaitable[dict]]

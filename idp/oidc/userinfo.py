@@ -14,9 +14,10 @@ from idp.errors import InvalidRequest, InvalidToken, OAuthError
 from idp.oidc import dpop
 from idp.oidc.access_tokens import check_access_token_with_principal
 from idp.oidc.claims import principal_claims
-from idp.oidc.json_endpoints import JSONResponse, error_response, json_response, plain_route
+from idp.oidc.json_endpoints import JSONResponse, error_response, json_response
 from idp.oidc.scopes import claims_for
 from idp.portal import Portal
+from shared.exact_routes import plain_route
 
 router = APIRouter()
 

@@ -15,9 +15,10 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+from collections.abc import Mapping
 from typing import Any, ClassVar, Protocol, TypeVar, cast
 
-from sqlalchemy import Insert, Table, insert, select, update
+from sqlalchemy import Insert, Select, Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
@@ -72,6 +73,14 @@ async def insert_bound(db: AsyncSession, model: type[Row], browser: str, ttl: dt
 
 
 @functools.cache
+def select_bound(model: type[BrowserBound], columns: tuple[str, ...]) -> Select:
+    """The SELECT of one row of ``model`` by id and by the values of ``columns``, built once per
+    model and columns (every login page and form post runs one)."""
+    return select(model).where(model.id == bindparam("b_id"),
+                               *(getattr(model, name) == bindparam(f"b_{name}") for name in columns))
+
+
+@functools.cache
 def insert_into(model: type[BrowserBound]) -> Insert:
     """The INSERT of ``model``'s table, built once per model."""
     return insert(cast(Table, model.__table__))
@@ -85,12 +94,15 @@ def bound_columns(browser: str, ttl: dt.timedelta, **columns) -> dict[str, Any]:
 
 
 async def load_bound(db: AsyncSession, settings: Settings, request: Request, model: type[Row], row_id: str,
-                     *, expired: str, where: tuple = (), finished: bool = False) -> Row:
+                     *, expired: str, where: Mapping[str, Any] | None = None, finished: bool = False) -> Row:
     """The row ``row_id`` if it is unexpired, this browser's and unfinished (``finished``: finished,
-    for a success page); else ``expired`` (one message for every case, so a guesser learns nothing)."""
+    for a success page), and its columns ``where`` names have those values; else ``expired`` (one
+    message for every case, so a guesser learns nothing)."""
     if not ROW_ID.fullmatch(row_id or ""):  # e.g. a NUL, which PostgreSQL cannot even compare
         raise PageError(expired)
-    row = await db.scalar(select(model).where(model.id == row_id, *where))
+    where = where or {}
+    values = {f"b_{name}": value for name, value in where.items()}
+    row = await db.scalar(select_bound(model, tuple(where)), {"b_id": row_id, **values})
     browser = request.cookies.get(browser_cookie_name(settings), "")
     if (
         row is None or (row.finished_at is not None) != finished or row.expires_at <= clock.now()

@@ -10,20 +10,22 @@ ones. Both lookups stop at their first row on the account_id index; they are one
 """
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from idp.sessions.models import UserSession
 
+# Built once. IS NOT DISTINCT FROM (SQLite: IS): a session without an address or a device
+# matches a login without one.
+_MINE = UserSession.account_id == bindparam("account_id")
+NEW_PLACE = select(
+    select(UserSession.sid).where(_MINE, UserSession.source_ip.is_not_distinct_from(bindparam("source_ip")),
+                                  UserSession.device.is_not_distinct_from(bindparam("device"))).exists(),
+    select(UserSession.sid).where(_MINE).exists(),
+)
+
 
 async def is_new_place(db: AsyncSession, account_id: int, source_ip: str | None, device: str | None) -> bool:
-    mine = UserSession.account_id == account_id
-    seen_here = select(UserSession.sid).where(
-        mine, _same(UserSession.source_ip, source_ip), _same(UserSession.device, device)).exists()
-    seen_before = select(UserSession.sid).where(mine).exists()
-    here, before = (await db.execute(select(seen_here, seen_before))).one()
+    here, before = (await db.execute(NEW_PLACE, {"account_id": account_id, "source_ip": source_ip,
+                                                 "device": device})).one()
     return bool(before) and not here
-
-
-def _same(column, value: str | None):
-    return column.is_(None) if value is None else column == value

@@ -47,13 +47,14 @@ from idp.sessions.store import ActiveSession, browser_cookie_name, load_session,
 from idp.web.authorization_response import code_redirect, error_redirect
 from idp.web.kit import client_ip
 from idp.web.pages import error_page, render
+from shared.exact_routes import plain_route
 from shared.messages import text
 
 router = APIRouter()
 INSERT_CODE = insert(cast(Table, AuthorizationCode.__table__))  # built once: every code issued runs it
 
 
-@router.api_route("/authorize", methods=["GET", "POST"])
+@plain_route(router, "/authorize", ["GET", "POST"])
 async def authorize(request: Request) -> Response:
     portal: Portal = request.app.state.portal
     items = list(request.query_params.multi_items())
@@ -81,11 +82,12 @@ async def authorize(request: Request) -> Response:
     return await decide(request, portal, auth_request, interaction=None)
 
 
-@router.get("/authorize/resume")
-async def resume(request: Request, interaction: str = "") -> Response:
+@plain_route(router, "/authorize/resume", ["GET"])
+async def resume(request: Request) -> Response:
     portal: Portal = request.app.state.portal
     async with portal.reader() as db:  # a read: not on SQLite's one writer connection
-        row = await interactions.load_interaction(db, portal.settings, request, interaction)
+        row = await interactions.load_interaction(db, portal.settings, request,
+                                                  request.query_params.get("interaction", ""))
     auth_request = AuthorizationRequest.from_json(row.request["authorization"])
     return await decide(request, portal, auth_request, interaction=row)
 

@@ -33,6 +33,7 @@ from idp.portal import Portal
 from idp.sessions.devices import describe_device
 from idp.sessions.store import load_session, session_cookie_name, set_cookie
 from idp.web.pages import render
+from shared.exact_routes import plain_route
 
 router = APIRouter()
 
@@ -76,10 +77,10 @@ async def start_portal_login(request: Request, portal: Portal, window: str, retu
     return bind_browser(await login_html(portal, row, window, captcha_id), portal, browser, is_new)
 
 
-@router.get("/login")
-async def login_page(request: Request, interaction: str | None = None, window: str | None = None,
-                     return_to: str | None = None) -> Response:
+@plain_route(router, "/login", ["GET"])
+async def login_page(request: Request) -> Response:
     portal: Portal = request.app.state.portal
+    interaction, window, return_to = (request.query_params.get(name) for name in ("interaction", "window", "return_to"))
     if interaction is None:
         return await start_portal_login(request, portal, window_of(window, single_window(portal)),
                                         local_path(return_to))
@@ -101,7 +102,7 @@ def posted_interaction(request: Request, portal: Portal):
     return load
 
 
-@router.post("/login")
+@plain_route(router, "/login", ["POST"])
 async def login_submit(request: Request) -> Response:
     portal: Portal = request.app.state.portal
 

@@ -5,10 +5,11 @@ captcha → account lookup → lock → password (counting a failure, which may 
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import Select, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from idp import clock
@@ -22,6 +23,7 @@ from idp.inbox.notes import note_new_login_place
 from idp.limits.rates import hit_each
 from idp.oidc.logout.single_logout import end_session_everywhere
 from idp.oidc.sessions_acr import ACR_PASSWORD, AMR_PASSWORD, AMR_PASSWORD_TOTP
+from idp.personal_data.columns import BlindIndex, UnderOldKey
 from idp.portal import Portal
 from idp.principals.models import Agency
 from idp.sessions.places import is_new_place
@@ -69,24 +71,48 @@ async def spend_attempt(portal: Portal, form: LoginForm, attempt: Attempt) -> Ac
     return account
 
 
-def login_keys(window: str, login_name: str) -> list:
-    """The lookups a login name stands for in a window, most specific first.
+def login_keys(window: str, login_name: str) -> list[tuple[str, str]]:
+    """The lookups a login name stands for in a window, most specific first: (column, value).
 
     法人登录 and a staff deployment's single window take usernames only (a mobile number there is
     just an unknown username);
     个人登录 also takes an ID number (15 digits converted to 18) or a mobile number."""
-    username = Account.username == login_name.lower()
+    username = ("username", login_name.lower())
     if window in (LEGAL, SINGLE):
         return [username]
     keys = []
     if looks_like_mobile(login_name):
-        keys.append(Account.personal_mobile == validate_mobile(login_name))
+        keys.append(("personal_mobile", validate_mobile(login_name)))
     else:
         try:
-            keys.append(Account.personal_id_number == validate_citizen_id(login_name))
+            keys.append(("personal_id_number", validate_citizen_id(login_name)))
         except InvalidIdentifier:
             pass
     return keys + [username]
+
+
+@functools.cache
+def account_by(column: str, account_types: tuple[AccountType, ...]) -> Select:
+    """The account of one type among ``account_types`` whose ``column`` has the bound ``value``,
+    built once per column and window. A blind-indexed column (an ID number, a mobile) compares
+    its digest under the current index key, under the old one and its companion under the new one
+    while a rotation finishes (idp.personal_data.columns.BlindIndex), each a bound value of its own."""
+    attribute = getattr(Account, column)
+    if isinstance(attribute.type, BlindIndex):
+        either = [attribute == bindparam("value", type_=attribute.type),
+                  attribute == bindparam("value_old", type_=attribute.type)]
+        if attribute.type.companion is not None:
+            companion = getattr(Account, attribute.type.companion)
+            either.append(companion == bindparam("value_next", type_=companion.type))
+        condition = or_(*either)
+    else:
+        condition = attribute == bindparam("value")
+    return select(Account).where(condition, Account.account_type.in_(account_types))
+
+
+def lookup_values(value: str) -> dict[str, str]:
+    """:func:`account_by`'s bound values (a plain column reads only ``value``)."""
+    return {"value": value, "value_old": UnderOldKey(value), "value_next": value}
 
 
 async def find_account(db: AsyncSession, window: str, login_name: str) -> Account | None:
@@ -94,8 +120,8 @@ async def find_account(db: AsyncSession, window: str, login_name: str) -> Accoun
     if not login_name or not login_name.isprintable() or len(login_name) > 64:
         return None
     account_types = WINDOW_ACCOUNT_TYPES.get(window, (AccountType.personal,))
-    for key in login_keys(window, login_name):
-        account = await db.scalar(select(Account).where(key, Account.account_type.in_(account_types)))
+    for column, value in login_keys(window, login_name):
+        account = await db.scalar(account_by(column, account_types), lookup_values(value))
         if account is not None:
             return account if account.disabled_at is None else None
     return None

@@ -103,7 +103,7 @@ async def _finished(request: Request, flow_id, kind: str) -> Flow:
     portal = _portal(request)
     async with portal.sessionmaker() as db:
         return await load_bound(db, portal.settings, request, Flow, str(flow_id or ""), expired=store.EXPIRED,
-                                where=(Flow.kind == kind, Flow.state == State.DONE), finished=True)
+                                where={"kind": kind, "state": State.DONE}, finished=True)
 
 
 def _enterprise_values(flow: Flow) -> dict:

@@ -190,7 +190,7 @@ async def question_filed(request: Request, flow: str | None = None) -> Response:
     portal = portal_of(request)
     async with portal.reader() as db:
         row = await load_bound(db, portal.settings, request, Flow, str(flow or ""), expired=EXPIRED,
-                               where=(Flow.kind == ASK_KIND, Flow.state == FILED), finished=True)
+                               where={"kind": ASK_KIND, "state": FILED}, finished=True)
     return render("consultations/done.html", reference=row.data["reference"], due=row.data["due"],
                   signed_in=row.data["signed_in"], query_path=PROBLEM_QUERY, feedback_path=FEEDBACK,
                   ask_path=PROBLEM)
