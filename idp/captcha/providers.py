@@ -73,7 +73,8 @@ CONSUME_CAPTCHA = (delete(Captcha).where(Captcha.id == bindparam("captcha_id"))
 
 async def check_captcha(db: AsyncSession, captcha_id: str, submitted: str) -> str | None:
     """Consume the captcha; returns None when right, else a message id."""
-    row = (await db.execute(CONSUME_CAPTCHA, {"captcha_id": captcha_id})).first()
+    connection = await db.connection()  # a Core DELETE: nothing of the ORM's to synchronise
+    row = (await connection.execute(CONSUME_CAPTCHA, {"captcha_id": captcha_id})).first()
     if row is None or row.expires_at <= clock.now():
         return "captcha.expired"
     if not constant_time_equal(row.answer.upper(), (submitted or "").strip().upper()):

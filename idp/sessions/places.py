@@ -26,6 +26,7 @@ NEW_PLACE = select(
 
 
 async def is_new_place(db: AsyncSession, account_id: int, source_ip: str | None, device: str | None) -> bool:
-    here, before = (await db.execute(NEW_PLACE, {"account_id": account_id, "source_ip": source_ip,
-                                                 "device": device})).one()
+    connection = await db.connection()
+    here, before = (await connection.execute(NEW_PLACE, {"account_id": account_id, "source_ip": source_ip,
+                                                         "device": device})).one()
     return bool(before) and not here

@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import cast
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
@@ -27,6 +27,12 @@ from idp.settings import Settings
 BROWSER_COOKIE = "idp_browser"
 INSERT_SESSION = insert(cast(Table, UserSession.__table__))  # built once: every login runs it
 SESSION_COLUMNS = tuple(column.key for column in UserSession.__table__.columns)
+# Built once: every page of a signed-in user reads its session (bounds as _live's, bound values).
+SESSION_BY_COOKIE = select(UserSession).where(
+    UserSession.id_digest == bindparam("id_digest"), UserSession.ended_at.is_(None),
+    UserSession.expires_at > bindparam("now"), UserSession.last_seen_at > bindparam("idle_since"))
+TOUCH_SESSION = (update(UserSession).where(UserSession.id_digest == bindparam("b_id_digest"))
+                 .values(last_seen_at=bindparam("b_last_seen_at")))
 
 
 def cookie_name(settings: Settings, name: str) -> str:
@@ -77,7 +83,7 @@ async def load_session(db: AsyncSession, settings: Settings, request: Request) -
     if not token:
         return None
     now = clock.now()
-    row = await db.scalar(select(UserSession).where(UserSession.id_digest == digest(token), *_live(settings, now)))
+    row = await db.scalar(SESSION_BY_COOKIE, {"id_digest": digest(token), **live_bounds(settings, now)})
     if row is None:
         return None
     # An agent's session ends the moment its agency is removed (or the enterprise disabled).
@@ -86,11 +92,15 @@ async def load_session(db: AsyncSession, settings: Settings, request: Request) -
         return None
     # Touch at most once a minute: keeps the idle clock honest without a write per request.
     if now - row.last_seen_at > dt.timedelta(seconds=60):
-        await db.execute(
-            update(UserSession).where(UserSession.id_digest == row.id_digest).values(last_seen_at=now)
-        )
+        connection = await db.connection()
+        await connection.execute(TOUCH_SESSION, {"b_id_digest": row.id_digest, "b_last_seen_at": now})
     return ActiveSession(row.id_digest, row.sid, principal.account, row.auth_time, row.amr, row.acr, row.csrf_secret,
                          principal.agency, principal.enterprise)
+
+
+def live_bounds(settings: Settings, now: dt.datetime) -> dict[str, dt.datetime]:
+    """:data:`SESSION_BY_COOKIE`'s bounds: the same as :func:`_live`'s."""
+    return {"now": now, "idle_since": now - dt.timedelta(seconds=settings.session_idle_seconds)}
 
 
 def _live(settings: Settings, now: dt.datetime) -> tuple:

@@ -170,8 +170,7 @@ CLEAR_FAILURES_UNLESS_LOCKED = (
            or_(Account.locked_until.is_(None), Account.locked_until <= bindparam("b_now")))
     .values(failed_logins=0, failed_window_start=None, locked_until=None)
     .returning(Account.id)
-    .execution_options(synchronize_session=False)  # first statement of its session: nothing loaded to sync
-)
+)  # run on the transaction's connection: the ORM's bulk UPDATE machinery has nothing to synchronise
 
 
 async def accept_login(portal: Portal, account: Account, password: str) -> None:
@@ -192,7 +191,8 @@ async def rehash(portal: Portal, account: Account, password: str) -> str | None:
 async def accept_in(db, account: Account, new_hash: str | None) -> None:
     """:func:`accept_login`'s writes, in the caller's transaction (raises the lock's refusal)."""
     now = clock.now()
-    result = await db.execute(CLEAR_FAILURES_UNLESS_LOCKED, {"b_id": account.id, "b_now": now})
+    connection = await db.connection()
+    result = await connection.execute(CLEAR_FAILURES_UNLESS_LOCKED, {"b_id": account.id, "b_now": now})
     if result.first() is None:
         locked_until = await db.scalar(select(Account.locked_until).where(Account.id == account.id))
         raise locked_refusal(locked_until or now)
