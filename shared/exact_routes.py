@@ -45,8 +45,7 @@ def exact_table(routes: Iterable[BaseRoute]) -> dict[str, dict[str, Endpoint]]:
         if _plain(route) and isinstance(route, Route):
             probe = {"type": "http", "path": route.path, "root_path": "", "method": "GET"}
             before = [other for other in earlier if other.matches(probe)[0] is not Match.NONE]
-            if all(_plain(other) and getattr(other, "path", None) == route.path for other in before) \
-                    and (not before or route.path in table):
+            if all(_plain(other) and getattr(other, "path", None) == route.path for other in before):
                 methods = table.setdefault(route.path, {})
                 for method in route.methods or ():
                     methods.setdefault(method, route.endpoint)

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import ctypes
 import fcntl
+import functools
 import os
 import random
 import signal
@@ -53,7 +54,9 @@ def ephemeral_range() -> tuple[int, int]:
     return 32768, 60999
 
 
+@functools.cache
 def candidate_ports() -> list[int]:
+    """The ports free_ports draws from (read once: the kernel's range does not move under a run)."""
     low, high = ephemeral_range()
     return [port for port in range(PORT_FLOOR, 65536) if not low <= port <= high]
 

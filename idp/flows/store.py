@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 from starlette.requests import Request
 
 from idp import clock
@@ -43,6 +44,7 @@ async def advance(db: AsyncSession, flow: Flow, *, expected: str, to: str, finis
     values: dict = {"state": to, "data": {**flow.data, **data}}
     if finish:
         values["finished_at"] = clock.now()
-    if not await bound.update_unfinished(db, Flow, flow.id, Flow.state == expected, **values):
+    if not await bound.update_unfinished(db, Flow, flow.id, where={"state": expected}, **values):
         raise PageError(EXPIRED, status_code=409, detail=f"flow is not in state {expected}")
-    flow.state, flow.data = to, values["data"]
+    for name, value in values.items():  # as stored: the object changes nothing more at commit
+        set_committed_value(flow, name, value)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
@@ -39,13 +39,6 @@ async def update_request(db: AsyncSession, row: Interaction, **changes) -> None:
     await db.execute(update(Interaction).where(Interaction.id == row.id).values(request=row.request))
 
 
-# Built once: every code issued after a login runs it.
-FINISH_INTERACTION = (update(Interaction).where(Interaction.id == bindparam("b_id"), Interaction.finished_at.is_(None))
-                      .values(finished_at=bindparam("b_finished_at")).returning(Interaction.id))
-
-
 async def finish_interaction(db: AsyncSession, interaction_id: str) -> bool:
-    """Finish once (one conditional UPDATE): a double submit cannot issue two codes."""
-    connection = await db.connection()
-    finished = await connection.execute(FINISH_INTERACTION, {"b_id": interaction_id, "b_finished_at": clock.now()})
-    return finished.first() is not None
+    """Finish once: a double submit cannot issue two codes."""
+    return await bound.update_unfinished(db, Interaction, interaction_id, finished_at=clock.now())

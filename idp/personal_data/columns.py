@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import String, Text, or_
+from sqlalchemy import ColumnElement, String, Text, bindparam, or_
 from sqlalchemy.sql import ClauseElement, operators
 from sqlalchemy.types import TypeDecorator
 
@@ -112,6 +112,26 @@ class BlindIndex(TypeDecorator):
             return None
         ring = ring_of_dialect(dialect)
         return (ring.index_old if isinstance(value, UnderOldKey) else ring.index)(self.normalise(value))
+
+
+def equals_bound(column: Any, name: str) -> ColumnElement[bool]:
+    """``column == :name`` for a statement built once: on a ``BlindIndex`` column the same
+    comparison as its ``==`` with a value (the current key's digest, the old key's and the
+    companion's under the new key), each a bound value of its own that :func:`bound_values`
+    fills; on any other column a plain comparison."""
+    column_type = column.type
+    if not isinstance(column_type, BlindIndex) or isinstance(column_type, NextBlindIndex):
+        return column == bindparam(name)
+    either = [column == bindparam(name, type_=column_type), column == bindparam(f"{name}_old", type_=column_type)]
+    if column_type.companion is not None:
+        companion = column.table.c[column_type.companion]
+        either.append(companion == bindparam(f"{name}_next", type_=companion.type))
+    return or_(*either)
+
+
+def bound_values(name: str, value: str) -> dict[str, str]:
+    """The bound values of :func:`equals_bound`'s ``name`` for ``value``."""
+    return {name: value, f"{name}_old": UnderOldKey(value), f"{name}_next": value}
 
 
 class NextBlindIndex(BlindIndex):

@@ -18,7 +18,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, ClassVar, Protocol, TypeVar, cast
 
-from sqlalchemy import Insert, Select, Table, bindparam, insert, select, update
+from sqlalchemy import Insert, Select, Table, Update, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
@@ -118,11 +118,26 @@ def check_csrf(row: BrowserBound, submitted) -> None:
         raise PageError("page.expired", status_code=403, detail="CSRF token mismatch")
 
 
-async def update_unfinished(db: AsyncSession, model: type[Row], row_id: str, *where, **values) -> bool:
-    """One conditional UPDATE of an unfinished row (and ``where``); False if another request
-    moved or finished it first."""
-    result = await db.execute(
-        update(model).where(model.id == row_id, model.finished_at.is_(None), *where)
-        .values(**values).returning(model.id)
-    )
+@functools.cache
+def update_unfinished_statement(model: type[BrowserBound], where: tuple[str, ...], values: tuple[str, ...]) -> Update:
+    """:func:`update_unfinished`'s UPDATE, built once per model and columns."""
+    return (update(model)
+            .where(model.id == bindparam("b_id"), model.finished_at.is_(None),
+                   *(getattr(model, name) == bindparam(f"b_where_{name}") for name in where))
+            .values({name: bindparam(f"b_{name}") for name in values})
+            .returning(model.id))
+
+
+async def update_unfinished(db: AsyncSession, model: type[Row], row_id: str, *, where: Mapping[str, Any] | None = None,
+                            **values) -> bool:
+    """One conditional UPDATE of an unfinished row whose columns ``where`` names still have those
+    values; False if another request moved or finished it first. It runs on ``db``'s connection
+    (every code issued after a login runs one): an object of the row loaded in ``db`` keeps its
+    old values, the caller sets what it reads afterwards."""
+    where = where or {}
+    connection = await db.connection()
+    result = await connection.execute(update_unfinished_statement(model, tuple(where), tuple(values)), {
+        "b_id": row_id, **{f"b_where_{name}": value for name, value in where.items()},
+        **{f"b_{name}": value for name, value in values.items()},
+    })
     return result.first() is not None

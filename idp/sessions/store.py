@@ -27,10 +27,12 @@ from idp.settings import Settings
 BROWSER_COOKIE = "idp_browser"
 INSERT_SESSION = insert(cast(Table, UserSession.__table__))  # built once: every login runs it
 SESSION_COLUMNS = tuple(column.key for column in UserSession.__table__.columns)
-# Built once: every page of a signed-in user reads its session (bounds as _live's, bound values).
-SESSION_BY_COOKIE = select(UserSession).where(
-    UserSession.id_digest == bindparam("id_digest"), UserSession.ended_at.is_(None),
-    UserSession.expires_at > bindparam("now"), UserSession.last_seen_at > bindparam("idle_since"))
+# A live session: not ended, not past its absolute lifetime, not idle too long (the bounds are
+# live_bounds(): bound values, so a statement is built once).
+LIVE = (UserSession.ended_at.is_(None), UserSession.expires_at > bindparam("now"),
+        UserSession.last_seen_at > bindparam("idle_since"))
+# Built once: every page of a signed-in user reads its session.
+SESSION_BY_COOKIE = select(UserSession).where(UserSession.id_digest == bindparam("id_digest"), *LIVE)
 TOUCH_SESSION = (update(UserSession).where(UserSession.id_digest == bindparam("b_id_digest"))
                  .values(last_seen_at=bindparam("b_last_seen_at")))
 
@@ -99,14 +101,8 @@ async def load_session(db: AsyncSession, settings: Settings, request: Request) -
 
 
 def live_bounds(settings: Settings, now: dt.datetime) -> dict[str, dt.datetime]:
-    """:data:`SESSION_BY_COOKIE`'s bounds: the same as :func:`_live`'s."""
+    """The bound values of :data:`LIVE` at ``now``."""
     return {"now": now, "idle_since": now - dt.timedelta(seconds=settings.session_idle_seconds)}
-
-
-def _live(settings: Settings, now: dt.datetime) -> tuple:
-    """Not ended, not past its absolute lifetime, not idle too long."""
-    return (UserSession.ended_at.is_(None), UserSession.expires_at > now,
-            UserSession.last_seen_at > now - dt.timedelta(seconds=settings.session_idle_seconds))
 
 
 @dataclass(frozen=True)
@@ -124,8 +120,9 @@ class SessionListing:
 async def live_sessions_of(db: AsyncSession, settings: Settings, account_id: int) -> list[SessionListing]:
     """The account's live sessions, the most recently active first (an agent's included)."""
     rows = (await db.scalars(
-        select(UserSession).where(UserSession.account_id == account_id, *_live(settings, clock.now()))
-        .order_by(UserSession.last_seen_at.desc(), UserSession.created_at.desc())
+        select(UserSession).where(UserSession.account_id == account_id, *LIVE)
+        .order_by(UserSession.last_seen_at.desc(), UserSession.created_at.desc()),
+        live_bounds(settings, clock.now()),
     )).all()
     systems: dict[str, list[str]] = {row.sid: [] for row in rows}
     if rows:
@@ -142,8 +139,8 @@ async def live_sessions_of(db: AsyncSession, settings: Settings, account_id: int
 async def is_live_session_of(db: AsyncSession, settings: Settings, account_id: int, sid: str) -> bool:
     """Whether ``sid`` is a live session of this account: nobody ends another account's session."""
     return await db.scalar(
-        select(UserSession.sid).where(UserSession.sid == sid, UserSession.account_id == account_id,
-                                      *_live(settings, clock.now()))
+        select(UserSession.sid).where(UserSession.sid == sid, UserSession.account_id == account_id, *LIVE),
+        live_bounds(settings, clock.now()),
     ) is not None
 
 

@@ -23,7 +23,7 @@ from idp.inbox.notes import note_new_login_place
 from idp.limits.rates import hit_each
 from idp.oidc.logout.single_logout import end_session_everywhere
 from idp.oidc.sessions_acr import ACR_PASSWORD, AMR_PASSWORD, AMR_PASSWORD_TOTP
-from idp.personal_data.columns import BlindIndex, UnderOldKey
+from idp.personal_data.columns import bound_values, equals_bound
 from idp.portal import Portal
 from idp.principals.models import Agency
 from idp.sessions.places import is_new_place
@@ -93,26 +93,10 @@ def login_keys(window: str, login_name: str) -> list[tuple[str, str]]:
 
 @functools.cache
 def account_by(column: str, account_types: tuple[AccountType, ...]) -> Select:
-    """The account of one type among ``account_types`` whose ``column`` has the bound ``value``,
-    built once per column and window. A blind-indexed column (an ID number, a mobile) compares
-    its digest under the current index key, under the old one and its companion under the new one
-    while a rotation finishes (idp.personal_data.columns.BlindIndex), each a bound value of its own."""
-    attribute = getattr(Account, column)
-    if isinstance(attribute.type, BlindIndex):
-        either = [attribute == bindparam("value", type_=attribute.type),
-                  attribute == bindparam("value_old", type_=attribute.type)]
-        if attribute.type.companion is not None:
-            companion = getattr(Account, attribute.type.companion)
-            either.append(companion == bindparam("value_next", type_=companion.type))
-        condition = or_(*either)
-    else:
-        condition = attribute == bindparam("value")
-    return select(Account).where(condition, Account.account_type.in_(account_types))
-
-
-def lookup_values(value: str) -> dict[str, str]:
-    """:func:`account_by`'s bound values (a plain column reads only ``value``)."""
-    return {"value": value, "value_old": UnderOldKey(value), "value_next": value}
+    """The account of one type among ``account_types`` whose ``column`` has the bound ``value``
+    (a blind-indexed one compared as its ``==`` would), built once per column and window."""
+    return select(Account).where(equals_bound(getattr(Account, column), "value"),
+                                 Account.account_type.in_(account_types))
 
 
 async def find_account(db: AsyncSession, window: str, login_name: str) -> Account | None:
@@ -121,7 +105,7 @@ async def find_account(db: AsyncSession, window: str, login_name: str) -> Accoun
         return None
     account_types = WINDOW_ACCOUNT_TYPES.get(window, (AccountType.personal,))
     for column, value in login_keys(window, login_name):
-        account = await db.scalar(account_by(column, account_types), lookup_values(value))
+        account = await db.scalar(account_by(column, account_types), bound_values("value", value))
         if account is not None:
             return account if account.disabled_at is None else None
     return None
