@@ -39,7 +39,7 @@ RUN_DIRECTORY = PROJECT_ROOT / "var" / "cluster"
 FIRST_INSTANCE_PORT = 8001
 NGINX_PROBE_PORT = 8442
 PROXY_ADDRESS = "127.0.0.2"  # nginx's side of the connections to the instances
-DEFAULT_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/idp_cluster"
+DEFAULT_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/idp_cluster?ssl=disable"  # same host: no TLS
 
 
 def arguments(argv: list[str] | None = None) -> argparse.Namespace:

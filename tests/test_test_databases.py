@@ -7,10 +7,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import gc
 
 import asyncpg
 import pytest
 from sqlalchemy import inspect, text
+from sqlalchemy.engine import make_url
 
 from idp.db.engine import create_engine
 from tests.support.databases import PREFIX, TestDatabases, run_of
@@ -121,3 +123,31 @@ async def test_a_crashed_runs_databases_are_dropped_and_a_running_ones_kept(data
         for name in (leftover, running_name):
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
+
+
+async def test_a_query_cancelled_as_its_connection_closes_leaves_no_error_behind(database_url):
+    """The test databases' URL connects without asking the loopback server for TLS: asyncpg's
+    cancel request, torn down mid-negotiation, would leave "Future exception was never retrieved"
+    for the garbage collector to log in some later test (MagicStack/asyncpg#1310)."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("asyncpg's cancel request: PostgreSQL only")
+    _, params = create_engine(database_url, pooled=False).dialect.create_connect_args(make_url(database_url))
+    loop = asyncio.get_running_loop()
+    previous, errors = loop.get_exception_handler(), []
+    loop.set_exception_handler(lambda _loop, context: errors.append(context["message"]))
+    try:
+        for ticks in range(10):  # the cancel request's progress when its connection is closed
+            connection = await asyncpg.connect(**params)
+            query = asyncio.create_task(connection.fetch("SELECT pg_sleep(5)"))
+            await asyncio.sleep(0.02)
+            query.cancel()
+            for _ in range(ticks):
+                await asyncio.sleep(0)
+            connection.terminate()
+            with contextlib.suppress(BaseException):
+                await query
+            await asyncio.sleep(0.01)
+            gc.collect()
+    finally:
+        loop.set_exception_handler(previous)
+    assert errors == []
