@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from idp import clock
-from idp.audit.log import record_with
+from idp.audit.log import INSERT_EVENT, record_with
 from idp.audit.models import AuditEvent
 from idp.db import group_commit
 from idp.db.group_commit import GroupCommit, Rows
@@ -110,3 +110,27 @@ async def test_shutdown_finishes_what_is_queued(database_url):
     assert all(task.done() and task.exception() is None for task in pending)
     async with running_portal(database_url) as put:
         assert await count(put.portal, AuditEvent, AuditEvent.event == "token.issued") == 20
+
+
+async def test_rows_read_back_as_written_whether_alone_or_in_a_batch(put):
+    """The rows go to the driver as SQL compiled once with each type's conversion (a timestamp,
+    the event's JSON details); a row leaving out a column with a Python-side default (the
+    event's details) still gets the default."""
+    portal = put.portal
+    expires_at = clock.now()
+    alone, _ = token_rows(put.rp.client_id, marker="alone")
+    batch = [token_rows(put.rp.client_id, marker=f"batch-{i}")[0] for i in range(3)]
+    no_details = Rows()
+    no_details.add(INSERT_EVENT, {"at": expires_at, "event": "test.defaulted", "outcome": "success"})
+    for requests in ([alone], batch, [no_details]):
+        async with portal.engine.begin() as connection:
+            await group_commit.insert_all(connection, [rows for rows in requests])
+    async with portal.reader() as db:
+        events = (await db.scalars(select(AuditEvent).order_by(AuditEvent.id))).all()
+        tokens = (await db.scalars(select(AccessToken))).all()
+    assert [e.details.get("marker") for e in events if e.event == "token.issued"] == [
+        "alone", "batch-0", "batch-1", "batch-2"]
+    assert all(e.details["grant_type"] == "client_credentials" for e in events if e.event == "token.issued")
+    (defaulted,) = [e for e in events if e.event == "test.defaulted"]
+    assert defaulted.details == {} and defaulted.at == expires_at
+    assert len(tokens) == 4 and all(t.expires_at <= clock.now() and t.expires_at.tzinfo for t in tokens)
