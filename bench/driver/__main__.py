@@ -78,20 +78,36 @@ async def run_one(target: Target, name: str, args, context: Context) -> Measurem
     return measured
 
 
-def argon2_reference(samples: int = 15) -> dict:
-    """CPU of one argon2id verification at the portal's default (production) parameters."""
+def argon2_costs(samples: int = 15, core: int | None = None) -> list[float]:
+    """CPU ms of ``samples`` argon2id verifications at the portal's default (production)
+    parameters, on ``core`` (the server's) when given."""
     defaults = Settings()
     hasher = PasswordHasher(time_cost=defaults.argon2_time_cost, memory_cost=defaults.argon2_memory_kib,
                             parallelism=defaults.argon2_parallelism, type=Type.ID)
     stored = hasher.hash("Bench@2026pass")
+    affinity = os.sched_getaffinity(0)
+    if core is not None:
+        os.sched_setaffinity(0, {core})
     costs = []
-    for _ in range(samples):
-        begin = time.process_time()
-        hasher.verify(stored, "Bench@2026pass")
-        costs.append((time.process_time() - begin) * 1000)
+    try:
+        for _ in range(samples):
+            begin = time.process_time()
+            hasher.verify(stored, "Bench@2026pass")
+            costs.append((time.process_time() - begin) * 1000)
+    finally:
+        os.sched_setaffinity(0, affinity)
+    return costs
+
+
+def argon2_reference(before: list[float], after: list[float]) -> dict:
+    """One verification's CPU: the median of the samples taken before the servers start and
+    after they stop. One set taken once at the start drifted by up to 20 % between runs (the
+    peer's login, which includes a verification, once measured 0.86× of it)."""
+    defaults = Settings()
     return {"parameters": f"m={defaults.argon2_memory_kib} KiB, t={defaults.argon2_time_cost}, "
-                          f"p={defaults.argon2_parallelism}", "verify_cpu_ms": statistics.median(costs),
-            "samples": samples, "login_cpu_ms": {}}
+                          f"p={defaults.argon2_parallelism}", "verify_cpu_ms": statistics.median(before + after),
+            "samples": len(before) + len(after), "before_ms": statistics.median(before),
+            "after_ms": statistics.median(after), "login_cpu_ms": {}}
 
 
 async def postgres_version(url: str) -> str:
@@ -127,7 +143,8 @@ async def main() -> None:
                   "load": f"{args.concurrency} concurrent clients, keep-alive, {args.seconds:g} s or {args.max_ops} "
                           f"operations per scenario after {args.warmup:g} s warm-up, loopback",
                   "cores": "server on core 0, driver on core 1 (taskset)" if pin else "not pinned"},
-              "results": [], "argon2": argon2_reference()}
+              "results": []}
+    argon2_before = argon2_costs(core=servers.SERVER_CORE if pin else None)
     if pin:
         os.sched_setaffinity(0, {servers.DRIVER_CORE})
     measurements: list[Measurement] = []
@@ -151,6 +168,7 @@ async def main() -> None:
             print("servers: " + ", ".join(f"{t.name} {t.base_url}" for t in targets), flush=True)
             order = {t.name: i for i, t in enumerate(targets)}
             keep(sorted(await run_scenarios(targets, names, args), key=lambda m: order[m.server]))
+        record["argon2"] = argon2_reference(argon2_before, argon2_costs(core=servers.SERVER_CORE if pin else None))
         if not args.no_workers and pin:
             record["workers"] = await compare_workers(args, backends[-1], logs, names)
     for m in measurements:
