@@ -73,4 +73,6 @@ def _bounded(value: str | None, length: int) -> str | None:
     """Printable and within the column: control characters (a NUL breaks PostgreSQL) are escaped."""
     if value is None:
         return None
+    if value.isprintable():  # nearly always: no character to look at one by one
+        return value[:length]
     return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in value)[:length]
