@@ -3,7 +3,8 @@ code's row, the columns of its principal, and the grant its tokens will belong t
 claim's transaction so that a replay's revocation always finds it.
 
 On PostgreSQL that is one statement: the conditional UPDATE … RETURNING and the grant's
-INSERT … SELECT as data-modifying CTEs, the principal's columns joined to the claimed row. SQLite
+INSERT … SELECT as data-modifying CTEs, the principal's columns joined to the claimed row, and
+the transaction's asynchronous commit (idp.oidc.token_request) as its last column. SQLite
 has no data-modifying CTE: there the UPDATE … RETURNING, one joined select of the principal, and
 the grant's INSERT once the exchange's checks passed, in the same transaction. Of N concurrent
 claims one wins either way (the UPDATE's condition, under the row lock or SQLite's one writer).
@@ -22,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from idp import clock
 from idp.oidc.models import AuthorizationCode, Grant
+from idp.oidc.token_request import ASYNCHRONOUS_COMMIT_COLUMN
 from idp.principals.columns import (
     ACCOUNTS,
     AGENCIES,
@@ -67,7 +69,7 @@ def _claim_and_store_grant():
                bindparam("b_created_at", type_=GRANTS.c.created_at.type)),
     ).cte("stored")
     return with_principal(select(*claimed.c).select_from(claimed), claimed.c.account_id,
-                          claimed.c.agency_id).add_cte(stored)
+                          claimed.c.agency_id).add_columns(ASYNCHRONOUS_COMMIT_COLUMN).add_cte(stored)
 
 
 CLAIM_AND_STORE_GRANT = _claim_and_store_grant()
@@ -90,7 +92,7 @@ async def claim_code(connection: AsyncConnection, code_digest: str, client_id: s
         row = (await connection.execute(CLAIM_AND_STORE_GRANT, {**params, "b_created_at": now})).first()
         if row is None:
             return None
-        principal = live_principal_values(row[CODE_WIDTH:], row.agency_id, connection.dialect)
+        principal = live_principal_values(row[CODE_WIDTH:-1], row.agency_id, connection.dialect)
         return ClaimedCode(row, principal, grant_stored=True)
     code = (await connection.execute(CLAIM_CODE, params)).first()
     if code is None:

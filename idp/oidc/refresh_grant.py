@@ -17,7 +17,13 @@ from idp import clock
 from idp.audit.log import record_with
 from idp.errors import InvalidGrant, InvalidScope
 from idp.oidc.models import Grant, RefreshToken
-from idp.oidc.token_request import GrantTransaction, TokenRequest, in_transaction, revoke_replayed_grant
+from idp.oidc.token_request import (
+    ASYNCHRONOUS_COMMIT_COLUMN,
+    GrantTransaction,
+    TokenRequest,
+    in_transaction,
+    revoke_replayed_grant,
+)
 from idp.oidc.tokens import GrantValues, TokenMinter
 from idp.principals.columns import PrincipalValues, live_principal_values, with_principal
 from idp.security.tokens import digest
@@ -54,11 +60,12 @@ GRANT_WITH_PRINCIPAL = with_principal(
 def _redeem_with_grant():
     """PostgreSQL: the redemption and the read of its grant and principal as one statement (the
     UPDATE a data-modifying CTE); a row only if the token was redeemed, its grant's columns null
-    if the grant is gone. Each row: the token's scope and key, then GRANT_WITH_PRINCIPAL's."""
+    if the grant is gone. Each row: the token's scope and key, then GRANT_WITH_PRINCIPAL's, then
+    the transaction's asynchronous commit (idp.oidc.token_request)."""
     redeemed = REDEEM_REFRESH_TOKEN.cte("redeemed")
     grant_read = select(redeemed.c.scope, redeemed.c.dpop_jkt, *GRANT_READ).select_from(redeemed).outerjoin(
         GRANTS, GRANTS.c.id == redeemed.c.grant_id)
-    return with_principal(grant_read, GRANTS.c.account_id, GRANTS.c.agency_id)
+    return with_principal(grant_read, GRANTS.c.account_id, GRANTS.c.agency_id).add_columns(ASYNCHRONOUS_COMMIT_COLUMN)
 
 
 REDEEM_WITH_GRANT = _redeem_with_grant()
@@ -109,7 +116,7 @@ async def redeem_refresh_token(connection: AsyncConnection, token_digest: str, c
         row = (await connection.execute(REDEEM_WITH_GRANT, params)).first()
         if row is None:
             return None
-        return redeemed(row[0], row[1], row[2:], connection.dialect)
+        return redeemed(row[0], row[1], row[2:-1], connection.dialect)
     token = (await connection.execute(REDEEM_REFRESH_TOKEN, params)).first()
     if token is None:
         return None

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import text
+from sqlalchemy import func, literal_column, text, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from idp.audit.log import record_with
@@ -99,9 +99,8 @@ async def in_transaction(request: TokenRequest, work: Callable[[GrantTransaction
         tx = GrantTransaction(connection)
         try:
             body = await work(tx)
-            if tx.rows:
-                await commit_covered_by_group_commit(connection)
         except OAuthError as exc:
+            await commit_synchronously(connection)
             client_id = request.client.client_id
             record_with(tx.events, "token.refused", **refusal_fields(
                 exc, client_id=client_id, actor=client_id, grant_type=request.grant_type, source_ip=request.source_ip))
@@ -115,14 +114,20 @@ async def in_transaction(request: TokenRequest, work: Callable[[GrantTransaction
     return body
 
 
-ASYNCHRONOUS_COMMIT = text("SET LOCAL synchronous_commit TO off")
+# PostgreSQL: a grant's transaction that claimed its code or redeemed its refresh token need not
+# wait for its own WAL flush at commit. The response waits for the group commit of the tokens,
+# which begins after this commit and so writes its commit record later in the WAL; PostgreSQL
+# flushes the WAL in order, so that flush makes this transaction durable too before the client is
+# told anything. The setting is a column of the claim's own statement (SET LOCAL as set_config),
+# evaluated only for the row it returns: a claim that found nothing changes nothing, and the
+# setting costs no round trip of its own.
+ASYNCHRONOUS_COMMIT_COLUMN = func.set_config(literal_column("'synchronous_commit'"), literal_column("'off'"),
+                                             true()).label("asynchronous_commit")
+SYNCHRONOUS_COMMIT = text("SET LOCAL synchronous_commit TO on")
 
 
-async def commit_covered_by_group_commit(connection: AsyncConnection) -> None:
-    """PostgreSQL: this transaction's commit need not wait for its own WAL flush. The response
-    waits for the group commit of the tokens, which begins after this commit and so writes its
-    commit record later in the WAL; PostgreSQL flushes the WAL in order, so that flush makes this
-    transaction durable too before the client is told anything. (A refusal's transaction commits
-    synchronously: its response follows no other commit.)"""
+async def commit_synchronously(connection: AsyncConnection) -> None:
+    """A refusal's transaction commits synchronously, although its claim may have succeeded (a
+    disabled account, a wrong code_verifier): its response follows no other commit."""
     if connection.dialect.name == "postgresql":
-        await connection.execute(ASYNCHRONOUS_COMMIT)
+        await connection.execute(SYNCHRONOUS_COMMIT)
