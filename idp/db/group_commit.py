@@ -9,10 +9,12 @@ one round trip per table instead of one per row.
 
 There is no waiting window: the writer takes what is queued when it starts a batch, and whatever
 arrives while that batch is written goes into the next one. Under load the batches grow by
-themselves; alone, a request pays what it paid before (its own transaction). On PostgreSQL a few
+themselves; alone, a request pays what it paid before (its own transaction). On PostgreSQL two
 batches may be in flight at once (``IN_FLIGHT``): a commit waits ≈ 7 ms for its WAL flush on this
 machine, and the server flushes the commits waiting together with one write, so one batch at a
-time left the connection idle for most of that wait. SQLite has one writer: one batch at a time.
+time left the connection idle for most of that wait; four split 16 clients' requests into batches
+of one or two, each paying its own executions and commit (docs/performance.md: two gave up to 8 %
+more throughput than four). SQLite has one writer: one batch at a time.
 
 A batch that fails (a row breaking a constraint) is written again one request per transaction,
 so only the request whose rows fail again fails. Nothing is kept but the rows of requests not yet
@@ -32,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 256  # requests per transaction: bounds a statement's parameter list and a retry's cost
-IN_FLIGHT = {"postgresql": 4}  # batches written at once, by dialect; otherwise one
+IN_FLIGHT = {"postgresql": 2}  # batches written at once, by dialect; otherwise one
 
 
 @dataclass
