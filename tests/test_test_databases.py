@@ -131,7 +131,8 @@ async def test_a_query_cancelled_as_its_connection_closes_leaves_no_error_behind
     for the garbage collector to log in some later test (MagicStack/asyncpg#1310)."""
     if not database_url.startswith("postgresql"):
         pytest.skip("asyncpg's cancel request: PostgreSQL only")
-    _, params = create_engine(database_url, pooled=False).dialect.create_connect_args(make_url(database_url))
+    url = make_url(database_url)
+    _, params = url.get_dialect()().create_connect_args(url)  # what the portal's engine passes asyncpg
     loop = asyncio.get_running_loop()
     previous, errors = loop.get_exception_handler(), []
     loop.set_exception_handler(lambda _loop, context: errors.append(context["message"]))
